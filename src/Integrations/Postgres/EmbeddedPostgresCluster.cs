@@ -1,0 +1,203 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace AntiDrugFlow.Integrations.Postgres;
+
+/// <summary>
+/// A private PostgreSQL cluster in a data folder of its own, started from Debian's binaries on a
+/// free loopback port. Used by the run command when no connection string is configured, and by tests.
+/// </summary>
+public sealed class EmbeddedPostgresCluster : IAsyncDisposable
+{
+    private readonly string _dataDirectory;
+    private readonly bool _durable;
+    private readonly ILogger _logger;
+    private readonly string _binDirectory;
+
+    public EmbeddedPostgresCluster(string dataDirectory, bool durable = true, ILogger? logger = null)
+    {
+        _dataDirectory = Path.GetFullPath(dataDirectory);
+        _durable = durable;
+        _logger = logger ?? NullLogger.Instance;
+        _binDirectory = FindBinDirectory();
+    }
+
+    public int Port { get; private set; }
+
+    public string DataDirectory => _dataDirectory;
+
+    public string ConnectionString(string database) =>
+        new NpgsqlConnectionStringBuilder
+        {
+            Host = "127.0.0.1",
+            Port = Port,
+            Username = "postgres",
+            Database = database,
+            Pooling = true,
+            MaxPoolSize = 50,
+        }.ConnectionString;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(_dataDirectory);
+        if (!File.Exists(Path.Combine(_dataDirectory, "PG_VERSION")))
+        {
+            await RunAsync("initdb", ["-D", _dataDirectory, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-locale"], cancellationToken);
+        }
+
+        var running = await RunningPortAsync(cancellationToken);
+        if (running is int port)
+        {
+            Port = port;
+            _logger.LogInformation("Embedded PostgreSQL already running in {DataDirectory} on port {Port}", _dataDirectory, Port);
+            return;
+        }
+
+        Port = FreeLoopbackPort();
+        var options = $"-p {Port} -k {_dataDirectory} -c listen_addresses=127.0.0.1 -c max_connections=300";
+        if (!_durable)
+        {
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
+        }
+
+        await RunAsync("pg_ctl", ["-D", _dataDirectory, "-o", options, "-l", Path.Combine(_dataDirectory, "server.log"), "-w", "-t", "60", "start"], cancellationToken);
+        _logger.LogInformation("Embedded PostgreSQL started in {DataDirectory} on 127.0.0.1:{Port}", _dataDirectory, Port);
+    }
+
+    public async Task CreateDatabaseIfMissingAsync(string database, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
+        await connection.OpenAsync(cancellationToken);
+        await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection);
+        exists.Parameters.Add(new NpgsqlParameter { Value = database });
+        if (await exists.ExecuteScalarAsync(cancellationToken) is null)
+        {
+            var quoted = "\"" + database.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {quoted}", connection);
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (File.Exists(Path.Combine(_dataDirectory, "postmaster.pid")))
+        {
+            await RunAsync("pg_ctl", ["-D", _dataDirectory, "-m", "fast", "-w", "stop"], cancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await StopAsync(CancellationToken.None);
+        }
+        catch (InvalidOperationException ex)
+        {
+            _logger.LogWarning(ex, "Embedded PostgreSQL did not stop cleanly");
+        }
+    }
+
+    private async Task<int?> RunningPortAsync(CancellationToken cancellationToken)
+    {
+        var pidFile = Path.Combine(_dataDirectory, "postmaster.pid");
+        if (!File.Exists(pidFile))
+        {
+            return null;
+        }
+
+        var (exitCode, _) = await RunCoreAsync("pg_ctl", ["-D", _dataDirectory, "status"], cancellationToken);
+        if (exitCode != 0)
+        {
+            return null;
+        }
+
+        // postmaster.pid: line 4 holds the port.
+        var lines = await File.ReadAllLinesAsync(pidFile, cancellationToken);
+        return lines.Length > 3 && int.TryParse(lines[3], out var port) ? port : null;
+    }
+
+    private async Task RunAsync(string tool, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        var (exitCode, output) = await RunCoreAsync(tool, arguments, cancellationToken);
+        if (exitCode != 0)
+        {
+            throw new InvalidOperationException($"{tool} exited with code {exitCode}: {output}");
+        }
+    }
+
+    private async Task<(int ExitCode, string Output)> RunCoreAsync(string tool, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        var asRoot = Environment.IsPrivilegedProcess;
+        if (asRoot)
+        {
+            // initdb and postgres refuse to run as root: run them as the postgres user, who owns the folder.
+            await ChownToPostgresAsync(cancellationToken);
+        }
+
+        var startInfo = new ProcessStartInfo
+        {
+            FileName = asRoot ? "runuser" : Path.Combine(_binDirectory, tool),
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        if (asRoot)
+        {
+            foreach (var part in new[] { "-u", "postgres", "--", Path.Combine(_binDirectory, tool) })
+            {
+                startInfo.ArgumentList.Add(part);
+            }
+        }
+
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(startInfo) ?? throw new InvalidOperationException($"Could not start {tool}");
+        // With -l, the server writes to its log file, so both pipes close when the tool exits.
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        var output = await stdout + await stderr;
+        return (process.ExitCode, output.Trim());
+    }
+
+    private async Task ChownToPostgresAsync(CancellationToken cancellationToken)
+    {
+        var startInfo = new ProcessStartInfo("chown") { UseShellExecute = false };
+        foreach (var argument in new[] { "-R", "postgres:postgres", _dataDirectory })
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(startInfo) ?? throw new InvalidOperationException("Could not start chown");
+        await process.WaitForExitAsync(cancellationToken);
+    }
+
+    private static string FindBinDirectory()
+    {
+        const string root = "/usr/lib/postgresql";
+        var candidates = Directory.Exists(root)
+            ? Directory.GetDirectories(root)
+                .Select(d => Path.Combine(d, "bin"))
+                .Where(d => File.Exists(Path.Combine(d, "initdb")))
+                .OrderByDescending(d => int.TryParse(Path.GetFileName(Path.GetDirectoryName(d)), out var v) ? v : 0)
+                .ToList()
+            : [];
+        return candidates.FirstOrDefault()
+            ?? throw new InvalidOperationException("PostgreSQL binaries not found under /usr/lib/postgresql; run scripts/install-prerequisites postgres.");
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

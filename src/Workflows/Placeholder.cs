@@ -1,0 +1,1 @@
+namespace AntiDrugFlow.Workflows; internal static class Placeholder {}
