@@ -1,0 +1,66 @@
+using System.Text.Json.Nodes;
+using AntiDrugFlow.Workflows.Definitions;
+using AntiDrugFlow.Workflows.Models;
+using AntiDrugFlow.Workflows.Runtime;
+
+namespace AntiDrugFlow.Workflows.Activities;
+
+/// <summary>An input an activity reads, for validation and for the designer.</summary>
+public sealed record InputDescriptor(string Name, bool IsRequired = false);
+
+/// <summary>
+/// The extension point for activities: the built-in Elsa ones and the domain's AntiDrugFlow.* ones.
+/// An activity is stateless; whatever it must remember lives in the instance (variables, bookmarks).
+/// </summary>
+public interface IActivity
+{
+    /// <summary>The JSON type name, e.g. <c>Elsa.WriteLine</c>.</summary>
+    string TypeName { get; }
+
+    IReadOnlyList<InputDescriptor> Inputs { get; }
+
+    /// <summary>True when the activity may suspend the instance (a bookmark, a timer, a task).</summary>
+    bool CanWait => false;
+
+    /// <summary>The ports connections may leave from.</summary>
+    IReadOnlyList<string> OutputPorts(ActivityNode node) => Ports.Done;
+
+    /// <summary>Checks beyond required inputs, e.g. the shape of a branch list.</summary>
+    void Validate(ActivityNode node, DefinitionValidationContext context)
+    {
+    }
+
+    ValueTask<ActivityOutcome> ExecuteAsync(ActivityExecutionContext context);
+
+    /// <summary>Called when one of this activity's bookmarks is resumed.</summary>
+    ValueTask<ActivityOutcome> ResumeAsync(ActivityExecutionContext context, Bookmark bookmark, JsonNode? input) =>
+        ValueTask.FromResult(ActivityOutcome.Done);
+}
+
+public static class Ports
+{
+    public const string DoneName = "Done";
+    public const string In = "In";
+    public static readonly IReadOnlyList<string> Done = [DoneName];
+    public static readonly IReadOnlyList<string> None = [];
+}
+
+/// <summary>What an activity did: continue through ports, wait, or finish the whole workflow.</summary>
+public sealed record ActivityOutcome(ActivityOutcomeKind Kind, IReadOnlyList<string> Ports)
+{
+    public static readonly ActivityOutcome Done = new(ActivityOutcomeKind.Completed, Activities.Ports.Done);
+    public static readonly ActivityOutcome Suspended = new(ActivityOutcomeKind.Suspended, Activities.Ports.None);
+    public static readonly ActivityOutcome EndOfBranch = new(ActivityOutcomeKind.Completed, Activities.Ports.None);
+    public static readonly ActivityOutcome FinishWorkflow = new(ActivityOutcomeKind.FinishWorkflow, Activities.Ports.None);
+
+    public static ActivityOutcome Through(params string[] ports) => new(ActivityOutcomeKind.Completed, ports);
+
+    public static ActivityOutcome Through(IReadOnlyList<string> ports) => new(ActivityOutcomeKind.Completed, ports);
+}
+
+public enum ActivityOutcomeKind
+{
+    Completed,
+    Suspended,
+    FinishWorkflow,
+}

@@ -1,0 +1,242 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AntiDrugFlow.Workflows.Expressions;
+using AntiDrugFlow.Workflows.Models;
+
+namespace AntiDrugFlow.Workflows.Definitions;
+
+/// <summary>Reads Elsa 3's workflow-definition JSON into a <see cref="WorkflowDefinition"/>, collecting every shape error with its path.</summary>
+public static class DefinitionReader
+{
+    public const string FlowchartType = "Elsa.Flowchart";
+
+    public static (WorkflowDefinition? Definition, List<DefinitionError> Errors) Read(string json)
+    {
+        JsonNode? node;
+        try
+        {
+            node = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = false, CommentHandling = JsonCommentHandling.Skip });
+        }
+        catch (JsonException ex)
+        {
+            return (null, [new DefinitionError("$", $"malformed JSON at line {(ex.LineNumber ?? 0) + 1}, position {(ex.BytePositionInLine ?? 0) + 1}: {FirstSentence(ex.Message)}")]);
+        }
+
+        if (node is not JsonObject document)
+        {
+            return (null, [new DefinitionError("$", "a workflow definition must be a JSON object")]);
+        }
+
+        return Read(document);
+    }
+
+    public static (WorkflowDefinition? Definition, List<DefinitionError> Errors) Read(JsonObject document)
+    {
+        var errors = new List<DefinitionError>();
+        var definitionId = Text(document, "definitionId") ?? Text(document, "id");
+        if (string.IsNullOrWhiteSpace(definitionId))
+        {
+            errors.Add(new DefinitionError("$.definitionId", "required: the definition's stable id"));
+        }
+
+        var version = document["version"] is JsonValue v && v.TryGetValue<int>(out var n) ? n : 1;
+        var id = Text(document, "id") ?? $"{definitionId}:v{version}";
+        var name = Text(document, "name") ?? definitionId ?? string.Empty;
+        var variables = ReadVariables(document, errors);
+        var inputs = ReadInputs(document, errors);
+        var activities = new List<ActivityNode>();
+        var connections = new List<FlowConnection>();
+        string? start = null;
+        if (document["root"] is not JsonObject root)
+        {
+            errors.Add(new DefinitionError("$.root", "required: the root activity, an Elsa.Flowchart"));
+        }
+        else
+        {
+            if (Text(root, "type") != FlowchartType)
+            {
+                errors.Add(new DefinitionError("$.root.type", $"the root must be an {FlowchartType}, not '{Text(root, "type")}'"));
+            }
+
+            ReadActivities(root, activities, errors);
+            ReadConnections(root, connections, errors);
+            start = StartActivity(root, activities, connections);
+        }
+
+        if (errors.Count > 0)
+        {
+            return (null, errors);
+        }
+
+        return (new WorkflowDefinition(document, id, definitionId!, name, version, variables, inputs, activities, connections, start), errors);
+    }
+
+    private static string? StartActivity(JsonObject root, List<ActivityNode> activities, List<FlowConnection> connections)
+    {
+        if (Text(root, "start") is { } explicitStart && activities.Any(a => a.Id == explicitStart))
+        {
+            return explicitStart;
+        }
+
+        var targets = connections.Select(c => c.Target).ToHashSet(StringComparer.Ordinal);
+        return (activities.FirstOrDefault(a => a.Type == "Elsa.Start")
+            ?? activities.FirstOrDefault(a => !targets.Contains(a.Id))
+            ?? activities.FirstOrDefault())?.Id;
+    }
+
+    private static List<VariableDefinition> ReadVariables(JsonObject document, List<DefinitionError> errors)
+    {
+        var result = new List<VariableDefinition>();
+        if (document["variables"] is null)
+        {
+            return result;
+        }
+
+        if (document["variables"] is not JsonArray array)
+        {
+            errors.Add(new DefinitionError("$.variables", "must be a list"));
+            return result;
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < array.Count; i++)
+        {
+            if (array[i] is not JsonObject item || Text(item, "name") is not { Length: > 0 } name)
+            {
+                errors.Add(new DefinitionError($"$.variables[{i}].name", "a variable needs a name"));
+                continue;
+            }
+
+            if (!names.Add(name))
+            {
+                errors.Add(new DefinitionError($"$.variables[{i}].name", $"variable '{name}' is declared twice"));
+            }
+
+            result.Add(new VariableDefinition(Text(item, "id") ?? name, name, Text(item, "typeName") ?? "Object", item["value"]?.DeepClone()));
+        }
+
+        return result;
+    }
+
+    private static List<InputDefinition> ReadInputs(JsonObject document, List<DefinitionError> errors)
+    {
+        var result = new List<InputDefinition>();
+        if (document["inputs"] is null)
+        {
+            return result;
+        }
+
+        if (document["inputs"] is not JsonArray array)
+        {
+            errors.Add(new DefinitionError("$.inputs", "must be a list"));
+            return result;
+        }
+
+        for (var i = 0; i < array.Count; i++)
+        {
+            if (array[i] is not JsonObject item || Text(item, "name") is not { Length: > 0 } name)
+            {
+                errors.Add(new DefinitionError($"$.inputs[{i}].name", "an input needs a name"));
+                continue;
+            }
+
+            var required = item["isRequired"] is JsonValue r && r.TryGetValue<bool>(out var b) && b;
+            result.Add(new InputDefinition(name, Text(item, "type") ?? Text(item, "typeName") ?? "Object", required));
+        }
+
+        return result;
+    }
+
+    private static void ReadActivities(JsonObject root, List<ActivityNode> activities, List<DefinitionError> errors)
+    {
+        if (root["activities"] is not JsonArray array)
+        {
+            errors.Add(new DefinitionError("$.root.activities", "required: the list of activities"));
+            return;
+        }
+
+        for (var i = 0; i < array.Count; i++)
+        {
+            var path = $"$.root.activities[{i}]";
+            if (array[i] is not JsonObject item)
+            {
+                errors.Add(new DefinitionError(path, "an activity must be a JSON object"));
+                continue;
+            }
+
+            var id = Text(item, "id");
+            var type = Text(item, "type");
+            if (string.IsNullOrWhiteSpace(id))
+            {
+                errors.Add(new DefinitionError(path + ".id", "an activity needs an id"));
+            }
+
+            if (string.IsNullOrWhiteSpace(type))
+            {
+                errors.Add(new DefinitionError(path + ".type", "an activity needs a type"));
+            }
+
+            if (!string.IsNullOrWhiteSpace(id) && !string.IsNullOrWhiteSpace(type))
+            {
+                activities.Add(new ActivityNode { Id = id, Type = type, Name = Text(item, "name"), Index = i, Json = item });
+            }
+        }
+    }
+
+    private static void ReadConnections(JsonObject root, List<FlowConnection> connections, List<DefinitionError> errors)
+    {
+        if (root["connections"] is null)
+        {
+            return;
+        }
+
+        if (root["connections"] is not JsonArray array)
+        {
+            errors.Add(new DefinitionError("$.root.connections", "must be a list"));
+            return;
+        }
+
+        for (var i = 0; i < array.Count; i++)
+        {
+            var path = $"$.root.connections[{i}]";
+            if (array[i] is not JsonObject item)
+            {
+                errors.Add(new DefinitionError(path, "a connection must be a JSON object"));
+                continue;
+            }
+
+            // Elsa 3: {"source":{"activity","port"},"target":{"activity","port"}}; older: {"source","sourcePort","target","targetPort"}.
+            var (source, sourcePort) = End(item["source"], Text(item, "sourcePort") ?? Text(item, "outcome"), "Done");
+            var (target, targetPort) = End(item["target"], Text(item, "targetPort"), "In");
+            if (source is null)
+            {
+                errors.Add(new DefinitionError(path + ".source", "a connection needs a source activity"));
+            }
+
+            if (target is null)
+            {
+                errors.Add(new DefinitionError(path + ".target", "a connection needs a target activity"));
+            }
+
+            if (source is not null && target is not null)
+            {
+                connections.Add(new FlowConnection(source, sourcePort, target, targetPort, i));
+            }
+        }
+    }
+
+    private static (string? Activity, string Port) End(JsonNode? node, string? flatPort, string defaultPort) => node switch
+    {
+        JsonObject o => (Text(o, "activity"), Text(o, "port") ?? defaultPort),
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => (v.GetValue<string>(), flatPort ?? defaultPort),
+        _ => (null, defaultPort),
+    };
+
+    private static string? Text(JsonObject obj, string name) => JsonValues.AsString(obj[name]) is { Length: > 0 } s && obj[name] is JsonValue ? s : null;
+
+    private static string FirstSentence(string message)
+    {
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        return cut > 0 ? message[..cut] : message;
+    }
+}

@@ -1,0 +1,292 @@
+using System.Text.Json.Nodes;
+using AntiDrugFlow.Workflows.Activities;
+using AntiDrugFlow.Workflows.Expressions;
+using AntiDrugFlow.Workflows.Models;
+
+namespace AntiDrugFlow.Workflows.Definitions;
+
+/// <summary>Handed to each activity's own checks; collects errors with their paths.</summary>
+public sealed class DefinitionValidationContext(WorkflowDefinition definition)
+{
+    public List<DefinitionError> Errors { get; } = [];
+
+    public WorkflowDefinition Definition { get; } = definition;
+
+    public void Error(string path, string message) => Errors.Add(new DefinitionError(path, message));
+
+    public VariableDefinition? FindVariable(string idOrName) =>
+        Definition.Variables.FirstOrDefault(v => v.Id == idOrName || v.Name == idOrName);
+
+    /// <summary>Checks an expression's type and, for JavaScript, its syntax.</summary>
+    public void CheckExpression(ExpressionSpec spec)
+    {
+        if (!ExpressionTypes.IsSupported(spec.Type))
+        {
+            Error(spec.JsonPath + ".type", $"expression type '{spec.Type}' is not supported (use Literal, Variable, Object or JavaScript)");
+            return;
+        }
+
+        switch (spec.Type)
+        {
+            case ExpressionTypes.JavaScript:
+                var code = JsonValues.AsString(spec.Value) ?? string.Empty;
+                if (JavaScriptEvaluator.SyntaxError(code) is { } error)
+                {
+                    Error(spec.JsonPath + ".value", error);
+                }
+
+                break;
+            case ExpressionTypes.Variable:
+                var name = ExpressionEvaluator.VariableName(spec.Value);
+                if (name is null || (FindVariable(name) is null && !Definition.Inputs.Any(i => i.Name == name)))
+                {
+                    Error(spec.JsonPath + ".value", $"variable '{name}' is not declared in $.variables");
+                }
+
+                break;
+        }
+    }
+}
+
+/// <summary>
+/// Checks a definition before it is saved as published: types, ids, connections and ports, required
+/// inputs, JavaScript syntax, reachability, and cycles that could only spin.
+/// </summary>
+public sealed class DefinitionValidator(ActivityRegistry registry)
+{
+    /// <summary>Reads and validates JSON text; the definition is null when there are errors.</summary>
+    public (WorkflowDefinition? Definition, IReadOnlyList<DefinitionError> Errors) Load(string json)
+    {
+        var (definition, errors) = DefinitionReader.Read(json);
+        return Complete(definition, errors);
+    }
+
+    public (WorkflowDefinition? Definition, IReadOnlyList<DefinitionError> Errors) Load(JsonObject document)
+    {
+        var (definition, errors) = DefinitionReader.Read(document);
+        return Complete(definition, errors);
+    }
+
+    public WorkflowDefinition LoadOrThrow(string json)
+    {
+        var (definition, errors) = Load(json);
+        return definition ?? throw new DefinitionValidationException(errors);
+    }
+
+    public IReadOnlyList<DefinitionError> Validate(WorkflowDefinition definition)
+    {
+        var context = new DefinitionValidationContext(definition);
+        CheckActivities(definition, context);
+        CheckConnections(definition, context);
+        if (context.Errors.Count == 0)
+        {
+            CheckReachability(definition, context);
+            CheckCycles(definition, context);
+        }
+
+        return context.Errors;
+    }
+
+    private (WorkflowDefinition?, IReadOnlyList<DefinitionError>) Complete(WorkflowDefinition? definition, List<DefinitionError> errors)
+    {
+        if (definition is null)
+        {
+            return (null, errors);
+        }
+
+        var validation = Validate(definition);
+        return validation.Count == 0 ? (definition, validation) : (null, validation);
+    }
+
+    private void CheckActivities(WorkflowDefinition definition, DefinitionValidationContext context)
+    {
+        var firstIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var node in definition.Activities)
+        {
+            if (!firstIndex.TryAdd(node.Id, node.Index))
+            {
+                context.Error($"{node.JsonPath}.id", $"duplicate activity id '{node.Id}' (first used at $.root.activities[{firstIndex[node.Id]}])");
+            }
+
+            var activity = registry.Find(node.Type);
+            if (activity is null)
+            {
+                context.Error($"{node.JsonPath}.type", $"unknown activity type '{node.Type}'");
+                continue;
+            }
+
+            foreach (var input in activity.Inputs)
+            {
+                if (input.IsRequired && !node.HasInput(input.Name))
+                {
+                    context.Error($"{node.JsonPath}.{input.Name}", $"required input '{input.Name}' of {node.Type} is missing");
+                }
+            }
+
+            foreach (var (key, value) in node.Json)
+            {
+                if (value is JsonObject property && property["expression"] is not null && node.Input(key) is { } spec)
+                {
+                    context.CheckExpression(spec);
+                }
+            }
+
+            activity.Validate(node, context);
+        }
+    }
+
+    private void CheckConnections(WorkflowDefinition definition, DefinitionValidationContext context)
+    {
+        foreach (var connection in definition.Connections)
+        {
+            var source = definition.FindActivity(connection.Source);
+            var target = definition.FindActivity(connection.Target);
+            var sourcePath = connection.JsonPath + ".source";
+            var targetPath = connection.JsonPath + ".target";
+            if (source is null)
+            {
+                context.Error(sourcePath, $"connection from missing activity '{connection.Source}'");
+            }
+            else if (registry.Find(source.Type) is { } activity)
+            {
+                var ports = activity.OutputPorts(source);
+                if (!ports.Contains(connection.SourcePort))
+                {
+                    var known = ports.Count == 0 ? "it has no outgoing ports" : "its ports are " + string.Join(", ", ports);
+                    context.Error(sourcePath, $"activity '{source.Id}' ({source.Type}) has no port '{connection.SourcePort}': {known}");
+                }
+            }
+
+            if (target is null)
+            {
+                context.Error(targetPath, $"connection to missing activity '{connection.Target}'");
+            }
+            else if (connection.TargetPort != Ports.In)
+            {
+                context.Error(targetPath, $"activity '{target.Id}' has no input port '{connection.TargetPort}': connections enter through 'In'");
+            }
+        }
+    }
+
+    private static void CheckReachability(WorkflowDefinition definition, DefinitionValidationContext context)
+    {
+        if (definition.StartActivityId is not { } start)
+        {
+            return;
+        }
+
+        var reached = new HashSet<string>(StringComparer.Ordinal) { start };
+        var pending = new Stack<string>();
+        pending.Push(start);
+        while (pending.Count > 0)
+        {
+            foreach (var connection in definition.AllOutgoing(pending.Pop()))
+            {
+                if (reached.Add(connection.Target))
+                {
+                    pending.Push(connection.Target);
+                }
+            }
+        }
+
+        foreach (var node in definition.Activities.Where(a => !reached.Contains(a.Id)))
+        {
+            context.Error(node.JsonPath, $"activity '{node.Id}' cannot be reached from the start activity '{start}'");
+        }
+    }
+
+    /// <summary>A cycle is an error only when nothing in it waits and no connection leads out of it.</summary>
+    private void CheckCycles(WorkflowDefinition definition, DefinitionValidationContext context)
+    {
+        foreach (var component in StronglyConnected(definition))
+        {
+            var members = component.ToHashSet(StringComparer.Ordinal);
+            var isCycle = component.Count > 1 || definition.AllOutgoing(component[0]).Any(c => c.Target == component[0]);
+            if (!isCycle)
+            {
+                continue;
+            }
+
+            var waits = component.Any(id => registry.Find(definition.Activity(id).Type)?.CanWait == true);
+            var wayOut = component.Any(id => definition.AllOutgoing(id).Any(c => !members.Contains(c.Target)));
+            if (!waits && !wayOut)
+            {
+                var ordered = definition.Activities.Where(a => members.Contains(a.Id)).ToList();
+                context.Error(ordered[0].JsonPath, $"the loop {string.Join(" → ", ordered.Select(a => a.Id))} → {ordered[0].Id} has no way out and no activity that waits: it would run forever");
+            }
+        }
+    }
+
+    /// <summary>Tarjan's algorithm, iterative so a large definition cannot overflow the stack.</summary>
+    private static List<List<string>> StronglyConnected(WorkflowDefinition definition)
+    {
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        var low = new Dictionary<string, int>(StringComparer.Ordinal);
+        var onStack = new HashSet<string>(StringComparer.Ordinal);
+        var stack = new Stack<string>();
+        var result = new List<List<string>>();
+        var counter = 0;
+        foreach (var root in definition.Activities.Select(a => a.Id))
+        {
+            if (index.ContainsKey(root))
+            {
+                continue;
+            }
+
+            var work = new Stack<(string Node, IEnumerator<FlowConnection> Edges)>();
+            index[root] = low[root] = counter++;
+            stack.Push(root);
+            onStack.Add(root);
+            work.Push((root, definition.AllOutgoing(root).GetEnumerator()));
+            while (work.Count > 0)
+            {
+                var (node, edges) = work.Peek();
+                if (edges.MoveNext())
+                {
+                    var next = edges.Current.Target;
+                    if (definition.FindActivity(next) is null)
+                    {
+                        continue;
+                    }
+
+                    if (!index.ContainsKey(next))
+                    {
+                        index[next] = low[next] = counter++;
+                        stack.Push(next);
+                        onStack.Add(next);
+                        work.Push((next, definition.AllOutgoing(next).GetEnumerator()));
+                    }
+                    else if (onStack.Contains(next))
+                    {
+                        low[node] = Math.Min(low[node], index[next]);
+                    }
+
+                    continue;
+                }
+
+                work.Pop();
+                if (work.Count > 0)
+                {
+                    var parent = work.Peek().Node;
+                    low[parent] = Math.Min(low[parent], low[node]);
+                }
+
+                if (low[node] == index[node])
+                {
+                    var component = new List<string>();
+                    string member;
+                    do
+                    {
+                        member = stack.Pop();
+                        onStack.Remove(member);
+                        component.Add(member);
+                    }
+                    while (member != node);
+                    result.Add(component);
+                }
+            }
+        }
+
+        return result;
+    }
+}

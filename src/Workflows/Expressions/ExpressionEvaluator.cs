@@ -1,0 +1,145 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AntiDrugFlow.Workflows.Models;
+
+namespace AntiDrugFlow.Workflows.Expressions;
+
+public static class ExpressionTypes
+{
+    public const string Literal = "Literal";
+    public const string Variable = "Variable";
+    public const string Object = "Object";
+    public const string JavaScript = "JavaScript";
+
+    public static bool IsSupported(string type) => type is Literal or Variable or Object or JavaScript;
+}
+
+/// <summary>Evaluates an input's expression to a JSON value within one instance step.</summary>
+public sealed class ExpressionEvaluator(ExpressionScope scope, JavaScriptEvaluator javaScript)
+{
+    private JavaScriptEvaluator.Session? _session;
+
+    public ExpressionScope Scope { get; } = scope;
+
+    public JsonNode? Evaluate(ExpressionSpec spec) => spec.Type switch
+    {
+        ExpressionTypes.Literal => spec.Value?.DeepClone(),
+        ExpressionTypes.Variable => Scope.Get(VariableName(spec.Value) ?? throw new ExpressionException($"{spec.JsonPath}: a Variable expression needs the variable's name")),
+        ExpressionTypes.Object => ObjectValue(spec),
+        ExpressionTypes.JavaScript => (_session ??= javaScript.Open(Scope)).Evaluate(spec.Value is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : string.Empty, spec.JsonPath),
+        _ => throw new ExpressionException($"{spec.JsonPath}: expression type '{spec.Type}' is not supported"),
+    };
+
+    public static string? VariableName(JsonNode? reference) => reference switch
+    {
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+        JsonObject o => (o["name"] ?? o["id"]) is JsonValue n && n.GetValueKind() == JsonValueKind.String ? n.GetValue<string>() : null,
+        _ => null,
+    };
+
+    private static JsonNode? ObjectValue(ExpressionSpec spec)
+    {
+        if (spec.Value is JsonValue text && text.GetValueKind() == JsonValueKind.String)
+        {
+            try
+            {
+                return JsonNode.Parse(text.GetValue<string>());
+            }
+            catch (JsonException ex)
+            {
+                throw new ExpressionException($"{spec.JsonPath}: the Object expression is not valid JSON: {ex.Message}", ex);
+            }
+        }
+
+        return spec.Value?.DeepClone();
+    }
+}
+
+/// <summary>Reads JSON values as the types activity inputs need, with messages that say what was expected.</summary>
+public static class JsonValues
+{
+    public static string? AsString(JsonNode? node) => node switch
+    {
+        null => null,
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+        JsonValue v => v.ToJsonString(),
+        _ => node.ToJsonString(),
+    };
+
+    public static bool AsBool(JsonNode? node, string where) => node switch
+    {
+        null => false,
+        JsonValue v when v.GetValueKind() == JsonValueKind.True => true,
+        JsonValue v when v.GetValueKind() == JsonValueKind.False => false,
+        JsonValue v when v.GetValueKind() == JsonValueKind.String && bool.TryParse(v.GetValue<string>(), out var b) => b,
+        JsonValue v when v.GetValueKind() == JsonValueKind.Number => v.GetValue<double>() != 0,
+        _ => throw new ExpressionException($"{where}: expected true or false, got {node.ToJsonString()}"),
+    };
+
+    /// <summary>A TimeSpan as .NET writes it ("1.00:00:00", "02:00:00") or ISO 8601 ("PT2H").</summary>
+    public static TimeSpan AsTimeSpan(JsonNode? node, string where)
+    {
+        var text = AsString(node);
+        if (text is not null)
+        {
+            if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span))
+            {
+                return span;
+            }
+
+            try
+            {
+                return System.Xml.XmlConvert.ToTimeSpan(text);
+            }
+            catch (FormatException)
+            {
+                // Falls through to the error below, which quotes the text.
+            }
+        }
+
+        throw new ExpressionException($"{where}: \"{text}\" is not a duration (expected e.g. \"1.00:00:00\", \"02:00:00\" or \"PT2H\")");
+    }
+
+    public static DateTimeOffset AsDateTimeOffset(JsonNode? node, string where)
+    {
+        var text = AsString(node);
+        if (text is not null && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
+        {
+            return at;
+        }
+
+        throw new ExpressionException($"{where}: \"{text}\" is not a date and time (expected ISO 8601, e.g. \"2026-11-21T09:00:00+08:00\")");
+    }
+
+    /// <summary>Converts a literal to the declared type name, so "5" declared Int32 is a number.</summary>
+    public static JsonNode? Coerce(JsonNode? node, string? typeName)
+    {
+        if (node is not JsonValue value || value.GetValueKind() != JsonValueKind.String || typeName is null)
+        {
+            return node;
+        }
+
+        var text = value.GetValue<string>();
+        return typeName switch
+        {
+            "Int32" or "Int64" or "Double" or "Decimal" or "Number" when double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) =>
+                Math.Abs(d % 1) < double.Epsilon ? JsonValue.Create((long)d) : JsonValue.Create(d),
+            "Boolean" when bool.TryParse(text, out var b) => JsonValue.Create(b),
+            "Object" or "ExpandoObject" or "JsonObject" when text.TrimStart().StartsWith('{') || text.TrimStart().StartsWith('[') => TryParse(text) ?? node,
+            _ => node,
+        };
+    }
+
+    private static JsonNode? TryParse(string text)
+    {
+        try
+        {
+            return JsonNode.Parse(text);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

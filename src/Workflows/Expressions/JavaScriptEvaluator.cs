@@ -1,0 +1,177 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Jint;
+using Jint.Native;
+using Jint.Parser;
+
+namespace AntiDrugFlow.Workflows.Expressions;
+
+public sealed record JavaScriptLimits(int MaxStatements = 10_000, int MaxRecursion = 64, int TimeoutMilliseconds = 1_000);
+
+/// <summary>
+/// Runs JavaScript expressions with Jint, sandboxed: no CLR access, and limits on statements, time and
+/// recursion. A value may be a bare expression or a script with a top-level <c>return</c>, as Elsa allows.
+/// </summary>
+public sealed class JavaScriptEvaluator(JavaScriptLimits limits)
+{
+    private readonly JavaScriptLimits _limits = limits;
+
+    /// <summary>Checks syntax; returns null when the code parses, else a message with line and column.</summary>
+    public static string? SyntaxError(string code)
+    {
+        var (_, error) = Prepare(code);
+        return error;
+    }
+
+    /// <summary>A JavaScript session bound to one scope, for one step of one instance.</summary>
+    public Session Open(ExpressionScope scope) => new(this, scope);
+
+    private static (string? Source, string? Error) Prepare(string code)
+    {
+        var parser = new JavaScriptParser();
+        try
+        {
+            parser.Parse(code);
+            return (code, null);
+        }
+        catch (ParserException plain)
+        {
+            // A script with a top-level return is a function body, as in Elsa's exports.
+            var wrapped = "(function(){\n" + code + "\n})()";
+            try
+            {
+                parser.Parse(wrapped);
+                return (wrapped, null);
+            }
+            catch (ParserException)
+            {
+                return (null, string.Create(CultureInfo.InvariantCulture, $"JavaScript syntax error at line {plain.LineNumber}, column {plain.Column}: {plain.Description}"));
+            }
+        }
+    }
+
+    public sealed class Session
+    {
+        private readonly JavaScriptEvaluator _owner;
+        private readonly ExpressionScope _scope;
+        private Engine? _engine;
+
+        internal Session(JavaScriptEvaluator owner, ExpressionScope scope)
+        {
+            _owner = owner;
+            _scope = scope;
+        }
+
+        public JsonNode? Evaluate(string code, string where)
+        {
+            var (source, error) = Prepare(code);
+            if (source is null)
+            {
+                throw new ExpressionException($"{where}: {error}");
+            }
+
+            var engine = _engine ??= CreateEngine();
+            engine.ResetStatementsCount();
+            engine.ResetTimeoutTicks();
+            engine.ResetCallStack();
+            try
+            {
+                var value = engine.Execute(source).GetCompletionValue();
+                return ToJson(engine, value);
+            }
+            catch (Exception ex) when (ex is not ExpressionException and not OutOfMemoryException)
+            {
+                throw new ExpressionException($"{where}: JavaScript failed: {ex.Message}", ex);
+            }
+        }
+
+        private Engine CreateEngine()
+        {
+            var limits = _owner._limits;
+            var engine = new Engine(options => options
+                .MaxStatements(limits.MaxStatements)
+                .LimitRecursion(limits.MaxRecursion)
+                .TimeoutInterval(TimeSpan.FromMilliseconds(limits.TimeoutMilliseconds))
+                .Culture(CultureInfo.InvariantCulture)
+                .LocalTimeZone(TaipeiTime.Zone));
+            Engine self = engine;
+            engine.SetValue("getVariable", new Func<string, JsValue>(name => FromJson(self, _scope.Get(name))));
+            engine.SetValue("setVariable", new Action<string, JsValue>((name, value) => _scope.Set(name, ToJson(self, value))));
+            engine.SetValue("getInput", new Func<string, JsValue>(name => FromJson(self, _scope.GetInput(name))));
+            engine.SetValue("getWorkflowInstanceId", new Func<string>(() => _scope.Instance.Id));
+            engine.SetValue("getCorrelationId", new Func<JsValue>(() => _scope.Instance.CorrelationId is { } c ? new JsValue(c) : JsValue.Null));
+            var names = _scope.Instance.State.Variables.Keys.Concat(_scope.Instance.State.Input.Select(p => p.Key)).Distinct(StringComparer.Ordinal);
+            foreach (var name in names)
+            {
+                DefineAccessors(engine, name);
+            }
+
+            return engine;
+        }
+
+        internal void DefineAccessors(Engine engine, string name)
+        {
+            if (name.Length == 0 || !name.All(c => char.IsLetterOrDigit(c) || c == '_'))
+            {
+                return;
+            }
+
+            var suffix = char.ToUpperInvariant(name[0]) + name[1..];
+            engine.SetValue("get" + suffix, new Func<JsValue>(() => FromJson(engine, _scope.Get(name))));
+            engine.SetValue("set" + suffix, new Action<JsValue>(value => _scope.Set(name, ToJson(engine, value))));
+        }
+
+        private static JsValue FromJson(Engine engine, JsonNode? node)
+        {
+            if (node is null)
+            {
+                return JsValue.Null;
+            }
+
+            if (node is JsonValue value)
+            {
+                switch (value.GetValueKind())
+                {
+                    case System.Text.Json.JsonValueKind.String:
+                        return new JsValue(value.GetValue<string>());
+                    case System.Text.Json.JsonValueKind.True:
+                        return new JsValue(true);
+                    case System.Text.Json.JsonValueKind.False:
+                        return new JsValue(false);
+                    case System.Text.Json.JsonValueKind.Number:
+                        return new JsValue(value.GetValue<double>());
+                }
+            }
+
+            return engine.Json.Parse(JsValue.Undefined, [new JsValue(node.ToJsonString())]);
+        }
+
+        private static JsonNode? ToJson(Engine engine, JsValue value)
+        {
+            if (value.IsUndefined() || value.IsNull())
+            {
+                return null;
+            }
+
+            if (value.IsString())
+            {
+                return JsonValue.Create(value.AsString());
+            }
+
+            if (value.IsBoolean())
+            {
+                return JsonValue.Create(value.AsBoolean());
+            }
+
+            if (value.IsNumber())
+            {
+                var number = value.AsNumber();
+                return Math.Abs(number % 1) < double.Epsilon && Math.Abs(number) < 9e15 ? JsonValue.Create((long)number) : JsonValue.Create(number);
+            }
+
+            var text = engine.Json.Stringify(JsValue.Undefined, [value]);
+            return text.IsString() ? JsonNode.Parse(text.AsString()) : null;
+        }
+    }
+
+}

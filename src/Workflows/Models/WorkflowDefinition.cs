@@ -1,0 +1,171 @@
+using System.Text.Json.Nodes;
+
+namespace AntiDrugFlow.Workflows.Models;
+
+/// <summary>One expression of an activity input: <c>{"typeName":…,"expression":{"type":…,"value":…}}</c>.</summary>
+public sealed record ExpressionSpec(string Type, JsonNode? Value, string? TypeName, string JsonPath);
+
+public sealed record VariableDefinition(string Id, string Name, string TypeName, JsonNode? Value);
+
+public sealed record InputDefinition(string Name, string TypeName, bool IsRequired);
+
+/// <summary>A connection between two activity ports, in either of Elsa's two JSON forms.</summary>
+public sealed record FlowConnection(string Source, string SourcePort, string Target, string TargetPort, int Index)
+{
+    public string JsonPath => $"$.root.connections[{Index}]";
+}
+
+/// <summary>An activity of a flowchart: its identity, its place in the JSON, and the raw JSON its inputs are read from.</summary>
+public sealed class ActivityNode
+{
+    public required string Id { get; init; }
+
+    public required string Type { get; init; }
+
+    public string? Name { get; init; }
+
+    public required int Index { get; init; }
+
+    public required JsonObject Json { get; init; }
+
+    public string JsonPath => $"$.root.activities[{Index}]";
+
+    public string DisplayName => string.IsNullOrWhiteSpace(Name) ? Id : $"{Id} ({Name})";
+
+    public bool HasInput(string name) => FindProperty(name) is not null;
+
+    /// <summary>Reads an input in Elsa's shape; a bare JSON value counts as a literal.</summary>
+    public ExpressionSpec? Input(string name)
+    {
+        var (key, node) = FindProperty(name) ?? default;
+        if (key is null || node is null)
+        {
+            return null;
+        }
+
+        var path = $"{JsonPath}.{key}";
+        if (node is JsonObject obj && obj["expression"] is JsonNode expression)
+        {
+            var typeName = obj["typeName"]?.GetValueKind() == System.Text.Json.JsonValueKind.String ? obj["typeName"]!.GetValue<string>() : null;
+            if (expression is JsonObject exprObj)
+            {
+                var type = exprObj["type"]?.GetValueKind() == System.Text.Json.JsonValueKind.String ? exprObj["type"]!.GetValue<string>() : "Literal";
+                return new ExpressionSpec(type, exprObj["value"], typeName, path + ".expression");
+            }
+
+            // Some exports put the literal text straight into "expression".
+            return new ExpressionSpec("Literal", expression, typeName, path + ".expression");
+        }
+
+        return new ExpressionSpec("Literal", node, null, path);
+    }
+
+    /// <summary>The raw JSON of a property that is not an expression (e.g. a variable reference, switch cases).</summary>
+    public JsonNode? Raw(string name) => FindProperty(name)?.Node;
+
+    private (string Key, JsonNode? Node)? FindProperty(string name)
+    {
+        foreach (var (key, value) in Json)
+        {
+            if (string.Equals(key, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return (key, value);
+            }
+        }
+
+        return null;
+    }
+}
+
+/// <summary>
+/// A workflow definition version read from Elsa 3's JSON. The original document is kept whole, so an
+/// export gives back the same shape (designer positions, custom properties and all).
+/// </summary>
+public sealed class WorkflowDefinition
+{
+    private readonly Dictionary<string, ActivityNode> _activities;
+    private readonly Dictionary<(string Activity, string Port), List<FlowConnection>> _outgoing;
+    private readonly Dictionary<string, List<FlowConnection>> _incoming;
+
+    public WorkflowDefinition(
+        JsonObject document,
+        string id,
+        string definitionId,
+        string name,
+        int version,
+        IReadOnlyList<VariableDefinition> variables,
+        IReadOnlyList<InputDefinition> inputs,
+        IReadOnlyList<ActivityNode> activities,
+        IReadOnlyList<FlowConnection> connections,
+        string? startActivityId)
+    {
+        Document = document;
+        Id = id;
+        DefinitionId = definitionId;
+        Name = name;
+        Version = version;
+        Variables = variables;
+        Inputs = inputs;
+        Activities = activities;
+        Connections = connections;
+        StartActivityId = startActivityId;
+        _activities = new Dictionary<string, ActivityNode>(StringComparer.Ordinal);
+        foreach (var activity in activities)
+        {
+            _activities.TryAdd(activity.Id, activity);
+        }
+
+        _outgoing = [];
+        _incoming = new Dictionary<string, List<FlowConnection>>(StringComparer.Ordinal);
+        foreach (var connection in connections)
+        {
+            var key = (connection.Source, connection.SourcePort);
+            if (!_outgoing.TryGetValue(key, out var list))
+            {
+                _outgoing[key] = list = [];
+            }
+
+            list.Add(connection);
+            if (!_incoming.TryGetValue(connection.Target, out var inbound))
+            {
+                _incoming[connection.Target] = inbound = [];
+            }
+
+            inbound.Add(connection);
+        }
+    }
+
+    public JsonObject Document { get; }
+
+    public string Id { get; }
+
+    public string DefinitionId { get; }
+
+    public string Name { get; }
+
+    public int Version { get; }
+
+    public IReadOnlyList<VariableDefinition> Variables { get; }
+
+    public IReadOnlyList<InputDefinition> Inputs { get; }
+
+    public IReadOnlyList<ActivityNode> Activities { get; }
+
+    public IReadOnlyList<FlowConnection> Connections { get; }
+
+    /// <summary>The activity a new instance starts at; null only for an empty flowchart.</summary>
+    public string? StartActivityId { get; }
+
+    public ActivityNode? FindActivity(string id) => _activities.GetValueOrDefault(id);
+
+    public ActivityNode Activity(string id) =>
+        _activities.TryGetValue(id, out var node) ? node : throw new KeyNotFoundException($"Activity '{id}' is not in definition '{DefinitionId}' version {Version}.");
+
+    public IReadOnlyList<FlowConnection> Outgoing(string activityId, string port) =>
+        _outgoing.TryGetValue((activityId, port), out var list) ? list : [];
+
+    public IEnumerable<FlowConnection> AllOutgoing(string activityId) => Connections.Where(c => c.Source == activityId);
+
+    public IReadOnlyList<FlowConnection> Incoming(string activityId) =>
+        _incoming.TryGetValue(activityId, out var list) ? list : [];
+}

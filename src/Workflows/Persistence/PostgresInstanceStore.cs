@@ -1,0 +1,265 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AntiDrugFlow.Workflows.Runtime;
+using Npgsql;
+
+namespace AntiDrugFlow.Workflows.Persistence;
+
+public sealed record InstanceSummary(string Id, string DefinitionId, int Version, WorkflowStatus Status, string? CorrelationId, string? Fault, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? FinishedAt);
+
+public sealed record InstanceFilter(string? DefinitionId = null, WorkflowStatus? Status = null, string? CorrelationId = null, int Page = 0, int PageSize = 50);
+
+/// <summary>A bookmark found by a lookup (event, task, timer), with the instance it belongs to.</summary>
+public sealed record BookmarkRef(string InstanceId, string BookmarkId);
+
+/// <summary>All SQL for instances, bookmarks, tasks, journal and outbox rows written by steps.</summary>
+public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource)
+{
+    private static readonly JsonSerializerOptions StateJson = new(JsonSerializerDefaults.Web);
+
+    public NpgsqlDataSource DataSource => dataSource;
+
+    /// <summary>Locks an instance row for this transaction and loads it with its bookmarks; null when it does not exist.</summary>
+    public Task<WorkflowInstance?> LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string instanceId, bool skipLocked, CancellationToken cancellationToken) =>
+        ReadAsync(connection, transaction, instanceId, skipLocked ? " FOR UPDATE SKIP LOCKED" : " FOR UPDATE", cancellationToken);
+
+    /// <summary>Writes one step: the instance, bookmark changes, tasks, journal and outbox, in one round trip.</summary>
+    public async Task SaveStepAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ExecutionStep step, CancellationToken cancellationToken)
+    {
+        var instance = step.Instance;
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        batch.BatchCommands.Add(Sql.BatchCommand("""
+            INSERT INTO workflow_instances (id, definition_id, definition_version_id, version, status, correlation_id, fault, state, created_at, updated_at, finished_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+            ON CONFLICT (id) DO UPDATE SET status = excluded.status, fault = excluded.fault, state = excluded.state, updated_at = excluded.updated_at, finished_at = excluded.finished_at
+            """,
+            instance.Id, instance.DefinitionId, instance.DefinitionVersionId, instance.Version, instance.Status.ToString(), instance.CorrelationId, instance.Fault,
+            new Jsonb(JsonSerializer.Serialize(instance.State, StateJson)), instance.CreatedAt, instance.UpdatedAt, instance.FinishedAt));
+
+        var addedIds = step.AddedBookmarks.Select(b => b.Id).ToHashSet(StringComparer.Ordinal);
+        var removedIds = step.RemovedBookmarks.Select(b => b.Id).ToHashSet(StringComparer.Ordinal);
+        var removed = removedIds.Where(id => !addedIds.Contains(id)).ToArray();
+        var added = step.AddedBookmarks.Where(b => !removedIds.Contains(b.Id)).ToList();
+        if (removed.Length > 0)
+        {
+            batch.BatchCommands.Add(Sql.BatchCommand("DELETE FROM workflow_bookmarks WHERE id = ANY($1)", removed));
+        }
+
+        if (added.Count > 0)
+        {
+            batch.BatchCommands.Add(Sql.BatchCommand("""
+                INSERT INTO workflow_bookmarks (id, instance_id, activity_id, kind, name, correlation_id, due_at, task_id, payload, created_at)
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::jsonb[], $10::timestamptz[])
+                """,
+                added.Select(b => b.Id).ToArray(), added.Select(b => b.InstanceId).ToArray(), added.Select(b => b.ActivityId).ToArray(),
+                added.Select(b => b.Kind.ToString()).ToArray(), added.Select(b => b.Name).ToArray(), added.Select(b => b.CorrelationId).ToArray(),
+                added.Select(b => b.DueAt?.UtcDateTime).ToArray(), added.Select(b => b.TaskId).ToArray(), added.Select(b => b.Payload?.ToJsonString()).ToArray(),
+                added.Select(b => b.CreatedAt.UtcDateTime).ToArray()));
+        }
+
+        var closures = step.ClosedTasks.ToDictionary(c => c.TaskId, StringComparer.Ordinal);
+        if (step.NewTasks.Count > 0)
+        {
+            var tasks = step.NewTasks.Select(t => closures.Remove(t.Id, out var c) ? t with { Status = c.Status, ClosedAt = c.At, Result = c.Result } : t).ToList();
+            batch.BatchCommands.Add(Sql.BatchCommand("""
+                INSERT INTO workflow_tasks (id, instance_id, bookmark_id, activity_id, task_name, payload, status, created_at, closed_at, result)
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::jsonb[])
+                """,
+                tasks.Select(t => t.Id).ToArray(), tasks.Select(t => t.InstanceId).ToArray(), tasks.Select(t => t.BookmarkId).ToArray(), tasks.Select(t => t.ActivityId).ToArray(),
+                tasks.Select(t => t.TaskName).ToArray(), tasks.Select(t => t.Payload?.ToJsonString()).ToArray(), tasks.Select(t => t.Status.ToString()).ToArray(),
+                tasks.Select(t => t.CreatedAt.UtcDateTime).ToArray(), tasks.Select(t => t.ClosedAt?.UtcDateTime).ToArray(), tasks.Select(t => t.Result?.ToJsonString()).ToArray()));
+        }
+
+        foreach (var closure in closures.Values)
+        {
+            batch.BatchCommands.Add(Sql.BatchCommand("UPDATE workflow_tasks SET status = $2, closed_at = $3, result = $4 WHERE id = $1 AND status = 'Pending'",
+                closure.TaskId, closure.Status.ToString(), closure.At, new Jsonb(closure.Result?.ToJsonString())));
+        }
+
+        if (step.Journal.Count > 0)
+        {
+            batch.BatchCommands.Add(Sql.BatchCommand("""
+                INSERT INTO workflow_journal (instance_id, at, activity_id, activity_type, event, message)
+                SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[])
+                """,
+                step.Journal.Select(j => j.InstanceId).ToArray(), step.Journal.Select(j => j.At.UtcDateTime).ToArray(), step.Journal.Select(j => j.ActivityId).ToArray(),
+                step.Journal.Select(j => j.ActivityType).ToArray(), step.Journal.Select(j => j.Event).ToArray(), step.Journal.Select(j => j.Message).ToArray()));
+        }
+
+        if (step.Outbox.Count > 0)
+        {
+            // A replayed step produces the same keys; the first write wins.
+            batch.BatchCommands.Add(Sql.BatchCommand("""
+                INSERT INTO outbox_messages (id, instance_id, kind, idempotency_key, payload, next_attempt_at, created_at)
+                SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[], $7::timestamptz[])
+                ON CONFLICT (idempotency_key) DO NOTHING
+                """,
+                step.Outbox.Select(m => m.Id).ToArray(), step.Outbox.Select(m => m.InstanceId).ToArray(), step.Outbox.Select(m => m.Kind).ToArray(),
+                step.Outbox.Select(m => m.IdempotencyKey).ToArray(), step.Outbox.Select(m => m.Payload.ToJsonString()).ToArray(),
+                step.Outbox.Select(m => m.CreatedAt.UtcDateTime).ToArray(), step.Outbox.Select(m => m.CreatedAt.UtcDateTime).ToArray()));
+        }
+
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<BookmarkRef>> FindEventBookmarksAsync(string eventName, string? correlationId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var sql = correlationId is null
+            ? "SELECT instance_id, id FROM workflow_bookmarks WHERE kind = 'Event' AND name = $1 ORDER BY created_at"
+            : "SELECT instance_id, id FROM workflow_bookmarks WHERE kind = 'Event' AND name = $1 AND correlation_id = $2 ORDER BY created_at";
+        object?[] parameters = correlationId is null ? [eventName] : [eventName, correlationId];
+        return await ReadRefsAsync(connection, sql, cancellationToken, parameters);
+    }
+
+    public async Task<IReadOnlyList<BookmarkRef>> FindDueTimersAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await ReadRefsAsync(connection, "SELECT instance_id, id FROM workflow_bookmarks WHERE due_at <= $1 ORDER BY due_at LIMIT $2", cancellationToken, now, limit);
+    }
+
+    public async Task<DateTimeOffset?> NextTimerDueAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = Sql.Command(connection, null, "SELECT min(due_at) FROM workflow_bookmarks WHERE due_at IS NOT NULL");
+        return await command.ExecuteScalarAsync(cancellationToken) is DateTime at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : null;
+    }
+
+    public async Task<IReadOnlyList<string>> RunningInstanceIdsAsync(int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = Sql.Command(connection, null, "SELECT id FROM workflow_instances WHERE status = 'Running' ORDER BY updated_at LIMIT $1", limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var ids = new List<string>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+
+    public async Task<HumanTask?> GetTaskAsync(string taskId, CancellationToken cancellationToken)
+    {
+        var tasks = await QueryTasksAsync("WHERE id = $1", cancellationToken, taskId);
+        return tasks.FirstOrDefault();
+    }
+
+    public Task<IReadOnlyList<HumanTask>> ListTasksAsync(HumanTaskStatus? status, string? instanceId, CancellationToken cancellationToken) =>
+        QueryTasksAsync("WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR instance_id = $2) ORDER BY created_at LIMIT 500", cancellationToken, status?.ToString(), instanceId);
+
+    public async Task<IReadOnlyList<InstanceSummary>> ListInstancesAsync(InstanceFilter filter, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = Sql.Command(connection, null, """
+            SELECT id, definition_id, version, status, correlation_id, fault, created_at, updated_at, finished_at FROM workflow_instances
+            WHERE ($1::text IS NULL OR definition_id = $1) AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR correlation_id = $3)
+            ORDER BY created_at DESC, id LIMIT $4 OFFSET $5
+            """, filter.DefinitionId, filter.Status?.ToString(), filter.CorrelationId, filter.PageSize, filter.Page * filter.PageSize);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new List<InstanceSummary>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(new InstanceSummary(reader.GetString(0), reader.GetString(1), reader.GetInt32(2), Enum.Parse<WorkflowStatus>(reader.GetString(3)), reader.NullableString(4),
+                reader.NullableString(5), reader.GetFieldValue<DateTimeOffset>(6), reader.GetFieldValue<DateTimeOffset>(7), reader.NullableTime(8)));
+        }
+
+        return result;
+    }
+
+    /// <summary>Reads an instance without locking it (for display).</summary>
+    public async Task<WorkflowInstance?> GetAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+        var instance = await ReadAsync(connection, transaction, instanceId, string.Empty, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return instance;
+    }
+
+    private static async Task<WorkflowInstance?> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string instanceId, string lockClause, CancellationToken cancellationToken)
+    {
+        WorkflowInstance instance;
+        await using (var command = Sql.Command(connection, transaction, "SELECT id, definition_id, definition_version_id, version, status, correlation_id, fault, state::text, created_at, updated_at, finished_at FROM workflow_instances WHERE id = $1" + lockClause, instanceId))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                return null;
+            }
+
+            instance = ReadInstance(reader);
+        }
+
+        await using (var command = Sql.Command(connection, transaction, "SELECT id, instance_id, activity_id, kind, name, correlation_id, due_at, task_id, payload::text, created_at FROM workflow_bookmarks WHERE instance_id = $1 ORDER BY created_at, id", instanceId))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                instance.Bookmarks.Add(new Bookmark(
+                    reader.GetString(0), reader.GetString(1), reader.GetString(2), Enum.Parse<BookmarkKind>(reader.GetString(3)), reader.GetString(4),
+                    reader.NullableString(5), reader.NullableTime(6), reader.NullableString(7), reader.IsDBNull(8) ? null : JsonNode.Parse(reader.GetString(8)), reader.GetFieldValue<DateTimeOffset>(9)));
+            }
+        }
+
+        return instance;
+    }
+
+    public async Task<IReadOnlyList<JournalEntry>> JournalAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = Sql.Command(connection, null, "SELECT instance_id, at, activity_id, activity_type, event, message FROM workflow_journal WHERE instance_id = $1 ORDER BY id", instanceId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new List<JournalEntry>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(new JournalEntry(reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), reader.NullableString(2), reader.NullableString(3), reader.GetString(4), reader.NullableString(5)));
+        }
+
+        return result;
+    }
+
+    private async Task<IReadOnlyList<HumanTask>> QueryTasksAsync(string where, CancellationToken cancellationToken, params object?[] parameters)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = Sql.Command(connection, null, "SELECT id, instance_id, bookmark_id, activity_id, task_name, payload::text, status, created_at, closed_at, result::text FROM workflow_tasks " + where, parameters);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new List<HumanTask>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(new HumanTask(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                reader.IsDBNull(5) ? null : JsonNode.Parse(reader.GetString(5)), Enum.Parse<HumanTaskStatus>(reader.GetString(6)), reader.GetFieldValue<DateTimeOffset>(7),
+                reader.NullableTime(8), reader.IsDBNull(9) ? null : JsonNode.Parse(reader.GetString(9))));
+        }
+
+        return result;
+    }
+
+    private static async Task<IReadOnlyList<BookmarkRef>> ReadRefsAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params object?[] parameters)
+    {
+        await using var command = Sql.Command(connection, null, sql, parameters);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new List<BookmarkRef>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(new BookmarkRef(reader.GetString(0), reader.GetString(1)));
+        }
+
+        return result;
+    }
+
+    private static WorkflowInstance ReadInstance(NpgsqlDataReader reader) => new()
+    {
+        Id = reader.GetString(0),
+        DefinitionId = reader.GetString(1),
+        DefinitionVersionId = reader.GetString(2),
+        Version = reader.GetInt32(3),
+        Status = Enum.Parse<WorkflowStatus>(reader.GetString(4)),
+        CorrelationId = reader.NullableString(5),
+        Fault = reader.NullableString(6),
+        State = JsonSerializer.Deserialize<InstanceState>(reader.GetString(7), StateJson)!,
+        CreatedAt = reader.GetFieldValue<DateTimeOffset>(8),
+        UpdatedAt = reader.GetFieldValue<DateTimeOffset>(9),
+        FinishedAt = reader.NullableTime(10),
+    };
+}

@@ -1,1 +1,0 @@
-namespace AntiDrugFlow.Workflows; internal static class Placeholder {}

@@ -1,0 +1,111 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using AntiDrugFlow.Workflows.Expressions;
+using AntiDrugFlow.Workflows.Models;
+
+namespace AntiDrugFlow.Workflows.Runtime;
+
+/// <summary>What an activity may read and do while it runs: inputs, variables, bookmarks, tasks, outbox, journal.</summary>
+public sealed class ActivityExecutionContext
+{
+    private readonly ExecutionStep _step;
+    private readonly ExpressionEvaluator _expressions;
+
+    internal ActivityExecutionContext(WorkflowDefinition definition, ActivityNode node, WorkItem item, ExecutionStep step, ExpressionEvaluator expressions, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        Definition = definition;
+        Node = node;
+        Item = item;
+        _step = step;
+        _expressions = expressions;
+        Now = now;
+        CancellationToken = cancellationToken;
+    }
+
+    public WorkflowDefinition Definition { get; }
+
+    public ActivityNode Node { get; }
+
+    public WorkItem Item { get; }
+
+    public WorkflowInstance Instance => _step.Instance;
+
+    public DateTimeOffset Now { get; }
+
+    public CancellationToken CancellationToken { get; }
+
+    /// <summary>The input's value, or null when the activity has no such input.</summary>
+    public JsonNode? Evaluate(string input)
+    {
+        var spec = Node.Input(input);
+        return spec is null ? null : JsonValues.Coerce(_expressions.Evaluate(spec), spec.TypeName);
+    }
+
+    public JsonNode? Evaluate(ExpressionSpec spec) => JsonValues.Coerce(_expressions.Evaluate(spec), spec.TypeName);
+
+    public string? EvaluateString(string input) => JsonValues.AsString(Evaluate(input));
+
+    public string RequireString(string input) =>
+        EvaluateString(input) is { Length: > 0 } text ? text : throw new ExpressionException($"{Where(input)}: a value is required");
+
+    public bool EvaluateBool(string input) => JsonValues.AsBool(Evaluate(input), Where(input));
+
+    public TimeSpan EvaluateTimeSpan(string input) => JsonValues.AsTimeSpan(Evaluate(input), Where(input));
+
+    public string Where(string input) => $"{Node.JsonPath}.{input}";
+
+    public JsonNode? GetVariable(string name) => _expressions.Scope.Get(name);
+
+    public void SetVariable(string name, JsonNode? value) => _expressions.Scope.Set(name, value);
+
+    /// <summary>Writes an output where the definition bound it: <c>{"memoryReference":{"id":VARIABLE}}</c>, as in Elsa.</summary>
+    public void SetOutput(string output, JsonNode? value)
+    {
+        if (Node.Raw(output) is JsonObject binding && binding["memoryReference"] is JsonObject reference && JsonValues.AsString(reference["id"]) is { } id)
+        {
+            var variable = Definition.Variables.FirstOrDefault(v => v.Id == id || v.Name == id);
+            SetVariable(variable?.Name ?? id, value?.DeepClone());
+        }
+    }
+
+    public void WriteLine(string text)
+    {
+        _step.Lines.Add(text);
+        Journal("WriteLine", text);
+    }
+
+    public void Journal(string eventName, string? message) =>
+        _step.Journal.Add(new JournalEntry(Instance.Id, Now, Node.Id, Node.Type, eventName, message));
+
+    public Bookmark CreateBookmark(BookmarkKind kind, string name, string? correlationId = null, DateTimeOffset? dueAt = null, JsonNode? payload = null, string? taskId = null)
+    {
+        var bookmark = new Bookmark(NewId(), Instance.Id, Node.Id, kind, name, correlationId, dueAt, taskId, payload, Now);
+        Instance.Bookmarks.Add(bookmark);
+        _step.AddedBookmarks.Add(bookmark);
+        return bookmark;
+    }
+
+    /// <summary>A human task and the bookmark its completion resumes.</summary>
+    public HumanTask CreateTask(string taskName, JsonNode? payload)
+    {
+        var taskId = NewId();
+        var bookmark = CreateBookmark(BookmarkKind.Task, taskName, Instance.CorrelationId, null, payload, taskId);
+        var task = new HumanTask(taskId, Instance.Id, bookmark.Id, Node.Id, taskName, payload?.DeepClone(), HumanTaskStatus.Pending, Now);
+        _step.NewTasks.Add(task);
+        return task;
+    }
+
+    /// <summary>Queues a side effect in the step's outbox, with a key stable across a replay of the same step.</summary>
+    public OutboxMessage Enqueue(string kind, JsonObject payload)
+    {
+        var sequence = ++Instance.State.OutboxSequence;
+        var key = string.Create(CultureInfo.InvariantCulture, $"{Instance.Id}:{Node.Id}:{sequence}");
+        var message = new OutboxMessage(Guid.CreateVersion7(Now), Instance.Id, kind, key, payload, Now);
+        _step.Outbox.Add(message);
+        return message;
+    }
+
+    internal ExecutionStep Step => _step;
+
+    private static string NewId() => Guid.CreateVersion7().ToString("N");
+}

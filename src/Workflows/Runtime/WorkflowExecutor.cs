@@ -1,0 +1,303 @@
+using System.Text.Json.Nodes;
+using AntiDrugFlow.Workflows.Activities;
+using AntiDrugFlow.Workflows.Expressions;
+using AntiDrugFlow.Workflows.Models;
+
+namespace AntiDrugFlow.Workflows.Runtime;
+
+/// <summary>
+/// Runs a flowchart instance in memory, one step at a time: from a start or a resumed bookmark until no
+/// token is left to move. It does no I/O; the caller saves the returned step in one transaction.
+/// </summary>
+public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider time, EngineOptions options)
+{
+    private readonly JavaScriptEvaluator _javaScript = new(options.JavaScript);
+
+    public ActivityRegistry Activities { get; } = activities;
+
+    public static WorkflowInstance NewInstance(WorkflowDefinition definition, JsonObject? input, string? correlationId, DateTimeOffset now, string? id = null)
+    {
+        var instance = new WorkflowInstance
+        {
+            Id = id ?? Guid.CreateVersion7(now).ToString("N"),
+            DefinitionId = definition.DefinitionId,
+            DefinitionVersionId = definition.Id,
+            Version = definition.Version,
+            Status = WorkflowStatus.Running,
+            CorrelationId = correlationId,
+            CreatedAt = now,
+            UpdatedAt = now,
+            State = new InstanceState { Input = input?.DeepClone().AsObject() ?? [] },
+        };
+        foreach (var variable in definition.Variables)
+        {
+            instance.State.Variables[variable.Name] = JsonValues.Coerce(variable.Value?.DeepClone(), variable.TypeName);
+        }
+
+        if (definition.StartActivityId is { } start)
+        {
+            instance.State.Queue.Add(new WorkItem(start, null));
+        }
+
+        return instance;
+    }
+
+    /// <summary>Runs a new instance from its start activity.</summary>
+    public ValueTask<ExecutionStep> StartAsync(WorkflowDefinition definition, WorkflowInstance instance, CancellationToken cancellationToken)
+    {
+        var step = new ExecutionStep { Instance = instance };
+        step.Journal.Add(new JournalEntry(instance.Id, time.GetUtcNow(), null, null, "WorkflowStarted", $"{definition.DefinitionId} v{definition.Version}"));
+        return DrainAsync(definition, step, cancellationToken);
+    }
+
+    /// <summary>Runs work that an instance still has queued, e.g. after the host that started it crashed.</summary>
+    public ValueTask<ExecutionStep> ContinueAsync(WorkflowDefinition definition, WorkflowInstance instance, CancellationToken cancellationToken)
+    {
+        var step = new ExecutionStep { Instance = instance };
+        step.Journal.Add(new JournalEntry(instance.Id, time.GetUtcNow(), null, null, "WorkflowContinued", $"{instance.State.Queue.Count} queued"));
+        return DrainAsync(definition, step, cancellationToken);
+    }
+
+    /// <summary>Resumes one bookmark with an input (an event payload, a task result, a timer's firing).</summary>
+    public async ValueTask<ExecutionStep> ResumeAsync(WorkflowDefinition definition, WorkflowInstance instance, string bookmarkId, JsonNode? input, CancellationToken cancellationToken)
+    {
+        var step = new ExecutionStep { Instance = instance };
+        var bookmark = instance.Bookmarks.Find(b => b.Id == bookmarkId)
+            ?? throw new InvalidOperationException($"Instance {instance.Id} has no bookmark {bookmarkId}.");
+        instance.Bookmarks.Remove(bookmark);
+        step.RemovedBookmarks.Add(bookmark);
+        var now = time.GetUtcNow();
+        if (bookmark.TaskId is { } taskId)
+        {
+            step.ClosedTasks.Add(new TaskClosure(taskId, HumanTaskStatus.Completed, input?.DeepClone(), now));
+        }
+
+        instance.Status = WorkflowStatus.Running;
+        var node = definition.Activity(bookmark.ActivityId);
+        var activity = Activities.Get(node.Type);
+        var evaluator = new ExpressionEvaluator(new ExpressionScope(instance), _javaScript);
+        step.Journal.Add(new JournalEntry(instance.Id, now, node.Id, node.Type, "Resumed", bookmark.Kind + ": " + bookmark.Name));
+        try
+        {
+            var context = new ActivityExecutionContext(definition, node, new WorkItem(node.Id, null), step, evaluator, now, cancellationToken);
+            var outcome = await activity.ResumeAsync(context, bookmark, input);
+            if (!Apply(definition, step, node, outcome, now))
+            {
+                return step;
+            }
+        }
+        catch (ExpressionException ex)
+        {
+            Fault(step, node, ex.Message, now);
+            return step;
+        }
+
+        return await DrainAsync(definition, step, cancellationToken, evaluator);
+    }
+
+    /// <summary>Cancels the instance: its bookmarks go, its open tasks are cancelled.</summary>
+    public ExecutionStep Cancel(WorkflowInstance instance, string reason)
+    {
+        var step = new ExecutionStep { Instance = instance };
+        var now = time.GetUtcNow();
+        CloseEverything(step, now);
+        instance.Status = WorkflowStatus.Cancelled;
+        instance.FinishedAt = now;
+        instance.UpdatedAt = now;
+        step.Journal.Add(new JournalEntry(instance.Id, now, null, null, "WorkflowCancelled", reason));
+        return step;
+    }
+
+    private async ValueTask<ExecutionStep> DrainAsync(WorkflowDefinition definition, ExecutionStep step, CancellationToken cancellationToken, ExpressionEvaluator? evaluator = null)
+    {
+        var instance = step.Instance;
+        evaluator ??= new ExpressionEvaluator(new ExpressionScope(instance), _javaScript);
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        var executed = 0;
+        while (instance.State.Queue.Count > 0 && instance.Status == WorkflowStatus.Running)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var item = instance.State.Queue[0];
+            instance.State.Queue.RemoveAt(0);
+            var now = time.GetUtcNow();
+            if (++executed > options.MaxStepsPerRun)
+            {
+                var hottest = counts.MaxBy(p => p.Value).Key;
+                var loop = LoopThrough(definition, hottest);
+                Fault(step, definition.Activity(hottest), $"Step limit of {options.MaxStepsPerRun} activities in one run exceeded: the loop {loop} kept running without waiting.", now);
+                break;
+            }
+
+            counts[item.ActivityId] = counts.GetValueOrDefault(item.ActivityId) + 1;
+            var node = definition.Activity(item.ActivityId);
+            var activity = Activities.Get(node.Type);
+            try
+            {
+                var context = new ActivityExecutionContext(definition, node, item, step, evaluator, now, cancellationToken);
+                var outcome = await activity.ExecuteAsync(context);
+                step.Journal.Add(new JournalEntry(instance.Id, now, node.Id, node.Type, outcome.Kind == ActivityOutcomeKind.Suspended ? "Suspended" : "Executed", outcome.Ports.Count > 0 ? string.Join(",", outcome.Ports) : null));
+                Apply(definition, step, node, outcome, now);
+            }
+            catch (ExpressionException ex)
+            {
+                Fault(step, node, ex.Message, now);
+            }
+            catch (ActivityFaultException ex)
+            {
+                Fault(step, node, ex.Message, now);
+            }
+        }
+
+        Settle(step);
+        return step;
+    }
+
+    /// <summary>Moves tokens out of the ports an activity completed through. Returns false when the instance ended.</summary>
+    private bool Apply(WorkflowDefinition definition, ExecutionStep step, ActivityNode node, ActivityOutcome outcome, DateTimeOffset now)
+    {
+        var instance = step.Instance;
+        switch (outcome.Kind)
+        {
+            case ActivityOutcomeKind.FinishWorkflow:
+                CloseEverything(step, now);
+                instance.Status = WorkflowStatus.Finished;
+                instance.FinishedAt = now;
+                step.Journal.Add(new JournalEntry(instance.Id, now, node.Id, node.Type, "WorkflowFinished", null));
+                return false;
+            case ActivityOutcomeKind.Suspended:
+                return true;
+        }
+
+        foreach (var port in outcome.Ports)
+        {
+            foreach (var connection in definition.Outgoing(node.Id, port))
+            {
+                instance.State.Queue.Add(new WorkItem(connection.Target, connection.Index));
+            }
+        }
+
+        return true;
+    }
+
+    private static void Settle(ExecutionStep step)
+    {
+        var instance = step.Instance;
+        if (instance.Status == WorkflowStatus.Running && instance.State.Queue.Count == 0)
+        {
+            var now = step.Journal.Count > 0 ? step.Journal[^1].At : instance.UpdatedAt;
+            if (instance.Bookmarks.Count > 0)
+            {
+                instance.Status = WorkflowStatus.Suspended;
+            }
+            else
+            {
+                instance.Status = WorkflowStatus.Finished;
+                instance.FinishedAt = now;
+                step.Journal.Add(new JournalEntry(instance.Id, now, null, null, "WorkflowFinished", null));
+            }
+        }
+
+        instance.UpdatedAt = step.Journal.Count > 0 ? step.Journal[^1].At : instance.UpdatedAt;
+    }
+
+    private static void Fault(ExecutionStep step, ActivityNode node, string message, DateTimeOffset now)
+    {
+        var instance = step.Instance;
+        instance.Status = WorkflowStatus.Faulted;
+        instance.Fault = $"{node.DisplayName}: {message}";
+        instance.FinishedAt = now;
+        instance.State.Queue.Clear();
+        CloseEverything(step, now);
+        step.Journal.Add(new JournalEntry(instance.Id, now, node.Id, node.Type, "Faulted", message));
+    }
+
+    private static void CloseEverything(ExecutionStep step, DateTimeOffset now)
+    {
+        var instance = step.Instance;
+        foreach (var bookmark in instance.Bookmarks)
+        {
+            step.RemovedBookmarks.Add(bookmark);
+            if (bookmark.TaskId is { } taskId)
+            {
+                step.ClosedTasks.Add(new TaskClosure(taskId, HumanTaskStatus.Cancelled, null, now));
+            }
+        }
+
+        instance.Bookmarks.Clear();
+        instance.State.Queue.Clear();
+    }
+
+    /// <summary>Cancels the other branches running into a join that has fired (WaitAny).</summary>
+    internal static void CancelBranchesInto(WorkflowDefinition definition, ExecutionStep step, string joinId, DateTimeOffset now)
+    {
+        var upstream = Upstream(definition, joinId);
+        var instance = step.Instance;
+        instance.State.Queue.RemoveAll(item => upstream.Contains(item.ActivityId));
+        foreach (var bookmark in instance.Bookmarks.Where(b => upstream.Contains(b.ActivityId)).ToList())
+        {
+            instance.Bookmarks.Remove(bookmark);
+            step.RemovedBookmarks.Add(bookmark);
+            if (bookmark.TaskId is { } taskId)
+            {
+                step.ClosedTasks.Add(new TaskClosure(taskId, HumanTaskStatus.Cancelled, null, now));
+            }
+
+            step.Journal.Add(new JournalEntry(instance.Id, now, bookmark.ActivityId, null, "BranchCancelled", $"by join {joinId}"));
+        }
+    }
+
+    private static HashSet<string> Upstream(WorkflowDefinition definition, string activityId)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>();
+        pending.Push(activityId);
+        while (pending.Count > 0)
+        {
+            foreach (var connection in definition.Incoming(pending.Pop()))
+            {
+                if (connection.Source != activityId && seen.Add(connection.Source))
+                {
+                    pending.Push(connection.Source);
+                }
+            }
+        }
+
+        return seen;
+    }
+
+    /// <summary>Names a cycle through an activity, for the runaway-loop message: "a → b → a".</summary>
+    private static string LoopThrough(WorkflowDefinition definition, string activityId)
+    {
+        var previous = new Dictionary<string, string>(StringComparer.Ordinal);
+        var queue = new Queue<string>();
+        queue.Enqueue(activityId);
+        while (queue.Count > 0)
+        {
+            var current = queue.Dequeue();
+            foreach (var connection in definition.AllOutgoing(current))
+            {
+                if (connection.Target == activityId)
+                {
+                    var path = new List<string> { activityId };
+                    for (var at = current; at != activityId; at = previous[at])
+                    {
+                        path.Insert(1, at);
+                    }
+
+                    path.Add(activityId);
+                    return string.Join(" → ", path);
+                }
+
+                if (previous.TryAdd(connection.Target, current))
+                {
+                    queue.Enqueue(connection.Target);
+                }
+            }
+        }
+
+        return activityId;
+    }
+}
+
+/// <summary>An activity could not do its work; the instance faults with this message.</summary>
+public sealed class ActivityFaultException(string message) : Exception(message);

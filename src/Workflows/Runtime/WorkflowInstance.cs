@@ -1,0 +1,172 @@
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace AntiDrugFlow.Workflows.Runtime;
+
+public enum WorkflowStatus
+{
+    /// <summary>Accepted, with work queued that no host has finished yet.</summary>
+    Running,
+
+    /// <summary>Waiting on bookmarks: a timer, an event or a task.</summary>
+    Suspended,
+    Finished,
+    Faulted,
+    Cancelled,
+}
+
+/// <summary>A token on its way to an activity; <see cref="ViaConnection"/> tells a join which inbound connection it came by.</summary>
+public sealed record WorkItem(string ActivityId, int? ViaConnection);
+
+public sealed class JoinState
+{
+    public HashSet<int> Arrived { get; init; } = [];
+
+    public bool Fired { get; set; }
+}
+
+/// <summary>
+/// A running workflow. Everything here is saved in one transaction per step: the fields as columns,
+/// <see cref="State"/> as JSON, and the bookmarks in a table of their own.
+/// </summary>
+public sealed class WorkflowInstance
+{
+    public required string Id { get; init; }
+
+    public required string DefinitionId { get; init; }
+
+    public required string DefinitionVersionId { get; init; }
+
+    public required int Version { get; init; }
+
+    public WorkflowStatus Status { get; set; }
+
+    public string? CorrelationId { get; init; }
+
+    public string? Fault { get; set; }
+
+    public DateTimeOffset CreatedAt { get; init; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    public DateTimeOffset? FinishedAt { get; set; }
+
+    public InstanceState State { get; init; } = new();
+
+    public List<Bookmark> Bookmarks { get; init; } = [];
+
+    public bool IsEnded => Status is WorkflowStatus.Finished or WorkflowStatus.Faulted or WorkflowStatus.Cancelled;
+}
+
+/// <summary>The part of an instance saved as one JSON document.</summary>
+public sealed class InstanceState
+{
+    [JsonPropertyName("variables")]
+    public Dictionary<string, JsonNode?> Variables { get; init; } = new(StringComparer.Ordinal);
+
+    [JsonPropertyName("input")]
+    public JsonObject Input { get; init; } = [];
+
+    [JsonPropertyName("output")]
+    public JsonObject Output { get; init; } = [];
+
+    [JsonPropertyName("queue")]
+    public List<WorkItem> Queue { get; init; } = [];
+
+    [JsonPropertyName("joins")]
+    public Dictionary<string, JoinState> Joins { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>Numbers the instance's outbox messages, so a replayed step produces the same idempotency keys.</summary>
+    [JsonPropertyName("outboxSequence")]
+    public int OutboxSequence { get; set; }
+}
+
+public enum BookmarkKind
+{
+    Timer,
+    Event,
+    Task,
+}
+
+/// <summary>A place where an instance waits: a timer (with <see cref="DueAt"/>), an event name, or a human task.</summary>
+public sealed record Bookmark(
+    string Id,
+    string InstanceId,
+    string ActivityId,
+    BookmarkKind Kind,
+    string Name,
+    string? CorrelationId,
+    DateTimeOffset? DueAt,
+    string? TaskId,
+    JsonNode? Payload,
+    DateTimeOffset CreatedAt);
+
+public enum HumanTaskStatus
+{
+    Pending,
+    Completed,
+    Cancelled,
+}
+
+/// <summary>A task for a person (Elsa.RunTask): its completion resumes the bookmark it belongs to.</summary>
+public sealed record HumanTask(
+    string Id,
+    string InstanceId,
+    string BookmarkId,
+    string ActivityId,
+    string TaskName,
+    JsonNode? Payload,
+    HumanTaskStatus Status,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? ClosedAt = null,
+    JsonNode? Result = null);
+
+/// <summary>A side effect to deliver after the step commits: an email or an HTTP request.</summary>
+public sealed record OutboxMessage(
+    Guid Id,
+    string InstanceId,
+    string Kind,
+    string IdempotencyKey,
+    JsonObject Payload,
+    DateTimeOffset CreatedAt);
+
+public static class OutboxKinds
+{
+    public const string Email = "email";
+    public const string Http = "http";
+
+    /// <summary>An Elsa.PublishEvent: delivered by resuming the instances that wait for it.</summary>
+    public const string Event = "event";
+}
+
+public sealed record JournalEntry(
+    string InstanceId,
+    DateTimeOffset At,
+    string? ActivityId,
+    string? ActivityType,
+    string Event,
+    string? Message);
+
+/// <summary>A closed task: completed with a result, or cancelled because its branch was cancelled.</summary>
+public sealed record TaskClosure(string TaskId, HumanTaskStatus Status, JsonNode? Result, DateTimeOffset At);
+
+/// <summary>Everything one step changed; a store saves it in one transaction.</summary>
+public sealed class ExecutionStep
+{
+    public required WorkflowInstance Instance { get; init; }
+
+    public List<Bookmark> AddedBookmarks { get; } = [];
+
+    public List<Bookmark> RemovedBookmarks { get; } = [];
+
+    public List<HumanTask> NewTasks { get; } = [];
+
+    public List<TaskClosure> ClosedTasks { get; } = [];
+
+    public List<OutboxMessage> Outbox { get; } = [];
+
+    public List<JournalEntry> Journal { get; } = [];
+
+    /// <summary>Texts of Elsa.WriteLine, in order.</summary>
+    public List<string> Lines { get; } = [];
+}

@@ -1,0 +1,162 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using AntiDrugFlow.Workflows.Definitions;
+using AntiDrugFlow.Workflows.Models;
+using AntiDrugFlow.Workflows.Persistence;
+
+namespace AntiDrugFlow.Workflows.Services;
+
+/// <summary>What saving a draft gave: the stored version and the errors that would stop it being published.</summary>
+public sealed record DraftSaved(DefinitionVersion Version, IReadOnlyList<DefinitionError> Errors);
+
+/// <summary>
+/// Drafts, publishing, retracting and versions of workflow definitions. A published version never
+/// changes, so instances keep running on the version they started with.
+/// </summary>
+public sealed class WorkflowDefinitionService(PostgresDefinitionStore store, DefinitionValidator validator, TimeProvider time)
+{
+    private static readonly string[] ManagedFields = ["id", "definitionId", "version", "isPublished", "isLatest"];
+    private readonly ConcurrentDictionary<string, WorkflowDefinition> _compiled = new(StringComparer.Ordinal);
+
+    public PostgresDefinitionStore Store => store;
+
+    /// <summary>Saves the document as the latest draft: a new version when the latest is published, else over the draft.</summary>
+    public async Task<DraftSaved> SaveDraftAsync(JsonObject document, CancellationToken cancellationToken)
+    {
+        var definitionId = RequireDefinitionId(document);
+        var version = await store.ChangeAsync(definitionId, async change =>
+        {
+            var latest = await change.FindAsync("latest", cancellationToken);
+            var name = JsonText(document, "name") ?? definitionId;
+            if (latest is { IsPublished: false, RetractedAt: null } draft)
+            {
+                var updated = Normalize(document, draft.Id, definitionId, draft.Version, published: false);
+                await change.UpdateDraftAsync(draft.Id, name, updated, cancellationToken);
+                return draft with { Name = name, Document = updated };
+            }
+
+            var number = (latest?.Version ?? 0) + 1;
+            var id = $"{definitionId}:v{number}";
+            var created = new DefinitionVersion(id, definitionId, number, name, false, true, time.GetUtcNow(), null, null, Normalize(document, id, definitionId, number, published: false));
+            await change.InsertAsync(created, cancellationToken);
+            return created;
+        }, cancellationToken);
+        return new DraftSaved(version, validator.Load(version.Document.DeepClone().AsObject()).Errors);
+    }
+
+    /// <summary>Publishes the latest version after validating it; throws <see cref="DefinitionValidationException"/> with every error.</summary>
+    public Task<DefinitionVersion> PublishAsync(string definitionId, CancellationToken cancellationToken) =>
+        store.ChangeAsync(definitionId, async change =>
+        {
+            var latest = await change.FindAsync("latest", cancellationToken)
+                ?? throw new KeyNotFoundException($"Workflow definition '{definitionId}' does not exist.");
+            if (latest.IsPublished)
+            {
+                return latest;
+            }
+
+            var (_, errors) = validator.Load(latest.Document.DeepClone().AsObject());
+            if (errors.Count > 0)
+            {
+                throw new DefinitionValidationException(errors);
+            }
+
+            var document = Normalize(latest.Document, latest.Id, definitionId, latest.Version, published: true);
+            await change.PublishAsync(latest.Id, document, time.GetUtcNow(), cancellationToken);
+            return latest with { IsPublished = true, Document = document };
+        }, cancellationToken);
+
+    /// <summary>Saves and publishes in one go (create with publish, import).</summary>
+    public async Task<DefinitionVersion> SaveAndPublishAsync(JsonObject document, CancellationToken cancellationToken)
+    {
+        var (definition, errors) = validator.Load(document.DeepClone().AsObject());
+        if (definition is null)
+        {
+            throw new DefinitionValidationException(errors);
+        }
+
+        await SaveDraftAsync(document, cancellationToken);
+        return await PublishAsync(definition.DefinitionId, cancellationToken);
+    }
+
+    /// <summary>Imports a definition file: publishes it as a new version only when it differs from the published one.</summary>
+    public async Task<(DefinitionVersion Version, bool Changed)> ImportAsync(JsonObject document, CancellationToken cancellationToken)
+    {
+        var definitionId = RequireDefinitionId(document);
+        var published = await store.FindAsync(definitionId, "published", cancellationToken);
+        if (published is not null && JsonNode.DeepEquals(WithoutManaged(published.Document), WithoutManaged(document)))
+        {
+            return (published, false);
+        }
+
+        return (await SaveAndPublishAsync(document, cancellationToken), true);
+    }
+
+    public Task<bool> RetractAsync(string definitionId, CancellationToken cancellationToken) =>
+        store.ChangeAsync(definitionId, change => change.RetractAsync(time.GetUtcNow(), cancellationToken), cancellationToken);
+
+    /// <summary>The published version, ready to run; null when none is published.</summary>
+    public async Task<WorkflowDefinition?> PublishedAsync(string definitionId, CancellationToken cancellationToken)
+    {
+        var version = await store.FindAsync(definitionId, "published", cancellationToken);
+        return version is null ? null : Compile(version);
+    }
+
+    /// <summary>The exact version an instance started on.</summary>
+    public async Task<WorkflowDefinition> VersionAsync(string versionId, CancellationToken cancellationToken)
+    {
+        if (_compiled.TryGetValue(versionId, out var cached))
+        {
+            return cached;
+        }
+
+        var version = await store.GetByIdAsync(versionId, cancellationToken)
+            ?? throw new KeyNotFoundException($"Workflow definition version '{versionId}' does not exist.");
+        return Compile(version);
+    }
+
+    private WorkflowDefinition Compile(DefinitionVersion version) =>
+        _compiled.GetOrAdd(version.Id, _ =>
+        {
+            var (definition, errors) = validator.Load(version.Document.DeepClone().AsObject());
+            return definition ?? throw new DefinitionValidationException(errors);
+        });
+
+    /// <summary>The document as exported: Elsa's shape with the version's current flags.</summary>
+    public static JsonObject Export(DefinitionVersion version)
+    {
+        var copy = version.Document.DeepClone().AsObject();
+        copy["isPublished"] = version.IsPublished;
+        copy["isLatest"] = version.IsLatest;
+        return copy;
+    }
+
+    private static string RequireDefinitionId(JsonObject document) =>
+        JsonText(document, "definitionId") ?? JsonText(document, "id")
+        ?? throw new DefinitionValidationException([new DefinitionError("$.definitionId", "required: the definition's stable id")]);
+
+    private static JsonObject Normalize(JsonObject document, string id, string definitionId, int version, bool published)
+    {
+        var copy = document.DeepClone().AsObject();
+        copy["id"] = id;
+        copy["definitionId"] = definitionId;
+        copy["version"] = version;
+        copy["isPublished"] = published;
+        copy["isLatest"] = true;
+        return copy;
+    }
+
+    private static JsonObject WithoutManaged(JsonObject document)
+    {
+        var copy = document.DeepClone().AsObject();
+        foreach (var field in ManagedFields)
+        {
+            copy.Remove(field);
+        }
+
+        return copy;
+    }
+
+    private static string? JsonText(JsonObject document, string name) =>
+        document[name] is JsonValue value && value.TryGetValue<string>(out var text) && text.Length > 0 ? text : null;
+}

@@ -1,0 +1,203 @@
+using System.Text.Json.Nodes;
+using AntiDrugFlow.Workflows.Persistence;
+using AntiDrugFlow.Workflows.Runtime;
+using Microsoft.Extensions.Logging;
+
+namespace AntiDrugFlow.Workflows.Services;
+
+public enum ResumeResult
+{
+    Resumed,
+
+    /// <summary>The bookmark is gone: another host or an earlier call resumed it first.</summary>
+    AlreadyResumed,
+    InstanceNotFound,
+}
+
+/// <summary>A task's completion: what happened and, when resumed, the instance after the step.</summary>
+public sealed record TaskCompletion(ResumeResult Result, HumanTask? Task, WorkflowInstance? Instance);
+
+/// <summary>
+/// The durable runtime. Every step runs while holding the instance's row lock and commits the instance,
+/// its bookmarks, tasks, journal and outbox rows in one transaction; two hosts never run one instance at once.
+/// </summary>
+public sealed class WorkflowRuntime(
+    WorkflowDefinitionService definitions,
+    PostgresInstanceStore store,
+    WorkflowExecutor executor,
+    IWorkflowScheduler scheduler,
+    TimeProvider time,
+    ILogger<WorkflowRuntime> logger)
+{
+    public PostgresInstanceStore Store => store;
+
+    /// <summary>Starts the published version and runs it to its first wait, in one transaction (one commit).</summary>
+    public async Task<WorkflowInstance> StartAsync(string definitionId, JsonObject? input, string? correlationId, CancellationToken cancellationToken)
+    {
+        var definition = await definitions.PublishedAsync(definitionId, cancellationToken)
+            ?? throw new KeyNotFoundException($"Workflow definition '{definitionId}' has no published version.");
+        var instance = WorkflowExecutor.NewInstance(definition, input, correlationId, time.GetUtcNow());
+        var step = await executor.StartAsync(definition, instance, cancellationToken);
+        await using var connection = await store.DataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await store.SaveStepAsync(connection, transaction, step, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        await AfterCommitAsync(step, cancellationToken);
+        return instance;
+    }
+
+    /// <summary>Accepts an instance durably (status Running) without running it; a runner picks it up.</summary>
+    public async Task<WorkflowInstance> DispatchAsync(string definitionId, JsonObject? input, string? correlationId, CancellationToken cancellationToken)
+    {
+        var definition = await definitions.PublishedAsync(definitionId, cancellationToken)
+            ?? throw new KeyNotFoundException($"Workflow definition '{definitionId}' has no published version.");
+        var now = time.GetUtcNow();
+        var instance = WorkflowExecutor.NewInstance(definition, input, correlationId, now);
+        var step = new ExecutionStep { Instance = instance };
+        step.Journal.Add(new JournalEntry(instance.Id, now, null, null, "WorkflowDispatched", $"{definition.DefinitionId} v{definition.Version}"));
+        await using var connection = await store.DataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await store.SaveStepAsync(connection, transaction, step, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return instance;
+    }
+
+    /// <summary>Runs queued work of instances left Running (dispatched, or interrupted by a crash). Returns how many ran.</summary>
+    public async Task<int> RunPendingAsync(int limit, CancellationToken cancellationToken)
+    {
+        var ran = 0;
+        foreach (var id in await store.RunningInstanceIdsAsync(limit, cancellationToken))
+        {
+            if (await WithLockAsync(id, skipLocked: true, async (instance, _) =>
+                {
+                    if (instance.Status != WorkflowStatus.Running)
+                    {
+                        return null;
+                    }
+
+                    var definition = await definitions.VersionAsync(instance.DefinitionVersionId, cancellationToken);
+                    return await executor.ContinueAsync(definition, instance, cancellationToken);
+                }, cancellationToken) is not null)
+            {
+                ran++;
+            }
+        }
+
+        return ran;
+    }
+
+    /// <summary>Resumes one bookmark. Exactly one of several concurrent callers gets <see cref="ResumeResult.Resumed"/>.</summary>
+    public async Task<ResumeResult> ResumeAsync(string instanceId, string bookmarkId, JsonNode? input, CancellationToken cancellationToken)
+    {
+        var found = false;
+        var step = await WithLockAsync(instanceId, skipLocked: false, async (instance, _) =>
+        {
+            found = true;
+            if (instance.IsEnded || instance.Bookmarks.All(b => b.Id != bookmarkId))
+            {
+                return null;
+            }
+
+            var definition = await definitions.VersionAsync(instance.DefinitionVersionId, cancellationToken);
+            return await executor.ResumeAsync(definition, instance, bookmarkId, input, cancellationToken);
+        }, cancellationToken);
+        return step is not null ? ResumeResult.Resumed : found ? ResumeResult.AlreadyResumed : ResumeResult.InstanceNotFound;
+    }
+
+    /// <summary>Triggers an event: resumes every instance waiting for it (only those with the correlation id, when one is given).</summary>
+    public async Task<IReadOnlyList<string>> TriggerEventAsync(string eventName, string? correlationId, JsonNode? payload, CancellationToken cancellationToken)
+    {
+        var resumed = new List<string>();
+        foreach (var bookmark in await store.FindEventBookmarksAsync(eventName, correlationId, cancellationToken))
+        {
+            if (await ResumeAsync(bookmark.InstanceId, bookmark.BookmarkId, payload?.DeepClone(), cancellationToken) == ResumeResult.Resumed)
+            {
+                resumed.Add(bookmark.InstanceId);
+            }
+        }
+
+        return resumed;
+    }
+
+    /// <summary>Completes a human task with a result and resumes its instance.</summary>
+    public async Task<TaskCompletion> CompleteTaskAsync(string taskId, JsonNode? result, CancellationToken cancellationToken)
+    {
+        var task = await store.GetTaskAsync(taskId, cancellationToken);
+        if (task is null)
+        {
+            return new TaskCompletion(ResumeResult.InstanceNotFound, null, null);
+        }
+
+        var outcome = task.Status == HumanTaskStatus.Pending
+            ? await ResumeAsync(task.InstanceId, task.BookmarkId, result, cancellationToken)
+            : ResumeResult.AlreadyResumed;
+        return new TaskCompletion(outcome, await store.GetTaskAsync(taskId, cancellationToken), await store.GetAsync(task.InstanceId, cancellationToken));
+    }
+
+    /// <summary>Fires every timer due by now. Returns how many this call resumed.</summary>
+    public async Task<int> FireDueTimersAsync(int limit, CancellationToken cancellationToken)
+    {
+        var fired = 0;
+        foreach (var timer in await store.FindDueTimersAsync(time.GetUtcNow(), limit, cancellationToken))
+        {
+            try
+            {
+                if (await ResumeAsync(timer.InstanceId, timer.BookmarkId, null, cancellationToken) == ResumeResult.Resumed)
+                {
+                    fired++;
+                }
+            }
+            catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException or KeyNotFoundException)
+            {
+                logger.LogError(ex, "Timer {BookmarkId} of instance {InstanceId} could not fire", timer.BookmarkId, timer.InstanceId);
+            }
+        }
+
+        return fired;
+    }
+
+    public async Task<bool> CancelAsync(string instanceId, string reason, CancellationToken cancellationToken)
+    {
+        var step = await WithLockAsync(instanceId, skipLocked: false, (instance, _) =>
+            Task.FromResult(instance.IsEnded ? null : executor.Cancel(instance, reason)), cancellationToken);
+        return step is not null;
+    }
+
+    /// <summary>Locks the instance, lets <paramref name="work"/> compute a step, saves it and commits. Null when there was nothing to do.</summary>
+    private async Task<ExecutionStep?> WithLockAsync(string instanceId, bool skipLocked, Func<WorkflowInstance, CancellationToken, Task<ExecutionStep?>> work, CancellationToken cancellationToken)
+    {
+        await using var connection = await store.DataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var instance = await store.LockAsync(connection, transaction, instanceId, skipLocked, cancellationToken);
+        if (instance is null)
+        {
+            return null;
+        }
+
+        var step = await work(instance, cancellationToken);
+        if (step is null)
+        {
+            return null;
+        }
+
+        await store.SaveStepAsync(connection, transaction, step, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        await AfterCommitAsync(step, cancellationToken);
+        return step;
+    }
+
+    private async Task AfterCommitAsync(ExecutionStep step, CancellationToken cancellationToken)
+    {
+        var added = step.AddedBookmarks.Where(b => b.Kind == BookmarkKind.Timer).ToList();
+        var removed = step.RemovedBookmarks.Where(b => b.Kind == BookmarkKind.Timer).ToList();
+        if (added.Count > 0 || removed.Count > 0)
+        {
+            await scheduler.TimersChangedAsync(added, removed, cancellationToken);
+        }
+
+        if (step.Instance.Status == WorkflowStatus.Faulted)
+        {
+            logger.LogWarning("Instance {InstanceId} of {DefinitionId} faulted: {Fault}", step.Instance.Id, step.Instance.DefinitionId, step.Instance.Fault);
+        }
+    }
+}

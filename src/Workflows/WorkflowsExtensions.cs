@@ -1,0 +1,33 @@
+using AntiDrugFlow.Workflows.Activities;
+using AntiDrugFlow.Workflows.Definitions;
+using AntiDrugFlow.Workflows.Persistence;
+using AntiDrugFlow.Workflows.Runtime;
+using AntiDrugFlow.Workflows.Services;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Npgsql;
+
+namespace AntiDrugFlow.Workflows;
+
+public static class WorkflowsExtensions
+{
+    /// <summary>The engine: activities, validation, executor, PostgreSQL stores and the durable runtime.</summary>
+    public static IServiceCollection AddWorkflowEngine(this IServiceCollection services, string connectionString, Action<EngineOptions>? configure = null)
+    {
+        var options = new EngineOptions();
+        configure?.Invoke(options);
+        services.AddSingleton(options);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        services.AddSingleton(sp => new ActivityRegistry(BuiltInActivities.All().Concat(sp.GetServices<IActivity>())));
+        services.AddSingleton(sp => new DefinitionValidator(sp.GetRequiredService<ActivityRegistry>()));
+        services.AddSingleton(sp => new WorkflowExecutor(sp.GetRequiredService<ActivityRegistry>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<EngineOptions>()));
+        services.AddSingleton<SchemaMigrator>();
+        services.AddSingleton<PostgresDefinitionStore>();
+        services.AddSingleton<PostgresInstanceStore>();
+        services.AddSingleton<WorkflowDefinitionService>();
+        services.AddSingleton<WorkflowRuntime>();
+        services.TryAddSingleton<IWorkflowScheduler, NoScheduler>();
+        return services;
+    }
+}
