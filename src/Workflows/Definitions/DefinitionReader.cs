@@ -12,6 +12,13 @@ public static class DefinitionReader
 
     public static (WorkflowDefinition? Definition, List<DefinitionError> Errors) Read(string json)
     {
+        var (document, errors) = ParseObject(json);
+        return document is null ? (null, errors) : Read(document);
+    }
+
+    /// <summary>Parses text that must be one JSON object; errors say the line and position.</summary>
+    public static (JsonObject? Document, List<DefinitionError> Errors) ParseObject(string json)
+    {
         JsonNode? node;
         try
         {
@@ -22,12 +29,7 @@ public static class DefinitionReader
             return (null, [new DefinitionError("$", $"malformed JSON at line {(ex.LineNumber ?? 0) + 1}, position {(ex.BytePositionInLine ?? 0) + 1}: {FirstSentence(ex.Message)}")]);
         }
 
-        if (node is not JsonObject document)
-        {
-            return (null, [new DefinitionError("$", "a workflow definition must be a JSON object")]);
-        }
-
-        return Read(document);
+        return node is JsonObject document ? (document, []) : (null, [new DefinitionError("$", "a JSON object is required")]);
     }
 
     public static (WorkflowDefinition? Definition, List<DefinitionError> Errors) Read(JsonObject document)
@@ -236,7 +238,8 @@ public static class DefinitionReader
 
     private static string FirstSentence(string message)
     {
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
+        // The parser appends its own position ("LineNumber: 0 | BytePositionInLine: 9"); ours is one-based and already said.
+        var cuts = new[] { message.IndexOf(" Path:", StringComparison.Ordinal), message.IndexOf(" LineNumber:", StringComparison.Ordinal) }.Where(i => i > 0).ToList();
+        return cuts.Count > 0 ? message[..cuts.Min()] : message;
     }
 }

@@ -1,0 +1,61 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AntiDrugFlow.Workflows.Definitions;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace AntiDrugFlow.Host.Apis;
+
+/// <summary>Turns the engine's exceptions into RFC 9457 problem details, so bad input never becomes a 500.</summary>
+public sealed class ApiExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, title, errors) = exception switch
+        {
+            DefinitionValidationException v => (StatusCodes.Status400BadRequest, "工作流程定義有誤", ApiProblems.ErrorMap(v.Errors)),
+            KeyNotFoundException => (StatusCodes.Status404NotFound, "找不到資料", null),
+            ArgumentException or JsonException or BadHttpRequestException => (StatusCodes.Status400BadRequest, "請求內容有誤", null),
+            _ => (0, null, null),
+        };
+        if (status == 0)
+        {
+            return false;
+        }
+
+        httpContext.Response.StatusCode = status;
+        var problem = new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = status, Title = title, Detail = exception.Message };
+        if (errors is not null)
+        {
+            problem.Extensions["errors"] = errors;
+        }
+
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
+    }
+}
+
+public static class ApiProblems
+{
+    public static Dictionary<string, string[]> ErrorMap(IEnumerable<DefinitionError> errors) =>
+        errors.GroupBy(e => e.Path).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray());
+
+    public static ValidationProblem Invalid(IEnumerable<DefinitionError> errors, string title = "工作流程定義有誤") =>
+        TypedResults.ValidationProblem(ErrorMap(errors), title: title);
+
+    public static ValidationProblem Field(string field, string message) =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: "請求內容有誤");
+
+    /// <summary>Reads the body as a JSON object; a malformed body becomes a validation error that says where.</summary>
+    public static async Task<(JsonObject? Body, ValidationProblem? Problem)> ReadObjectAsync(HttpRequest request, bool required, CancellationToken cancellationToken)
+    {
+        using var reader = new StreamReader(request.Body);
+        var text = await reader.ReadToEndAsync(cancellationToken);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return required ? (null, Field("$", "the request body is empty: a JSON object is required")) : ([], null);
+        }
+
+        var (document, errors) = DefinitionReader.ParseObject(text);
+        return document is null ? (null, Invalid(errors, "請求內容有誤")) : (document, null);
+    }
+}

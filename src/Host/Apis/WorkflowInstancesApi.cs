@@ -1,0 +1,128 @@
+using System.Text.Json.Nodes;
+using AntiDrugFlow.Workflows.Persistence;
+using AntiDrugFlow.Workflows.Runtime;
+using AntiDrugFlow.Workflows.Services;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace AntiDrugFlow.Host.Apis;
+
+public sealed record BookmarkView(string Id, string ActivityId, string Kind, string Name, string? CorrelationId, DateTimeOffset? DueAt, string? TaskId);
+
+public sealed record InstanceView(
+    string Id, string DefinitionId, string DefinitionVersionId, int Version, string Status, string? CorrelationId, string? Fault,
+    IReadOnlyDictionary<string, JsonNode?> Variables, IReadOnlyList<BookmarkView> Bookmarks, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? FinishedAt)
+{
+    public static InstanceView From(WorkflowInstance i) => new(
+        i.Id, i.DefinitionId, i.DefinitionVersionId, i.Version, i.Status.ToString(), i.CorrelationId, i.Fault, i.State.Variables,
+        [.. i.Bookmarks.Select(b => new BookmarkView(b.Id, b.ActivityId, b.Kind.ToString(), b.Name, b.CorrelationId, b.DueAt, b.TaskId))],
+        i.CreatedAt, i.UpdatedAt, i.FinishedAt);
+}
+
+public sealed record EventTrigger(string? CorrelationId, JsonNode? Payload);
+
+public sealed record EventTriggered(string EventName, IReadOnlyList<string> ResumedInstances);
+
+/// <summary>Instances, events and tasks, in Elsa's shape.</summary>
+public static class WorkflowInstancesApi
+{
+    public static IEndpointRouteBuilder MapWorkflowInstancesApi(this IEndpointRouteBuilder app)
+    {
+        var instances = app.MapGroup("/api/workflow-instances").WithTags("Workflow instances");
+        instances.MapGet("/", ListAsync);
+        instances.MapGet("/{id}", GetAsync);
+        instances.MapGet("/{id}/journal", JournalAsync);
+        instances.MapPost("/{id}/cancel", CancelAsync);
+        app.MapPost("/api/events/{eventName}/trigger", TriggerAsync).WithTags("Events");
+        var tasks = app.MapGroup("/api/tasks").WithTags("Tasks");
+        tasks.MapGet("/", ListTasksAsync);
+        tasks.MapPost("/{taskId}/complete", CompleteTaskAsync);
+        return app;
+    }
+
+    public static async Task<Results<Ok<IReadOnlyList<InstanceSummary>>, ValidationProblem>> ListAsync(string? definitionId, string? status, string? correlationId, int? page, int? pageSize, PostgresInstanceStore store, CancellationToken cancellationToken)
+    {
+        WorkflowStatus? parsed = null;
+        if (status is not null)
+        {
+            if (!Enum.TryParse<WorkflowStatus>(status, ignoreCase: true, out var value) || int.TryParse(status, out _))
+            {
+                return ApiProblems.Field("status", $"'{status}' is not one of {string.Join(", ", Enum.GetNames<WorkflowStatus>())}");
+            }
+
+            parsed = value;
+        }
+
+        if (page < 0 || pageSize is < 1 or > 500)
+        {
+            return ApiProblems.Field(page < 0 ? "page" : "pageSize", page < 0 ? "must be 0 or more" : "must be between 1 and 500");
+        }
+
+        return TypedResults.Ok(await store.ListInstancesAsync(new InstanceFilter(definitionId, parsed, correlationId, page ?? 0, pageSize ?? 50), cancellationToken));
+    }
+
+    public static async Task<Results<Ok<InstanceView>, NotFound>> GetAsync(string id, PostgresInstanceStore store, CancellationToken cancellationToken) =>
+        await store.GetAsync(id, cancellationToken) is { } instance ? TypedResults.Ok(InstanceView.From(instance)) : TypedResults.NotFound();
+
+    public static async Task<Results<Ok<IReadOnlyList<JournalEntry>>, NotFound>> JournalAsync(string id, PostgresInstanceStore store, CancellationToken cancellationToken) =>
+        await store.GetAsync(id, cancellationToken) is null ? TypedResults.NotFound() : TypedResults.Ok(await store.JournalAsync(id, cancellationToken));
+
+    public static async Task<Results<NoContent, NotFound, Conflict<string>>> CancelAsync(string id, WorkflowRuntime runtime, PostgresInstanceStore store, CancellationToken cancellationToken)
+    {
+        if (await store.GetAsync(id, cancellationToken) is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        return await runtime.CancelAsync(id, "cancelled through the API", cancellationToken) ? TypedResults.NoContent() : TypedResults.Conflict("the instance has already ended");
+    }
+
+    public static async Task<Results<Ok<EventTriggered>, ValidationProblem>> TriggerAsync(string eventName, HttpRequest request, WorkflowRuntime runtime, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await ApiProblems.ReadObjectAsync(request, required: false, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (body!["correlationId"] is { } c && (c is not JsonValue || c.GetValueKind() != System.Text.Json.JsonValueKind.String))
+        {
+            return ApiProblems.Field("$.correlationId", "must be a string");
+        }
+
+        var resumed = await runtime.TriggerEventAsync(eventName, body["correlationId"]?.GetValue<string>(), body["payload"], cancellationToken);
+        return TypedResults.Ok(new EventTriggered(eventName, resumed));
+    }
+
+    public static async Task<Results<Ok<IReadOnlyList<HumanTask>>, ValidationProblem>> ListTasksAsync(string? status, string? instanceId, PostgresInstanceStore store, CancellationToken cancellationToken)
+    {
+        HumanTaskStatus? parsed = null;
+        if (status is not null)
+        {
+            if (!Enum.TryParse<HumanTaskStatus>(status, ignoreCase: true, out var value) || int.TryParse(status, out _))
+            {
+                return ApiProblems.Field("status", $"'{status}' is not one of {string.Join(", ", Enum.GetNames<HumanTaskStatus>())}");
+            }
+
+            parsed = value;
+        }
+
+        return TypedResults.Ok(await store.ListTasksAsync(parsed, instanceId, cancellationToken));
+    }
+
+    public static async Task<Results<Ok<InstanceView>, NotFound, Conflict<string>, ValidationProblem>> CompleteTaskAsync(string taskId, HttpRequest request, WorkflowRuntime runtime, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await ApiProblems.ReadObjectAsync(request, required: false, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var completion = await runtime.CompleteTaskAsync(taskId, body!["result"], cancellationToken);
+        return completion.Result switch
+        {
+            ResumeResult.Resumed => TypedResults.Ok(InstanceView.From(completion.Instance!)),
+            ResumeResult.AlreadyResumed => TypedResults.Conflict($"task {taskId} is already {completion.Task?.Status.ToString() ?? "closed"}"),
+            _ => TypedResults.NotFound(),
+        };
+    }
+}

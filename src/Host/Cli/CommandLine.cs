@@ -1,0 +1,182 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AntiDrugFlow.Host.Infrastructure;
+using AntiDrugFlow.Workflows;
+using AntiDrugFlow.Workflows.Activities;
+using AntiDrugFlow.Workflows.Definitions;
+using AntiDrugFlow.Workflows.Persistence;
+using AntiDrugFlow.Workflows.Runtime;
+using AntiDrugFlow.Workflows.Services;
+
+namespace AntiDrugFlow.Host.Cli;
+
+/// <summary>
+/// The command line of the Host executable. Exit codes: 0 done, 1 invalid or faulted, 2 bad usage,
+/// 3 the workflow is waiting (bookmark, timer, task).
+/// </summary>
+public static class CommandLine
+{
+    public const int Ok = 0;
+    public const int Failed = 1;
+    public const int Usage = 2;
+    public const int Waiting = 3;
+
+    private const string Help = """
+        usage:
+          serve [ASP.NET options]                    run the web host (the default)
+          definitions validate PATH...              check definition files or folders
+          definitions run FILE [--input JSON]       run a definition in memory
+          definitions import PATH...                load definitions into the database
+        """;
+
+    public static bool IsVerb(string first) => first is "definitions" or "help" or "--help";
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        switch (args)
+        {
+            case ["definitions", "validate", .. var paths] when paths.Length > 0:
+                return await ValidateAsync(paths, stdout, cancellationToken);
+            case ["definitions", "run", var file, .. var rest]:
+                return await RunDefinitionAsync(file, rest, stdout, stderr, cancellationToken);
+            case ["definitions", "import", .. var paths] when paths.Length > 0:
+                return await ImportAsync(paths, stdout, stderr, cancellationToken);
+            default:
+                await stderr.WriteLineAsync(Help);
+                return Usage;
+        }
+    }
+
+    public static ActivityRegistry Registry() => ActivityRegistry.WithBuiltIns();
+
+    private static async Task<int> ValidateAsync(string[] paths, TextWriter stdout, CancellationToken cancellationToken)
+    {
+        var validator = new DefinitionValidator(Registry());
+        var invalid = 0;
+        var files = await DefinitionFiles.FindAsync(paths, cancellationToken);
+        foreach (var file in files)
+        {
+            var errors = file.Document is null ? file.Errors : validator.Load(file.Document).Errors;
+            foreach (var error in errors)
+            {
+                await stdout.WriteLineAsync($"{file.Path}: {error.Path}: {error.Message}");
+            }
+
+            invalid += errors.Count > 0 ? 1 : 0;
+        }
+
+        await stdout.WriteLineAsync($"{files.Count - invalid} of {files.Count} definitions valid");
+        return invalid == 0 ? Ok : Failed;
+    }
+
+    private static async Task<int> RunDefinitionAsync(string file, string[] rest, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        JsonObject? input = null;
+        if (rest is ["--input", var json])
+        {
+            try
+            {
+                input = JsonNode.Parse(json) as JsonObject ?? throw new JsonException("the input must be a JSON object");
+            }
+            catch (JsonException ex)
+            {
+                await stderr.WriteLineAsync($"--input: not a JSON object: {ex.Message}");
+                return Usage;
+            }
+        }
+        else if (rest.Length > 0)
+        {
+            await stderr.WriteLineAsync(Help);
+            return Usage;
+        }
+
+        var found = await DefinitionFiles.FindAsync([file], cancellationToken);
+        var registry = Registry();
+        var validator = new DefinitionValidator(registry);
+        var (definition, errors) = found[0].Document is { } document ? validator.Load(document) : (null, found[0].Errors);
+        if (definition is null)
+        {
+            foreach (var error in errors)
+            {
+                await stderr.WriteLineAsync($"{file}: {error.Path}: {error.Message}");
+            }
+
+            return Failed;
+        }
+
+        var instance = await InMemoryRun.RunAsync(new WorkflowExecutor(registry, TimeProvider.System, new EngineOptions()), TimeProvider.System, definition, input, line => stdout.WriteLine(line), cancellationToken);
+        switch (instance.Status)
+        {
+            case WorkflowStatus.Finished:
+                return Ok;
+            case WorkflowStatus.Suspended:
+                await stderr.WriteLineAsync($"waiting: {string.Join(", ", instance.Bookmarks.Select(b => $"{b.Kind} '{b.Name}' at {b.ActivityId}"))}");
+                return Waiting;
+            default:
+                await stderr.WriteLineAsync($"faulted: {instance.Fault}");
+                return Failed;
+        }
+    }
+
+    private static async Task<int> ImportAsync(string[] paths, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
+        var (connectionString, embedded) = await Database.ResolveAsync(configuration, cancellationToken);
+        try
+        {
+            var services = new ServiceCollection().AddLogging().AddWorkflowEngine(connectionString).BuildServiceProvider();
+            await using var _ = services;
+            await services.GetRequiredService<SchemaMigrator>().MigrateAsync(cancellationToken);
+            var (imported, failed) = await DefinitionImport.ImportAsync(services.GetRequiredService<WorkflowDefinitionService>(), paths, stdout, cancellationToken);
+            await stdout.WriteLineAsync($"{imported} definitions imported, {failed} refused");
+            return failed == 0 ? Ok : Failed;
+        }
+        finally
+        {
+            if (embedded is not null)
+            {
+                await embedded.StopAsync(cancellationToken);
+            }
+        }
+    }
+}
+
+/// <summary>Imports definition files into the store; the run command does the same for workflows-json at start.</summary>
+public static class DefinitionImport
+{
+    public static async Task<(int Imported, int Failed)> ImportAsync(WorkflowDefinitionService definitions, IEnumerable<string> paths, TextWriter output, CancellationToken cancellationToken)
+    {
+        var imported = 0;
+        var failed = 0;
+        foreach (var file in await DefinitionFiles.FindAsync(paths, cancellationToken))
+        {
+            if (file.Document is null)
+            {
+                failed++;
+                foreach (var error in file.Errors)
+                {
+                    await output.WriteLineAsync($"{file.Path}: {error.Path}: {error.Message}");
+                }
+
+                continue;
+            }
+
+            try
+            {
+                var (version, changed) = await definitions.ImportAsync(file.Document, cancellationToken);
+                imported++;
+                await output.WriteLineAsync($"{file.Path}: {version.DefinitionId} v{version.Version} {(changed ? "published" : "unchanged")}");
+            }
+            catch (DefinitionValidationException ex)
+            {
+                failed++;
+                foreach (var error in ex.Errors)
+                {
+                    await output.WriteLineAsync($"{file.Path}: {error.Path}: {error.Message}");
+                }
+            }
+        }
+
+        return (imported, failed);
+    }
+}

@@ -1,0 +1,61 @@
+using System.Text.Json.Serialization;
+using AntiDrugFlow.Host.Apis;
+using AntiDrugFlow.Host.Cli;
+using AntiDrugFlow.Host.Infrastructure;
+using AntiDrugFlow.Integrations;
+using AntiDrugFlow.Workflows;
+using AntiDrugFlow.Workflows.Persistence;
+using AntiDrugFlow.Workflows.Services;
+
+namespace AntiDrugFlow.Host;
+
+public static class HostExtensions
+{
+    /// <summary>Database (configured or embedded), engine, integrations, problem details and OpenAPI.</summary>
+    public static async Task<WebApplicationBuilder> AddAntiDrugFlowAsync(this WebApplicationBuilder builder)
+    {
+        var (connectionString, embedded) = await Database.ResolveAsync(builder.Configuration, CancellationToken.None);
+        if (embedded is not null)
+        {
+            builder.Services.AddSingleton(embedded);
+            builder.Services.AddHostedService<EmbeddedDatabaseLifetime>();
+            // Without an SMTP server configured, mail goes to a pickup folder beside the database.
+            builder.Configuration["Smtp:PickupDirectory"] ??= Path.Combine(ProjectPaths.DataDirectory(), "mail-pickup");
+        }
+
+        builder.Services.AddWorkflowEngine(connectionString, options =>
+        {
+            options.MaxStepsPerRun = builder.Configuration.GetValue("Engine:MaxStepsPerRun", options.MaxStepsPerRun);
+        });
+        builder.AddIntegrations();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<ApiExceptionHandler>();
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        builder.Services.AddOpenApi();
+        return builder;
+    }
+
+    /// <summary>Applies the schema scripts and imports the definitions in workflows-json.</summary>
+    public static async Task PrepareDatabaseAsync(this WebApplication app)
+    {
+        await app.Services.GetRequiredService<SchemaMigrator>().MigrateAsync(CancellationToken.None);
+        var folder = app.Configuration["Workflows:Directory"] ?? ProjectPaths.WorkflowsDirectory();
+        if (Directory.Exists(folder))
+        {
+            var log = new StringWriter();
+            var (imported, failed) = await DefinitionImport.ImportAsync(app.Services.GetRequiredService<WorkflowDefinitionService>(), [folder], log, CancellationToken.None);
+            app.Logger.LogInformation("Workflow definitions from {Folder}: {Imported} imported, {Failed} refused\n{Log}", folder, imported, failed, log);
+        }
+    }
+
+    public static WebApplication MapAntiDrugFlow(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapOpenApi();
+        app.MapWorkflowDefinitionsApi();
+        app.MapWorkflowInstancesApi();
+        app.MapGet("/", () => Results.Redirect("/openapi/v1.json")).ExcludeFromDescription();
+        return app;
+    }
+}
