@@ -73,7 +73,7 @@ public static class JsonValues
         JsonValue v when v.GetValueKind() == JsonValueKind.True => true,
         JsonValue v when v.GetValueKind() == JsonValueKind.False => false,
         JsonValue v when v.GetValueKind() == JsonValueKind.String && bool.TryParse(v.GetValue<string>(), out var b) => b,
-        JsonValue v when v.GetValueKind() == JsonValueKind.Number => v.GetValue<double>() != 0,
+        JsonValue v when v.GetValueKind() == JsonValueKind.Number => v.ToJsonString() is not ("0" or "0.0" or "-0"),
         _ => throw new ExpressionException($"{where}: expected true or false, got {node.ToJsonString()}"),
     };
 

@@ -139,7 +139,7 @@ public sealed class JavaScriptEvaluator(JavaScriptLimits limits)
                     case System.Text.Json.JsonValueKind.False:
                         return new JsValue(false);
                     case System.Text.Json.JsonValueKind.Number:
-                        return new JsValue(value.GetValue<double>());
+                        return new JsValue(double.Parse(value.ToJsonString(), CultureInfo.InvariantCulture));
                 }
             }
 

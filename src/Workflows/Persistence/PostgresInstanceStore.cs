@@ -42,7 +42,7 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource)
         var added = step.AddedBookmarks.Where(b => !removedIds.Contains(b.Id)).ToList();
         if (removed.Length > 0)
         {
-            batch.BatchCommands.Add(Sql.BatchCommand("DELETE FROM workflow_bookmarks WHERE id = ANY($1)", removed));
+            batch.BatchCommands.Add(Sql.BatchCommand("DELETE FROM workflow_bookmarks WHERE id = ANY($1)", (object)removed));
         }
 
         if (added.Count > 0)

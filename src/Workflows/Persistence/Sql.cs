@@ -32,6 +32,9 @@ internal static class Sql
         null => new NpgsqlParameter { Value = DBNull.Value },
         Jsonb json => new NpgsqlParameter { Value = (object?)json.Text ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb },
         DateTimeOffset at => new NpgsqlParameter { Value = at.ToUniversalTime() },
+        // Arrays mixing nulls and UTC times cannot be typed by inference.
+        DateTime?[] times => new NpgsqlParameter { Value = times, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.TimestampTz },
+        DateTime[] times => new NpgsqlParameter { Value = times, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.TimestampTz },
         _ => new NpgsqlParameter { Value = value },
     };
 

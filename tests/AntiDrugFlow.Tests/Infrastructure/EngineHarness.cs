@@ -1,0 +1,74 @@
+using System.Text.Json.Nodes;
+using AntiDrugFlow.Workflows;
+using AntiDrugFlow.Workflows.Persistence;
+using AntiDrugFlow.Workflows.Runtime;
+using AntiDrugFlow.Workflows.Services;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AntiDrugFlow.Tests.Infrastructure;
+
+/// <summary>The engine over a real PostgreSQL database, with a clock the test moves. One per "host".</summary>
+public sealed class EngineHarness : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+
+    private EngineHarness(ServiceProvider services, TestClock clock, string connectionString)
+    {
+        _services = services;
+        Clock = clock;
+        ConnectionString = connectionString;
+    }
+
+    public TestClock Clock { get; }
+
+    public string ConnectionString { get; }
+
+    public WorkflowRuntime Runtime => _services.GetRequiredService<WorkflowRuntime>();
+
+    public WorkflowDefinitionService Definitions => _services.GetRequiredService<WorkflowDefinitionService>();
+
+    public PostgresInstanceStore Instances => _services.GetRequiredService<PostgresInstanceStore>();
+
+    public IServiceProvider Services => _services;
+
+    public static async Task<EngineHarness> CreateAsync(string? connectionString = null, TestClock? clock = null, Action<EngineOptions>? configure = null)
+    {
+        connectionString ??= await TestPostgres.CreateDatabaseAsync();
+        clock ??= new TestClock();
+        var services = new ServiceCollection()
+            .AddLogging()
+            .AddSingleton<TimeProvider>(clock)
+            .AddWorkflowEngine(connectionString, configure)
+            .BuildServiceProvider();
+        return new EngineHarness(services, clock, connectionString);
+    }
+
+    public async Task<string> PublishAsync(string json)
+    {
+        var version = await Definitions.SaveAndPublishAsync(JsonNode.Parse(json)!.AsObject(), CancellationToken.None);
+        return version.DefinitionId;
+    }
+
+    public Task<WorkflowInstance> StartAsync(string definitionId, object? input = null, string? correlationId = null) =>
+        Runtime.StartAsync(definitionId, input is null ? null : System.Text.Json.JsonSerializer.SerializeToNode(input)!.AsObject(), correlationId, CancellationToken.None);
+
+    public async Task<WorkflowInstance> ReloadAsync(string instanceId) =>
+        await Instances.GetAsync(instanceId, CancellationToken.None) ?? throw new InvalidOperationException($"instance {instanceId} is gone");
+
+    public async Task<IReadOnlyList<string>> LinesAsync(string instanceId) =>
+        [.. (await Instances.JournalAsync(instanceId, CancellationToken.None)).Where(j => j.Event == "WriteLine").Select(j => j.Message ?? string.Empty)];
+
+    public async Task<T> ScalarAsync<T>(string sql, params object[] parameters)
+    {
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(ConnectionString);
+        await using var command = dataSource.CreateCommand(sql);
+        foreach (var p in parameters)
+        {
+            command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = p });
+        }
+
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    public ValueTask DisposeAsync() => _services.DisposeAsync();
+}

@@ -1,0 +1,70 @@
+using AntiDrugFlow.Integrations.Postgres;
+using AntiDrugFlow.Workflows.Persistence;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace AntiDrugFlow.Tests.Infrastructure;
+
+/// <summary>
+/// One real PostgreSQL cluster for the whole test run, in a temporary folder on a free loopback port,
+/// stopped when the test process exits. Each test class asks for a fresh database of its own.
+/// </summary>
+public static class TestPostgres
+{
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+    private static EmbeddedPostgresCluster? _cluster;
+    private static int _counter;
+
+    public static async Task<string> CreateDatabaseAsync(bool migrate = true)
+    {
+        var cluster = await ClusterAsync();
+        var name = $"t{Environment.ProcessId}_{Interlocked.Increment(ref _counter)}_{Guid.NewGuid().ToString("N")[..6]}";
+        await cluster.CreateDatabaseIfMissingAsync(name, CancellationToken.None);
+        var connectionString = cluster.ConnectionString(name);
+        if (migrate)
+        {
+            await using var dataSource = NpgsqlDataSource.Create(connectionString);
+            await new SchemaMigrator(dataSource, [], NullLogger<SchemaMigrator>.Instance).MigrateAsync(CancellationToken.None);
+        }
+
+        return connectionString;
+    }
+
+    private static async Task<EmbeddedPostgresCluster> ClusterAsync()
+    {
+        if (_cluster is not null)
+        {
+            return _cluster;
+        }
+
+        await Gate.WaitAsync();
+        try
+        {
+            if (_cluster is null)
+            {
+                var directory = Path.Combine(Path.GetTempPath(), $"adf-test-pg-{Environment.ProcessId}");
+                var cluster = new EmbeddedPostgresCluster(directory, durable: false);
+                await cluster.StartAsync(CancellationToken.None);
+                AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+                {
+                    cluster.StopAsync(CancellationToken.None).GetAwaiter().GetResult();
+                    try
+                    {
+                        Directory.Delete(directory, recursive: true);
+                    }
+                    catch (IOException)
+                    {
+                        // A leftover temp folder is harmless.
+                    }
+                };
+                _cluster = cluster;
+            }
+
+            return _cluster;
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+}
