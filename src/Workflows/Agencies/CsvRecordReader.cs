@@ -61,7 +61,17 @@ internal static class CsvRecordReader
                         }
                         break;
                     }
-                    if (c == '\n' || (c == '\r' && (position >= text.Length || text[position] != '\n')))
+                    // Line breaks inside a field read as \n whatever the file used, so the same
+                    // data saved on another system compares equal.
+                    if (c == '\r')
+                    {
+                        if (position < text.Length && text[position] == '\n')
+                        {
+                            continue;
+                        }
+                        c = '\n';
+                    }
+                    if (c == '\n')
                     {
                         line++;
                     }
