@@ -11,6 +11,7 @@ public sealed class AgencyImportTests : IDisposable
           { "id": "moe-sse", "name": "教育部學生事務及特殊教育司", "kind": "MinistryOfEducation", "level": 1 },
           { "id": "npa", "name": "內政部警政署", "kind": "NationalPoliceAgency", "level": 1 },
           { "id": "mnd", "name": "國防部", "kind": "MinistryOfNationalDefense", "level": 1 },
+          { "id": "moj-planning", "name": "法務部（行政院毒品防制會報綜合規劃組）", "kind": "MinistryOfJustice", "level": 1 },
           { "id": "mnd-mp-command", "name": "國防部憲兵指揮部", "kind": "MilitaryPoliceCommand", "level": 1, "parent": "mnd" },
           { "id": "mp-keelung", "name": "基隆憲兵隊", "kind": "MilitaryPolice", "level": 2, "county": "TW-KEE", "parent": "mnd-mp-command" },
           { "id": "kee-gov", "name": "基隆市政府", "kind": "CountyGovernment", "level": 2, "county": "TW-KEE" },
@@ -59,6 +60,9 @@ public sealed class AgencyImportTests : IDisposable
         { "level-as-text.json", """[ { "id": "kee-p9", "name": "基隆市警察局第九分局", "kind": "PolicePrecinct", "level": "3", "county": "TW-KEE", "parent": "kee-police" } ]""", "[0]", "level" },
         { "military-school-without-police.json", """[ { "id": "mil-x", "name": "某軍事學校", "kind": "MilitarySchool", "level": 3, "county": "TW-KEE", "parent": "mnd" } ]""", "[0]", "militaryPolice" },
         { "second-juvenile-police.json", """[ { "id": "kee-jp-1", "name": "基隆市警察局少年警察隊", "kind": "JuvenilePolice", "level": 2, "county": "TW-KEE", "parent": "kee-police" }, { "id": "kee-jp-2", "name": "基隆市警察局少年隊", "kind": "JuvenilePolice", "level": 2, "county": "TW-KEE", "parent": "kee-police" } ]""", "[1]", "county" },
+        { "county-claimed-twice.json", """[ { "id": "pros-a", "name": "臺灣新竹地方檢察署", "kind": "DistrictProsecutors", "level": 2, "county": "TW-HSZ", "parent": "moj-planning", "alsoServes": ["TW-HSQ"] }, { "id": "pros-b", "name": "臺灣苗栗地方檢察署", "kind": "DistrictProsecutors", "level": 2, "county": "TW-MIA", "parent": "moj-planning", "alsoServes": ["新竹縣"] } ]""", "[1]", "alsoServes" },
+        { "area-on-a-precinct.json", """[ { "id": "kee-p9", "name": "基隆市警察局第九分局", "kind": "PolicePrecinct", "level": 3, "county": "TW-KEE", "parent": "kee-police", "alsoServes": ["TW-NWT"] } ]""", "[0]", "alsoServes" },
+        { "endpoint-not-text.json", """[ { "id": "kee-p9", "name": "基隆市警察局第九分局", "kind": "PolicePrecinct", "level": 3, "county": "TW-KEE", "parent": "kee-police", "endpoints": { "http": 80 } } ]""", "[0]", "endpoints.http" },
         { "broken.json", "{ \"agencies\": [\n  { \"id\": \"kee-p9\" \"name\": \"x\" }\n] }", "第2行", "(JSON)" },
         { "duplicate.csv", $"{CsvHeader}\nkee-p9,基隆市警察局第九分局,PolicePrecinct,3,TW-KEE,kee-police,,,,\nkee-p9,基隆市警察局第九分局,PolicePrecinct,3,TW-KEE,kee-police,,,,\n", "第3行", "id" },
         { "unknown-parent.csv", $"{CsvHeader}\nkee-p9,基隆市警察局第九分局,PolicePrecinct,3,TW-KEE,kee-polis,,,,\n", "第2行", "parent" },
@@ -94,7 +98,7 @@ public sealed class AgencyImportTests : IDisposable
     {
         var directory = await new AgencyDirectoryImporter().ImportAsync([Write("base.json", BaseJson)], CancellationToken.None);
 
-        Assert.Equal(13, directory.Count);
+        Assert.Equal(14, directory.Count);
     }
 
     [Fact]
@@ -137,6 +141,18 @@ public sealed class AgencyImportTests : IDisposable
         var fromCsv = await importer.ImportAsync([RepositoryPaths.Fixture("keelung-slice.csv")], CancellationToken.None);
 
         Assert.NotEqual(fromChanged.Agencies, fromCsv.Agencies);
+    }
+
+    [Fact]
+    public async Task Csv_saved_with_a_byte_order_mark_loads()
+    {
+        var basePath = Write("base.json", BaseJson);
+        var csv = Path.Combine(_folder, "with-bom.csv");
+        await File.WriteAllTextAsync(csv, $"{CsvHeader}\nkee-p9,基隆市警察局第九分局,PolicePrecinct,3,TW-KEE,kee-police,,,,\n", new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: true));
+
+        var directory = await new AgencyDirectoryImporter().ImportAsync([basePath, csv], CancellationToken.None);
+
+        Assert.Equal("kee-police", directory.Get("kee-p9").ParentId);
     }
 
     [Fact]
