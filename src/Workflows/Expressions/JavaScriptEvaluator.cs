@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Jint;
 using Jint.Native;
+using AntiDrugFlow.Workflows.Calendar;
 using Jint.Parser;
 
 namespace AntiDrugFlow.Workflows.Expressions;
