@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using AntiDrugFlow.Host.Infrastructure;
 using AntiDrugFlow.Workflows;
 using AntiDrugFlow.Workflows.Activities;
+using AntiDrugFlow.Workflows.Calendar;
 using AntiDrugFlow.Workflows.Definitions;
 using AntiDrugFlow.Workflows.Persistence;
 using AntiDrugFlow.Workflows.Runtime;
@@ -27,9 +28,10 @@ public static class CommandLine
           definitions validate PATH...              check definition files or folders
           definitions run FILE [--input JSON]       run a definition in memory
           definitions import PATH...                load definitions into the database
+          roc parse TEXT                            read an action-plan schedule (e.g. 「106年8月底前」) as JSON
         """;
 
-    public static bool IsVerb(string first) => first is "definitions" or "help" or "--help";
+    public static bool IsVerb(string first) => first is "definitions" or "roc" or "help" or "--help";
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
@@ -41,6 +43,8 @@ public static class CommandLine
                 return await RunDefinitionAsync(file, rest, stdout, stderr, cancellationToken);
             case ["definitions", "import", .. var paths] when paths.Length > 0:
                 return await ImportAsync(paths, stdout, stderr, cancellationToken);
+            case ["roc", "parse", .. var words] when words.Length > 0:
+                return RocParseCommand.Run(string.Join(' ', words), stdout, stderr);
             default:
                 await stderr.WriteLineAsync(Help);
                 return Usage;
