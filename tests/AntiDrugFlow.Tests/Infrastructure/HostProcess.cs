@@ -20,7 +20,7 @@ public sealed class HostProcess : IAsyncDisposable
 
     public HttpClient Http { get; }
 
-    public static async Task<HostProcess> StartAsync(string connectionString, IDictionary<string, string>? settings = null)
+    public static async Task<HostProcess> StartAsync(string? connectionString, IDictionary<string, string>? settings = null)
     {
         var port = FreePort();
         var startInfo = new ProcessStartInfo("dotnet")
@@ -34,7 +34,11 @@ public sealed class HostProcess : IAsyncDisposable
         startInfo.ArgumentList.Add("serve");
         startInfo.ArgumentList.Add("--urls");
         startInfo.ArgumentList.Add($"http://127.0.0.1:{port}");
-        startInfo.Environment["ConnectionStrings__AntiDrugFlow"] = connectionString;
+        if (connectionString is not null)
+        {
+            startInfo.Environment["ConnectionStrings__AntiDrugFlow"] = connectionString;
+        }
+
         startInfo.Environment["Logging__LogLevel__Default"] = "Warning";
         startInfo.Environment["Workflows__Directory"] = Path.Combine(Path.GetTempPath(), "adf-no-definitions");
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
@@ -43,8 +47,23 @@ public sealed class HostProcess : IAsyncDisposable
         }
 
         var process = Process.Start(startInfo)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        void Keep(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            output.Enqueue(line);
+            while (output.Count > 40 && output.TryDequeue(out _))
+            {
+                // Only the last lines matter for a start-up failure.
+            }
+        }
+
+        process.OutputDataReceived += (_, e) => Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => Keep(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var host = new HostProcess(process, port);
@@ -53,7 +72,7 @@ public sealed class HostProcess : IAsyncDisposable
         {
             if (process.HasExited)
             {
-                throw new InvalidOperationException($"the host exited with code {process.ExitCode} while starting");
+                throw new InvalidOperationException($"the host exited with code {process.ExitCode} while starting:\n{string.Join('\n', output)}");
             }
 
             try
@@ -80,6 +99,15 @@ public sealed class HostProcess : IAsyncDisposable
     {
         _process.Kill(entireProcessTree: true);
         _process.WaitForExit();
+    }
+
+    /// <summary>Asks the host to stop as an operator would (SIGTERM) and waits for it to exit.</summary>
+    public async Task StopGracefullyAsync()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await _process.WaitForExitAsync(timeout.Token);
     }
 
     public async ValueTask DisposeAsync()
