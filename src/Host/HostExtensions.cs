@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using AntiDrugFlow.Host.Access;
 using AntiDrugFlow.Host.Apis;
 using AntiDrugFlow.Host.Cli;
 using AntiDrugFlow.Host.Infrastructure;
@@ -11,7 +12,7 @@ namespace AntiDrugFlow.Host;
 
 public static class HostExtensions
 {
-    /// <summary>Database (configured or embedded), engine, integrations, problem details and OpenAPI.</summary>
+    /// <summary>Database (configured or embedded), engine, integrations, accounts and access, problem details and OpenAPI.</summary>
     public static async Task<WebApplicationBuilder> AddAntiDrugFlowAsync(this WebApplicationBuilder builder)
     {
         var (connectionString, embedded) = await Database.ResolveAsync(builder.Configuration, CancellationToken.None);
@@ -28,6 +29,7 @@ public static class HostExtensions
             options.MaxStepsPerRun = builder.Configuration.GetValue("Engine:MaxStepsPerRun", options.MaxStepsPerRun);
         });
         builder.AddIntegrations();
+        await builder.AddAccountsAsync();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
@@ -53,8 +55,10 @@ public static class HostExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapOpenApi();
-        app.MapWorkflowDefinitionsApi();
-        app.MapWorkflowInstancesApi();
+        app.MapAccounts();
+        var engine = app.MapGroup(string.Empty).RequireAuthorization(Policies.EngineAdministration);
+        engine.MapWorkflowDefinitionsApi();
+        engine.MapWorkflowInstancesApi();
         app.MapGet("/", () => Results.Redirect("/openapi/v1.json")).ExcludeFromDescription();
         return app;
     }

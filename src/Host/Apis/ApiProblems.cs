@@ -15,6 +15,7 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problems) : IExce
         {
             DefinitionValidationException v => (StatusCodes.Status400BadRequest, "工作流程定義有誤", ApiProblems.ErrorMap(v.Errors)),
             KeyNotFoundException => (StatusCodes.Status404NotFound, "找不到資料", null),
+            UnauthorizedAccessException => (StatusCodes.Status401Unauthorized, "需要登入", null),
             ArgumentException or JsonException or BadHttpRequestException => (StatusCodes.Status400BadRequest, "請求內容有誤", null),
             _ => (0, null, null),
         };

@@ -1,0 +1,150 @@
+using AntiDrugFlow.Host.Infrastructure;
+using AntiDrugFlow.Workflows.Access;
+using AntiDrugFlow.Workflows.Agencies;
+using AntiDrugFlow.Workflows.Persistence;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace AntiDrugFlow.Host.Access;
+
+/// <summary>People and what they may see: accounts, sign-in, policies, audit log, personal-data protection, demo accounts.</summary>
+public static class AccessExtensions
+{
+    /// <summary>The Data Protection application name: hosts sharing it (and the key table) read each other's data.</summary>
+    public const string DataProtectionApplicationName = "AntiDrugFlow";
+
+    public static async Task<WebApplicationBuilder> AddAccountsAsync(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+        services.AddSingleton(new SchemaScripts(typeof(Account).Assembly));
+        await AddAgencyDirectoryAsync(services, configuration, CancellationToken.None);
+
+        services.AddIdentityCore<Account>(options =>
+            {
+                options.User.AllowedUserNameCharacters = "abcdefghijklmnopqrstuvwxyz0123456789._-";
+                options.Password.RequiredLength = 10;
+                options.Password.RequireDigit = true;
+                options.Password.RequireLowercase = true;
+                options.Password.RequireUppercase = true;
+                options.Password.RequireNonAlphanumeric = false;
+                options.Password.RequiredUniqueChars = 5;
+                options.Lockout.AllowedForNewUsers = true;
+                options.Lockout.MaxFailedAccessAttempts = configuration.GetValue("Security:Lockout:MaxFailedAttempts", 5);
+                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(configuration.GetValue("Security:Lockout:Minutes", 15));
+            })
+            .AddSignInManager()
+            .AddUserStore<PostgresAccountStore>()
+            .AddClaimsPrincipalFactory<AccountClaimsPrincipalFactory>()
+            .AddErrorDescriber<ChineseIdentityErrors>();
+        services.AddScoped<PostgresAccountStore>();
+        // A locked account or a reset password ends existing sessions within this interval.
+        services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
+
+        services.AddAuthentication(IdentityConstants.ApplicationScheme)
+            .AddCookie(IdentityConstants.ApplicationScheme, options =>
+            {
+                options.Cookie.Name = "AntiDrugFlow.Session";
+                options.Cookie.HttpOnly = true;
+                // Strict keeps other sites from riding on the cookie, which is the API's CSRF defence.
+                options.Cookie.SameSite = SameSiteMode.Strict;
+                options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                options.ExpireTimeSpan = TimeSpan.FromHours(configuration.GetValue("Security:SessionHours", 8));
+                options.SlidingExpiration = true;
+                options.LoginPath = "/account/login";
+                options.AccessDeniedPath = "/account/access-denied";
+                options.Events = new CookieAuthenticationEvents
+                {
+                    OnValidatePrincipal = SecurityStampValidator.ValidatePrincipalAsync,
+                    OnRedirectToLogin = context => IsApi(context.Request)
+                        ? WriteProblemAsync(context.HttpContext, StatusCodes.Status401Unauthorized, "需要登入", "請先以 POST /api/account/login 登入。")
+                        : Redirect(context),
+                    OnRedirectToAccessDenied = context => IsApi(context.Request)
+                        ? WriteProblemAsync(context.HttpContext, StatusCodes.Status403Forbidden, "沒有權限", "您的角色不能使用這項功能。")
+                        : Redirect(context),
+                };
+            });
+        var requireLogin = configuration.GetValue("Security:RequireLogin", true);
+        services.AddAuthorization(options => Policies.Add(options, requireLogin));
+        services.AddHttpContextAccessor();
+        services.AddSingleton<ICurrentActor, HttpCurrentActor>();
+
+        services.AddSingleton<PostgresAuditLog>();
+        services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<PostgresAuditLog>());
+        services.AddPersonalDataProtection();
+
+        services.Configure<DemoOptions>(configuration.GetSection("Demo"));
+        services.AddSingleton<DemoAccountSeeder>();
+        if (configuration.GetValue("Demo:SeedAccounts", true))
+        {
+            services.AddHostedService(sp => sp.GetRequiredService<DemoAccountSeeder>());
+        }
+
+        return builder;
+    }
+
+    /// <summary>
+    /// Data Protection with its key ring in PostgreSQL, and the minors' personal-data protector on it.
+    /// Needs an <see cref="NpgsqlDataSource"/> and the schema scripts of this assembly.
+    /// </summary>
+    public static IServiceCollection AddPersonalDataProtection(this IServiceCollection services)
+    {
+        services.AddDataProtection().SetApplicationName(DataProtectionApplicationName);
+        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp =>
+            new ConfigureOptions<KeyManagementOptions>(o => o.XmlRepository = new PostgresKeyRepository(sp.GetRequiredService<NpgsqlDataSource>())));
+        services.AddSingleton<Workflows.Access.IPersonalDataProtector, DataProtectionPersonalDataProtector>();
+        return services;
+    }
+
+    /// <summary>Authentication and authorization in the pipeline, then the account, user administration and audit endpoints.</summary>
+    public static WebApplication MapAccounts(this WebApplication app)
+    {
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapAccountsApi();
+        app.MapUserAdministrationApi();
+        app.MapAuditApi();
+        return app;
+    }
+
+    /// <summary>
+    /// The chains use the same directory; whichever feature registers first loads it from
+    /// Agencies:Directory (default workflows-json/agencies).
+    /// </summary>
+    private static async Task AddAgencyDirectoryAsync(IServiceCollection services, IConfiguration configuration, CancellationToken cancellationToken)
+    {
+        if (services.Any(d => d.ServiceType == typeof(AgencyDirectoryProvider)))
+        {
+            return;
+        }
+
+        var folder = configuration["Agencies:Directory"] ?? Path.Combine(ProjectPaths.WorkflowsDirectory(), "agencies");
+        var directory = await new AgencyDirectoryImporter().ImportFolderAsync(folder, cancellationToken);
+        services.AddSingleton(new AgencyDirectoryProvider(directory));
+    }
+
+    private static bool IsApi(HttpRequest request) => request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase);
+
+    private static Task Redirect(RedirectContext<CookieAuthenticationOptions> context)
+    {
+        context.Response.Redirect(context.RedirectUri);
+        return Task.CompletedTask;
+    }
+
+    private static async Task WriteProblemAsync(HttpContext http, int status, string title, string detail)
+    {
+        http.Response.StatusCode = status;
+        var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
+        });
+    }
+}
