@@ -107,6 +107,7 @@ public static class AccessExtensions
     {
         app.UseAuthentication();
         app.UseAuthorization();
+        app.MapLoginPage();
         app.MapAccountsApi();
         app.MapUserAdministrationApi();
         app.MapAuditApi();

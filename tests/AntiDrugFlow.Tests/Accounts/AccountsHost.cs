@@ -2,6 +2,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using AntiDrugFlow.Tests.Infrastructure;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace AntiDrugFlow.Tests.Accounts;
@@ -11,9 +15,16 @@ public sealed class AccountsHost : IAsyncDisposable
 {
     public const string Password = "TestDemoPass2026";
 
-    private AccountsHost(ApiFactory factory) => Factory = factory;
+    private readonly ApiFactory _api;
 
-    public ApiFactory Factory { get; }
+    private AccountsHost(ApiFactory api)
+    {
+        _api = api;
+        // Fewer hashing rounds than production only to keep 31 demo accounts per test quick; the scheme is the same.
+        Factory = api.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.Configure<PasswordHasherOptions>(o => o.IterationCount = 1_000)));
+    }
+
+    public WebApplicationFactory<Program> Factory { get; }
 
     public static async Task<AccountsHost> StartAsync(IReadOnlyDictionary<string, string>? extra = null)
     {
@@ -52,5 +63,9 @@ public sealed class AccountsHost : IAsyncDisposable
     public static async Task<JsonNode> BodyAsync(HttpResponseMessage response) =>
         JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
 
-    public ValueTask DisposeAsync() => Factory.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await Factory.DisposeAsync();
+        await _api.DisposeAsync();
+    }
 }

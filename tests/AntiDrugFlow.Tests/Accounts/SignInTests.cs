@@ -154,4 +154,18 @@ public sealed class SignInTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/workflow-definitions")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/tasks")).StatusCode);
     }
+
+    [Fact]
+    public async Task The_login_page_is_served_to_a_signed_out_browser()
+    {
+        using var client = _host.Anonymous();
+
+        var page = await client.GetAsync("/account/login");
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType!.MediaType);
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Contains("/api/account/login", html, StringComparison.Ordinal);
+        Assert.Contains("密碼", html, StringComparison.Ordinal);
+    }
 }
