@@ -1,5 +1,6 @@
 using AntiDrugFlow.Workflows.Activities;
 using AntiDrugFlow.Workflows.Agencies;
+using AntiDrugFlow.Workflows.Cases;
 using AntiDrugFlow.Workflows.Chains;
 using AntiDrugFlow.Workflows.Definitions;
 using AntiDrugFlow.Workflows.Persistence;
@@ -41,6 +42,8 @@ public static class WorkflowsExtensions
         services.AddSingleton(new AgencyDirectoryProvider(directory));
         services.AddSingleton(options);
         services.AddSingleton<IActivitySource, ChainActivitySource>();
+        services.AddSingleton<PostgresCaseStore>();
+        services.AddSingleton<CaseService>();
         return services;
     }
 }
