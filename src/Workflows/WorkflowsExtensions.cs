@@ -1,6 +1,5 @@
 using AntiDrugFlow.Workflows.Activities;
 using AntiDrugFlow.Workflows.Agencies;
-using AntiDrugFlow.Workflows.Cases;
 using AntiDrugFlow.Workflows.Chains;
 using AntiDrugFlow.Workflows.Definitions;
 using AntiDrugFlow.Workflows.Persistence;
@@ -42,8 +41,6 @@ public static class WorkflowsExtensions
         services.AddSingleton(new AgencyDirectoryProvider(directory));
         services.AddSingleton(options);
         services.AddSingleton<IActivitySource, ChainActivitySource>();
-        services.AddSingleton<PostgresCaseStore>();
-        services.AddSingleton<CaseService>();
         return services;
     }
 }
