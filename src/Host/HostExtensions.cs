@@ -34,7 +34,7 @@ public static class HostExtensions
             options.MaxStepsPerRun = builder.Configuration.GetValue("Engine:MaxStepsPerRun", options.MaxStepsPerRun);
         });
         builder.AddIntegrations();
-        await builder.AddAccountsAsync();
+        builder.AddAccounts();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));

@@ -1,4 +1,3 @@
-using AntiDrugFlow.Host.Infrastructure;
 using AntiDrugFlow.Workflows.Access;
 using AntiDrugFlow.Workflows.Agencies;
 using AntiDrugFlow.Workflows.Persistence;
@@ -19,12 +18,12 @@ public static class AccessExtensions
     /// <summary>The Data Protection application name: hosts sharing it (and the key table) read each other's data.</summary>
     public const string DataProtectionApplicationName = "AntiDrugFlow";
 
-    public static async Task<WebApplicationBuilder> AddAccountsAsync(this WebApplicationBuilder builder)
+    /// <summary>Expects the agency directory (<see cref="AgencyDirectoryProvider"/>) registered by the chains.</summary>
+    public static WebApplicationBuilder AddAccounts(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
         var configuration = builder.Configuration;
         services.AddSingleton(new SchemaScripts(typeof(Account).Assembly));
-        await AddAgencyDirectoryAsync(services, configuration, CancellationToken.None);
 
         services.AddIdentityCore<Account>(options =>
             {
@@ -112,22 +111,6 @@ public static class AccessExtensions
         app.MapUserAdministrationApi();
         app.MapAuditApi();
         return app;
-    }
-
-    /// <summary>
-    /// The chains use the same directory; whichever feature registers first loads it from
-    /// Agencies:Directory (default workflows-json/agencies).
-    /// </summary>
-    private static async Task AddAgencyDirectoryAsync(IServiceCollection services, IConfiguration configuration, CancellationToken cancellationToken)
-    {
-        if (services.Any(d => d.ServiceType == typeof(AgencyDirectoryProvider)))
-        {
-            return;
-        }
-
-        var folder = configuration["Agencies:Directory"] ?? Path.Combine(ProjectPaths.WorkflowsDirectory(), "agencies");
-        var directory = await new AgencyDirectoryImporter().ImportFolderAsync(folder, cancellationToken);
-        services.AddSingleton(new AgencyDirectoryProvider(directory));
     }
 
     private static bool IsApi(HttpRequest request) => request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase);
