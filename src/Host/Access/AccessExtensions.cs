@@ -1,6 +1,7 @@
 using AntiDrugFlow.Workflows.Access;
 using AntiDrugFlow.Workflows.Agencies;
 using AntiDrugFlow.Workflows.Persistence;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
@@ -76,7 +77,7 @@ public static class AccessExtensions
 
         services.AddSingleton<PostgresAuditLog>();
         services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<PostgresAuditLog>());
-        services.AddPersonalDataProtection();
+        services.AddPersonalDataProtection(KeyEncryptionCertificate(configuration));
 
         services.Configure<DemoOptions>(configuration.GetSection("Demo"));
         services.AddSingleton<DemoAccountSeeder>();
@@ -90,11 +91,18 @@ public static class AccessExtensions
 
     /// <summary>
     /// Data Protection with its key ring in PostgreSQL, and the minors' personal-data protector on it.
-    /// Needs an <see cref="NpgsqlDataSource"/> and the schema scripts of this assembly.
+    /// Needs an <see cref="NpgsqlDataSource"/> and the schema scripts of this assembly. With a
+    /// certificate, the keys are stored encrypted with it, so the database alone cannot decrypt the data.
     /// </summary>
-    public static IServiceCollection AddPersonalDataProtection(this IServiceCollection services)
+    public static IServiceCollection AddPersonalDataProtection(this IServiceCollection services, X509Certificate2? keyEncryptionCertificate = null)
     {
-        services.AddDataProtection().SetApplicationName(DataProtectionApplicationName);
+        var dataProtection = services.AddDataProtection().SetApplicationName(DataProtectionApplicationName);
+        if (keyEncryptionCertificate is not null)
+        {
+            // Linux has no machine certificate store to find the key by thumbprint, so decryption gets the certificate directly.
+            dataProtection.ProtectKeysWithCertificate(keyEncryptionCertificate).UnprotectKeysWithAnyCertificate(keyEncryptionCertificate);
+        }
+
         services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp =>
             new ConfigureOptions<KeyManagementOptions>(o => o.XmlRepository = new PostgresKeyRepository(sp.GetRequiredService<NpgsqlDataSource>())));
         services.AddSingleton<Workflows.Access.IPersonalDataProtector, DataProtectionPersonalDataProtector>();
@@ -112,6 +120,12 @@ public static class AccessExtensions
         app.MapAuditApi();
         return app;
     }
+
+    /// <summary>DataProtection:CertificatePath (a PKCS#12 file) and DataProtection:CertificatePassword, when set.</summary>
+    private static X509Certificate2? KeyEncryptionCertificate(IConfiguration configuration) =>
+        configuration["DataProtection:CertificatePath"] is { Length: > 0 } path
+            ? X509CertificateLoader.LoadPkcs12FromFile(path, configuration["DataProtection:CertificatePassword"])
+            : null;
 
     private static bool IsApi(HttpRequest request) => request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase);
 
