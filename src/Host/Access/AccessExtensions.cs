@@ -45,31 +45,33 @@ public static class AccessExtensions
             .AddErrorDescriber<ChineseIdentityErrors>();
         services.AddScoped<PostgresAccountStore>();
         // A locked account or a reset password ends existing sessions within this interval.
-        services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
+        services.Configure<SecurityStampValidatorOptions>(o =>
+            o.ValidationInterval = TimeSpan.FromSeconds(configuration.GetValue("Security:SessionCheckSeconds", 60)));
 
-        services.AddAuthentication(IdentityConstants.ApplicationScheme)
-            .AddCookie(IdentityConstants.ApplicationScheme, options =>
+        // All of Identity's cookie schemes: rejecting a stale session signs out of the two-factor one too.
+        services.AddAuthentication(IdentityConstants.ApplicationScheme).AddIdentityCookies();
+        services.ConfigureApplicationCookie(options =>
+        {
+            options.Cookie.Name = "AntiDrugFlow.Session";
+            options.Cookie.HttpOnly = true;
+            // Strict keeps other sites from riding on the cookie, which is the API's CSRF defence.
+            options.Cookie.SameSite = SameSiteMode.Strict;
+            options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            options.ExpireTimeSpan = TimeSpan.FromHours(configuration.GetValue("Security:SessionHours", 8));
+            options.SlidingExpiration = true;
+            options.LoginPath = "/account/login";
+            options.AccessDeniedPath = "/account/access-denied";
+            options.Events = new CookieAuthenticationEvents
             {
-                options.Cookie.Name = "AntiDrugFlow.Session";
-                options.Cookie.HttpOnly = true;
-                // Strict keeps other sites from riding on the cookie, which is the API's CSRF defence.
-                options.Cookie.SameSite = SameSiteMode.Strict;
-                options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-                options.ExpireTimeSpan = TimeSpan.FromHours(configuration.GetValue("Security:SessionHours", 8));
-                options.SlidingExpiration = true;
-                options.LoginPath = "/account/login";
-                options.AccessDeniedPath = "/account/access-denied";
-                options.Events = new CookieAuthenticationEvents
-                {
-                    OnValidatePrincipal = SecurityStampValidator.ValidatePrincipalAsync,
-                    OnRedirectToLogin = context => IsApi(context.Request)
-                        ? WriteProblemAsync(context.HttpContext, StatusCodes.Status401Unauthorized, "需要登入", "請先以 POST /api/account/login 登入。")
-                        : Redirect(context),
-                    OnRedirectToAccessDenied = context => IsApi(context.Request)
-                        ? WriteProblemAsync(context.HttpContext, StatusCodes.Status403Forbidden, "沒有權限", "您的角色不能使用這項功能。")
-                        : Redirect(context),
-                };
-            });
+                OnValidatePrincipal = SecurityStampValidator.ValidatePrincipalAsync,
+                OnRedirectToLogin = context => IsApi(context.Request)
+                    ? WriteProblemAsync(context.HttpContext, StatusCodes.Status401Unauthorized, "需要登入", "請先以 POST /api/account/login 登入。")
+                    : Redirect(context),
+                OnRedirectToAccessDenied = context => IsApi(context.Request)
+                    ? WriteProblemAsync(context.HttpContext, StatusCodes.Status403Forbidden, "沒有權限", "您的角色不能使用這項功能。")
+                    : Redirect(context),
+            };
+        });
         var requireLogin = configuration.GetValue("Security:RequireLogin", true);
         services.AddAuthorization(options => Policies.Add(options, requireLogin));
         services.AddHttpContextAccessor();

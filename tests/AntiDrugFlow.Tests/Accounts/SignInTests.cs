@@ -168,4 +168,18 @@ public sealed class SignInTests : IAsyncLifetime
         Assert.Contains("/api/account/login", html, StringComparison.Ordinal);
         Assert.Contains("密碼", html, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_openapi_document_describes_the_account_endpoints_without_login()
+    {
+        using var client = _host.Anonymous();
+
+        var document = await client.GetAsync("/openapi/v1.json");
+
+        Assert.Equal(HttpStatusCode.OK, document.StatusCode);
+        var paths = (await BodyAsync(document))["paths"]!.AsObject();
+        Assert.True(paths.ContainsKey("/api/account/login"));
+        Assert.True(paths.ContainsKey("/api/admin/users"));
+        Assert.True(paths.ContainsKey("/api/audit"));
+    }
 }

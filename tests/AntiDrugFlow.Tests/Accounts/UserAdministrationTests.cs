@@ -14,7 +14,8 @@ public sealed class UserAdministrationTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _host = await AccountsHost.StartAsync();
+        // Sessions are checked against their account on every request, so a lock shows at once.
+        _host = await AccountsHost.StartAsync(new Dictionary<string, string> { ["Security:SessionCheckSeconds"] = "0" });
         _admin = await _host.SignedInAsync("admin");
     }
 
@@ -86,6 +87,27 @@ public sealed class UserAdministrationTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, (await _admin.PostAsync($"/api/admin/users/{id}/unlock", null)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await LoginAsync(client, "prosecutor.kl", Password)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Locking_a_user_ends_the_session_they_already_have()
+    {
+        using var officer = await _host.SignedInAsync("juvenile-police.kl");
+        Assert.Equal(HttpStatusCode.OK, (await officer.GetAsync("/api/account/me")).StatusCode);
+
+        await _admin.PostAsync($"/api/admin/users/{await IdOfAsync("juvenile-police.kl")}/lock", null);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await officer.GetAsync("/api/account/me")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_password_reset_ends_the_sessions_signed_in_with_the_old_password()
+    {
+        using var worker = await _host.SignedInAsync("social.kl");
+
+        await _admin.PostAsJsonAsync($"/api/admin/users/{await IdOfAsync("social.kl")}/reset-password", new { newPassword = "FreshStart2027" });
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await worker.GetAsync("/api/account/me")).StatusCode);
     }
 
     [Fact]
