@@ -1,5 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using AntiDrugFlow.Workflows.Access;
 using Xunit;
 using static AntiDrugFlow.Tests.Accounts.AccountsHost;
@@ -181,5 +185,35 @@ public sealed class SignInTests : IAsyncLifetime
         Assert.True(paths.ContainsKey("/api/account/login"));
         Assert.True(paths.ContainsKey("/api/admin/users"));
         Assert.True(paths.ContainsKey("/api/audit"));
+    }
+
+    [Fact]
+    public async Task A_signed_out_browser_asking_for_a_page_is_sent_to_the_login_page_and_a_refused_one_to_access_denied()
+    {
+        await using var factory = _host.Factory.WithWebHostBuilder(b => b.ConfigureServices(s => s.AddSingleton<IStartupFilter, GuardedPages>()));
+        using var client = factory.CreateClient(new() { AllowAutoRedirect = false });
+
+        var challenged = await client.GetAsync("/admin-page");
+        var forbidden = await client.GetAsync("/forbidden-page");
+
+        Assert.Equal(HttpStatusCode.Redirect, challenged.StatusCode);
+        Assert.Equal("/account/login", challenged.Headers.Location!.AbsolutePath);
+        Assert.Equal("?ReturnUrl=%2Fadmin-page", challenged.Headers.Location.Query);
+        Assert.Equal("/account/access-denied", forbidden.Headers.Location!.AbsolutePath);
+    }
+
+    /// <summary>Two pages in front of the host's pipeline that ask for a login or refuse, as protected pages do.</summary>
+    private sealed class GuardedPages : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, nextMiddleware) => context.Request.Path.Value switch
+            {
+                "/admin-page" => context.ChallengeAsync(),
+                "/forbidden-page" => context.ForbidAsync(),
+                _ => nextMiddleware(context),
+            });
+            next(app);
+        };
     }
 }
