@@ -4,6 +4,7 @@ using AntiDrugFlow.Workflows.Persistence;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Identity;
@@ -74,6 +75,7 @@ public static class AccessExtensions
         });
         var requireLogin = configuration.GetValue("Security:RequireLogin", true);
         services.AddAuthorization(options => Policies.Add(options, requireLogin));
+        services.AddSingleton<IAuthorizationHandler, CentralAgencyHandler>();
         services.AddHttpContextAccessor();
         services.AddSingleton<ICurrentActor, HttpCurrentActor>();
 

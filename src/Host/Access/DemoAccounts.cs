@@ -24,7 +24,7 @@ public sealed record DemoAccount(string UserName, string AgencyId, string Role);
 /// <summary>
 /// Demo accounts for the two detailed counties (基隆市, 嘉義市): schools and the 派出所 they report
 /// to, another 派出所, a 分局, the county's 校外會／聯絡處, 少年警察隊, 社會處, 少輔會, 地檢署 and
-/// 憲兵隊, a military school with its 憲兵隊, and an administrator.
+/// 憲兵隊, a military school with its 憲兵隊, 教育部 and 警政署 at level 1, and an administrator.
 /// </summary>
 public static class DemoAccounts
 {
@@ -61,6 +61,9 @@ public static class DemoAccounts
         // No military school sits in either detailed county; this one and its 憲兵隊 show the 憲兵隊 ↔ 軍事院校 path.
         new("military.army-academy", "mil-army-academy", RoleNames.MilitaryLiaison),
         new("military.kh-mp", "mp-kaohsiung", RoleNames.MilitaryLiaison),
+        // Level 1 sees the national statistics, not people.
+        new("liaison.moe", "moe-sse", RoleNames.LiaisonOfficer),
+        new("police.npa", "npa", RoleNames.PoliceOfficer),
         new("admin", "moe-sse", RoleNames.Administrator),
     ];
 }
