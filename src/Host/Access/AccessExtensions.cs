@@ -46,8 +46,13 @@ public static class AccessExtensions
             .AddErrorDescriber<ChineseIdentityErrors>();
         services.AddScoped<PostgresAccountStore>();
         // A locked account or a reset password ends existing sessions within this interval.
-        services.Configure<SecurityStampValidatorOptions>(o =>
-            o.ValidationInterval = TimeSpan.FromSeconds(configuration.GetValue("Security:SessionCheckSeconds", 60)));
+        services.AddOptions<SecurityStampValidatorOptions>().Configure<TimeProvider>((o, time) =>
+        {
+            o.ValidationInterval = TimeSpan.FromSeconds(configuration.GetValue("Security:SessionCheckSeconds", 60));
+            o.TimeProvider = time;
+        });
+        // Session expiry follows the host's clock too (Identity's own lockout clock is not replaceable).
+        services.AddOptions<CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme).Configure<TimeProvider>((o, time) => o.TimeProvider = time);
 
         // All of Identity's cookie schemes: rejecting a stale session signs out of the two-factor one too.
         services.AddAuthentication(IdentityConstants.ApplicationScheme).AddIdentityCookies();
