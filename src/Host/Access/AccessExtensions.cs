@@ -2,6 +2,7 @@ using AntiDrugFlow.Workflows.Access;
 using AntiDrugFlow.Workflows.Agencies;
 using AntiDrugFlow.Workflows.Persistence;
 using System.Security.Cryptography.X509Certificates;
+using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
@@ -9,6 +10,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -19,6 +21,9 @@ public static class AccessExtensions
 {
     /// <summary>The Data Protection application name: hosts sharing it (and the key table) read each other's data.</summary>
     public const string DataProtectionApplicationName = "AntiDrugFlow";
+
+    /// <summary>The rate-limiting policy of the login endpoint.</summary>
+    public const string LoginRateLimit = "login";
 
     /// <summary>Expects the agency directory (<see cref="AgencyDirectoryProvider"/>) registered by the chains.</summary>
     public static WebApplicationBuilder AddAccounts(this WebApplicationBuilder builder)
@@ -84,6 +89,8 @@ public static class AccessExtensions
         services.AddHttpContextAccessor();
         services.AddSingleton<ICurrentActor, HttpCurrentActor>();
 
+        AddLoginRateLimit(services, configuration.GetValue("Security:LoginAttemptsPerMinute", 30));
+
         services.AddSingleton<PostgresAuditLog>();
         services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<PostgresAuditLog>());
         services.AddPersonalDataProtection(KeyEncryptionCertificate(configuration));
@@ -123,11 +130,30 @@ public static class AccessExtensions
     {
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         app.MapLoginPage();
         app.MapAccountsApi();
         app.MapUserAdministrationApi();
         app.MapAuditApi();
         return app;
+    }
+
+    /// <summary>
+    /// Lockout stops guessing one account's password; this stops one address trying a common
+    /// password on many accounts. Zero turns it off.
+    /// </summary>
+    private static void AddLoginRateLimit(IServiceCollection services, int attemptsPerMinute)
+    {
+        services.AddRateLimiter(options =>
+        {
+            options.AddPolicy(LoginRateLimit, context => attemptsPerMinute <= 0
+                ? RateLimitPartition.GetNoLimiter("off")
+                : RateLimitPartition.GetFixedWindowLimiter(
+                    context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = attemptsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            options.OnRejected = (context, _) => new ValueTask(WriteProblemAsync(
+                context.HttpContext, StatusCodes.Status429TooManyRequests, "嘗試次數過多", "登入嘗試過於頻繁，請稍候一分鐘再試。"));
+        });
     }
 
     /// <summary>DataProtection:CertificatePath (a PKCS#12 file) and DataProtection:CertificatePassword, when set.</summary>

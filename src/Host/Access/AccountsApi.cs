@@ -31,7 +31,7 @@ public static class AccountsApi
     public static IEndpointRouteBuilder MapAccountsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/account").WithTags("Account");
-        api.MapPost("/login", LoginAsync).AllowAnonymous();
+        api.MapPost("/login", LoginAsync).AllowAnonymous().RequireRateLimiting(AccessExtensions.LoginRateLimit);
         api.MapPost("/logout", LogoutAsync).AllowAnonymous();
         api.MapGet("/me", Me).RequireAuthorization(Policies.SignedIn);
         return app;

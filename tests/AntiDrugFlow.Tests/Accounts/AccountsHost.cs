@@ -33,6 +33,8 @@ public sealed class AccountsHost : IAsyncDisposable
             ["Security:RequireLogin"] = "true",
             ["Demo:SeedAccounts"] = "true",
             ["Demo:Password"] = Password,
+            // Every test client shares one address here; the limit has a test of its own.
+            ["Security:LoginAttemptsPerMinute"] = "0",
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string>())
         {

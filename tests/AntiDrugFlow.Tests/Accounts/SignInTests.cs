@@ -202,6 +202,22 @@ public sealed class SignInTests : IAsyncLifetime
         Assert.Equal("/account/access-denied", forbidden.Headers.Location!.AbsolutePath);
     }
 
+    [Fact]
+    public async Task Too_many_sign_in_attempts_from_one_address_get_a_429_problem()
+    {
+        await using var limited = await AccountsHost.StartAsync(new Dictionary<string, string> { ["Security:LoginAttemptsPerMinute"] = "3", ["Demo:SeedAccounts"] = "false" });
+        using var client = limited.Anonymous();
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await LoginAsync(client, "user" + attempt, Password)).StatusCode);
+        }
+
+        var fourth = await LoginAsync(client, "user4", Password);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, fourth.StatusCode);
+        Assert.Equal("嘗試次數過多", (await BodyAsync(fourth))["title"]!.GetValue<string>());
+    }
+
     /// <summary>Two pages in front of the host's pipeline that ask for a login or refuse, as protected pages do.</summary>
     private sealed class GuardedPages : IStartupFilter
     {

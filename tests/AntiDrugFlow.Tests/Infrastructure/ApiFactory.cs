@@ -5,7 +5,7 @@ namespace AntiDrugFlow.Tests.Infrastructure;
 
 /// <summary>
 /// The web host in-process on a fresh real database, with background work off so tests drive timers
-/// themselves. Login is not required and no demo accounts are seeded unless a test's settings say so.
+/// themselves. Login is not required, sign-ins are not rate-limited and no demo accounts are seeded unless a test's settings say so.
 /// </summary>
 public sealed class ApiFactory(string connectionString, string workflowsDirectory, IReadOnlyDictionary<string, string>? settings = null) : WebApplicationFactory<Program>
 {
@@ -18,6 +18,8 @@ public sealed class ApiFactory(string connectionString, string workflowsDirector
         builder.UseSetting("Workflows:Directory", workflowsDirectory);
         builder.UseSetting("Security:RequireLogin", "false");
         builder.UseSetting("Demo:SeedAccounts", "false");
+        // All test clients come from one address; a test of the login limit sets its own.
+        builder.UseSetting("Security:LoginAttemptsPerMinute", "0");
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             builder.UseSetting(key, value);
