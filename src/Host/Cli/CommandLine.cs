@@ -33,7 +33,7 @@ public static class CommandLine
 
     public static bool IsVerb(string first) => first is "definitions" or "roc" or "help" or "--help";
 
-    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken, IConfiguration? configuration = null)
     {
         switch (args)
         {
@@ -42,7 +42,7 @@ public static class CommandLine
             case ["definitions", "run", var file, .. var rest]:
                 return await RunDefinitionAsync(file, rest, stdout, stderr, cancellationToken);
             case ["definitions", "import", .. var paths] when paths.Length > 0:
-                return await ImportAsync(paths, stdout, stderr, cancellationToken);
+                return await ImportAsync(paths, stdout, configuration ?? new ConfigurationBuilder().AddEnvironmentVariables().Build(), cancellationToken);
             case ["roc", "parse", .. var words] when words.Length > 0:
                 return RocParseCommand.Run(string.Join(' ', words), stdout, stderr);
             default:
@@ -122,9 +122,8 @@ public static class CommandLine
         }
     }
 
-    private static async Task<int> ImportAsync(string[] paths, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    private static async Task<int> ImportAsync(string[] paths, TextWriter stdout, IConfiguration configuration, CancellationToken cancellationToken)
     {
-        var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
         var (connectionString, embedded) = await Database.ResolveAsync(configuration, cancellationToken);
         try
         {
