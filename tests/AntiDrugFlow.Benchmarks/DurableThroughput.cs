@@ -28,13 +28,18 @@ public sealed record DurableArguments(int Instances, int WarmUp, IReadOnlyList<i
                 continue;
             }
 
+            if (args[i] is not ("--instances" or "--warm-up" or "--concurrency"))
+            {
+                throw new ArgumentException($"unknown option {args[i]}. Usage: {Usage}");
+            }
+
             var value = i + 1 < args.Count ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value. Usage: {Usage}");
             result = args[i] switch
             {
                 "--instances" => result with { Instances = Positive(value, args[i]) },
                 "--warm-up" => result with { WarmUp = int.Parse(value, CultureInfo.InvariantCulture) },
                 "--concurrency" => result with { Concurrency = [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(c => Positive(c, args[i]))] },
-                _ => throw new ArgumentException($"unknown option {args[i]}. Usage: {Usage}"),
+                _ => result,
             };
             i++;
         }
