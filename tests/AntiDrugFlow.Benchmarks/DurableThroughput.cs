@@ -36,9 +36,9 @@ public sealed record DurableArguments(int Instances, int WarmUp, IReadOnlyList<i
             var value = i + 1 < args.Count ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value. Usage: {Usage}");
             result = args[i] switch
             {
-                "--instances" => result with { Instances = Positive(value, args[i]) },
-                "--warm-up" => result with { WarmUp = int.Parse(value, CultureInfo.InvariantCulture) },
-                "--concurrency" => result with { Concurrency = [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(c => Positive(c, args[i]))] },
+                "--instances" => result with { Instances = Number(value, args[i], minimum: 1) },
+                "--warm-up" => result with { WarmUp = Number(value, args[i], minimum: 0) },
+                "--concurrency" => result with { Concurrency = [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(c => Number(c, args[i], minimum: 1))] },
                 _ => result,
             };
             i++;
@@ -47,10 +47,10 @@ public sealed record DurableArguments(int Instances, int WarmUp, IReadOnlyList<i
         return result;
     }
 
-    private static int Positive(string text, string option) =>
-        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value > 0
+    private static int Number(string text, string option, int minimum) =>
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= minimum
             ? value
-            : throw new ArgumentException($"{option} expects a positive whole number, not '{text}'.");
+            : throw new ArgumentException($"{option} expects a whole number of at least {minimum}, not '{text}'.");
 }
 
 /// <summary>One concurrency level's figures.</summary>
