@@ -35,13 +35,14 @@ public sealed class CommitCounter(string maintenanceConnectionString, string dat
             command.Parameters.Add(new NpgsqlParameter { Value = database });
             if ((long)(await command.ExecuteScalarAsync(cancellationToken))! == 0)
             {
-                break;
+                return await StableAsync(cancellationToken);
             }
 
             await Task.Delay(50, cancellationToken);
         }
 
-        return await StableAsync(cancellationToken);
+        // Another client's transactions would be counted as the engine's.
+        throw new InvalidOperationException($"Clients are still connected to {database} after 5 seconds; the commit count would not be the benchmark's alone.");
     }
 
     /// <summary>Reads until two readings 300 ms apart agree: a backend leaves pg_stat_activity just before it publishes its counters.</summary>
