@@ -69,10 +69,13 @@ public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutboxSt
             """, cancellationToken, claimed.Id, claimed.ClaimToken, at) > 0;
 
     public async Task<bool> MarkFailedAsync(OutboxItem claimed, string error, DateTimeOffset? retryAt, CancellationToken cancellationToken) =>
-        await ExecuteAsync(retryAt is null
-            ? "UPDATE outbox_messages SET status = 'DeadLettered', last_error = $3, claim_token = NULL WHERE id = $1 AND claim_token = $2 AND status = 'Pending'"
-            : "UPDATE outbox_messages SET last_error = $3, next_attempt_at = $4, claim_token = NULL WHERE id = $1 AND claim_token = $2 AND status = 'Pending'",
-            cancellationToken, claimed.Id, claimed.ClaimToken, error, retryAt) > 0;
+        (retryAt is null
+            ? await ExecuteAsync(
+                "UPDATE outbox_messages SET status = 'DeadLettered', last_error = $3, claim_token = NULL WHERE id = $1 AND claim_token = $2 AND status = 'Pending'",
+                cancellationToken, claimed.Id, claimed.ClaimToken, error)
+            : await ExecuteAsync(
+                "UPDATE outbox_messages SET last_error = $3, next_attempt_at = $4, claim_token = NULL WHERE id = $1 AND claim_token = $2 AND status = 'Pending'",
+                cancellationToken, claimed.Id, claimed.ClaimToken, error, retryAt)) > 0;
 
     public async Task ReleaseAsync(OutboxItem claimed, DateTimeOffset nextAttemptAt, CancellationToken cancellationToken) =>
         await ExecuteAsync("""
