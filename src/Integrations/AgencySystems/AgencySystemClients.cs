@@ -21,9 +21,12 @@ public interface IAgencySystemClient
 /// <summary>The signed JSON POST all the clients share.</summary>
 internal static class SignedJson
 {
+    // Chinese stays readable in the agency's logs instead of becoming \u escapes; the bytes are UTF-8 either way.
+    private static readonly JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Create(System.Text.Unicode.UnicodeRanges.All) };
+
     public static async Task PostAsync(HttpClient http, TimeProvider time, Uri address, byte[] key, string idempotencyKey, JsonObject body, CancellationToken cancellationToken)
     {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(body);
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(body, Readable);
         var timestamp = AgencySignature.Timestamp(time.GetUtcNow());
         using var request = new HttpRequestMessage(HttpMethod.Post, address) { Content = new ByteArrayContent(bytes) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };

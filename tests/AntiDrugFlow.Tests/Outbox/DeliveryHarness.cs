@@ -102,6 +102,12 @@ public sealed class DeliveryHarness : IAsyncDisposable
         return (T)(await command.ExecuteScalarAsync())!;
     }
 
+    public async Task<WorkflowInstance> InstanceAsync(string instanceId) =>
+        await _services.GetRequiredService<PostgresInstanceStore>().GetAsync(instanceId, CancellationToken.None) ?? throw new InvalidOperationException($"instance {instanceId} is gone");
+
+    public async Task<HumanTask> TaskAsync(string taskId) =>
+        await _services.GetRequiredService<PostgresInstanceStore>().GetTaskAsync(taskId, CancellationToken.None) ?? throw new InvalidOperationException($"task {taskId} is gone");
+
     public async Task<IReadOnlyList<OutboxItem>> MessagesAsync(string? status = null) => await Store.ListAsync(status, CancellationToken.None);
 
     /// <summary>Runs delivery rounds until nothing is due (with the clock where it is), at most <paramref name="rounds"/>.</summary>
