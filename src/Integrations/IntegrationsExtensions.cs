@@ -3,6 +3,7 @@ using AntiDrugFlow.Integrations.Email;
 using AntiDrugFlow.Integrations.Outbox;
 using AntiDrugFlow.Integrations.Scheduling;
 using AntiDrugFlow.Workflows.Activities;
+using AntiDrugFlow.Workflows.Agencies;
 using AntiDrugFlow.Workflows.Persistence;
 using AntiDrugFlow.Workflows.Services;
 using Microsoft.Extensions.Configuration;
@@ -49,14 +50,18 @@ public static class IntegrationsExtensions
         services.AddSingleton<IOutboxChannel, EmailChannel>();
         services.AddSingleton<IOutboxChannel, HttpRequestChannel>();
         services.AddSingleton<IOutboxChannel, EventChannel>();
+        services.AddSingleton<IOutboxChannel, StartWorkflowChannel>();
         services.AddSingleton<IOutboxChannel, AgencySystemChannel>();
         services.AddSingleton<OutboxDispatcher>();
 
-        services.TryAddSingleton<IAgencyDirectorySource, FolderAgencyDirectorySource>();
+        // The directory in force when the host loaded one (an administrator's import replaces it), else the data folder.
+        services.TryAddSingleton<IAgencyDirectorySource>(sp => sp.GetService<AgencyDirectoryProvider>() is { } provider
+            ? new ProviderAgencyDirectorySource(provider)
+            : new FolderAgencyDirectorySource(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AgencySystemsOptions>>()));
         services.TryAddSingleton<IAgencyEndpoints, DirectoryAgencyEndpoints>();
         services.TryAddSingleton<ICallbackReceipts, PostgresCallbackReceipts>();
         services.AddSingleton<AgencyCallbackReceiver>();
-        services.AddSingleton<IActivity, NotifyAgencyActivity>();
+        services.AddSingleton<IActivity, SendNoticeActivity>();
         // The outbox owns retries; the clients' own timeout is only a backstop behind the channel's.
         var backstop = configuration.GetValue("AgencySystems:RequestTimeout", TimeSpan.FromSeconds(10)) * 2;
         services.AddHttpClient<CampusIncidentReportClient>(c => c.Timeout = backstop);

@@ -109,6 +109,12 @@ public sealed class FolderAgencyDirectorySource(IOptions<AgencySystemsOptions> o
     }
 }
 
+/// <summary>The directory the host loaded at start, as replaced by an administrator's import.</summary>
+public sealed class ProviderAgencyDirectorySource(AgencyDirectoryProvider provider) : IAgencyDirectorySource
+{
+    public Task<AgencyDirectory> GetAsync(CancellationToken cancellationToken) => Task.FromResult(provider.Current);
+}
+
 /// <summary>A directory built in code (tests, tools).</summary>
 public sealed class FixedAgencyDirectorySource(AgencyDirectory directory) : IAgencyDirectorySource
 {
@@ -117,12 +123,17 @@ public sealed class FixedAgencyDirectorySource(AgencyDirectory directory) : IAge
 
 public sealed class DirectoryAgencyEndpoints(IAgencyDirectorySource source, IOptions<AgencySystemsOptions> options) : IAgencyEndpoints
 {
-    /// <summary>Directory key of each system; "http" is the name the shipped data already uses for a webhook.</summary>
+    /// <summary>
+    /// Directory key of each system. "campus-safety" is the name the chains' AntiDrugFlow.SendAgencyReport
+    /// uses for 校安通報, and "http" the name the shipped data already uses for a webhook.
+    /// </summary>
     public static IReadOnlyDictionary<string, AgencySystem> Keys { get; } = new Dictionary<string, AgencySystem>(StringComparer.Ordinal)
     {
         ["campus-incident-report"] = AgencySystem.CampusIncidentReport,
+        ["campus-safety"] = AgencySystem.CampusIncidentReport,
         ["police-case"] = AgencySystem.PoliceCase,
         ["child-protection-report"] = AgencySystem.ChildProtectionReport,
+        ["child-protection"] = AgencySystem.ChildProtectionReport,
         ["webhook"] = AgencySystem.Webhook,
         ["http"] = AgencySystem.Webhook,
     };

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
+using AntiDrugFlow.Integrations.AgencySystems;
 using AntiDrugFlow.Integrations.Email;
 using AntiDrugFlow.Workflows.Expressions;
 using AntiDrugFlow.Workflows.Runtime;
@@ -26,8 +27,11 @@ public sealed class EmailChannel(IEmailSender email) : IOutboxChannel
     }
 }
 
-/// <summary>Elsa.SendHttpRequest: any 2xx is delivered, anything else is retried.</summary>
-public sealed class HttpRequestChannel(IHttpClientFactory http) : IOutboxChannel
+/// <summary>
+/// Elsa.SendHttpRequest and the chains' AntiDrugFlow.SendAgencyReport: any 2xx is delivered, anything else is
+/// retried. A request that names an agency with a configured key is signed like the agency system clients' calls.
+/// </summary>
+public sealed class HttpRequestChannel(IHttpClientFactory http, IAgencyEndpoints agencies, TimeProvider time) : IOutboxChannel
 {
     public string Kind => OutboxKinds.Http;
 
@@ -47,10 +51,18 @@ public sealed class HttpRequestChannel(IHttpClientFactory http) : IOutboxChannel
             }
         }
 
-        if (JsonValues.AsString(payload["content"]) is { } content)
+        var body = JsonValues.AsString(payload["content"]) is { } content ? Encoding.UTF8.GetBytes(content) : [];
+        if (payload["content"] is not null)
         {
-            request.Content = new StringContent(content, Encoding.UTF8);
+            request.Content = new ByteArrayContent(body);
             request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(JsonValues.AsString(payload["contentType"]) ?? "application/json");
+        }
+
+        if (JsonValues.AsString(payload["agencyId"]) is { } agencyId && agencies.SigningKey(agencyId) is { } key)
+        {
+            var timestamp = AgencySignature.Timestamp(time.GetUtcNow());
+            request.Headers.TryAddWithoutValidation(AgencySignature.TimestampHeader, timestamp);
+            request.Headers.TryAddWithoutValidation(AgencySignature.SignatureHeader, AgencySignature.Sign(key, timestamp, body));
         }
 
         using var response = await http.CreateClient(OutboxDispatcher.HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
@@ -74,4 +86,17 @@ public sealed class EventChannel(IServiceProvider services) : IOutboxChannel
         var runtime = services.GetRequiredService<WorkflowRuntime>();
         await runtime.TriggerEventAsync(JsonValues.AsString(item.Payload["eventName"]) ?? string.Empty, JsonValues.AsString(item.Payload["correlationId"]), item.Payload["payload"], cancellationToken);
     }
+}
+
+/// <summary>AntiDrugFlow.StartWorkflow: the message's key becomes the new instance's id, so a repeat starts nothing.</summary>
+public sealed class StartWorkflowChannel(IServiceProvider services) : IOutboxChannel
+{
+    public string Kind => OutboxKinds.StartWorkflow;
+
+    public string Destination(OutboxItem item) => "engine";
+
+    public async Task DeliverAsync(OutboxItem item, CancellationToken cancellationToken) =>
+        await services.GetRequiredService<WorkflowRuntime>().StartAsync(
+            JsonValues.AsString(item.Payload["definitionId"]) ?? string.Empty, item.Payload["input"]?.DeepClone() as JsonObject, JsonValues.AsString(item.Payload["correlationId"]),
+            new StartOptions(InstanceId: WorkflowExecutor.InstanceIdFromKey(item.IdempotencyKey)), cancellationToken);
 }

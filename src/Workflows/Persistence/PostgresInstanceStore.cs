@@ -23,6 +23,13 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource)
     public Task<WorkflowInstance?> LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string instanceId, bool skipLocked, CancellationToken cancellationToken) =>
         ReadAsync(connection, transaction, instanceId, skipLocked ? " FOR UPDATE SKIP LOCKED" : " FOR UPDATE", cancellationToken);
 
+    /// <summary>Serialises transactions on a key until they end (e.g. two starts of the same idempotent instance).</summary>
+    public async Task LockKeyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string key, CancellationToken cancellationToken)
+    {
+        await using var command = Sql.Command(connection, transaction, "SELECT pg_advisory_xact_lock(hashtext($1))", key);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     /// <summary>Writes one step: the instance, bookmark changes, tasks, journal and outbox, in one round trip.</summary>
     public async Task SaveStepAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ExecutionStep step, CancellationToken cancellationToken)
     {

@@ -40,7 +40,7 @@ public sealed class AgencySystemDeliveryTests
         var ids = new List<string>();
         for (var i = 1; i <= count; i++)
         {
-            flow.Activity($"notify{i}", "AntiDrugFlow.NotifyAgency",
+            flow.Activity($"notify{i}", "AntiDrugFlow.SendNotice",
                 ("agencyId", Literal(agencyId)), ("notice", Literal(notice)), ("caseNumber", Literal($"T-115000{i}")), ("task", Literal("trace-supplier")),
                 ("deadline", Literal("2026-11-22T01:00:00Z")), ("link", Literal($"https://antidrugflow.invalid/cases/T-115000{i}")), ("taskId", Literal($"task-{i}")));
             ids.Add($"notify{i}");
@@ -107,9 +107,9 @@ public sealed class AgencySystemDeliveryTests
             (TestAgencies.Education, "webhook", webhook.Endpoint().ToString()),
             (TestAgencies.Education, "webhook.notices", "escalation"))));
         var flow = Notices("several", TestAgencies.Police, 1, NoticeKinds.WeeklyDigest)
-            .Activity("report", "AntiDrugFlow.NotifyAgency", ("agencyId", Literal(TestAgencies.Education)), ("notice", Literal("campus-incident-report")), ("caseNumber", Literal("T-1")),
+            .Activity("report", "AntiDrugFlow.SendNotice", ("agencyId", Literal(TestAgencies.Education)), ("notice", Literal("campus-incident-report")), ("caseNumber", Literal("T-1")),
                 ("task", Literal("campus-incident-report")), ("deadline", Literal("2026-11-22T01:00:00Z")), ("link", Literal("https://antidrugflow.invalid/cases/T-1")))
-            .Activity("escalate", "AntiDrugFlow.NotifyAgency", ("agencyId", Literal(TestAgencies.Education)), ("notice", Literal(NoticeKinds.Escalation)), ("caseNumber", Literal("T-2")),
+            .Activity("escalate", "AntiDrugFlow.SendNotice", ("agencyId", Literal(TestAgencies.Education)), ("notice", Literal(NoticeKinds.Escalation)), ("caseNumber", Literal("T-2")),
                 ("task", Literal("acknowledge")), ("deadline", Literal("2026-11-22T01:00:00Z")), ("link", Literal("https://antidrugflow.invalid/cases/T-2")))
             .Chain("notify1", "report", "escalate");
 

@@ -38,7 +38,7 @@ public sealed class SmtpDeliveryTests
         // The instance knows the minor's name; the notice must not.
         var id = await host.PublishAsync(new Flow("routed-notice")
             .Variable("student", "String", MinorsName)
-            .Activity("notify", "AntiDrugFlow.NotifyAgency",
+            .Activity("notify", "AntiDrugFlow.SendNotice",
                 ("agencyId", Literal(TestAgencies.Police)), ("notice", Literal(NoticeKinds.TaskRouted)), ("caseNumber", Literal("T-1150001")),
                 ("task", Literal("trace-supplier")), ("deadline", Literal("2026-11-22T01:00:00Z")), ("link", Literal("https://antidrugflow.invalid/cases/T-1150001"))));
 
@@ -64,7 +64,7 @@ public sealed class SmtpDeliveryTests
         await using var host = await DeliveryHarness.CreateAsync();
         var id = await host.PublishAsync(new Flow("leaky-notice")
             .Variable("student", "String", MinorsName)
-            .Activity("notify", "AntiDrugFlow.NotifyAgency",
+            .Activity("notify", "AntiDrugFlow.SendNotice",
                 ("agencyId", Literal(TestAgencies.Police)), ("notice", Literal(NoticeKinds.Reminder)), ("caseNumber", Js("'T-1-' + getVariable('student')", "String")),
                 ("task", Literal("acknowledge")), ("deadline", Literal("2026-11-22T01:00:00Z")), ("link", Literal("https://antidrugflow.invalid/cases/T-1"))));
 

@@ -104,7 +104,7 @@ public sealed partial class SmtpTestServer : IAsyncDisposable
             return;
         }
 
-        var script = Path.Combine(RepositoryRoot(), "scripts", "install-prerequisites");
+        var script = Path.Combine(Host.Infrastructure.ProjectPaths.Root(), "scripts", "install-prerequisites");
         Assert.True(await RunsAsync(script, "smtp") && await RunsAsync(Python, "-c", "import aiosmtpd"), "aiosmtpd could not be installed (scripts/install-prerequisites smtp)");
     }
 
@@ -115,18 +115,6 @@ public sealed partial class SmtpTestServer : IAsyncDisposable
         return process.ExitCode == 0;
     }
 
-    internal static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "AntiDrugFlow.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException("AntiDrugFlow.sln not found above the test output");
-    }
 }
 
 /// <summary>A message as the SMTP server stored it: headers unfolded, encoded words and the body decoded.</summary>

@@ -8,14 +8,14 @@ using AntiDrugFlow.Workflows.Runtime;
 namespace AntiDrugFlow.Integrations.AgencySystems;
 
 /// <summary>
-/// AntiDrugFlow.NotifyAgency: tells an agency about a case through every channel it has, in the step's
+/// AntiDrugFlow.SendNotice: tells an agency about a case through every channel it has, in the step's
 /// outbox: an email from the zh-TW templates to its contact addresses, and one signed call to each of
 /// its systems that takes this kind of notice. Only a case number, a task code, a deadline and a link
-/// go in, so a notice cannot carry a minor's name.
+/// go in, so a notice cannot carry a minor's name. (AntiDrugFlow.NotifyAgency of the chains sends a status line by email only.)
 /// </summary>
-public sealed class NotifyAgencyActivity(IAgencyEndpoints endpoints) : IActivity
+public sealed class SendNoticeActivity(IAgencyEndpoints endpoints) : IActivity
 {
-    public string TypeName => "AntiDrugFlow.NotifyAgency";
+    public string TypeName => "AntiDrugFlow.SendNotice";
 
     public IReadOnlyList<InputDescriptor> Inputs =>
         [new("agencyId", IsRequired: true), new("notice", IsRequired: true), new("caseNumber"), new("task"), new("deadline"), new("link"), new("taskId"), new("items")];
