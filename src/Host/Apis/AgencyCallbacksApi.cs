@@ -15,7 +15,7 @@ public static class AgencyCallbacksApi
         return app;
     }
 
-    private static async Task<IResult> ReceiveAsync(string agencyId, HttpRequest request, AgencyCallbackReceiver receiver, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<CallbackAccepted>, ProblemHttpResult>> ReceiveAsync(string agencyId, HttpRequest request, AgencyCallbackReceiver receiver, CancellationToken cancellationToken)
     {
         // The signature covers the exact bytes, so the body is read raw rather than bound.
         using var buffer = new MemoryStream();

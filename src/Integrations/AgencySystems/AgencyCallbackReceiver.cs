@@ -41,6 +41,9 @@ public interface ICallbackReceipts
 
     /// <summary>Forgets a key whose callback could not be applied, so the agency may send it again.</summary>
     Task ForgetAsync(string agencyId, string idempotencyKey, CancellationToken cancellationToken);
+
+    /// <summary>Forgets keys received before <paramref name="before"/>; their timestamps are refused as stale anyway.</summary>
+    Task PurgeAsync(DateTimeOffset before, CancellationToken cancellationToken);
 }
 
 public sealed class PostgresCallbackReceipts(NpgsqlDataSource dataSource) : ICallbackReceipts
@@ -63,6 +66,13 @@ public sealed class PostgresCallbackReceipts(NpgsqlDataSource dataSource) : ICal
         await using var command = dataSource.CreateCommand("DELETE FROM agency_callback_receipts WHERE agency_id = $1 AND idempotency_key = $2");
         command.Parameters.Add(new NpgsqlParameter { Value = agencyId });
         command.Parameters.Add(new NpgsqlParameter { Value = idempotencyKey });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task PurgeAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("DELETE FROM agency_callback_receipts WHERE received_at < $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = before.ToUniversalTime() });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }
@@ -126,10 +136,14 @@ public sealed class AgencyCallbackReceiver(
             return new(CallbackStatus.Invalid, "action must be complete-task or trigger-event");
         }
 
-        if (!await receipts.TryRecordAsync(agencyId, idempotencyKey, action, time.GetUtcNow(), cancellationToken))
+        var now = time.GetUtcNow();
+        if (!await receipts.TryRecordAsync(agencyId, idempotencyKey, action, now, cancellationToken))
         {
             return new(CallbackStatus.Replayed, "this idempotency key was received before");
         }
+
+        // A key only needs remembering while its timestamp could still pass; a day is a generous margin.
+        await receipts.PurgeAsync(now - Max(options.Value.CallbackTolerance * 2, TimeSpan.FromDays(1)), cancellationToken);
 
         try
         {
@@ -151,6 +165,8 @@ public sealed class AgencyCallbackReceiver(
             throw;
         }
     }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private async Task<CallbackResult> CompleteTaskAsync(string agencyId, JsonObject request, CancellationToken cancellationToken)
     {

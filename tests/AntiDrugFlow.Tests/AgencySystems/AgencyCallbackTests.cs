@@ -109,4 +109,25 @@ public sealed class AgencyCallbackTests
         Assert.Equal(0L, await host.ScalarAsync<long>("SELECT count(*) FROM agency_callback_receipts"));
         Assert.Equal(CallbackStatus.Accepted, (await SendAsync(host, clock.GetUtcNow(), "moe-shared-secret", "cb-1", Body(taskId), TestAgencies.Education)).Status);
     }
+
+    [Fact]
+    public async Task Remembered_keys_are_forgotten_only_once_their_timestamps_could_no_longer_pass()
+    {
+        var (host, clock, _, taskId) = await RoutedTaskAsync();
+        await using var _ = host;
+        var signedAt = clock.GetUtcNow();
+        var body = Body(taskId);
+        var timestamp = AgencySignature.Timestamp(signedAt);
+        var signature = AgencySignature.Sign(Encoding.UTF8.GetBytes(PoliceKey), timestamp, body);
+        Assert.Equal(CallbackStatus.Accepted, (await host.Callbacks.ReceiveAsync(TestAgencies.Police, timestamp, signature, "cb-old", body, CancellationToken.None)).Status);
+
+        clock.Advance(TimeSpan.FromHours(1));
+        Assert.Equal(CallbackStatus.AlreadyDone, (await SendAsync(host, clock.GetUtcNow(), PoliceKey, "cb-recent", body)).Status);
+        Assert.Equal(2L, await host.ScalarAsync<long>("SELECT count(*) FROM agency_callback_receipts"));
+
+        clock.Advance(TimeSpan.FromDays(2));
+        Assert.Equal(CallbackStatus.AlreadyDone, (await SendAsync(host, clock.GetUtcNow(), PoliceKey, "cb-new", body)).Status);
+        Assert.Equal(1L, await host.ScalarAsync<long>("SELECT count(*) FROM agency_callback_receipts"));
+        Assert.Equal(CallbackStatus.Stale, (await host.Callbacks.ReceiveAsync(TestAgencies.Police, timestamp, signature, "cb-old", body, CancellationToken.None)).Status);
+    }
 }

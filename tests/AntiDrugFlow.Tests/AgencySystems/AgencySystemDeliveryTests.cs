@@ -5,6 +5,7 @@ using AntiDrugFlow.Integrations.Email;
 using AntiDrugFlow.Integrations.Outbox;
 using AntiDrugFlow.Tests.Infrastructure;
 using AntiDrugFlow.Tests.Outbox;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 using static AntiDrugFlow.Tests.Infrastructure.Flow;
 
@@ -205,5 +206,26 @@ public sealed class AgencySystemDeliveryTests
         Assert.Equal(3, police.Requests.Count);
         Assert.Equal(dead.IdempotencyKey, Assert.Single(police.Accepted).Header("Idempotency-Key"));
         Assert.Equal(OutboxStatuses.Sent, (await host.Store.GetAsync(dead.Id, CancellationToken.None))!.Status);
+    }
+
+    [Fact]
+    public async Task A_plain_HTTP_report_that_names_an_agency_is_signed_with_that_agency_key()
+    {
+        await using var campus = await LoopbackAgency.StartAsync(AgencyBehaviour.Ok, Verifying(PoliceKey));
+        await using var host = await DeliveryHarness.CreateAsync(settings: Settings());
+        var http = host.Services.GetServices<IOutboxChannel>().Single(c => c.Kind == "http");
+        OutboxItem Report(string? agencyId) => new(Guid.NewGuid(), "instance-1", "http", $"instance-1:report:{agencyId}", new JsonObject
+        {
+            ["url"] = campus.Endpoint().ToString(), ["method"] = "POST", ["content"] = "{\"caseNumber\":\"T-1\",\"reportKind\":\"校安通報\"}",
+            ["contentType"] = "application/json", ["agencyId"] = agencyId, ["system"] = "campus-safety",
+        }, OutboxStatuses.Pending, 1, DateTimeOffset.UtcNow, null, DateTimeOffset.UtcNow, null);
+
+        await http.DeliverAsync(Report(TestAgencies.Police), CancellationToken.None);
+        await Assert.ThrowsAsync<DeliveryException>(() => http.DeliverAsync(Report(null), CancellationToken.None));
+
+        var signed = Assert.Single(campus.Accepted);
+        Assert.Equal("instance-1:report:npa", signed.Header("Idempotency-Key"));
+        Assert.Equal("校安通報", (string?)JsonNode.Parse(signed.Text)!["reportKind"]);
+        Assert.Equal(2, campus.Requests.Count);
     }
 }

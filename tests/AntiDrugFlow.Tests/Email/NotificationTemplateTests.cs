@@ -1,5 +1,5 @@
-using Xunit;
 using AntiDrugFlow.Integrations.Email;
+using Xunit;
 
 namespace AntiDrugFlow.Tests.Email;
 

@@ -1,9 +1,9 @@
-using Xunit;
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
 using AntiDrugFlow.Tests.Outbox;
+using Xunit;
 
 namespace AntiDrugFlow.Tests.Email;
 

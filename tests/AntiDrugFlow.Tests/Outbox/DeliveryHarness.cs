@@ -1,4 +1,3 @@
-using Xunit;
 using System.Text.Json.Nodes;
 using AntiDrugFlow.Integrations;
 using AntiDrugFlow.Integrations.AgencySystems;
@@ -13,6 +12,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using Xunit;
 
 namespace AntiDrugFlow.Tests.Outbox;
 

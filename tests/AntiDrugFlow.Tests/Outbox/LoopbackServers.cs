@@ -1,4 +1,3 @@
-using Xunit;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
@@ -9,6 +8,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Xunit;
 
 namespace AntiDrugFlow.Tests.Outbox;
 

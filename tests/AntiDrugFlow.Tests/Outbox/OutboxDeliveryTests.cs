@@ -1,6 +1,6 @@
-using Xunit;
 using AntiDrugFlow.Integrations.Outbox;
 using AntiDrugFlow.Tests.Infrastructure;
+using Xunit;
 using static AntiDrugFlow.Tests.Infrastructure.Flow;
 
 namespace AntiDrugFlow.Tests.Outbox;
