@@ -166,6 +166,11 @@ public sealed class OutboxDispatcher : BackgroundService
             await Task.Yield();
             await DeliverOneAsync(item, cancellationToken);
         }
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
+        {
+            // The outcome could not be recorded; the claim lapses with its lease and another attempt follows.
+            _logger.LogError(ex, "Outbox {Kind} message {Key}: recording the outcome failed", item.Kind, item.IdempotencyKey);
+        }
         finally
         {
             Exit(destination);
