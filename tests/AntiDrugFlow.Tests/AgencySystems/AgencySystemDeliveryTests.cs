@@ -200,7 +200,7 @@ public sealed class AgencySystemDeliveryTests
         Assert.Contains("HTTP 500", dead.LastError, StringComparison.Ordinal);
 
         police.Behaviour = AgencyBehaviour.Ok;
-        Assert.True(await host.Store.RequeueAsync(dead.Id, "admin-chen", null, clock.GetUtcNow(), CancellationToken.None));
+        Assert.True(await host.Store.RequeueAsync(dead.Id, "liaison-admin", null, clock.GetUtcNow(), CancellationToken.None));
         await host.DeliverAllDueAsync();
 
         Assert.Equal(3, police.Requests.Count);

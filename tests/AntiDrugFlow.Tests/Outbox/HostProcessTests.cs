@@ -101,17 +101,17 @@ public sealed class HostProcessTests
 
         using (var request = new HttpRequestMessage(HttpMethod.Post, $"/api/outbox/dead-letters/{resend["id"]}/resend?reason=endpoint%20fixed"))
         {
-            request.Headers.Add("X-AntiDrugFlow-User", "admin-chen");
+            request.Headers.Add("X-AntiDrugFlow-User", "liaison-admin");
             using var resent = await host.Http.SendAsync(request);
             Assert.Equal(HttpStatusCode.OK, resent.StatusCode);
         }
 
-        using (var dropped = await host.Http.PostAsync($"/api/outbox/dead-letters/{drop["id"]}/drop?user=admin-lin", null))
+        using (var dropped = await host.Http.PostAsync($"/api/outbox/dead-letters/{drop["id"]}/drop?user=police-admin", null))
         {
             Assert.Equal(HttpStatusCode.OK, dropped.StatusCode);
         }
 
-        using (var again = await host.Http.PostAsync($"/api/outbox/dead-letters/{drop["id"]}/drop?user=admin-lin", null))
+        using (var again = await host.Http.PostAsync($"/api/outbox/dead-letters/{drop["id"]}/drop?user=police-admin", null))
         {
             Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
         }
@@ -120,9 +120,9 @@ public sealed class HostProcessTests
         Assert.Equal($"{instanceId}:a:1", Assert.Single(agency.Accepted).Header("Idempotency-Key"));
         Assert.Empty((await host.Http.GetFromJsonAsync<JsonArray>("/api/outbox/dead-letters"))!);
         var resentAudit = Assert.Single((await host.Http.GetFromJsonAsync<JsonArray>($"/api/outbox/messages/{resend["id"]}/audit"))!)!;
-        Assert.Equal(("Resent", "admin-chen", "endpoint fixed"), ((string?)resentAudit["action"], (string?)resentAudit["actor"], (string?)resentAudit["reason"]));
+        Assert.Equal(("Resent", "liaison-admin", "endpoint fixed"), ((string?)resentAudit["action"], (string?)resentAudit["actor"], (string?)resentAudit["reason"]));
         var dropAudit = Assert.Single((await host.Http.GetFromJsonAsync<JsonArray>($"/api/outbox/messages/{drop["id"]}/audit"))!)!;
-        Assert.Equal(("Dropped", "admin-lin"), ((string?)dropAudit["action"], (string?)dropAudit["actor"]));
+        Assert.Equal(("Dropped", "police-admin"), ((string?)dropAudit["action"], (string?)dropAudit["actor"]));
         Assert.Equal(OutboxStatuses.Dropped, (await database.Store.GetAsync(Guid.Parse((string)drop["id"]!), CancellationToken.None))!.Status);
     }
 

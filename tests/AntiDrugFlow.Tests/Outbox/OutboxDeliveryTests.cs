@@ -145,17 +145,17 @@ public sealed class OutboxDeliveryTests
 
         agency.Behaviour = AgencyBehaviour.Ok;
         clock.Advance(TimeSpan.FromMinutes(5));
-        Assert.True(await host.Store.RequeueAsync(deadLetters[0].Id, "admin-chen", "endpoint fixed", clock.GetUtcNow(), CancellationToken.None));
-        Assert.True(await host.Store.DropAsync(deadLetters[1].Id, "admin-lin", null, clock.GetUtcNow(), CancellationToken.None));
-        Assert.False(await host.Store.RequeueAsync(deadLetters[1].Id, "admin-chen", null, clock.GetUtcNow(), CancellationToken.None));
+        Assert.True(await host.Store.RequeueAsync(deadLetters[0].Id, "liaison-admin", "endpoint fixed", clock.GetUtcNow(), CancellationToken.None));
+        Assert.True(await host.Store.DropAsync(deadLetters[1].Id, "police-admin", null, clock.GetUtcNow(), CancellationToken.None));
+        Assert.False(await host.Store.RequeueAsync(deadLetters[1].Id, "liaison-admin", null, clock.GetUtcNow(), CancellationToken.None));
         await host.DeliverAllDueAsync();
 
         Assert.Equal(OutboxStatuses.Sent, (await host.Store.GetAsync(deadLetters[0].Id, CancellationToken.None))!.Status);
         Assert.Equal(OutboxStatuses.Dropped, (await host.Store.GetAsync(deadLetters[1].Id, CancellationToken.None))!.Status);
         Assert.Equal([deadLetters[0].IdempotencyKey], agency.Accepted.Select(r => r.Header("Idempotency-Key")));
         var resent = Assert.Single(await host.Store.AuditAsync(deadLetters[0].Id, CancellationToken.None));
-        Assert.Equal(("Resent", "admin-chen", "endpoint fixed", clock.GetUtcNow()), (resent.Action, resent.Actor, resent.Reason, resent.At));
+        Assert.Equal(("Resent", "liaison-admin", "endpoint fixed", clock.GetUtcNow()), (resent.Action, resent.Actor, resent.Reason, resent.At));
         var dropped = Assert.Single(await host.Store.AuditAsync(deadLetters[1].Id, CancellationToken.None));
-        Assert.Equal(("Dropped", "admin-lin"), (dropped.Action, dropped.Actor));
+        Assert.Equal(("Dropped", "police-admin"), (dropped.Action, dropped.Actor));
     }
 }
