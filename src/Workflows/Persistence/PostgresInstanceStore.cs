@@ -155,6 +155,10 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource)
     public Task<IReadOnlyList<HumanTask>> ListTasksAsync(HumanTaskStatus? status, string? instanceId, CancellationToken cancellationToken) =>
         QueryTasksAsync("WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR instance_id = $2) ORDER BY created_at LIMIT 500", cancellationToken, status?.ToString(), instanceId);
 
+    /// <summary>The tasks routed to one agency (its inbox), by the agency id in the task's payload.</summary>
+    public Task<IReadOnlyList<HumanTask>> ListTasksForAgencyAsync(string agencyId, HumanTaskStatus status, CancellationToken cancellationToken) =>
+        QueryTasksAsync("WHERE payload->>'agencyId' = $1 AND status = $2 ORDER BY created_at LIMIT 500", cancellationToken, agencyId, status.ToString());
+
     public async Task<IReadOnlyList<InstanceSummary>> ListInstancesAsync(InstanceFilter filter, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
