@@ -3,10 +3,11 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AntiDrugFlow.Host.Apis;
 
-/// <summary>A dead letter as administrators see it: never the payload, which may hold case details.</summary>
-public sealed record DeadLetterView(Guid Id, string? InstanceId, string Kind, string IdempotencyKey, int Attempts, string? LastError, DateTimeOffset CreatedAt)
+/// <summary>A dead letter as administrators see it: where it was going, never the payload, which may hold case details.</summary>
+public sealed record DeadLetterView(Guid Id, string? InstanceId, string Kind, string Destination, string IdempotencyKey, int Attempts, string? LastError, DateTimeOffset CreatedAt)
 {
-    public static DeadLetterView From(OutboxItem m) => new(m.Id, m.InstanceId, m.Kind, m.IdempotencyKey, m.Attempts, m.LastError, m.CreatedAt);
+    public static DeadLetterView From(OutboxItem m, IEnumerable<IOutboxChannel> channels) =>
+        new(m.Id, m.InstanceId, m.Kind, channels.FirstOrDefault(c => c.Kind == m.Kind)?.Destination(m) ?? string.Empty, m.IdempotencyKey, m.Attempts, m.LastError, m.CreatedAt);
 }
 
 public sealed record DeadLetterDecision(Guid Id, string Action, string Actor, DateTimeOffset At);
@@ -28,8 +29,8 @@ public static class DeadLettersApi
         return app;
     }
 
-    private static async Task<Ok<IReadOnlyList<DeadLetterView>>> ListAsync(IOutboxStore store, CancellationToken cancellationToken) =>
-        TypedResults.Ok<IReadOnlyList<DeadLetterView>>([.. (await store.ListAsync(OutboxStatuses.DeadLettered, cancellationToken)).Select(DeadLetterView.From)]);
+    private static async Task<Ok<IReadOnlyList<DeadLetterView>>> ListAsync(IOutboxStore store, IEnumerable<IOutboxChannel> channels, CancellationToken cancellationToken) =>
+        TypedResults.Ok<IReadOnlyList<DeadLetterView>>([.. (await store.ListAsync(OutboxStatuses.DeadLettered, cancellationToken)).Select(m => DeadLetterView.From(m, channels))]);
 
     private static Task<Results<Ok<DeadLetterDecision>, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>, ValidationProblem>> ResendAsync(
         Guid id, string? reason, HttpContext http, IOutboxStore store, TimeProvider time, CancellationToken cancellationToken) =>

@@ -92,6 +92,7 @@ public sealed class HostProcessTests
         var resend = deadLetters.Single(d => (string?)d!["idempotencyKey"] == $"{instanceId}:a:1")!;
         var drop = deadLetters.Single(d => (string?)d!["idempotencyKey"] == $"{instanceId}:b:2")!;
         Assert.Null(deadLetters[0]!["payload"]);
+        Assert.Equal(agency.Address.Authority, (string?)deadLetters[0]!["destination"]);
 
         agency.Behaviour = AgencyBehaviour.Ok;
         using (var anonymous = await host.Http.PostAsync($"/api/outbox/dead-letters/{resend["id"]}/resend", null))
