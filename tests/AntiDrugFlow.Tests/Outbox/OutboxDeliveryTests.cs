@@ -151,6 +151,7 @@ public sealed class OutboxDeliveryTests
         await host.DeliverAllDueAsync();
 
         Assert.Equal(OutboxStatuses.Sent, (await host.Store.GetAsync(deadLetters[0].Id, CancellationToken.None))!.Status);
+        Assert.False(await host.Store.RequeueAsync(deadLetters[0].Id, "liaison-admin", "once more", clock.GetUtcNow(), CancellationToken.None));
         Assert.Equal(OutboxStatuses.Dropped, (await host.Store.GetAsync(deadLetters[1].Id, CancellationToken.None))!.Status);
         Assert.Equal([deadLetters[0].IdempotencyKey], agency.Accepted.Select(r => r.Header("Idempotency-Key")));
         var resent = Assert.Single(await host.Store.AuditAsync(deadLetters[0].Id, CancellationToken.None));
