@@ -60,6 +60,7 @@ public static class HostExtensions
         app.MapOpenApi();
         app.MapWorkflowDefinitionsApi();
         app.MapWorkflowInstancesApi();
+        app.MapDeliveryApis();
         app.MapGet("/", () => Results.Redirect("/openapi/v1.json")).ExcludeFromDescription();
         return app;
     }
