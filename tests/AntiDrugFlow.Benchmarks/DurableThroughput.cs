@@ -13,21 +13,15 @@ using Npgsql;
 namespace AntiDrugFlow.Benchmarks;
 
 /// <summary>What the durable mode was asked to do.</summary>
-public sealed record DurableArguments(int Instances, int WarmUp, IReadOnlyList<int> Concurrency, bool NoResetOnClose)
+public sealed record DurableArguments(int Instances, int WarmUp, IReadOnlyList<int> Concurrency)
 {
-    public const string Usage = "durable [--instances N] [--warm-up N] [--concurrency 1,4,16] [--no-reset-on-close]";
+    public const string Usage = "durable [--instances N] [--warm-up N] [--concurrency 1,4,16]";
 
     public static DurableArguments Parse(IReadOnlyList<string> args)
     {
-        var result = new DurableArguments(1_000, 200, [1, 4, 16], NoResetOnClose: false);
+        var result = new DurableArguments(1_000, 200, [1, 4, 16]);
         for (var i = 0; i < args.Count; i++)
         {
-            if (args[i] == "--no-reset-on-close")
-            {
-                result = result with { NoResetOnClose = true };
-                continue;
-            }
-
             if (args[i] is not ("--instances" or "--warm-up" or "--concurrency"))
             {
                 throw new ArgumentException($"unknown option {args[i]}. Usage: {Usage}");
@@ -110,9 +104,8 @@ public sealed class DurableThroughput(DurableArguments arguments, TextWriter out
             await using var cluster = new EmbeddedPostgresCluster(directory, durable: true);
             await cluster.StartAsync(cancellationToken);
             await cluster.CreateDatabaseIfMissingAsync(Database, cancellationToken);
-            // The engine's connection string as the host would pass it; the option shows what Npgsql's
-            // DISCARD ALL on every connection taken from the pool costs.
-            var connectionString = new NpgsqlConnectionStringBuilder(cluster.ConnectionString(Database)) { NoResetOnClose = arguments.NoResetOnClose }.ConnectionString;
+            // The engine's connection string as the host would pass it (the engine itself turns off the pool's reset).
+            var connectionString = cluster.ConnectionString(Database);
             await using var counter = new CommitCounter(cluster.ConnectionString("postgres"), Database);
             await using var services = new ServiceCollection()
                 .AddLogging()
@@ -260,7 +253,7 @@ public sealed class DurableThroughput(DurableArguments arguments, TextWriter out
 
         output.WriteLine($"Machine: {Environment.ProcessorCount} cores ({CpuModel()}), {MemoryTotal()} memory, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
         output.WriteLine($"PostgreSQL: {settings[0]}");
-        output.WriteLine($"Npgsql: No Reset On Close={arguments.NoResetOnClose} (false is the default, as the host runs it)");
+        output.WriteLine("Npgsql: No Reset On Close=true (set by the engine's data source)");
         output.WriteLine($"fsync={settings[1]}, synchronous_commit={settings[2]}, wal_sync_method={settings[3]}, full_page_writes={settings[4]}, data in {directory}");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Instances per level: {arguments.Instances} after {arguments.WarmUp} warm-up; definition {BenchmarkFlows.UntilTaskId}: Start, WriteLine, SetVariable (JavaScript), SendEmail (outbox), RunTask (bookmark)"));
         output.WriteLine();
@@ -281,7 +274,6 @@ public sealed class DurableThroughput(DurableArguments arguments, TextWriter out
         output.WriteLine("Commits are pg_stat_database.xact_commit of the benchmark database, after minus before, nothing subtracted;");
         output.WriteLine("the counters are read from the maintenance database, so reading them adds none. Autovacuum runs in the window add their own commits.");
         output.WriteLine("A start is the published-definition lookup (its own autocommit read, measured alone above) and the step's one write transaction;");
-        output.WriteLine("unless No Reset On Close is set, Npgsql also runs DISCARD ALL, a transaction of its own, each time a connection comes out of the pool.");
         output.WriteLine("Only the step's transaction writes WAL and waits for fsync; the others are read-only commits.");
     }
 
