@@ -61,9 +61,11 @@ public static class HostExtensions
         app.UseStatusCodePages();
         app.MapOpenApi();
         app.MapAccounts();
+        // The engine's and the outbox's administration; the agency callbacks among them stay open to their signed requests.
         var engine = app.MapGroup(string.Empty).RequireAuthorization(Policies.EngineAdministration);
         engine.MapWorkflowDefinitionsApi();
         engine.MapWorkflowInstancesApi();
+        engine.MapDeliveryApis();
         app.MapGet("/", () => Results.Redirect("/openapi/v1.json")).ExcludeFromDescription();
         return app;
     }

@@ -122,6 +122,7 @@ public sealed class SignInTests : IAsyncLifetime
     [InlineData("/api/tasks")]
     [InlineData("/api/admin/users")]
     [InlineData("/api/audit")]
+    [InlineData("/api/outbox/dead-letters")]
     public async Task An_api_call_without_login_gets_a_401_problem_instead_of_a_redirect(string url)
     {
         using var client = _host.Factory.CreateClient(new() { AllowAutoRedirect = false });
@@ -140,6 +141,7 @@ public sealed class SignInTests : IAsyncLifetime
     [InlineData("GET", "/api/admin/users")]
     [InlineData("POST", "/api/admin/users")]
     [InlineData("GET", "/api/audit")]
+    [InlineData("GET", "/api/outbox/dead-letters")]
     public async Task A_user_who_is_not_an_administrator_gets_a_403_on_administrator_endpoints(string method, string url)
     {
         using var client = await _host.SignedInAsync("police.kl-xinyi");
@@ -151,12 +153,24 @@ public sealed class SignInTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_agency_system_callback_needs_its_signature_not_a_session()
+    {
+        using var client = _host.Anonymous();
+
+        var response = await client.PostAsync("/api/agency-callbacks/no-such-agency", JsonContent.Create(new { }));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("找不到機關或交辦事項", (await BodyAsync(response))["title"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task An_administrator_reaches_the_engine_endpoints_when_login_is_required()
     {
         using var client = await _host.SignedInAsync("admin");
 
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/workflow-definitions")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/tasks")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/outbox/dead-letters")).StatusCode);
     }
 
     [Fact]
