@@ -60,6 +60,8 @@ public static class AccountsApi
         var account = await signIn.UserManager.FindByNameAsync(userName);
         if (account is null)
         {
+            // Hashing anyway makes an unknown name take as long as a wrong password, so timing does not tell which names exist.
+            signIn.UserManager.PasswordHasher.HashPassword(new Account(), request.Password!);
             // The attempted name is kept (cut short) so that guessing shows in the log; it is a login name, not a minor's data.
             await audit.RecordAsync(new AuditEntry(time.GetUtcNow(), "(unknown)", "(unknown)", PostgresAuditLog.Actions.SignInFailed, null, $"userName={Shorten(userName)}"), cancellationToken);
             return WrongCredentials();

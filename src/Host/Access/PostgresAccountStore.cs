@@ -117,7 +117,7 @@ public sealed class PostgresAccountStore(NpgsqlDataSource dataSource, TimeProvid
         Task.FromResult<IList<string>>([.. user.Roles]);
 
     public Task<bool> IsInRoleAsync(Account user, string roleName, CancellationToken cancellationToken) =>
-        Task.FromResult(RoleNames.All.Any(r => string.Equals(r, roleName, StringComparison.OrdinalIgnoreCase)) && user.Roles.Contains(Canonical(roleName)));
+        Task.FromResult(user.Roles.Contains(roleName, StringComparer.OrdinalIgnoreCase));
 
     public Task<string> GetUserIdAsync(Account user, CancellationToken cancellationToken) => Task.FromResult(user.Id);
 
