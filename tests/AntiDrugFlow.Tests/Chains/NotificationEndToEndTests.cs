@@ -250,6 +250,7 @@ public sealed class NotificationEndToEndTests : IAsyncLifetime
         Assert.Contains(stats["counts"]!.AsArray(), c => c!["county"]!.GetValue<string>() == "TW-KEE" && c["drugLevel"]!.GetValue<int>() == 1 && c["cases"]!.GetValue<int>() == 1);
         Assert.DoesNotContain("王", text);
         Assert.Empty((await ChainsHost.BodyAsync(await ministry.GetAsync("/api/cases"))).AsArray());
+        Assert.Equal(HttpStatusCode.Forbidden, (await school.GetAsync("/api/statistics/quarterly?year=115&quarter=4")).StatusCode);
     }
 
     /// <summary>No name or class in any email that left, any log line, or any outgoing HTTP request or mail waiting in the outbox.</summary>
