@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using AntiDrugFlow.Host.Apis;
 using AntiDrugFlow.Host.Cli;
+using AntiDrugFlow.Host.Components;
 using AntiDrugFlow.Host.Infrastructure;
 using AntiDrugFlow.Integrations;
 using AntiDrugFlow.Workflows;
@@ -32,6 +33,7 @@ public static class HostExtensions
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.Services.AddOpenApi();
+        builder.AddWebPages();
         return builder;
     }
 
@@ -55,7 +57,7 @@ public static class HostExtensions
         app.MapOpenApi();
         app.MapWorkflowDefinitionsApi();
         app.MapWorkflowInstancesApi();
-        app.MapGet("/", () => Results.Redirect("/openapi/v1.json")).ExcludeFromDescription();
+        app.MapWebPages();
         return app;
     }
 }
