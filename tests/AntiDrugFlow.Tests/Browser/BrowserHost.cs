@@ -1,0 +1,76 @@
+using AntiDrugFlow.Tests.Infrastructure;
+using Microsoft.Playwright;
+using Xunit;
+
+namespace AntiDrugFlow.Tests.Browser;
+
+[CollectionDefinition(Name)]
+public sealed class BrowserCollection : ICollectionFixture<BrowserHost>
+{
+    public const string Name = "browser";
+}
+
+/// <summary>
+/// The Host as a real process on a fresh database, with the definitions in Browser/Definitions imported,
+/// and Debian's Chromium driven headless by Playwright (whose own browser download is not reachable here).
+/// </summary>
+public sealed class BrowserHost : IAsyncLifetime
+{
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    private IPlaywright? _playwright;
+
+    public HostProcess Host { get; private set; } = null!;
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    public string BaseUrl => $"http://127.0.0.1:{Host.Port}";
+
+    public static string Repository { get; } = Milestones.RepositoryFiles.Root;
+
+    public static string DefinitionsFolder => Path.Combine(Repository, "tests", "AntiDrugFlow.Tests", "Browser", "Definitions");
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(ChromiumPath))
+        {
+            throw new InvalidOperationException($"{ChromiumPath} is missing: run scripts/install-prerequisites browser (scripts/test does).");
+        }
+
+        var connectionString = await TestPostgres.CreateDatabaseAsync(migrate: false);
+        Host = await HostProcess.StartAsync(connectionString, new Dictionary<string, string> { ["Workflows__Directory"] = DefinitionsFolder });
+        // A first page render warms up the host; Playwright waits for the page instead of the test sleeping.
+        Assertions.SetDefaultExpectTimeout(15_000);
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+        });
+    }
+
+    /// <summary>A fresh browser profile (no cookies) that a test disposes when it ends.</summary>
+    public Task<IBrowserContext> NewContextAsync() =>
+        Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = BaseUrl,
+            Locale = "zh-TW",
+            TimezoneId = "Asia/Taipei",
+            ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
+        });
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.DisposeAsync();
+        }
+
+        _playwright?.Dispose();
+        if (Host is not null)
+        {
+            await Host.DisposeAsync();
+        }
+    }
+}
