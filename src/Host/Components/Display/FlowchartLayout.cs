@@ -18,18 +18,19 @@ public sealed record DiagramLayout(IReadOnlyList<DiagramBox> Boxes, IReadOnlyLis
 
 /// <summary>
 /// Places a flowchart's activities for drawing. The designer's saved positions win when every
-/// activity has one and no two boxes overlap; otherwise activities are put in columns by the
-/// longest path from the start activity, so each arrow of the acyclic part points rightwards.
+/// activity has one and no two boxes overlap; otherwise activities are put in rows by the longest
+/// path from the start activity, so each arrow of the acyclic part points downwards and a long
+/// flow grows down the page instead of off its side.
 /// </summary>
 public static class FlowchartLayout
 {
     public const double BoxWidth = 190;
     public const double BoxHeight = 64;
-    private const double ColumnGap = 90;
-    private const double RowGap = 36;
+    private const double ColumnGap = 40;
+    private const double RowGap = 56;
     private const double Margin = 24;
 
-    // Room under the lowest box for arrows that loop back to an earlier column.
+    // Room right of the rightmost box for arrows that loop back to an earlier step.
     private const double LoopRoom = 48;
 
     public static DiagramLayout Compute(WorkflowDefinition definition)
@@ -39,7 +40,7 @@ public static class FlowchartLayout
         var positions = designer ?? Layered(definition, activities);
         var boxes = activities.Select(a => new DiagramBox(a.Id, a.Type, a.Name, a.Index, positions[a.Id].X, positions[a.Id].Y, BoxWidth, BoxHeight)).ToList();
         var byId = boxes.ToDictionary(b => b.Id, StringComparer.Ordinal);
-        var bottom = boxes.Count == 0 ? Margin : boxes.Max(b => b.Y + b.Height);
+        var right = boxes.Count == 0 ? Margin : boxes.Max(b => b.X + b.Width);
         var arrows = new List<DiagramArrow>();
         var seenPairs = new Dictionary<(string, string), int>();
         foreach (var connection in definition.Connections)
@@ -53,20 +54,30 @@ public static class FlowchartLayout
             var pair = (from.Id, to.Id);
             var nth = seenPairs.GetValueOrDefault(pair);
             seenPairs[pair] = nth + 1;
-            arrows.Add(Arrow(from, to, connection.SourcePort, nth, bottom));
+            arrows.Add(Arrow(from, to, connection.SourcePort, nth, right));
         }
 
-        var width = boxes.Count == 0 ? 2 * Margin : boxes.Max(b => b.X + b.Width) + Margin;
-        var height = bottom + Margin + (arrows.Any(a => a.IsBackward) ? LoopRoom : 0);
+        var width = right + Margin + (arrows.Any(a => a.IsBackward) ? LoopRoom : 0);
+        var height = (boxes.Count == 0 ? Margin : boxes.Max(b => b.Y + b.Height)) + Margin;
         return new DiagramLayout(boxes, arrows, width, height, designer is not null);
     }
 
-    private static DiagramArrow Arrow(DiagramBox from, DiagramBox to, string port, int nth, double bottom)
+    private static DiagramArrow Arrow(DiagramBox from, DiagramBox to, string port, int nth, double right)
     {
         var offset = nth * 14;
-        if (to.X > from.X + (from.Width / 2))
+        if (to.Y >= from.Y + from.Height)
         {
-            // Forwards: right edge to left edge, as a smooth S curve.
+            // Downwards: bottom edge to top edge, as a smooth S curve.
+            double x1 = from.CenterX, y1 = from.Y + from.Height, x2 = to.CenterX, y2 = to.Y;
+            var bend = Math.Max(20, (y2 - y1) / 2);
+            var path = FormattableString.Invariant($"M {x1:0.#} {y1:0.#} C {x1:0.#} {y1 + bend:0.#}, {x2:0.#} {y2 - bend:0.#}, {x2:0.#} {y2:0.#}");
+            var (lx, ly) = Midpoint((x1, y1), (x1, y1 + bend), (x2, y2 - bend), (x2, y2));
+            return new DiagramArrow(from.Id, to.Id, port, path, lx + 4, ly + 4 + offset, false);
+        }
+
+        if (to.X >= from.X + from.Width)
+        {
+            // Rightwards (designer layouts are usually drawn left to right): right edge to left edge.
             double x1 = from.X + from.Width, y1 = from.CenterY, x2 = to.X, y2 = to.CenterY;
             var bend = Math.Max(30, (x2 - x1) / 2);
             var path = FormattableString.Invariant($"M {x1:0.#} {y1:0.#} C {x1 + bend:0.#} {y1:0.#}, {x2 - bend:0.#} {y2:0.#}, {x2:0.#} {y2:0.#}");
@@ -74,19 +85,12 @@ public static class FlowchartLayout
             return new DiagramArrow(from.Id, to.Id, port, path, lx, ly - 6 + offset, false);
         }
 
-        if (Math.Abs(to.X - from.X) <= from.Width / 2 && to.Y > from.Y)
-        {
-            // Same column, lower row: straight down.
-            double x = from.CenterX + offset, y1 = from.Y + from.Height, y2 = to.Y;
-            return new DiagramArrow(from.Id, to.Id, port, FormattableString.Invariant($"M {x:0.#} {y1:0.#} L {x:0.#} {y2:0.#}"), x + 6, (y1 + y2) / 2, false);
-        }
-
-        // Backwards (a loop) or upwards: leave from the bottom, pass under every box, enter from the bottom.
-        double sx = from.CenterX + 10, sy = from.Y + from.Height, tx = to.CenterX - 10, ty = to.Y + to.Height;
-        var under = bottom + (LoopRoom * 0.6) + offset;
-        var loop = FormattableString.Invariant($"M {sx:0.#} {sy:0.#} C {sx:0.#} {under:0.#}, {tx:0.#} {under:0.#}, {tx:0.#} {ty:0.#}");
-        var (mx, my) = Midpoint((sx, sy), (sx, under), (tx, under), (tx, ty));
-        return new DiagramArrow(from.Id, to.Id, port, loop, mx, my + 4, true);
+        // Back to an earlier step (a loop), upwards or leftwards: out of the right edge, round the right of every box, into the right edge.
+        double sx = from.X + from.Width, sy = from.CenterY + 8, tx = to.X + to.Width, ty = to.CenterY - 8;
+        var outside = right + (LoopRoom * 0.6) + offset;
+        var loop = FormattableString.Invariant($"M {sx:0.#} {sy:0.#} C {outside:0.#} {sy:0.#}, {outside:0.#} {ty:0.#}, {tx:0.#} {ty:0.#}");
+        var (mx, my) = Midpoint((sx, sy), (outside, sy), (outside, ty), (tx, ty));
+        return new DiagramArrow(from.Id, to.Id, port, loop, mx + 4, my, true);
     }
 
     private static (double X, double Y) Midpoint((double X, double Y) p0, (double X, double Y) p1, (double X, double Y) p2, (double X, double Y) p3) =>
@@ -131,8 +135,11 @@ public static class FlowchartLayout
 
     private static bool TryNumber(JsonNode? node, out double value)
     {
-        value = 0;
-        return node is JsonValue v && v.TryGetValue(out value) && double.IsFinite(value);
+        // A value built in code keeps its CLR type (int, decimal…); one parsed from text converts to any number.
+        value = node is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number
+            ? double.Parse(v.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture)
+            : double.NaN;
+        return double.IsFinite(value);
     }
 
     /// <summary>Longest-path layering over the flowchart without its back edges, then rows ordered by their parents' rows.</summary>
@@ -166,26 +173,27 @@ public static class FlowchartLayout
             }
         }
 
-        var row = new Dictionary<string, int>(StringComparer.Ordinal);
+        // Each row is centred under the widest; within a row, activities are ordered by where
+        // their parents are (barycentre), which keeps branches next to what they come from.
         var index = activities.ToDictionary(a => a.Id, a => a.Index, StringComparer.Ordinal);
-        foreach (var column in ids.GroupBy(id => layer[id]).OrderBy(g => g.Key))
+        var rows = ids.GroupBy(id => layer[id]).OrderBy(g => g.Key).ToList();
+        var widest = rows.Select(r => r.Count()).DefaultIfEmpty(0).Max();
+        var x = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var rowMembers in rows)
         {
-            // Barycentre of the parents' rows keeps branches next to where they come from.
-            var ordered = column
-                .Select(id => (Id: id, Weight: forward.Where(e => e.Target == id && row.ContainsKey(e.Source)).Select(e => (double)row[e.Source]).DefaultIfEmpty(double.MaxValue).Average()))
-                .OrderBy(x => x.Weight)
-                .ThenBy(x => index[x.Id])
+            var ordered = rowMembers
+                .Select(id => (Id: id, Weight: forward.Where(e => e.Target == id && x.ContainsKey(e.Source)).Select(e => x[e.Source]).DefaultIfEmpty(double.MaxValue).Average()))
+                .OrderBy(p => p.Weight)
+                .ThenBy(p => index[p.Id])
                 .ToList();
+            var indent = (widest - ordered.Count) * (BoxWidth + ColumnGap) / 2;
             for (var i = 0; i < ordered.Count; i++)
             {
-                row[ordered[i].Id] = i;
+                x[ordered[i].Id] = Margin + indent + (i * (BoxWidth + ColumnGap));
             }
         }
 
-        return ids.ToDictionary(
-            id => id,
-            id => (Margin + (layer[id] * (BoxWidth + ColumnGap)), Margin + (row[id] * (BoxHeight + RowGap))),
-            StringComparer.Ordinal);
+        return ids.ToDictionary(id => id, id => (x[id], Margin + (layer[id] * (BoxHeight + RowGap))), StringComparer.Ordinal);
     }
 
     /// <summary>Edges that close a cycle, found by a depth-first walk from the start activity and then from anything not yet reached.</summary>

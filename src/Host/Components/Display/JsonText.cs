@@ -11,7 +11,39 @@ public static partial class JsonText
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private static readonly JsonSerializerOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static string Pretty(JsonNode? node) => node is null ? "null" : node.ToJsonString(Indented);
+    // PostgreSQL's jsonb keeps keys sorted by length, which scatters a definition's fields; people read
+    // an activity best as id, type, name first and designer metadata last.
+    private static readonly string[] LeadingKeys =
+        ["id", "definitionId", "type", "name", "version", "isPublished", "isLatest", "description", "typeName", "expression", "value",
+         "source", "target", "activity", "port", "variables", "inputs", "outputs"];
+
+    private static readonly string[] TrailingKeys = ["customProperties", "root", "activities", "connections", "metadata"];
+
+    public static string Pretty(JsonNode? node) => node is null ? "null" : Ordered(node).ToJsonString(Indented);
+
+    /// <summary>A copy with every object's keys in reading order; arrays keep their order, values are unchanged.</summary>
+    public static JsonNode Ordered(JsonNode node) => node switch
+    {
+        JsonObject obj => new JsonObject(obj
+            .Select((pair, position) => (pair, position))
+            .OrderBy(p => Rank(p.pair.Key))
+            .ThenBy(p => p.position)
+            .Select(p => KeyValuePair.Create(p.pair.Key, p.pair.Value is null ? null : Ordered(p.pair.Value)))),
+        JsonArray array => new JsonArray([.. array.Select(item => item is null ? null : Ordered(item))]),
+        _ => node.DeepClone(),
+    };
+
+    private static int Rank(string key)
+    {
+        var leading = Array.IndexOf(LeadingKeys, key);
+        if (leading >= 0)
+        {
+            return leading;
+        }
+
+        var trailing = Array.IndexOf(TrailingKeys, key);
+        return trailing >= 0 ? 1000 + trailing : 500;
+    }
 
     public static string Short(JsonNode? node) => node is null ? "null" : node.ToJsonString(Compact);
 
