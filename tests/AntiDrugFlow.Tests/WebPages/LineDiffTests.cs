@@ -50,4 +50,17 @@ public sealed class LineDiffTests
         Assert.Equal(3, JsonText.ActivityIndex("$.root.activities[3].text.expression.value"));
         Assert.Null(JsonText.ActivityIndex("$.variables[0].name"));
     }
+
+    [Fact]
+    public void Unchanged_runs_far_from_a_change_are_folded_into_one_row()
+    {
+        var old = string.Join('\n', Enumerable.Range(1, 20));
+        var changed = old.Replace("\n10\n", "\nten\n", StringComparison.Ordinal);
+
+        var rows = LineDiff.Fold(LineDiff.Compare(old, changed), context: 2);
+
+        Assert.Equal(7, rows[0].Skipped);
+        Assert.Equal(["8", "9", "10", "ten", "11", "12"], rows.Skip(1).Take(6).Select(r => r.Line!.Text));
+        Assert.Equal(8, rows[^1].Skipped);
+    }
 }

@@ -10,6 +10,9 @@ public enum DiffKind
 /// <summary>One line of a comparison, with its line number in the old and the new text (null where it has none).</summary>
 public sealed record DiffLine(DiffKind Kind, int? OldNumber, int? NewNumber, string Text);
 
+/// <summary>A row of a diff as shown: a line, or a run of unchanged lines left out (<see cref="Skipped"/> of them).</summary>
+public sealed record DiffRow(DiffLine? Line, int Skipped);
+
 /// <summary>A line diff by longest common subsequence, after setting aside the lines both ends share.</summary>
 public static class LineDiff
 {
@@ -82,4 +85,49 @@ public static class LineDiff
 
     private static string[] Lines(string text) =>
         text.Length == 0 ? [] : text.ReplaceLineEndings("\n").TrimEnd('\n').Split('\n');
+
+    /// <summary>Keeps <paramref name="context"/> unchanged lines around each change and folds the rest into one row per run.</summary>
+    public static IReadOnlyList<DiffRow> Fold(IReadOnlyList<DiffLine> lines, int context)
+    {
+        var keep = new bool[lines.Count];
+        for (var i = 0; i < lines.Count; i++)
+        {
+            if (lines[i].Kind == DiffKind.Same)
+            {
+                continue;
+            }
+
+            for (var j = Math.Max(0, i - context); j <= Math.Min(lines.Count - 1, i + context); j++)
+            {
+                keep[j] = true;
+            }
+        }
+
+        var rows = new List<DiffRow>();
+        var skipped = 0;
+        for (var i = 0; i < lines.Count; i++)
+        {
+            if (keep[i])
+            {
+                if (skipped > 0)
+                {
+                    rows.Add(new DiffRow(null, skipped));
+                    skipped = 0;
+                }
+
+                rows.Add(new DiffRow(lines[i], 0));
+            }
+            else
+            {
+                skipped++;
+            }
+        }
+
+        if (skipped > 0)
+        {
+            rows.Add(new DiffRow(null, skipped));
+        }
+
+        return rows;
+    }
 }
