@@ -3,6 +3,8 @@ using System.Text.Json.Nodes;
 using AntiDrugFlow.Host.Infrastructure;
 using AntiDrugFlow.Workflows;
 using AntiDrugFlow.Workflows.Activities;
+using AntiDrugFlow.Workflows.Agencies;
+using AntiDrugFlow.Workflows.Chains;
 using AntiDrugFlow.Workflows.Calendar;
 using AntiDrugFlow.Workflows.Definitions;
 using AntiDrugFlow.Workflows.Persistence;
@@ -51,11 +53,16 @@ public static class CommandLine
         }
     }
 
-    public static ActivityRegistry Registry() => ActivityRegistry.WithBuiltIns();
+    /// <summary>The built-in and chain activities; the chains route over the directory shipped in workflows-json/agencies.</summary>
+    public static async Task<ActivityRegistry> RegistryAsync(CancellationToken cancellationToken)
+    {
+        var directory = await new AgencyDirectoryImporter().ImportFolderAsync(Path.Combine(ProjectPaths.WorkflowsDirectory(), "agencies"), cancellationToken);
+        return ActivityRegistry.WithBuiltIns([.. ChainActivities.All(() => directory, new ChainOptions())]);
+    }
 
     private static async Task<int> ValidateAsync(string[] paths, TextWriter stdout, CancellationToken cancellationToken)
     {
-        var validator = new DefinitionValidator(Registry());
+        var validator = new DefinitionValidator(await RegistryAsync(cancellationToken));
         var invalid = 0;
         var files = await DefinitionFiles.FindAsync(paths, cancellationToken);
         foreach (var file in files)
@@ -95,7 +102,7 @@ public static class CommandLine
         }
 
         var found = await DefinitionFiles.FindAsync([file], cancellationToken);
-        var registry = Registry();
+        var registry = await RegistryAsync(cancellationToken);
         var validator = new DefinitionValidator(registry);
         var (definition, errors) = found[0].Document is { } document ? validator.Load(document) : (null, found[0].Errors);
         if (definition is null)
