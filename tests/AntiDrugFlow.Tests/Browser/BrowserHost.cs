@@ -38,7 +38,7 @@ public sealed class BrowserHost : IAsyncLifetime
         }
 
         var connectionString = await TestPostgres.CreateDatabaseAsync(migrate: false);
-        Host = await HostProcess.StartAsync(connectionString, new Dictionary<string, string> { ["Workflows__Directory"] = DefinitionsFolder });
+        Host = await HostProcess.StartAsync(connectionString, new Dictionary<string, string> { ["Workflows__Directory"] = CollectDefinitions() });
         // A first page render warms up the host; Playwright waits for the page instead of the test sleeping.
         Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();
@@ -48,6 +48,18 @@ public sealed class BrowserHost : IAsyncLifetime
             Headless = true,
             Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
         });
+    }
+
+    /// <summary>The test definitions and the shipped tip-off chain, in a folder of their own for the host to import.</summary>
+    private static string CollectDefinitions()
+    {
+        var folder = Directory.CreateTempSubdirectory("adf-browser-definitions-").FullName;
+        foreach (var file in Directory.GetFiles(DefinitionsFolder, "*.json").Append(Path.Combine(Repository, "workflows-json", "chains", "tip-off-chain.json")))
+        {
+            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+        }
+
+        return folder;
     }
 
     /// <summary>A fresh browser profile (no cookies) that a test disposes when it ends.</summary>

@@ -25,6 +25,7 @@ public sealed class ScreenshotTests(BrowserHost host)
             ("home.png", "/", "反毒通報流程系統"),
             ("definitions.png", "/admin/definitions", "工作流程定義"),
             ("definition.png", "/admin/definitions/tip-off-demo", "藥頭情資通報（示範）"),
+            ("definition-tip-off-chain.png", "/admin/definitions/tip-off-chain?diagram=fit", "三級聯繫：學校通報警方"),
             ("definition-compare.png", "/admin/definitions/tip-off-demo/compare?from=1&to=2", "比較第 1 版與第 2 版"),
             ("instances.png", "/admin/instances", "執行個體"),
             ("instance.png", await InstanceAddressAsync(), "執行個體"),

@@ -54,7 +54,7 @@ public static class FlowchartLayout
             var pair = (from.Id, to.Id);
             var nth = seenPairs.GetValueOrDefault(pair);
             seenPairs[pair] = nth + 1;
-            arrows.Add(Arrow(from, to, connection.SourcePort, nth, right));
+            arrows.Add(Arrow(from, to, connection.SourcePort, nth, right, designer is not null));
         }
 
         var width = right + Margin + (arrows.Any(a => a.IsBackward) ? LoopRoom : 0);
@@ -62,7 +62,7 @@ public static class FlowchartLayout
         return new DiagramLayout(boxes, arrows, width, height, designer is not null);
     }
 
-    private static DiagramArrow Arrow(DiagramBox from, DiagramBox to, string port, int nth, double right)
+    private static DiagramArrow Arrow(DiagramBox from, DiagramBox to, string port, int nth, double right, bool designer)
     {
         var offset = nth * 14;
         if (to.Y >= from.Y + from.Height)
@@ -83,6 +83,26 @@ public static class FlowchartLayout
             var path = FormattableString.Invariant($"M {x1:0.#} {y1:0.#} C {x1 + bend:0.#} {y1:0.#}, {x2 - bend:0.#} {y2:0.#}, {x2:0.#} {y2:0.#}");
             var (lx, ly) = Midpoint((x1, y1), (x1 + bend, y1), (x2 - bend, y2), (x2, y2));
             return new DiagramArrow(from.Id, to.Id, port, path, lx, ly - 6 + offset, false);
+        }
+
+        if (designer && to.X + to.Width <= from.X)
+        {
+            // A designer may place the next step to the left: left edge to right edge.
+            double x1 = from.X, y1 = from.CenterY, x2 = to.X + to.Width, y2 = to.CenterY;
+            var bend = Math.Max(30, (x1 - x2) / 2);
+            var path = FormattableString.Invariant($"M {x1:0.#} {y1:0.#} C {x1 - bend:0.#} {y1:0.#}, {x2 + bend:0.#} {y2:0.#}, {x2:0.#} {y2:0.#}");
+            var (lx, ly) = Midpoint((x1, y1), (x1 - bend, y1), (x2 + bend, y2), (x2, y2));
+            return new DiagramArrow(from.Id, to.Id, port, path, lx, ly - 6 + offset, false);
+        }
+
+        if (designer && to.Y + to.Height <= from.Y)
+        {
+            // Or above: top edge to bottom edge.
+            double x1 = from.CenterX, y1 = from.Y, x2 = to.CenterX, y2 = to.Y + to.Height;
+            var bend = Math.Max(20, (y1 - y2) / 2);
+            var path = FormattableString.Invariant($"M {x1:0.#} {y1:0.#} C {x1:0.#} {y1 - bend:0.#}, {x2:0.#} {y2 + bend:0.#}, {x2:0.#} {y2:0.#}");
+            var (lx, ly) = Midpoint((x1, y1), (x1, y1 - bend), (x2, y2 + bend), (x2, y2));
+            return new DiagramArrow(from.Id, to.Id, port, path, lx + 4, ly + offset, false);
         }
 
         // Back to an earlier step (a loop), upwards or leftwards: out of the right edge, round the right of every box, into the right edge.
