@@ -19,7 +19,7 @@ public sealed partial class AdministratorJourneyTests(BrowserHost host)
 
         await page.GotoAsync("/admin/definitions");
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "工作流程定義", Level = 1 })).ToBeVisibleAsync();
-        await page.GetByRole(AriaRole.Link, new() { Name = "通知學校（瀏覽器測試）" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "通知學校（瀏覽器測試）", Exact = true }).ClickAsync();
 
         // The diagram: one box per activity, with its name and type, and arrows labelled with their port.
         var diagram = page.Locator("svg[role=img]");
