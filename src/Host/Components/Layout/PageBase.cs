@@ -9,4 +9,10 @@ public abstract class PageBase : ComponentBase
     public HttpContext? HttpContext { get; set; }
 
     protected CancellationToken Aborted => HttpContext?.RequestAborted ?? CancellationToken.None;
+
+    [Inject]
+    protected NavigationManager Navigation { get; set; } = null!;
+
+    /// <summary>Answers 404 with the not-found page (static rendering stops the current page's output once a 404 is set).</summary>
+    protected void RespondNotFound() => Navigation.NotFound();
 }
