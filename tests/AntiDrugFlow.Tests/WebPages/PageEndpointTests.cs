@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json.Nodes;
 using AntiDrugFlow.Tests.Infrastructure;
 using Xunit;
 
@@ -32,6 +33,21 @@ public sealed class PageEndpointTests : IAsyncLifetime
         Assert.Contains("<html lang=\"zh-Hant-TW\">", html, StringComparison.Ordinal);
         Assert.Contains("工作流程定義", html, StringComparison.Ordinal);
         Assert.Contains("民國", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_home_page_lists_a_faulted_instance_with_its_error()
+    {
+        var definition = new Flow("home-faulty").Activity("boom", "Elsa.WriteLine", ("text", Flow.Js("noSuchFunction()", "String"))).Build();
+        (await _http.PostAsync("/api/workflow-definitions?publish=true", new StringContent(definition.ToJsonString(), System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        var started = await _http.PostAsync("/api/workflow-definitions/home-faulty/execute", null);
+        var instance = JsonNode.Parse(await started.Content.ReadAsStringAsync())!;
+        Assert.Equal("Faulted", instance["status"]!.GetValue<string>());
+
+        var html = await _http.GetStringAsync("/");
+
+        Assert.Contains("最近發生錯誤的執行個體", html, StringComparison.Ordinal);
+        Assert.Contains(instance["id"]!.GetValue<string>(), html, StringComparison.Ordinal);
     }
 
     [Theory]
