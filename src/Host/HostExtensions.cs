@@ -62,6 +62,7 @@ public static class HostExtensions
         app.MapOpenApi();
         app.MapWorkflowDefinitionsApi();
         app.MapWorkflowInstancesApi();
+        app.MapDeliveryApis();
         app.MapWebPages();
         return app;
     }
