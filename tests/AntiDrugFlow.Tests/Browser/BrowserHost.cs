@@ -1,5 +1,6 @@
 using AntiDrugFlow.Tests.Infrastructure;
 using Microsoft.Playwright;
+using Npgsql;
 using Xunit;
 
 namespace AntiDrugFlow.Tests.Browser;
@@ -24,6 +25,9 @@ public sealed class BrowserHost : IAsyncLifetime
 
     public IBrowser Browser { get; private set; } = null!;
 
+    /// <summary>The host's database, for arranging what no page or API can produce quickly (a dead letter).</summary>
+    public string ConnectionString { get; private set; } = null!;
+
     public string BaseUrl => $"http://127.0.0.1:{Host.Port}";
 
     public static string Repository { get; } = Milestones.RepositoryFiles.Root;
@@ -37,8 +41,8 @@ public sealed class BrowserHost : IAsyncLifetime
             throw new InvalidOperationException($"{ChromiumPath} is missing: run scripts/install-prerequisites browser (scripts/test does).");
         }
 
-        var connectionString = await TestPostgres.CreateDatabaseAsync(migrate: false);
-        Host = await HostProcess.StartAsync(connectionString, new Dictionary<string, string> { ["Workflows__Directory"] = CollectDefinitions() });
+        ConnectionString = await TestPostgres.CreateDatabaseAsync(migrate: false);
+        Host = await HostProcess.StartAsync(ConnectionString, new Dictionary<string, string> { ["Workflows__Directory"] = CollectDefinitions() });
         // A first page render warms up the host; Playwright waits for the page instead of the test sleeping.
         Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();
@@ -48,6 +52,24 @@ public sealed class BrowserHost : IAsyncLifetime
             Headless = true,
             Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
         });
+    }
+
+    /// <summary>Puts a message straight into the outbox as dead-lettered, as if it had used up its retries.</summary>
+    public async Task<Guid> AddDeadLetterAsync(string kind, string payloadJson, string lastError)
+    {
+        var id = Guid.NewGuid();
+        await using var dataSource = NpgsqlDataSource.Create(ConnectionString);
+        await using var command = dataSource.CreateCommand("""
+            INSERT INTO outbox_messages (id, kind, idempotency_key, payload, status, attempts, next_attempt_at, last_error, created_at)
+            VALUES ($1, $2, $3, $4::jsonb, 'DeadLettered', 8, now(), $5, now())
+            """);
+        foreach (var value in new object[] { id, kind, "browser-test:" + id, payloadJson, lastError })
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+
+        await command.ExecuteNonQueryAsync();
+        return id;
     }
 
     /// <summary>The test definitions and the shipped tip-off chain, in a folder of their own for the host to import.</summary>

@@ -29,6 +29,7 @@ public sealed class ScreenshotTests(BrowserHost host)
             ("definition-compare.png", "/admin/definitions/tip-off-demo/compare?from=1&to=2", "比較第 1 版與第 2 版"),
             ("instances.png", "/admin/instances", "執行個體"),
             ("instance.png", await InstanceAddressAsync(), "執行個體"),
+            ("dead-letters.png", await DeadLetterAddressAsync(), "無法投遞的訊息"),
         };
         foreach (var (file, address, heading) in pages)
         {
@@ -73,6 +74,12 @@ public sealed class ScreenshotTests(BrowserHost host)
             ["target"] = new JsonObject { ["activity"] = "done", ["port"] = "In" },
         });
         (await host.Host.Http.PutAsJsonAsync("/api/workflow-definitions/tip-off-demo", latest)).EnsureSuccessStatusCode();
+    }
+
+    private async Task<string> DeadLetterAddressAsync()
+    {
+        await host.AddDeadLetterAsync("email", """{"to":["liaison@example.org"],"subject":"藥頭情資通報"}""", "SMTP 550 5.1.1 mailbox unavailable");
+        return "/admin/dead-letters";
     }
 
     private async Task<string> InstanceAddressAsync()
