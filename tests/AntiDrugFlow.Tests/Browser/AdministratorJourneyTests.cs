@@ -12,7 +12,7 @@ namespace AntiDrugFlow.Tests.Browser;
 public sealed partial class AdministratorJourneyTests(BrowserHost host)
 {
     [Fact]
-    public async Task Administrator_edits_a_definition_sees_its_errors_saves_a_draft_and_publishes_it()
+    public async Task Administrator_edits_a_definition_sees_its_errors_saves_a_draft_publishes_retracts_and_compares_it()
     {
         await using var context = await host.NewContextAsync();
         var page = await context.NewPageAsync();
@@ -68,6 +68,14 @@ public sealed partial class AdministratorJourneyTests(BrowserHost host)
         var published = await host.Host.Http.GetFromJsonAsync<JsonObject>("/api/workflow-definitions/journey-demo?version=published");
         Assert.Equal(2, published!["version"]!.GetValue<int>());
         Assert.Equal("已通知學校與校外會", published["root"]!["activities"]![1]!["text"]!["expression"]!["value"]!.GetValue<string>());
+
+        // Retracting stops new instances; publishing again brings version 2 back.
+        await page.GetByRole(AriaRole.Button, new() { Name = "撤回發布" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("已撤回發布");
+        await Expect(versions.Nth(0)).ToContainTextAsync("已撤回");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await host.Host.Http.GetAsync("/api/workflow-definitions/journey-demo?version=published")).StatusCode);
+        await page.GetByRole(AriaRole.Button, new() { Name = "發布第 2 版" }).ClickAsync();
+        await Expect(versions.Nth(0)).ToContainTextAsync("發布中");
 
         // The two versions side by side: the changed literal is one line removed and one added.
         await page.GetByRole(AriaRole.Link, new() { Name = "比較第 1 版與第 2 版" }).ClickAsync();
