@@ -11,7 +11,8 @@ public static class AgencyCallbacksApi
 {
     public static IEndpointRouteBuilder MapAgencyCallbacksApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/agency-callbacks/{agencyId}", ReceiveAsync).WithTags("Agency systems");
+        // An agency system proves itself with its signature, not with a user's session.
+        app.MapPost("/api/agency-callbacks/{agencyId}", ReceiveAsync).WithTags("Agency systems").AllowAnonymous();
         return app;
     }
 

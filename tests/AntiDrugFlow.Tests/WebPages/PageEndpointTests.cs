@@ -73,6 +73,22 @@ public sealed class PageEndpointTests : IAsyncLifetime
         Assert.Equal("text/css", response.Content.Headers.ContentType!.MediaType);
     }
 
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/admin/definitions")]
+    [InlineData("/admin/instances")]
+    [InlineData("/admin/dead-letters")]
+    public async Task With_login_required_the_administrator_pages_send_an_anonymous_visitor_to_the_login_page(string address)
+    {
+        await using var factory = new ApiFactory(_factory.ConnectionString, Directory.CreateTempSubdirectory("adf-pages-").FullName, new Dictionary<string, string> { ["Security:RequireLogin"] = "true" });
+        using var http = factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+
+        var response = await http.GetAsync(address);
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith("/account/login", response.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_form_post_without_the_antiforgery_token_is_refused()
     {
