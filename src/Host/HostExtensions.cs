@@ -7,6 +7,7 @@ using AntiDrugFlow.Host.Infrastructure;
 using AntiDrugFlow.Integrations;
 using AntiDrugFlow.Workflows;
 using AntiDrugFlow.Workflows.Agencies;
+using AntiDrugFlow.Workflows.Cases;
 using AntiDrugFlow.Workflows.Chains;
 using AntiDrugFlow.Workflows.Persistence;
 using AntiDrugFlow.Workflows.Services;
@@ -36,6 +37,8 @@ public static class HostExtensions
         });
         builder.AddIntegrations();
         builder.AddAccounts();
+        builder.Services.AddSingleton<PostgresCaseStore>();
+        builder.Services.AddSingleton<CaseService>();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
@@ -63,6 +66,7 @@ public static class HostExtensions
         app.UseStatusCodePages();
         app.MapOpenApi();
         app.MapAccounts();
+        app.MapCasesApi();
         // The engine's and the outbox's administration; the agency callbacks among them stay open to their signed requests.
         var engine = app.MapGroup(string.Empty).RequireAuthorization(Policies.EngineAdministration);
         engine.MapWorkflowDefinitionsApi();
