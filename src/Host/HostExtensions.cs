@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using AntiDrugFlow.Host.Access;
 using AntiDrugFlow.Host.Apis;
 using AntiDrugFlow.Host.Cli;
+using AntiDrugFlow.Host.Components;
 using AntiDrugFlow.Host.Infrastructure;
 using AntiDrugFlow.Integrations;
 using AntiDrugFlow.Workflows;
@@ -42,6 +43,7 @@ public static class HostExtensions
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.Services.AddOpenApi();
+        builder.AddWebPages();
         return builder;
     }
 
@@ -70,7 +72,7 @@ public static class HostExtensions
         engine.MapWorkflowDefinitionsApi();
         engine.MapWorkflowInstancesApi();
         engine.MapDeliveryApis();
-        app.MapGet("/", () => Results.Redirect("/openapi/v1.json")).ExcludeFromDescription();
+        app.MapWebPages();
         return app;
     }
 }
