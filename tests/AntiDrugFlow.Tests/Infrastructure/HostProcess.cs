@@ -80,7 +80,8 @@ public sealed class HostProcess : IAsyncDisposable
 
             try
             {
-                if ((await host.Http.GetAsync("/api/workflow-definitions")).IsSuccessStatusCode)
+                // Any answer short of a server error: the host listens only once the schema and definitions are in (401 when login is required).
+                if ((int)(await host.Http.GetAsync("/api/workflow-definitions")).StatusCode < 500)
                 {
                     return host;
                 }
