@@ -36,7 +36,8 @@ public static class CasesApi
         inbox.MapGet("/{taskId}", InboxTaskAsync);
         inbox.MapPost("/{taskId}/acknowledge", AcknowledgeAsync);
         inbox.MapPost("/{taskId}/complete", CompleteAsync);
-        api.MapGet("/statistics/quarterly", StatisticsAsync).WithTags("Statistics");
+        // Level 1 (教育部, 警政署 …) and administrators: counts only, never people.
+        api.MapGet("/statistics/quarterly", StatisticsAsync).WithTags("Statistics").RequireAuthorization(Policies.CentralAgency);
         return app;
     }
 

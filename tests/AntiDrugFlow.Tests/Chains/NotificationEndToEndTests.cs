@@ -140,6 +140,80 @@ public sealed class NotificationEndToEndTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Every_chain_runs_to_its_end_through_the_inboxes_of_the_agencies_involved()
+    {
+        // Names, not clients: months pass on the clock, longer than a session lasts, so each action signs in anew.
+        const string police = "police.kl-zhong-er-rd", school = "school.kl-chenggong-jh", liaison = "liaison.kl";
+        const string social = "social.kl", committee = "counselling.kl", mp = "military.kl-mp";
+
+        // First-time offender: the liaison opens the case, the school starts care; the follow-up closes on a negative test.
+        var offender = await StartAsync(await _host.SignedInAsync(police), new { kind = "FirstTimeOffender", schoolId = "kee-sch-chenggong-jh", subjectName = Name });
+        await ActAsync(liaison, offender, "受理初犯涉毒少年通報並開案", null);
+        await _host.DeliverAsync();
+        await ActAsync(school, offender, "啟動即時關懷並聯繫家長", "已聯繫家長");
+        await _host.AdvanceAsync(TimeSpan.FromDays(42));
+        await ActAsync(school, offender, "執行不預警尿液篩檢並回報結果", "陰性");
+        await _host.AdvanceAsync(TimeSpan.FromDays(42));
+        await ActAsync(school, offender, "輔導期滿尿液篩檢並回報結果", "陰性");
+        Assert.Equal(0L, await _host.ScalarAsync<long>($"SELECT count(*) FROM workflow_instances WHERE correlation_id = '{offender}' AND status <> 'Finished'"));
+        Assert.Equal(2L, await _host.ScalarAsync<long>($"SELECT count(*) FROM workflow_instances WHERE correlation_id = '{offender}'"));
+
+        // Out-of-school youth: the 24-hour child-protection report, social services, the committee's decision and six months' follow-up.
+        var youth = await StartAsync(await _host.SignedInAsync(police), new { kind = "OutOfSchoolYouth", drugLevel = 4, subjectName = Name });
+        await ActAsync(police, youth, "24小時內完成兒少保護通報（兒少法第53條）", "已通報");
+        await ActAsync(social, youth, "受理兒少保護通報並評估後續處遇", null);
+        await ActAsync(committee, youth, "14日內決定是否收案並告知轉介者", "收案");
+        await ActAsync(committee, youth, "輔導結案後回報", "結案");
+        await _host.AdvanceAsync(TimeSpan.FromDays(182));
+        await ActAsync(committee, youth, "結案後追蹤6個月並回報", "追蹤完成");
+        Assert.Equal("Finished", await _host.ScalarAsync<string>($"SELECT status FROM workflow_instances WHERE correlation_id = '{youth}'"));
+
+        // Military: the 憲兵隊 acknowledges; the ministry lets its deadline pass, so the late path ends the chain and the police are told.
+        var military = await StartAsync(await _host.SignedInAsync(police), new { kind = "Military", drugLevel = 2 });
+        await ActAsync(mp, military, "確認收到國軍涉毒案件通報並轉報國防部", null);
+        await _host.AdvanceAsync(TimeSpan.FromHours(24));
+        Assert.Equal("Finished", await _host.ScalarAsync<string>($"SELECT status FROM workflow_instances WHERE correlation_id = '{military}'"));
+        Assert.Equal("國防部已知悉", (await ChainsHost.BodyAsync(await (await _host.SignedInAsync(police)).GetAsync($"/api/cases/{military}")))["status"]!.GetValue<string>());
+        await AssertNoPersonalDataLeftAsync();
+    }
+
+    [Fact]
+    public async Task A_school_that_lets_its_campus_report_deadline_pass_is_reported_to_the_liaison_office()
+    {
+        var school = await _host.SignedInAsync("school.kl-chenggong-jh");
+        var caseId = await StartAsync(school, new { kind = "ScreeningPositive", drugLevel = 1, subjectName = Name });
+
+        await _host.AdvanceAsync(TimeSpan.FromHours(24));
+
+        var liaison = await _host.SignedInAsync("liaison.kl");
+        var timeline = (await ChainsHost.BodyAsync(await liaison.GetAsync($"/api/cases/{caseId}/timeline"))).AsArray();
+        Assert.Contains(timeline, e => e!["message"]!.GetValue<string>().Contains("學校逾期未完成校安通報", StringComparison.Ordinal));
+        await _host.DeliverAsync();
+        Assert.Contains(_host.Smtp.Messages(), m => m.Body.Contains("學校逾期未完成校安通報", StringComparison.Ordinal) && m.Raw.Contains("kee-liaison@agencies.invalid", StringComparison.Ordinal));
+        // A positive screening also opened the youth follow-up.
+        Assert.Equal(1L, await _host.ScalarAsync<long>($"SELECT count(*) FROM workflow_instances WHERE correlation_id = '{caseId}' AND definition_id = 'youth-case-followup'"));
+    }
+
+    private static async Task<string> StartAsync(HttpClient client, object notification)
+    {
+        var response = await client.PostAsJsonAsync("/api/notifications", notification);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await ChainsHost.BodyAsync(response))["id"]!.GetValue<string>();
+    }
+
+    /// <summary>Signs in as the user, finds the named task of the case in their inbox and acknowledges it (no outcome) or completes it.</summary>
+    private async Task ActAsync(string userName, string caseId, string taskName, string? outcome)
+    {
+        var client = await _host.SignedInAsync(userName);
+        var inbox = (await ChainsHost.BodyAsync(await client.GetAsync("/api/inbox"))).AsArray();
+        var task = Assert.Single(inbox, t => t!["caseId"]!.GetValue<string>() == caseId && t["taskName"]!.GetValue<string>() == taskName)!;
+        var response = outcome is null
+            ? await client.PostAsync($"/api/inbox/{task["taskId"]}/acknowledge", null)
+            : await client.PostAsJsonAsync($"/api/inbox/{task["taskId"]}/complete", new { outcome });
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+    }
+
+    [Fact]
     public async Task Bad_notifications_get_problem_details_naming_the_field_and_roles_that_may_not_start_one_get_403()
     {
         var school = await _host.SignedInAsync("school.kl-chenggong-jh");
@@ -176,6 +250,7 @@ public sealed class NotificationEndToEndTests : IAsyncLifetime
         Assert.Contains(stats["counts"]!.AsArray(), c => c!["county"]!.GetValue<string>() == "TW-KEE" && c["drugLevel"]!.GetValue<int>() == 1 && c["cases"]!.GetValue<int>() == 1);
         Assert.DoesNotContain("王", text);
         Assert.Empty((await ChainsHost.BodyAsync(await ministry.GetAsync("/api/cases"))).AsArray());
+        Assert.Equal(HttpStatusCode.Forbidden, (await school.GetAsync("/api/statistics/quarterly?year=115&quarter=4")).StatusCode);
     }
 
     /// <summary>No name or class in any email that left, any log line, or any outgoing HTTP request or mail waiting in the outbox.</summary>
