@@ -80,8 +80,9 @@ public sealed class HostProcess : IAsyncDisposable
 
             try
             {
-                // Any answer short of a server error: the host listens only once the schema and definitions are in (401 when login is required).
-                if ((int)(await host.Http.GetAsync("/api/workflow-definitions")).StatusCode < 500)
+                // With login required the engine's API answers 401, which also means the host is up.
+                var answer = await host.Http.GetAsync("/api/workflow-definitions");
+                if (answer.IsSuccessStatusCode || answer.StatusCode == HttpStatusCode.Unauthorized)
                 {
                     return host;
                 }
