@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Identity;
+using AntiDrugFlow.Workflows.Access;
 namespace AntiDrugFlow.Host.Access;
 
 /// <summary>
@@ -72,6 +74,12 @@ public static class LoginPage
     public static IEndpointRouteBuilder MapLoginPage(this IEndpointRouteBuilder app)
     {
         app.MapGet("/account/login", () => TypedResults.Content(Html, "text/html; charset=utf-8")).AllowAnonymous().ExcludeFromDescription();
+        // The pages' sign-out: the API's logout (audited), then back to the login page. SameSite=Strict keeps other sites from posting here.
+        app.MapPost("/account/logout", async (HttpContext http, SignInManager<Account> signIn, IAuditLog audit, TimeProvider time, CancellationToken cancellationToken) =>
+        {
+            await AccountsApi.LogoutAsync(http, signIn, audit, time, cancellationToken);
+            return Results.Redirect("/account/login");
+        }).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
         app.MapGet("/account/access-denied", () => TypedResults.Content(DeniedHtml, "text/html; charset=utf-8", statusCode: StatusCodes.Status403Forbidden))
             .AllowAnonymous().ExcludeFromDescription();
         return app;

@@ -127,6 +127,12 @@ public sealed class CaseWorkerJourneyTests(CaseWorkerBrowserHost host)
         // Back at the school, the timeline shows the station's acknowledgement.
         await school.ReloadAsync();
         await Expect(school.Locator("#timeline")).ToContainTextAsync("警方已受理");
+
+        // Signing out ends the session: the inbox sends the browser back to the login page.
+        await school.GetByRole(AriaRole.Button, new() { Name = "登出" }).ClickAsync();
+        await Expect(school.GetByLabel("帳號")).ToBeVisibleAsync();
+        await school.GotoAsync("/inbox");
+        await Expect(school.GetByLabel("帳號")).ToBeVisibleAsync();
     }
 
     [Fact]
