@@ -3,6 +3,7 @@ using AntiDrugFlow.Host.Apis;
 using AntiDrugFlow.Host.Cli;
 using AntiDrugFlow.Host.Infrastructure;
 using AntiDrugFlow.Integrations;
+using AntiDrugFlow.Integrations.Scheduling;
 using AntiDrugFlow.Workflows;
 using AntiDrugFlow.Workflows.Persistence;
 using AntiDrugFlow.Workflows.Services;
@@ -28,6 +29,7 @@ public static class HostExtensions
             options.MaxStepsPerRun = builder.Configuration.GetValue("Engine:MaxStepsPerRun", options.MaxStepsPerRun);
         });
         builder.AddIntegrations();
+        builder.AddDeadlines(connectionString, builder.Configuration["Workflows:Directory"] ?? ProjectPaths.WorkflowsDirectory());
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
@@ -55,6 +57,7 @@ public static class HostExtensions
         app.MapOpenApi();
         app.MapWorkflowDefinitionsApi();
         app.MapWorkflowInstancesApi();
+        app.MapMilestonesApi();
         app.MapGet("/", () => Results.Redirect("/openapi/v1.json")).ExcludeFromDescription();
         return app;
     }

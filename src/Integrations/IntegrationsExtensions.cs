@@ -1,7 +1,6 @@
 using AntiDrugFlow.Integrations.Email;
 using AntiDrugFlow.Integrations.Outbox;
 using AntiDrugFlow.Integrations.Scheduling;
-using AntiDrugFlow.Workflows.Services;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -10,7 +9,7 @@ namespace AntiDrugFlow.Integrations;
 
 public static class IntegrationsExtensions
 {
-    /// <summary>The scheduler, the pending-instance runner and outbox delivery (SMTP or pickup folder, HTTP).</summary>
+    /// <summary>The pending-instance runner and outbox delivery (SMTP or pickup folder, HTTP); timers are Quartz's (AddDeadlines).</summary>
     public static IHostApplicationBuilder AddIntegrations(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -21,11 +20,8 @@ public static class IntegrationsExtensions
         services.AddHttpClient(OutboxDispatcher.HttpClientName);
         services.AddSingleton<PostgresOutboxStore>();
         services.AddSingleton<OutboxDispatcher>();
-        services.AddSingleton<PollingWorkflowScheduler>();
-        services.AddSingleton<IWorkflowScheduler>(sp => sp.GetRequiredService<PollingWorkflowScheduler>());
         if (builder.Configuration.GetValue("BackgroundWork:Enabled", true))
         {
-            services.AddHostedService(sp => sp.GetRequiredService<PollingWorkflowScheduler>());
             services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
             services.AddHostedService<PendingInstanceRunner>();
         }
