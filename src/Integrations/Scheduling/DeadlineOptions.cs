@@ -12,8 +12,8 @@ public sealed class DeadlineOptions
     /// <summary>Jobs that may run at once on this host.</summary>
     public int MaxConcurrency { get; set; } = 16;
 
-    /// <summary>Triggers acquired in one round; more than one lets a burst of due timers fire together.</summary>
-    public int MaxBatchSize { get; set; } = 20;
+    /// <summary>Triggers acquired in one round; more than one lets a burst of due timers fire together. At most <see cref="MaxConcurrency"/>.</summary>
+    public int MaxBatchSize { get; set; } = 16;
 
     /// <summary>How long Quartz sleeps when nothing is due (a new trigger wakes it early on this host). At least one second.</summary>
     public TimeSpan IdleWaitTime { get; set; } = TimeSpan.FromSeconds(5);

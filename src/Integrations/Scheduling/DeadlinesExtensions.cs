@@ -59,7 +59,7 @@ public static class DeadlinesExtensions
                 }
 
                 s.IdleWaitTime = settings.IdleWaitTime;
-                s.MaxBatchSize = settings.MaxBatchSize;
+                s.MaxBatchSize = Math.Min(settings.MaxBatchSize, settings.MaxConcurrency);
             });
             q.UseDefaultThreadPool(settings.MaxConcurrency);
             if (time is not null)
@@ -81,11 +81,11 @@ public static class DeadlinesExtensions
                 });
             });
         });
+        // Registered before Quartz's own hosted service: the catalog is loaded and the timers
+        // reconciled before the scheduler starts firing. Loading needs no running scheduler.
+        services.AddHostedService<MilestoneCatalogStartup>();
         if (runScheduler)
         {
-            // Registered before Quartz's own hosted service: the catalog is loaded and the timers
-            // reconciled before the scheduler starts firing.
-            services.AddHostedService<MilestoneCatalogStartup>();
             services.AddHostedService(sp => sp.GetRequiredService<WorkflowTimerReconciler>());
             services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
         }

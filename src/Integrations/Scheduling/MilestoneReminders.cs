@@ -221,7 +221,9 @@ public sealed class OverdueDigestJob(
         var late = now - plannedAt > options.Value.LateAfter;
         var week = TaipeiTime.DateOf(plannedAt).ToDateTime(TimeOnly.MinValue);
         var key = string.Create(CultureInfo.InvariantCulture, $"{cycleId}/digest/{ISOWeek.GetYear(week)}-W{ISOWeek.GetWeekOfYear(week):00}");
-        var overdue = await store.ListAsync(new MilestoneFilter(cycleId, Overdue: true), now, cancellationToken);
+        // The week's digest lists what was overdue at its planned time and is still not done; an item
+        // missed since then has had its own overdue notice and joins next week's digest.
+        var overdue = await store.ListAsync(new MilestoneFilter(cycleId, Overdue: true), plannedAt, cancellationToken);
         var emails = new List<OutboxEmail>();
         if (overdue.Count > 0)
         {

@@ -137,19 +137,17 @@ public sealed class WorkflowTimerReconciler(
         return (missing.Count, orphans.Count);
     }
 
+    /// <summary>The first pass runs before the host finishes starting, so lost timers are back before Quartz fires anything.</summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await PassAsync(cancellationToken);
+        await base.StartAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            try
-            {
-                await ReconcileAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is SchedulerException or NpgsqlException or TimeoutException)
-            {
-                logger.LogError(ex, "Reconciling workflow timers failed; retrying");
-            }
-
             try
             {
                 await Task.Delay(options.Value.ReconcileInterval, time, stoppingToken);
@@ -158,6 +156,20 @@ public sealed class WorkflowTimerReconciler(
             {
                 break;
             }
+
+            await PassAsync(stoppingToken);
+        }
+    }
+
+    private async Task PassAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ReconcileAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is SchedulerException or NpgsqlException or TimeoutException)
+        {
+            logger.LogError(ex, "Reconciling workflow timers failed; the next pass retries");
         }
     }
 }
