@@ -17,13 +17,19 @@ public sealed class QuartzWorkflowScheduler(ISchedulerFactory schedulers, TimePr
 {
     public const string TriggerGroup = "workflow-timers";
 
+    /// <summary>
+    /// The bookmark a timer job is resuming on this call path. Its trigger is completing and Quartz deletes
+    /// it, so unscheduling it again would only cost one more serialized round on Quartz's lock per firing.
+    /// </summary>
+    internal static readonly AsyncLocal<string?> Firing = new();
+
     public async ValueTask TimersChangedAsync(IReadOnlyList<Bookmark> added, IReadOnlyList<Bookmark> removed, CancellationToken cancellationToken)
     {
         try
         {
             var scheduler = await schedulers.GetScheduler(cancellationToken);
             var addedIds = added.Select(b => b.Id).ToHashSet(StringComparer.Ordinal);
-            var gone = removed.Where(b => !addedIds.Contains(b.Id)).Select(b => TriggerKeyOf(b.Id)).ToList();
+            var gone = removed.Where(b => !addedIds.Contains(b.Id) && b.Id != Firing.Value).Select(b => TriggerKeyOf(b.Id)).ToList();
             if (gone.Count > 0)
             {
                 await scheduler.UnscheduleJobs(gone, cancellationToken);
@@ -72,6 +78,7 @@ public sealed class WorkflowTimerJob(WorkflowRuntime runtime, TimeProvider time,
     {
         var instanceId = context.MergedJobDataMap[InstanceIdKey] as string ?? string.Empty;
         var bookmarkId = context.MergedJobDataMap[BookmarkIdKey] as string ?? string.Empty;
+        QuartzWorkflowScheduler.Firing.Value = bookmarkId;
         try
         {
             var result = await runtime.ResumeAsync(instanceId, bookmarkId, null, cancellationToken);
