@@ -19,7 +19,7 @@ namespace AntiDrugFlow.Benchmarks;
 /// a private PostgreSQL (fsync on), <c>pending</c> timers in the store (default 100,000), of which
 /// <c>burst</c> (default 1,000) are due in the same second. Lateness is measured end to end, from the
 /// due time to the commit of the resumed step (the instance's finished_at). Entry point:
-/// <c>TimerFiringBenchmark.RunAsync(args, Console.Out, token)</c> with args <c>[pending] [burst]</c>.
+/// <c>TimerFiringBenchmark.RunAsync(args, Console.Out, token)</c> with args <c>[pending] [burst] [job threads]</c>.
 /// </summary>
 public static class TimerFiringBenchmark
 {
@@ -36,6 +36,7 @@ public static class TimerFiringBenchmark
     {
         var pending = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 100_000;
         var burst = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000;
+        var concurrency = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : new DeadlineOptions().MaxConcurrency;
         var directory = Path.Combine(Path.GetTempPath(), $"adf-bench-timers-{Environment.ProcessId}");
         await using var cluster = new EmbeddedPostgresCluster(directory, durable: true);
         await cluster.StartAsync(cancellationToken);
@@ -55,7 +56,8 @@ public static class TimerFiringBenchmark
             await CloneAsync(connectionString, template[0], pending - burst - 1, cancellationToken);
             output.WriteLine($"seeded {pending - burst:N0} far-future timers in {watch.Elapsed.TotalSeconds:0.0} s");
 
-            using var host = BuildHost(connectionString);
+            using var host = BuildHost(connectionString, concurrency);
+            output.WriteLine($"Quartz: {concurrency} job threads, batches of up to {concurrency} triggers");
             watch.Restart();
             await host.StartAsync(cancellationToken);
             output.WriteLine($"host started; start-up reconciliation scheduled their Quartz triggers in {watch.Elapsed.TotalSeconds:0.0} s");
@@ -92,12 +94,12 @@ public static class TimerFiringBenchmark
         }
     }
 
-    private static IHost BuildHost(string connectionString)
+    private static IHost BuildHost(string connectionString, int concurrency)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Logging.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole();
         builder.Services.AddWorkflowEngine(connectionString);
-        builder.Services.AddDeadlines(connectionString, new DeadlineOptions { InstanceId = "bench" }, runScheduler: true);
+        builder.Services.AddDeadlines(connectionString, new DeadlineOptions { InstanceId = "bench", MaxConcurrency = concurrency, MaxBatchSize = concurrency }, runScheduler: true);
         return builder.Build();
     }
 

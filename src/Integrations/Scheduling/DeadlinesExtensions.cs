@@ -39,7 +39,7 @@ public static class DeadlinesExtensions
         services.AddSingleton<QuartzWorkflowScheduler>();
         services.Replace(ServiceDescriptor.Singleton<IWorkflowScheduler>(sp => sp.GetRequiredService<QuartzWorkflowScheduler>()));
         services.Replace(ServiceDescriptor.Singleton<IMilestoneScheduler, QuartzMilestoneScheduler>());
-        services.AddSingleton(sp => MilestoneContacts.LoadAsync(sp.GetRequiredService<IOptions<DeadlineOptions>>().Value.ContactsFile!, CancellationToken.None).GetAwaiter().GetResult());
+        services.AddSingleton<MilestoneContactBook>();
         services.AddTransient<WorkflowTimerJob>();
         services.AddTransient<MilestoneReminderJob>();
         services.AddTransient<OverdueDigestJob>();
@@ -116,4 +116,30 @@ public sealed class MilestoneCatalogStartup(MilestoneTracker tracker, IMilestone
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>The reminders' addresses, read from the contacts file once, when the first reminder needs them.</summary>
+public sealed class MilestoneContactBook(IOptions<DeadlineOptions> options)
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private MilestoneContacts? _contacts;
+
+    public async ValueTask<MilestoneContacts> GetAsync(CancellationToken cancellationToken)
+    {
+        if (_contacts is not null)
+        {
+            return _contacts;
+        }
+
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var file = options.Value.ContactsFile ?? throw new InvalidOperationException("Deadlines:ContactsFile is not set");
+            return _contacts ??= await MilestoneContacts.LoadAsync(file, cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
 }

@@ -102,7 +102,7 @@ public sealed class QuartzMilestoneScheduler(
 /// </summary>
 public sealed class MilestoneReminderJob(
     PostgresMilestoneStore store,
-    MilestoneContacts contacts,
+    MilestoneContactBook contactBook,
     TimeProvider time,
     IOptions<DeadlineOptions> options,
     ILogger<MilestoneReminderJob> logger) : IJob
@@ -171,6 +171,7 @@ public sealed class MilestoneReminderJob(
         var emails = new List<OutboxEmail>();
         if (skip is null)
         {
+            var contacts = await contactBook.GetAsync(cancellationToken);
             var (subject, body) = kind == ReminderPoint.Overdue
                 ? MilestoneReminderTemplates.Overdue(milestone!, deadline!, plannedAt, late, contacts.PlanningGroup.Name, Link(cycleId, itemId))
                 : MilestoneReminderTemplates.BeforeDeadline(milestone!, deadline!, days, plannedAt, late, Link(cycleId, itemId));
@@ -201,7 +202,7 @@ public sealed class MilestoneReminderJob(
 /// <summary>The weekly overdue digest of a cycle: to the 綜合規劃組 with every overdue item, to each lead agency with its own.</summary>
 public sealed class OverdueDigestJob(
     PostgresMilestoneStore store,
-    MilestoneContacts contacts,
+    MilestoneContactBook contactBook,
     TimeProvider time,
     IOptions<DeadlineOptions> options,
     ILogger<OverdueDigestJob> logger) : IJob
@@ -227,6 +228,7 @@ public sealed class OverdueDigestJob(
         var emails = new List<OutboxEmail>();
         if (overdue.Count > 0)
         {
+            var contacts = await contactBook.GetAsync(cancellationToken);
             var link = options.Value.LinkBase is { Length: > 0 } l ? $"{l.TrimEnd('/')}/api/milestones/{Uri.EscapeDataString(cycleId)}/items?overdue=true" : null;
             var (subject, body) = MilestoneReminderTemplates.WeeklyDigest(cycleId, overdue, now, late, plannedAt, link);
             emails.Add(new OutboxEmail($"milestone:{key}:planning", contacts.PlanningGroup.Emails, subject, body));
