@@ -5,6 +5,8 @@ using AntiDrugFlow.Host.Infrastructure;
 using AntiDrugFlow.Integrations;
 using AntiDrugFlow.Integrations.Scheduling;
 using AntiDrugFlow.Workflows;
+using AntiDrugFlow.Workflows.Agencies;
+using AntiDrugFlow.Workflows.Chains;
 using AntiDrugFlow.Workflows.Persistence;
 using AntiDrugFlow.Workflows.Services;
 
@@ -24,6 +26,9 @@ public static class HostExtensions
             builder.Configuration["Smtp:PickupDirectory"] ??= Path.Combine(ProjectPaths.DataDirectory(), "mail-pickup");
         }
 
+        var agencies = builder.Configuration["Agencies:Directory"] ?? Path.Combine(ProjectPaths.WorkflowsDirectory(), "agencies");
+        var directory = await new AgencyDirectoryImporter().ImportFolderAsync(agencies, CancellationToken.None);
+        builder.Services.AddChains(directory, new ChainOptions { BaseUrl = builder.Configuration["App:BaseUrl"] ?? new ChainOptions().BaseUrl });
         builder.Services.AddWorkflowEngine(connectionString, options =>
         {
             options.MaxStepsPerRun = builder.Configuration.GetValue("Engine:MaxStepsPerRun", options.MaxStepsPerRun);

@@ -1,4 +1,6 @@
 using AntiDrugFlow.Workflows.Activities;
+using AntiDrugFlow.Workflows.Agencies;
+using AntiDrugFlow.Workflows.Chains;
 using AntiDrugFlow.Workflows.Definitions;
 using AntiDrugFlow.Workflows.Persistence;
 using AntiDrugFlow.Workflows.Runtime;
@@ -19,7 +21,9 @@ public static class WorkflowsExtensions
         services.AddSingleton(options);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
-        services.AddSingleton(sp => new ActivityRegistry(BuiltInActivities.All().Concat(sp.GetServices<IActivity>())));
+        services.AddSingleton(sp => new ActivityRegistry(BuiltInActivities.All()
+            .Concat(sp.GetServices<IActivity>())
+            .Concat(sp.GetServices<IActivitySource>().SelectMany(source => source.Activities))));
         services.AddSingleton(sp => new DefinitionValidator(sp.GetRequiredService<ActivityRegistry>()));
         services.AddSingleton(sp => new WorkflowExecutor(sp.GetRequiredService<ActivityRegistry>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<EngineOptions>()));
         services.AddSingleton<SchemaMigrator>();
@@ -30,4 +34,19 @@ public static class WorkflowsExtensions
         services.TryAddSingleton<IWorkflowScheduler, NoScheduler>();
         return services;
     }
+
+    /// <summary>The notification chains' activities over the agency directory in force.</summary>
+    public static IServiceCollection AddChains(this IServiceCollection services, AgencyDirectory directory, ChainOptions options)
+    {
+        services.AddSingleton(new AgencyDirectoryProvider(directory));
+        services.AddSingleton(options);
+        services.AddSingleton<IActivitySource, ChainActivitySource>();
+        return services;
+    }
+}
+
+/// <summary>Feeds the chain activities to the registry, reading the directory as it is when they run.</summary>
+public sealed class ChainActivitySource(AgencyDirectoryProvider directory, ChainOptions options) : IActivitySource
+{
+    public IEnumerable<IActivity> Activities => ChainActivities.All(() => directory.Current, options);
 }

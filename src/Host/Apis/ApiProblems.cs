@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AntiDrugFlow.Workflows.Cases;
 using AntiDrugFlow.Workflows.Definitions;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -14,6 +15,8 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problems) : IExce
         var (status, title, errors) = exception switch
         {
             DefinitionValidationException v => (StatusCodes.Status400BadRequest, "工作流程定義有誤", ApiProblems.ErrorMap(v.Errors)),
+            CaseRequestException c => (StatusCodes.Status400BadRequest, "請求內容有誤", new Dictionary<string, string[]> { [c.Field] = [c.Message] }),
+            CaseForbiddenException => (StatusCodes.Status403Forbidden, "沒有權限", null),
             KeyNotFoundException => (StatusCodes.Status404NotFound, "找不到資料", null),
             ArgumentException or JsonException or BadHttpRequestException => (StatusCodes.Status400BadRequest, "請求內容有誤", null),
             _ => (0, null, null),

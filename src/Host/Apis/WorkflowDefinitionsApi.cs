@@ -113,16 +113,10 @@ public static class WorkflowDefinitionsApi
     /// <summary>Starts an instance and runs it to its first wait before answering.</summary>
     public static async Task<Results<Ok<StartedInstance>, ValidationProblem>> ExecuteAsync(string definitionId, HttpRequest request, WorkflowRuntime runtime, CancellationToken cancellationToken)
     {
-        var (body, problem) = await ApiProblems.ReadObjectAsync(request, required: false, cancellationToken);
+        var (input, correlationId, problem) = await StartArgumentsAsync(request, cancellationToken);
         if (problem is not null)
         {
             return problem;
-        }
-
-        var (input, correlationId, bad) = StartArguments(body!);
-        if (bad is not null)
-        {
-            return bad;
         }
 
         var instance = await runtime.StartAsync(definitionId, input, correlationId, cancellationToken);
@@ -132,25 +126,26 @@ public static class WorkflowDefinitionsApi
     /// <summary>Accepts an instance durably and answers at once; a background runner runs it.</summary>
     public static async Task<Results<Accepted<StartedInstance>, ValidationProblem>> DispatchAsync(string definitionId, HttpRequest request, WorkflowRuntime runtime, CancellationToken cancellationToken)
     {
-        var (body, problem) = await ApiProblems.ReadObjectAsync(request, required: false, cancellationToken);
+        var (input, correlationId, problem) = await StartArgumentsAsync(request, cancellationToken);
         if (problem is not null)
         {
             return problem;
-        }
-
-        var (input, correlationId, bad) = StartArguments(body!);
-        if (bad is not null)
-        {
-            return bad;
         }
 
         var instance = await runtime.DispatchAsync(definitionId, input, correlationId, cancellationToken);
         return TypedResults.Accepted($"/api/workflow-instances/{instance.Id}", new StartedInstance(instance.Id, instance.DefinitionId, instance.Version, instance.Status.ToString(), instance.CorrelationId, null));
     }
 
-    private static (JsonObject? Input, string? CorrelationId, ValidationProblem? Problem) StartArguments(JsonObject body)
+    /// <summary>The optional body of execute and dispatch: <c>{"input": {...}, "correlationId": "..."}</c>.</summary>
+    private static async Task<(JsonObject? Input, string? CorrelationId, ValidationProblem? Problem)> StartArgumentsAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        if (body["input"] is { } input && input is not JsonObject)
+        var (body, problem) = await ApiProblems.ReadObjectAsync(request, required: false, cancellationToken);
+        if (problem is not null)
+        {
+            return (null, null, problem);
+        }
+
+        if (body!["input"] is { } input && input is not JsonObject)
         {
             return (null, null, ApiProblems.Field("$.input", "must be a JSON object"));
         }

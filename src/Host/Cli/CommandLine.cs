@@ -3,6 +3,8 @@ using System.Text.Json.Nodes;
 using AntiDrugFlow.Host.Infrastructure;
 using AntiDrugFlow.Workflows;
 using AntiDrugFlow.Workflows.Activities;
+using AntiDrugFlow.Workflows.Agencies;
+using AntiDrugFlow.Workflows.Chains;
 using AntiDrugFlow.Workflows.Calendar;
 using AntiDrugFlow.Workflows.Definitions;
 using AntiDrugFlow.Workflows.Persistence;
@@ -33,7 +35,7 @@ public static class CommandLine
 
     public static bool IsVerb(string first) => first is "definitions" or "roc" or "help" or "--help";
 
-    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken, IConfiguration? configuration = null)
     {
         switch (args)
         {
@@ -42,7 +44,7 @@ public static class CommandLine
             case ["definitions", "run", var file, .. var rest]:
                 return await RunDefinitionAsync(file, rest, stdout, stderr, cancellationToken);
             case ["definitions", "import", .. var paths] when paths.Length > 0:
-                return await ImportAsync(paths, stdout, stderr, cancellationToken);
+                return await ImportAsync(paths, stdout, configuration ?? new ConfigurationBuilder().AddEnvironmentVariables().Build(), cancellationToken);
             case ["roc", "parse", .. var words] when words.Length > 0:
                 return RocParseCommand.Run(string.Join(' ', words), stdout, stderr);
             default:
@@ -51,11 +53,16 @@ public static class CommandLine
         }
     }
 
-    public static ActivityRegistry Registry() => ActivityRegistry.WithBuiltIns();
+    /// <summary>The built-in and chain activities; the chains route over the directory shipped in workflows-json/agencies.</summary>
+    public static async Task<ActivityRegistry> RegistryAsync(CancellationToken cancellationToken)
+    {
+        var directory = await new AgencyDirectoryImporter().ImportFolderAsync(Path.Combine(ProjectPaths.WorkflowsDirectory(), "agencies"), cancellationToken);
+        return ActivityRegistry.WithBuiltIns([.. ChainActivities.All(() => directory, new ChainOptions())]);
+    }
 
     private static async Task<int> ValidateAsync(string[] paths, TextWriter stdout, CancellationToken cancellationToken)
     {
-        var validator = new DefinitionValidator(Registry());
+        var validator = new DefinitionValidator(await RegistryAsync(cancellationToken));
         var invalid = 0;
         var files = await DefinitionFiles.FindAsync(paths, cancellationToken);
         foreach (var file in files)
@@ -95,7 +102,7 @@ public static class CommandLine
         }
 
         var found = await DefinitionFiles.FindAsync([file], cancellationToken);
-        var registry = Registry();
+        var registry = await RegistryAsync(cancellationToken);
         var validator = new DefinitionValidator(registry);
         var (definition, errors) = found[0].Document is { } document ? validator.Load(document) : (null, found[0].Errors);
         if (definition is null)
@@ -122,9 +129,8 @@ public static class CommandLine
         }
     }
 
-    private static async Task<int> ImportAsync(string[] paths, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    private static async Task<int> ImportAsync(string[] paths, TextWriter stdout, IConfiguration configuration, CancellationToken cancellationToken)
     {
-        var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
         var (connectionString, embedded) = await Database.ResolveAsync(configuration, cancellationToken);
         try
         {

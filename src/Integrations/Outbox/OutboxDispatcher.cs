@@ -108,8 +108,13 @@ public sealed class OutboxDispatcher(
                     await SendHttpAsync(item, cancellationToken);
                     break;
                 case OutboxKinds.Event:
-                    var runtime = services.GetRequiredService<WorkflowRuntime>();
-                    await runtime.TriggerEventAsync(JsonValues.AsString(item.Payload["eventName"]) ?? string.Empty, JsonValues.AsString(item.Payload["correlationId"]), item.Payload["payload"], cancellationToken);
+                    await services.GetRequiredService<WorkflowRuntime>().TriggerEventAsync(
+                        JsonValues.AsString(item.Payload["eventName"]) ?? string.Empty, JsonValues.AsString(item.Payload["correlationId"]), item.Payload["payload"], cancellationToken);
+                    break;
+                case OutboxKinds.StartWorkflow:
+                    await services.GetRequiredService<WorkflowRuntime>().StartAsync(
+                        JsonValues.AsString(item.Payload["definitionId"]) ?? string.Empty, item.Payload["input"]?.DeepClone() as JsonObject, JsonValues.AsString(item.Payload["correlationId"]),
+                        new StartOptions(InstanceId: WorkflowExecutor.InstanceIdFromKey(item.IdempotencyKey)), cancellationToken);
                     break;
                 default:
                     throw new DeliveryException($"unknown outbox message kind '{item.Kind}'");

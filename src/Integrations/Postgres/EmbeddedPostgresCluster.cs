@@ -44,6 +44,11 @@ public sealed class EmbeddedPostgresCluster : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(_dataDirectory);
+        if (Environment.IsPrivilegedProcess)
+        {
+            RequireTraversableParents();
+        }
+
         if (!File.Exists(Path.Combine(_dataDirectory, "PG_VERSION")))
         {
             await RunAsync("initdb", ["-D", _dataDirectory, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-locale"], cancellationToken);
@@ -178,6 +183,23 @@ public sealed class EmbeddedPostgresCluster : IAsyncDisposable
 
         using var process = Process.Start(startInfo) ?? throw new InvalidOperationException("Could not start chown");
         await process.WaitForExitAsync(cancellationToken);
+    }
+
+    /// <summary>The server runs as the postgres user, who must be able to reach the data folder.</summary>
+    private void RequireTraversableParents()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        for (var dir = Directory.GetParent(_dataDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (!File.GetUnixFileMode(dir.FullName).HasFlag(UnixFileMode.OtherExecute))
+            {
+                throw new InvalidOperationException($"The embedded PostgreSQL runs as the postgres user, who cannot enter '{dir.FullName}' (mode {File.GetUnixFileMode(dir.FullName)}); choose a data folder under a folder others may enter.");
+            }
+        }
     }
 
     private static string FindBinDirectory()

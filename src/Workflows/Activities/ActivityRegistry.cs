@@ -1,5 +1,11 @@
 namespace AntiDrugFlow.Workflows.Activities;
 
+/// <summary>Contributes activities that need services of their own (e.g. the agency directory) to the registry.</summary>
+public interface IActivitySource
+{
+    IEnumerable<IActivity> Activities { get; }
+}
+
 /// <summary>The activities the engine knows, by JSON type name.</summary>
 public sealed class ActivityRegistry
 {

@@ -242,7 +242,7 @@ public sealed class FlowForkActivity : IActivity
     }
 }
 
-/// <summary>Elsa.FlowJoin: WaitAll waits for every inbound connection; WaitAny goes on with the first and cancels the rest.</summary>
+/// <summary>Elsa.FlowJoin: WaitAll waits for every activity that connects into it; WaitAny goes on with the first and cancels the rest.</summary>
 public sealed class FlowJoinActivity : IActivity
 {
     public string TypeName => "Elsa.FlowJoin";
@@ -278,8 +278,9 @@ public sealed class FlowJoinActivity : IActivity
             return ValueTask.FromResult(ActivityOutcome.Done);
         }
 
+        // Every branch must arrive; connections from different ports of one activity are alternatives of one branch.
         var inbound = context.Definition.Incoming(context.Node.Id);
-        if (inbound.All(c => state.Arrived.Contains(c.Index)))
+        if (inbound.GroupBy(c => c.Source).All(branch => branch.Any(c => state.Arrived.Contains(c.Index))))
         {
             joins.Remove(context.Node.Id);
             return ValueTask.FromResult(ActivityOutcome.Done);

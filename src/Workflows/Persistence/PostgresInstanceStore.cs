@@ -23,6 +23,13 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource)
     public Task<WorkflowInstance?> LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string instanceId, bool skipLocked, CancellationToken cancellationToken) =>
         ReadAsync(connection, transaction, instanceId, skipLocked ? " FOR UPDATE SKIP LOCKED" : " FOR UPDATE", cancellationToken);
 
+    /// <summary>Serialises transactions on a key until they end (e.g. two starts of the same idempotent instance).</summary>
+    public async Task LockKeyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string key, CancellationToken cancellationToken)
+    {
+        await using var command = Sql.Command(connection, transaction, "SELECT pg_advisory_xact_lock(hashtext($1))", key);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     /// <summary>Writes one step: the instance, bookmark changes, tasks, journal and outbox, in one round trip.</summary>
     public async Task SaveStepAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ExecutionStep step, CancellationToken cancellationToken)
     {
@@ -147,6 +154,10 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource)
 
     public Task<IReadOnlyList<HumanTask>> ListTasksAsync(HumanTaskStatus? status, string? instanceId, CancellationToken cancellationToken) =>
         QueryTasksAsync("WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR instance_id = $2) ORDER BY created_at LIMIT 500", cancellationToken, status?.ToString(), instanceId);
+
+    /// <summary>The tasks routed to one agency (its inbox), by the agency id in the task's payload.</summary>
+    public Task<IReadOnlyList<HumanTask>> ListTasksForAgencyAsync(string agencyId, HumanTaskStatus status, CancellationToken cancellationToken) =>
+        QueryTasksAsync("WHERE payload->>'agencyId' = $1 AND status = $2 ORDER BY created_at LIMIT 500", cancellationToken, agencyId, status.ToString());
 
     public async Task<IReadOnlyList<InstanceSummary>> ListInstancesAsync(InstanceFilter filter, CancellationToken cancellationToken)
     {

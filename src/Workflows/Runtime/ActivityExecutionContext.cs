@@ -85,6 +85,20 @@ public sealed class ActivityExecutionContext
         return bookmark;
     }
 
+    /// <summary>Removes bookmarks this instance no longer waits on (e.g. a task's deadline once the task is done); their tasks are cancelled.</summary>
+    public void RemoveBookmarks(Func<Bookmark, bool> which)
+    {
+        foreach (var bookmark in Instance.Bookmarks.Where(which).ToList())
+        {
+            Instance.Bookmarks.Remove(bookmark);
+            _step.RemovedBookmarks.Add(bookmark);
+            if (bookmark.TaskId is { } taskId)
+            {
+                _step.ClosedTasks.Add(new TaskClosure(taskId, HumanTaskStatus.Cancelled, null, Now));
+            }
+        }
+    }
+
     /// <summary>A human task and the bookmark its completion resumes.</summary>
     public HumanTask CreateTask(string taskName, JsonNode? payload)
     {

@@ -42,6 +42,10 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
         return instance;
     }
 
+    /// <summary>The id of an instance started by an outbox message: the same message always names the same instance.</summary>
+    public static string InstanceIdFromKey(string idempotencyKey) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(idempotencyKey)))[..32];
+
     /// <summary>Runs a new instance from its start activity.</summary>
     public ValueTask<ExecutionStep> StartAsync(WorkflowDefinition definition, WorkflowInstance instance, CancellationToken cancellationToken)
     {

@@ -137,6 +137,9 @@ public static class OutboxKinds
 
     /// <summary>An Elsa.PublishEvent: delivered by resuming the instances that wait for it.</summary>
     public const string Event = "event";
+
+    /// <summary>Starts another workflow; the message's key becomes the new instance's id, so a repeat starts nothing.</summary>
+    public const string StartWorkflow = "start-workflow";
 }
 
 public sealed record JournalEntry(

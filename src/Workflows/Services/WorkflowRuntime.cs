@@ -14,6 +14,11 @@ public enum ResumeResult
     InstanceNotFound,
 }
 
+/// <summary>How to start an instance: a fixed id for idempotent starts, and rows of the caller's to write in the same transaction.</summary>
+public sealed record StartOptions(
+    string? InstanceId = null,
+    Func<Npgsql.NpgsqlConnection, Npgsql.NpgsqlTransaction, WorkflowInstance, CancellationToken, Task>? AlsoInTransaction = null);
+
 /// <summary>A task's completion: what happened and, when resumed, the instance after the step.</summary>
 public sealed record TaskCompletion(ResumeResult Result, HumanTask? Task, WorkflowInstance? Instance);
 
@@ -32,15 +37,37 @@ public sealed class WorkflowRuntime(
     public PostgresInstanceStore Store => store;
 
     /// <summary>Starts the published version and runs it to its first wait, in one transaction (one commit).</summary>
-    public async Task<WorkflowInstance> StartAsync(string definitionId, JsonObject? input, string? correlationId, CancellationToken cancellationToken)
+    public Task<WorkflowInstance> StartAsync(string definitionId, JsonObject? input, string? correlationId, CancellationToken cancellationToken) =>
+        StartAsync(definitionId, input, correlationId, new StartOptions(), cancellationToken);
+
+    /// <summary>
+    /// Starts an instance; with <see cref="StartOptions.InstanceId"/> a repeated start returns the first instance
+    /// instead of starting another, and <see cref="StartOptions.AlsoInTransaction"/> writes the caller's own rows
+    /// (e.g. the case the instance serves) in the same transaction as the first step.
+    /// </summary>
+    public async Task<WorkflowInstance> StartAsync(string definitionId, JsonObject? input, string? correlationId, StartOptions options, CancellationToken cancellationToken)
     {
         var definition = await definitions.PublishedAsync(definitionId, cancellationToken)
             ?? throw new KeyNotFoundException($"Workflow definition '{definitionId}' has no published version.");
-        var instance = WorkflowExecutor.NewInstance(definition, input, correlationId, time.GetUtcNow());
-        var step = await executor.StartAsync(definition, instance, cancellationToken);
         await using var connection = await store.DataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (options.InstanceId is { } id)
+        {
+            await store.LockKeyAsync(connection, transaction, "instance:" + id, cancellationToken);
+            if (await store.LockAsync(connection, transaction, id, skipLocked: false, cancellationToken) is { } existing)
+            {
+                return existing;
+            }
+        }
+
+        var instance = WorkflowExecutor.NewInstance(definition, input, correlationId, time.GetUtcNow(), options.InstanceId);
+        var step = await executor.StartAsync(definition, instance, cancellationToken);
         await store.SaveStepAsync(connection, transaction, step, cancellationToken);
+        if (options.AlsoInTransaction is { } also)
+        {
+            await also(connection, transaction, instance, cancellationToken);
+        }
+
         await transaction.CommitAsync(cancellationToken);
         await AfterCommitAsync(step, cancellationToken);
         return instance;

@@ -141,6 +141,26 @@ public sealed class BuiltInActivityTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WaitAll_join_counts_two_ports_of_one_activity_as_one_branch()
+    {
+        var id = await _engine.PublishAsync(new Flow("join-ports")
+            .Activity("fork", "Elsa.FlowFork", ("branches", ObjectExpr("[\"A\",\"B\"]")))
+            .Activity("a", "Elsa.FlowDecision", ("condition", Literal(true, "Boolean")))
+            .Activity("b", "Elsa.Delay", ("timeSpan", Literal("00:10:00")))
+            .Activity("join", "Elsa.FlowJoin", ("mode", Literal("WaitAll")))
+            .WriteLine("joined", "joined")
+            .Connect("fork", "a", "A").Connect("fork", "b", "B")
+            .Connect("a", "join", "True").Connect("a", "join", "False").Connect("b", "join").Connect("join", "joined").Json());
+
+        var instance = await _engine.StartAsync(id);
+        Assert.Empty(await _engine.LinesAsync(instance.Id));
+        _engine.Clock.Advance(TimeSpan.FromMinutes(10));
+        await _engine.Runtime.FireDueTimersAsync(10, CancellationToken.None);
+
+        Assert.Equal(["joined"], await _engine.LinesAsync(instance.Id));
+    }
+
+    [Fact]
     public async Task WaitAny_join_goes_on_with_the_first_branch_and_cancels_the_others()
     {
         var id = await _engine.PublishAsync(new Flow("race")

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using AntiDrugFlow.Workflows;
+using AntiDrugFlow.Workflows.Agencies;
+using AntiDrugFlow.Workflows.Chains;
 using AntiDrugFlow.Workflows.Persistence;
 using AntiDrugFlow.Workflows.Runtime;
 using AntiDrugFlow.Workflows.Services;
@@ -38,6 +40,7 @@ public sealed class EngineHarness : IAsyncDisposable
         var services = new ServiceCollection()
             .AddLogging()
             .AddSingleton<TimeProvider>(clock)
+            .AddChains(await ShippedDirectory.LoadAsync(), new ChainOptions { BaseUrl = "https://antidrugflow.test" })
             .AddWorkflowEngine(connectionString, configure)
             .BuildServiceProvider();
         return new EngineHarness(services, clock, connectionString);
@@ -71,4 +74,17 @@ public sealed class EngineHarness : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => _services.DisposeAsync();
+}
+
+/// <summary>The agency directory shipped in workflows-json/agencies, loaded once per test run.</summary>
+public static class ShippedDirectory
+{
+    private static readonly Lazy<Task<AgencyDirectory>> Directory = new(() =>
+        new AgencyDirectoryImporter().ImportFolderAsync(System.IO.Path.Combine(Host.Infrastructure.ProjectPaths.WorkflowsDirectory(), "agencies"), CancellationToken.None));
+
+    public static Task<AgencyDirectory> LoadAsync() => Directory.Value;
+
+    /// <summary>Publishes a definition shipped in workflows-json/chains.</summary>
+    public static async Task PublishChainAsync(this EngineHarness engine, string definitionId) =>
+        await engine.PublishAsync(await File.ReadAllTextAsync(System.IO.Path.Combine(Host.Infrastructure.ProjectPaths.WorkflowsDirectory(), "chains", definitionId + ".json")));
 }

@@ -1,0 +1,10 @@
+namespace AntiDrugFlow.Workflows.Access;
+
+/// <summary>One read or change of a case or of the system's settings: who, when, what.</summary>
+public sealed record AuditEntry(DateTimeOffset At, string UserId, string AgencyId, string Action, string? CaseId, string? Details);
+
+/// <summary>Records every read and change of a case. Details never hold personal data.</summary>
+public interface IAuditLog
+{
+    Task RecordAsync(AuditEntry entry, CancellationToken cancellationToken);
+}

@@ -1,0 +1,302 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using AntiDrugFlow.Workflows.Access;
+using AntiDrugFlow.Workflows.Agencies;
+using AntiDrugFlow.Workflows.Expressions;
+using AntiDrugFlow.Workflows.Persistence;
+using AntiDrugFlow.Workflows.Runtime;
+using AntiDrugFlow.Workflows.Services;
+
+namespace AntiDrugFlow.Workflows.Cases;
+
+/// <summary>A notification as a person starts it. The subject's name and class are personal data: stored encrypted only.</summary>
+public sealed record NewNotification(string? Kind, bool Urgent, int? DrugLevel, string? SubjectName, string? SubjectClass, string? SchoolId, string? MilitarySchoolId);
+
+/// <summary>A request that cannot be carried out, with the field at fault and why (in Traditional Chinese).</summary>
+public sealed class CaseRequestException(string field, string message) : Exception(message)
+{
+    public string Field { get; } = field;
+}
+
+/// <summary>The actor may not do this at all (as opposed to a case they cannot see, which is simply not found).</summary>
+public sealed class CaseForbiddenException(string message) : Exception(message);
+
+public sealed record CaseView(
+    string Id, string CaseNumber, string Kind, string KindName, string? Status, string OriginAgencyId, string OriginAgencyName, string? SchoolId, string? SchoolName,
+    string? County, bool Urgent, int? DrugLevel, string? SubjectName, string? SubjectClass, bool Masked, DateTimeOffset CreatedAt);
+
+public sealed record TimelineEntry(DateTimeOffset At, string Event, string? Message);
+
+public sealed record InboxItem(
+    string TaskId, string TaskName, string TaskKind, string? CaseId, string? CaseNumber, DateTimeOffset DueAt, bool Late, bool Escalated, IReadOnlyList<string> Outcomes, DateTimeOffset CreatedAt);
+
+/// <summary>
+/// Notifications, cases, the inbox and the statistics, under the access rules: an agency sees the cases it
+/// started or that were routed to it, and its own tasks; a 校外會 its county's cases; personal data only
+/// in clear for the case's team (the starting agency, the school, the county's liaison office).
+/// Every read and change of a case is audited.
+/// </summary>
+public sealed class CaseService(
+    PostgresCaseStore cases,
+    PostgresInstanceStore instances,
+    WorkflowRuntime runtime,
+    AgencyDirectoryProvider directory,
+    IPersonalDataProtector protector,
+    IAuditLog audit,
+    TimeProvider time)
+{
+    private const int MaxNameLength = 50;
+
+    public async Task<CaseView> StartNotificationAsync(Actor actor, NewNotification request, CancellationToken cancellationToken)
+    {
+        var kind = CaseKinds.Find(request.Kind) ?? throw new CaseRequestException("kind", $"通報類別「{request.Kind}」不存在；可用：{string.Join("、", CaseKinds.All.Select(k => k.Name))}");
+        var agencies = directory.Current;
+        var origin = agencies.TryGet(actor.AgencyId, out var a) ? a : throw new CaseForbiddenException("帳號所屬機關不在機關名錄中。");
+        if (!kind.StartedBy.Any(actor.IsIn) || !kind.FromAgencies.Contains(origin.Kind))
+        {
+            throw new CaseForbiddenException($"「{origin.Name}」的{string.Join("、", actor.Roles.Select(RoleNames.DisplayName))}不能發起「{kind.DisplayName}」通報。");
+        }
+
+        if (request.DrugLevel is < 1 or > 4)
+        {
+            throw new CaseRequestException("drugLevel", "毒品級別須為 1 至 4。");
+        }
+
+        if (kind.Name == "ScreeningPositive" && request.DrugLevel is not (1 or 2))
+        {
+            throw new CaseRequestException("drugLevel", "篩檢發現個案限第一、二級毒品；第三、四級請依非在學／校內輔導程序辦理。");
+        }
+
+        if (kind.Name == "OutOfSchoolYouth" && request.DrugLevel is not (3 or 4))
+        {
+            throw new CaseRequestException("drugLevel", "非在學少年通報適用第三、四級毒品。");
+        }
+
+        if (request.SubjectName is { Length: > MaxNameLength })
+        {
+            throw new CaseRequestException("subjectName", $"姓名最多 {MaxNameLength} 字。");
+        }
+
+        if (request.SubjectClass is { Length: > MaxNameLength })
+        {
+            throw new CaseRequestException("subjectClass", $"班級最多 {MaxNameLength} 字。");
+        }
+
+        var schoolId = origin.Kind == AgencyKind.School ? origin.Id : request.SchoolId;
+        if (schoolId is not null && (!agencies.TryGet(schoolId, out var school) || school.Kind != AgencyKind.School))
+        {
+            throw new CaseRequestException("schoolId", $"學校代碼「{schoolId}」不在機關名錄中。");
+        }
+
+        var now = time.GetUtcNow();
+        var county = origin.CountyCode ?? (schoolId is null ? null : agencies.Get(schoolId).CountyCode);
+        var sequence = await cases.NextNumberAsync(cancellationToken);
+        var number = string.Create(CultureInfo.InvariantCulture, $"{kind.NumberPrefix}-{now.ToOffset(TimeSpan.FromHours(8)).Year - 1911}-{sequence:D6}");
+        var caseId = Guid.CreateVersion7(now).ToString("N");
+        var input = new JsonObject
+        {
+            ["caseId"] = caseId,
+            ["caseNumber"] = number,
+            ["county"] = county,
+            ["kind"] = kind.Name,
+            ["schoolId"] = schoolId,
+            ["urgent"] = request.Urgent,
+            ["drugLevel"] = request.DrugLevel,
+            // 兒少法 §53: a minor using drugs must be reported within 24 h.
+            ["statutoryReport"] = kind.Name == "ScreeningPositive",
+            ["policeAgencyId"] = origin.Id,
+            ["reporterAgencyId"] = origin.Id,
+            ["originAgencyId"] = origin.Id,
+            ["militarySchoolId"] = request.MilitarySchoolId,
+            ["direction"] = kind.Name == "Military" ? MilitaryDirection(origin, request.MilitarySchoolId) : null,
+        };
+        var record = new CaseRecord(
+            caseId, number, kind.Name, kind.Chain, string.Empty, origin.Id, schoolId, county, request.Urgent, request.DrugLevel,
+            string.IsNullOrWhiteSpace(request.SubjectName) ? null : protector.Protect(request.SubjectName.Trim()),
+            string.IsNullOrWhiteSpace(request.SubjectClass) ? null : protector.Protect(request.SubjectClass.Trim()),
+            actor.UserId, now);
+        var instance = await runtime.StartAsync(kind.Chain, input, caseId, new StartOptions(AlsoInTransaction: (connection, transaction, started, ct) =>
+            cases.InsertAsync(connection, transaction, record with { InstanceId = started.Id }, ct)), cancellationToken);
+        await audit.RecordAsync(new AuditEntry(now, actor.UserId, actor.AgencyId, "case.create", caseId, $"{kind.Name} {number}"), cancellationToken);
+        return View(actor, record with { InstanceId = instance.Id }, instance.State.Variables.GetValueOrDefault("caseStatus"));
+    }
+
+    public async Task<CaseView?> GetAsync(Actor actor, string caseId, CancellationToken cancellationToken)
+    {
+        var record = await FindAsync(actor, caseId, "case.read", cancellationToken);
+        return record is null ? null : View(actor, record, (await instances.GetAsync(record.InstanceId, cancellationToken))?.State.Variables.GetValueOrDefault("caseStatus"));
+    }
+
+    public async Task<IReadOnlyList<CaseView>> ListAsync(Actor actor, CancellationToken cancellationToken)
+    {
+        var records = await cases.ListVisibleAsync(actor.AgencyId, LiaisonCounty(actor), cancellationToken);
+        await audit.RecordAsync(new AuditEntry(time.GetUtcNow(), actor.UserId, actor.AgencyId, "case.list", null, $"{records.Count} cases"), cancellationToken);
+        var result = new List<CaseView>();
+        foreach (var record in records)
+        {
+            result.Add(View(actor, record, (await instances.GetAsync(record.InstanceId, cancellationToken))?.State.Variables.GetValueOrDefault("caseStatus")));
+        }
+
+        return result;
+    }
+
+    /// <summary>What happened to the case, across every workflow that served it; statuses only, never investigation detail.</summary>
+    public async Task<IReadOnlyList<TimelineEntry>?> TimelineAsync(Actor actor, string caseId, CancellationToken cancellationToken)
+    {
+        var record = await FindAsync(actor, caseId, "case.timeline", cancellationToken);
+        if (record is null)
+        {
+            return null;
+        }
+
+        var entries = new List<TimelineEntry>();
+        foreach (var summary in await instances.ListInstancesAsync(new InstanceFilter(CorrelationId: caseId, PageSize: 50), cancellationToken))
+        {
+            entries.AddRange((await instances.JournalAsync(summary.Id, cancellationToken))
+                .Where(j => TimelineEvents.Contains(j.Event))
+                .Select(j => new TimelineEntry(j.At, j.Event, j.Message)));
+        }
+
+        return [.. entries.OrderBy(e => e.At)];
+    }
+
+    /// <summary>The student graduated, transferred or left (轉銜): resumes the case's follow-up.</summary>
+    public async Task<bool?> ReportTransitionAsync(Actor actor, string caseId, string? receivingSchoolId, CancellationToken cancellationToken)
+    {
+        var record = await FindAsync(actor, caseId, "case.transition", cancellationToken);
+        if (record is null)
+        {
+            return null;
+        }
+
+        if (!IsTeam(actor, record))
+        {
+            throw new CaseForbiddenException("只有個案所屬學校或校外會可以辦理轉銜。");
+        }
+
+        if (receivingSchoolId is not null && (!directory.Current.TryGet(receivingSchoolId, out var school) || school.Kind != AgencyKind.School))
+        {
+            throw new CaseRequestException("receivingSchoolId", $"學校代碼「{receivingSchoolId}」不在機關名錄中。");
+        }
+
+        var resumed = await runtime.TriggerEventAsync("student-transition", caseId, new JsonObject { ["receivingSchoolId"] = receivingSchoolId }, cancellationToken);
+        return resumed.Count > 0;
+    }
+
+    public async Task<IReadOnlyList<InboxItem>> InboxAsync(Actor actor, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        return [.. (await instances.ListTasksForAgencyAsync(actor.AgencyId, HumanTaskStatus.Pending, cancellationToken))
+            .Select(t => Item(t, now))
+            .OrderBy(i => i.DueAt)];
+    }
+
+    public async Task<InboxItem?> InboxTaskAsync(Actor actor, string taskId, CancellationToken cancellationToken)
+    {
+        var task = await instances.GetTaskAsync(taskId, cancellationToken);
+        return task is not null && Assignee(task) == actor.AgencyId ? Item(task, time.GetUtcNow()) : null;
+    }
+
+    /// <summary>Acknowledges (受理) or completes a task of the actor's agency. Null when the task is not theirs (or does not exist).</summary>
+    public async Task<TaskCompletion?> ActAsync(Actor actor, string taskId, string action, string? outcome, string? note, CancellationToken cancellationToken)
+    {
+        var task = await instances.GetTaskAsync(taskId, cancellationToken);
+        if (task is null || Assignee(task) != actor.AgencyId)
+        {
+            return null;
+        }
+
+        var kind = JsonValues.AsString(task.Payload?["taskKind"]);
+        var outcomes = Outcomes(task);
+        if (action == "acknowledge" && kind != "Acknowledge")
+        {
+            throw new CaseRequestException("action", $"「{task.TaskName}」需回報處理結果，不能只確認收到。");
+        }
+
+        if (action == "complete" && outcomes.Count > 0 && !outcomes.Contains(outcome ?? string.Empty))
+        {
+            throw new CaseRequestException("outcome", $"處理結果須為：{string.Join("、", outcomes)}。");
+        }
+
+        if (note is { Length: > 1000 })
+        {
+            throw new CaseRequestException("note", "說明最多 1000 字。");
+        }
+
+        var result = new JsonObject { ["action"] = action, ["outcome"] = action == "acknowledge" ? "已確認收到" : outcome, ["detail"] = note, ["by"] = actor.UserId, ["agencyId"] = actor.AgencyId };
+        var completion = await runtime.CompleteTaskAsync(taskId, result, cancellationToken);
+        await audit.RecordAsync(new AuditEntry(time.GetUtcNow(), actor.UserId, actor.AgencyId, "task." + action, JsonValues.AsString(task.Payload?["caseId"]), $"{task.TaskName}{(outcome is null ? string.Empty : "：" + outcome)}"), cancellationToken);
+        return completion;
+    }
+
+    public async Task<IReadOnlyList<CaseCount>> QuarterlyStatisticsAsync(Actor actor, int rocOrGregorianYear, int quarter, CancellationToken cancellationToken)
+    {
+        if (quarter is < 1 or > 4)
+        {
+            throw new CaseRequestException("quarter", "季別須為 1 至 4。");
+        }
+
+        var year = rocOrGregorianYear < 1911 ? rocOrGregorianYear + 1911 : rocOrGregorianYear;
+        var from = new DateTimeOffset(year, ((quarter - 1) * 3) + 1, 1, 0, 0, 0, TimeSpan.FromHours(8));
+        var counts = await cases.CountAsync(from, from.AddMonths(3), cancellationToken);
+        await audit.RecordAsync(new AuditEntry(time.GetUtcNow(), actor.UserId, actor.AgencyId, "statistics.quarterly", null, $"{year} Q{quarter}"), cancellationToken);
+        return counts;
+    }
+
+    private static readonly HashSet<string> TimelineEvents = new(StringComparer.Ordinal)
+    {
+        "WorkflowStarted", "TaskRouted", "Reminded", "Overdue", "Escalated", "EscalationTop", "TaskCompleted", "Notified", "CaseStatus", "ReportSent", "ReportNotConfigured", "WorkflowRequested", "WorkflowFinished",
+    };
+
+    private async Task<CaseRecord?> FindAsync(Actor actor, string caseId, string action, CancellationToken cancellationToken)
+    {
+        var record = await cases.FindVisibleAsync(caseId, actor.AgencyId, LiaisonCounty(actor), cancellationToken);
+        // Refusals are audited too: who looked for what.
+        await audit.RecordAsync(new AuditEntry(time.GetUtcNow(), actor.UserId, actor.AgencyId, record is null ? action + ".denied" : action, caseId, null), cancellationToken);
+        return record;
+    }
+
+    private string? LiaisonCounty(Actor actor) =>
+        directory.Current.TryGet(actor.AgencyId, out var agency) && agency.Kind == AgencyKind.LiaisonOffice ? agency.CountyCode : null;
+
+    private bool IsTeam(Actor actor, CaseRecord record) =>
+        actor.AgencyId == record.OriginAgencyId || actor.AgencyId == record.SchoolId || (record.County is not null && LiaisonCounty(actor) == record.County);
+
+    private CaseView View(Actor actor, CaseRecord record, JsonNode? status)
+    {
+        var agencies = directory.Current;
+        var team = IsTeam(actor, record);
+        var name = record.SubjectNameProtected is null ? null : protector.Unprotect(record.SubjectNameProtected);
+        var kind = CaseKinds.Find(record.Kind);
+        return new CaseView(
+            record.Id, record.CaseNumber, record.Kind, kind?.DisplayName ?? record.Kind, JsonValues.AsString(status), record.OriginAgencyId,
+            agencies.TryGet(record.OriginAgencyId, out var origin) ? origin.Name : record.OriginAgencyId,
+            record.SchoolId, record.SchoolId is not null && agencies.TryGet(record.SchoolId, out var school) ? school.Name : null,
+            record.County, record.Urgent, record.DrugLevel,
+            team ? name : (name is null ? null : NameMask.Mask(name)),
+            team && record.SubjectClassProtected is not null ? protector.Unprotect(record.SubjectClassProtected) : null,
+            !team, record.CreatedAt);
+    }
+
+    private static string MilitaryDirection(Agency origin, string? militarySchoolId) => origin.Kind switch
+    {
+        AgencyKind.MilitarySchool => "school-to-military-police",
+        AgencyKind.MilitaryPolice when militarySchoolId is not null => "military-police-to-school",
+        AgencyKind.MilitaryPolice => "from-military",
+        _ => "to-military",
+    };
+
+    private static string? Assignee(HumanTask task) => JsonValues.AsString(task.Payload?["agencyId"]);
+
+    private static List<string> Outcomes(HumanTask task) =>
+        task.Payload?["outcomes"] is JsonArray outcomes ? [.. outcomes.Select(JsonValues.AsString).OfType<string>()] : [];
+
+    private static InboxItem Item(HumanTask task, DateTimeOffset now)
+    {
+        var due = JsonValues.AsDateTimeOffset(task.Payload?["dueAt"], "dueAt");
+        return new InboxItem(
+            task.Id, task.TaskName, JsonValues.AsString(task.Payload?["taskKind"]) ?? string.Empty, JsonValues.AsString(task.Payload?["caseId"]),
+            JsonValues.AsString(task.Payload?["caseNumber"]), due, due < now, task.Payload?["escalated"] is JsonValue e && e.GetValueKind() == System.Text.Json.JsonValueKind.True,
+            Outcomes(task), task.CreatedAt);
+    }
+}

@@ -1,0 +1,96 @@
+using Npgsql;
+
+namespace AntiDrugFlow.Workflows.Cases;
+
+/// <summary>A case row as stored: personal data only in its protected (encrypted) form.</summary>
+public sealed record CaseRecord(
+    string Id, string CaseNumber, string Kind, string Chain, string InstanceId, string OriginAgencyId, string? SchoolId, string? County,
+    bool Urgent, int? DrugLevel, string? SubjectNameProtected, string? SubjectClassProtected, string CreatedBy, DateTimeOffset CreatedAt);
+
+/// <summary>One row of the quarterly level-1 statistics: counts only.</summary>
+public sealed record CaseCount(string? County, string Kind, int? DrugLevel, string? Outcome, int Cases);
+
+/// <summary>All SQL of cases, their visibility and their statistics.</summary>
+public sealed class PostgresCaseStore(NpgsqlDataSource dataSource)
+{
+    private const string Columns = "c.id, c.case_number, c.kind, c.chain, c.instance_id, c.origin_agency_id, c.school_id, c.county, c.urgent, c.drug_level, c.subject_name_protected, c.subject_class_protected, c.created_by, c.created_at";
+
+    public async Task<long> NextNumberAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT nextval('case_number_seq')");
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    public async Task InsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CaseRecord record, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("""
+            INSERT INTO cases (id, case_number, kind, chain, instance_id, origin_agency_id, school_id, county, urgent, drug_level, subject_name_protected, subject_class_protected, created_by, created_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+            """, connection, transaction);
+        foreach (var value in new object?[] { record.Id, record.CaseNumber, record.Kind, record.Chain, record.InstanceId, record.OriginAgencyId, record.SchoolId, record.County, record.Urgent, record.DrugLevel, record.SubjectNameProtected, record.SubjectClassProtected, record.CreatedBy, record.CreatedAt.ToUniversalTime() })
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+        }
+
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The case if the agency may see it: it started it, it is the case's school, it is the liaison office
+    /// of the case's county (given as <paramref name="liaisonCounty"/>), or a task of the case was routed to it.
+    /// </summary>
+    public async Task<CaseRecord?> FindVisibleAsync(string caseId, string agencyId, string? liaisonCounty, CancellationToken cancellationToken) =>
+        (await QueryAsync($"SELECT {Columns} FROM cases c WHERE c.id = $1 AND {Visible}", cancellationToken, caseId, agencyId, liaisonCounty)).FirstOrDefault();
+
+    public Task<IReadOnlyList<CaseRecord>> ListVisibleAsync(string agencyId, string? liaisonCounty, CancellationToken cancellationToken) =>
+        QueryAsync($"SELECT {Columns} FROM cases c WHERE $1::text IS NULL AND {Visible} ORDER BY c.created_at DESC LIMIT 500", cancellationToken, null, agencyId, liaisonCounty);
+
+    /// <summary>Counts by county, kind, drug level and the police outcome (the chain's <c>policeOutcome</c>), for cases created in [from, until).</summary>
+    public async Task<IReadOnlyList<CaseCount>> CountAsync(DateTimeOffset from, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT c.county, c.kind, c.drug_level, i.state->'variables'->'policeOutcome'->>'outcome' AS outcome, count(*)::int
+            FROM cases c JOIN workflow_instances i ON i.id = c.instance_id
+            WHERE c.created_at >= $1 AND c.created_at < $2
+            GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = from.ToUniversalTime() });
+        command.Parameters.Add(new NpgsqlParameter { Value = until.ToUniversalTime() });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new List<CaseCount>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(new CaseCount(reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetInt32(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetInt32(4)));
+        }
+
+        return result;
+    }
+
+    // $2: the viewer's agency; $3: the county whose liaison office the viewer is (or null).
+    private const string Visible = """
+        (c.origin_agency_id = $2 OR c.school_id = $2 OR ($3::text IS NOT NULL AND c.county = $3)
+         OR EXISTS (SELECT 1 FROM workflow_tasks t WHERE t.payload->>'caseId' = c.id AND t.payload->>'agencyId' = $2))
+        """;
+
+    private async Task<IReadOnlyList<CaseRecord>> QueryAsync(string sql, CancellationToken cancellationToken, params object?[] parameters)
+    {
+        await using var command = dataSource.CreateCommand(sql);
+        foreach (var value in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        }
+
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new List<CaseRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(new CaseRecord(
+                reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5),
+                reader.IsDBNull(6) ? null : reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7), reader.GetBoolean(8),
+                reader.IsDBNull(9) ? null : reader.GetInt32(9), reader.IsDBNull(10) ? null : reader.GetString(10), reader.IsDBNull(11) ? null : reader.GetString(11),
+                reader.GetString(12), reader.GetFieldValue<DateTimeOffset>(13)));
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,144 @@
+using System.Text.Json.Nodes;
+using AntiDrugFlow.Tests.Infrastructure;
+using AntiDrugFlow.Workflows.Runtime;
+using Xunit;
+
+namespace AntiDrugFlow.Tests.Chains;
+
+/// <summary>The three-level school → police chain as shipped in workflows-json/chains, on a real database with the clock moved.</summary>
+public sealed class TipOffChainTests : IAsyncLifetime
+{
+    private const string School = "kee-sch-chenggong-jh";
+    private EngineHarness _engine = null!;
+
+    public async Task InitializeAsync()
+    {
+        _engine = await EngineHarness.CreateAsync();
+        await _engine.PublishChainAsync("tip-off-chain");
+    }
+
+    public async Task DisposeAsync() => await _engine.DisposeAsync();
+
+    [Fact]
+    public async Task A_tip_is_routed_at_once_to_the_schools_police_station_the_county_liaison_office_and_the_schools_own_report()
+    {
+        var directory = await ShippedDirectory.LoadAsync();
+        var instance = await StartAsync(urgent: false);
+
+        var tasks = await PendingAsync(instance.Id);
+        Assert.Equal(
+            new[] { directory.PoliceStationFor(School).Id, directory.LiaisonOfficeFor(School).Id, School }.Order(),
+            tasks.Select(t => Agency(t)).Order());
+        Assert.All(tasks, t => Assert.Equal(_engine.Clock.GetUtcNow().AddHours(24), DateTimeOffset.Parse(t.Payload!["dueAt"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal(2L, await _engine.ScalarAsync<long>("SELECT count(*) FROM outbox_messages WHERE kind = 'email' AND payload->>'subject' LIKE '%確認收到學校反毒通報%'"));
+    }
+
+    [Fact]
+    public async Task An_urgent_tip_is_due_in_two_hours_with_a_reminder_half_an_hour_before()
+    {
+        var instance = await StartAsync(urgent: true);
+        var police = (await PendingAsync(instance.Id)).Single(t => t.TaskName == "確認收到學校反毒通報");
+        Assert.Equal(_engine.Clock.GetUtcNow().AddHours(2), DateTimeOffset.Parse(police.Payload!["dueAt"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture));
+
+        _engine.Clock.Advance(TimeSpan.FromMinutes(89));
+        await _engine.Runtime.FireDueTimersAsync(100, CancellationToken.None);
+        Assert.Equal(0L, await RemindersAsync());
+        _engine.Clock.Advance(TimeSpan.FromMinutes(1));
+        await _engine.Runtime.FireDueTimersAsync(100, CancellationToken.None);
+
+        Assert.Equal(3L, await RemindersAsync());
+        Assert.Contains(police.Id, await _engine.ScalarAsync<string>("SELECT string_agg(payload->>'body', ' ') FROM outbox_messages WHERE payload->>'subject' LIKE '%提醒%'"));
+    }
+
+    [Fact]
+    public async Task An_unacknowledged_task_escalates_level_by_level_and_the_police_outcome_comes_back_as_status_only()
+    {
+        var directory = await ShippedDirectory.LoadAsync();
+        var station = directory.PoliceStationFor(School);
+        var precinct = directory.EscalationTarget(station.Id)!;
+        var instance = await StartAsync(urgent: true);
+
+        _engine.Clock.Advance(TimeSpan.FromHours(2));
+        await _engine.Runtime.FireDueTimersAsync(100, CancellationToken.None);
+
+        var pending = await PendingAsync(instance.Id);
+        Assert.DoesNotContain(pending, t => Agency(t) == station.Id);
+        var escalated = pending.Single(t => Agency(t) == precinct.Id);
+        Assert.True(escalated.Payload!["escalated"]!.GetValue<bool>());
+        Assert.Contains(pending, t => Agency(t) == "moe-sse");
+        Assert.Equal(1L, await _engine.ScalarAsync<long>("SELECT count(*) FROM outbox_messages WHERE payload->>'subject' LIKE '%逾期升級%' AND payload->'to'->>0 = ANY($1)", (object)precinct.ContactEmails.ToArray()));
+        Assert.Contains((await _engine.Instances.JournalAsync(instance.Id, CancellationToken.None)), j => j.Event == "Escalated" && j.Message == $"{station.Name} → {precinct.Name}");
+        Assert.Contains(await _engine.Instances.JournalAsync(instance.Id, CancellationToken.None), j => j.Event == "Notified" && j.Message!.Contains("學校逾期未完成校安通報", StringComparison.Ordinal));
+
+        await Complete(escalated, "受理");
+        var outcomeTask = (await PendingAsync(instance.Id)).Single(t => t.TaskName == "回報處理結果");
+        Assert.Equal(precinct.Id, Agency(outcomeTask));
+        await Complete(outcomeTask, "查獲", detail: "偵查細節不得外流");
+
+        var state = await _engine.ReloadAsync(instance.Id);
+        Assert.Equal("警方回報：查獲", state.State.Variables["caseStatus"]!.GetValue<string>());
+        var notices = await _engine.ScalarAsync<string>("SELECT string_agg(payload->>'body', ' ') FROM outbox_messages WHERE payload->>'subject' LIKE '%狀態更新%'");
+        Assert.Contains("警方回報處理狀態：查獲", notices);
+        Assert.DoesNotContain("偵查細節", notices);
+    }
+
+    [Fact]
+    public async Task The_chain_finishes_when_police_liaison_and_the_campus_report_are_all_done()
+    {
+        var instance = await StartAsync(urgent: false);
+        foreach (var task in await PendingAsync(instance.Id))
+        {
+            await Complete(task, task.TaskName == "確認收到學校反毒通報" ? null : "完成");
+        }
+
+        await Complete((await PendingAsync(instance.Id)).Single(t => t.TaskName == "回報處理結果"), "移送");
+        await Complete((await PendingAsync(instance.Id)).Single(t => t.TaskName == "溯源查察藥頭"), "偵辦中");
+
+        var done = await _engine.ReloadAsync(instance.Id);
+        Assert.Equal(WorkflowStatus.Finished, done.Status);
+        Assert.Equal("通報流程完成（警方回報：移送）", done.State.Variables["caseStatus"]!.GetValue<string>());
+        Assert.Empty(await PendingAsync(instance.Id));
+    }
+
+    [Fact]
+    public async Task When_every_level_lets_the_deadline_pass_the_top_is_told_and_the_chain_still_ends()
+    {
+        var instance = await StartAsync(urgent: true);
+        for (var round = 0; round < 8; round++)
+        {
+            _engine.Clock.Advance(TimeSpan.FromHours(2));
+            await _engine.Runtime.FireDueTimersAsync(100, CancellationToken.None);
+        }
+
+        var journal = await _engine.Instances.JournalAsync(instance.Id, CancellationToken.None);
+        Assert.Contains(journal, j => j.Event == "EscalationTop");
+        Assert.Contains(journal, j => j.Event == "Notified" && j.Message!.Contains("警方各層級均逾期未確認", StringComparison.Ordinal));
+        Assert.Equal(WorkflowStatus.Finished, (await _engine.ReloadAsync(instance.Id)).Status);
+    }
+
+    private async Task<WorkflowInstance> StartAsync(bool urgent) =>
+        await _engine.StartAsync("tip-off-chain", new
+        {
+            caseId = "case-" + Guid.NewGuid().ToString("N")[..8],
+            caseNumber = "TIP-115-000001",
+            county = "TW-KEE",
+            kind = "DrugSource",
+            schoolId = School,
+            urgent,
+            drugLevel = 2,
+            statutoryReport = true,
+        }, correlationId: "case-x");
+
+    private async Task<IReadOnlyList<HumanTask>> PendingAsync(string instanceId) =>
+        await _engine.Instances.ListTasksAsync(HumanTaskStatus.Pending, instanceId, CancellationToken.None);
+
+    private Task<long> RemindersAsync() => _engine.ScalarAsync<long>("SELECT count(*) FROM outbox_messages WHERE payload->>'subject' LIKE '%提醒%'");
+
+    private async Task Complete(HumanTask task, string? outcome, string? detail = null)
+    {
+        var result = new JsonObject { ["action"] = outcome is null ? "acknowledge" : "complete", ["outcome"] = outcome, ["detail"] = detail };
+        Assert.Equal(Workflows.Services.ResumeResult.Resumed, (await _engine.Runtime.CompleteTaskAsync(task.Id, result, CancellationToken.None)).Result);
+    }
+
+    private static string Agency(HumanTask task) => task.Payload!["agencyId"]!.GetValue<string>();
+}

@@ -1,0 +1,157 @@
+using AntiDrugFlow.Host.Cli;
+using AntiDrugFlow.Tests.Infrastructure;
+using Microsoft.Extensions.Configuration;
+using Xunit;
+using static AntiDrugFlow.Tests.Infrastructure.Flow;
+
+namespace AntiDrugFlow.Tests.Cli;
+
+/// <summary>The Host's command line: validate, run, import, roc parse.</summary>
+public sealed class CommandLineTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("adf-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Fact]
+    public async Task Validate_prints_each_error_as_file_path_and_message_and_exits_1()
+    {
+        var bad = Write("bad.json", new Flow("bad").Activity("w", "Elsa.WriteLine").Json());
+
+        var (code, output, _) = await RunAsync("definitions", "validate", bad);
+
+        Assert.Equal(CommandLine.Failed, code);
+        Assert.Contains($"{bad}: $.root.activities[0].text: required input 'text' of Elsa.WriteLine is missing", output);
+    }
+
+    [Fact]
+    public async Task Validate_takes_a_folder_skips_data_files_and_refuses_files_that_are_not_JSON()
+    {
+        Write("good.json", new Flow("good").WriteLine("a", "a").Json());
+        Write("catalog.json", "{\"items\":[]}");
+        Directory.CreateDirectory(Path.Combine(_folder, "nested"));
+        var broken = Write(Path.Combine("nested", "broken.json"), "this is not JSON");
+
+        var (code, output, _) = await RunAsync("definitions", "validate", _folder);
+
+        Assert.Equal(CommandLine.Failed, code);
+        Assert.Contains($"{broken}: $: malformed JSON at line 1", output);
+        Assert.Contains("1 of 2 definitions valid", output);
+    }
+
+    [Fact]
+    public async Task Validate_exits_0_when_every_definition_is_valid_including_the_shipped_ones()
+    {
+        Write("good.json", new Flow("good").WriteLine("a", "a").Json());
+
+        var (code, _, _) = await RunAsync("definitions", "validate", _folder, Path.Combine(ProjectRoot(), "workflows-json"));
+
+        Assert.Equal(CommandLine.Ok, code);
+    }
+
+    [Fact]
+    public async Task Run_prints_each_WriteLine_and_exits_0_when_finished()
+    {
+        var file = Write("run.json", new Flow("run")
+            .Activity("a", "Elsa.WriteLine", ("text", Js("'level ' + getLevel()")))
+            .WriteLine("b", "完成").Chain("a", "b").Json());
+
+        var (code, output, _) = await RunAsync("definitions", "run", file, "--input", "{\"level\":2}");
+
+        Assert.Equal(CommandLine.Ok, code);
+        Assert.Equal(["level 2", "完成"], output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+
+    [Fact]
+    public async Task Run_exits_3_when_the_workflow_waits()
+    {
+        var file = Write("wait.json", new Flow("wait").WriteLine("a", "before").Activity("t", "Elsa.RunTask", ("taskName", Literal("受理"))).Chain("a", "t").Json());
+
+        var (code, output, error) = await RunAsync("definitions", "run", file);
+
+        Assert.Equal(CommandLine.Waiting, code);
+        Assert.Equal("before", output.Trim());
+        Assert.Contains("Task '受理'", error);
+    }
+
+    [Fact]
+    public async Task Run_exits_1_with_the_reason_on_stderr_when_the_workflow_faults()
+    {
+        var file = Write("fault.json", new Flow("fault").Activity("a", "Elsa.WriteLine", ("text", Js("undefinedThing.x"))).Json());
+
+        var (code, _, error) = await RunAsync("definitions", "run", file);
+
+        Assert.Equal(CommandLine.Failed, code);
+        Assert.Contains("faulted: a: $.root.activities[0].text", error);
+    }
+
+    [Fact]
+    public async Task Run_delivers_an_event_the_workflow_publishes_to_itself()
+    {
+        var file = Write("self-event.json", new Flow("self-event")
+            .Activity("fork", "Elsa.FlowFork", ("branches", ObjectExpr("[\"Wait\",\"Publish\"]")))
+            .Activity("wait", "Elsa.Event", ("eventName", Literal("ping")))
+            .Activity("publish", "Elsa.PublishEvent", ("eventName", Literal("ping")))
+            .WriteLine("after", "pong")
+            .Connect("fork", "wait", "Wait").Connect("fork", "publish", "Publish").Connect("wait", "after").Json());
+
+        var (code, output, _) = await RunAsync("definitions", "run", file);
+
+        Assert.Equal(CommandLine.Ok, code);
+        Assert.Equal("pong", output.Trim());
+    }
+
+    [Fact]
+    public async Task Import_loads_definitions_into_the_database_and_a_second_import_changes_nothing()
+    {
+        Write("imported.json", new Flow("imported").WriteLine("a", "a").Json());
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:AntiDrugFlow"] = await TestPostgres.CreateDatabaseAsync(migrate: false),
+        }).Build();
+
+        var first = await RunAsync(configuration, "definitions", "import", _folder);
+        var second = await RunAsync(configuration, "definitions", "import", _folder);
+
+        Assert.Equal(CommandLine.Ok, first.Code);
+        Assert.Contains("imported v1 published", first.Output);
+        Assert.Contains("imported v1 unchanged", second.Output);
+    }
+
+    [Fact]
+    public async Task Roc_parse_prints_the_due_time_as_JSON()
+    {
+        var (code, output, _) = await RunAsync("roc", "parse", "106年8月底前");
+
+        Assert.Equal(CommandLine.Ok, code);
+        Assert.Contains("\"due\":\"2017-08-31T23:59:59+08:00\"", output);
+    }
+
+    [Fact]
+    public async Task An_unknown_verb_prints_usage_and_exits_2()
+    {
+        var (code, _, error) = await RunAsync("definitions", "frobnicate");
+
+        Assert.Equal(CommandLine.Usage, code);
+        Assert.Contains("usage:", error);
+    }
+
+    internal static string ProjectRoot() => Host.Infrastructure.ProjectPaths.Root();
+
+    private string Write(string name, string content)
+    {
+        var path = Path.Combine(_folder, name);
+        File.WriteAllText(path, content);
+        return path;
+    }
+
+    private static Task<(int Code, string Output, string Error)> RunAsync(params string[] args) => RunAsync(null, args);
+
+    private static async Task<(int Code, string Output, string Error)> RunAsync(IConfiguration? configuration, params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await CommandLine.RunAsync(args, output, error, CancellationToken.None, configuration);
+        return (code, output.ToString(), error.ToString());
+    }
+}
