@@ -143,4 +143,30 @@ public sealed class MilestoneReminderTests
         Assert.Equal(8, subjects.Distinct(StringComparer.Ordinal).Count());
         Assert.Equal(4, smtp.Messages().Count(m => m.To.Contains(PolicyEmail) && !m.Subject.Contains("每週彙整", StringComparison.Ordinal)));
     }
+
+    [Fact]
+    public async Task When_one_of_two_hosts_stops_the_other_sends_the_remaining_reminders()
+    {
+        var connectionString = await TestPostgres.CreateDatabaseAsync();
+        var clock = new MovingClock(Due.AddDays(-40));
+        await using var smtp = await SmtpMailbox.StartAsync();
+        await using var staying = await DeadlineHost.StartAsync(connectionString, clock, "takeover-a", smtp.Port);
+        await using (var leaving = await DeadlineHost.StartAsync(connectionString, clock, "takeover-b", smtp.Port))
+        {
+            await leaving.Tracker.LoadCycleAsync("t", Catalog(Item("planning-1-1", "116年8月底前")), null, CancellationToken.None);
+            clock.Set(Due.AddDays(-30).AddSeconds(1));
+            await smtp.WaitForAsync(m => m.Subject.Contains("剩 30 天", StringComparison.Ordinal), "30 days before");
+        }
+
+        foreach (var days in new[] { 7, 1 })
+        {
+            clock.Set(Due.AddDays(-days).AddSeconds(1));
+            await smtp.WaitForAsync(m => m.Subject.Contains($"剩 {days} 天", StringComparison.Ordinal), $"{days} days before");
+        }
+
+        clock.Set(Due.AddSeconds(2));
+        await smtp.WaitForAsync(m => m.Subject.Contains("逾期通知", StringComparison.Ordinal), "overdue");
+        await WaitForOutboxDrainedAsync(connectionString);
+        Assert.Equal(4, smtp.Messages().Count(m => m.Subject.Contains("planning-1-1", StringComparison.Ordinal)));
+    }
 }

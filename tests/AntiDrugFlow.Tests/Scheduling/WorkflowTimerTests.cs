@@ -92,6 +92,33 @@ public sealed class WorkflowTimerTests
         Assert.Single(journal, j => j.Message == "after the delay");
     }
 
+    [Fact]
+    public async Task A_deadline_timer_whose_task_is_completed_first_loses_its_trigger()
+    {
+        var connectionString = await TestPostgres.CreateDatabaseAsync();
+        var clock = new MovingClock(Start);
+        await using var host = await DeadlineHost.StartAsync(connectionString, clock, "timers-e", smtpPort: null);
+        await host.Services.GetRequiredService<WorkflowDefinitionService>().SaveAndPublishAsync(JsonNode.Parse(new Flow("race")
+            .Activity("fork", "Elsa.FlowFork", ("branches", ObjectExpr("[\"Task\",\"Deadline\"]")))
+            .Activity("ack", "Elsa.RunTask", ("taskName", Literal("Acknowledge")))
+            .Activity("deadline", "Elsa.Delay", ("timeSpan", Literal("02:00:00")))
+            .Activity("join", "Elsa.FlowJoin", ("mode", Literal("WaitAny")))
+            .WriteLine("done", "done")
+            .Connect("fork", "ack", "Task").Connect("fork", "deadline", "Deadline")
+            .Connect("ack", "join").Connect("deadline", "join").Connect("join", "done").Json())!.AsObject(), CancellationToken.None);
+        var instance = await host.Runtime.StartAsync("race", null, null, CancellationToken.None);
+        var timer = Assert.Single(instance.Bookmarks, b => b.Kind == BookmarkKind.Timer);
+        var task = Assert.Single(instance.Bookmarks, b => b.Kind == BookmarkKind.Task);
+        var scheduler = await host.Services.GetRequiredService<ISchedulerFactory>().GetScheduler(CancellationToken.None);
+        Assert.True(await scheduler.Exists(QuartzWorkflowScheduler.TriggerKeyOf(timer.Id), CancellationToken.None));
+
+        var completion = await host.Runtime.CompleteTaskAsync(task.TaskId!, JsonValue.Create("ok"), CancellationToken.None);
+
+        Assert.Equal(ResumeResult.Resumed, completion.Result);
+        Assert.Equal(WorkflowStatus.Finished, completion.Instance!.Status);
+        Assert.False(await scheduler.Exists(QuartzWorkflowScheduler.TriggerKeyOf(timer.Id), CancellationToken.None));
+    }
+
     private static async Task<WorkflowInstance> WaitForStatusAsync(DeadlineHost host, string instanceId, WorkflowStatus status)
     {
         WorkflowInstance? instance = null;
