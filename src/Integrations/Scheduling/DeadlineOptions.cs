@@ -26,8 +26,14 @@ public sealed class DeadlineOptions
     /// <summary>How often the bookmark table and the triggers are compared, beyond the check at start-up.</summary>
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Days before a deadline that the lead agency is reminded.</summary>
-    public int[] ReminderDaysBefore { get; set; } = [30, 7, 1];
+    /// <summary>Days before a deadline that the lead agency is reminded; empty means <see cref="DefaultReminderDays"/>.</summary>
+    /// <remarks>Empty by default because configuration binding appends to an array rather than replacing it.</remarks>
+    public int[] ReminderDaysBefore { get; set; } = [];
+
+    public static IReadOnlyList<int> DefaultReminderDays { get; } = [30, 7, 1];
+
+    /// <summary>The days in effect: the configured ones, or 30, 7 and 1.</summary>
+    public IReadOnlyList<int> ReminderDays => ReminderDaysBefore.Length > 0 ? ReminderDaysBefore : DefaultReminderDays;
 
     /// <summary>A reminder sent later than this after its planned time says it is late.</summary>
     public TimeSpan LateAfter { get; set; } = TimeSpan.FromMinutes(15);

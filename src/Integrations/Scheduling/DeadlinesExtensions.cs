@@ -18,14 +18,10 @@ public static class DeadlinesExtensions
     /// </summary>
     public static IHostApplicationBuilder AddDeadlines(this IHostApplicationBuilder builder, string connectionString, string workflowsDirectory)
     {
-        builder.Services.Configure<DeadlineOptions>(builder.Configuration.GetSection("Deadlines"));
-        builder.Services.PostConfigure<DeadlineOptions>(o =>
-        {
-            o.CatalogFile ??= Path.Combine(workflowsDirectory, "milestones", "action-plan-2017.json");
-            o.ContactsFile ??= Path.Combine(workflowsDirectory, "milestones", "contacts.json");
-        });
         var settings = new DeadlineOptions();
         builder.Configuration.GetSection("Deadlines").Bind(settings);
+        settings.CatalogFile ??= Path.Combine(workflowsDirectory, "milestones", "action-plan-2017.json");
+        settings.ContactsFile ??= Path.Combine(workflowsDirectory, "milestones", "contacts.json");
         builder.Services.AddDeadlines(connectionString, settings, builder.Configuration.GetValue("BackgroundWork:Enabled", true));
         return builder;
     }
@@ -33,7 +29,7 @@ public static class DeadlinesExtensions
     /// <summary>The same for a service collection; <paramref name="time"/> is given to Quartz too, so tests can move its clock.</summary>
     public static IServiceCollection AddDeadlines(this IServiceCollection services, string connectionString, DeadlineOptions settings, bool runScheduler, TimeProvider? time = null)
     {
-        services.AddOptions<DeadlineOptions>();
+        services.AddSingleton(Options.Create(settings));
         services.TryAddSingleton<PostgresMilestoneStore>();
         services.TryAddSingleton<MilestoneTracker>();
         services.AddSingleton<QuartzWorkflowScheduler>();

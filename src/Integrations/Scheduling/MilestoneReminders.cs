@@ -49,7 +49,7 @@ public sealed class QuartzMilestoneScheduler(
         var remove = new List<TriggerKey>();
         foreach (var milestone in await store.ListAsync(new MilestoneFilter(cycleId), now, cancellationToken))
         {
-            foreach (var point in ReminderPoint.Of(milestone, options.Value.ReminderDaysBefore))
+            foreach (var point in ReminderPoint.Of(milestone, options.Value.ReminderDays))
             {
                 if (milestone.Status == MilestoneStatus.Done)
                 {
@@ -163,7 +163,7 @@ public sealed class MilestoneReminderJob(
         {
             skip = "the item is done";
         }
-        else if (ReminderPoint.Of(milestone, settings.ReminderDaysBefore).Where(p => p.StepIndex == step).FirstOrDefault(p => p.At > plannedAt) is { } next && now >= next.At)
+        else if (ReminderPoint.Of(milestone, settings.ReminderDays).Where(p => p.StepIndex == step).FirstOrDefault(p => p.At > plannedAt) is { } next && now >= next.At)
         {
             skip = $"superseded by {next.Kind}";
         }

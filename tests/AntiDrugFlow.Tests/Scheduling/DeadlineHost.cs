@@ -51,15 +51,6 @@ public sealed class DeadlineHost : IAsyncDisposable
             ContactsFile = Path.Combine(RepositoryFiles.Root, "workflows-json", "milestones", "contacts.json"),
         };
         configure?.Invoke(settings);
-        builder.Services.Configure<DeadlineOptions>(o =>
-        {
-            o.InstanceId = settings.InstanceId;
-            o.CatalogFile = settings.CatalogFile;
-            o.ContactsFile = settings.ContactsFile;
-            o.ReminderDaysBefore = settings.ReminderDaysBefore;
-            o.LateAfter = settings.LateAfter;
-            o.ReconcileInterval = settings.ReconcileInterval;
-        });
         builder.Services.AddDeadlines(connectionString, settings, runScheduler: true, clock);
         var host = builder.Build();
         await host.StartAsync();
