@@ -77,8 +77,8 @@ public static class DeadlinesExtensions
                 });
             });
         });
-        // Registered before Quartz's own hosted service: the catalog is loaded and the timers
-        // reconciled before the scheduler starts firing. Loading needs no running scheduler.
+        // Registered before Quartz's own hosted service, so the catalog is loaded before the scheduler
+        // starts firing. Loading needs no running scheduler.
         services.AddHostedService<MilestoneCatalogStartup>();
         if (runScheduler)
         {

@@ -144,17 +144,13 @@ public sealed class WorkflowTimerReconciler(
         return (missing.Count, orphans.Count);
     }
 
-    /// <summary>The first pass runs before the host finishes starting, so lost timers are back before Quartz fires anything.</summary>
-    public override async Task StartAsync(CancellationToken cancellationToken)
-    {
-        await PassAsync(cancellationToken);
-        await base.StartAsync(cancellationToken);
-    }
-
+    // The first pass starts with the host but does not hold its start-up: restoring many lost triggers
+    // takes minutes (see docs/BENCHMARKS-scheduling.md), and a restored trigger that is already due fires at once.
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
+            await PassAsync(stoppingToken);
             try
             {
                 await Task.Delay(options.Value.ReconcileInterval, time, stoppingToken);
@@ -163,8 +159,6 @@ public sealed class WorkflowTimerReconciler(
             {
                 break;
             }
-
-            await PassAsync(stoppingToken);
         }
     }
 
