@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using AntiDrugFlow.Host.Access;
 using AntiDrugFlow.Host.Apis;
 using AntiDrugFlow.Host.Cli;
 using AntiDrugFlow.Host.Infrastructure;
@@ -14,7 +15,7 @@ namespace AntiDrugFlow.Host;
 
 public static class HostExtensions
 {
-    /// <summary>Database (configured or embedded), engine, integrations, problem details and OpenAPI.</summary>
+    /// <summary>Database (configured or embedded), engine, integrations, accounts and access, problem details and OpenAPI.</summary>
     public static async Task<WebApplicationBuilder> AddAntiDrugFlowAsync(this WebApplicationBuilder builder)
     {
         var (connectionString, embedded) = await Database.ResolveAsync(builder.Configuration, CancellationToken.None);
@@ -35,6 +36,7 @@ public static class HostExtensions
         });
         builder.AddIntegrations();
         builder.AddDeadlines(connectionString, builder.Configuration["Workflows:Directory"] ?? ProjectPaths.WorkflowsDirectory());
+        builder.AddAccounts();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
@@ -60,9 +62,14 @@ public static class HostExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapOpenApi();
-        app.MapWorkflowDefinitionsApi();
-        app.MapWorkflowInstancesApi();
-        app.MapMilestonesApi();
+        app.MapAccounts();
+        // The engine's and the outbox's administration; the agency callbacks among them stay open to their signed requests.
+        var engine = app.MapGroup(string.Empty).RequireAuthorization(Policies.EngineAdministration);
+        engine.MapWorkflowDefinitionsApi();
+        engine.MapWorkflowInstancesApi();
+        engine.MapDeliveryApis();
+        // The action plan's milestones hold no personal data; until a policy of their own exists they are administered like the engine.
+        engine.MapMilestonesApi();
         app.MapGet("/", () => Results.Redirect("/openapi/v1.json")).ExcludeFromDescription();
         return app;
     }

@@ -1,25 +1,26 @@
+using AntiDrugFlow.Integrations.AgencySystems;
 using AntiDrugFlow.Integrations.Email;
 using AntiDrugFlow.Integrations.Outbox;
 using AntiDrugFlow.Integrations.Scheduling;
+using AntiDrugFlow.Workflows.Activities;
+using AntiDrugFlow.Workflows.Agencies;
+using AntiDrugFlow.Workflows.Persistence;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 
 namespace AntiDrugFlow.Integrations;
 
 public static class IntegrationsExtensions
 {
-    /// <summary>The pending-instance runner and outbox delivery (SMTP or pickup folder, HTTP); timers are Quartz's (AddDeadlines).</summary>
+    /// <summary>The pending-instance runner and outbox delivery (SMTP or pickup folder, HTTP, agency systems); timers are Quartz's (AddDeadlines).</summary>
     public static IHostApplicationBuilder AddIntegrations(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
         services.Configure<SmtpOptions>(builder.Configuration.GetSection("Smtp"));
-        services.Configure<OutboxOptions>(builder.Configuration.GetSection("Outbox"));
         services.Configure<SchedulerOptions>(builder.Configuration.GetSection("Scheduler"));
-        services.AddSingleton<IEmailSender, SmtpEmailSender>();
-        services.AddHttpClient(OutboxDispatcher.HttpClientName);
-        services.AddSingleton<PostgresOutboxStore>();
-        services.AddSingleton<OutboxDispatcher>();
+        services.AddOutboxDelivery(builder.Configuration);
         if (builder.Configuration.GetValue("BackgroundWork:Enabled", true))
         {
             services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
@@ -27,5 +28,46 @@ public static class IntegrationsExtensions
         }
 
         return builder;
+    }
+
+    /// <summary>
+    /// The outbox dispatcher and its channels (email, HTTP, events, agency systems), the agency system
+    /// clients, callbacks and this module's schema scripts. Not started as a hosted service here.
+    /// </summary>
+    public static IServiceCollection AddOutboxDelivery(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(new SchemaScripts(typeof(IntegrationsExtensions).Assembly));
+        services.Configure<OutboxOptions>(configuration.GetSection("Outbox"));
+        services.Configure<AgencySystemsOptions>(configuration.GetSection("AgencySystems"));
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IEmailSender, SmtpEmailSender>();
+        services.AddHttpClient(OutboxDispatcher.HttpClientName);
+        services.TryAddSingleton<IOutboxStore, PostgresOutboxStore>();
+        services.AddSingleton<IOutboxChannel, EmailChannel>();
+        services.AddSingleton<IOutboxChannel, HttpRequestChannel>();
+        services.AddSingleton<IOutboxChannel, EventChannel>();
+        services.AddSingleton<IOutboxChannel, StartWorkflowChannel>();
+        services.AddSingleton<IOutboxChannel, AgencySystemChannel>();
+        services.AddSingleton<OutboxDispatcher>();
+
+        // The directory in force when the host loaded one (an administrator's import replaces it), else the data folder.
+        services.TryAddSingleton<IAgencyDirectorySource>(sp => sp.GetService<AgencyDirectoryProvider>() is { } provider
+            ? new ProviderAgencyDirectorySource(provider)
+            : new FolderAgencyDirectorySource(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AgencySystemsOptions>>()));
+        services.TryAddSingleton<IAgencyEndpoints, DirectoryAgencyEndpoints>();
+        services.TryAddSingleton<ICallbackReceipts, PostgresCallbackReceipts>();
+        services.AddSingleton<AgencyCallbackReceiver>();
+        services.AddSingleton<IActivity, SendNoticeActivity>();
+        // The outbox owns retries; the clients' own timeout is only a backstop behind the channel's.
+        var backstop = configuration.GetValue("AgencySystems:RequestTimeout", TimeSpan.FromSeconds(10)) * 2;
+        services.AddHttpClient<CampusIncidentReportClient>(c => c.Timeout = backstop);
+        services.AddHttpClient<PoliceCaseClient>(c => c.Timeout = backstop);
+        services.AddHttpClient<ChildProtectionReportClient>(c => c.Timeout = backstop);
+        services.AddHttpClient<WebhookClient>(c => c.Timeout = backstop);
+        services.AddTransient<IAgencySystemClient>(sp => sp.GetRequiredService<CampusIncidentReportClient>());
+        services.AddTransient<IAgencySystemClient>(sp => sp.GetRequiredService<PoliceCaseClient>());
+        services.AddTransient<IAgencySystemClient>(sp => sp.GetRequiredService<ChildProtectionReportClient>());
+        services.AddTransient<IAgencySystemClient>(sp => sp.GetRequiredService<WebhookClient>());
+        return services;
     }
 }

@@ -20,7 +20,9 @@ public static class WorkflowsExtensions
         configure?.Invoke(options);
         services.AddSingleton(options);
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        // The engine keeps no session state on pooled connections (its advisory locks are per transaction),
+        // so the reset Npgsql runs on every return to the pool would be a round trip and a commit for nothing.
+        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true }.ConnectionString).Build());
         services.AddSingleton(sp => new ActivityRegistry(BuiltInActivities.All()
             .Concat(sp.GetServices<IActivity>())
             .Concat(sp.GetServices<IActivitySource>().SelectMany(source => source.Activities))));

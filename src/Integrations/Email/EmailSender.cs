@@ -19,7 +19,7 @@ public sealed class SmtpOptions
 
     public int Port { get; set; } = 25;
 
-    /// <summary>Use STARTTLS.</summary>
+    /// <summary>Use STARTTLS after connecting (port 587); the login below then travels encrypted.</summary>
     public bool EnableSsl { get; set; }
 
     public string? UserName { get; set; }
@@ -47,6 +47,8 @@ public sealed class SmtpEmailSender(IOptions<SmtpOptions> options) : IEmailSende
             SubjectEncoding = Encoding.UTF8,
             BodyEncoding = Encoding.UTF8,
             HeadersEncoding = Encoding.UTF8,
+            // Base64 keeps the Chinese text intact through relays that are not 8-bit clean.
+            BodyTransferEncoding = System.Net.Mime.TransferEncoding.Base64,
         };
         foreach (var to in message.To)
         {

@@ -1,11 +1,4 @@
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json.Nodes;
-using AntiDrugFlow.Integrations.Email;
-using AntiDrugFlow.Workflows.Expressions;
-using AntiDrugFlow.Workflows.Runtime;
-using AntiDrugFlow.Workflows.Services;
-using Microsoft.Extensions.DependencyInjection;
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -28,32 +21,65 @@ public sealed class OutboxOptions
 
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromHours(1);
 
-    public TimeSpan HttpTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>The longest one delivery attempt may take; kept below the lease so no other host takes over a live attempt.</summary>
+    public TimeSpan MessageTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Deliveries in flight in this host.</summary>
+    public int MaxConcurrency { get; set; } = 32;
+
+    /// <summary>Deliveries in flight to one receiver, so a slow one cannot take every slot.</summary>
+    public int MaxConcurrencyPerDestination { get; set; } = 4;
+
+    /// <summary>The effective per-attempt timeout: never more than 80 % of the lease.</summary>
+    public TimeSpan AttemptTimeout => MessageTimeout < Lease * 0.8 ? MessageTimeout : Lease * 0.8;
 }
 
 /// <summary>A delivery failed; the message is retried later or dead-lettered.</summary>
 public sealed class DeliveryException(string message, Exception? inner = null) : Exception(message, inner);
 
-/// <summary>
-/// Delivers outbox rows after their step committed: emails, HTTP requests and published events. Several
-/// hosts share the work through leases; each message carries its idempotency key on every attempt.
-/// </summary>
-public sealed class OutboxDispatcher(
-    IServiceProvider services,
-    PostgresOutboxStore store,
-    IEmailSender email,
-    IHttpClientFactory http,
-    TimeProvider time,
-    IOptions<OutboxOptions> options,
-    ILogger<OutboxDispatcher> logger) : BackgroundService
+/// <summary>Delivers one kind of outbox message (email, http, event, agency system).</summary>
+public interface IOutboxChannel
 {
+    string Kind { get; }
+
+    /// <summary>Who receives the message; messages to one destination share a concurrency limit.</summary>
+    string Destination(OutboxItem item);
+
+    Task DeliverAsync(OutboxItem item, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Delivers outbox rows after their step committed. Several hosts share the work through leases and
+/// claim tokens; each message carries its idempotency key on every attempt. Deliveries run side by
+/// side with a per-attempt timeout and a per-destination limit, so a slow receiver delays only its own.
+/// </summary>
+public sealed class OutboxDispatcher : BackgroundService
+{
+    private readonly IOutboxStore _store;
+    private readonly Dictionary<string, IOutboxChannel> _channels;
+    private readonly TimeProvider _time;
+    private readonly IOptions<OutboxOptions> _options;
+    private readonly ILogger<OutboxDispatcher> _logger;
+    private readonly ConcurrentDictionary<Guid, Task> _inFlight = new();
+    private readonly Dictionary<string, int> _perDestination = new(StringComparer.Ordinal);
+    private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+
+    public OutboxDispatcher(IOutboxStore store, IEnumerable<IOutboxChannel> channels, TimeProvider time, IOptions<OutboxOptions> options, ILogger<OutboxDispatcher> logger)
+    {
+        _store = store;
+        _channels = channels.ToDictionary(c => c.Kind, StringComparer.Ordinal);
+        _time = time;
+        _options = options;
+        _logger = logger;
+    }
+
     public const string HttpClientName = "outbox";
 
-    /// <summary>Delivers one batch of due messages in parallel, so a slow receiver holds up only its own. Returns how many were claimed.</summary>
+    /// <summary>Claims one batch of due messages and delivers it, waiting for every attempt. Returns how many were claimed.</summary>
     public async Task<int> DeliverDueAsync(CancellationToken cancellationToken)
     {
-        var settings = options.Value;
-        var batch = await store.ClaimAsync(time.GetUtcNow(), settings.Lease, settings.BatchSize, cancellationToken);
+        var settings = _options.Value;
+        var batch = await _store.ClaimAsync(_time.GetUtcNow(), settings.Lease, settings.BatchSize, _owner, cancellationToken);
         await Task.WhenAll(batch.Select(item => DeliverOneAsync(item, cancellationToken)));
         return batch.Count;
     }
@@ -71,21 +97,25 @@ public sealed class OutboxDispatcher(
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            var claimed = 0;
+            var started = 0;
             try
             {
-                claimed = await DeliverDueAsync(stoppingToken);
+                started = await StartDueAsync(stoppingToken);
             }
             catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
             {
-                logger.LogError(ex, "Outbox delivery round failed; retrying");
+                _logger.LogError(ex, "Outbox claim round failed; retrying");
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
             }
 
-            if (claimed == 0)
+            if (started == 0)
             {
                 try
                 {
-                    await Task.Delay(options.Value.PollInterval, time, stoppingToken);
+                    await Task.Delay(_options.Value.PollInterval, _time, stoppingToken);
                 }
                 catch (OperationCanceledException)
                 {
@@ -93,86 +123,127 @@ public sealed class OutboxDispatcher(
                 }
             }
         }
+
+        // Attempts still running see the cancellation and give their messages back.
+        await Task.WhenAll(_inFlight.Values);
+    }
+
+    /// <summary>Claims as many messages as there are free slots and starts them without waiting for one another.</summary>
+    private async Task<int> StartDueAsync(CancellationToken cancellationToken)
+    {
+        var settings = _options.Value;
+        var free = Math.Min(settings.MaxConcurrency - _inFlight.Count, settings.BatchSize);
+        if (free <= 0)
+        {
+            return 0;
+        }
+
+        var batch = await _store.ClaimAsync(_time.GetUtcNow(), settings.Lease, free, _owner, cancellationToken);
+        var started = 0;
+        foreach (var item in batch)
+        {
+            var destination = DestinationOf(item);
+            if (!TryEnter(destination, settings.MaxConcurrencyPerDestination))
+            {
+                // The receiver already has its share of slots: try this one again shortly, without counting an attempt.
+                await _store.ReleaseAsync(item, _time.GetUtcNow() + settings.PollInterval, CancellationToken.None);
+                continue;
+            }
+
+            started++;
+            var task = RunAsync(item, destination, cancellationToken);
+            _inFlight[item.Id] = task;
+            _ = task.ContinueWith(_ => _inFlight.TryRemove(item.Id, out Task? _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
+        return started;
+    }
+
+    private async Task RunAsync(OutboxItem item, string destination, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Yield();
+            await DeliverOneAsync(item, cancellationToken);
+        }
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
+        {
+            // The outcome could not be recorded; the claim lapses with its lease and another attempt follows.
+            _logger.LogError(ex, "Outbox {Kind} message {Key}: recording the outcome failed", item.Kind, item.IdempotencyKey);
+        }
+        finally
+        {
+            Exit(destination);
+        }
     }
 
     private async Task DeliverOneAsync(OutboxItem item, CancellationToken cancellationToken)
     {
+        var settings = _options.Value;
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        attempt.CancelAfter(settings.AttemptTimeout);
         try
         {
-            switch (item.Kind)
+            if (!_channels.TryGetValue(item.Kind, out var channel))
             {
-                case OutboxKinds.Email:
-                    await email.SendAsync(ToEmail(item), cancellationToken);
-                    break;
-                case OutboxKinds.Http:
-                    await SendHttpAsync(item, cancellationToken);
-                    break;
-                case OutboxKinds.Event:
-                    await services.GetRequiredService<WorkflowRuntime>().TriggerEventAsync(
-                        JsonValues.AsString(item.Payload["eventName"]) ?? string.Empty, JsonValues.AsString(item.Payload["correlationId"]), item.Payload["payload"], cancellationToken);
-                    break;
-                case OutboxKinds.StartWorkflow:
-                    await services.GetRequiredService<WorkflowRuntime>().StartAsync(
-                        JsonValues.AsString(item.Payload["definitionId"]) ?? string.Empty, item.Payload["input"]?.DeepClone() as JsonObject, JsonValues.AsString(item.Payload["correlationId"]),
-                        new StartOptions(InstanceId: WorkflowExecutor.InstanceIdFromKey(item.IdempotencyKey)), cancellationToken);
-                    break;
-                default:
-                    throw new DeliveryException($"unknown outbox message kind '{item.Kind}'");
+                throw new DeliveryException($"unknown outbox message kind '{item.Kind}'");
             }
 
-            await store.MarkSentAsync(item.Id, time.GetUtcNow(), cancellationToken);
+            try
+            {
+                await channel.DeliverAsync(item, attempt.Token);
+            }
+            catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new DeliveryException($"no answer within {settings.AttemptTimeout.TotalSeconds:0.#} s from {DestinationOf(item)}", ex);
+            }
+
+            if (!await _store.MarkSentAsync(item, _time.GetUtcNow(), CancellationToken.None))
+            {
+                _logger.LogWarning("Outbox {Kind} message {Key} was delivered after its lease ended; another host owns it now", item.Kind, item.IdempotencyKey);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The host is stopping: hand the message back at once instead of waiting for the lease.
+            await _store.ReleaseAsync(item, _time.GetUtcNow(), CancellationToken.None);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            var settings = options.Value;
-            var retryAt = item.Attempts >= settings.MaxAttempts ? (DateTimeOffset?)null : time.GetUtcNow() + RetryDelay(item.Attempts, settings.FirstRetryDelay, settings.MaxRetryDelay);
+            var retryAt = item.Attempts >= settings.MaxAttempts ? (DateTimeOffset?)null : _time.GetUtcNow() + RetryDelay(item.Attempts, settings.FirstRetryDelay, settings.MaxRetryDelay);
             // Only the kind, key and error text: a payload may hold case details.
-            logger.LogWarning("Outbox {Kind} message {Key} attempt {Attempt} failed: {Error}; {Next}", item.Kind, item.IdempotencyKey, item.Attempts, ex.Message, retryAt is null ? "dead-lettered" : "retrying");
-            await store.MarkFailedAsync(item.Id, Truncate(ex.Message, 2000), retryAt, CancellationToken.None);
+            _logger.LogWarning("Outbox {Kind} message {Key} attempt {Attempt} failed: {Error}; {Next}", item.Kind, item.IdempotencyKey, item.Attempts, ex.Message, retryAt is null ? "dead-lettered" : "retrying");
+            await _store.MarkFailedAsync(item, Truncate(ex.Message, 2000), retryAt, CancellationToken.None);
         }
     }
 
-    private async Task SendHttpAsync(OutboxItem item, CancellationToken cancellationToken)
+    private string DestinationOf(OutboxItem item) =>
+        _channels.TryGetValue(item.Kind, out var channel) ? $"{item.Kind}:{channel.Destination(item)}" : item.Kind;
+
+    private bool TryEnter(string destination, int limit)
     {
-        var payload = item.Payload;
-        using var request = new HttpRequestMessage(new HttpMethod(JsonValues.AsString(payload["method"]) ?? "GET"), JsonValues.AsString(payload["url"]));
-        request.Headers.TryAddWithoutValidation("Idempotency-Key", item.IdempotencyKey);
-        if (payload["headers"] is JsonObject headers)
+        lock (_perDestination)
         {
-            foreach (var (name, value) in headers)
+            var current = _perDestination.GetValueOrDefault(destination);
+            if (current >= limit)
             {
-                request.Headers.TryAddWithoutValidation(name, JsonValues.AsString(value));
+                return false;
             }
-        }
 
-        if (JsonValues.AsString(payload["content"]) is { } content)
-        {
-            request.Content = new StringContent(content, Encoding.UTF8);
-            request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(JsonValues.AsString(payload["contentType"]) ?? "application/json");
-        }
-
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(options.Value.HttpTimeout);
-        var client = http.CreateClient(HttpClientName);
-        try
-        {
-            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-            if (!response.IsSuccessStatusCode)
-            {
-                throw new DeliveryException($"HTTP {(int)response.StatusCode} {response.ReasonPhrase} from {request.RequestUri?.GetLeftPart(UriPartial.Authority)}");
-            }
-        }
-        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new DeliveryException($"no answer within {options.Value.HttpTimeout.TotalSeconds:0} s from {request.RequestUri?.GetLeftPart(UriPartial.Authority)}", ex);
+            _perDestination[destination] = current + 1;
+            return true;
         }
     }
 
-    private static EmailMessage ToEmail(OutboxItem item)
+    private void Exit(string destination)
     {
-        var p = item.Payload;
-        static List<string> List(JsonNode? node) => node is JsonArray a ? [.. a.Select(JsonValues.AsString).OfType<string>()] : [];
-        return new EmailMessage(JsonValues.AsString(p["from"]), List(p["to"]), List(p["cc"]), List(p["bcc"]), JsonValues.AsString(p["subject"]) ?? string.Empty, JsonValues.AsString(p["body"]) ?? string.Empty, item.IdempotencyKey);
+        lock (_perDestination)
+        {
+            if (--_perDestination[destination] <= 0)
+            {
+                _perDestination.Remove(destination);
+            }
+        }
     }
 
     private static string Truncate(string text, int length) => text.Length <= length ? text : text[..length];

@@ -3,41 +3,124 @@ using Npgsql;
 
 namespace AntiDrugFlow.Integrations.Outbox;
 
-public sealed record OutboxItem(Guid Id, string? InstanceId, string Kind, string IdempotencyKey, JsonObject Payload, string Status, int Attempts, DateTimeOffset NextAttemptAt, string? LastError, DateTimeOffset CreatedAt, DateTimeOffset? SentAt);
+/// <param name="ClaimToken">Set while a host holds the message; only that claim may record the outcome.</param>
+public sealed record OutboxItem(Guid Id, string? InstanceId, string Kind, string IdempotencyKey, JsonObject Payload, string Status, int Attempts, DateTimeOffset NextAttemptAt, string? LastError, DateTimeOffset CreatedAt, DateTimeOffset? SentAt, Guid? ClaimToken = null);
 
-/// <summary>All SQL of outbox delivery: claiming due messages, recording the outcome, dead letters.</summary>
-public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource)
+/// <summary>An administrator's decision on a dead letter.</summary>
+public sealed record OutboxAuditEntry(Guid MessageId, string Action, string Actor, string? Reason, DateTimeOffset At);
+
+public static class OutboxStatuses
 {
-    private const string Columns = "id, instance_id, kind, idempotency_key, payload::text, status, attempts, next_attempt_at, last_error, created_at, sent_at";
+    public const string Pending = "Pending";
+    public const string Sent = "Sent";
+    public const string DeadLettered = "DeadLettered";
+    public const string Dropped = "Dropped";
+}
+
+/// <summary>What the dispatcher and the dead-letter API need from the outbox table.</summary>
+public interface IOutboxStore
+{
+    /// <summary>Claims due messages for a lease; another host takes one over only after the lease ends.</summary>
+    Task<IReadOnlyList<OutboxItem>> ClaimAsync(DateTimeOffset now, TimeSpan lease, int limit, string owner, CancellationToken cancellationToken);
+
+    /// <summary>False when the claim was lost (the lease ran out and another host took the message).</summary>
+    Task<bool> MarkSentAsync(OutboxItem claimed, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>Schedules another attempt at <paramref name="retryAt"/>, or dead-letters when it is null.</summary>
+    Task<bool> MarkFailedAsync(OutboxItem claimed, string error, DateTimeOffset? retryAt, CancellationToken cancellationToken);
+
+    /// <summary>Gives a claimed message back untried, e.g. its receiver is busy or the host is stopping.</summary>
+    Task ReleaseAsync(OutboxItem claimed, DateTimeOffset nextAttemptAt, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<OutboxItem>> ListAsync(string? status, CancellationToken cancellationToken);
+
+    Task<OutboxItem?> GetAsync(Guid id, CancellationToken cancellationToken);
+
+    /// <summary>Sends a dead letter again and records who decided. False when it is not dead-lettered.</summary>
+    Task<bool> RequeueAsync(Guid id, string actor, string? reason, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Gives up on a dead letter for good and records who decided. False when it is not dead-lettered.</summary>
+    Task<bool> DropAsync(Guid id, string actor, string? reason, DateTimeOffset now, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<OutboxAuditEntry>> AuditAsync(Guid id, CancellationToken cancellationToken);
+}
+
+/// <summary>All SQL of outbox delivery: claiming due messages, recording the outcome, dead letters and their audit.</summary>
+public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutboxStore
+{
+    private const string Columns = "id, instance_id, kind, idempotency_key, payload::text, status, attempts, next_attempt_at, last_error, created_at, sent_at, claim_token";
 
     /// <summary>
-    /// Claims due messages for a lease: their next attempt moves past the lease, so another host takes
-    /// them over only if this one dies before recording the outcome.
+    /// Claims due messages for a lease: their next attempt moves past the lease and a fresh token marks
+    /// the claim, so another host takes them over only if this one dies before recording the outcome.
     /// </summary>
-    public Task<IReadOnlyList<OutboxItem>> ClaimAsync(DateTimeOffset now, TimeSpan lease, int limit, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<OutboxItem>> ClaimAsync(DateTimeOffset now, TimeSpan lease, int limit, string owner, CancellationToken cancellationToken) =>
         QueryAsync($"""
-            UPDATE outbox_messages SET attempts = attempts + 1, next_attempt_at = $2
+            UPDATE outbox_messages
+            SET attempts = attempts + 1, next_attempt_at = $2, claim_token = gen_random_uuid(), claimed_by = $4, claimed_at = $1
             WHERE id IN (SELECT id FROM outbox_messages WHERE status = 'Pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
             RETURNING {Columns}
-            """, cancellationToken, now, now + lease, limit);
+            """, cancellationToken, now, now + lease, limit, owner);
 
-    public async Task MarkSentAsync(Guid id, DateTimeOffset at, CancellationToken cancellationToken) =>
-        await ExecuteAsync("UPDATE outbox_messages SET status = 'Sent', sent_at = $2, last_error = NULL WHERE id = $1", cancellationToken, id, at);
+    public async Task<bool> MarkSentAsync(OutboxItem claimed, DateTimeOffset at, CancellationToken cancellationToken) =>
+        await ExecuteAsync("""
+            UPDATE outbox_messages SET status = 'Sent', sent_at = $3, last_error = NULL, claim_token = NULL
+            WHERE id = $1 AND claim_token = $2 AND status = 'Pending'
+            """, cancellationToken, claimed.Id, claimed.ClaimToken, at) > 0;
 
-    public async Task MarkFailedAsync(Guid id, string error, DateTimeOffset? retryAt, CancellationToken cancellationToken) =>
-        await ExecuteAsync(retryAt is null
-            ? "UPDATE outbox_messages SET status = 'DeadLettered', last_error = $2 WHERE id = $1"
-            : "UPDATE outbox_messages SET last_error = $2, next_attempt_at = $3 WHERE id = $1", cancellationToken, id, error, retryAt);
+    public async Task<bool> MarkFailedAsync(OutboxItem claimed, string error, DateTimeOffset? retryAt, CancellationToken cancellationToken) =>
+        (retryAt is null
+            ? await ExecuteAsync(
+                "UPDATE outbox_messages SET status = 'DeadLettered', last_error = $3, claim_token = NULL WHERE id = $1 AND claim_token = $2 AND status = 'Pending'",
+                cancellationToken, claimed.Id, claimed.ClaimToken, error)
+            : await ExecuteAsync(
+                "UPDATE outbox_messages SET last_error = $3, next_attempt_at = $4, claim_token = NULL WHERE id = $1 AND claim_token = $2 AND status = 'Pending'",
+                cancellationToken, claimed.Id, claimed.ClaimToken, error, retryAt)) > 0;
+
+    public async Task ReleaseAsync(OutboxItem claimed, DateTimeOffset nextAttemptAt, CancellationToken cancellationToken) =>
+        await ExecuteAsync("""
+            UPDATE outbox_messages SET attempts = GREATEST(attempts - 1, 0), next_attempt_at = $3, claim_token = NULL
+            WHERE id = $1 AND claim_token = $2 AND status = 'Pending'
+            """, cancellationToken, claimed.Id, claimed.ClaimToken, nextAttemptAt);
 
     public Task<IReadOnlyList<OutboxItem>> ListAsync(string? status, CancellationToken cancellationToken) =>
         QueryAsync($"SELECT {Columns} FROM outbox_messages WHERE ($1::text IS NULL OR status = $1) ORDER BY created_at DESC LIMIT 500", cancellationToken, status);
 
-    /// <summary>Sends a dead letter again: back to Pending with its attempts reset. False when it is not dead-lettered.</summary>
-    public async Task<bool> RequeueAsync(Guid id, DateTimeOffset now, CancellationToken cancellationToken) =>
-        await ExecuteAsync("UPDATE outbox_messages SET status = 'Pending', attempts = 0, next_attempt_at = $2 WHERE id = $1 AND status = 'DeadLettered'", cancellationToken, id, now) > 0;
+    public async Task<OutboxItem?> GetAsync(Guid id, CancellationToken cancellationToken) =>
+        (await QueryAsync($"SELECT {Columns} FROM outbox_messages WHERE id = $1", cancellationToken, id)).FirstOrDefault();
 
-    public async Task<bool> DropAsync(Guid id, CancellationToken cancellationToken) =>
-        await ExecuteAsync("UPDATE outbox_messages SET status = 'Dropped' WHERE id = $1 AND status = 'DeadLettered'", cancellationToken, id) > 0;
+    // One statement changes the message and writes the audit row, so neither happens without the other.
+    public async Task<bool> RequeueAsync(Guid id, string actor, string? reason, DateTimeOffset now, CancellationToken cancellationToken) =>
+        await ExecuteAsync("""
+            WITH changed AS (
+                UPDATE outbox_messages SET status = 'Pending', attempts = 0, next_attempt_at = $2, claim_token = NULL
+                WHERE id = $1 AND status = 'DeadLettered'
+                RETURNING id)
+            INSERT INTO outbox_audit (message_id, action, actor, reason, at) SELECT id, 'Resent', $3, $4, $2 FROM changed
+            """, cancellationToken, id, now, actor, reason) > 0;
+
+    public async Task<bool> DropAsync(Guid id, string actor, string? reason, DateTimeOffset now, CancellationToken cancellationToken) =>
+        await ExecuteAsync("""
+            WITH changed AS (
+                UPDATE outbox_messages SET status = 'Dropped', claim_token = NULL
+                WHERE id = $1 AND status = 'DeadLettered'
+                RETURNING id)
+            INSERT INTO outbox_audit (message_id, action, actor, reason, at) SELECT id, 'Dropped', $3, $4, $2 FROM changed
+            """, cancellationToken, id, now, actor, reason) > 0;
+
+    public async Task<IReadOnlyList<OutboxAuditEntry>> AuditAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT message_id, action, actor, reason, at FROM outbox_audit WHERE message_id = $1 ORDER BY id");
+        command.Parameters.Add(Parameter(id));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new List<OutboxAuditEntry>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(new OutboxAuditEntry(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4)));
+        }
+
+        return result;
+    }
 
     private async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params object?[] parameters)
     {
@@ -64,7 +147,8 @@ public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource)
         {
             result.Add(new OutboxItem(reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetString(2), reader.GetString(3),
                 JsonNode.Parse(reader.GetString(4))!.AsObject(), reader.GetString(5), reader.GetInt32(6), reader.GetFieldValue<DateTimeOffset>(7),
-                reader.IsDBNull(8) ? null : reader.GetString(8), reader.GetFieldValue<DateTimeOffset>(9), reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10)));
+                reader.IsDBNull(8) ? null : reader.GetString(8), reader.GetFieldValue<DateTimeOffset>(9), reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10),
+                reader.IsDBNull(11) ? null : reader.GetGuid(11)));
         }
 
         return result;

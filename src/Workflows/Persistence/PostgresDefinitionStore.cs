@@ -48,6 +48,14 @@ public sealed class PostgresDefinitionStore(NpgsqlDataSource dataSource)
         return await QueryAsync(connection, null, $"SELECT {Columns} FROM workflow_definitions WHERE definition_id = $1 ORDER BY version DESC", cancellationToken, definitionId);
     }
 
+    /// <summary>The id of the published version, without its document (which callers usually have compiled already).</summary>
+    public async Task<string?> PublishedIdAsync(string definitionId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = Sql.Command(connection, null, "SELECT id FROM workflow_definitions WHERE definition_id = $1 AND is_published", definitionId);
+        return await command.ExecuteScalarAsync(cancellationToken) as string;
+    }
+
     public async Task<DefinitionVersion?> GetByIdAsync(string versionId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

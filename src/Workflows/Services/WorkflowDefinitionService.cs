@@ -95,11 +95,11 @@ public sealed class WorkflowDefinitionService(PostgresDefinitionStore store, Def
     public Task<bool> RetractAsync(string definitionId, CancellationToken cancellationToken) =>
         store.ChangeAsync(definitionId, change => change.RetractAsync(time.GetUtcNow(), cancellationToken), cancellationToken);
 
-    /// <summary>The published version, ready to run; null when none is published.</summary>
+    /// <summary>The published version, ready to run; null when none is published. Only its id is read when it is compiled already.</summary>
     public async Task<WorkflowDefinition?> PublishedAsync(string definitionId, CancellationToken cancellationToken)
     {
-        var version = await store.FindAsync(definitionId, "published", cancellationToken);
-        return version is null ? null : Compile(version);
+        var versionId = await store.PublishedIdAsync(definitionId, cancellationToken);
+        return versionId is null ? null : await VersionAsync(versionId, cancellationToken);
     }
 
     /// <summary>The exact version an instance started on.</summary>

@@ -49,6 +49,9 @@ public sealed class WorkflowRuntime(
     {
         var definition = await definitions.PublishedAsync(definitionId, cancellationToken)
             ?? throw new KeyNotFoundException($"Workflow definition '{definitionId}' has no published version.");
+        // The step runs in memory before a connection is taken, so the pool is held only for the write.
+        var instance = WorkflowExecutor.NewInstance(definition, input, correlationId, time.GetUtcNow(), options.InstanceId);
+        var step = await executor.StartAsync(definition, instance, cancellationToken);
         await using var connection = await store.DataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         if (options.InstanceId is { } id)
@@ -60,8 +63,6 @@ public sealed class WorkflowRuntime(
             }
         }
 
-        var instance = WorkflowExecutor.NewInstance(definition, input, correlationId, time.GetUtcNow(), options.InstanceId);
-        var step = await executor.StartAsync(definition, instance, cancellationToken);
         await store.SaveStepAsync(connection, transaction, step, cancellationToken);
         if (options.AlsoInTransaction is { } also)
         {

@@ -41,6 +41,9 @@ public sealed class HostProcess : IAsyncDisposable
 
         startInfo.Environment["Logging__LogLevel__Default"] = "Warning";
         startInfo.Environment["Workflows__Directory"] = Path.Combine(Path.GetTempPath(), "adf-no-definitions");
+        // The engine's own endpoints are called without signing in; accounts have tests of their own.
+        startInfo.Environment["Security__RequireLogin"] = "false";
+        startInfo.Environment["Demo__SeedAccounts"] = "false";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             startInfo.Environment[key] = value;

@@ -23,6 +23,9 @@ public sealed class MilestonesApiTests : IAsyncLifetime
             web.UseSetting("BackgroundWork:Enabled", "false");
             web.UseSetting("Workflows:Directory", Path.Combine(RepositoryFiles.Root, "workflows-json"));
             web.UseSetting("Deadlines:InstanceId", $"api-{Guid.NewGuid():N}");
+            web.UseSetting("Security:RequireLogin", "false");
+            web.UseSetting("Demo:SeedAccounts", "false");
+            web.UseSetting("Security:LoginAttemptsPerMinute", "0");
         });
         _client = _factory.CreateClient();
         for (var attempt = 0; attempt < 100; attempt++)

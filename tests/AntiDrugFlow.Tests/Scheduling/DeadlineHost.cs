@@ -53,6 +53,9 @@ public sealed class DeadlineHost : IAsyncDisposable
         configure?.Invoke(settings);
         builder.Services.AddDeadlines(connectionString, settings, runScheduler: true, clock);
         var host = builder.Build();
+
+        // The integrations' own schema scripts (outbox delivery) run as the web host's start-up runs them.
+        await host.Services.GetRequiredService<AntiDrugFlow.Workflows.Persistence.SchemaMigrator>().MigrateAsync(CancellationToken.None);
         await host.StartAsync();
         return new DeadlineHost(host);
     }

@@ -1,0 +1,33 @@
+namespace AntiDrugFlow.Host.Access;
+
+/// <summary>
+/// A person who signs in: one agency, some roles. Mutable because ASP.NET Core Identity changes
+/// the object and then asks the store to save it.
+/// </summary>
+public sealed class Account
+{
+    public string Id { get; set; } = Guid.NewGuid().ToString("N");
+
+    public string UserName { get; set; } = string.Empty;
+
+    public string NormalizedUserName { get; set; } = string.Empty;
+
+    public string AgencyId { get; set; } = string.Empty;
+
+    public string? PasswordHash { get; set; }
+
+    public string SecurityStamp { get; set; } = string.Empty;
+
+    public string ConcurrencyStamp { get; set; } = Guid.NewGuid().ToString("N");
+
+    public bool LockoutEnabled { get; set; } = true;
+
+    public DateTimeOffset? LockoutEnd { get; set; }
+
+    public int AccessFailedCount { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>Canonical role names from <see cref="AntiDrugFlow.Workflows.Access.RoleNames"/>; saved with the account.</summary>
+    public SortedSet<string> Roles { get; } = new(StringComparer.Ordinal);
+}

@@ -1,0 +1,120 @@
+using AntiDrugFlow.Host.Apis;
+using AntiDrugFlow.Workflows.Access;
+using AntiDrugFlow.Workflows.Agencies;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
+
+namespace AntiDrugFlow.Host.Access;
+
+public sealed record LoginRequest(string? UserName, string? Password);
+
+public sealed record RoleView(string Name, string DisplayName)
+{
+    public static RoleView From(string role) => new(role, RoleNames.DisplayName(role));
+}
+
+/// <summary>The signed-in user as the pages and the API clients see it.</summary>
+public sealed record MeView(string UserId, string UserName, string AgencyId, string? AgencyName, string? AgencyKind, string? CountyCode, IReadOnlyList<RoleView> Roles)
+{
+    public static MeView From(Actor actor, AgencyDirectory directory)
+    {
+        directory.TryGet(actor.AgencyId, out var agency);
+        return new MeView(
+            actor.UserId, actor.UserName, actor.AgencyId, agency?.Name, agency?.Kind.DisplayName(), agency?.CountyCode,
+            [.. RoleNames.All.Where(actor.IsIn).Select(RoleView.From)]);
+    }
+}
+
+/// <summary>Sign-in, sign-out and who am I, with a session cookie; every attempt goes to the audit log.</summary>
+public static class AccountsApi
+{
+    public static IEndpointRouteBuilder MapAccountsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/account").WithTags("Account");
+        api.MapPost("/login", LoginAsync).AllowAnonymous().RequireRateLimiting(AccessExtensions.LoginRateLimit);
+        api.MapPost("/logout", LogoutAsync).AllowAnonymous();
+        api.MapGet("/me", Me).RequireAuthorization(Policies.SignedIn);
+        return app;
+    }
+
+    public static async Task<Results<Ok<MeView>, ValidationProblem, ProblemHttpResult>> LoginAsync(
+        LoginRequest request, SignInManager<Account> signIn, IAuditLog audit, AgencyDirectoryProvider agencies, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(request.UserName))
+        {
+            errors["$.userName"] = ["請輸入帳號。"];
+        }
+
+        if (string.IsNullOrEmpty(request.Password))
+        {
+            errors["$.password"] = ["請輸入密碼。"];
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, title: "請求內容有誤");
+        }
+
+        var userName = request.UserName!.Trim();
+        var account = await signIn.UserManager.FindByNameAsync(userName);
+        if (account is null)
+        {
+            // Hashing anyway makes an unknown name take as long as a wrong password, so timing does not tell which names exist.
+            signIn.UserManager.PasswordHasher.HashPassword(new Account(), request.Password!);
+            // The attempted name is kept (cut short) so that guessing shows in the log; it is a login name, not a minor's data.
+            await audit.RecordAsync(new AuditEntry(time.GetUtcNow(), "(unknown)", "(unknown)", PostgresAuditLog.Actions.SignInFailed, null, $"userName={Shorten(userName)}"), cancellationToken);
+            return WrongCredentials();
+        }
+
+        var wasLockedOut = await signIn.UserManager.IsLockedOutAsync(account);
+        var result = await signIn.PasswordSignInAsync(account, request.Password!, isPersistent: false, lockoutOnFailure: true);
+        var now = time.GetUtcNow();
+        if (result.Succeeded)
+        {
+            await audit.RecordAsync(new AuditEntry(now, account.Id, account.AgencyId, PostgresAuditLog.Actions.SignedIn, null, null), cancellationToken);
+            var actor = new Actor(account.Id, account.UserName, account.AgencyId, account.Roles.ToHashSet(StringComparer.Ordinal));
+            return TypedResults.Ok(MeView.From(actor, agencies.Current));
+        }
+
+        if (result.IsLockedOut)
+        {
+            if (wasLockedOut)
+            {
+                await audit.RecordAsync(new AuditEntry(now, account.Id, account.AgencyId, PostgresAuditLog.Actions.SignInWhileLockedOut, null, null), cancellationToken);
+            }
+            else
+            {
+                await audit.RecordAsync(new AuditEntry(now, account.Id, account.AgencyId, PostgresAuditLog.Actions.SignInFailed, null, "wrong password"), cancellationToken);
+                await audit.RecordAsync(new AuditEntry(now, account.Id, account.AgencyId, PostgresAuditLog.Actions.LockedOut, null, $"until {account.LockoutEnd:O}"), cancellationToken);
+            }
+
+            return TypedResults.Problem(
+                title: "帳號已暫時鎖定",
+                detail: "登入失敗次數過多，帳號已暫時鎖定。請稍後再試，或請系統管理者解除鎖定。",
+                statusCode: StatusCodes.Status401Unauthorized);
+        }
+
+        await audit.RecordAsync(new AuditEntry(now, account.Id, account.AgencyId, PostgresAuditLog.Actions.SignInFailed, null, result.IsNotAllowed ? "not allowed" : "wrong password"), cancellationToken);
+        return WrongCredentials();
+    }
+
+    public static async Task<NoContent> LogoutAsync(HttpContext http, SignInManager<Account> signIn, IAuditLog audit, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (http.TryGetActor() is { } actor)
+        {
+            await signIn.SignOutAsync();
+            await audit.RecordAsync(new AuditEntry(time.GetUtcNow(), actor.UserId, actor.AgencyId, PostgresAuditLog.Actions.SignedOut, null, null), cancellationToken);
+        }
+
+        return TypedResults.NoContent();
+    }
+
+    public static Ok<MeView> Me(HttpContext http, AgencyDirectoryProvider agencies) =>
+        TypedResults.Ok(MeView.From(http.Actor(), agencies.Current));
+
+    private static ProblemHttpResult WrongCredentials() =>
+        TypedResults.Problem(title: "帳號或密碼不正確", detail: "請確認帳號與密碼後再試一次。", statusCode: StatusCodes.Status401Unauthorized);
+
+    private static string Shorten(string text) => text.Length <= 64 ? text : text[..64];
+}

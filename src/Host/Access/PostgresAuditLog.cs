@@ -1,0 +1,70 @@
+using AntiDrugFlow.Workflows.Access;
+using Npgsql;
+
+namespace AntiDrugFlow.Host.Access;
+
+/// <summary>What an administrator asks the audit log for; every part is optional.</summary>
+public sealed record AuditQuery(string? UserId = null, string? CaseId = null, DateTimeOffset? From = null, DateTimeOffset? To = null, int Limit = 200);
+
+/// <summary>The audit_log table: rows are inserted, never changed, and read newest first.</summary>
+public sealed class PostgresAuditLog(NpgsqlDataSource dataSource) : IAuditLog
+{
+    /// <summary>The actions this host records; the chains add their own (case.read, case.changed, …).</summary>
+    public static class Actions
+    {
+        public const string SignedIn = "account.signed-in";
+        public const string SignInFailed = "account.sign-in-failed";
+        public const string LockedOut = "account.locked-out";
+        public const string SignInWhileLockedOut = "account.sign-in-while-locked-out";
+        public const string SignedOut = "account.signed-out";
+        public const string UserCreated = "user.created";
+        public const string UserLocked = "user.locked";
+        public const string UserUnlocked = "user.unlocked";
+        public const string PasswordReset = "user.password-reset";
+        public const string AuditQueried = "audit.queried";
+    }
+
+    public async Task RecordAsync(AuditEntry entry, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            "INSERT INTO audit_log (at, user_id, agency_id, action, case_id, details) VALUES ($1, $2, $3, $4, $5, $6)", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = entry.At.ToUniversalTime() });
+        command.Parameters.Add(new NpgsqlParameter { Value = entry.UserId });
+        command.Parameters.Add(new NpgsqlParameter { Value = entry.AgencyId });
+        command.Parameters.Add(new NpgsqlParameter { Value = entry.Action });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)entry.CaseId ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)entry.Details ?? DBNull.Value });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<AuditEntry>> QueryAsync(AuditQuery query, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("""
+            SELECT at, user_id, agency_id, action, case_id, details
+            FROM audit_log
+            WHERE ($1::text IS NULL OR user_id = $1)
+              AND ($2::text IS NULL OR case_id = $2)
+              AND ($3::timestamptz IS NULL OR at >= $3)
+              AND ($4::timestamptz IS NULL OR at < $4)
+            ORDER BY at DESC, id DESC
+            LIMIT $5
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.UserId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.CaseId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.From?.ToUniversalTime() ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.To?.ToUniversalTime() ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = query.Limit });
+        var entries = new List<AuditEntry>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            entries.Add(new AuditEntry(
+                reader.GetFieldValue<DateTimeOffset>(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5)));
+        }
+
+        return entries;
+    }
+}

@@ -1,0 +1,183 @@
+using AntiDrugFlow.Integrations.Email;
+using AntiDrugFlow.Workflows.Agencies;
+using Microsoft.Extensions.Options;
+
+namespace AntiDrugFlow.Integrations.AgencySystems;
+
+/// <summary>The outside systems the chains reach, as named in an agency's <c>endpoints</c>.</summary>
+public enum AgencySystem
+{
+    /// <summary>教育部校安通報系統.</summary>
+    CampusIncidentReport,
+
+    /// <summary>A police case system that receives routed tasks.</summary>
+    PoliceCase,
+
+    /// <summary>A city's or county's 兒少保護通報.</summary>
+    ChildProtectionReport,
+
+    /// <summary>A plain webhook any agency can register.</summary>
+    Webhook,
+}
+
+/// <summary>Where one agency's system is, and which notices it takes.</summary>
+public sealed record AgencyEndpoint(string AgencyId, AgencySystem System, Uri Address, IReadOnlySet<string> Notices);
+
+/// <summary>
+/// Reads endpoint settings from the agency directory. An agency's <c>endpoints</c> names each system by
+/// key with its address (<c>"police-case": "https://…"</c>) and may narrow the notices it takes
+/// (<c>"police-case.notices": "task-routed;escalation"</c>). Signing keys are secrets and so live in
+/// configuration (<c>AgencySystems:SigningKeys:{agencyId}</c>), never in the directory files.
+/// </summary>
+public interface IAgencyEndpoints
+{
+    Task<IReadOnlyList<AgencyEndpoint>> ForAgencyAsync(string agencyId, CancellationToken cancellationToken);
+
+    /// <summary>The agency's contact addresses for email notices; empty when the agency is unknown.</summary>
+    Task<IReadOnlyList<string>> ContactEmailsAsync(string agencyId, CancellationToken cancellationToken);
+
+    /// <summary>The HMAC key shared with an agency, or null when none is configured.</summary>
+    byte[]? SigningKey(string agencyId);
+}
+
+/// <summary>Where the directory comes from: the data folder in a host, a directory built in code in tests.</summary>
+public interface IAgencyDirectorySource
+{
+    Task<AgencyDirectory> GetAsync(CancellationToken cancellationToken);
+}
+
+public sealed class AgencySystemsOptions
+{
+    /// <summary>The folder of the agency directory data; empty means workflows-json/agencies of the repository.</summary>
+    public string? DirectoryFolder { get; set; }
+
+    /// <summary>Agency id → shared secret for HMAC-SHA256 signatures, both directions.</summary>
+    public Dictionary<string, string> SigningKeys { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The longest one request to an agency system may take.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How far a callback's timestamp may be from now before it is refused as replayed or forged.</summary>
+    public TimeSpan CallbackTolerance { get; set; } = TimeSpan.FromMinutes(5);
+}
+
+/// <summary>Loads the directory from the data folder once, on first use.</summary>
+public sealed class FolderAgencyDirectorySource(IOptions<AgencySystemsOptions> options) : IAgencyDirectorySource
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private AgencyDirectory? _directory;
+
+    public async Task<AgencyDirectory> GetAsync(CancellationToken cancellationToken)
+    {
+        if (_directory is { } loaded)
+        {
+            return loaded;
+        }
+
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            _directory ??= await new AgencyDirectoryImporter().ImportFolderAsync(Folder(), cancellationToken);
+            return _directory;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private string Folder()
+    {
+        if (!string.IsNullOrWhiteSpace(options.Value.DirectoryFolder))
+        {
+            return options.Value.DirectoryFolder;
+        }
+
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "workflows-json", "agencies");
+                if (Directory.Exists(candidate))
+                {
+                    return candidate;
+                }
+            }
+        }
+
+        throw new DirectoryNotFoundException("workflows-json/agencies not found; set AgencySystems:DirectoryFolder");
+    }
+}
+
+/// <summary>The directory the host loaded at start, as replaced by an administrator's import.</summary>
+public sealed class ProviderAgencyDirectorySource(AgencyDirectoryProvider provider) : IAgencyDirectorySource
+{
+    public Task<AgencyDirectory> GetAsync(CancellationToken cancellationToken) => Task.FromResult(provider.Current);
+}
+
+/// <summary>A directory built in code (tests, tools).</summary>
+public sealed class FixedAgencyDirectorySource(AgencyDirectory directory) : IAgencyDirectorySource
+{
+    public Task<AgencyDirectory> GetAsync(CancellationToken cancellationToken) => Task.FromResult(directory);
+}
+
+public sealed class DirectoryAgencyEndpoints(IAgencyDirectorySource source, IOptions<AgencySystemsOptions> options) : IAgencyEndpoints
+{
+    /// <summary>
+    /// Directory key of each system. "campus-safety" is the name the chains' AntiDrugFlow.SendAgencyReport
+    /// uses for 校安通報, and "http" the name the shipped data already uses for a webhook.
+    /// </summary>
+    public static IReadOnlyDictionary<string, AgencySystem> Keys { get; } = new Dictionary<string, AgencySystem>(StringComparer.Ordinal)
+    {
+        ["campus-incident-report"] = AgencySystem.CampusIncidentReport,
+        ["campus-safety"] = AgencySystem.CampusIncidentReport,
+        ["police-case"] = AgencySystem.PoliceCase,
+        ["child-protection-report"] = AgencySystem.ChildProtectionReport,
+        ["child-protection"] = AgencySystem.ChildProtectionReport,
+        ["webhook"] = AgencySystem.Webhook,
+        ["http"] = AgencySystem.Webhook,
+    };
+
+    public async Task<IReadOnlyList<AgencyEndpoint>> ForAgencyAsync(string agencyId, CancellationToken cancellationToken)
+    {
+        var directory = await source.GetAsync(cancellationToken);
+        if (!directory.TryGet(agencyId, out var agency))
+        {
+            return [];
+        }
+
+        var result = new List<AgencyEndpoint>();
+        foreach (var (key, value) in agency.Endpoints)
+        {
+            if (!Keys.TryGetValue(key, out var system) || !Uri.TryCreate(value, UriKind.Absolute, out var address) || address.Scheme is not ("http" or "https"))
+            {
+                continue;
+            }
+
+            var notices = agency.Endpoints.TryGetValue($"{key}.notices", out var list)
+                ? list.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal)
+                : DefaultNotices(system);
+            result.Add(new AgencyEndpoint(agency.Id, system, address, notices));
+        }
+
+        return result;
+    }
+
+    public async Task<IReadOnlyList<string>> ContactEmailsAsync(string agencyId, CancellationToken cancellationToken)
+    {
+        var directory = await source.GetAsync(cancellationToken);
+        return directory.TryGet(agencyId, out var agency) ? agency.ContactEmails : [];
+    }
+
+    public byte[]? SigningKey(string agencyId) =>
+        options.Value.SigningKeys.TryGetValue(agencyId, out var secret) && !string.IsNullOrEmpty(secret) ? System.Text.Encoding.UTF8.GetBytes(secret) : null;
+
+    /// <summary>What a system takes unless the agency narrows it: the report systems only their own report.</summary>
+    public static IReadOnlySet<string> DefaultNotices(AgencySystem system) => system switch
+    {
+        AgencySystem.CampusIncidentReport => new HashSet<string>(StringComparer.Ordinal) { "campus-incident-report" },
+        AgencySystem.ChildProtectionReport => new HashSet<string>(StringComparer.Ordinal) { "child-protection-report" },
+        AgencySystem.PoliceCase => new HashSet<string>(StringComparer.Ordinal) { NoticeKinds.TaskRouted, NoticeKinds.Reminder, NoticeKinds.Escalation },
+        _ => new HashSet<string>(NoticeKinds.All, StringComparer.Ordinal),
+    };
+}

@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using AntiDrugFlow.Integrations.Email;
+using AntiDrugFlow.Workflows.Activities;
+using AntiDrugFlow.Workflows.Expressions;
+using AntiDrugFlow.Workflows.Runtime;
+
+namespace AntiDrugFlow.Integrations.AgencySystems;
+
+/// <summary>
+/// AntiDrugFlow.SendNotice: tells an agency about a case through every channel it has, in the step's
+/// outbox: an email from the zh-TW templates to its contact addresses, and one signed call to each of
+/// its systems that takes this kind of notice. Only a case number, a task code, a deadline and a link
+/// go in, so a notice cannot carry a minor's name. (AntiDrugFlow.NotifyAgency of the chains sends a status line by email only.)
+/// </summary>
+public sealed class SendNoticeActivity(IAgencyEndpoints endpoints) : IActivity
+{
+    public string TypeName => "AntiDrugFlow.SendNotice";
+
+    public IReadOnlyList<InputDescriptor> Inputs =>
+        [new("agencyId", IsRequired: true), new("notice", IsRequired: true), new("caseNumber"), new("task"), new("deadline"), new("link"), new("taskId"), new("items")];
+
+    public async ValueTask<ActivityOutcome> ExecuteAsync(ActivityExecutionContext context)
+    {
+        var agencyId = context.RequireString("agencyId");
+        var kind = context.RequireString("notice");
+        var items = Items(context);
+        var notice = new AgencyNotice(kind, items, context.EvaluateString("taskId"));
+        try
+        {
+            foreach (var item in items)
+            {
+                NotificationTemplates.Check(item);
+            }
+        }
+        catch (NoticeContentException ex)
+        {
+            throw new ActivityFaultException($"{context.Where("items")}: {ex.Message}");
+        }
+
+        var sent = 0;
+        var emails = await endpoints.ContactEmailsAsync(agencyId, context.CancellationToken);
+        if (NoticeKinds.All.Contains(kind) && emails.Count > 0)
+        {
+            var rendered = NotificationTemplates.Render(kind, items);
+            context.Enqueue(OutboxKinds.Email, new JsonObject
+            {
+                ["to"] = new JsonArray([.. emails.Select(e => JsonValue.Create(e))]),
+                ["cc"] = new JsonArray(),
+                ["bcc"] = new JsonArray(),
+                ["subject"] = rendered.Subject,
+                ["body"] = rendered.Body,
+            });
+            sent++;
+        }
+
+        foreach (var endpoint in await endpoints.ForAgencyAsync(agencyId, context.CancellationToken))
+        {
+            if (endpoint.Notices.Contains(kind))
+            {
+                context.Enqueue(AgencySystemChannel.OutboxKind, AgencySystemChannel.Payload(agencyId, endpoint.System, notice));
+                sent++;
+            }
+        }
+
+        if (sent == 0)
+        {
+            throw new ActivityFaultException($"{context.Where("agencyId")}: agency '{agencyId}' has no address or system for notice '{kind}'");
+        }
+
+        return ActivityOutcome.Done;
+    }
+
+    private static List<NoticeItem> Items(ActivityExecutionContext context)
+    {
+        if (context.Evaluate("items") is JsonArray array)
+        {
+            return [.. array.OfType<JsonObject>().Select(o => Item(context, o["caseNumber"], o["task"], o["deadline"], o["link"]))];
+        }
+
+        return [Item(context, context.Evaluate("caseNumber"), context.Evaluate("task"), context.Evaluate("deadline"), context.Evaluate("link"))];
+    }
+
+    private static NoticeItem Item(ActivityExecutionContext context, JsonNode? caseNumber, JsonNode? task, JsonNode? deadline, JsonNode? link)
+    {
+        var deadlineText = JsonValues.AsString(deadline);
+        if (!DateTimeOffset.TryParse(deadlineText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
+        {
+            throw new ActivityFaultException($"{context.Where("deadline")}: \"{deadlineText}\" is not a date and time");
+        }
+
+        return new NoticeItem(JsonValues.AsString(caseNumber) ?? string.Empty, JsonValues.AsString(task) ?? string.Empty, at, JsonValues.AsString(link) ?? string.Empty);
+    }
+}

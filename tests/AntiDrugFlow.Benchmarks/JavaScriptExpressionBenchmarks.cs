@@ -1,0 +1,41 @@
+using AntiDrugFlow.Workflows.Activities;
+using AntiDrugFlow.Workflows.Definitions;
+using AntiDrugFlow.Workflows.Expressions;
+using AntiDrugFlow.Workflows.Models;
+using AntiDrugFlow.Workflows.Runtime;
+using BenchmarkDotNet.Attributes;
+
+namespace AntiDrugFlow.Benchmarks;
+
+/// <summary>
+/// Splits the JavaScript cost of a run into its parts: opening a session (the interpreter is created on the
+/// first expression of each step), evaluating one more expression in an open session, and the syntax check
+/// alone. Not sealed: BenchmarkDotNet derives its generated runner from this class.
+/// </summary>
+[MemoryDiagnoser]
+[ShortRunJob]
+public class JavaScriptExpressionBenchmarks
+{
+    private const string Expression = "getCount() + 1";
+    private readonly JavaScriptEvaluator _evaluator = new(new JavaScriptLimits());
+    private ExpressionScope? _scope;
+    private JavaScriptEvaluator.Session? _open;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var definition = new DefinitionValidator(ActivityRegistry.WithBuiltIns()).LoadOrThrow(BenchmarkFlows.Sequence(javaScript: true));
+        _scope = new ExpressionScope(WorkflowExecutor.NewInstance(definition, null, null, TimeProvider.System.GetUtcNow()));
+        _open = _evaluator.Open(_scope);
+        _open.Evaluate(Expression, "$.setup");
+    }
+
+    [Benchmark(Description = "First expression of a step (new interpreter)")]
+    public object? FirstExpressionOfAStep() => _evaluator.Open(_scope!).Evaluate(Expression, "$.bench");
+
+    [Benchmark(Description = "Next expression in the same step")]
+    public object? NextExpressionInTheSameStep() => _open!.Evaluate(Expression, "$.bench");
+
+    [Benchmark(Description = "Syntax check only (parse)")]
+    public string? SyntaxCheck() => JavaScriptEvaluator.SyntaxError(Expression);
+}

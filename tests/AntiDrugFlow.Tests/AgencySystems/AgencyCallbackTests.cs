@@ -1,0 +1,133 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using AntiDrugFlow.Integrations.AgencySystems;
+using AntiDrugFlow.Tests.Infrastructure;
+using AntiDrugFlow.Tests.Outbox;
+using AntiDrugFlow.Workflows.Runtime;
+using Xunit;
+using static AntiDrugFlow.Tests.Infrastructure.Flow;
+
+namespace AntiDrugFlow.Tests.AgencySystems;
+
+/// <summary>Inbound callbacks from agency systems: verified, never applied twice, and resuming the workflow.</summary>
+public sealed class AgencyCallbackTests
+{
+    private const string PoliceKey = "npa-shared-secret";
+
+    private static async Task<(DeliveryHarness Host, TestClock Clock, WorkflowInstance Instance, string TaskId)> RoutedTaskAsync(string agencyId = TestAgencies.Police)
+    {
+        var clock = new TestClock();
+        var host = await DeliveryHarness.CreateAsync(time: clock, settings: new Dictionary<string, string?>
+        {
+            ["AgencySystems:SigningKeys:npa"] = PoliceKey,
+            ["AgencySystems:SigningKeys:moe"] = "moe-shared-secret",
+        });
+        var id = await host.PublishAsync(new Flow("routed-task")
+            .Activity("task", "Elsa.RunTask", ("taskName", Literal("溯源查察")), ("payload", ObjectExpr($"{{\"agencyId\":\"{agencyId}\",\"caseNumber\":\"T-1\"}}")))
+            .Activity("done", "Elsa.WriteLine", ("text", Literal("police answered")))
+            .Chain("task", "done"));
+        var instance = await host.StartAsync(id);
+        var taskId = Assert.Single(instance.Bookmarks, b => b.TaskId is not null).TaskId!;
+        return (host, clock, instance, taskId);
+    }
+
+    private static byte[] Body(string taskId) =>
+        Encoding.UTF8.GetBytes(new JsonObject { ["action"] = "complete-task", ["taskId"] = taskId, ["result"] = new JsonObject { ["outcome"] = "受理" } }.ToJsonString());
+
+    private static Task<CallbackResult> SendAsync(DeliveryHarness host, DateTimeOffset at, string key, string idempotencyKey, byte[] body, string agencyId = TestAgencies.Police, string? signature = null)
+    {
+        var timestamp = AgencySignature.Timestamp(at);
+        return host.Callbacks.ReceiveAsync(agencyId, timestamp, signature ?? AgencySignature.Sign(Encoding.UTF8.GetBytes(key), timestamp, body), idempotencyKey, body, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task A_verified_callback_completes_the_routed_task_and_the_workflow_goes_on()
+    {
+        var (host, clock, instance, taskId) = await RoutedTaskAsync();
+        await using var _ = host;
+
+        var result = await SendAsync(host, clock.GetUtcNow(), PoliceKey, "cb-1", Body(taskId));
+
+        Assert.Equal(CallbackStatus.Accepted, result.Status);
+        Assert.Equal([instance.Id], result.ResumedInstances);
+        Assert.Equal(WorkflowStatus.Finished, (await host.InstanceAsync(instance.Id)).Status);
+        Assert.Equal("受理", (string?)(await host.TaskAsync(taskId)).Result!["outcome"]);
+    }
+
+    [Fact]
+    public async Task A_replayed_callback_is_refused_even_with_a_fresh_timestamp_and_signature()
+    {
+        var (host, clock, _, taskId) = await RoutedTaskAsync();
+        await using var _ = host;
+        Assert.Equal(CallbackStatus.Accepted, (await SendAsync(host, clock.GetUtcNow(), PoliceKey, "cb-1", Body(taskId))).Status);
+
+        clock.Advance(TimeSpan.FromSeconds(30));
+        var replay = await SendAsync(host, clock.GetUtcNow(), PoliceKey, "cb-1", Body(taskId));
+
+        Assert.Equal(CallbackStatus.Replayed, replay.Status);
+        Assert.Equal(1L, await host.ScalarAsync<long>("SELECT count(*) FROM agency_callback_receipts WHERE agency_id = 'npa'"));
+    }
+
+    [Fact]
+    public async Task A_callback_with_a_too_old_timestamp_is_refused_and_the_task_stays_open()
+    {
+        var (host, clock, instance, taskId) = await RoutedTaskAsync();
+        await using var _ = host;
+
+        var stale = await SendAsync(host, clock.GetUtcNow() - TimeSpan.FromMinutes(10), PoliceKey, "cb-1", Body(taskId));
+
+        Assert.Equal(CallbackStatus.Stale, stale.Status);
+        Assert.Equal(WorkflowStatus.Suspended, (await host.InstanceAsync(instance.Id)).Status);
+    }
+
+    [Fact]
+    public async Task A_callback_signed_with_a_wrong_key_or_tampered_after_signing_is_refused()
+    {
+        var (host, clock, _, taskId) = await RoutedTaskAsync();
+        await using var _ = host;
+        var body = Body(taskId);
+        var timestamp = AgencySignature.Timestamp(clock.GetUtcNow());
+        var genuine = AgencySignature.Sign(Encoding.UTF8.GetBytes(PoliceKey), timestamp, body);
+        var tampered = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(body).Replace(taskId, taskId + "0", StringComparison.Ordinal));
+        Assert.NotEqual(body, tampered);
+
+        Assert.Equal(CallbackStatus.Unauthorized, (await SendAsync(host, clock.GetUtcNow(), "not the key", "cb-1", body)).Status);
+        Assert.Equal(CallbackStatus.Unauthorized, (await host.Callbacks.ReceiveAsync(TestAgencies.Police, timestamp, genuine, "cb-2", tampered, CancellationToken.None)).Status);
+        Assert.Equal(CallbackStatus.Unauthorized, (await host.Callbacks.ReceiveAsync(TestAgencies.Police, null, null, "cb-3", body, CancellationToken.None)).Status);
+        Assert.Equal(CallbackStatus.Accepted, (await host.Callbacks.ReceiveAsync(TestAgencies.Police, timestamp, genuine, "cb-4", body, CancellationToken.None)).Status);
+    }
+
+    [Fact]
+    public async Task An_agency_cannot_complete_a_task_routed_to_another_agency_and_may_retry_its_own_key_later()
+    {
+        var (host, clock, _, taskId) = await RoutedTaskAsync(agencyId: TestAgencies.Education);
+        await using var _ = host;
+
+        var result = await SendAsync(host, clock.GetUtcNow(), PoliceKey, "cb-1", Body(taskId));
+
+        Assert.Equal(CallbackStatus.NotFound, result.Status);
+        Assert.Equal(0L, await host.ScalarAsync<long>("SELECT count(*) FROM agency_callback_receipts"));
+        Assert.Equal(CallbackStatus.Accepted, (await SendAsync(host, clock.GetUtcNow(), "moe-shared-secret", "cb-1", Body(taskId), TestAgencies.Education)).Status);
+    }
+
+    [Fact]
+    public async Task Remembered_keys_are_forgotten_only_once_their_timestamps_could_no_longer_pass()
+    {
+        var (host, clock, _, taskId) = await RoutedTaskAsync();
+        await using var _ = host;
+        var signedAt = clock.GetUtcNow();
+        var body = Body(taskId);
+        var timestamp = AgencySignature.Timestamp(signedAt);
+        var signature = AgencySignature.Sign(Encoding.UTF8.GetBytes(PoliceKey), timestamp, body);
+        Assert.Equal(CallbackStatus.Accepted, (await host.Callbacks.ReceiveAsync(TestAgencies.Police, timestamp, signature, "cb-old", body, CancellationToken.None)).Status);
+
+        clock.Advance(TimeSpan.FromHours(1));
+        Assert.Equal(CallbackStatus.AlreadyDone, (await SendAsync(host, clock.GetUtcNow(), PoliceKey, "cb-recent", body)).Status);
+        Assert.Equal(2L, await host.ScalarAsync<long>("SELECT count(*) FROM agency_callback_receipts"));
+
+        clock.Advance(TimeSpan.FromDays(2));
+        Assert.Equal(CallbackStatus.AlreadyDone, (await SendAsync(host, clock.GetUtcNow(), PoliceKey, "cb-new", body)).Status);
+        Assert.Equal(1L, await host.ScalarAsync<long>("SELECT count(*) FROM agency_callback_receipts"));
+        Assert.Equal(CallbackStatus.Stale, (await host.Callbacks.ReceiveAsync(TestAgencies.Police, timestamp, signature, "cb-old", body, CancellationToken.None)).Status);
+    }
+}

@@ -1,0 +1,162 @@
+using AntiDrugFlow.Integrations.Outbox;
+using AntiDrugFlow.Tests.Infrastructure;
+using Xunit;
+using static AntiDrugFlow.Tests.Infrastructure.Flow;
+
+namespace AntiDrugFlow.Tests.Outbox;
+
+/// <summary>Outbox delivery shared by several hosts: leases, claim tokens, backoff, dead letters.</summary>
+public sealed class OutboxDeliveryTests
+{
+    private static Flow Calls(string definitionId, Uri target, int count)
+    {
+        var flow = new Flow(definitionId);
+        var ids = new List<string>();
+        for (var i = 1; i <= count; i++)
+        {
+            flow.Activity($"call{i}", "Elsa.SendHttpRequest", ("url", Literal(new Uri(target, $"/hook/{i}").ToString())), ("method", Literal("POST")), ("content", ObjectExpr($"{{\"case\":\"T-{i}\"}}")));
+            ids.Add($"call{i}");
+        }
+
+        return flow.Chain([.. ids]);
+    }
+
+    [Fact]
+    public async Task Two_hosts_sharing_one_outbox_deliver_every_message_exactly_once()
+    {
+        await using var agency = await LoopbackAgency.StartAsync(AgencyBehaviour.Ok);
+        var settings = new Dictionary<string, string?> { ["Outbox:PollInterval"] = "00:00:00.050", ["Outbox:BatchSize"] = "3" };
+        await using var first = await DeliveryHarness.CreateAsync(settings: settings);
+        await using var second = await DeliveryHarness.CreateAsync(first.ConnectionString, settings: settings);
+        await first.StartAsync(await first.PublishAsync(Calls("thirty-calls", agency.Address, 30)));
+
+        await first.StartDispatcherAsync();
+        await second.StartDispatcherAsync();
+        await Eventually.TrueAsync(async () => (await first.MessagesAsync()).All(m => m.Status == OutboxStatuses.Sent), "all 30 messages to be sent");
+
+        var keys = agency.Requests.Select(r => r.Header("Idempotency-Key")).ToList();
+        Assert.Equal(30, keys.Count);
+        Assert.Equal(30, keys.Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(30L, await first.ScalarAsync<long>("SELECT count(*) FROM outbox_messages WHERE attempts = 1"));
+    }
+
+    [Fact]
+    public async Task Failed_attempts_back_off_exponentially_and_the_message_is_dead_lettered_after_the_configured_attempts()
+    {
+        await using var agency = await LoopbackAgency.StartAsync(AgencyBehaviour.Fail);
+        var clock = new TestClock();
+        await using var host = await DeliveryHarness.CreateAsync(time: clock, settings: new Dictionary<string, string?>
+        {
+            ["Outbox:MaxAttempts"] = "3", ["Outbox:FirstRetryDelay"] = "00:01:00", ["Outbox:MaxRetryDelay"] = "01:00:00",
+        });
+        await host.StartAsync(await host.PublishAsync(Calls("failing-call", agency.Address, 1)));
+
+        Assert.Equal(1, await host.Dispatcher.DeliverDueAsync(CancellationToken.None));
+        var first = Assert.Single(await host.MessagesAsync());
+        Assert.InRange(first.NextAttemptAt - clock.GetUtcNow(), TimeSpan.FromSeconds(48), TimeSpan.FromSeconds(72));
+        Assert.Contains("HTTP 500", first.LastError, StringComparison.Ordinal);
+        Assert.Equal(0, await host.Dispatcher.DeliverDueAsync(CancellationToken.None));
+
+        clock.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(1, await host.Dispatcher.DeliverDueAsync(CancellationToken.None));
+        var second = Assert.Single(await host.MessagesAsync());
+        Assert.InRange(second.NextAttemptAt - clock.GetUtcNow(), TimeSpan.FromSeconds(96), TimeSpan.FromSeconds(144));
+
+        clock.Advance(TimeSpan.FromMinutes(3));
+        Assert.Equal(1, await host.Dispatcher.DeliverDueAsync(CancellationToken.None));
+        var dead = Assert.Single(await host.MessagesAsync());
+        Assert.Equal(OutboxStatuses.DeadLettered, dead.Status);
+        Assert.Equal(3, dead.Attempts);
+        Assert.Contains("HTTP 500", dead.LastError, StringComparison.Ordinal);
+
+        clock.Advance(TimeSpan.FromDays(1));
+        Assert.Equal(0, await host.Dispatcher.DeliverDueAsync(CancellationToken.None));
+        Assert.Equal(3, agency.Requests.Count);
+        Assert.Single(agency.Requests.Select(r => r.Header("Idempotency-Key")).Distinct(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Retry_delays_double_each_attempt_up_to_the_cap_and_carry_jitter()
+    {
+        var first = TimeSpan.FromSeconds(10);
+        var max = TimeSpan.FromMinutes(5);
+
+        var third = Enumerable.Range(0, 100).Select(_ => OutboxDispatcher.RetryDelay(3, first, max)).ToList();
+        var capped = Enumerable.Range(0, 100).Select(_ => OutboxDispatcher.RetryDelay(20, first, max)).ToList();
+
+        Assert.All(third, d => Assert.InRange(d, TimeSpan.FromSeconds(32), TimeSpan.FromSeconds(48)));
+        Assert.True(third.Distinct().Count() > 1, "jitter spreads the retries");
+        Assert.All(capped, d => Assert.InRange(d, TimeSpan.FromMinutes(4), TimeSpan.FromMinutes(6)));
+    }
+
+    [Fact]
+    public async Task A_host_whose_lease_ran_out_cannot_overwrite_the_outcome_recorded_by_the_host_that_took_over()
+    {
+        var clock = new TestClock();
+        await using var first = await DeliveryHarness.CreateAsync(time: clock);
+        await using var second = await DeliveryHarness.CreateAsync(first.ConnectionString, time: clock);
+        await first.StartAsync(await first.PublishAsync(Calls("taken-over", new Uri("http://127.0.0.1:9"), 1)));
+
+        var stale = Assert.Single(await first.Store.ClaimAsync(clock.GetUtcNow(), TimeSpan.FromMinutes(1), 10, "first", CancellationToken.None));
+        Assert.Empty(await second.Store.ClaimAsync(clock.GetUtcNow(), TimeSpan.FromMinutes(1), 10, "second", CancellationToken.None));
+        clock.Advance(TimeSpan.FromMinutes(2));
+        var current = Assert.Single(await second.Store.ClaimAsync(clock.GetUtcNow(), TimeSpan.FromMinutes(1), 10, "second", CancellationToken.None));
+        Assert.Equal(stale.IdempotencyKey, current.IdempotencyKey);
+        Assert.True(await second.Store.MarkSentAsync(current, clock.GetUtcNow(), CancellationToken.None));
+
+        Assert.False(await first.Store.MarkFailedAsync(stale, "late failure", null, CancellationToken.None));
+        Assert.False(await first.Store.MarkSentAsync(stale, clock.GetUtcNow(), CancellationToken.None));
+        var message = Assert.Single(await first.MessagesAsync());
+        Assert.Equal(OutboxStatuses.Sent, message.Status);
+        Assert.Null(message.LastError);
+        clock.Advance(TimeSpan.FromDays(1));
+        Assert.Empty(await first.Store.ClaimAsync(clock.GetUtcNow(), TimeSpan.FromMinutes(1), 10, "first", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_message_claimed_by_a_host_that_died_is_delivered_by_another_after_the_lease_with_the_same_key()
+    {
+        await using var agency = await LoopbackAgency.StartAsync(AgencyBehaviour.Ok);
+        var clock = new TestClock();
+        await using var dead = await DeliveryHarness.CreateAsync(time: clock);
+        await using var survivor = await DeliveryHarness.CreateAsync(dead.ConnectionString, time: clock);
+        await dead.StartAsync(await dead.PublishAsync(Calls("orphaned", agency.Address, 1)));
+        var orphan = Assert.Single(await dead.Store.ClaimAsync(clock.GetUtcNow(), TimeSpan.FromMinutes(2), 10, "dead", CancellationToken.None));
+
+        Assert.Equal(0, await survivor.Dispatcher.DeliverDueAsync(CancellationToken.None));
+        clock.Advance(TimeSpan.FromMinutes(3));
+        Assert.Equal(1, await survivor.Dispatcher.DeliverDueAsync(CancellationToken.None));
+
+        var request = Assert.Single(agency.Requests);
+        Assert.Equal(orphan.IdempotencyKey, request.Header("Idempotency-Key"));
+        Assert.Equal(OutboxStatuses.Sent, Assert.Single(await survivor.MessagesAsync()).Status);
+    }
+
+    [Fact]
+    public async Task Resending_or_dropping_a_dead_letter_is_recorded_with_who_and_when_and_only_dead_letters_can_be_resent()
+    {
+        await using var agency = await LoopbackAgency.StartAsync(AgencyBehaviour.Fail);
+        var clock = new TestClock();
+        await using var host = await DeliveryHarness.CreateAsync(time: clock, settings: new Dictionary<string, string?> { ["Outbox:MaxAttempts"] = "1" });
+        await host.StartAsync(await host.PublishAsync(Calls("two-dead", agency.Address, 2)));
+        await host.Dispatcher.DeliverDueAsync(CancellationToken.None);
+        var deadLetters = (await host.MessagesAsync(OutboxStatuses.DeadLettered)).OrderBy(m => m.IdempotencyKey, StringComparer.Ordinal).ToList();
+        Assert.Equal(2, deadLetters.Count);
+
+        agency.Behaviour = AgencyBehaviour.Ok;
+        clock.Advance(TimeSpan.FromMinutes(5));
+        Assert.True(await host.Store.RequeueAsync(deadLetters[0].Id, "liaison-admin", "endpoint fixed", clock.GetUtcNow(), CancellationToken.None));
+        Assert.True(await host.Store.DropAsync(deadLetters[1].Id, "police-admin", null, clock.GetUtcNow(), CancellationToken.None));
+        Assert.False(await host.Store.RequeueAsync(deadLetters[1].Id, "liaison-admin", null, clock.GetUtcNow(), CancellationToken.None));
+        await host.DeliverAllDueAsync();
+
+        Assert.Equal(OutboxStatuses.Sent, (await host.Store.GetAsync(deadLetters[0].Id, CancellationToken.None))!.Status);
+        Assert.False(await host.Store.RequeueAsync(deadLetters[0].Id, "liaison-admin", "once more", clock.GetUtcNow(), CancellationToken.None));
+        Assert.Equal(OutboxStatuses.Dropped, (await host.Store.GetAsync(deadLetters[1].Id, CancellationToken.None))!.Status);
+        Assert.Equal([deadLetters[0].IdempotencyKey], agency.Accepted.Select(r => r.Header("Idempotency-Key")));
+        var resent = Assert.Single(await host.Store.AuditAsync(deadLetters[0].Id, CancellationToken.None));
+        Assert.Equal(("Resent", "liaison-admin", "endpoint fixed", clock.GetUtcNow()), (resent.Action, resent.Actor, resent.Reason, resent.At));
+        var dropped = Assert.Single(await host.Store.AuditAsync(deadLetters[1].Id, CancellationToken.None));
+        Assert.Equal(("Dropped", "police-admin"), (dropped.Action, dropped.Actor));
+    }
+}
