@@ -2,11 +2,13 @@ using System.Text.Json.Serialization;
 using AntiDrugFlow.Host.Access;
 using AntiDrugFlow.Host.Apis;
 using AntiDrugFlow.Host.Cli;
+using AntiDrugFlow.Host.Components;
 using AntiDrugFlow.Host.Infrastructure;
 using AntiDrugFlow.Integrations;
 using AntiDrugFlow.Integrations.Scheduling;
 using AntiDrugFlow.Workflows;
 using AntiDrugFlow.Workflows.Agencies;
+using AntiDrugFlow.Workflows.Cases;
 using AntiDrugFlow.Workflows.Chains;
 using AntiDrugFlow.Workflows.Persistence;
 using AntiDrugFlow.Workflows.Services;
@@ -37,10 +39,13 @@ public static class HostExtensions
         builder.AddIntegrations();
         builder.AddDeadlines(connectionString, builder.Configuration["Workflows:Directory"] ?? ProjectPaths.WorkflowsDirectory());
         builder.AddAccounts();
+        builder.Services.AddSingleton<PostgresCaseStore>();
+        builder.Services.AddSingleton<CaseService>();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.Services.AddOpenApi();
+        builder.AddWebPages();
         return builder;
     }
 
@@ -63,6 +68,7 @@ public static class HostExtensions
         app.UseStatusCodePages();
         app.MapOpenApi();
         app.MapAccounts();
+        app.MapCasesApi();
         // The engine's and the outbox's administration; the agency callbacks among them stay open to their signed requests.
         var engine = app.MapGroup(string.Empty).RequireAuthorization(Policies.EngineAdministration);
         engine.MapWorkflowDefinitionsApi();
@@ -70,7 +76,7 @@ public static class HostExtensions
         engine.MapDeliveryApis();
         // The action plan's milestones hold no personal data; until a policy of their own exists they are administered like the engine.
         engine.MapMilestonesApi();
-        app.MapGet("/", () => Results.Redirect("/openapi/v1.json")).ExcludeFromDescription();
+        app.MapWebPages();
         return app;
     }
 }

@@ -1,3 +1,4 @@
+using AntiDrugFlow.Host.Access;
 using AntiDrugFlow.Integrations.Outbox;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -15,7 +16,7 @@ public sealed record DeadLetterDecision(Guid Id, string Action, string Actor, Da
 /// <summary>Dead letters of the outbox: list them with their last error, send one again or drop it; both are recorded.</summary>
 public static class DeadLettersApi
 {
-    /// <summary>Who acts, until accounts exist: this header or the "user" query parameter.</summary>
+    /// <summary>Who acts when login is switched off (tests, a closed network): this header or the "user" query parameter. A signed-in administrator is recorded by account.</summary>
     public const string UserHeader = "X-AntiDrugFlow-User";
 
     public static IEndpointRouteBuilder MapDeliveryApis(this IEndpointRouteBuilder app)
@@ -46,7 +47,9 @@ public static class DeadLettersApi
     private static async Task<Results<Ok<DeadLetterDecision>, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>, ValidationProblem>> DecideAsync(
         Guid id, string action, HttpContext http, TimeProvider time, Func<string, DateTimeOffset, Task<bool>> decide)
     {
-        var actor = http.Request.Headers[UserHeader].FirstOrDefault() ?? http.Request.Query["user"].FirstOrDefault();
+        var actor = http.TryGetActor() is { } signedIn
+            ? $"{signedIn.UserName} ({signedIn.UserId})"
+            : http.Request.Headers[UserHeader].FirstOrDefault() ?? http.Request.Query["user"].FirstOrDefault();
         if (string.IsNullOrWhiteSpace(actor) || actor.Length > 100)
         {
             return ApiProblems.Field("user", $"請以 {UserHeader} 標頭或 user 參數註明操作者");

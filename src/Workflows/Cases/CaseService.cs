@@ -259,6 +259,8 @@ public sealed class CaseService(
     private string? LiaisonCounty(Actor actor) =>
         directory.Current.TryGet(actor.AgencyId, out var agency) && agency.Kind == AgencyKind.LiaisonOffice ? agency.CountyCode : null;
 
+    private bool IsCentral(Actor actor) => directory.Current.TryGet(actor.AgencyId, out var agency) && agency.Kind.IsCentral();
+
     private bool IsTeam(Actor actor, CaseRecord record) =>
         actor.AgencyId == record.OriginAgencyId || actor.AgencyId == record.SchoolId || (record.County is not null && LiaisonCounty(actor) == record.County);
 
@@ -273,7 +275,8 @@ public sealed class CaseService(
             agencies.TryGet(record.OriginAgencyId, out var origin) ? origin.Name : record.OriginAgencyId,
             record.SchoolId, record.SchoolId is not null && agencies.TryGet(record.SchoolId, out var school) ? school.Name : null,
             record.County, record.Urgent, record.DrugLevel,
-            team ? name : (name is null ? null : NameMask.Mask(name)),
+            // Level 1 sees statistics, not people: even a task escalated to it shows no name.
+            team ? name : (name is null || IsCentral(actor) ? null : NameMask.Mask(name)),
             team && record.SubjectClassProtected is not null ? protector.Unprotect(record.SubjectClassProtected) : null,
             !team, record.CreatedAt);
     }

@@ -26,6 +26,9 @@ public sealed class AccountsHost : IAsyncDisposable
 
     public WebApplicationFactory<Program> Factory { get; }
 
+    /// <summary>The host's database, for tests that set up rows the API has no way to make.</summary>
+    public string ConnectionString => _api.ConnectionString;
+
     public static async Task<AccountsHost> StartAsync(IReadOnlyDictionary<string, string>? extra = null)
     {
         var settings = new Dictionary<string, string>

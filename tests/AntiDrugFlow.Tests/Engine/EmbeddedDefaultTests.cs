@@ -31,13 +31,17 @@ public sealed class EmbeddedDefaultTests : IDisposable
         Assert.Equal(HttpStatusCode.Created, (await host.Http.PostAsync("/api/workflow-definitions?publish=true", Json(definition))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await host.Http.PostAsync("/api/workflow-definitions/embedded-mail/execute", Json("{}"))).StatusCode);
 
+        // The pickup file appears before the client has finished writing it: wait for the whole message.
+        var mail = string.Empty;
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline && !(Directory.Exists(pickup) && Directory.EnumerateFiles(pickup, "*.eml").Any()))
+        while (DateTime.UtcNow < deadline && !mail.Contains("station@agencies.invalid", StringComparison.Ordinal))
         {
             await Task.Delay(200);
+            var files = Directory.Exists(pickup) ? Directory.GetFiles(pickup, "*.eml") : [];
+            mail = files.Length == 1 ? await ReadSharedAsync(files[0]) : string.Empty;
         }
 
-        var mail = await File.ReadAllTextAsync(Assert.Single(Directory.GetFiles(pickup, "*.eml")));
+        Assert.Single(Directory.GetFiles(pickup, "*.eml"));
         Assert.Contains("station@agencies.invalid", mail);
         Assert.True(File.Exists(Path.Combine(_data, "postgres", "PG_VERSION")));
         Assert.True(File.Exists(Path.Combine(_data, "postgres", "postmaster.pid")));
@@ -45,6 +49,13 @@ public sealed class EmbeddedDefaultTests : IDisposable
         await host.StopGracefullyAsync();
 
         Assert.False(File.Exists(Path.Combine(_data, "postgres", "postmaster.pid")));
+    }
+
+    private static async Task<string> ReadSharedAsync(string path)
+    {
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream);
+        return await reader.ReadToEndAsync();
     }
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");

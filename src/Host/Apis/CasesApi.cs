@@ -1,0 +1,127 @@
+using System.Text.Json;
+using AntiDrugFlow.Host.Access;
+using AntiDrugFlow.Workflows.Access;
+using AntiDrugFlow.Workflows.Cases;
+using AntiDrugFlow.Workflows.Services;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace AntiDrugFlow.Host.Apis;
+
+public sealed record NotificationRequest(string? Kind, bool? Urgent, int? DrugLevel, string? SubjectName, string? SubjectClass, string? SchoolId, string? MilitarySchoolId);
+
+public sealed record TaskAction(string? Outcome, string? Note);
+
+public sealed record TransitionRequest(string? ReceivingSchoolId);
+
+public sealed record QuarterlyStatistics(int Year, int Quarter, int Total, IReadOnlyList<CaseCount> Counts);
+
+/// <summary>
+/// What school staff, police and the other agencies use: start a notification, the inbox of their agency,
+/// acknowledge or complete a task, a case and its timeline, and the quarterly level-1 statistics. A case or
+/// task the user may not see answers 404, exactly as one that does not exist.
+/// </summary>
+public static class CasesApi
+{
+    public static IEndpointRouteBuilder MapCasesApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api").RequireAuthorization(Policies.SignedIn);
+        api.MapPost("/notifications", StartAsync).WithTags("Notifications");
+        var cases = api.MapGroup("/cases").WithTags("Cases");
+        cases.MapGet("/", ListAsync);
+        cases.MapGet("/{caseId}", GetAsync);
+        cases.MapGet("/{caseId}/timeline", TimelineAsync);
+        cases.MapPost("/{caseId}/transition", TransitionAsync);
+        var inbox = api.MapGroup("/inbox").WithTags("Inbox");
+        inbox.MapGet("/", InboxAsync);
+        inbox.MapGet("/{taskId}", InboxTaskAsync);
+        inbox.MapPost("/{taskId}/acknowledge", AcknowledgeAsync);
+        inbox.MapPost("/{taskId}/complete", CompleteAsync);
+        // Level 1 (教育部, 警政署 …) and administrators: counts only, never people.
+        api.MapGet("/statistics/quarterly", StatisticsAsync).WithTags("Statistics").RequireAuthorization(Policies.CentralAgency);
+        return app;
+    }
+
+    public static async Task<Results<Created<CaseView>, ValidationProblem>> StartAsync(HttpContext http, CaseService cases, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await ReadAsync<NotificationRequest>(http.Request, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var view = await cases.StartNotificationAsync(http.Actor(), new NewNotification(body!.Kind, body.Urgent ?? false, body.DrugLevel, body.SubjectName, body.SubjectClass, body.SchoolId, body.MilitarySchoolId), cancellationToken);
+        return TypedResults.Created($"/api/cases/{view.Id}", view);
+    }
+
+    public static async Task<Ok<IReadOnlyList<CaseView>>> ListAsync(HttpContext http, CaseService cases, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await cases.ListAsync(http.Actor(), cancellationToken));
+
+    public static async Task<Results<Ok<CaseView>, NotFound>> GetAsync(string caseId, HttpContext http, CaseService cases, CancellationToken cancellationToken) =>
+        await cases.GetAsync(http.Actor(), caseId, cancellationToken) is { } view ? TypedResults.Ok(view) : TypedResults.NotFound();
+
+    public static async Task<Results<Ok<IReadOnlyList<TimelineEntry>>, NotFound>> TimelineAsync(string caseId, HttpContext http, CaseService cases, CancellationToken cancellationToken) =>
+        await cases.TimelineAsync(http.Actor(), caseId, cancellationToken) is { } timeline ? TypedResults.Ok(timeline) : TypedResults.NotFound();
+
+    public static async Task<Results<NoContent, NotFound, Conflict<string>, ValidationProblem>> TransitionAsync(string caseId, HttpContext http, CaseService cases, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await ReadAsync<TransitionRequest>(http.Request, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        return await cases.ReportTransitionAsync(http.Actor(), caseId, body!.ReceivingSchoolId, cancellationToken) switch
+        {
+            null => TypedResults.NotFound(),
+            true => TypedResults.NoContent(),
+            false => TypedResults.Conflict("本案沒有進行中的個案追蹤可辦理轉銜。"),
+        };
+    }
+
+    public static async Task<Ok<IReadOnlyList<InboxItem>>> InboxAsync(HttpContext http, CaseService cases, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await cases.InboxAsync(http.Actor(), cancellationToken));
+
+    public static async Task<Results<Ok<InboxItem>, NotFound>> InboxTaskAsync(string taskId, HttpContext http, CaseService cases, CancellationToken cancellationToken) =>
+        await cases.InboxTaskAsync(http.Actor(), taskId, cancellationToken) is { } item ? TypedResults.Ok(item) : TypedResults.NotFound();
+
+    public static Task<Results<NoContent, NotFound, Conflict<string>, ValidationProblem>> AcknowledgeAsync(string taskId, HttpContext http, CaseService cases, CancellationToken cancellationToken) =>
+        ActAsync(taskId, "acknowledge", new TaskAction(null, null), http, cases, cancellationToken);
+
+    public static async Task<Results<NoContent, NotFound, Conflict<string>, ValidationProblem>> CompleteAsync(string taskId, HttpContext http, CaseService cases, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await ReadAsync<TaskAction>(http.Request, cancellationToken);
+        return problem ?? await ActAsync(taskId, "complete", body!, http, cases, cancellationToken);
+    }
+
+    public static async Task<Results<Ok<QuarterlyStatistics>, ValidationProblem>> StatisticsAsync(int? year, int? quarter, HttpContext http, CaseService cases, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().ToOffset(TimeSpan.FromHours(8));
+        var y = year ?? now.Year;
+        var q = quarter ?? ((now.Month - 1) / 3) + 1;
+        var counts = await cases.QuarterlyStatisticsAsync(http.Actor(), y, q, cancellationToken);
+        return TypedResults.Ok(new QuarterlyStatistics(y < 1911 ? y + 1911 : y, q, counts.Sum(c => c.Cases), counts));
+    }
+
+    private static async Task<Results<NoContent, NotFound, Conflict<string>, ValidationProblem>> ActAsync(string taskId, string action, TaskAction body, HttpContext http, CaseService cases, CancellationToken cancellationToken) =>
+        await cases.ActAsync(http.Actor(), taskId, action, body.Outcome, body.Note, cancellationToken) switch
+        {
+            null => TypedResults.NotFound(),
+            { Result: ResumeResult.Resumed } => TypedResults.NoContent(),
+            _ => TypedResults.Conflict("這項待辦已處理或已撤回。"),
+        };
+
+    /// <summary>Reads a JSON body into a record; a malformed body or a wrongly typed field is a 400 naming the field.</summary>
+    private static async Task<(T? Body, ValidationProblem? Problem)> ReadAsync<T>(HttpRequest request, CancellationToken cancellationToken)
+        where T : class
+    {
+        try
+        {
+            var body = await JsonSerializer.DeserializeAsync<T>(request.Body, JsonSerializerOptions.Web, cancellationToken);
+            return body is null ? (null, ApiProblems.Field("$", "請求內容須為 JSON 物件。")) : (body, null);
+        }
+        catch (JsonException ex)
+        {
+            return (null, ApiProblems.Field(ex.Path ?? "$", $"請求內容有誤：{ex.Message.Split(" Path:")[0]}"));
+        }
+    }
+}

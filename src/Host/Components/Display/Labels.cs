@@ -1,0 +1,70 @@
+using System.Globalization;
+using AntiDrugFlow.Workflows.Calendar;
+using AntiDrugFlow.Workflows.Runtime;
+
+namespace AntiDrugFlow.Host.Components.Display;
+
+/// <summary>What people read for the engine's codes and instants: Traditional Chinese words, ROC dates, Taipei time.</summary>
+public static class Labels
+{
+    public static string Status(WorkflowStatus status) => status switch
+    {
+        WorkflowStatus.Running => "執行中",
+        WorkflowStatus.Suspended => "等待中",
+        WorkflowStatus.Finished => "已完成",
+        WorkflowStatus.Faulted => "發生錯誤",
+        WorkflowStatus.Cancelled => "已取消",
+        _ => status.ToString(),
+    };
+
+    public static string Bookmark(BookmarkKind kind) => kind switch
+    {
+        BookmarkKind.Timer => "計時",
+        BookmarkKind.Event => "等待事件",
+        BookmarkKind.Task => "人工作業",
+        _ => kind.ToString(),
+    };
+
+    public static string Task(HumanTaskStatus status) => status switch
+    {
+        HumanTaskStatus.Pending => "待處理",
+        HumanTaskStatus.Completed => "已完成",
+        HumanTaskStatus.Cancelled => "已取消",
+        _ => status.ToString(),
+    };
+
+    /// <summary>The journal's event codes; an unknown code is shown as it is rather than hidden.</summary>
+    public static string JournalEvent(string code) => code switch
+    {
+        "WorkflowStarted" => "開始執行",
+        "WorkflowContinued" => "繼續執行",
+        "WorkflowFinished" => "流程結束",
+        "WorkflowCancelled" => "流程取消",
+        "Executed" => "已執行",
+        "Suspended" => "開始等待",
+        "Resumed" => "恢復執行",
+        "Faulted" => "發生錯誤",
+        "BranchCancelled" => "分支取消",
+        "WriteLine" => "輸出訊息",
+        _ => code,
+    };
+
+    /// <summary>「民國115年11月21日」.</summary>
+    public static string Date(DateTimeOffset instant) => RocDate.Format(instant);
+
+    /// <summary>「民國115年11月21日 13:05」 in Taipei time.</summary>
+    public static string DateTime(DateTimeOffset instant) => RocDate.FormatDateTime(instant);
+
+    public static string DateTime(DateTimeOffset? instant) => instant is { } value ? DateTime(value) : "—";
+
+    /// <summary>「民國115年11月21日 13:05:09」: the journal needs seconds to tell its steps apart.</summary>
+    public static string DateTimeWithSeconds(DateTimeOffset instant)
+    {
+        var local = TimeZoneInfo.ConvertTime(instant, TaipeiTime.Zone);
+        return string.Create(CultureInfo.InvariantCulture, $"{RocDate.Format(instant)} {local.Hour:00}:{local.Minute:00}:{local.Second:00}");
+    }
+
+    /// <summary>The value for a machine-readable &lt;time datetime&gt; attribute.</summary>
+    public static string Iso(DateTimeOffset instant) =>
+        TimeZoneInfo.ConvertTime(instant, TaipeiTime.Zone).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,91 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Playwright;
+using Xunit;
+using static Microsoft.Playwright.Assertions;
+
+namespace AntiDrugFlow.Tests.Browser;
+
+/// <summary>Pictures of the main pages for docs/screenshots, so a reader sees the product before running it.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class ScreenshotTests(BrowserHost host)
+{
+    private static string Folder => Path.Combine(BrowserHost.Repository, "docs", "screenshots");
+
+    [Fact]
+    public async Task Main_pages_are_captured_in_traditional_chinese_with_every_field_labelled()
+    {
+        await PrepareAsync();
+        await using var context = await host.NewContextAsync();
+        var page = await context.NewPageAsync();
+        Directory.CreateDirectory(Folder);
+
+        var pages = new (string File, string Address, string Heading)[]
+        {
+            ("home.png", "/", "反毒通報流程系統"),
+            ("definitions.png", "/admin/definitions", "工作流程定義"),
+            ("definition.png", "/admin/definitions/tip-off-demo", "藥頭情資通報（示範）"),
+            ("definition-tip-off-chain.png", "/admin/definitions/tip-off-chain?diagram=fit", "三級聯繫：學校通報警方"),
+            ("definition-compare.png", "/admin/definitions/tip-off-demo/compare?from=1&to=2", "比較第 1 版與第 2 版"),
+            ("instances.png", "/admin/instances", "執行個體"),
+            ("instance.png", await InstanceAddressAsync(), "執行個體"),
+            ("dead-letters.png", await DeadLetterAddressAsync(), "無法投遞的訊息"),
+        };
+        foreach (var (file, address, heading) in pages)
+        {
+            await page.GotoAsync(address);
+            await Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "zh-Hant-TW");
+            await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync(heading);
+            var unlabelled = await page.EvaluateAsync<string[]>(
+                "[...document.querySelectorAll('input:not([type=hidden]), select, textarea')].filter(e => e.labels.length === 0 && !e.getAttribute('aria-label')).map(e => e.outerHTML)");
+            Assert.True(unlabelled.Length == 0, $"{address} has fields without a label: {string.Join(", ", unlabelled)}");
+
+            var path = Path.Combine(Folder, file);
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
+            Assert.True(new FileInfo(path).Length > 10_000, $"{file} looks empty");
+        }
+    }
+
+    /// <summary>A second version to compare, and a waiting instance with a journal to show.</summary>
+    private async Task PrepareAsync()
+    {
+        var versions = await host.Host.Http.GetFromJsonAsync<JsonArray>("/api/workflow-definitions/tip-off-demo/versions");
+        if (versions!.Count > 1)
+        {
+            return;
+        }
+
+        var latest = await host.Host.Http.GetFromJsonAsync<JsonObject>("/api/workflow-definitions/tip-off-demo");
+        var activities = latest!["root"]!["activities"]!.AsArray();
+        activities[3]!["text"]!["expression"]!["value"] = "緊急：派出所須於 1 小時內確認";
+        activities.Add(new JsonObject
+        {
+            ["id"] = "report",
+            ["type"] = "Elsa.RunTask",
+            ["version"] = 1,
+            ["name"] = "回報處理結果",
+            ["taskName"] = new JsonObject { ["typeName"] = "String", ["expression"] = new JsonObject { ["type"] = "Literal", ["value"] = "派出所回報處理結果" } },
+        });
+        var connections = latest["root"]!["connections"]!.AsArray();
+        connections[^1]!["target"]!["activity"] = "report";
+        connections.Add(new JsonObject
+        {
+            ["source"] = new JsonObject { ["activity"] = "report", ["port"] = "Done" },
+            ["target"] = new JsonObject { ["activity"] = "done", ["port"] = "In" },
+        });
+        (await host.Host.Http.PutAsJsonAsync("/api/workflow-definitions/tip-off-demo", latest)).EnsureSuccessStatusCode();
+    }
+
+    private async Task<string> DeadLetterAddressAsync()
+    {
+        await host.AddDeadLetterAsync("email", """{"to":["liaison@example.org"],"subject":"藥頭情資通報"}""", "SMTP 550 5.1.1 mailbox unavailable");
+        return "/admin/dead-letters";
+    }
+
+    private async Task<string> InstanceAddressAsync()
+    {
+        var started = await host.Host.Http.PostAsJsonAsync("/api/workflow-definitions/tip-off-demo/execute", new { correlationId = "screenshot-case" });
+        started.EnsureSuccessStatusCode();
+        return "/admin/instances/" + (await started.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
+    }
+}

@@ -1,0 +1,136 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using AntiDrugFlow.Integrations.Outbox;
+using AntiDrugFlow.Tests.Email;
+using AntiDrugFlow.Tests.Infrastructure;
+using AntiDrugFlow.Workflows.Services;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Xunit;
+
+namespace AntiDrugFlow.Tests.Chains;
+
+/// <summary>
+/// The whole system in-process as users meet it: login required, the demo accounts, the shipped chains and
+/// agency directory, a real PostgreSQL and a real SMTP server; the clock in the test's hands; every log line kept.
+/// </summary>
+public sealed class ChainsHost : IAsyncDisposable
+{
+    public const string Password = "TestDemoPass2026";
+
+    private readonly ApiFactory _api;
+
+    private ChainsHost(ApiFactory api, SmtpTestServer smtp, TestClock clock, ConcurrentQueue<string> logs)
+    {
+        _api = api;
+        Smtp = smtp;
+        Clock = clock;
+        Logs = logs;
+        Factory = api.WithWebHostBuilder(b =>
+        {
+            b.ConfigureTestServices(s =>
+            {
+                s.Configure<PasswordHasherOptions>(o => o.IterationCount = 1_000);
+                s.AddSingleton<TimeProvider>(clock);
+                s.AddSingleton<ILoggerProvider>(new CollectingLoggerProvider(logs));
+            });
+        });
+    }
+
+    public WebApplicationFactory<Program> Factory { get; }
+
+    public SmtpTestServer Smtp { get; }
+
+    public TestClock Clock { get; }
+
+    /// <summary>Every log line the host wrote, formatted, to search for personal data.</summary>
+    public ConcurrentQueue<string> Logs { get; }
+
+    public static async Task<ChainsHost> StartAsync()
+    {
+        var smtp = await SmtpTestServer.StartAsync();
+        var settings = new Dictionary<string, string>
+        {
+            ["Security:RequireLogin"] = "true",
+            ["Demo:SeedAccounts"] = "true",
+            ["Demo:Password"] = Password,
+            ["Workflows:Directory"] = Host.Infrastructure.ProjectPaths.WorkflowsDirectory(),
+            ["Smtp:Host"] = "127.0.0.1",
+            ["Smtp:Port"] = smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["App:BaseUrl"] = "https://antidrugflow.test",
+        };
+        var host = new ChainsHost(await ApiFactory.CreateAsync(settings), smtp, new TestClock(), new ConcurrentQueue<string>());
+        host.Factory.CreateClient().Dispose();
+        return host;
+    }
+
+    public async Task<HttpClient> SignedInAsync(string userName)
+    {
+        var client = Factory.CreateClient();
+        var response = await client.PostAsJsonAsync("/api/account/login", new { userName, password = Password });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return client;
+    }
+
+    /// <summary>Moves the clock and fires what came due, as the scheduler would.</summary>
+    public async Task AdvanceAsync(TimeSpan by)
+    {
+        Clock.Advance(by);
+        var runtime = Factory.Services.GetRequiredService<WorkflowRuntime>();
+        while (await runtime.FireDueTimersAsync(200, CancellationToken.None) > 0)
+        {
+            // Timers set by what just fired may be due too.
+        }
+    }
+
+    /// <summary>Delivers the outbox (emails to the SMTP server, started workflows, events) until nothing is due.</summary>
+    public async Task DeliverAsync()
+    {
+        var dispatcher = Factory.Services.GetRequiredService<OutboxDispatcher>();
+        for (var round = 0; round < 20 && await dispatcher.DeliverDueAsync(CancellationToken.None) > 0; round++)
+        {
+            // Started workflows may queue mail of their own.
+        }
+    }
+
+    public static async Task<JsonNode> BodyAsync(HttpResponseMessage response) => JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+
+    public async Task<T> ScalarAsync<T>(string sql)
+    {
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(_api.ConnectionString);
+        await using var command = dataSource.CreateCommand(sql);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Factory.DisposeAsync();
+        await _api.DisposeAsync();
+        await Smtp.DisposeAsync();
+    }
+
+    private sealed class CollectingLoggerProvider(ConcurrentQueue<string> lines) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => new Collector(lines, categoryName);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Collector(ConcurrentQueue<string> lines, string category) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                lines.Enqueue($"{category}: {formatter(state, exception)} {exception}");
+        }
+    }
+}
