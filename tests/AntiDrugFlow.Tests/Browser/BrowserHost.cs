@@ -85,10 +85,10 @@ public sealed class BrowserHost : IAsyncLifetime
     }
 
     /// <summary>A fresh browser profile (no cookies) that a test disposes when it ends.</summary>
-    public Task<IBrowserContext> NewContextAsync() =>
+    public Task<IBrowserContext> NewContextAsync(string? baseUrl = null) =>
         Browser.NewContextAsync(new BrowserNewContextOptions
         {
-            BaseURL = BaseUrl,
+            BaseURL = baseUrl ?? BaseUrl,
             Locale = "zh-TW",
             TimezoneId = "Asia/Taipei",
             ViewportSize = new ViewportSize { Width = 1280, Height = 900 },

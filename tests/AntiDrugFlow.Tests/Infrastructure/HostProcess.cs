@@ -80,7 +80,9 @@ public sealed class HostProcess : IAsyncDisposable
 
             try
             {
-                if ((await host.Http.GetAsync("/api/workflow-definitions")).IsSuccessStatusCode)
+                // With login required the engine's API answers 401, which also means the host is up.
+                var answer = await host.Http.GetAsync("/api/workflow-definitions");
+                if (answer.IsSuccessStatusCode || answer.StatusCode == HttpStatusCode.Unauthorized)
                 {
                     return host;
                 }
