@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using AntiDrugFlow.Tests.Infrastructure;
 using Microsoft.Playwright;
 using Xunit;
@@ -125,5 +127,38 @@ public sealed class CaseWorkerJourneyTests(CaseWorkerBrowserHost host)
         // Back at the school, the timeline shows the station's acknowledgement.
         await school.ReloadAsync();
         await Expect(school.Locator("#timeline")).ToContainTextAsync("警方已受理");
+    }
+
+    [Fact]
+    public async Task An_administrator_shortens_the_acknowledgement_deadline_publishes_it_and_the_next_tip_off_uses_it()
+    {
+        var (adminContext, admin) = await host.SignInAsync("admin");
+        await using var _ = adminContext;
+        await admin.GotoAsync("/admin/definitions/tip-off-chain");
+        var editor = admin.Locator("textarea");
+        var document = JsonNode.Parse(await editor.InputValueAsync())!.AsObject();
+        var deadline = document["variables"]!.AsArray().Single(v => v!["name"]!.GetValue<string>() == "ackDeadline")!;
+        Assert.Equal("1.00:00:00", deadline["value"]!.GetValue<string>());
+        deadline["value"] = "12:00:00";
+        await editor.FillAsync(document.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+        await admin.GetByRole(AriaRole.Button, new() { Name = "儲存草稿" }).ClickAsync();
+        await admin.GetByRole(AriaRole.Button, new() { Name = "發布第 2 版" }).ClickAsync();
+        await Expect(admin.Locator("#versions tbody tr").First).ToContainTextAsync("發布中");
+
+        // The next (non-urgent) tip-off, started in the browser, is due 12 hours after it was made, not 24.
+        var (schoolContext, school) = await host.SignInAsync("school.kl-chenggong-jh");
+        await using var __ = schoolContext;
+        await school.GotoAsync("/notifications/new");
+        await school.GetByLabel("通報類別").SelectOptionAsync(new SelectOptionValue { Label = "校園查獲疑似毒品或器具" });
+        await school.GetByRole(AriaRole.Button, new() { Name = "送出通報" }).ClickAsync();
+        await Expect(school.Locator("#notice")).ToContainTextAsync("通報已送出");
+        var caseId = school.Url.Split('/')[^1].Split('?')[0];
+
+        using var police = new HttpClient { BaseAddress = host.Host.Http.BaseAddress };
+        Assert.True((await police.PostAsJsonAsync("/api/account/login", new { userName = "police.kl-zhong-er-rd", password = CaseWorkerBrowserHost.Password })).IsSuccessStatusCode);
+        var task = (await police.GetFromJsonAsync<JsonArray>("/api/inbox"))!.Single(t => t!["caseId"]!.GetValue<string>() == caseId)!;
+        var created = (await police.GetFromJsonAsync<JsonObject>($"/api/cases/{caseId}"))!["createdAt"]!.GetValue<DateTimeOffset>();
+        var allowed = task["dueAt"]!.GetValue<DateTimeOffset>() - created;
+        Assert.InRange(allowed, TimeSpan.FromHours(12), TimeSpan.FromHours(12).Add(TimeSpan.FromMinutes(1)));
     }
 }
