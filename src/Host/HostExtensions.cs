@@ -5,6 +5,7 @@ using AntiDrugFlow.Host.Cli;
 using AntiDrugFlow.Host.Components;
 using AntiDrugFlow.Host.Infrastructure;
 using AntiDrugFlow.Integrations;
+using AntiDrugFlow.Integrations.Scheduling;
 using AntiDrugFlow.Workflows;
 using AntiDrugFlow.Workflows.Agencies;
 using AntiDrugFlow.Workflows.Cases;
@@ -36,6 +37,7 @@ public static class HostExtensions
             options.MaxStepsPerRun = builder.Configuration.GetValue("Engine:MaxStepsPerRun", options.MaxStepsPerRun);
         });
         builder.AddIntegrations();
+        builder.AddDeadlines(connectionString, builder.Configuration["Workflows:Directory"] ?? ProjectPaths.WorkflowsDirectory());
         builder.AddAccounts();
         builder.Services.AddSingleton<PostgresCaseStore>();
         builder.Services.AddSingleton<CaseService>();
@@ -72,6 +74,8 @@ public static class HostExtensions
         engine.MapWorkflowDefinitionsApi();
         engine.MapWorkflowInstancesApi();
         engine.MapDeliveryApis();
+        // The action plan's milestones hold no personal data; until a policy of their own exists they are administered like the engine.
+        engine.MapMilestonesApi();
         app.MapWebPages();
         return app;
     }

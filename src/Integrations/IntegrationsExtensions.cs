@@ -5,7 +5,6 @@ using AntiDrugFlow.Integrations.Scheduling;
 using AntiDrugFlow.Workflows.Activities;
 using AntiDrugFlow.Workflows.Agencies;
 using AntiDrugFlow.Workflows.Persistence;
-using AntiDrugFlow.Workflows.Services;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -15,18 +14,15 @@ namespace AntiDrugFlow.Integrations;
 
 public static class IntegrationsExtensions
 {
-    /// <summary>The scheduler, the pending-instance runner and outbox delivery (SMTP or pickup folder, HTTP, agency systems).</summary>
+    /// <summary>The pending-instance runner and outbox delivery (SMTP or pickup folder, HTTP, agency systems); timers are Quartz's (AddDeadlines).</summary>
     public static IHostApplicationBuilder AddIntegrations(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
         services.Configure<SmtpOptions>(builder.Configuration.GetSection("Smtp"));
         services.Configure<SchedulerOptions>(builder.Configuration.GetSection("Scheduler"));
         services.AddOutboxDelivery(builder.Configuration);
-        services.AddSingleton<PollingWorkflowScheduler>();
-        services.AddSingleton<IWorkflowScheduler>(sp => sp.GetRequiredService<PollingWorkflowScheduler>());
         if (builder.Configuration.GetValue("BackgroundWork:Enabled", true))
         {
-            services.AddHostedService(sp => sp.GetRequiredService<PollingWorkflowScheduler>());
             services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
             services.AddHostedService<PendingInstanceRunner>();
         }

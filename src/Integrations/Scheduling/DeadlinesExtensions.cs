@@ -1,0 +1,141 @@
+using AntiDrugFlow.Workflows.Milestones;
+using AntiDrugFlow.Workflows.Services;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Quartz;
+
+namespace AntiDrugFlow.Integrations.Scheduling;
+
+public static class DeadlinesExtensions
+{
+    /// <summary>
+    /// Quartz on the project's PostgreSQL (its tables created if missing, clustered, one scheduler per
+    /// host process) for workflow timers and milestone reminders, and the milestone catalog loaded at start.
+    /// </summary>
+    public static IHostApplicationBuilder AddDeadlines(this IHostApplicationBuilder builder, string connectionString, string workflowsDirectory)
+    {
+        var settings = new DeadlineOptions();
+        builder.Configuration.GetSection("Deadlines").Bind(settings);
+        settings.CatalogFile ??= Path.Combine(workflowsDirectory, "milestones", "action-plan-2017.json");
+        settings.ContactsFile ??= Path.Combine(workflowsDirectory, "milestones", "contacts.json");
+        builder.Services.AddDeadlines(connectionString, settings, builder.Configuration.GetValue("BackgroundWork:Enabled", true));
+        return builder;
+    }
+
+    /// <summary>The same for a service collection; <paramref name="time"/> is given to Quartz too, so tests can move its clock.</summary>
+    public static IServiceCollection AddDeadlines(this IServiceCollection services, string connectionString, DeadlineOptions settings, bool runScheduler, TimeProvider? time = null)
+    {
+        services.AddSingleton(Options.Create(settings));
+        services.TryAddSingleton<PostgresMilestoneStore>();
+        services.TryAddSingleton<MilestoneTracker>();
+        services.AddSingleton<QuartzWorkflowScheduler>();
+        services.Replace(ServiceDescriptor.Singleton<IWorkflowScheduler>(sp => sp.GetRequiredService<QuartzWorkflowScheduler>()));
+        services.Replace(ServiceDescriptor.Singleton<IMilestoneScheduler, QuartzMilestoneScheduler>());
+        services.AddSingleton<MilestoneContactBook>();
+        services.AddTransient<WorkflowTimerJob>();
+        services.AddTransient<MilestoneReminderJob>();
+        services.AddTransient<OverdueDigestJob>();
+        services.AddSingleton<WorkflowTimerReconciler>();
+        services.AddQuartz(q =>
+        {
+            q.ConfigureScheduler(s =>
+            {
+                s.InstanceName = settings.SchedulerName;
+                if (string.IsNullOrWhiteSpace(settings.InstanceId))
+                {
+                    s.GenerateInstanceId = true;
+                }
+                else
+                {
+                    s.InstanceId = settings.InstanceId;
+                }
+
+                s.IdleWaitTime = settings.IdleWaitTime;
+                s.MaxBatchSize = Math.Min(settings.MaxBatchSize, settings.MaxConcurrency);
+            });
+            q.UseDefaultThreadPool(settings.MaxConcurrency);
+            if (time is not null)
+            {
+                q.UseTimeProvider(time);
+            }
+
+            q.UsePersistentStore(store =>
+            {
+                store.UsePostgres(connectionString);
+                store.UseClustering(c => c.CheckinInterval = settings.ClusterCheckinInterval);
+                store.ProvisionSchema();
+                store.UseSystemTextJsonSerializer();
+                store.ConfigureStore(o =>
+                {
+                    o.MisfireThreshold = settings.MisfireThreshold;
+                    // Batches of more than one trigger need acquisition under the lock in a cluster.
+                    o.AcquireTriggersWithinLock = true;
+                });
+            });
+        });
+        // Registered before Quartz's own hosted service, so the catalog is loaded before the scheduler
+        // starts firing. Loading needs no running scheduler.
+        services.AddHostedService<MilestoneCatalogStartup>();
+        if (runScheduler)
+        {
+            services.AddHostedService(sp => sp.GetRequiredService<WorkflowTimerReconciler>());
+            services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        }
+
+        return services;
+    }
+}
+
+/// <summary>Loads the configured catalog as its cycle unless it is there, and plans every cycle's reminders (triggers lost in a crash come back).</summary>
+public sealed class MilestoneCatalogStartup(MilestoneTracker tracker, IMilestoneScheduler scheduler, IOptions<DeadlineOptions> options, ILogger<MilestoneCatalogStartup> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (options.Value.CatalogFile is { } file && File.Exists(file))
+        {
+            var catalog = await MilestoneCatalog.LoadAsync(file, cancellationToken);
+            var cycleId = MilestoneTracker.CycleIdOf(catalog);
+            if (await tracker.LoadCycleAsync(cycleId, catalog, null, cancellationToken))
+            {
+                logger.LogInformation("Milestone catalog {File} loaded as cycle {Cycle} ({Count} items)", file, cycleId, catalog.Items.Count);
+            }
+        }
+
+        foreach (var cycle in await tracker.Store.CyclesAsync(cancellationToken))
+        {
+            await scheduler.PlanAsync(cycle.Id, cancellationToken);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>The reminders' addresses, read from the contacts file once, when the first reminder needs them.</summary>
+public sealed class MilestoneContactBook(IOptions<DeadlineOptions> options)
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private MilestoneContacts? _contacts;
+
+    public async ValueTask<MilestoneContacts> GetAsync(CancellationToken cancellationToken)
+    {
+        if (_contacts is not null)
+        {
+            return _contacts;
+        }
+
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var file = options.Value.ContactsFile ?? throw new InvalidOperationException("Deadlines:ContactsFile is not set");
+            return _contacts ??= await MilestoneContacts.LoadAsync(file, cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+}
