@@ -1,3 +1,4 @@
+using AntiDrugFlow.Host.Access;
 using AntiDrugFlow.Workflows.Calendar;
 using AntiDrugFlow.Workflows.Milestones;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -89,8 +90,14 @@ public static class MilestonesApi
         await tracker.GetAsync(cycleId, itemId, cancellationToken) is { } detail ? TypedResults.Ok(View(detail, time.GetUtcNow())) : TypedResults.NotFound();
 
     public static async Task<Results<Ok<MilestoneDetailView>, NotFound, ValidationProblem>> RecordProgressAsync(
-        string cycleId, string itemId, ProgressUpdate update, MilestoneTracker tracker, TimeProvider time, CancellationToken cancellationToken)
+        string cycleId, string itemId, ProgressUpdate update, HttpContext http, MilestoneTracker tracker, TimeProvider time, CancellationToken cancellationToken)
     {
+        // Who marked it is the signed-in account; the body's name counts only where login is switched off.
+        if (http.TryGetActor() is { } actor)
+        {
+            update = update with { By = $"{actor.UserName} ({actor.UserId})" };
+        }
+
         try
         {
             return TypedResults.Ok(View(await tracker.RecordProgressAsync(cycleId, itemId, update, cancellationToken), time.GetUtcNow()));
