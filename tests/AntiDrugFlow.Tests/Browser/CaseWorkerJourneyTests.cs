@@ -167,4 +167,47 @@ public sealed class CaseWorkerJourneyTests(CaseWorkerBrowserHost host)
         var allowed = task["dueAt"]!.GetValue<DateTimeOffset>() - created;
         Assert.InRange(allowed, TimeSpan.FromHours(12), TimeSpan.FromHours(12).Add(TimeSpan.FromMinutes(1)));
     }
+
+    [Fact]
+    public async Task An_administrator_finds_who_looked_at_a_case_in_the_audit_log_and_reads_the_accounts_and_the_directory()
+    {
+        using var school = await ApiClientAsync("school.kl-anle-sh");
+        var created = await school.PostAsJsonAsync("/api/notifications", new { kind = "DrugSource", drugLevel = 2 });
+        var caseId = (await created.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
+        using var outsider = await ApiClientAsync("police.kl-xinyi");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await outsider.GetAsync($"/api/cases/{caseId}")).StatusCode);
+
+        var (adminContext, admin) = await host.SignInAsync("admin");
+        await using var _ = adminContext;
+        await admin.GetByRole(AriaRole.Link, new() { Name = "稽核紀錄" }).ClickAsync();
+        await admin.GetByLabel("案件識別碼").FillAsync(caseId);
+        await admin.GetByRole(AriaRole.Button, new() { Name = "套用篩選" }).ClickAsync();
+        var denied = admin.Locator("#audit tbody tr", new() { HasText = "case.read.denied" });
+        await Expect(denied).ToHaveCountAsync(1);
+        await Expect(denied).ToContainTextAsync("kee-p2-xinyi");
+        await Expect(admin.Locator("#audit")).ToContainTextAsync("case.create");
+
+        await admin.GetByRole(AriaRole.Link, new() { Name = "使用者帳號" }).ClickAsync();
+        await Expect(admin.Locator("#users tbody tr", new() { HasText = "police.kl-xinyi" })).ToContainTextAsync("警察人員");
+
+        await admin.GetByRole(AriaRole.Link, new() { Name = "機關名錄" }).ClickAsync();
+        await admin.GetByLabel("縣市").SelectOptionAsync(new SelectOptionValue { Label = "基隆市" });
+        await admin.GetByLabel("機關類別").SelectOptionAsync("PoliceStation");
+        await admin.GetByRole(AriaRole.Button, new() { Name = "套用篩選" }).ClickAsync();
+        await Expect(admin.Locator("#agencies")).ToContainTextAsync("kee-p1-zhong-er-rd");
+        await Expect(admin.Locator("#agencies")).Not.ToContainTextAsync("cyi-");
+
+        // Not for case workers.
+        var (policeContext, police) = await host.SignInAsync("police.kl-xinyi");
+        await using var __ = policeContext;
+        await police.GotoAsync("/admin/audit");
+        await Expect(police.GetByRole(AriaRole.Heading, new() { Name = "沒有權限" })).ToBeVisibleAsync();
+    }
+
+    private async Task<HttpClient> ApiClientAsync(string userName)
+    {
+        var client = new HttpClient { BaseAddress = host.Host.Http.BaseAddress };
+        Assert.True((await client.PostAsJsonAsync("/api/account/login", new { userName, password = CaseWorkerBrowserHost.Password })).IsSuccessStatusCode);
+        return client;
+    }
 }
