@@ -42,7 +42,13 @@ public sealed class BrowserHost : IAsyncLifetime
         }
 
         ConnectionString = await TestPostgres.CreateDatabaseAsync(migrate: false);
-        Host = await HostProcess.StartAsync(ConnectionString, new Dictionary<string, string> { ["Workflows__Directory"] = CollectDefinitions() });
+        Host = await HostProcess.StartAsync(ConnectionString, new Dictionary<string, string>
+        {
+            ["Workflows__Directory"] = CollectDefinitions(),
+            // The definitions folder is a temporary copy without the milestones, so the shipped catalog is named directly (cycle 2017).
+            ["Deadlines__CatalogFile"] = Path.Combine(Repository, "workflows-json", "milestones", "action-plan-2017.json"),
+            ["Deadlines__ContactsFile"] = Path.Combine(Repository, "workflows-json", "milestones", "contacts.json"),
+        });
         // A first page render warms up the host; Playwright waits for the page instead of the test sleeping.
         Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();

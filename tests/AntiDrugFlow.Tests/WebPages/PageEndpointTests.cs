@@ -55,6 +55,7 @@ public sealed class PageEndpointTests : IAsyncLifetime
     [InlineData("/admin/definitions/no-such-definition?version=7")]
     [InlineData("/admin/definitions/no-such-definition/compare?from=1&to=2")]
     [InlineData("/admin/instances/no-such-instance")]
+    [InlineData("/admin/milestones/no-such-cycle/no-such-item")]
     public async Task A_missing_definition_version_or_instance_is_a_404_page_in_chinese(string address)
     {
         var response = await _http.GetAsync(address);
@@ -78,6 +79,7 @@ public sealed class PageEndpointTests : IAsyncLifetime
     [InlineData("/admin/definitions")]
     [InlineData("/admin/instances")]
     [InlineData("/admin/dead-letters")]
+    [InlineData("/admin/milestones")]
     public async Task With_login_required_the_administrator_pages_send_an_anonymous_visitor_to_the_login_page(string address)
     {
         await using var factory = new ApiFactory(_factory.ConnectionString, Directory.CreateTempSubdirectory("adf-pages-").FullName, new Dictionary<string, string> { ["Security:RequireLogin"] = "true" });
