@@ -88,6 +88,18 @@ public sealed class EmbeddedPostgresCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Starts a detached watchdog that stops the cluster and deletes its folder once the given process is gone,
+    /// however it ends: an exit handler does not run when a process is killed, and a cluster left running holds gigabytes.
+    /// </summary>
+    public void StopAndDeleteWhenProcessEnds(int processId)
+    {
+        var pgCtl = Path.Combine(_binDirectory, "pg_ctl");
+        var stop = Environment.IsPrivilegedProcess ? $"runuser -u postgres -- {pgCtl}" : pgCtl;
+        var script = $"while kill -0 {processId} 2>/dev/null; do sleep 2; done; {stop} -D '{_dataDirectory}' -m immediate stop >/dev/null 2>&1; rm -rf '{_dataDirectory}'";
+        Process.Start(new ProcessStartInfo("setsid", ["bash", "-c", script]) { UseShellExecute = false })?.Dispose();
+    }
+
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         if (File.Exists(Path.Combine(_dataDirectory, "postmaster.pid")))

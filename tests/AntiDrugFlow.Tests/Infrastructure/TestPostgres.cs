@@ -30,19 +30,6 @@ public static class TestPostgres
         return connectionString;
     }
 
-    /// <summary>
-    /// A detached watchdog stops the cluster and deletes its folder once the test process is gone, however it ends
-    /// (an exit handler does not run when the test host is killed, and a cluster left running holds gigabytes).
-    /// </summary>
-    private static void StopWhenThisProcessEnds(string directory)
-    {
-        var bin = Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin", "pg_ctl")).First(File.Exists);
-        var stop = Environment.IsPrivilegedProcess ? $"runuser -u postgres -- {bin}" : bin;
-        var script = $"while kill -0 {Environment.ProcessId} 2>/dev/null; do sleep 2; done; {stop} -D '{directory}' -m immediate stop >/dev/null 2>&1; rm -rf '{directory}'";
-        var watchdog = new System.Diagnostics.ProcessStartInfo("setsid", ["bash", "-c", script]) { UseShellExecute = false };
-        System.Diagnostics.Process.Start(watchdog)?.Dispose();
-    }
-
     private static async Task<EmbeddedPostgresCluster> ClusterAsync()
     {
         if (_cluster is not null)
@@ -58,7 +45,7 @@ public static class TestPostgres
                 var directory = Path.Combine(Path.GetTempPath(), $"adf-test-pg-{Environment.ProcessId}");
                 var cluster = new EmbeddedPostgresCluster(directory, durable: false);
                 await cluster.StartAsync(CancellationToken.None);
-                StopWhenThisProcessEnds(directory);
+                cluster.StopAndDeleteWhenProcessEnds(Environment.ProcessId);
                 _cluster = cluster;
             }
 
