@@ -57,7 +57,7 @@ public static class HostExtensions
         if (Directory.Exists(folder))
         {
             var log = new StringWriter();
-            var (imported, failed) = await DefinitionImport.ImportAsync(app.Services.GetRequiredService<WorkflowDefinitionService>(), [folder], log, CancellationToken.None);
+            var (imported, failed) = await DefinitionImport.ImportAsync(app.Services.GetRequiredService<WorkflowDefinitionService>(), [folder], log, DefinitionImport.LogLine, CancellationToken.None);
             app.Logger.LogInformation("Workflow definitions from {Folder}: {Imported} imported, {Failed} refused\n{Log}", folder, imported, failed, log);
         }
     }

@@ -37,5 +37,5 @@ public class JavaScriptExpressionBenchmarks
     public object? NextExpressionInTheSameStep() => _open!.Evaluate(Expression, "$.bench");
 
     [Benchmark(Description = "Syntax check only (parse)")]
-    public string? SyntaxCheck() => JavaScriptEvaluator.SyntaxError(Expression);
+    public JavaScriptSyntaxError? SyntaxCheck() => JavaScriptEvaluator.SyntaxError(Expression);
 }

@@ -34,17 +34,28 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problems) : IExce
             problem.Extensions["errors"] = errors;
         }
 
+        if (exception is DefinitionValidationException invalid)
+        {
+            // The exception's own message is English codes for logs; the client reads zh-TW and gets each error's code.
+            problem.Detail = $"工作流程定義有 {invalid.Errors.Count} 個錯誤。";
+            problem.Extensions[ApiProblems.ValidationErrors] = invalid.Errors;
+        }
+
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
     }
 }
 
 public static class ApiProblems
 {
+    /// <summary>The problem details' list of definition errors, each with its path, code and zh-TW message.</summary>
+    public const string ValidationErrors = "validationErrors";
+
     public static Dictionary<string, string[]> ErrorMap(IEnumerable<DefinitionError> errors) =>
         errors.GroupBy(e => e.Path).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray());
 
-    public static ValidationProblem Invalid(IEnumerable<DefinitionError> errors, string title = "工作流程定義有誤") =>
-        TypedResults.ValidationProblem(ErrorMap(errors), title: title);
+    /// <summary>A 400 whose <c>errors</c> map paths to zh-TW messages, as ASP.NET Core's validation problems do, and whose <c>validationErrors</c> adds each error's code.</summary>
+    public static ValidationProblem Invalid(IReadOnlyList<DefinitionError> errors, string title = "工作流程定義有誤") =>
+        TypedResults.ValidationProblem(ErrorMap(errors), title: title, extensions: new Dictionary<string, object?> { [ValidationErrors] = errors });
 
     public static ValidationProblem Field(string field, string message) =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: "請求內容有誤");
@@ -56,7 +67,7 @@ public static class ApiProblems
         var text = await reader.ReadToEndAsync(cancellationToken);
         if (string.IsNullOrWhiteSpace(text))
         {
-            return required ? (null, Field("$", "the request body is empty: a JSON object is required")) : ([], null);
+            return required ? (null, Field("$", "請求內容是空的：需要一個 JSON 物件。")) : ([], null);
         }
 
         var (document, errors) = DefinitionReader.ParseObject(text);

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using AntiDrugFlow.Workflows.Definitions;
+using AntiDrugFlow.Workflows.Expressions;
 using AntiDrugFlow.Workflows.Persistence;
 using AntiDrugFlow.Workflows.Services;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -43,7 +44,7 @@ public static class WorkflowDefinitionsApi
     {
         if (!IsSelector(version ?? "latest"))
         {
-            return ApiProblems.Field("version", $"'{version}' is not 'latest', 'published' or a version number");
+            return ApiProblems.Field("version", $"版本「{version}」無效：請用 latest、published 或版本號碼。");
         }
 
         var found = await definitions.Store.FindAsync(definitionId, version ?? "latest", cancellationToken);
@@ -97,7 +98,7 @@ public static class WorkflowDefinitionsApi
 
         if (body!["definitionId"] is JsonValue given && given.ToString() != definitionId)
         {
-            return ApiProblems.Field("$.definitionId", $"the body's definitionId '{given}' differs from the address's '{definitionId}'");
+            return ApiProblems.Invalid([DefinitionErrorKinds.DefinitionIdChanged.At("$.definitionId", definitionId, given.ToString())]);
         }
 
         body["definitionId"] = definitionId;
@@ -147,12 +148,12 @@ public static class WorkflowDefinitionsApi
 
         if (body!["input"] is { } input && input is not JsonObject)
         {
-            return (null, null, ApiProblems.Field("$.input", "must be a JSON object"));
+            return (null, null, ApiProblems.Field("$.input", $"input 必須是 JSON 物件，不能是{JsonValues.KindName(input)}。"));
         }
 
         if (body["correlationId"] is { } correlation && (correlation is not JsonValue || correlation.GetValueKind() != System.Text.Json.JsonValueKind.String))
         {
-            return (null, null, ApiProblems.Field("$.correlationId", "must be a string"));
+            return (null, null, ApiProblems.Field("$.correlationId", "correlationId 必須是字串。"));
         }
 
         return (body["input"] as JsonObject, body["correlationId"]?.GetValue<string>(), null);

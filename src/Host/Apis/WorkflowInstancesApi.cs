@@ -46,7 +46,7 @@ public static class WorkflowInstancesApi
         {
             if (!Enum.TryParse<WorkflowStatus>(status, ignoreCase: true, out var value) || int.TryParse(status, out _))
             {
-                return ApiProblems.Field("status", $"'{status}' is not one of {string.Join(", ", Enum.GetNames<WorkflowStatus>())}");
+                return ApiProblems.Field("status", $"狀態「{status}」無效：請用 {string.Join("、", Enum.GetNames<WorkflowStatus>())} 之一。");
             }
 
             parsed = value;
@@ -54,7 +54,7 @@ public static class WorkflowInstancesApi
 
         if (page < 0 || pageSize is < 1 or > 500)
         {
-            return ApiProblems.Field(page < 0 ? "page" : "pageSize", page < 0 ? "must be 0 or more" : "must be between 1 and 500");
+            return ApiProblems.Field(page < 0 ? "page" : "pageSize", page < 0 ? "page 必須是 0 或更大的整數。" : "pageSize 必須介於 1 到 500 之間。");
         }
 
         return TypedResults.Ok(await store.ListInstancesAsync(new InstanceFilter(definitionId, parsed, correlationId, page ?? 0, pageSize ?? 50), cancellationToken));
@@ -86,7 +86,7 @@ public static class WorkflowInstancesApi
 
         if (body!["correlationId"] is { } c && (c is not JsonValue || c.GetValueKind() != System.Text.Json.JsonValueKind.String))
         {
-            return ApiProblems.Field("$.correlationId", "must be a string");
+            return ApiProblems.Field("$.correlationId", "correlationId 必須是字串。");
         }
 
         var resumed = await runtime.TriggerEventAsync(eventName, body["correlationId"]?.GetValue<string>(), body["payload"], cancellationToken);
@@ -100,7 +100,7 @@ public static class WorkflowInstancesApi
         {
             if (!Enum.TryParse<HumanTaskStatus>(status, ignoreCase: true, out var value) || int.TryParse(status, out _))
             {
-                return ApiProblems.Field("status", $"'{status}' is not one of {string.Join(", ", Enum.GetNames<HumanTaskStatus>())}");
+                return ApiProblems.Field("status", $"狀態「{status}」無效：請用 {string.Join("、", Enum.GetNames<HumanTaskStatus>())} 之一。");
             }
 
             parsed = value;

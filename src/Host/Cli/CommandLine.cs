@@ -70,13 +70,13 @@ public static class CommandLine
             var errors = file.Document is null ? file.Errors : validator.Load(file.Document).Errors;
             foreach (var error in errors)
             {
-                await stdout.WriteLineAsync($"{file.Path}: {error.Path}: {error.Message}");
+                await stdout.WriteLineAsync(DefinitionImport.ErrorLine(file.Path, error));
             }
 
             invalid += errors.Count > 0 ? 1 : 0;
         }
 
-        await stdout.WriteLineAsync($"{files.Count - invalid} of {files.Count} definitions valid");
+        await stdout.WriteLineAsync($"{files.Count} 個定義中有 {files.Count - invalid} 個正確");
         return invalid == 0 ? Ok : Failed;
     }
 
@@ -109,7 +109,7 @@ public static class CommandLine
         {
             foreach (var error in errors)
             {
-                await stderr.WriteLineAsync($"{file}: {error.Path}: {error.Message}");
+                await stderr.WriteLineAsync(DefinitionImport.ErrorLine(file, error));
             }
 
             return Failed;
@@ -137,7 +137,7 @@ public static class CommandLine
             var services = new ServiceCollection().AddLogging().AddWorkflowEngine(connectionString).BuildServiceProvider();
             await using var _ = services;
             await services.GetRequiredService<SchemaMigrator>().MigrateAsync(cancellationToken);
-            var (imported, failed) = await DefinitionImport.ImportAsync(services.GetRequiredService<WorkflowDefinitionService>(), paths, stdout, cancellationToken);
+            var (imported, failed) = await DefinitionImport.ImportAsync(services.GetRequiredService<WorkflowDefinitionService>(), paths, stdout, DefinitionImport.ErrorLine, cancellationToken);
             await stdout.WriteLineAsync($"{imported} definitions imported, {failed} refused");
             return failed == 0 ? Ok : Failed;
         }
@@ -154,7 +154,13 @@ public static class CommandLine
 /// <summary>Imports definition files into the store; the run command does the same for workflows-json at start.</summary>
 public static class DefinitionImport
 {
-    public static async Task<(int Imported, int Failed)> ImportAsync(WorkflowDefinitionService definitions, IEnumerable<string> paths, TextWriter output, CancellationToken cancellationToken)
+    /// <summary>An error as the command line prints it: file, JSON path, the zh-TW message and its code.</summary>
+    public static string ErrorLine(string file, DefinitionError error) => $"{file}: {error.Path}: {error.Message} [{error.Code}]";
+
+    /// <summary>An error as the host's log records it: file, JSON path and code, in English like the rest of the log.</summary>
+    public static string LogLine(string file, DefinitionError error) => $"{file}: {error.Path}: {error.Code}";
+
+    public static async Task<(int Imported, int Failed)> ImportAsync(WorkflowDefinitionService definitions, IEnumerable<string> paths, TextWriter output, Func<string, DefinitionError, string> describe, CancellationToken cancellationToken)
     {
         var imported = 0;
         var failed = 0;
@@ -165,7 +171,7 @@ public static class DefinitionImport
                 failed++;
                 foreach (var error in file.Errors)
                 {
-                    await output.WriteLineAsync($"{file.Path}: {error.Path}: {error.Message}");
+                    await output.WriteLineAsync(describe(file.Path, error));
                 }
 
                 continue;
@@ -182,7 +188,7 @@ public static class DefinitionImport
                 failed++;
                 foreach (var error in ex.Errors)
                 {
-                    await output.WriteLineAsync($"{file.Path}: {error.Path}: {error.Message}");
+                    await output.WriteLineAsync(describe(file.Path, error));
                 }
             }
         }

@@ -34,7 +34,7 @@ public static class DefinitionFiles
             }
             else
             {
-                result.Add(new DefinitionFile(path, null, [new DefinitionError("$", "no such file or folder")]));
+                result.Add(new DefinitionFile(path, null, [DefinitionErrorKinds.FileNotFound.At("$", path)]));
             }
         }
 
@@ -60,6 +60,6 @@ public static class DefinitionFiles
             return new DefinitionFile(file, document, []);
         }
 
-        return explicitFile ? new DefinitionFile(file, null, [new DefinitionError("$.root", "not a workflow definition: there is no root activity")]) : null;
+        return explicitFile ? new DefinitionFile(file, null, [DefinitionErrorKinds.FileNotADefinition.At("$.root")]) : null;
     }
 }

@@ -2,10 +2,27 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using AntiDrugFlow.Integrations.Email;
 using AntiDrugFlow.Workflows.Activities;
+using AntiDrugFlow.Workflows.Definitions;
 using AntiDrugFlow.Workflows.Expressions;
 using AntiDrugFlow.Workflows.Runtime;
 
 namespace AntiDrugFlow.Integrations.AgencySystems;
+
+/// <summary>Why AntiDrugFlow.SendNotice faults an instance; listed in docs/ENGINE.md with the engine's own faults.</summary>
+public static class NoticeFaultKinds
+{
+    public static readonly ErrorKind ContentRefused = new(
+        "notice.content-refused", "A notice would carry something it may not (a case number or link of the wrong shape, an unknown task code); the reason never quotes the value.",
+        "通知內容不符規定：{reason}", "reason");
+
+    public static readonly ErrorKind NoChannel = new(
+        "notice.no-channel", "The agency has neither a contact address nor a system that takes this kind of notice.",
+        "機構「{agency}」沒有可接收「{notice}」通知的電子郵件地址或系統", "agency", "notice");
+
+    public static readonly ErrorKind DeadlineInvalid = new(
+        "notice.invalid-deadline", "The notice's deadline is not a date and time.",
+        "期限 deadline 的運算結果（{actual}）不是日期時間", "actual");
+}
 
 /// <summary>
 /// AntiDrugFlow.SendNotice: tells an agency about a case through every channel it has, in the step's
@@ -35,7 +52,7 @@ public sealed class SendNoticeActivity(IAgencyEndpoints endpoints) : IActivity
         }
         catch (NoticeContentException ex)
         {
-            throw new ActivityFaultException($"{context.Where("items")}: {ex.Message}");
+            throw new ActivityFaultException(NoticeFaultKinds.ContentRefused, context.Where("items"), ex.Message);
         }
 
         var sent = 0;
@@ -65,7 +82,7 @@ public sealed class SendNoticeActivity(IAgencyEndpoints endpoints) : IActivity
 
         if (sent == 0)
         {
-            throw new ActivityFaultException($"{context.Where("agencyId")}: agency '{agencyId}' has no address or system for notice '{kind}'");
+            throw new ActivityFaultException(NoticeFaultKinds.NoChannel, context.Where("agencyId"), agencyId, kind);
         }
 
         return ActivityOutcome.Done;
@@ -86,7 +103,7 @@ public sealed class SendNoticeActivity(IAgencyEndpoints endpoints) : IActivity
         var deadlineText = JsonValues.AsString(deadline);
         if (!DateTimeOffset.TryParse(deadlineText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
         {
-            throw new ActivityFaultException($"{context.Where("deadline")}: \"{deadlineText}\" is not a date and time");
+            throw new ActivityFaultException(NoticeFaultKinds.DeadlineInvalid, context.Where("deadline"), JsonValues.KindName(deadline));
         }
 
         return new NoticeItem(JsonValues.AsString(caseNumber) ?? string.Empty, JsonValues.AsString(task) ?? string.Empty, at, JsonValues.AsString(link) ?? string.Empty);

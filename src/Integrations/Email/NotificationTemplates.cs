@@ -62,7 +62,7 @@ public static class NotificationTemplates
     {
         if (items.Count == 0)
         {
-            throw new NoticeContentException("a notice needs at least one case");
+            throw new NoticeContentException("通知至少要有一件案件");
         }
 
         foreach (var item in items)
@@ -90,7 +90,7 @@ public static class NotificationTemplates
             NoticeKinds.WeeklyDigest => new(
                 $"【反毒通報】本週待辦摘要：共 {items.Count.ToString(CultureInfo.InvariantCulture)} 件",
                 Digest(items)),
-            _ => throw new NoticeContentException($"unknown notice kind '{kind}'; expected one of {string.Join(", ", NoticeKinds.All)}"),
+            _ => throw new NoticeContentException($"通知種類「{kind}」不存在；可用的種類：{string.Join("、", NoticeKinds.All)}"),
         };
     }
 
@@ -98,19 +98,19 @@ public static class NotificationTemplates
     public static string Phrase(string task) =>
         NoticeTasks.TryPhrase(task, out var phrase)
             ? phrase
-            : throw new NoticeContentException($"unknown task '{task}'; expected one of {string.Join(", ", NoticeTasks.Codes)}");
+            : throw new NoticeContentException($"交辦事項代碼不存在；可用的代碼：{string.Join("、", NoticeTasks.Codes)}");
 
     /// <summary>A case number or a link must be plain ASCII of a narrow shape, so a name cannot hide in it.</summary>
     public static void Check(NoticeItem item)
     {
         if (item.CaseNumber.Length is 0 or > 40 || !item.CaseNumber.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
         {
-            throw new NoticeContentException("a case number may hold only ASCII letters, digits and hyphens (at most 40)");
+            throw new NoticeContentException("案號只能由英文字母、數字與連字號組成，最多 40 個字元");
         }
 
         if (!Uri.TryCreate(item.Link, UriKind.Absolute, out var link) || link.Scheme is not ("http" or "https") || !item.Link.All(char.IsAscii) || item.Link.Contains('%', StringComparison.Ordinal))
         {
-            throw new NoticeContentException("a link must be an absolute http(s) address in plain ASCII");
+            throw new NoticeContentException("連結必須是完整的 http 或 https 網址，且只含 ASCII 字元");
         }
 
         Phrase(item.Task);

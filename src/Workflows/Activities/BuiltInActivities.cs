@@ -81,7 +81,7 @@ public sealed class SetVariableActivity : IActivity
         var name = ExpressionEvaluator.VariableName(reference);
         if (name is null || context.FindVariable(name) is null)
         {
-            context.Error($"{node.JsonPath}.variable", $"variable '{name ?? reference.ToJsonString()}' is not declared in $.variables");
+            context.Error(DefinitionErrorKinds.VariableUndeclared, $"{node.JsonPath}.variable", name ?? reference.ToJsonString());
         }
     }
 
@@ -120,7 +120,7 @@ public sealed class FlowSwitchActivity : IActivity
     {
         if (node.Raw("cases") is { } cases && cases is not JsonArray)
         {
-            context.Error($"{node.JsonPath}.cases", "cases must be a list of {label, condition}");
+            context.Error(DefinitionErrorKinds.SwitchCasesNotAList, $"{node.JsonPath}.cases");
             return;
         }
 
@@ -128,12 +128,12 @@ public sealed class FlowSwitchActivity : IActivity
         {
             if (string.IsNullOrWhiteSpace(label))
             {
-                context.Error($"{node.JsonPath}.cases[{index}].label", "a case needs a label (it names the case's port)");
+                context.Error(DefinitionErrorKinds.SwitchCaseLabelMissing, $"{node.JsonPath}.cases[{index}].label");
             }
 
             if (condition is null)
             {
-                context.Error($"{node.JsonPath}.cases[{index}].condition", "a case needs a condition");
+                context.Error(DefinitionErrorKinds.SwitchCaseConditionMissing, $"{node.JsonPath}.cases[{index}].condition");
             }
             else
             {
@@ -200,18 +200,26 @@ public sealed class FlowForkActivity : IActivity
 
     public void Validate(ActivityNode node, DefinitionValidationContext context)
     {
-        if (node.HasInput("branches") && Branches(node, out var error) is null)
+        if (node.HasInput("branches") && Branches(node, out var notJson) is null)
         {
-            context.Error($"{node.JsonPath}.branches", error ?? "branches must be a JSON array of port names");
+            if (notJson is not null)
+            {
+                context.Error(DefinitionErrorKinds.ForkBranchesNotJson, $"{node.JsonPath}.branches", notJson);
+            }
+            else
+            {
+                context.Error(DefinitionErrorKinds.ForkBranchesInvalid, $"{node.JsonPath}.branches");
+            }
         }
     }
 
     public ValueTask<ActivityOutcome> ExecuteAsync(ActivityExecutionContext context) =>
         ValueTask.FromResult(ActivityOutcome.Through(OutputPorts(context.Node)));
 
-    private static IReadOnlyList<string>? Branches(ActivityNode node, out string? error)
+    /// <summary>The branch port names; null when they are missing or malformed, with the JSON parser's reason when the text is not JSON.</summary>
+    private static IReadOnlyList<string>? Branches(ActivityNode node, out string? notJson)
     {
-        error = null;
+        notJson = null;
         var spec = node.Input("branches");
         if (spec is null)
         {
@@ -227,14 +235,13 @@ public sealed class FlowForkActivity : IActivity
             }
             catch (JsonException ex)
             {
-                error = $"branches is not valid JSON: {ex.Message}";
+                notJson = JsonSyntaxErrors.Reason(ex);
                 return null;
             }
         }
 
         if (value is not JsonArray array || array.Count == 0 || array.Any(b => JsonValues.AsString(b) is not { Length: > 0 }))
         {
-            error = "branches must be a non-empty JSON array of port names, e.g. [\"Police\",\"Liaison\"]";
             return null;
         }
 
@@ -253,7 +260,7 @@ public sealed class FlowJoinActivity : IActivity
     {
         if (node.Input("mode") is { Type: ExpressionTypes.Literal } spec && JsonValues.AsString(spec.Value) is { } mode && mode is not ("WaitAll" or "WaitAny"))
         {
-            context.Error(spec.JsonPath, $"join mode '{mode}' is not WaitAll or WaitAny");
+            context.Error(DefinitionErrorKinds.JoinModeUnknown, spec.JsonPath, mode);
         }
     }
 
@@ -411,7 +418,7 @@ public sealed class SendEmailActivity : IActivity
         var to = Addresses(context.Evaluate("to"));
         if (to.Count == 0)
         {
-            throw new ActivityFaultException($"{context.Where("to")}: no recipient");
+            throw new ActivityFaultException(FaultKinds.EmailNoRecipient, context.Where("to"));
         }
 
         context.Enqueue(OutboxKinds.Email, new JsonObject
@@ -445,7 +452,7 @@ public sealed class SendHttpRequestActivity : IActivity
         var url = context.RequireString("url");
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
         {
-            throw new ActivityFaultException($"{context.Where("url")}: \"{url}\" is not an absolute http(s) address");
+            throw new ActivityFaultException(FaultKinds.HttpAddressInvalid, context.Where("url"));
         }
 
         var content = context.Evaluate("content");

@@ -33,7 +33,7 @@ public static class ChainActivities
         }
         catch (Exception ex) when (ex is ArgumentException or KeyNotFoundException or InvalidOperationException)
         {
-            throw new ActivityFaultException($"{context.Where("agency")}: cannot route '{route}' from '{from}': {ex.Message}");
+            throw new ActivityFaultException(FaultKinds.RouteFailed, context.Where("agency"), route, from, ex.Message);
         }
     }
 
@@ -41,7 +41,7 @@ public static class ChainActivities
     {
         if (node.Input("route") is { Type: ExpressionTypes.Literal } spec && JsonValues.AsString(spec.Value) is { } route && !Routes.IsKnown(route))
         {
-            context.Error(spec.JsonPath, $"unknown route '{route}'; known routes: {string.Join(", ", Routes.Names)}");
+            context.Error(DefinitionErrorKinds.RouteUnknown, spec.JsonPath, route, string.Join("、", Routes.Names));
         }
     }
 }
@@ -152,7 +152,7 @@ public sealed class EscalateActivity(Func<AgencyDirectory> directory) : IActivit
     public ValueTask<ActivityOutcome> ExecuteAsync(ActivityExecutionContext context)
     {
         var from = context.RequireString("agency");
-        var current = directory().TryGet(from, out var agency) ? agency : throw new ActivityFaultException($"{context.Where("agency")}: unknown agency '{from}'");
+        var current = directory().TryGet(from, out var agency) ? agency : throw new ActivityFaultException(FaultKinds.AgencyUnknown, context.Where("agency"), from);
         var next = directory().EscalationTarget(current.Id);
         if (next is null)
         {
@@ -220,7 +220,7 @@ public sealed class StartWorkflowActivity : IActivity
         var input = context.Evaluate("input");
         if (input is not null and not JsonObject)
         {
-            throw new ActivityFaultException($"{context.Where("input")}: the input of a started workflow must be a JSON object");
+            throw new ActivityFaultException(FaultKinds.StartInputNotAnObject, context.Where("input"), JsonValues.KindName(input));
         }
 
         var message = context.Enqueue(OutboxKinds.StartWorkflow, new JsonObject

@@ -34,7 +34,7 @@ public static class Routes
     public static bool IsKnown(string route) => Rules.ContainsKey(route);
 
     public static Agency Resolve(AgencyDirectory directory, string route, string from) =>
-        Rules.TryGetValue(route, out var rule) ? rule(directory, from) : throw new ArgumentException($"unknown route '{route}'");
+        Rules.TryGetValue(route, out var rule) ? rule(directory, from) : throw new ArgumentException($"路由規則「{route}」不存在。");
 
     /// <summary>A county code as given, or the county of the agency with that id.</summary>
     private static string CountyOf(AgencyDirectory directory, string countyOrAgency) =>

@@ -26,10 +26,10 @@ public static class DefinitionReader
         }
         catch (JsonException ex)
         {
-            return (null, [new DefinitionError("$", $"malformed JSON at line {(ex.LineNumber ?? 0) + 1}, position {(ex.BytePositionInLine ?? 0) + 1}: {FirstSentence(ex.Message)}")]);
+            return (null, [JsonSyntaxErrors.At("$", json, ex)]);
         }
 
-        return node is JsonObject document ? (document, []) : (null, [new DefinitionError("$", "a JSON object is required")]);
+        return node is JsonObject document ? (document, []) : (null, [DefinitionErrorKinds.NotAnObject.At("$", JsonValues.KindName(node))]);
     }
 
     public static (WorkflowDefinition? Definition, List<DefinitionError> Errors) Read(JsonObject document)
@@ -38,7 +38,7 @@ public static class DefinitionReader
         var definitionId = Text(document, "definitionId") ?? Text(document, "id");
         if (string.IsNullOrWhiteSpace(definitionId))
         {
-            errors.Add(new DefinitionError("$.definitionId", "required: the definition's stable id"));
+            errors.Add(DefinitionErrorKinds.DefinitionIdMissing.At("$.definitionId"));
         }
 
         var version = document["version"] is JsonValue v && v.TryGetValue<int>(out var n) ? n : 1;
@@ -51,13 +51,13 @@ public static class DefinitionReader
         string? start = null;
         if (document["root"] is not JsonObject root)
         {
-            errors.Add(new DefinitionError("$.root", "required: the root activity, an Elsa.Flowchart"));
+            errors.Add(DefinitionErrorKinds.RootMissing.At("$.root"));
         }
         else
         {
             if (Text(root, "type") != FlowchartType)
             {
-                errors.Add(new DefinitionError("$.root.type", $"the root must be an {FlowchartType}, not '{Text(root, "type")}'"));
+                errors.Add(DefinitionErrorKinds.RootNotAFlowchart.At("$.root.type", Text(root, "type") ?? string.Empty));
             }
 
             ReadActivities(root, activities, errors);
@@ -96,7 +96,7 @@ public static class DefinitionReader
 
         if (document["variables"] is not JsonArray array)
         {
-            errors.Add(new DefinitionError("$.variables", "must be a list"));
+            errors.Add(DefinitionErrorKinds.VariablesNotAList.At("$.variables"));
             return result;
         }
 
@@ -105,13 +105,13 @@ public static class DefinitionReader
         {
             if (array[i] is not JsonObject item || Text(item, "name") is not { Length: > 0 } name)
             {
-                errors.Add(new DefinitionError($"$.variables[{i}].name", "a variable needs a name"));
+                errors.Add(DefinitionErrorKinds.VariableNameMissing.At($"$.variables[{i}].name"));
                 continue;
             }
 
             if (!names.Add(name))
             {
-                errors.Add(new DefinitionError($"$.variables[{i}].name", $"variable '{name}' is declared twice"));
+                errors.Add(DefinitionErrorKinds.VariableDeclaredTwice.At($"$.variables[{i}].name", name));
             }
 
             result.Add(new VariableDefinition(Text(item, "id") ?? name, name, Text(item, "typeName") ?? "Object", item["value"]?.DeepClone()));
@@ -130,7 +130,7 @@ public static class DefinitionReader
 
         if (document["inputs"] is not JsonArray array)
         {
-            errors.Add(new DefinitionError("$.inputs", "must be a list"));
+            errors.Add(DefinitionErrorKinds.InputsNotAList.At("$.inputs"));
             return result;
         }
 
@@ -138,7 +138,7 @@ public static class DefinitionReader
         {
             if (array[i] is not JsonObject item || Text(item, "name") is not { Length: > 0 } name)
             {
-                errors.Add(new DefinitionError($"$.inputs[{i}].name", "an input needs a name"));
+                errors.Add(DefinitionErrorKinds.InputNameMissing.At($"$.inputs[{i}].name"));
                 continue;
             }
 
@@ -153,7 +153,7 @@ public static class DefinitionReader
     {
         if (root["activities"] is not JsonArray array)
         {
-            errors.Add(new DefinitionError("$.root.activities", "required: the list of activities"));
+            errors.Add(DefinitionErrorKinds.ActivitiesMissing.At("$.root.activities"));
             return;
         }
 
@@ -162,7 +162,7 @@ public static class DefinitionReader
             var path = $"$.root.activities[{i}]";
             if (array[i] is not JsonObject item)
             {
-                errors.Add(new DefinitionError(path, "an activity must be a JSON object"));
+                errors.Add(DefinitionErrorKinds.ActivityNotAnObject.At(path));
                 continue;
             }
 
@@ -170,12 +170,12 @@ public static class DefinitionReader
             var type = Text(item, "type");
             if (string.IsNullOrWhiteSpace(id))
             {
-                errors.Add(new DefinitionError(path + ".id", "an activity needs an id"));
+                errors.Add(DefinitionErrorKinds.ActivityIdMissing.At(path + ".id"));
             }
 
             if (string.IsNullOrWhiteSpace(type))
             {
-                errors.Add(new DefinitionError(path + ".type", "an activity needs a type"));
+                errors.Add(DefinitionErrorKinds.ActivityTypeMissing.At(path + ".type"));
             }
 
             if (!string.IsNullOrWhiteSpace(id) && !string.IsNullOrWhiteSpace(type))
@@ -194,7 +194,7 @@ public static class DefinitionReader
 
         if (root["connections"] is not JsonArray array)
         {
-            errors.Add(new DefinitionError("$.root.connections", "must be a list"));
+            errors.Add(DefinitionErrorKinds.ConnectionsNotAList.At("$.root.connections"));
             return;
         }
 
@@ -203,7 +203,7 @@ public static class DefinitionReader
             var path = $"$.root.connections[{i}]";
             if (array[i] is not JsonObject item)
             {
-                errors.Add(new DefinitionError(path, "a connection must be a JSON object"));
+                errors.Add(DefinitionErrorKinds.ConnectionNotAnObject.At(path));
                 continue;
             }
 
@@ -212,12 +212,12 @@ public static class DefinitionReader
             var (target, targetPort) = End(item["target"], Text(item, "targetPort"), "In");
             if (source is null)
             {
-                errors.Add(new DefinitionError(path + ".source", "a connection needs a source activity"));
+                errors.Add(DefinitionErrorKinds.ConnectionSourceMissing.At(path + ".source"));
             }
 
             if (target is null)
             {
-                errors.Add(new DefinitionError(path + ".target", "a connection needs a target activity"));
+                errors.Add(DefinitionErrorKinds.ConnectionTargetMissing.At(path + ".target"));
             }
 
             if (source is not null && target is not null)
@@ -235,11 +235,4 @@ public static class DefinitionReader
     };
 
     private static string? Text(JsonObject obj, string name) => JsonValues.AsString(obj[name]) is { Length: > 0 } s && obj[name] is JsonValue ? s : null;
-
-    private static string FirstSentence(string message)
-    {
-        // The parser appends its own position ("LineNumber: 0 | BytePositionInLine: 9"); ours is one-based and already said.
-        var cuts = new[] { message.IndexOf(" Path:", StringComparison.Ordinal), message.IndexOf(" LineNumber:", StringComparison.Ordinal) }.Where(i => i > 0).ToList();
-        return cuts.Count > 0 ? message[..cuts.Min()] : message;
-    }
 }

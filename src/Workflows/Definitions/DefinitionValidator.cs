@@ -12,7 +12,8 @@ public sealed class DefinitionValidationContext(WorkflowDefinition definition)
 
     public WorkflowDefinition Definition { get; } = definition;
 
-    public void Error(string path, string message) => Errors.Add(new DefinitionError(path, message));
+    /// <summary>Records an error of a kind from <see cref="DefinitionErrorKinds"/> at a JSON path.</summary>
+    public void Error(ErrorKind kind, string path, params string[] values) => Errors.Add(kind.At(path, values));
 
     public VariableDefinition? FindVariable(string idOrName) =>
         Definition.Variables.FirstOrDefault(v => v.Id == idOrName || v.Name == idOrName);
@@ -22,7 +23,7 @@ public sealed class DefinitionValidationContext(WorkflowDefinition definition)
     {
         if (!ExpressionTypes.IsSupported(spec.Type))
         {
-            Error(spec.JsonPath + ".type", $"expression type '{spec.Type}' is not supported (use Literal, Variable, Object or JavaScript)");
+            Error(DefinitionErrorKinds.ExpressionTypeUnsupported, spec.JsonPath + ".type", spec.Type);
             return;
         }
 
@@ -32,7 +33,7 @@ public sealed class DefinitionValidationContext(WorkflowDefinition definition)
                 var code = JsonValues.AsString(spec.Value) ?? string.Empty;
                 if (JavaScriptEvaluator.SyntaxError(code) is { } error)
                 {
-                    Error(spec.JsonPath + ".value", error);
+                    Error(DefinitionErrorKinds.JavaScriptSyntax, spec.JsonPath + ".value", error.Values);
                 }
 
                 break;
@@ -40,7 +41,7 @@ public sealed class DefinitionValidationContext(WorkflowDefinition definition)
                 var name = ExpressionEvaluator.VariableName(spec.Value);
                 if (name is null || (FindVariable(name) is null && !Definition.Inputs.Any(i => i.Name == name)))
                 {
-                    Error(spec.JsonPath + ".value", $"variable '{name}' is not declared in $.variables");
+                    Error(DefinitionErrorKinds.VariableUndeclared, spec.JsonPath + ".value", name ?? JsonValues.AsString(spec.Value) ?? string.Empty);
                 }
 
                 break;
@@ -105,13 +106,13 @@ public sealed class DefinitionValidator(ActivityRegistry registry)
         {
             if (!firstIndex.TryAdd(node.Id, node.Index))
             {
-                context.Error($"{node.JsonPath}.id", $"duplicate activity id '{node.Id}' (first used at $.root.activities[{firstIndex[node.Id]}])");
+                context.Error(DefinitionErrorKinds.ActivityIdDuplicate, $"{node.JsonPath}.id", node.Id, $"$.root.activities[{firstIndex[node.Id]}]");
             }
 
             var activity = registry.Find(node.Type);
             if (activity is null)
             {
-                context.Error($"{node.JsonPath}.type", $"unknown activity type '{node.Type}'");
+                context.Error(DefinitionErrorKinds.ActivityTypeUnknown, $"{node.JsonPath}.type", node.Type);
                 continue;
             }
 
@@ -119,7 +120,7 @@ public sealed class DefinitionValidator(ActivityRegistry registry)
             {
                 if (input.IsRequired && !node.HasInput(input.Name))
                 {
-                    context.Error($"{node.JsonPath}.{input.Name}", $"required input '{input.Name}' of {node.Type} is missing");
+                    context.Error(DefinitionErrorKinds.ActivityInputMissing, $"{node.JsonPath}.{input.Name}", node.Type, input.Name);
                 }
             }
 
@@ -145,25 +146,28 @@ public sealed class DefinitionValidator(ActivityRegistry registry)
             var targetPath = connection.JsonPath + ".target";
             if (source is null)
             {
-                context.Error(sourcePath, $"connection from missing activity '{connection.Source}'");
+                context.Error(DefinitionErrorKinds.ConnectionSourceUnknown, sourcePath, connection.Source);
             }
             else if (registry.Find(source.Type) is { } activity)
             {
                 var ports = activity.OutputPorts(source);
-                if (!ports.Contains(connection.SourcePort))
+                if (ports.Count == 0)
                 {
-                    var known = ports.Count == 0 ? "it has no outgoing ports" : "its ports are " + string.Join(", ", ports);
-                    context.Error(sourcePath, $"activity '{source.Id}' ({source.Type}) has no port '{connection.SourcePort}': {known}");
+                    context.Error(DefinitionErrorKinds.ConnectionFromActivityWithoutPorts, sourcePath, source.Id, source.Type);
+                }
+                else if (!ports.Contains(connection.SourcePort))
+                {
+                    context.Error(DefinitionErrorKinds.ConnectionPortUnknown, sourcePath, source.Id, source.Type, connection.SourcePort, string.Join("、", ports));
                 }
             }
 
             if (target is null)
             {
-                context.Error(targetPath, $"connection to missing activity '{connection.Target}'");
+                context.Error(DefinitionErrorKinds.ConnectionTargetUnknown, targetPath, connection.Target);
             }
             else if (connection.TargetPort != Ports.In)
             {
-                context.Error(targetPath, $"activity '{target.Id}' has no input port '{connection.TargetPort}': connections enter through 'In'");
+                context.Error(DefinitionErrorKinds.ConnectionTargetPortUnknown, targetPath, target.Id, connection.TargetPort);
             }
         }
     }
@@ -191,7 +195,7 @@ public sealed class DefinitionValidator(ActivityRegistry registry)
 
         foreach (var node in definition.Activities.Where(a => !reached.Contains(a.Id)))
         {
-            context.Error(node.JsonPath, $"activity '{node.Id}' cannot be reached from the start activity '{start}'");
+            context.Error(DefinitionErrorKinds.ActivityUnreachable, node.JsonPath, start, node.Id);
         }
     }
 
@@ -212,7 +216,7 @@ public sealed class DefinitionValidator(ActivityRegistry registry)
             if (!waits && !wayOut)
             {
                 var ordered = definition.Activities.Where(a => members.Contains(a.Id)).ToList();
-                context.Error(ordered[0].JsonPath, $"the loop {string.Join(" → ", ordered.Select(a => a.Id))} → {ordered[0].Id} has no way out and no activity that waits: it would run forever");
+                context.Error(DefinitionErrorKinds.EndlessLoop, ordered[0].JsonPath, $"{string.Join(" → ", ordered.Select(a => a.Id))} → {ordered[0].Id}");
             }
         }
     }

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AntiDrugFlow.Workflows.Definitions;
 using AntiDrugFlow.Workflows.Models;
+using AntiDrugFlow.Workflows.Runtime;
 
 namespace AntiDrugFlow.Workflows.Expressions;
 
@@ -25,10 +27,10 @@ public sealed class ExpressionEvaluator(ExpressionScope scope, JavaScriptEvaluat
     public JsonNode? Evaluate(ExpressionSpec spec) => spec.Type switch
     {
         ExpressionTypes.Literal => spec.Value?.DeepClone(),
-        ExpressionTypes.Variable => Scope.Get(VariableName(spec.Value) ?? throw new ExpressionException($"{spec.JsonPath}: a Variable expression needs the variable's name")),
+        ExpressionTypes.Variable => Scope.Get(VariableName(spec.Value) ?? throw new ExpressionException(FaultKinds.VariableNameMissing, spec.JsonPath)),
         ExpressionTypes.Object => ObjectValue(spec),
         ExpressionTypes.JavaScript => (_session ??= javaScript.Open(Scope)).Evaluate(spec.Value is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : string.Empty, spec.JsonPath),
-        _ => throw new ExpressionException($"{spec.JsonPath}: expression type '{spec.Type}' is not supported"),
+        _ => throw new ExpressionException(DefinitionErrorKinds.ExpressionTypeUnsupported, spec.JsonPath, spec.Type),
     };
 
     public static string? VariableName(JsonNode? reference) => reference switch
@@ -48,7 +50,7 @@ public sealed class ExpressionEvaluator(ExpressionScope scope, JavaScriptEvaluat
             }
             catch (JsonException ex)
             {
-                throw new ExpressionException($"{spec.JsonPath}: the Object expression is not valid JSON: {ex.Message}", ex);
+                throw new ExpressionException(ex, FaultKinds.ObjectNotJson, spec.JsonPath, JsonSyntaxErrors.Reason(ex));
             }
         }
 
@@ -74,7 +76,7 @@ public static class JsonValues
         JsonValue v when v.GetValueKind() == JsonValueKind.False => false,
         JsonValue v when v.GetValueKind() == JsonValueKind.String && bool.TryParse(v.GetValue<string>(), out var b) => b,
         JsonValue v when v.GetValueKind() == JsonValueKind.Number => v.ToJsonString() is not ("0" or "0.0" or "-0"),
-        _ => throw new ExpressionException($"{where}: expected true or false, got {node.ToJsonString()}"),
+        _ => throw new ExpressionException(FaultKinds.NotABoolean, where, KindName(node)),
     };
 
     /// <summary>A TimeSpan as .NET writes it ("1.00:00:00", "02:00:00") or ISO 8601 ("PT2H").</summary>
@@ -98,7 +100,7 @@ public static class JsonValues
             }
         }
 
-        throw new ExpressionException($"{where}: \"{text}\" is not a duration (expected e.g. \"1.00:00:00\", \"02:00:00\" or \"PT2H\")");
+        throw new ExpressionException(FaultKinds.NotADuration, where, KindName(node));
     }
 
     public static DateTimeOffset AsDateTimeOffset(JsonNode? node, string where)
@@ -109,8 +111,26 @@ public static class JsonValues
             return at;
         }
 
-        throw new ExpressionException($"{where}: \"{text}\" is not a date and time (expected ISO 8601, e.g. \"2026-11-21T09:00:00+08:00\")");
+        throw new ExpressionException(FaultKinds.NotADateTime, where, KindName(node));
     }
+
+    /// <summary>
+    /// The kind of a JSON value in zh-TW (「字串」, 「JSON 陣列」), for messages: an error says what
+    /// kind of value it got, never the value, which may hold a minor's data.
+    /// </summary>
+    public static string KindName(JsonNode? node) => node switch
+    {
+        null => "空值（null）",
+        JsonObject => "JSON 物件",
+        JsonArray => "JSON 陣列",
+        _ => node.GetValueKind() switch
+        {
+            JsonValueKind.String => "字串",
+            JsonValueKind.Number => "數字",
+            JsonValueKind.True or JsonValueKind.False => "布林值",
+            _ => "空值（null）",
+        },
+    };
 
     /// <summary>Converts a literal to the declared type name, so "5" declared Int32 is a number.</summary>
     public static JsonNode? Coerce(JsonNode? node, string? typeName)

@@ -3,11 +3,21 @@ using System.Text.Json.Nodes;
 using Jint;
 using Jint.Native;
 using AntiDrugFlow.Workflows.Calendar;
+using AntiDrugFlow.Workflows.Definitions;
+using AntiDrugFlow.Workflows.Runtime;
 using Jint.Parser;
+using Jint.Runtime;
 
 namespace AntiDrugFlow.Workflows.Expressions;
 
 public sealed record JavaScriptLimits(int MaxStatements = 10_000, int MaxRecursion = 64, int TimeoutMilliseconds = 1_000);
+
+/// <summary>Where JavaScript failed to parse (one-based line and column) and the parser's reason.</summary>
+public sealed record JavaScriptSyntaxError(int Line, int Column, string Reason)
+{
+    /// <summary>The values of <see cref="DefinitionErrorKinds.JavaScriptSyntax"/>: line, column, reason.</summary>
+    public string[] Values => [Line.ToString(CultureInfo.InvariantCulture), Column.ToString(CultureInfo.InvariantCulture), Reason];
+}
 
 /// <summary>
 /// Runs JavaScript expressions with Jint, sandboxed: no CLR access, and limits on statements, time and
@@ -17,8 +27,8 @@ public sealed class JavaScriptEvaluator(JavaScriptLimits limits)
 {
     private readonly JavaScriptLimits _limits = limits;
 
-    /// <summary>Checks syntax; returns null when the code parses, else a message with line and column.</summary>
-    public static string? SyntaxError(string code)
+    /// <summary>Checks syntax; returns null when the code parses, else where and why it does not.</summary>
+    public static JavaScriptSyntaxError? SyntaxError(string code)
     {
         var (_, error) = Prepare(code);
         return error;
@@ -27,7 +37,7 @@ public sealed class JavaScriptEvaluator(JavaScriptLimits limits)
     /// <summary>A JavaScript session bound to one scope, for one step of one instance.</summary>
     public Session Open(ExpressionScope scope) => new(this, scope);
 
-    private static (string? Source, string? Error) Prepare(string code)
+    private static (string? Source, JavaScriptSyntaxError? Error) Prepare(string code)
     {
         var parser = new JavaScriptParser();
         try
@@ -46,7 +56,7 @@ public sealed class JavaScriptEvaluator(JavaScriptLimits limits)
             }
             catch (ParserException)
             {
-                return (null, string.Create(CultureInfo.InvariantCulture, $"JavaScript syntax error at line {plain.LineNumber}, column {plain.Column}: {plain.Description}"));
+                return (null, new JavaScriptSyntaxError(plain.LineNumber, plain.Column, plain.Description));
             }
         }
     }
@@ -68,7 +78,7 @@ public sealed class JavaScriptEvaluator(JavaScriptLimits limits)
             var (source, error) = Prepare(code);
             if (source is null)
             {
-                throw new ExpressionException($"{where}: {error}");
+                throw new ExpressionException(DefinitionErrorKinds.JavaScriptSyntax, where, error!.Values);
             }
 
             var engine = _engine ??= CreateEngine();
@@ -82,8 +92,21 @@ public sealed class JavaScriptEvaluator(JavaScriptLimits limits)
             }
             catch (Exception ex) when (ex is not ExpressionException and not OutOfMemoryException)
             {
-                throw new ExpressionException($"{where}: JavaScript failed: {ex.Message}", ex);
+                throw Failure(ex, where);
             }
+        }
+
+        /// <summary>The sandbox's limits get their own faults, which say the limit; anything else the script did is the interpreter's message.</summary>
+        private ExpressionException Failure(Exception ex, string where)
+        {
+            var limits = _owner._limits;
+            return ex switch
+            {
+                StatementsCountOverflowException => new ExpressionException(ex, FaultKinds.JavaScriptStatementLimit, where, limits.MaxStatements.ToString(CultureInfo.InvariantCulture)),
+                RecursionDepthOverflowException => new ExpressionException(ex, FaultKinds.JavaScriptRecursionLimit, where, limits.MaxRecursion.ToString(CultureInfo.InvariantCulture)),
+                TimeoutException => new ExpressionException(ex, FaultKinds.JavaScriptTimeout, where, limits.TimeoutMilliseconds.ToString(CultureInfo.InvariantCulture)),
+                _ => new ExpressionException(ex, FaultKinds.JavaScriptFailed, where, ex.Message),
+            };
         }
 
         private Engine CreateEngine()

@@ -46,7 +46,7 @@ public sealed class ActivityExecutionContext
     public string? EvaluateString(string input) => JsonValues.AsString(Evaluate(input));
 
     public string RequireString(string input) =>
-        EvaluateString(input) is { Length: > 0 } text ? text : throw new ExpressionException($"{Where(input)}: a value is required");
+        EvaluateString(input) is { Length: > 0 } text ? text : throw new ExpressionException(FaultKinds.ValueRequired, Where(input));
 
     public bool EvaluateBool(string input) => JsonValues.AsBool(Evaluate(input), Where(input));
 

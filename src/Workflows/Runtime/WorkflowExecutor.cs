@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using AntiDrugFlow.Workflows.Activities;
+using AntiDrugFlow.Workflows.Definitions;
 using AntiDrugFlow.Workflows.Expressions;
 using AntiDrugFlow.Workflows.Models;
 
@@ -90,9 +92,9 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
                 return step;
             }
         }
-        catch (ExpressionException ex)
+        catch (WorkflowFaultException ex)
         {
-            Fault(step, node, ex.Message, now);
+            Fault(step, node, ex.Kind, ex.Path, ex.Description, now);
             return step;
         }
 
@@ -128,7 +130,7 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
             {
                 var hottest = counts.MaxBy(p => p.Value).Key;
                 var loop = LoopThrough(definition, hottest);
-                Fault(step, definition.Activity(hottest), $"Step limit of {options.MaxStepsPerRun} activities in one run exceeded: the loop {loop} kept running without waiting.", now);
+                Fault(step, definition.Activity(hottest), FaultKinds.StepLimit, null, FaultKinds.StepLimit.Format(options.MaxStepsPerRun.ToString(CultureInfo.InvariantCulture), loop), now);
                 break;
             }
 
@@ -142,13 +144,9 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
                 step.Journal.Add(new JournalEntry(instance.Id, now, node.Id, node.Type, outcome.Kind == ActivityOutcomeKind.Suspended ? "Suspended" : "Executed", outcome.Ports.Count > 0 ? string.Join(",", outcome.Ports) : null));
                 Apply(definition, step, node, outcome, now);
             }
-            catch (ExpressionException ex)
+            catch (WorkflowFaultException ex)
             {
-                Fault(step, node, ex.Message, now);
-            }
-            catch (ActivityFaultException ex)
-            {
-                Fault(step, node, ex.Message, now);
+                Fault(step, node, ex.Kind, ex.Path, ex.Description, now);
             }
         }
 
@@ -204,15 +202,17 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
         instance.UpdatedAt = step.Journal.Count > 0 ? step.Journal[^1].At : instance.UpdatedAt;
     }
 
-    private static void Fault(ExecutionStep step, ActivityNode node, string message, DateTimeOffset now)
+    /// <summary>Ends the instance: the fault names the activity and the path at fault in zh-TW; the step keeps the code for the log.</summary>
+    private static void Fault(ExecutionStep step, ActivityNode node, ErrorKind kind, string? path, string description, DateTimeOffset now)
     {
         var instance = step.Instance;
         instance.Status = WorkflowStatus.Faulted;
-        instance.Fault = $"{node.DisplayName}: {message}";
+        instance.Fault = path is null ? $"活動「{node.DisplayName}」出錯：{description}" : $"活動「{node.DisplayName}」在 {path} 出錯：{description}";
         instance.FinishedAt = now;
         instance.State.Queue.Clear();
         CloseEverything(step, now);
-        step.Journal.Add(new JournalEntry(instance.Id, now, node.Id, node.Type, "Faulted", message));
+        step.Fault = new StepFault(kind.Code, node.Id, path);
+        step.Journal.Add(new JournalEntry(instance.Id, now, node.Id, node.Type, "Faulted", path is null ? description : $"{path}：{description}"));
     }
 
     private static void CloseEverything(ExecutionStep step, DateTimeOffset now)
@@ -302,6 +302,3 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
         return activityId;
     }
 }
-
-/// <summary>An activity could not do its work; the instance faults with this message.</summary>
-public sealed class ActivityFaultException(string message) : Exception(message);

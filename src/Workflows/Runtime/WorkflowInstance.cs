@@ -172,4 +172,7 @@ public sealed class ExecutionStep
 
     /// <summary>Texts of Elsa.WriteLine, in order.</summary>
     public List<string> Lines { get; } = [];
+
+    /// <summary>Set when the step faulted the instance; not stored (the instance's fault text is).</summary>
+    public StepFault? Fault { get; set; }
 }

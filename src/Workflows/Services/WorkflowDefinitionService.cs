@@ -49,7 +49,7 @@ public sealed class WorkflowDefinitionService(PostgresDefinitionStore store, Def
         store.ChangeAsync(definitionId, async change =>
         {
             var latest = await change.FindAsync("latest", cancellationToken)
-                ?? throw new KeyNotFoundException($"Workflow definition '{definitionId}' does not exist.");
+                ?? throw new KeyNotFoundException($"工作流程定義「{definitionId}」不存在。");
             if (latest.IsPublished)
             {
                 return latest;
@@ -111,7 +111,7 @@ public sealed class WorkflowDefinitionService(PostgresDefinitionStore store, Def
         }
 
         var version = await store.GetByIdAsync(versionId, cancellationToken)
-            ?? throw new KeyNotFoundException($"Workflow definition version '{versionId}' does not exist.");
+            ?? throw new KeyNotFoundException($"工作流程定義版本「{versionId}」不存在。");
         return Compile(version);
     }
 
@@ -133,7 +133,7 @@ public sealed class WorkflowDefinitionService(PostgresDefinitionStore store, Def
 
     private static string RequireDefinitionId(JsonObject document) =>
         JsonText(document, "definitionId") ?? JsonText(document, "id")
-        ?? throw new DefinitionValidationException([new DefinitionError("$.definitionId", "required: the definition's stable id")]);
+        ?? throw new DefinitionValidationException([DefinitionErrorKinds.DefinitionIdMissing.At("$.definitionId")]);
 
     private static JsonObject Normalize(JsonObject document, string id, string definitionId, int version, bool published)
     {

@@ -48,7 +48,7 @@ public sealed class WorkflowRuntime(
     public async Task<WorkflowInstance> StartAsync(string definitionId, JsonObject? input, string? correlationId, StartOptions options, CancellationToken cancellationToken)
     {
         var definition = await definitions.PublishedAsync(definitionId, cancellationToken)
-            ?? throw new KeyNotFoundException($"Workflow definition '{definitionId}' has no published version.");
+            ?? throw new KeyNotFoundException($"工作流程定義「{definitionId}」沒有發布中的版本。");
         // The step runs in memory before a connection is taken, so the pool is held only for the write.
         var instance = WorkflowExecutor.NewInstance(definition, input, correlationId, time.GetUtcNow(), options.InstanceId);
         var step = await executor.StartAsync(definition, instance, cancellationToken);
@@ -78,7 +78,7 @@ public sealed class WorkflowRuntime(
     public async Task<WorkflowInstance> DispatchAsync(string definitionId, JsonObject? input, string? correlationId, CancellationToken cancellationToken)
     {
         var definition = await definitions.PublishedAsync(definitionId, cancellationToken)
-            ?? throw new KeyNotFoundException($"Workflow definition '{definitionId}' has no published version.");
+            ?? throw new KeyNotFoundException($"工作流程定義「{definitionId}」沒有發布中的版本。");
         var now = time.GetUtcNow();
         var instance = WorkflowExecutor.NewInstance(definition, input, correlationId, now);
         var step = new ExecutionStep { Instance = instance };
@@ -225,7 +225,7 @@ public sealed class WorkflowRuntime(
 
         if (step.Instance.Status == WorkflowStatus.Faulted)
         {
-            logger.LogWarning("Instance {InstanceId} of {DefinitionId} faulted: {Fault}", step.Instance.Id, step.Instance.DefinitionId, step.Instance.Fault);
+            logger.LogWarning("Instance {InstanceId} of {DefinitionId} faulted at activity {ActivityId} ({Path}): {FaultCode}", step.Instance.Id, step.Instance.DefinitionId, step.Fault?.ActivityId, step.Fault?.Path, step.Fault?.Code);
         }
     }
 }

@@ -53,15 +53,72 @@ public sealed class WorkflowApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Publishing_an_invalid_definition_gives_problem_details_with_paths_and_messages()
+    public async Task Publishing_an_invalid_definition_gives_problem_details_with_paths_codes_and_zh_TW_messages()
     {
         var response = await _http.PostAsync("/api/workflow-definitions?publish=true", Json(new Flow("api-bad").Activity("w", "Elsa.WriteLine").WriteLine("w", "dup").Json()));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
-        var errors = (await Body(response))["errors"]!.AsObject();
-        Assert.Equal("required input 'text' of Elsa.WriteLine is missing", errors["$.root.activities[0].text"]![0]!.GetValue<string>());
-        Assert.StartsWith("duplicate activity id 'w'", errors["$.root.activities[1].id"]![0]!.GetValue<string>());
+        var problem = await Body(response);
+        Assert.Equal("工作流程定義有誤", problem["title"]!.GetValue<string>());
+        var errors = problem["errors"]!.AsObject();
+        Assert.Equal("Elsa.WriteLine 活動必須設定輸入「text」", errors["$.root.activities[0].text"]![0]!.GetValue<string>());
+        Assert.Equal("活動代碼「w」重複：第一次用在 $.root.activities[0]", errors["$.root.activities[1].id"]![0]!.GetValue<string>());
+        Assert.Equal(
+            [
+                ("$.root.activities[0].text", "activity.input-missing", "Elsa.WriteLine 活動必須設定輸入「text」"),
+                ("$.root.activities[1].id", "activity.duplicate-id", "活動代碼「w」重複：第一次用在 $.root.activities[0]"),
+            ],
+            ValidationErrors(problem).Order());
+    }
+
+    [Fact]
+    public async Task Publishing_a_stored_draft_with_errors_answers_with_the_codes_too()
+    {
+        Assert.Equal(HttpStatusCode.Created, (await _http.PostAsync("/api/workflow-definitions", Json(new Flow("api-bad-draft").WriteLine("a", "a").Connect("a", "ghost").Json()))).StatusCode);
+
+        var response = await _http.PostAsync("/api/workflow-definitions/api-bad-draft/publish", null);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await Body(response);
+        Assert.Equal("工作流程定義有 1 個錯誤。", problem["detail"]!.GetValue<string>());
+        Assert.Equal([("$.root.connections[0].target", "connection.unknown-target", "連線的目標「ghost」不是此流程圖中的活動")], ValidationErrors(problem));
+        Assert.Equal("連線的目標「ghost」不是此流程圖中的活動", problem["errors"]!["$.root.connections[0].target"]![0]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Validate_and_a_saved_draft_list_each_error_with_its_code()
+    {
+        var document = new Flow("api-validate").Activity("d", "Elsa.FlowDecision", ("condition", Js("getLevel( <= 2"))).Json();
+
+        var validated = (await Body(await _http.PostAsync("/api/workflow-definitions/validate", Json(document)))).AsArray();
+        var saved = await Body(await _http.PostAsync("/api/workflow-definitions", Json(document)));
+
+        var expected = ("$.root.activities[0].condition.expression.value", "expression.javascript-syntax", "JavaScript 語法錯誤：第 1 行第 11 欄，Unexpected token <=");
+        Assert.Equal([expected], validated.Select(Triple));
+        Assert.Equal([expected], saved["validationErrors"]!.AsArray().Select(Triple));
+    }
+
+    [Fact]
+    public async Task A_body_whose_definitionId_differs_from_the_address_is_refused_with_its_code()
+    {
+        var response = await _http.PutAsync("/api/workflow-definitions/api-address", Json(new Flow("api-body").WriteLine("a", "a").Json()));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(
+            [("$.definitionId", "definition.id-changed", "定義代碼 definitionId 必須是「api-address」，不能改成「api-body」：代碼不同就是另一個定義")],
+            ValidationErrors(await Body(response)));
+    }
+
+    [Fact]
+    public async Task A_malformed_body_is_a_zh_TW_problem_that_says_the_line_and_the_character()
+    {
+        var response = await _http.PostAsync("/api/workflow-definitions", Json("{\n  \"definitionId\": \"通知\"\n  \"name\": \"x\"\n}"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await Body(response);
+        Assert.Equal("請求內容有誤", problem["title"]!.GetValue<string>());
+        Assert.Equal([("$", "json.malformed", "JSON 格式有誤：第 3 行第 3 個字，值的後面出現「\"」，應為「,」、「}」或「]」")], ValidationErrors(problem));
     }
 
     [Theory]
@@ -187,6 +244,12 @@ public sealed class WorkflowApiTests : IAsyncLifetime
     }
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    private static List<(string Path, string Code, string Message)> ValidationErrors(JsonNode problem) =>
+        [.. problem["validationErrors"]!.AsArray().Select(Triple)];
+
+    private static (string Path, string Code, string Message) Triple(JsonNode? error) =>
+        (error!["path"]!.GetValue<string>(), error["code"]!.GetValue<string>(), error["message"]!.GetValue<string>());
 
     private static async Task<JsonNode> Body(HttpResponseMessage response) => (await response.Content.ReadFromJsonAsync<JsonNode>())!;
 }

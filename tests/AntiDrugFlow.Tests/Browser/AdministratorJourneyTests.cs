@@ -39,14 +39,14 @@ public sealed partial class AdministratorJourneyTests(BrowserHost host)
         await page.GetByRole(AriaRole.Button, new() { Name = "檢查" }).ClickAsync();
         var errors = page.Locator("#definition-errors");
         await Expect(errors).ToContainTextAsync("$.root.activities[1].type");
-        await Expect(errors).ToContainTextAsync("unknown activity type 'Elsa.NoSuchActivity'");
+        await Expect(errors.Locator("li[data-code='activity.unknown-type']")).ToContainTextAsync("「Elsa.NoSuchActivity」不是已知的活動類型（錯誤代碼 activity.unknown-type）");
         await Expect(diagram.Locator("g.activity.faulty")).ToHaveCountAsync(1);
 
         // Malformed JSON is refused before anything is saved, with the line it broke on.
         await editor.FillAsync(original.Replace("\"已通知學校\"", "\"已通知學校", StringComparison.Ordinal));
         await page.GetByRole(AriaRole.Button, new() { Name = "儲存草稿" }).ClickAsync();
         await Expect(errors).ToContainTextAsync("JSON 格式有誤，尚未儲存");
-        await Expect(errors).ToContainTextAsync("malformed JSON at line");
+        await Expect(errors.Locator("li[data-code='json.malformed']")).ToContainTextAsync(new Regex("JSON 格式有誤：第 \\d+ 行第 \\d+ 個字，字串中有未跳脫的字元"));
         await Expect(page.Locator("#versions tbody tr")).ToHaveCountAsync(1);
 
         // A valid edit of a literal becomes draft version 2.
@@ -106,7 +106,7 @@ public sealed partial class AdministratorJourneyTests(BrowserHost host)
         await page.GetByRole(AriaRole.Button, new() { Name = "發布第 1 版" }).ClickAsync();
 
         await Expect(page.GetByRole(AriaRole.Alert).First).ToContainTextAsync("無法發布");
-        await Expect(page.Locator("#definition-errors")).ToContainTextAsync("$.root.activities[0].text");
+        await Expect(page.Locator("#definition-errors")).ToContainTextAsync("$.root.activities[0].text Elsa.WriteLine 活動必須設定輸入「text」（錯誤代碼 activity.input-missing）");
         await Expect(page.Locator("#versions tbody tr").First).ToContainTextAsync("草稿");
     }
 

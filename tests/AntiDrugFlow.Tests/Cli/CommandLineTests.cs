@@ -14,14 +14,20 @@ public sealed class CommandLineTests : IDisposable
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     [Fact]
-    public async Task Validate_prints_each_error_as_file_path_and_message_and_exits_1()
+    public async Task Validate_prints_each_error_as_file_path_zh_TW_message_and_code_and_exits_1()
     {
-        var bad = Write("bad.json", new Flow("bad").Activity("w", "Elsa.WriteLine").Json());
+        var bad = Write("bad.json", new Flow("bad").Activity("w", "Elsa.WriteLine").Connect("w", "ghost").Json());
 
         var (code, output, _) = await RunAsync("definitions", "validate", bad);
 
         Assert.Equal(CommandLine.Failed, code);
-        Assert.Contains($"{bad}: $.root.activities[0].text: required input 'text' of Elsa.WriteLine is missing", output);
+        Assert.Equal(
+            [
+                $"{bad}: $.root.activities[0].text: Elsa.WriteLine 活動必須設定輸入「text」 [activity.input-missing]",
+                $"{bad}: $.root.connections[0].target: 連線的目標「ghost」不是此流程圖中的活動 [connection.unknown-target]",
+                "1 個定義中有 0 個正確",
+            ],
+            Lines(output));
     }
 
     [Fact]
@@ -35,8 +41,27 @@ public sealed class CommandLineTests : IDisposable
         var (code, output, _) = await RunAsync("definitions", "validate", _folder);
 
         Assert.Equal(CommandLine.Failed, code);
-        Assert.Contains($"{broken}: $: malformed JSON at line 1", output);
-        Assert.Contains("1 of 2 definitions valid", output);
+        Assert.Equal(
+            [$"{broken}: $: JSON 格式有誤：第 1 行第 2 個字，「this is not JSON」不是有效的 JSON 常值（應為 true、false 或 null） [json.malformed]", "2 個定義中有 1 個正確"],
+            Lines(output));
+    }
+
+    [Fact]
+    public async Task Validate_names_a_missing_path_and_a_JSON_file_that_is_no_definition()
+    {
+        var missing = Path.Combine(_folder, "missing.json");
+        var data = Write("catalog.json", "{\"items\":[]}");
+
+        var (code, output, _) = await RunAsync("definitions", "validate", missing, data);
+
+        Assert.Equal(CommandLine.Failed, code);
+        Assert.Equal(
+            [
+                $"{missing}: $: 找不到檔案或資料夾「{missing}」 [file.not-found]",
+                $"{data}: $.root: 這個檔案不是工作流程定義：沒有根活動 root [file.not-a-definition]",
+                "2 個定義中有 0 個正確",
+            ],
+            Lines(output));
     }
 
     [Fact]
@@ -82,7 +107,7 @@ public sealed class CommandLineTests : IDisposable
         var (code, _, error) = await RunAsync("definitions", "run", file);
 
         Assert.Equal(CommandLine.Failed, code);
-        Assert.Contains("faulted: a: $.root.activities[0].text", error);
+        Assert.Equal("faulted: 活動「a」在 $.root.activities[0].text.expression 出錯：JavaScript 執行失敗：undefinedThing is not defined", error.Trim());
     }
 
     [Fact]
@@ -137,6 +162,8 @@ public sealed class CommandLineTests : IDisposable
     }
 
     internal static string ProjectRoot() => Host.Infrastructure.ProjectPaths.Root();
+
+    private static string[] Lines(string output) => output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     private string Write(string name, string content)
     {

@@ -299,7 +299,9 @@ public sealed class BuiltInActivityTests : IAsyncLifetime
 
         var faulted = await _engine.ReloadAsync(instance.Id);
         Assert.Equal(WorkflowStatus.Faulted, faulted.Status);
-        Assert.Contains("$.root.activities[0].text", faulted.Fault);
+        Assert.Equal("活動「print」在 $.root.activities[0].text.expression 出錯：JavaScript 執行失敗：getMissing is not defined", faulted.Fault);
+        var journal = await _engine.Instances.JournalAsync(instance.Id, CancellationToken.None);
+        Assert.Contains(journal, j => j.Event == "Faulted" && j.ActivityId == "print" && j.Message == "$.root.activities[0].text.expression：JavaScript 執行失敗：getMissing is not defined");
     }
 
     [Fact]
@@ -315,7 +317,7 @@ public sealed class BuiltInActivityTests : IAsyncLifetime
         Assert.Equal(["sandboxed"], await _engine.LinesAsync(instance.Id));
         var faulted = await _engine.ReloadAsync(instance.Id);
         Assert.Equal(WorkflowStatus.Faulted, faulted.Status);
-        Assert.Contains("spin", faulted.Fault);
+        Assert.Equal("活動「spin」在 $.root.activities[1].text.expression 出錯：JavaScript 執行超過 10000 個陳述式的上限，已中止（可能是無窮迴圈）", faulted.Fault);
     }
 
     [Fact]

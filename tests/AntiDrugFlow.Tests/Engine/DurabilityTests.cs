@@ -155,8 +155,7 @@ public sealed class DurabilityTests
 
         var faulted = await engine.ReloadAsync(instance.Id);
         Assert.Equal(WorkflowStatus.Faulted, faulted.Status);
-        Assert.Contains("Step limit of 50", faulted.Fault);
-        Assert.Matches("the loop (tick → again → tick|again → tick → again)", faulted.Fault);
+        Assert.Matches("^活動「(tick|again)」出錯：單次執行超過 50 個活動的上限：迴圈 (tick → again → tick|again → tick → again) 一直執行而沒有等待$", faulted.Fault);
     }
 
     [Fact]
