@@ -27,6 +27,7 @@ public sealed class ScreenshotTests(BrowserHost host)
             ("definition.png", "/admin/definitions/tip-off-demo", "藥頭情資通報（示範）"),
             ("definition-tip-off-chain.png", "/admin/definitions/tip-off-chain?diagram=fit", "三級聯繫：學校通報警方"),
             ("definition-compare.png", "/admin/definitions/tip-off-demo/compare?from=1&to=2", "比較第 1 版與第 2 版"),
+            ("definition-errors.png", await DraftWithErrorsAddressAsync(), "通報校外會（有錯誤的草稿）"),
             ("instances.png", "/admin/instances", "執行個體"),
             ("instance.png", await InstanceAddressAsync(), "執行個體"),
             ("dead-letters.png", await DeadLetterAddressAsync(), "無法投遞的訊息"),
@@ -74,6 +75,44 @@ public sealed class ScreenshotTests(BrowserHost host)
             ["target"] = new JsonObject { ["activity"] = "done", ["port"] = "In" },
         });
         (await host.Host.Http.PutAsJsonAsync("/api/workflow-definitions/tip-off-demo", latest)).EnsureSuccessStatusCode();
+    }
+
+    /// <summary>A draft with a few mistakes an administrator makes, so the picture shows the error list with paths and codes.</summary>
+    private async Task<string> DraftWithErrorsAddressAsync()
+    {
+        var draft = new JsonObject
+        {
+            ["definitionId"] = "screenshot-errors",
+            ["name"] = "通報校外會（有錯誤的草稿）",
+            ["root"] = new JsonObject
+            {
+                ["type"] = "Elsa.Flowchart",
+                ["activities"] = new JsonArray(
+                    new JsonObject { ["id"] = "start", ["type"] = "Elsa.Start" },
+                    new JsonObject { ["id"] = "notify", ["type"] = "Elsa.SendMail", ["name"] = "通知校外會" },
+                    new JsonObject { ["id"] = "ask", ["type"] = "Elsa.RunTask", ["name"] = "校外會確認" },
+                    new JsonObject
+                    {
+                        ["id"] = "urgent",
+                        ["type"] = "Elsa.FlowDecision",
+                        ["name"] = "是否緊急",
+                        ["condition"] = new JsonObject { ["typeName"] = "Boolean", ["expression"] = new JsonObject { ["type"] = "JavaScript", ["value"] = "getUrgent( == true" } },
+                    }),
+                ["connections"] = new JsonArray(
+                    Connection("start", "Done", "notify"),
+                    Connection("notify", "Done", "ask"),
+                    Connection("ask", "Done", "urgent"),
+                    Connection("urgent", "Yes", "escalate")),
+            },
+        };
+        (await host.Host.Http.PutAsJsonAsync("/api/workflow-definitions/screenshot-errors", draft)).EnsureSuccessStatusCode();
+        return "/admin/definitions/screenshot-errors";
+
+        static JsonObject Connection(string source, string port, string target) => new()
+        {
+            ["source"] = new JsonObject { ["activity"] = source, ["port"] = port },
+            ["target"] = new JsonObject { ["activity"] = target, ["port"] = "In" },
+        };
     }
 
     private async Task<string> DeadLetterAddressAsync()
