@@ -39,8 +39,7 @@ public static class HostExtensions
         builder.AddIntegrations();
         builder.AddDeadlines(connectionString, builder.Configuration["Workflows:Directory"] ?? ProjectPaths.WorkflowsDirectory());
         builder.AddAccounts();
-        builder.Services.AddSingleton<PostgresCaseStore>();
-        builder.Services.AddSingleton<CaseService>();
+        builder.Services.AddCases();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
@@ -69,6 +68,7 @@ public static class HostExtensions
         app.MapOpenApi();
         app.MapAccounts();
         app.MapCasesApi();
+        app.MapInformationRequestsApi();
         // The engine's and the outbox's administration; the agency callbacks among them stay open to their signed requests.
         var engine = app.MapGroup(string.Empty).RequireAuthorization(Policies.EngineAdministration);
         engine.MapWorkflowDefinitionsApi();

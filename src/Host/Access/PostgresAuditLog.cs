@@ -27,16 +27,11 @@ public sealed class PostgresAuditLog(NpgsqlDataSource dataSource) : IAuditLog
     public async Task RecordAsync(AuditEntry entry, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(
-            "INSERT INTO audit_log (at, user_id, agency_id, action, case_id, details) VALUES ($1, $2, $3, $4, $5, $6)", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = entry.At.ToUniversalTime() });
-        command.Parameters.Add(new NpgsqlParameter { Value = entry.UserId });
-        command.Parameters.Add(new NpgsqlParameter { Value = entry.AgencyId });
-        command.Parameters.Add(new NpgsqlParameter { Value = entry.Action });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)entry.CaseId ?? DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)entry.Details ?? DBNull.Value });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await InsertAsync(entry, connection, null, cancellationToken);
     }
+
+    public Task RecordAsync(AuditEntry entry, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
+        InsertAsync(entry, connection, transaction, cancellationToken);
 
     public async Task<IReadOnlyList<AuditEntry>> QueryAsync(AuditQuery query, CancellationToken cancellationToken)
     {
@@ -66,5 +61,18 @@ public sealed class PostgresAuditLog(NpgsqlDataSource dataSource) : IAuditLog
         }
 
         return entries;
+    }
+
+    private static async Task InsertAsync(AuditEntry entry, NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "INSERT INTO audit_log (at, user_id, agency_id, action, case_id, details) VALUES ($1, $2, $3, $4, $5, $6)", connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = entry.At.ToUniversalTime() });
+        command.Parameters.Add(new NpgsqlParameter { Value = entry.UserId });
+        command.Parameters.Add(new NpgsqlParameter { Value = entry.AgencyId });
+        command.Parameters.Add(new NpgsqlParameter { Value = entry.Action });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)entry.CaseId ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)entry.Details ?? DBNull.Value });
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

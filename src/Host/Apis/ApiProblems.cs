@@ -17,6 +17,7 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problems) : IExce
             DefinitionValidationException v => (StatusCodes.Status400BadRequest, "工作流程定義有誤", ApiProblems.ErrorMap(v.Errors)),
             CaseRequestException c => (StatusCodes.Status400BadRequest, "請求內容有誤", new Dictionary<string, string[]> { [c.Field] = [c.Message] }),
             CaseForbiddenException => (StatusCodes.Status403Forbidden, "沒有權限", null),
+            CaseConflictException => (StatusCodes.Status409Conflict, "與目前狀態衝突", null),
             KeyNotFoundException => (StatusCodes.Status404NotFound, "找不到資料", null),
             UnauthorizedAccessException => (StatusCodes.Status401Unauthorized, "需要登入", null),
             ArgumentException or JsonException or BadHttpRequestException => (StatusCodes.Status400BadRequest, "請求內容有誤", null),

@@ -111,7 +111,7 @@ public static class CasesApi
         };
 
     /// <summary>Reads a JSON body into a record; a malformed body or a wrongly typed field is a 400 naming the field.</summary>
-    private static async Task<(T? Body, ValidationProblem? Problem)> ReadAsync<T>(HttpRequest request, CancellationToken cancellationToken)
+    internal static async Task<(T? Body, ValidationProblem? Problem)> ReadAsync<T>(HttpRequest request, CancellationToken cancellationToken)
         where T : class
     {
         try

@@ -1,3 +1,5 @@
+using Npgsql;
+
 namespace AntiDrugFlow.Workflows.Access;
 
 /// <summary>One read or change of a case or of the system's settings: who, when, what.</summary>
@@ -7,4 +9,7 @@ public sealed record AuditEntry(DateTimeOffset At, string UserId, string AgencyI
 public interface IAuditLog
 {
     Task RecordAsync(AuditEntry entry, CancellationToken cancellationToken);
+
+    /// <summary>Records inside the caller's transaction, so a change and its audit row commit together or not at all.</summary>
+    Task RecordAsync(AuditEntry entry, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken);
 }

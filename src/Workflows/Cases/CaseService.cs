@@ -21,11 +21,15 @@ public sealed class CaseRequestException(string field, string message) : Excepti
 /// <summary>The actor may not do this at all (as opposed to a case they cannot see, which is simply not found).</summary>
 public sealed class CaseForbiddenException(string message) : Exception(message);
 
+/// <summary>The request comes too late or twice: the task is closed, the request already answered.</summary>
+public sealed class CaseConflictException(string message) : Exception(message);
+
 public sealed record CaseView(
     string Id, string CaseNumber, string Kind, string KindName, string? Status, string OriginAgencyId, string OriginAgencyName, string? SchoolId, string? SchoolName,
     string? County, bool Urgent, int? DrugLevel, string? SubjectName, string? SubjectClass, bool Masked, DateTimeOffset CreatedAt);
 
-public sealed record TimelineEntry(DateTimeOffset At, string Event, string? Message);
+/// <summary>One line of a case's history; <paramref name="Title"/> is the zh-TW heading for events that are not the engine's journal codes.</summary>
+public sealed record TimelineEntry(DateTimeOffset At, string Event, string? Message, string? Title = null);
 
 public sealed record InboxItem(
     string TaskId, string TaskName, string TaskKind, string? CaseId, string? CaseNumber, DateTimeOffset DueAt, bool Late, bool Escalated, IReadOnlyList<string> Outcomes, DateTimeOffset CreatedAt);
@@ -39,6 +43,7 @@ public sealed record InboxItem(
 public sealed class CaseService(
     PostgresCaseStore cases,
     PostgresInstanceStore instances,
+    InformationRequestService informationRequests,
     WorkflowRuntime runtime,
     AgencyDirectoryProvider directory,
     IPersonalDataProtector protector,
@@ -140,7 +145,10 @@ public sealed class CaseService(
         return result;
     }
 
-    /// <summary>What happened to the case, across every workflow that served it; statuses only, never investigation detail.</summary>
+    /// <summary>
+    /// What happened to the case, across every workflow that served it, with its requests for more information;
+    /// statuses only, never investigation detail, and a request's text only for the two agencies involved.
+    /// </summary>
     public async Task<IReadOnlyList<TimelineEntry>?> TimelineAsync(Actor actor, string caseId, CancellationToken cancellationToken)
     {
         var record = await FindAsync(actor, caseId, "case.timeline", cancellationToken);
@@ -157,6 +165,7 @@ public sealed class CaseService(
                 .Select(j => new TimelineEntry(j.At, j.Event, j.Message)));
         }
 
+        entries.AddRange(await informationRequests.TimelineAsync(actor, caseId, cancellationToken));
         return [.. entries.OrderBy(e => e.At)];
     }
 

@@ -47,6 +47,36 @@ public static class ChainMessages
         詳情請登入系統查閱：{link}
         """);
 
+    /// <summary>To the agency that started the case: another agency asks it for more information. The question stays in the system.</summary>
+    public static JsonObject InformationRequested(IReadOnlyList<string> to, string caseNumber, string taskName, string link) => Email(
+        to,
+        $"【反毒通報】請求補充資料｜案件 {caseNumber}",
+        $"""
+        貴單位通報的案件，承辦機關請求補充資料。
+
+        案件編號：{caseNumber}
+        承辦事項：{taskName}
+
+        請登入系統查看請求內容並回覆：{link}
+
+        本郵件不含請求內容；依少年事件處理法第83條及兒童及少年福利與權益保障法第69條，案件當事人資料僅能於系統內查閱。
+        """);
+
+    /// <summary>Back to the asking agency: its request was answered. The answer stays in the system.</summary>
+    public static JsonObject InformationAnswered(IReadOnlyList<string> to, string caseNumber, string taskName, string link) => Email(
+        to,
+        $"【反毒通報】已補充資料｜案件 {caseNumber}",
+        $"""
+        貴單位請求補充的資料，通報機關已回覆。
+
+        案件編號：{caseNumber}
+        承辦事項：{taskName}
+
+        請登入系統查看：{link}
+
+        本郵件不含回覆內容；依少年事件處理法第83條及兒童及少年福利與權益保障法第69條，案件當事人資料僅能於系統內查閱。
+        """);
+
     private static JsonObject Email(IReadOnlyList<string> to, string subject, string body) => new()
     {
         ["to"] = new JsonArray([.. to.Select(a => JsonValue.Create(a))]),

@@ -136,6 +136,78 @@ public sealed class CaseWorkerJourneyTests(CaseWorkerBrowserHost host)
     }
 
     [Fact]
+    public async Task A_police_officer_asks_the_school_for_more_information_the_school_answers_and_the_officer_completes_the_task()
+    {
+        using var schoolApi = await ApiClientAsync("school.kl-chenggong-jh");
+        var created = await schoolApi.PostAsJsonAsync("/api/notifications", new { kind = "DrugSource", drugLevel = 2, subjectName = "王小明" });
+        var view = (await created.Content.ReadFromJsonAsync<JsonObject>())!;
+        var caseNumber = view["caseNumber"]!.GetValue<string>();
+
+        // The station acknowledges the routed tip-off and opens the outcome task that follows.
+        var (stationContext, station) = await host.SignInAsync("police.kl-zhong-er-rd");
+        await using var _ = stationContext;
+        await station.Locator("#inbox tbody tr", new() { HasText = caseNumber }).GetByRole(AriaRole.Link).ClickAsync();
+        await station.GetByRole(AriaRole.Button, new() { Name = "確認收到" }).ClickAsync();
+        var outcomeRow = station.Locator("#inbox tbody tr", new() { HasText = caseNumber });
+        await Expect(outcomeRow).ToContainTextAsync("回報處理結果");
+        await outcomeRow.GetByRole(AriaRole.Link).ClickAsync();
+        var taskAddress = station.Url;
+
+        // Asking: the deadline keeps running, an empty question is refused next to the field, then the request is sent.
+        await Expect(station.Locator("#deadline-note")).ToContainTextAsync("處理期限照常計算、不會暫停");
+        var question = station.GetByLabel("補充的內容");
+        await Expect(question).ToHaveAttributeAsync("aria-describedby", "question-help question-error");
+        await station.GetByRole(AriaRole.Button, new() { Name = "請求補充資料" }).ClickAsync();
+        await Expect(station.Locator("#question-error")).ToHaveTextAsync("請填寫要請對方補充的內容。");
+        await station.GetByLabel("補充的內容").FillAsync("請提供通報所述交易地點的確切位置與時段。");
+        await station.GetByRole(AriaRole.Button, new() { Name = "請求補充資料" }).ClickAsync();
+        await Expect(station.Locator("#notice")).ToContainTextAsync("已送出補充資料請求");
+        var thread = station.Locator("#information-thread li");
+        await Expect(thread).ToHaveCountAsync(1);
+        await Expect(thread).ToContainTextAsync("請提供通報所述交易地點的確切位置與時段。");
+        await Expect(thread).ToContainTextAsync("待對方補充");
+        await Expect(thread).ToContainTextAsync("民國");
+
+        // The school finds the request in its inbox and answers it with the keyboard alone.
+        var (schoolContext, school) = await host.SignInAsync("school.kl-chenggong-jh");
+        await using var __ = schoolContext;
+        var requestRow = school.Locator("#information-requests tbody tr", new() { HasText = caseNumber });
+        await Expect(requestRow).ToHaveCountAsync(1);
+        await Expect(requestRow).ToContainTextAsync("補充資料");
+        await Expect(requestRow).ToContainTextAsync("基隆市警察局第一分局忠二路派出所");
+        await Expect(requestRow).ToContainTextAsync("民國");
+        await CaptureAsync(school, "inbox-information-requests.png");
+        await requestRow.GetByRole(AriaRole.Link).ClickAsync();
+        await Expect(school.Locator("#question")).ToHaveTextAsync("請提供通報所述交易地點的確切位置與時段。");
+        await school.GetByLabel("補充內容").FocusAsync();
+        await school.Keyboard.TypeAsync("校門口對面的便利商店，放學後約17時。");
+        await school.Keyboard.PressAsync("Tab");
+        await school.Keyboard.PressAsync("Enter");
+        await Expect(school.Locator("#notice")).ToContainTextAsync("已送出補充資料");
+        await Expect(school.Locator("#information-requests tbody tr", new() { HasText = caseNumber })).ToHaveCountAsync(0);
+
+        // The officer sees the answer on the task page, then reports the outcome.
+        await station.GotoAsync(taskAddress);
+        await Expect(thread).ToContainTextAsync("校門口對面的便利商店，放學後約17時。");
+        await Expect(thread).Not.ToContainTextAsync("待對方補充");
+        await CaptureAsync(station, "task-information-request.png");
+        await station.GetByLabel("處理結果").SelectOptionAsync("查獲");
+        await station.GetByRole(AriaRole.Button, new() { Name = "回報" }).ClickAsync();
+        await Expect(station.Locator("#notice")).ToContainTextAsync("已處理");
+        await Expect(station.Locator("#inbox tbody tr", new() { HasText = caseNumber })).ToHaveCountAsync(0);
+
+        // Both entries are on the case's timeline, with the text for the two agencies and without it for the 校外會.
+        await station.GotoAsync($"/cases/{view["id"]!.GetValue<string>()}");
+        await Expect(station.Locator("#timeline")).ToContainTextAsync("請求補充資料");
+        await Expect(station.Locator("#timeline")).ToContainTextAsync("已補充資料：基隆市立成功國民中學 → 基隆市警察局第一分局忠二路派出所：校門口對面的便利商店");
+        var (liaisonContext, liaison) = await host.SignInAsync("liaison.kl");
+        await using var ___ = liaisonContext;
+        await liaison.GotoAsync($"/cases/{view["id"]!.GetValue<string>()}");
+        await Expect(liaison.Locator("#timeline")).ToContainTextAsync("已補充資料");
+        await Expect(liaison.Locator("#timeline")).Not.ToContainTextAsync("便利商店");
+    }
+
+    [Fact]
     public async Task An_administrator_shortens_the_acknowledgement_deadline_publishes_it_and_the_next_tip_off_uses_it()
     {
         var (adminContext, admin) = await host.SignInAsync("admin");
@@ -202,6 +274,19 @@ public sealed class CaseWorkerJourneyTests(CaseWorkerBrowserHost host)
         await using var __ = policeContext;
         await police.GotoAsync("/admin/audit");
         await Expect(police.GetByRole(AriaRole.Heading, new() { Name = "沒有權限" })).ToBeVisibleAsync();
+    }
+
+    /// <summary>A picture for docs/screenshots, as ScreenshotTests takes them: every field labelled, the page not empty.</summary>
+    private static async Task CaptureAsync(IPage page, string file)
+    {
+        var unlabelled = await page.EvaluateAsync<string[]>(
+            "[...document.querySelectorAll('input:not([type=hidden]), select, textarea')].filter(e => e.labels.length === 0 && !e.getAttribute('aria-label')).map(e => e.outerHTML)");
+        Assert.True(unlabelled.Length == 0, $"{page.Url} has fields without a label: {string.Join(", ", unlabelled)}");
+        var folder = Path.Combine(BrowserHost.Repository, "docs", "screenshots");
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, file);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
+        Assert.True(new FileInfo(path).Length > 10_000, $"{file} looks empty");
     }
 
     private async Task<HttpClient> ApiClientAsync(string userName)

@@ -69,9 +69,9 @@ public sealed class ChainsHost : IAsyncDisposable
         return host;
     }
 
-    public async Task<HttpClient> SignedInAsync(string userName)
+    public async Task<HttpClient> SignedInAsync(string userName, bool followRedirects = true)
     {
-        var client = Factory.CreateClient();
+        var client = Factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = followRedirects });
         var response = await client.PostAsJsonAsync("/api/account/login", new { userName, password = Password });
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return client;

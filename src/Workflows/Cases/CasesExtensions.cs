@@ -1,0 +1,16 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AntiDrugFlow.Workflows.Cases;
+
+public static class CasesExtensions
+{
+    /// <summary>Cases, the inbox and requests for more information, over the engine's stores (needs AddWorkflowEngine, AddChains and an IAuditLog).</summary>
+    public static IServiceCollection AddCases(this IServiceCollection services)
+    {
+        services.AddSingleton<PostgresCaseStore>();
+        services.AddSingleton<PostgresInformationRequestStore>();
+        services.AddSingleton<InformationRequestService>();
+        services.AddSingleton<CaseService>();
+        return services;
+    }
+}
