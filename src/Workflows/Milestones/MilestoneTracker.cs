@@ -65,14 +65,14 @@ public sealed class MilestoneTracker(PostgresMilestoneStore store, IMilestoneSch
             throw new MilestoneRequestException("years", "平移年數不可為 0");
         }
 
-        if (Math.Abs(years) > MaxShiftYears)
-        {
-            throw new MilestoneRequestException("years", $"平移年數須介於 -{MaxShiftYears} 與 {MaxShiftYears} 之間");
-        }
-
         if (from.FromRocYear + years < 1 || from.DocumentRocYear + years < 1)
         {
             throw new MilestoneRequestException("years", $"平移 {years} 年後，期別會早於民國元年");
+        }
+
+        if (Math.Abs(years) > MaxShiftYears)
+        {
+            throw new MilestoneRequestException("years", $"平移年數須介於 -{MaxShiftYears} 與 {MaxShiftYears} 之間");
         }
 
         var requestedId = string.IsNullOrWhiteSpace(newCycleId) ? null : newCycleId.Trim();
