@@ -22,6 +22,7 @@ public sealed class PostgresAuditLog(NpgsqlDataSource dataSource) : IAuditLog
         public const string UserUnlocked = "user.unlocked";
         public const string PasswordReset = "user.password-reset";
         public const string AuditQueried = "audit.queried";
+        public const string MilestoneCycleShifted = "milestone.cycle-shifted";
     }
 
     public async Task RecordAsync(AuditEntry entry, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using AntiDrugFlow.Host.Access;
+using AntiDrugFlow.Workflows.Access;
 using AntiDrugFlow.Workflows.Calendar;
 using AntiDrugFlow.Workflows.Milestones;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -40,7 +41,8 @@ public static class MilestonesApi
     public static async Task<Ok<IReadOnlyList<MilestoneCycle>>> CyclesAsync(PostgresMilestoneStore store, CancellationToken cancellationToken) =>
         TypedResults.Ok(await store.CyclesAsync(cancellationToken));
 
-    public static async Task<Results<Created<MilestoneCycle>, NotFound, ValidationProblem>> ShiftCycleAsync(ShiftCycleRequest request, MilestoneTracker tracker, CancellationToken cancellationToken)
+    public static async Task<Results<Created<MilestoneCycle>, NotFound, ValidationProblem>> ShiftCycleAsync(
+        ShiftCycleRequest request, HttpContext http, MilestoneTracker tracker, IAuditLog audit, TimeProvider time, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.FromCycle))
         {
@@ -50,6 +52,7 @@ public static class MilestonesApi
         try
         {
             var cycle = await tracker.ShiftCycleAsync(request.FromCycle, request.Years, request.Id, cancellationToken);
+            await RecordShiftAsync(audit, http.TryGetActor() ?? Actor.System, cycle, request.Years, time, cancellationToken);
             return TypedResults.Created($"/api/milestones/{Uri.EscapeDataString(cycle.Id)}/items", cycle);
         }
         catch (KeyNotFoundException)
@@ -62,13 +65,19 @@ public static class MilestonesApi
         }
     }
 
+    /// <summary>Items of a cycle; <paramref name="agency"/> is part of a name, looked for among the lead agencies only when <paramref name="agencyRole"/> is "lead".</summary>
     public static async Task<Results<Ok<IReadOnlyList<MilestoneView>>, NotFound, ValidationProblem>> ListAsync(
-        string cycleId, string? group, string? agency, DateTimeOffset? dueFrom, DateTimeOffset? dueUntil, bool? overdue,
+        string cycleId, string? group, string? agency, string? agencyRole, DateTimeOffset? dueFrom, DateTimeOffset? dueUntil, bool? overdue,
         MilestoneTracker tracker, TimeProvider time, CancellationToken cancellationToken)
     {
         if (group is not null && !MilestoneCatalog.Groups.Contains(group))
         {
             return ApiProblems.Field("group", $"工作分組須為 {string.Join("、", MilestoneCatalog.Groups)} 之一");
+        }
+
+        if (AgencyRoleOf(agencyRole) is not { } role)
+        {
+            return ApiProblems.Field("agencyRole", "機關角色須為 lead（主辦）或 leadOrCo（主辦或協辦）");
         }
 
         if (dueFrom > dueUntil)
@@ -82,7 +91,7 @@ public static class MilestonesApi
         }
 
         var now = time.GetUtcNow();
-        var items = await tracker.ListAsync(new MilestoneFilter(cycleId, group, agency, dueFrom, dueUntil, overdue), cancellationToken);
+        var items = await tracker.ListAsync(new MilestoneFilter(cycleId, group, agency, dueFrom, dueUntil, overdue, role), cancellationToken);
         return TypedResults.Ok<IReadOnlyList<MilestoneView>>([.. items.Select(i => MilestoneView.From(i, now))]);
     }
 
@@ -138,6 +147,20 @@ public static class MilestonesApi
             return ApiProblems.Field(ex.Field, ex.Reason);
         }
     }
+
+    /// <summary>"lead" or "leadOrCo" (the default when absent), in any case; null for anything else.</summary>
+    public static MilestoneAgencyRole? AgencyRoleOf(string? text) => text?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "leadorco" => MilestoneAgencyRole.LeadOrCo,
+        "lead" => MilestoneAgencyRole.Lead,
+        _ => null,
+    };
+
+    /// <summary>Opening a cycle is a change to the system's settings, so it is audited, from the API and the page alike.</summary>
+    public static Task RecordShiftAsync(IAuditLog audit, Actor actor, MilestoneCycle cycle, int years, TimeProvider time, CancellationToken cancellationToken) =>
+        audit.RecordAsync(
+            new AuditEntry(time.GetUtcNow(), actor.UserId, actor.AgencyId, PostgresAuditLog.Actions.MilestoneCycleShifted, null, $"cycle={cycle.Id};from={cycle.ShiftedFrom};years={years}"),
+            cancellationToken);
 
     private static MilestoneDetailView View(MilestoneDetail detail, DateTimeOffset now) =>
         new(MilestoneView.From(detail.Milestone, now), detail.Progress, detail.Years, detail.Reminders);

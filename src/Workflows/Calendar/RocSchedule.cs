@@ -381,7 +381,8 @@ public sealed partial record RocSchedule(string Text, IReadOnlyList<RocScheduleS
     private static string TrimSegment(string s) =>
         s.Trim().TrimEnd('。', '，', ',', '、', ' ', '\t').Trim();
 
-    private static string NormalizeDigits(string text)
+    /// <summary>Full-width digits (０–９) made ASCII; shared with <see cref="RocDate.Parse"/>.</summary>
+    internal static string NormalizeDigits(string text)
     {
         // Full-width digits (０–９) are common in documents typed with a Chinese input method.
         var builder = new StringBuilder(text.Length);

@@ -33,6 +33,14 @@ public sealed class MilestoneTracker(PostgresMilestoneStore store, IMilestoneSch
     public const int MaxNoteLength = 500;
     public const int MaxByLength = 100;
 
+    /// <summary>How far ahead 「即將到期」 looks: items with a deadline within this many days.</summary>
+    public const int DueSoonDays = 30;
+
+    /// <summary>A cycle is shifted by at most this many years either way; the plans run four years.</summary>
+    public const int MaxShiftYears = 100;
+
+    public const int MaxCycleIdLength = 32;
+
     public PostgresMilestoneStore Store => store;
 
     /// <summary>The cycle id of a catalog: the Gregorian year its plan starts (106 → "2017").</summary>
@@ -57,6 +65,22 @@ public sealed class MilestoneTracker(PostgresMilestoneStore store, IMilestoneSch
             throw new MilestoneRequestException("years", "平移年數不可為 0");
         }
 
+        if (from.FromRocYear + years < 1 || from.DocumentRocYear + years < 1)
+        {
+            throw new MilestoneRequestException("years", $"平移 {years} 年後，期別會早於民國元年");
+        }
+
+        if (Math.Abs(years) > MaxShiftYears)
+        {
+            throw new MilestoneRequestException("years", $"平移年數須介於 -{MaxShiftYears} 與 {MaxShiftYears} 之間");
+        }
+
+        var requestedId = string.IsNullOrWhiteSpace(newCycleId) ? null : newCycleId.Trim();
+        if (requestedId is not null && !IsCycleId(requestedId))
+        {
+            throw new MilestoneRequestException("id", $"期別代號「{requestedId}」只能使用英文字母、數字、「-」與「_」，至多 {MaxCycleIdLength} 字");
+        }
+
         var items = await store.ListAsync(new MilestoneFilter(fromCycleId), time.GetUtcNow(), cancellationToken);
         var catalog = new MilestoneCatalog(from.Title, $"由 {from.Id} 期平移 {years} 年", from.DocumentRocYear, from.FromRocYear, from.UntilRocYear, [], [.. items.Select(i => i.Item)]);
         MilestoneCatalog shifted;
@@ -64,12 +88,17 @@ public sealed class MilestoneTracker(PostgresMilestoneStore store, IMilestoneSch
         {
             shifted = catalog.ShiftYears(years);
         }
-        catch (ArgumentOutOfRangeException ex)
+        catch (ArgumentOutOfRangeException)
         {
-            throw new MilestoneRequestException("years", ex.Message);
+            throw new MilestoneRequestException("years", $"平移 {years} 年後，有辦理期程會早於民國元年");
+        }
+        catch (RocScheduleFormatException ex)
+        {
+            // 「106年2月29日已完成」 moved to a year without February 29, for one.
+            throw new MilestoneRequestException("years", $"平移 {years} 年後，{ex.Message}");
         }
 
-        var id = string.IsNullOrWhiteSpace(newCycleId) ? CycleIdOf(shifted) : newCycleId.Trim();
+        var id = requestedId ?? CycleIdOf(shifted);
         if (!await LoadCycleAsync(id, shifted, from.Id, cancellationToken))
         {
             throw new MilestoneRequestException("id", $"期別 {id} 已存在");
@@ -80,6 +109,31 @@ public sealed class MilestoneTracker(PostgresMilestoneStore store, IMilestoneSch
 
     public Task<IReadOnlyList<TrackedMilestone>> ListAsync(MilestoneFilter filter, CancellationToken cancellationToken) =>
         store.ListAsync(filter, time.GetUtcNow(), cancellationToken);
+
+    /// <summary>Per working group, in the plan's order of groups, how many items are overdue, due soon, done and open; a group without items counts zeros.</summary>
+    public async Task<IReadOnlyList<MilestoneGroupCounts>> CountByGroupAsync(MilestoneFilter filter, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var counts = await store.CountByGroupAsync(filter, now, now.AddDays(DueSoonDays), cancellationToken);
+        return [.. MilestoneCatalog.Groups.Select(g => counts.FirstOrDefault(c => c.Group == g) ?? new MilestoneGroupCounts(g, 0, 0, 0, 0))];
+    }
+
+    /// <summary>The filter that lists exactly the items one number of <see cref="MilestoneGroupCounts"/> counts, so that each number can link to them.</summary>
+    public MilestoneFilter Narrow(MilestoneFilter filter, MilestoneStanding standing)
+    {
+        var now = time.GetUtcNow();
+        return standing switch
+        {
+            MilestoneStanding.Overdue => filter with { Overdue = true },
+            MilestoneStanding.DueSoon => filter with { Open = true, DueFrom = now, DueUntil = now.AddDays(DueSoonDays) },
+            MilestoneStanding.Done => filter with { Open = false },
+            MilestoneStanding.Open => filter with { Open = true },
+            _ => throw new ArgumentOutOfRangeException(nameof(standing), standing, "unknown standing"),
+        };
+    }
+
+    private static bool IsCycleId(string id) =>
+        id.Length <= MaxCycleIdLength && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
     public async Task<MilestoneDetail?> GetAsync(string cycleId, string itemId, CancellationToken cancellationToken)
     {
@@ -116,6 +170,8 @@ public sealed class MilestoneTracker(PostgresMilestoneStore store, IMilestoneSch
                 throw new MilestoneRequestException("occurrence", "此項目不是每年定期辦理的項目，不能登錄辦理次數");
             }
 
+            var cycle = (await store.CycleAsync(cycleId, cancellationToken))!;
+            CheckOccurrence(occurred, milestone, cycle, TaipeiTime.DateOf(time.GetUtcNow()));
             occurrenceYear = RocDate.ToRocYear(occurred.Year);
         }
 
@@ -133,7 +189,10 @@ public sealed class MilestoneTracker(PostgresMilestoneStore store, IMilestoneSch
         return (await GetAsync(cycleId, itemId, cancellationToken))!;
     }
 
-    /// <summary>For each ROC year a recurring step applies to, how many occurrences were recorded against how many are required.</summary>
+    /// <summary>
+    /// For each ROC year a recurring step applies to, how many occurrences were recorded against how many are
+    /// required. An occurrence counts in the year of the day it took place, whenever it was recorded.
+    /// </summary>
     public static IReadOnlyList<RecurringYear> RecurringYears(TrackedMilestone milestone, MilestoneCycle cycle, IReadOnlyList<MilestoneProgress> progress)
     {
         var years = new List<RecurringYear>();
@@ -142,12 +201,38 @@ public sealed class MilestoneTracker(PostgresMilestoneStore store, IMilestoneSch
             var first = step.From is { } from ? Math.Max(RocDate.ToRocYear(from.Year), cycle.FromRocYear) : cycle.FromRocYear;
             for (var year = first; year <= cycle.UntilRocYear; year++)
             {
-                var recorded = progress.Count(p => p.OccurrenceRocYear == year);
+                var recorded = progress.Count(p => OccurrenceYearOf(p) == year);
                 years.Add(new RecurringYear(year, recorded, step.PerYear!.Value));
             }
         }
 
         // Two recurring steps for one year would be counted against the larger requirement.
         return [.. years.GroupBy(y => y.RocYear).Select(g => g.MaxBy(y => y.Required)!).OrderBy(y => y.RocYear)];
+    }
+
+    /// <summary>The ROC year an occurrence counts in: its day's, or the year alone for records kept before days were.</summary>
+    public static int? OccurrenceYearOf(MilestoneProgress progress) =>
+        progress.OccurredOn is { } day ? RocDate.ToRocYear(day.Year) : progress.OccurrenceRocYear;
+
+    /// <summary>An occurrence took place: not after today, within the cycle, and not before the duty began (「106年7月起每年…」).</summary>
+    private static void CheckOccurrence(DateOnly occurred, TrackedMilestone milestone, MilestoneCycle cycle, DateOnly today)
+    {
+        var cycleStart = new DateOnly(RocDate.ToGregorianYear(cycle.FromRocYear), 1, 1);
+        var cycleEnd = new DateOnly(RocDate.ToGregorianYear(cycle.UntilRocYear), 12, 31);
+        var dutyStart = milestone.RecurringSteps.Min(s => s.From is { } from && from > cycleStart ? from : cycleStart);
+        if (occurred > today)
+        {
+            throw new MilestoneRequestException("occurrence", $"辦理日期{RocDate.Format(occurred)}晚於今天（{RocDate.Format(today)}），請登錄已辦理的日期");
+        }
+
+        if (occurred < dutyStart)
+        {
+            throw new MilestoneRequestException("occurrence", $"辦理日期{RocDate.Format(occurred)}早於此項目定期辦理的起始日{RocDate.Format(dutyStart)}");
+        }
+
+        if (occurred > cycleEnd)
+        {
+            throw new MilestoneRequestException("occurrence", $"辦理日期{RocDate.Format(occurred)}晚於本期的結束日{RocDate.Format(cycleEnd)}");
+        }
     }
 }

@@ -75,25 +75,72 @@ public sealed class PostgresMilestoneStore(NpgsqlDataSource dataSource)
     public async Task<MilestoneCycle?> CycleAsync(string cycleId, CancellationToken cancellationToken) =>
         (await CyclesAsync(cancellationToken)).FirstOrDefault(c => c.Id == cycleId);
 
+    /// <summary>
+    /// The conditions of <see cref="MilestoneFilter"/>, shared by the list and the group counts so that a count
+    /// and the list it links to never disagree. Parameters: $1 cycle, $2 group, $3 agency (part of a name),
+    /// $4 and $5 a deadline between, $6 overdue, $7 now, $8 lead agencies only, $9 open (not done).
+    /// </summary>
+    private const string FilterConditions = """
+        cycle_id = $1
+          AND ($2::text IS NULL OR work_group = $2)
+          AND ($3::text IS NULL OR EXISTS (
+                SELECT 1 FROM unnest(CASE WHEN $8::boolean THEN lead_agencies ELSE lead_agencies || co_agencies END) AS agency (name)
+                WHERE strpos(milestone_agency_key(agency.name), milestone_agency_key($3)) > 0))
+          AND ($4::timestamptz IS NULL AND $5::timestamptz IS NULL OR EXISTS (
+                SELECT 1 FROM jsonb_array_elements(schedule) step
+                WHERE step->>'kind' = 'deadline'
+                  AND ($4::timestamptz IS NULL OR (step->>'due')::timestamptz >= $4)
+                  AND ($5::timestamptz IS NULL OR (step->>'due')::timestamptz <= $5)))
+          AND ($6::boolean IS NULL OR (status <> 'Done' AND first_due_at < $7::timestamptz) = $6)
+          AND ($9::boolean IS NULL OR (status <> 'Done') = $9)
+        """;
+
     /// <summary>Items of a cycle in the plan's order, filtered; "now" decides what is overdue.</summary>
     public async Task<IReadOnlyList<TrackedMilestone>> ListAsync(MilestoneFilter filter, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var command = Sql.Command(connection, null, $"""
             SELECT {ItemColumns} FROM milestone_items
-            WHERE cycle_id = $1
-              AND ($2::text IS NULL OR work_group = $2)
-              AND ($3::text IS NULL OR $3 = ANY (lead_agencies) OR $3 = ANY (co_agencies))
-              AND ($4::timestamptz IS NULL AND $5::timestamptz IS NULL OR EXISTS (
-                    SELECT 1 FROM jsonb_array_elements(schedule) step
-                    WHERE step->>'kind' = 'deadline'
-                      AND ($4::timestamptz IS NULL OR (step->>'due')::timestamptz >= $4)
-                      AND ($5::timestamptz IS NULL OR (step->>'due')::timestamptz <= $5)))
-              AND ($6::boolean IS NULL OR (status <> 'Done' AND first_due_at < $7) = $6)
+            WHERE {FilterConditions}
             ORDER BY ordinal
-            """, filter.CycleId, filter.Group, filter.Agency, filter.DueFrom, filter.DueUntil, filter.Overdue, now);
+            """, FilterParameters(filter, now));
         return await ReadItemsAsync(command, cancellationToken);
     }
+
+    /// <summary>
+    /// Per working group, the items of <paramref name="filter"/> that are overdue, due by <paramref name="dueSoonUntil"/>
+    /// (not done, a deadline from now until then), done, and open. Groups without items are left out.
+    /// </summary>
+    public async Task<IReadOnlyList<MilestoneGroupCounts>> CountByGroupAsync(MilestoneFilter filter, DateTimeOffset now, DateTimeOffset dueSoonUntil, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = Sql.Command(connection, null, $"""
+            SELECT work_group,
+                   count(*) FILTER (WHERE status <> 'Done' AND first_due_at < $7::timestamptz),
+                   count(*) FILTER (WHERE status <> 'Done' AND EXISTS (
+                        SELECT 1 FROM jsonb_array_elements(schedule) step
+                        WHERE step->>'kind' = 'deadline' AND (step->>'due')::timestamptz BETWEEN $7::timestamptz AND $10::timestamptz)),
+                   count(*) FILTER (WHERE status = 'Done'),
+                   count(*) FILTER (WHERE status <> 'Done')
+            FROM milestone_items
+            WHERE {FilterConditions}
+            GROUP BY work_group
+            """, [.. FilterParameters(filter, now), dueSoonUntil]);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var counts = new List<MilestoneGroupCounts>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            counts.Add(new MilestoneGroupCounts(reader.GetString(0), (int)reader.GetInt64(1), (int)reader.GetInt64(2), (int)reader.GetInt64(3), (int)reader.GetInt64(4)));
+        }
+
+        return counts;
+    }
+
+    private static object?[] FilterParameters(MilestoneFilter filter, DateTimeOffset now) =>
+    [
+        filter.CycleId, filter.Group, string.IsNullOrWhiteSpace(filter.Agency) ? null : filter.Agency.Trim(), filter.DueFrom, filter.DueUntil, filter.Overdue, now,
+        filter.AgencyRole == MilestoneAgencyRole.Lead, filter.Open,
+    ];
 
     public async Task<TrackedMilestone?> GetAsync(string cycleId, string itemId, CancellationToken cancellationToken)
     {
@@ -120,9 +167,9 @@ public sealed class PostgresMilestoneStore(NpgsqlDataSource dataSource)
             }
 
             await using var progress = Sql.Command(connection, transaction, """
-                INSERT INTO milestone_progress (cycle_id, item_id, recorded_at, recorded_by, status, note, occurrence_year)
-                VALUES ($1, $2, $3, $4, $5, $6, $7)
-                """, cycleId, itemId, now, update.By, status, update.Note, occurrenceYear);
+                INSERT INTO milestone_progress (cycle_id, item_id, recorded_at, recorded_by, status, note, occurrence_year, occurred_on)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                """, cycleId, itemId, now, update.By, status, update.Note, occurrenceYear, update.Occurrence);
             await progress.ExecuteNonQueryAsync(cancellationToken);
         }
 
@@ -134,7 +181,7 @@ public sealed class PostgresMilestoneStore(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var command = Sql.Command(connection, null, """
-            SELECT id, recorded_at, recorded_by, status, note, occurrence_year FROM milestone_progress
+            SELECT id, recorded_at, recorded_by, status, note, occurrence_year, occurred_on FROM milestone_progress
             WHERE cycle_id = $1 AND item_id = $2 ORDER BY id
             """, cycleId, itemId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -142,7 +189,8 @@ public sealed class PostgresMilestoneStore(NpgsqlDataSource dataSource)
         while (await reader.ReadAsync(cancellationToken))
         {
             list.Add(new MilestoneProgress(reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2), Enum.Parse<MilestoneStatus>(reader.GetString(3)),
-                reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetInt32(5)));
+                reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetInt32(5),
+                reader.IsDBNull(6) ? null : reader.GetFieldValue<DateOnly>(6)));
         }
 
         return list;

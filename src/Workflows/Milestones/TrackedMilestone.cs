@@ -41,8 +41,11 @@ public sealed record TrackedMilestone(
             .Select(s => new MilestoneDeadline(s.index, s.step.Label, s.step.Due!.Value))];
 }
 
-/// <summary>A progress record: who marked what, when, with a short note; for recurring items, the ROC year it counts for.</summary>
-public sealed record MilestoneProgress(long Id, DateTimeOffset RecordedAt, string RecordedBy, MilestoneStatus Status, string? Note, int? OccurrenceRocYear);
+/// <summary>
+/// A progress record: who marked what, when, with a short note; for recurring items, the day the
+/// obligation was met once (<paramref name="OccurredOn"/>) and the ROC year it counts for.
+/// </summary>
+public sealed record MilestoneProgress(long Id, DateTimeOffset RecordedAt, string RecordedBy, MilestoneStatus Status, string? Note, int? OccurrenceRocYear, DateOnly? OccurredOn = null);
 
 /// <summary>How many times a recurring obligation was recorded in one ROC year against how many the plan requires.</summary>
 public sealed record RecurringYear(int RocYear, int Recorded, int Required)
@@ -56,14 +59,51 @@ public sealed record MilestoneDetail(TrackedMilestone Milestone, IReadOnlyList<M
 /// <summary>A reminder that fired: sent, or skipped because a later one covered it or the item was done.</summary>
 public sealed record SentReminder(string Key, string Kind, string Outcome, string? Reason, bool Late, DateTimeOffset PlannedAt, DateTimeOffset FiredAt);
 
+/// <summary>Which of an item's agencies an agency filter looks at.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<MilestoneAgencyRole>))]
+public enum MilestoneAgencyRole
+{
+    /// <summary>主辦或協辦: the lead agencies and the co-agencies.</summary>
+    LeadOrCo,
+
+    /// <summary>主辦: the lead agencies only.</summary>
+    Lead,
+}
+
 /// <summary>Filters for listing items; every field optional except the cycle.</summary>
+/// <param name="Agency">Part of an agency's name (「警政署」); 臺 and 台, 衛生福利部 and 衛福部 match each other.</param>
+/// <param name="AgencyRole">Whether <paramref name="Agency"/> is looked for among the lead agencies only.</param>
+/// <param name="Open">True: not done; false: done.</param>
 public sealed record MilestoneFilter(
     string CycleId,
     string? Group = null,
     string? Agency = null,
     DateTimeOffset? DueFrom = null,
     DateTimeOffset? DueUntil = null,
-    bool? Overdue = null);
+    bool? Overdue = null,
+    MilestoneAgencyRole AgencyRole = MilestoneAgencyRole.LeadOrCo,
+    bool? Open = null);
+
+/// <summary>Where an item stands, as the working groups' summary counts it.</summary>
+public enum MilestoneStanding
+{
+    /// <summary>Not done, and a deadline has passed.</summary>
+    Overdue,
+
+    /// <summary>Not done, and a deadline falls within the next <see cref="MilestoneTracker.DueSoonDays"/> days.</summary>
+    DueSoon,
+
+    Done,
+
+    /// <summary>Not done (not started or in progress).</summary>
+    Open,
+}
+
+/// <summary>
+/// One working group's items counted by where they stand: overdue, due within <see cref="MilestoneTracker.DueSoonDays"/>
+/// days (not done, a deadline in that window), done, and open (not done).
+/// </summary>
+public sealed record MilestoneGroupCounts(string Group, int Overdue, int DueSoon, int Done, int Open);
 
 /// <summary>A request to record progress on an item.</summary>
 /// <param name="By">Who records it (an account or office name).</param>

@@ -91,22 +91,46 @@ public sealed class MilestoneTrackingTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_recurring_obligation_shows_per_year_how_many_were_recorded_against_how_many_are_required()
+    public async Task A_recurring_obligation_counts_occurrences_in_the_year_they_took_place_not_the_year_they_were_recorded()
     {
         await Tracker.LoadCycleAsync("t", Catalog(Item("prevention-1-1", "106年7月起每年展開至少2次", documentRocYear: 106)) with { DocumentRocYear = 106, FromRocYear = 106, UntilRocYear = 109 }, null, CancellationToken.None);
+
+        // Everything is recorded in 民國107年; two of the occurrences took place in 106.
+        _clock.Set(new DateTimeOffset(2018, 4, 1, 1, 0, 0, TimeSpan.Zero));
         await Tracker.RecordProgressAsync("t", "prevention-1-1", new ProgressUpdate("教育部", MilestoneStatus.InProgress, "第一次宣導", new DateOnly(2017, 8, 1)), CancellationToken.None);
-        await Tracker.RecordProgressAsync("t", "prevention-1-1", new ProgressUpdate("教育部", null, "第二次宣導", new DateOnly(2017, 11, 20)), CancellationToken.None);
-        var detail = await Tracker.RecordProgressAsync("t", "prevention-1-1", new ProgressUpdate("教育部", null, "107年第一次", new DateOnly(2018, 3, 2)), CancellationToken.None);
+        await Tracker.RecordProgressAsync("t", "prevention-1-1", new ProgressUpdate("教育部", null, "第二次宣導", new DateOnly(2017, 12, 31)), CancellationToken.None);
+        var detail = await Tracker.RecordProgressAsync("t", "prevention-1-1", new ProgressUpdate("教育部", null, "107年第一次", new DateOnly(2018, 1, 1)), CancellationToken.None);
 
         Assert.Equal(
             [new RecurringYear(106, 2, 2), new RecurringYear(107, 1, 2), new RecurringYear(108, 0, 2), new RecurringYear(109, 0, 2)],
             detail.Years);
         Assert.True(detail.Years[0].Met);
         Assert.False(detail.Years[1].Met);
+        Assert.Equal([new DateOnly(2017, 8, 1), new DateOnly(2017, 12, 31), new DateOnly(2018, 1, 1)], detail.Progress.Select(p => p.OccurredOn));
+        Assert.All(detail.Progress, p => Assert.Equal(_clock.GetUtcNow(), p.RecordedAt));
 
         await Tracker.LoadCycleAsync("d", Catalog(Item("planning-1-1", "106年8月底前", documentRocYear: 106)), null, CancellationToken.None);
         var refused = await Assert.ThrowsAsync<MilestoneRequestException>(() => Tracker.RecordProgressAsync("d", "planning-1-1", new ProgressUpdate("某人", null, null, new DateOnly(2017, 8, 1)), CancellationToken.None));
         Assert.Equal("occurrence", refused.Field);
+    }
+
+    [Fact]
+    public async Task An_occurrence_in_the_future_before_the_duty_began_or_after_the_cycle_is_refused_and_nothing_is_recorded()
+    {
+        await Tracker.LoadCycleAsync("t", Catalog(Item("prevention-1-1", "106年7月起每年展開至少2次", documentRocYear: 106)) with { DocumentRocYear = 106, FromRocYear = 106, UntilRocYear = 109 }, null, CancellationToken.None);
+
+        // Today is 民國106年9月15日.
+        var future = await Assert.ThrowsAsync<MilestoneRequestException>(() => Tracker.RecordProgressAsync("t", "prevention-1-1", new ProgressUpdate("教育部", null, null, new DateOnly(2017, 9, 16)), CancellationToken.None));
+        Assert.Equal(("occurrence", "辦理日期民國106年9月16日晚於今天（民國106年9月15日），請登錄已辦理的日期"), (future.Field, future.Reason));
+
+        var early = await Assert.ThrowsAsync<MilestoneRequestException>(() => Tracker.RecordProgressAsync("t", "prevention-1-1", new ProgressUpdate("教育部", null, null, new DateOnly(2017, 6, 30)), CancellationToken.None));
+        Assert.Equal(("occurrence", "辦理日期民國106年6月30日早於此項目定期辦理的起始日民國106年7月1日"), (early.Field, early.Reason));
+
+        _clock.Set(new DateTimeOffset(2022, 3, 1, 1, 0, 0, TimeSpan.Zero));
+        var late = await Assert.ThrowsAsync<MilestoneRequestException>(() => Tracker.RecordProgressAsync("t", "prevention-1-1", new ProgressUpdate("教育部", null, null, new DateOnly(2021, 1, 4)), CancellationToken.None));
+        Assert.Equal(("occurrence", "辦理日期民國110年1月4日晚於本期的結束日民國109年12月31日"), (late.Field, late.Reason));
+
+        Assert.Empty((await Tracker.GetAsync("t", "prevention-1-1", CancellationToken.None))!.Progress);
     }
 
     [Fact]
@@ -120,8 +144,10 @@ public sealed class MilestoneTrackingTests : IAsyncLifetime
         var group = await Tracker.ListAsync(new MilestoneFilter("2017", Group: "拒毒預防組"), CancellationToken.None);
         Assert.Equal(all.Where(i => i.Item.Group == "拒毒預防組").Select(i => i.Item.Id), group.Select(i => i.Item.Id));
 
+        // Part of a name: 「教育部」 finds 「教育部（國教署）」 too.
         var agency = await Tracker.ListAsync(new MilestoneFilter("2017", Agency: "教育部"), CancellationToken.None);
-        Assert.Equal(all.Where(i => i.Item.LeadAgencies.Contains("教育部") || i.Item.CoAgencies.Contains("教育部")).Select(i => i.Item.Id), agency.Select(i => i.Item.Id));
+        Assert.Equal(all.Where(i => i.Item.LeadAgencies.Concat(i.Item.CoAgencies).Any(a => a.Contains("教育部", StringComparison.Ordinal))).Select(i => i.Item.Id), agency.Select(i => i.Item.Id));
+        Assert.Contains(agency, i => i.Item.LeadAgencies.Concat(i.Item.CoAgencies).Contains("教育部（國教署）") && !i.Item.LeadAgencies.Concat(i.Item.CoAgencies).Contains("教育部"));
 
         var from = new DateTimeOffset(2017, 7, 1, 0, 0, 0, TimeSpan.FromHours(8));
         var until = new DateTimeOffset(2017, 12, 31, 23, 59, 59, TimeSpan.FromHours(8));

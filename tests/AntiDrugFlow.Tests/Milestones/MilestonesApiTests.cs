@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using AntiDrugFlow.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace AntiDrugFlow.Tests.Milestones;
@@ -70,6 +71,17 @@ public sealed class MilestonesApiTests : IAsyncLifetime
         var agency = (await _client.GetFromJsonAsync<JsonArray>("/api/milestones/2017/items?agency=" + Uri.EscapeDataString("勞動部")))!;
         Assert.NotEmpty(agency);
 
+        // Part of a name, among lead and co-agencies or the lead agencies only.
+        var police = (await _client.GetFromJsonAsync<JsonArray>("/api/milestones/2017/items?agency=" + Uri.EscapeDataString("警政署")))!;
+        var policeLead = (await _client.GetFromJsonAsync<JsonArray>("/api/milestones/2017/items?agencyRole=lead&agency=" + Uri.EscapeDataString("警政署")))!;
+        Assert.All(police, i => Assert.Contains(Agencies(i!, "leadAgencies").Concat(Agencies(i!, "coAgencies")), a => a.Contains("警政署", StringComparison.Ordinal)));
+        Assert.All(policeLead, i => Assert.Contains(Agencies(i!, "leadAgencies"), a => a.Contains("警政署", StringComparison.Ordinal)));
+        Assert.NotEmpty(policeLead);
+        Assert.True(police.Count > policeLead.Count);
+        var badRole = await _client.GetAsync("/api/milestones/2017/items?agencyRole=boss&agency=" + Uri.EscapeDataString("警政署"));
+        Assert.Equal(HttpStatusCode.BadRequest, badRole.StatusCode);
+        Assert.Contains("機關角色", (await badRole.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!["agencyRole"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+
         var bad = await _client.GetAsync("/api/milestones/2017/items?group=nope");
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/milestones/1999/items")).StatusCode);
@@ -127,7 +139,19 @@ public sealed class MilestonesApiTests : IAsyncLifetime
         var items = (await _client.GetFromJsonAsync<JsonArray>("/api/milestones/2021/items"))!;
         Assert.Equal(await CatalogCountAsync(), items.Count);
         Assert.Equal(HttpStatusCode.BadRequest, (await _client.PostAsJsonAsync("/api/milestones/cycles", new { fromCycle = "2017", years = 4 })).StatusCode);
+
+        // Opening a cycle is audited.
+        var audit = _factory.Services.GetRequiredService<Host.Access.PostgresAuditLog>();
+        var entries = await audit.QueryAsync(new Host.Access.AuditQuery(), CancellationToken.None);
+        Assert.Contains(entries, e => e.Action == "milestone.cycle-shifted" && e.Details == "cycle=2021;from=2017;years=4");
+
+        // Years that would move the plan before 民國元年 are refused in words, naming the field.
+        var tooFar = await _client.PostAsJsonAsync("/api/milestones/cycles", new { fromCycle = "2017", years = -106 });
+        Assert.Equal(HttpStatusCode.BadRequest, tooFar.StatusCode);
+        Assert.Contains("民國元年", (await tooFar.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!["years"]![0]!.GetValue<string>(), StringComparison.Ordinal);
     }
+
+    private static IEnumerable<string> Agencies(JsonNode item, string field) => item[field]!.AsArray().Select(a => a!.GetValue<string>());
 
     private static async Task<int> CatalogCountAsync() =>
         (await Workflows.Milestones.MilestoneCatalog.LoadAsync(RepositoryFiles.ActionPlan2017, CancellationToken.None)).Items.Count;

@@ -15,6 +15,52 @@ public static class MilestoneText
         _ => status.ToString(),
     };
 
+    /// <summary>The column titles of the working groups' summary and the list's 「辦理狀況」 filter.</summary>
+    public static string Standing(MilestoneStanding standing) => standing switch
+    {
+        MilestoneStanding.Overdue => "逾期",
+        MilestoneStanding.DueSoon => string.Create(CultureInfo.InvariantCulture, $"{MilestoneTracker.DueSoonDays}日內到期"),
+        MilestoneStanding.Done => "已完成",
+        MilestoneStanding.Open => "未完成",
+        _ => standing.ToString(),
+    };
+
+    /// <summary>The value of the list's <c>show</c> parameter: overdue, due-soon, done, open.</summary>
+    public static string StandingParameter(MilestoneStanding standing) => standing switch
+    {
+        MilestoneStanding.DueSoon => "due-soon",
+        _ => standing.ToString().ToLowerInvariant(),
+    };
+
+    public static MilestoneStanding? StandingOf(string? parameter) =>
+        Enum.GetValues<MilestoneStanding>().Select(s => (MilestoneStanding?)s).FirstOrDefault(s => StandingParameter(s!.Value) == parameter);
+
+    /// <summary>The list of a cycle with its filters in the address, as the filter form would submit them.</summary>
+    public static string ListLink(string cycleId, string? group, string? agency, MilestoneAgencyRole role, MilestoneStanding? standing)
+    {
+        var query = new List<string> { "cycle=" + Uri.EscapeDataString(cycleId) };
+        if (group is not null)
+        {
+            query.Add("group=" + Uri.EscapeDataString(group));
+        }
+
+        if (agency is not null)
+        {
+            query.Add("agency=" + Uri.EscapeDataString(agency));
+            if (role == MilestoneAgencyRole.Lead)
+            {
+                query.Add("agencyRole=lead");
+            }
+        }
+
+        if (standing is { } value)
+        {
+            query.Add("show=" + StandingParameter(value));
+        }
+
+        return "/admin/milestones?" + string.Join('&', query);
+    }
+
     public static string StepKind(RocScheduleKind kind) => kind switch
     {
         RocScheduleKind.Deadline => "期限",
