@@ -127,6 +127,13 @@ public sealed class CaseWorkerJourneyTests(CaseWorkerBrowserHost host)
         // Back at the school, the timeline shows the station's acknowledgement.
         await school.ReloadAsync();
         await Expect(school.Locator("#timeline")).ToContainTextAsync("警方已受理");
+        await Expect(school.Locator("#timeline")).ToContainTextAsync("分派任務");
+        await Expect(school.Locator("#timeline")).ToContainTextAsync("任務完成");
+        // Every entry reads in Chinese: no engine event code such as TaskRouted is shown to people.
+        foreach (var entry in await school.Locator("#timeline li").AllTextContentsAsync())
+        {
+            Assert.DoesNotMatch("[A-Z][a-z]+[A-Z][a-z]+", entry);
+        }
 
         // Signing out ends the session: the inbox sends the browser back to the login page.
         await school.GetByRole(AriaRole.Button, new() { Name = "登出" }).ClickAsync();
