@@ -53,8 +53,17 @@ public static class CasesApi
         return TypedResults.Created($"/api/cases/{view.Id}", view);
     }
 
-    public static async Task<Ok<IReadOnlyList<CaseView>>> ListAsync(HttpContext http, CaseService cases, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await cases.ListAsync(http.Actor(), cancellationToken));
+    /// <summary>A page of 50 cases, newest first; a <c>Link: rel="next"</c> header names the next page when there is one.</summary>
+    public static async Task<Ok<IReadOnlyList<CaseView>>> ListAsync(HttpContext http, CaseService cases, CancellationToken cancellationToken, int page = 1)
+    {
+        var listed = await cases.ListAsync(http.Actor(), page, cancellationToken);
+        if (listed.More)
+        {
+            http.Response.Headers.Link = $"</api/cases?page={listed.Page + 1}>; rel=\"next\"";
+        }
+
+        return TypedResults.Ok(listed.Cases);
+    }
 
     public static async Task<Results<Ok<CaseView>, NotFound>> GetAsync(string caseId, HttpContext http, CaseService cases, CancellationToken cancellationToken) =>
         await cases.GetAsync(http.Actor(), caseId, cancellationToken) is { } view ? TypedResults.Ok(view) : TypedResults.NotFound();

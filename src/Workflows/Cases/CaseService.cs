@@ -28,6 +28,12 @@ public sealed record CaseView(
     string Id, string CaseNumber, string Kind, string KindName, string? Status, string OriginAgencyId, string OriginAgencyName, string? SchoolId, string? SchoolName,
     string? County, bool Urgent, int? DrugLevel, string? SubjectName, string? SubjectClass, bool Masked, DateTimeOffset CreatedAt);
 
+/// <summary>One page of a case list.</summary>
+public sealed record CaseListPage(int Page, IReadOnlyList<CaseView> Cases, bool More)
+{
+    public const int Size = 50;
+}
+
 /// <summary>One line of a case's history; <paramref name="Title"/> is the zh-TW heading for events that are not the engine's journal codes.</summary>
 public sealed record TimelineEntry(DateTimeOffset At, string Event, string? Message, string? Title = null);
 
@@ -132,17 +138,14 @@ public sealed class CaseService(
         return record is null ? null : View(actor, record, (await instances.GetAsync(record.InstanceId, cancellationToken))?.State.Variables.GetValueOrDefault("caseStatus"));
     }
 
-    public async Task<IReadOnlyList<CaseView>> ListAsync(Actor actor, CancellationToken cancellationToken)
+    /// <summary>A page of the cases the actor may see, newest first (page 1 is the newest); <c>More</c> when an older page exists.</summary>
+    public async Task<CaseListPage> ListAsync(Actor actor, int page, CancellationToken cancellationToken)
     {
-        var records = await cases.ListVisibleAsync(actor.AgencyId, LiaisonCounty(actor), cancellationToken);
-        await audit.RecordAsync(new AuditEntry(time.GetUtcNow(), actor.UserId, actor.AgencyId, "case.list", null, $"{records.Count} cases"), cancellationToken);
-        var result = new List<CaseView>();
-        foreach (var record in records)
-        {
-            result.Add(View(actor, record, (await instances.GetAsync(record.InstanceId, cancellationToken))?.State.Variables.GetValueOrDefault("caseStatus")));
-        }
-
-        return result;
+        page = Math.Max(page, 1);
+        var listings = await cases.ListVisibleAsync(actor.AgencyId, LiaisonCounty(actor), (page - 1) * CaseListPage.Size, CaseListPage.Size + 1, cancellationToken);
+        var shown = listings.Take(CaseListPage.Size).ToList();
+        await audit.RecordAsync(new AuditEntry(time.GetUtcNow(), actor.UserId, actor.AgencyId, "case.list", null, $"page {page}: {shown.Count} cases"), cancellationToken);
+        return new CaseListPage(page, [.. shown.Select(l => View(actor, l.Case, l.Status is null ? null : JsonValue.Create(l.Status)))], listings.Count > CaseListPage.Size);
     }
 
     /// <summary>

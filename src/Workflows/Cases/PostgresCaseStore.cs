@@ -1,3 +1,4 @@
+using System.Globalization;
 using Npgsql;
 
 namespace AntiDrugFlow.Workflows.Cases;
@@ -6,6 +7,9 @@ namespace AntiDrugFlow.Workflows.Cases;
 public sealed record CaseRecord(
     string Id, string CaseNumber, string Kind, string Chain, string InstanceId, string OriginAgencyId, string? SchoolId, string? County,
     bool Urgent, int? DrugLevel, string? SubjectNameProtected, string? SubjectClassProtected, string CreatedBy, DateTimeOffset CreatedAt);
+
+/// <summary>A case as listed: its row and the status its workflow last set, read in the same query.</summary>
+public sealed record CaseListing(CaseRecord Case, string? Status);
 
 /// <summary>One row of the quarterly level-1 statistics: counts only.</summary>
 public sealed record CaseCount(string? County, string Kind, int? DrugLevel, string? Outcome, int Cases);
@@ -42,8 +46,25 @@ public sealed class PostgresCaseStore(NpgsqlDataSource dataSource)
     public async Task<CaseRecord?> FindVisibleAsync(string caseId, string agencyId, string? liaisonCounty, CancellationToken cancellationToken) =>
         (await QueryAsync($"SELECT {Columns} FROM cases c WHERE c.id = $1 AND {Visible}", cancellationToken, caseId, agencyId, liaisonCounty)).FirstOrDefault();
 
-    public Task<IReadOnlyList<CaseRecord>> ListVisibleAsync(string agencyId, string? liaisonCounty, CancellationToken cancellationToken) =>
-        QueryAsync($"SELECT {Columns} FROM cases c WHERE $1::text IS NULL AND {Visible} ORDER BY c.created_at DESC LIMIT 500", cancellationToken, null, agencyId, liaisonCounty);
+    /// <summary>
+    /// The cases the agency may see, newest first, <paramref name="limit"/> from <paramref name="offset"/>, each with
+    /// its workflow's <c>caseStatus</c>: one query, however many cases a page shows.
+    /// </summary>
+    public async Task<IReadOnlyList<CaseListing>> ListVisibleAsync(string agencyId, string? liaisonCounty, int offset, int limit, CancellationToken cancellationToken)
+    {
+        var listings = new List<CaseListing>();
+        await QueryAsync(
+            $"""
+            SELECT {Columns}, i.state->'variables'->>'caseStatus'
+            FROM cases c LEFT JOIN workflow_instances i ON i.id = c.instance_id
+            WHERE $1::text IS NULL AND {Visible}
+            ORDER BY c.created_at DESC, c.id
+            OFFSET $4::text::int LIMIT $5::text::int
+            """,
+            (record, reader) => listings.Add(new CaseListing(record, reader.IsDBNull(14) ? null : reader.GetString(14))),
+            cancellationToken, null, agencyId, liaisonCounty, offset.ToString(CultureInfo.InvariantCulture), limit.ToString(CultureInfo.InvariantCulture));
+        return listings;
+    }
 
     /// <summary>Counts by county, kind, drug level and the police outcome (the chain's <c>policeOutcome</c>), for cases created in [from, until).</summary>
     public async Task<IReadOnlyList<CaseCount>> CountAsync(DateTimeOffset from, DateTimeOffset until, CancellationToken cancellationToken)
@@ -74,6 +95,13 @@ public sealed class PostgresCaseStore(NpgsqlDataSource dataSource)
 
     private async Task<IReadOnlyList<CaseRecord>> QueryAsync(string sql, CancellationToken cancellationToken, params object?[] parameters)
     {
+        var result = new List<CaseRecord>();
+        await QueryAsync(sql, (record, _) => result.Add(record), cancellationToken, parameters);
+        return result;
+    }
+
+    private async Task QueryAsync(string sql, Action<CaseRecord, NpgsqlDataReader> row, CancellationToken cancellationToken, params object?[] parameters)
+    {
         await using var command = dataSource.CreateCommand(sql);
         foreach (var value in parameters)
         {
@@ -81,16 +109,13 @@ public sealed class PostgresCaseStore(NpgsqlDataSource dataSource)
         }
 
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var result = new List<CaseRecord>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            result.Add(new CaseRecord(
+            row(new CaseRecord(
                 reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5),
                 reader.IsDBNull(6) ? null : reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7), reader.GetBoolean(8),
                 reader.IsDBNull(9) ? null : reader.GetInt32(9), reader.IsDBNull(10) ? null : reader.GetString(10), reader.IsDBNull(11) ? null : reader.GetString(11),
-                reader.GetString(12), reader.GetFieldValue<DateTimeOffset>(13)));
+                reader.GetString(12), reader.GetFieldValue<DateTimeOffset>(13)), reader);
         }
-
-        return result;
     }
 }

@@ -72,6 +72,41 @@ public sealed class NotificationEndToEndTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_case_list_comes_in_pages_of_50_newest_first_each_with_the_status_its_workflow_set()
+    {
+        var school = await _host.SignedInAsync("school.kl-chenggong-jh");
+        var created = new List<string>();
+        for (var i = 0; i < 51; i++)
+        {
+            created.Add((await ChainsHost.BodyAsync(await school.PostAsJsonAsync("/api/notifications", new { kind = "CampusSeizure", drugLevel = 3 })))["id"]!.GetValue<string>());
+            _host.Clock.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        // The station reports an outcome on the newest case, so the list must show that case's new status.
+        var station = await _host.SignedInAsync("police.kl-zhong-er-rd");
+        var ack = (await ChainsHost.BodyAsync(await station.GetAsync("/api/inbox"))).AsArray().Single(t => t!["caseId"]!.GetValue<string>() == created[^1])!;
+        Assert.Equal(HttpStatusCode.NoContent, (await station.PostAsync($"/api/inbox/{ack["taskId"]}/acknowledge", null)).StatusCode);
+        var status = (await ChainsHost.BodyAsync(await school.GetAsync($"/api/cases/{created[^1]}")))["status"]!.GetValue<string>();
+
+        var first = await school.GetAsync("/api/cases");
+        var page1 = (await ChainsHost.BodyAsync(first)).AsArray();
+        Assert.Equal(50, page1.Count);
+        Assert.Equal("</api/cases?page=2>; rel=\"next\"", first.Headers.GetValues("Link").Single());
+        Assert.Equal(created[^1], page1[0]!["id"]!.GetValue<string>());
+        Assert.Equal(status, page1[0]!["status"]!.GetValue<string>());
+
+        var second = await school.GetAsync("/api/cases?page=2");
+        Assert.False(second.Headers.Contains("Link"));
+        Assert.Equal(created[0], Assert.Single((await ChainsHost.BodyAsync(second)).AsArray())!["id"]!.GetValue<string>());
+
+        // The page shows the same split, with links between the pages.
+        var page = await (await school.GetAsync("/cases?page=2")).Content.ReadAsStringAsync();
+        Assert.Contains("id=\"newer-cases\"", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("id=\"older-cases\"", page, StringComparison.Ordinal);
+        Assert.Contains("第 2 頁", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Users_of_another_school_county_or_station_get_404_on_every_case_endpoint_and_the_audit_log_records_who_looked()
     {
         var school = await _host.SignedInAsync("school.kl-chenggong-jh");
