@@ -194,7 +194,7 @@ public sealed partial class AccountAdministration(
         var roles = request.Roles ?? [];
         if (roles.Count == 0)
         {
-            errors["roles"] = [$"請至少選擇一個角色：{string.Join("、", RoleNames.All.Select(RoleLabel))}。"];
+            errors["roles"] = ["請至少選擇一個角色。"];
         }
 
         for (var i = 0; i < roles.Count; i++)

@@ -48,7 +48,7 @@ public sealed partial class AccountPagesTests : IAsyncLifetime
         AssertErrorAfter(html, "id=\"user-name\"", "userName", "帳號須為 3 到 64 個字元");
         AssertErrorAfter(html, "id=\"display-name\"", "displayName", "請輸入顯示名稱");
         AssertErrorAfter(html, "id=\"agency\"", "agencyId", "機關「八斗子派出所」不在機關名錄中；請填機關代碼或完整名稱。");
-        AssertErrorAfter(html, "<legend>角色（可複選）</legend>", "roles", "請至少選擇一個角色：學校承辦人（school-staff）");
+        AssertErrorAfter(html, "<legend>角色（可複選）</legend>", "roles", "請至少選擇一個角色。");
         AssertErrorAfter(html, "id=\"password\"", "password", "密碼至少需要 10 個字元。");
         // What was typed stays, except the password, which is never sent back.
         Assert.Contains("value=\"Police Badou\"", html, StringComparison.Ordinal);
