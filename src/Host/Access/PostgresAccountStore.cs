@@ -90,8 +90,8 @@ public sealed class PostgresAccountStore(NpgsqlDataSource dataSource, TimeProvid
         FindOneAsync("WHERE a.normalized_user_name = $1", normalizedUserName, cancellationToken);
 
     /// <summary>
-    /// The accounts of an agency, or whose user name or display name contains the given text (either
-    /// filter may be null), by user name, for the administrators' list.
+    /// The accounts of an agency whose user name or display name contains the given text, ignoring case
+    /// (either filter may be null), by user name, for the administrators' list.
     /// </summary>
     public async Task<IReadOnlyList<Account>> ListAsync(string? agencyId, string? nameContains, CancellationToken cancellationToken)
     {
