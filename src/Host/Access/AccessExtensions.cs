@@ -50,6 +50,7 @@ public static class AccessExtensions
             .AddClaimsPrincipalFactory<AccountClaimsPrincipalFactory>()
             .AddErrorDescriber<ChineseIdentityErrors>();
         services.AddScoped<PostgresAccountStore>();
+        services.AddScoped<AccountAdministration>();
         // A locked account or a reset password ends existing sessions within this interval.
         services.AddOptions<SecurityStampValidatorOptions>().Configure<TimeProvider>((o, time) =>
         {

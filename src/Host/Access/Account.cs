@@ -1,3 +1,5 @@
+using AntiDrugFlow.Workflows.Access;
+
 namespace AntiDrugFlow.Host.Access;
 
 /// <summary>
@@ -11,6 +13,9 @@ public sealed class Account
     public string UserName { get; set; } = string.Empty;
 
     public string NormalizedUserName { get; set; } = string.Empty;
+
+    /// <summary>The name people read (a person's name or a post); the user name stays the sign-in key.</summary>
+    public string DisplayName { get; set; } = string.Empty;
 
     public string AgencyId { get; set; } = string.Empty;
 
@@ -30,4 +35,10 @@ public sealed class Account
 
     /// <summary>Canonical role names from <see cref="AntiDrugFlow.Workflows.Access.RoleNames"/>; saved with the account.</summary>
     public SortedSet<string> Roles { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Audit entries the store writes in the same transaction as the account's next save, so that a
+    /// change and its record of who made it are committed together or not at all.
+    /// </summary>
+    internal List<AuditEntry> PendingAudit { get; } = [];
 }

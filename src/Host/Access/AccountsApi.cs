@@ -89,6 +89,14 @@ public static class AccountsApi
                 await audit.RecordAsync(new AuditEntry(now, account.Id, account.AgencyId, PostgresAuditLog.Actions.LockedOut, null, $"until {account.LockoutEnd:O}"), cancellationToken);
             }
 
+            if (AccountStatuses.Of(account, now) == AccountStatus.Disabled)
+            {
+                return TypedResults.Problem(
+                    title: "帳號已停用",
+                    detail: "這個帳號已由系統管理者停用，無法登入。如需使用，請洽系統管理者。",
+                    statusCode: StatusCodes.Status401Unauthorized);
+            }
+
             return TypedResults.Problem(
                 title: "帳號已暫時鎖定",
                 detail: "登入失敗次數過多，帳號已暫時鎖定。請稍後再試，或請系統管理者解除鎖定。",

@@ -75,7 +75,7 @@ public sealed record DemoSeedResult(IReadOnlyList<string> Created, IReadOnlyList
 /// every start. It runs as a hosted service, after the schema scripts have been applied.
 /// </summary>
 public sealed class DemoAccountSeeder(
-    IServiceScopeFactory scopes, AgencyDirectoryProvider agencies, IAuditLog audit, TimeProvider time,
+    IServiceScopeFactory scopes, AgencyDirectoryProvider agencies, TimeProvider time,
     IOptions<DemoOptions> options, IConfiguration configuration, ILogger<DemoAccountSeeder> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -107,20 +107,21 @@ public sealed class DemoAccountSeeder(
                 continue;
             }
 
-            if (!agencies.Current.TryGet(demo.AgencyId, out _))
+            if (!agencies.Current.TryGet(demo.AgencyId, out var agency))
             {
                 logger.LogWarning("Demo account {UserName} skipped: agency {AgencyId} is not in the directory", demo.UserName, demo.AgencyId);
                 skipped.Add(demo.UserName);
                 continue;
             }
 
-            var account = new Account { UserName = demo.UserName, AgencyId = demo.AgencyId };
+            // A post, not a person: 「基隆市校外會 校外會／聯絡處人員（示範）」.
+            var account = new Account { UserName = demo.UserName, AgencyId = demo.AgencyId, DisplayName = $"{agency.Name} {RoleNames.DisplayName(demo.Role)}（示範）" };
             account.Roles.Add(demo.Role);
+            account.PendingAudit.Add(new AuditEntry(time.GetUtcNow(), Actor.System.UserId, Actor.System.AgencyId, PostgresAuditLog.Actions.UserCreated, null, $"account={account.Id};userName={account.UserName};demo"));
             var result = await users.CreateAsync(account, options.Value.Password);
             if (result.Succeeded)
             {
                 created.Add(demo.UserName);
-                await audit.RecordAsync(new AuditEntry(time.GetUtcNow(), Actor.System.UserId, Actor.System.AgencyId, PostgresAuditLog.Actions.UserCreated, null, $"account={account.Id};userName={account.UserName};demo"), cancellationToken);
             }
             else if (result.Errors.Any(e => e.Code == nameof(IdentityErrorDescriber.DuplicateUserName)))
             {

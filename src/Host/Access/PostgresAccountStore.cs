@@ -14,7 +14,8 @@ public sealed class PostgresAccountStore(NpgsqlDataSource dataSource, TimeProvid
     private const string SelectAccounts = """
         SELECT a.id, a.user_name, a.normalized_user_name, a.agency_id, a.password_hash, a.security_stamp,
                a.concurrency_stamp, a.lockout_enabled, a.lockout_end, a.access_failed_count, a.created_at,
-               coalesce((SELECT array_agg(r.role ORDER BY r.role) FROM account_roles r WHERE r.account_id = a.id), '{}')
+               coalesce((SELECT array_agg(r.role ORDER BY r.role) FROM account_roles r WHERE r.account_id = a.id), '{}'),
+               a.display_name
         FROM accounts a
         """;
 
@@ -25,12 +26,12 @@ public sealed class PostgresAccountStore(NpgsqlDataSource dataSource, TimeProvid
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var insert = Command(connection, transaction, """
             INSERT INTO accounts (id, user_name, normalized_user_name, agency_id, password_hash, security_stamp,
-                                  concurrency_stamp, lockout_enabled, lockout_end, access_failed_count, created_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                                  concurrency_stamp, lockout_enabled, lockout_end, access_failed_count, created_at, display_name)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
             ON CONFLICT (normalized_user_name) DO NOTHING
             """,
             user.Id, user.UserName, user.NormalizedUserName, user.AgencyId, user.PasswordHash, user.SecurityStamp,
-            user.ConcurrencyStamp, user.LockoutEnabled, user.LockoutEnd, user.AccessFailedCount, user.CreatedAt))
+            user.ConcurrencyStamp, user.LockoutEnabled, user.LockoutEnd, user.AccessFailedCount, user.CreatedAt, user.DisplayName))
         {
             if (await insert.ExecuteNonQueryAsync(cancellationToken) == 0)
             {
@@ -39,7 +40,9 @@ public sealed class PostgresAccountStore(NpgsqlDataSource dataSource, TimeProvid
         }
 
         await WriteRolesAsync(connection, transaction, user, cancellationToken);
+        await WritePendingAuditAsync(connection, transaction, user, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        user.PendingAudit.Clear();
         return IdentityResult.Success;
     }
 
@@ -52,11 +55,11 @@ public sealed class PostgresAccountStore(NpgsqlDataSource dataSource, TimeProvid
         await using (var update = Command(connection, transaction, """
             UPDATE accounts
             SET user_name = $2, normalized_user_name = $3, agency_id = $4, password_hash = $5, security_stamp = $6,
-                concurrency_stamp = $7, lockout_enabled = $8, lockout_end = $9, access_failed_count = $10
+                concurrency_stamp = $7, lockout_enabled = $8, lockout_end = $9, access_failed_count = $10, display_name = $12
             WHERE id = $1 AND concurrency_stamp = $11
             """,
             user.Id, user.UserName, user.NormalizedUserName, user.AgencyId, user.PasswordHash, user.SecurityStamp,
-            next, user.LockoutEnabled, user.LockoutEnd, user.AccessFailedCount, expected))
+            next, user.LockoutEnabled, user.LockoutEnd, user.AccessFailedCount, expected, user.DisplayName))
         {
             if (await update.ExecuteNonQueryAsync(cancellationToken) == 0)
             {
@@ -65,8 +68,10 @@ public sealed class PostgresAccountStore(NpgsqlDataSource dataSource, TimeProvid
         }
 
         await WriteRolesAsync(connection, transaction, user, cancellationToken);
+        await WritePendingAuditAsync(connection, transaction, user, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         user.ConcurrencyStamp = next;
+        user.PendingAudit.Clear();
         return IdentityResult.Success;
     }
 
@@ -84,11 +89,18 @@ public sealed class PostgresAccountStore(NpgsqlDataSource dataSource, TimeProvid
     public Task<Account?> FindByNameAsync(string normalizedUserName, CancellationToken cancellationToken) =>
         FindOneAsync("WHERE a.normalized_user_name = $1", normalizedUserName, cancellationToken);
 
-    /// <summary>Every account, by user name, for the administrators' list.</summary>
-    public async Task<IReadOnlyList<Account>> ListAsync(string? agencyId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The accounts of an agency whose user name or display name contains the given text, ignoring case
+    /// (either filter may be null), by user name, for the administrators' list.
+    /// </summary>
+    public async Task<IReadOnlyList<Account>> ListAsync(string? agencyId, string? nameContains, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = Command(connection, null, SelectAccounts + " WHERE $1::text IS NULL OR a.agency_id = $1 ORDER BY a.user_name", agencyId);
+        await using var command = Command(connection, null, SelectAccounts + """
+             WHERE ($1::text IS NULL OR a.agency_id = $1)
+               AND ($2::text IS NULL OR strpos(lower(a.user_name), lower($2)) > 0 OR strpos(lower(a.display_name), lower($2)) > 0)
+             ORDER BY a.user_name
+            """, agencyId, nameContains);
         return await ReadAsync(command, cancellationToken);
     }
 
@@ -203,6 +215,14 @@ public sealed class PostgresAccountStore(NpgsqlDataSource dataSource, TimeProvid
         await replace.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    private static async Task WritePendingAuditAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Account user, CancellationToken cancellationToken)
+    {
+        foreach (var entry in user.PendingAudit)
+        {
+            await PostgresAuditLog.InsertAsync(entry, connection, transaction, cancellationToken);
+        }
+    }
+
     private async Task<Account?> FindOneAsync(string where, string value, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -229,6 +249,7 @@ public sealed class PostgresAccountStore(NpgsqlDataSource dataSource, TimeProvid
                 LockoutEnd = reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8),
                 AccessFailedCount = reader.GetInt32(9),
                 CreatedAt = reader.GetFieldValue<DateTimeOffset>(10),
+                DisplayName = reader.GetString(12),
             };
             account.Roles.UnionWith(reader.GetFieldValue<string[]>(11));
             accounts.Add(account);

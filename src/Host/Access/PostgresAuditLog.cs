@@ -34,6 +34,34 @@ public sealed class PostgresAuditLog(NpgsqlDataSource dataSource) : IAuditLog
     public Task RecordAsync(AuditEntry entry, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
         InsertAsync(entry, connection, transaction, cancellationToken);
 
+    /// <summary>The latest successful sign-in of each of the given accounts; an account that never signed in is left out.</summary>
+    public async Task<IReadOnlyDictionary<string, DateTimeOffset>> LastSignInsAsync(IReadOnlyCollection<string> userIds, CancellationToken cancellationToken)
+    {
+        var signIns = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        if (userIds.Count == 0)
+        {
+            return signIns;
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("""
+            SELECT u.id, (SELECT max(l.at) FROM audit_log l WHERE l.user_id = u.id AND l.action = $2)
+            FROM unnest($1::text[]) AS u(id)
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = userIds.ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = Actions.SignedIn });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            if (!reader.IsDBNull(1))
+            {
+                signIns[reader.GetString(0)] = reader.GetFieldValue<DateTimeOffset>(1);
+            }
+        }
+
+        return signIns;
+    }
+
     public async Task<IReadOnlyList<AuditEntry>> QueryAsync(AuditQuery query, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -64,7 +92,8 @@ public sealed class PostgresAuditLog(NpgsqlDataSource dataSource) : IAuditLog
         return entries;
     }
 
-    private static async Task InsertAsync(AuditEntry entry, NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
+    /// <summary>Inserts an entry within a transaction of the caller's, so a change and its record commit together.</summary>
+    internal static async Task InsertAsync(AuditEntry entry, NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
             "INSERT INTO audit_log (at, user_id, agency_id, action, case_id, details) VALUES ($1, $2, $3, $4, $5, $6)", connection, transaction);

@@ -73,6 +73,29 @@ public sealed class AccountStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_change_and_its_audit_entry_are_saved_together_or_not_at_all()
+    {
+        var account = NewAccount("prosecutor.kl", "pros-keelung", RoleNames.ProsecutorLiaison);
+        account.DisplayName = "地檢署聯絡人";
+        account.PendingAudit.Add(Entry("user.created", account));
+        await _store.CreateAsync(account, CancellationToken.None);
+        var first = (await _store.FindByIdAsync(account.Id, CancellationToken.None))!;
+        var second = (await _store.FindByIdAsync(account.Id, CancellationToken.None))!;
+
+        first.LockoutEnd = DateTimeOffset.MaxValue;
+        first.PendingAudit.Add(Entry("user.locked", first));
+        Assert.True((await _store.UpdateAsync(first, CancellationToken.None)).Succeeded);
+        second.LockoutEnd = null;
+        second.PendingAudit.Add(Entry("user.unlocked", second));
+        Assert.False((await _store.UpdateAsync(second, CancellationToken.None)).Succeeded);
+
+        var audit = await new PostgresAuditLog(_dataSource).QueryAsync(new AuditQuery(UserId: "admin-id"), CancellationToken.None);
+        Assert.Equal(["user.locked", "user.created"], audit.Select(e => e.Action));
+        Assert.Empty(first.PendingAudit);
+        Assert.Equal("地檢署聯絡人", (await _store.FindByIdAsync(account.Id, CancellationToken.None))!.DisplayName);
+    }
+
+    [Fact]
     public async Task A_second_account_with_the_same_name_is_refused()
     {
         await _store.CreateAsync(NewAccount("admin", "moe-sse", RoleNames.Administrator), CancellationToken.None);
@@ -89,6 +112,9 @@ public sealed class AccountStoreTests : IAsyncLifetime
 
         await Assert.ThrowsAsync<ArgumentException>(() => _store.AddToRoleAsync(account, "JANITOR", CancellationToken.None));
     }
+
+    private static AuditEntry Entry(string action, Account account) =>
+        new(new TestClock().GetUtcNow(), "admin-id", "moe-sse", action, null, $"account={account.Id}");
 
     private static Account NewAccount(string userName, string agencyId, params string[] roles)
     {

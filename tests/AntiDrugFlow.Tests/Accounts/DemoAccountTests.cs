@@ -19,10 +19,10 @@ public sealed class DemoAccountTests
         var seeder = host.Factory.Services.GetRequiredService<DemoAccountSeeder>();
         using var scope = host.Factory.Services.CreateScope();
         var store = scope.ServiceProvider.GetRequiredService<PostgresAccountStore>();
-        var before = await store.ListAsync(null, CancellationToken.None);
+        var before = await store.ListAsync(null, null, CancellationToken.None);
 
         var again = await seeder.SeedAsync(CancellationToken.None);
-        var after = await store.ListAsync(null, CancellationToken.None);
+        var after = await store.ListAsync(null, null, CancellationToken.None);
 
         Assert.Equal(DemoAccounts.All.Count, before.Count);
         Assert.Empty(again.Created);

@@ -31,6 +31,7 @@ public sealed class UserAdministrationTests : IAsyncLifetime
         var created = await _admin.PostAsJsonAsync("/api/admin/users", new
         {
             userName = "school.kl-badou-sh",
+            displayName = "生輔組長",
             agencyId = "kee-sch-badou-sh",
             roles = new[] { RoleNames.SchoolStaff },
             password = "NewSchoolPass42",
@@ -39,6 +40,8 @@ public sealed class UserAdministrationTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var user = await BodyAsync(created);
         Assert.Equal("基隆市立八斗高級中學", user["agencyName"]!.GetValue<string>());
+        Assert.Equal("生輔組長", user["displayName"]!.GetValue<string>());
+        Assert.Equal("active", user["status"]!.GetValue<string>());
         Assert.False(user["isLockedOut"]!.GetValue<bool>());
         using var client = await _host.SignedInAsync("school.kl-badou-sh", "NewSchoolPass42");
         Assert.Equal("kee-sch-badou-sh", (await BodyAsync(await client.GetAsync("/api/account/me")))["agencyId"]!.GetValue<string>());
@@ -52,6 +55,7 @@ public sealed class UserAdministrationTests : IAsyncLifetime
         var response = await _admin.PostAsJsonAsync("/api/admin/users", new
         {
             userName = "School Staff",
+            displayName = "  ",
             agencyId = "kee-sch-nowhere",
             roles = new[] { RoleNames.SchoolStaff, "janitor" },
             password = "short",
@@ -59,7 +63,7 @@ public sealed class UserAdministrationTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var errors = (await BodyAsync(response))["errors"]!.AsObject();
-        Assert.Equal(["$.agencyId", "$.password", "$.roles[1]", "$.userName"], errors.Select(e => e.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(["$.agencyId", "$.displayName", "$.password", "$.roles[1]", "$.userName"], errors.Select(e => e.Key).Order(StringComparer.Ordinal));
         Assert.Contains("kee-sch-nowhere", errors["$.agencyId"]![0]!.GetValue<string>());
         Assert.Contains(errors["$.password"]!.AsArray(), m => m!.GetValue<string>() == "密碼至少需要 10 個字元。");
     }
@@ -67,7 +71,7 @@ public sealed class UserAdministrationTests : IAsyncLifetime
     [Fact]
     public async Task A_taken_user_name_and_a_missing_role_are_refused()
     {
-        var response = await _admin.PostAsJsonAsync("/api/admin/users", new { userName = "liaison.kl", agencyId = "kee-liaison", roles = Array.Empty<string>(), password = "AnotherPass42" });
+        var response = await _admin.PostAsJsonAsync("/api/admin/users", new { userName = "liaison.kl", displayName = "聯絡處承辦人", agencyId = "kee-liaison", roles = Array.Empty<string>(), password = "AnotherPass42" });
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var errors = (await BodyAsync(response))["errors"]!.AsObject();
@@ -83,7 +87,8 @@ public sealed class UserAdministrationTests : IAsyncLifetime
         var locked = await BodyAsync(await _admin.PostAsync($"/api/admin/users/{id}/lock", null));
         Assert.True(locked["isLockedOut"]!.GetValue<bool>());
         using var client = _host.Anonymous();
-        Assert.Equal("帳號已暫時鎖定", (await BodyAsync(await LoginAsync(client, "prosecutor.kl", Password)))["title"]!.GetValue<string>());
+        // Locked by an administrator, not by wrong passwords: the message says so.
+        Assert.Equal("帳號已停用", (await BodyAsync(await LoginAsync(client, "prosecutor.kl", Password)))["title"]!.GetValue<string>());
 
         Assert.Equal(HttpStatusCode.OK, (await _admin.PostAsync($"/api/admin/users/{id}/unlock", null)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await LoginAsync(client, "prosecutor.kl", Password)).StatusCode);
@@ -132,6 +137,40 @@ public sealed class UserAdministrationTests : IAsyncLifetime
         using var client = _host.Anonymous();
         Assert.Equal(HttpStatusCode.Unauthorized, (await LoginAsync(client, "counselling.kl", Password)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await LoginAsync(client, "counselling.kl", "ResetByAdmin77")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_generated_password_is_returned_once_and_signs_the_new_user_in()
+    {
+        var created = await _admin.PostAsJsonAsync("/api/admin/users", new
+        {
+            userName = "police.kl-badou",
+            displayName = "八斗子派出所所長",
+            agencyId = "kee-p1-zhong-er-rd",
+            roles = new[] { RoleNames.PoliceOfficer },
+            generatePassword = true,
+        });
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var password = (await BodyAsync(created))["generatedPassword"]!.GetValue<string>();
+        Assert.True(password.Length >= 10);
+        using var client = await _host.SignedInAsync("police.kl-badou", password);
+        var listed = (await BodyAsync(await _admin.GetAsync("/api/admin/users?name=badou"))).AsArray();
+        Assert.False(Assert.Single(listed)!.AsObject().ContainsKey("generatedPassword"));
+    }
+
+    [Fact]
+    public async Task The_list_takes_an_agency_by_its_full_name_and_a_part_of_a_name()
+    {
+        var byAgencyName = (await BodyAsync(await _admin.GetAsync("/api/admin/users?agencyId=" + Uri.EscapeDataString("基隆市立信義國民中學")))).AsArray();
+        Assert.Equal("school.kl-xinyi-jh", Assert.Single(byAgencyName)!["userName"]!.GetValue<string>());
+
+        var byName = (await BodyAsync(await _admin.GetAsync("/api/admin/users?name=JUVENILE"))).AsArray();
+        Assert.Equal(["juvenile-police.cy", "juvenile-police.kl"], byName.Select(u => u!["userName"]!.GetValue<string>()));
+
+        var unknown = await _admin.GetAsync("/api/admin/users?agencyId=kee-nowhere");
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Contains("kee-nowhere", (await BodyAsync(unknown))["errors"]!["$.agencyId"]![0]!.GetValue<string>());
     }
 
     [Fact]

@@ -1,0 +1,294 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using AntiDrugFlow.Host.Access;
+using AntiDrugFlow.Host.Components.Display;
+using AntiDrugFlow.Tests.Accounts;
+using AntiDrugFlow.Tests.Infrastructure;
+using AntiDrugFlow.Workflows.Access;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit;
+using static AntiDrugFlow.Tests.WebPages.PageForm;
+
+namespace AntiDrugFlow.Tests.WebPages;
+
+/// <summary>
+/// The account pages in-process, on a real database with the demo accounts: every form's effect in
+/// the account store and in the audit log, and the messages a wrong form gets, next to its field.
+/// </summary>
+public sealed partial class AccountPagesTests : IAsyncLifetime
+{
+    private const string NewPassword = "PoliceStart2027";
+    private AccountsHost _host = null!;
+    private HttpClient _admin = null!;
+    private string _adminId = null!;
+
+    public async Task InitializeAsync()
+    {
+        _host = await AccountsHost.StartAsync();
+        _admin = await SignInAsync("admin");
+        _adminId = (await AccountsHost.BodyAsync(await _admin.GetAsync("/api/account/me")))["userId"]!.GetValue<string>();
+    }
+
+    public async Task DisposeAsync()
+    {
+        _admin.Dispose();
+        await _host.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_new_account_with_bad_input_gets_each_message_next_to_its_field_and_nothing_is_saved()
+    {
+        var response = await SubmitAsync(_admin, "/admin/users/new", "new-account",
+            ("Form.UserName", "Police Badou"), ("Form.DisplayName", " "), ("Form.Agency", "八斗子派出所"), ("Form.Password", "short"));
+
+        var html = await TextAsync(response);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, html);
+        Assert.Contains("帳號資料有誤，請依欄位旁的說明修正。", html, StringComparison.Ordinal);
+        AssertErrorAfter(html, "id=\"user-name\"", "userName", "帳號須為 3 到 64 個字元");
+        AssertErrorAfter(html, "id=\"display-name\"", "displayName", "請輸入顯示名稱");
+        AssertErrorAfter(html, "id=\"agency\"", "agencyId", "機關「八斗子派出所」不在機關名錄中；請填機關代碼或完整名稱。");
+        AssertErrorAfter(html, "<legend>角色（可複選）</legend>", "roles", "請至少選擇一個角色。");
+        AssertErrorAfter(html, "id=\"password\"", "password", "密碼至少需要 10 個字元。");
+        // What was typed stays, except the password, which is never sent back.
+        Assert.Contains("value=\"Police Badou\"", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("value=\"short\"", html, StringComparison.Ordinal);
+
+        Assert.Null(await FindAccountAsync("police badou"));
+        Assert.DoesNotContain(await AuditByAdminAsync(), e => e.Action == PostgresAuditLog.Actions.UserCreated);
+    }
+
+    [Fact]
+    public async Task An_administrator_creates_a_police_account_with_the_agency_named_in_full_and_it_is_audited_under_them()
+    {
+        var response = await SubmitAsync(_admin, "/admin/users/new", "new-account",
+            ("Form.UserName", "police.kl-badouzi"), ("Form.DisplayName", "八斗子派出所值班警員"), ("Form.Agency", "基隆市警察局第二分局八斗子派出所"),
+            ("Form.Roles", RoleNames.PoliceOfficer), ("Form.Roles", RoleNames.LiaisonOfficer), ("Form.Password", NewPassword));
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var account = await FindAccountAsync("police.kl-badouzi");
+        Assert.NotNull(account);
+        Assert.Equal($"/admin/users/{account.Id}?notice=created", response.Headers.Location!.PathAndQuery);
+        Assert.Equal("八斗子派出所值班警員", account.DisplayName);
+        Assert.Equal("kee-p2-badouzi", account.AgencyId);
+        Assert.Equal([RoleNames.LiaisonOfficer, RoleNames.PoliceOfficer], account.Roles);
+
+        var created = Assert.Single(await AuditByAdminAsync(), e => e.Action == PostgresAuditLog.Actions.UserCreated);
+        Assert.Equal("moe-sse", created.AgencyId);
+        Assert.Equal($"account={account.Id};userName=police.kl-badouzi;roles=liaison-officer,police-officer", created.Details);
+
+        var page = await TextAsync(await _admin.GetAsync(response.Headers.Location));
+        Assert.Contains("已建立帳號", page, StringComparison.Ordinal);
+        Assert.Contains("基隆市警察局第二分局八斗子派出所", page, StringComparison.Ordinal);
+        using var officer = await SignInAsync("police.kl-badouzi", NewPassword);
+    }
+
+    [Fact]
+    public async Task A_generated_password_is_shown_once_in_the_answer_and_not_kept_by_the_browser()
+    {
+        var response = await SubmitAsync(_admin, "/admin/users/new", "new-account",
+            ("Form.UserName", "school.kl-badou-sh"), ("Form.DisplayName", "生輔組長"), ("Form.Agency", "kee-sch-badou-sh"),
+            ("Form.Roles", RoleNames.SchoolStaff), ("Form.GeneratePassword", "true"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(response.Headers.CacheControl!.NoStore);
+        var password = GeneratedPassword().Match(await TextAsync(response)).Groups[1].Value;
+        Assert.Matches("^[A-Za-z0-9]{16}$", password);
+        using var teacher = await SignInAsync("school.kl-badou-sh", password);
+
+        var account = await FindAccountAsync("school.kl-badou-sh");
+        var later = await TextAsync(await _admin.GetAsync($"/admin/users/{account!.Id}"));
+        Assert.DoesNotContain(password, later, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Locking_takes_a_confirmation_step_then_the_user_cannot_sign_in_and_the_audit_log_names_the_administrator()
+    {
+        var account = (await FindAccountAsync("prosecutor.kl"))!;
+        var page = await TextAsync(await _admin.GetAsync($"/admin/users/{account.Id}"));
+        Assert.Contains($"href=\"/admin/users/{account.Id}?confirm=lock\"", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("value=\"lock-account\"", page, StringComparison.Ordinal);
+
+        var confirm = await TextAsync(await _admin.GetAsync($"/admin/users/{account.Id}?confirm=lock"));
+        Assert.Contains("確定要停用帳號", confirm, StringComparison.Ordinal);
+        var response = await SubmitAsync(_admin, $"/admin/users/{account.Id}?confirm=lock", "lock-account");
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal($"/admin/users/{account.Id}?notice=locked", response.Headers.Location!.PathAndQuery);
+        Assert.Equal(AccountStatus.Disabled, AccountStatuses.Of((await FindAccountAsync("prosecutor.kl"))!, DateTimeOffset.UtcNow));
+        var locked = Assert.Single(await AuditByAdminAsync(), e => e.Action == PostgresAuditLog.Actions.UserLocked);
+        Assert.Equal($"account={account.Id};userName=prosecutor.kl", locked.Details);
+        using var anonymous = _host.Anonymous();
+        var signIn = await AccountsHost.LoginAsync(anonymous, "prosecutor.kl", AccountsHost.Password);
+        Assert.Equal(HttpStatusCode.Unauthorized, signIn.StatusCode);
+        Assert.Equal("帳號已停用", (await AccountsHost.BodyAsync(signIn))["title"]!.GetValue<string>());
+
+        var list = await TextAsync(await _admin.GetAsync("/admin/users?name=prosecutor.kl"));
+        Assert.Contains("account-disabled\">停用</span>", list, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_administrator_cannot_lock_their_own_account_and_is_told_why()
+    {
+        var response = await SubmitAsync(_admin, $"/admin/users/{_adminId}?confirm=lock", "lock-account");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("不能停用自己正在使用的帳號；請由另一位系統管理者操作。", await TextAsync(response), StringComparison.Ordinal);
+        Assert.Equal(AccountStatus.Active, AccountStatuses.Of((await FindAccountAsync("admin"))!, DateTimeOffset.UtcNow));
+        Assert.DoesNotContain(await AuditByAdminAsync(), e => e.Action == PostgresAuditLog.Actions.UserLocked);
+    }
+
+    [Fact]
+    public async Task Unlocking_from_the_page_lets_the_user_sign_in_again_and_is_audited()
+    {
+        var account = (await FindAccountAsync("social.kl"))!;
+        await SubmitAsync(_admin, $"/admin/users/{account.Id}?confirm=lock", "lock-account");
+        Assert.Contains("value=\"unlock-account\"", await TextAsync(await _admin.GetAsync($"/admin/users/{account.Id}")), StringComparison.Ordinal);
+
+        var response = await SubmitAsync(_admin, $"/admin/users/{account.Id}", "unlock-account");
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal($"/admin/users/{account.Id}?notice=unlocked", response.Headers.Location!.PathAndQuery);
+        Assert.Equal(AccountStatus.Active, AccountStatuses.Of((await FindAccountAsync("social.kl"))!, DateTimeOffset.UtcNow));
+        var unlocked = Assert.Single(await AuditByAdminAsync(), e => e.Action == PostgresAuditLog.Actions.UserUnlocked);
+        Assert.Equal($"account={account.Id};userName=social.kl", unlocked.Details);
+        using var worker = await SignInAsync("social.kl");
+    }
+
+    [Fact]
+    public async Task A_password_reset_from_the_page_must_meet_the_policy_and_replaces_the_old_password()
+    {
+        var account = (await FindAccountAsync("counselling.kl"))!;
+        var address = $"/admin/users/{account.Id}";
+
+        var weak = await SubmitAsync(_admin, address, "reset-password", ("NewPassword", "alllowercase"));
+        Assert.Equal(HttpStatusCode.OK, weak.StatusCode);
+        AssertErrorAfter(await TextAsync(weak), "id=\"new-password\"", "newPassword", "密碼需要至少一個大寫英文字母（A-Z）。");
+        Assert.DoesNotContain(await AuditByAdminAsync(), e => e.Action == PostgresAuditLog.Actions.PasswordReset);
+
+        var response = await SubmitAsync(_admin, address, "reset-password", ("NewPassword", "ResetByAdmin77"));
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal($"{address}?notice=password-reset", response.Headers.Location!.PathAndQuery);
+        var reset = Assert.Single(await AuditByAdminAsync(), e => e.Action == PostgresAuditLog.Actions.PasswordReset);
+        Assert.Equal($"account={account.Id};userName=counselling.kl", reset.Details);
+        using var anonymous = _host.Anonymous();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await AccountsHost.LoginAsync(anonymous, "counselling.kl", AccountsHost.Password)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await AccountsHost.LoginAsync(anonymous, "counselling.kl", "ResetByAdmin77")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_generated_password_reset_is_shown_once_and_signs_the_user_in()
+    {
+        var account = (await FindAccountAsync("liaison.kl"))!;
+
+        var response = await SubmitAsync(_admin, $"/admin/users/{account.Id}", "reset-password", ("GeneratePassword", "true"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(response.Headers.CacheControl!.NoStore);
+        var password = GeneratedPassword().Match(await TextAsync(response)).Groups[1].Value;
+        using var liaison = await SignInAsync("liaison.kl", password);
+        Assert.Single(await AuditByAdminAsync(), e => e.Action == PostgresAuditLog.Actions.PasswordReset);
+    }
+
+    [Fact]
+    public async Task The_list_shows_status_agency_roles_and_last_sign_in_and_filters_by_agency_and_by_name()
+    {
+        using var officer = await SignInAsync("police.kl-xinyi");
+        using var anonymous = _host.Anonymous();
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            await AccountsHost.LoginAsync(anonymous, "school.kl-xinyi-jh", "WrongPassword1");
+        }
+
+        var html = await TextAsync(await _admin.GetAsync("/admin/users?name=XINYI"));
+
+        var rows = Rows(html);
+        Assert.Equal(["police.kl-xinyi", "school.kl-xinyi-jh"], rows.Keys);
+        Assert.Contains("基隆市警察局第二分局信義派出所", rows["police.kl-xinyi"], StringComparison.Ordinal);
+        Assert.Contains("警察人員", rows["police.kl-xinyi"], StringComparison.Ordinal);
+        Assert.Contains("account-active\">啟用</span>", rows["police.kl-xinyi"], StringComparison.Ordinal);
+        var signedIn = (await _host.Factory.Services.GetRequiredService<PostgresAuditLog>().QueryAsync(new AuditQuery(UserId: (await FindAccountAsync("police.kl-xinyi"))!.Id), CancellationToken.None))
+            .First(e => e.Action == PostgresAuditLog.Actions.SignedIn);
+        Assert.Contains($">{Labels.DateTime(signedIn.At)}</time>", rows["police.kl-xinyi"], StringComparison.Ordinal);
+        Assert.Contains("account-locked-out\">鎖定</span>", rows["school.kl-xinyi-jh"], StringComparison.Ordinal);
+        Assert.Contains("尚無紀錄", rows["school.kl-xinyi-jh"], StringComparison.Ordinal);
+
+        var byAgency = Rows(await TextAsync(await _admin.GetAsync("/admin/users?agency=" + Uri.EscapeDataString("基隆市警察局第二分局信義派出所"))));
+        Assert.Equal(["police.kl-xinyi"], byAgency.Keys);
+        var byAgencyId = Rows(await TextAsync(await _admin.GetAsync("/admin/users?agency=kee-liaison&name=liaison")));
+        Assert.Equal(["liaison.kl"], byAgencyId.Keys);
+
+        var unknown = await TextAsync(await _admin.GetAsync("/admin/users?agency=kee-nowhere"));
+        AssertErrorAfter(unknown, "id=\"users-agency\"", "agencyId", "機關「kee-nowhere」不在機關名錄中");
+        Assert.Empty(Rows(unknown));
+    }
+
+    [Fact]
+    public async Task The_account_pages_are_for_signed_in_administrators_only()
+    {
+        using var officer = await SignInAsync("police.kl-xinyi");
+        foreach (var address in new[] { "/admin/users", "/admin/users/new", $"/admin/users/{_adminId}" })
+        {
+            var refused = await officer.GetAsync(address);
+            Assert.Equal(HttpStatusCode.Redirect, refused.StatusCode);
+            Assert.StartsWith("/account/access-denied", refused.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
+        }
+
+        // Where login is switched off, the engine's pages open to anyone, but accounts still need an administrator to act as.
+        await using var open = await ApiFactory.CreateAsync();
+        using var anonymous = open.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/admin/definitions")).StatusCode);
+        var users = await anonymous.GetAsync("/admin/users");
+        Assert.Equal(HttpStatusCode.Redirect, users.StatusCode);
+        Assert.StartsWith("/account/login", users.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unknown_account_is_a_404_page()
+    {
+        var response = await _admin.GetAsync("/admin/users/no-such-account");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("找不到網頁或資料", await TextAsync(response), StringComparison.Ordinal);
+    }
+
+    /// <summary>The message is in an element named after the field, and that element comes after the field it is about and before the next field.</summary>
+    private static void AssertErrorAfter(string html, string fieldMarker, string field, string message)
+    {
+        var fieldAt = html.IndexOf(fieldMarker, StringComparison.Ordinal);
+        var errorAt = html.IndexOf($"id=\"{field}-error\"", StringComparison.Ordinal);
+        Assert.True(fieldAt >= 0, $"no {fieldMarker} in the page");
+        Assert.True(errorAt > fieldAt, $"the {field} message is not after its field");
+        var nextField = html.IndexOf("<input", errorAt, StringComparison.Ordinal) is var next and >= 0 ? next : html.Length;
+        var messageAt = html.IndexOf(message, errorAt, StringComparison.Ordinal);
+        Assert.True(messageAt > errorAt && messageAt < nextField, $"「{message}」 is not in the {field} message");
+    }
+
+    /// <summary>The table rows by user name, each as its HTML.</summary>
+    private static Dictionary<string, string> Rows(string html) =>
+        UserRow().Matches(html).ToDictionary(m => m.Groups[1].Value, m => m.Value, StringComparer.Ordinal);
+
+    private async Task<HttpClient> SignInAsync(string userName, string password = AccountsHost.Password)
+    {
+        var client = _host.Factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var response = await AccountsHost.LoginAsync(client, userName, password);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return client;
+    }
+
+    private async Task<Account?> FindAccountAsync(string userName)
+    {
+        await using var scope = _host.Factory.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<PostgresAccountStore>().FindByNameAsync(userName.ToUpperInvariant(), CancellationToken.None);
+    }
+
+    private async Task<IReadOnlyList<AuditEntry>> AuditByAdminAsync() =>
+        await _host.Factory.Services.GetRequiredService<PostgresAuditLog>().QueryAsync(new AuditQuery(UserId: _adminId), CancellationToken.None);
+
+    [GeneratedRegex("id=\"generated-password\">([^<]+)</code>")]
+    private static partial Regex GeneratedPassword();
+
+    [GeneratedRegex("<tr><th scope=\"row\"><a href=\"/admin/users/[^\"]+\">([^<]+)</a></th>.*?</tr>", RegexOptions.Singleline)]
+    private static partial Regex UserRow();
+}

@@ -1,0 +1,35 @@
+using System.Net;
+using System.Text.RegularExpressions;
+
+namespace AntiDrugFlow.Tests.WebPages;
+
+/// <summary>
+/// Submits a page's form as a browser would: loads the page for its antiforgery token (and cookie),
+/// then posts the fields with the form's name, to the page's own address.
+/// </summary>
+public static partial class PageForm
+{
+    public static async Task<HttpResponseMessage> SubmitAsync(HttpClient client, string address, string formName, params (string Name, string Value)[] fields)
+    {
+        var page = await client.GetAsync(address);
+        var html = await page.Content.ReadAsStringAsync();
+        var token = AntiforgeryToken().Match(html);
+        if (!token.Success)
+        {
+            throw new InvalidOperationException($"{address} ({(int)page.StatusCode}) has no form with an antiforgery token");
+        }
+
+        var content = new FormUrlEncodedContent(
+            fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value))
+                .Append(new("_handler", formName))
+                .Append(new("__RequestVerificationToken", WebUtility.HtmlDecode(token.Groups[1].Value))));
+        return await client.PostAsync(address, content);
+    }
+
+    /// <summary>The page's text as a browser shows it: Blazor writes Chinese as character references.</summary>
+    public static async Task<string> TextAsync(HttpResponseMessage response) =>
+        WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync());
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
+    private static partial Regex AntiforgeryToken();
+}
