@@ -3,6 +3,9 @@ namespace AntiDrugFlow.Workflows.Agencies;
 /// <summary>Where an agency came from: the file and the row or array index inside it.</summary>
 public sealed record AgencySourceLocation(string File, string Position)
 {
+    /// <summary>Where the row comes in the files read together, so that problems list in file and line order.</summary>
+    internal long Ordinal { get; init; }
+
     public override string ToString() => $"{File} {Position}";
 }
 
@@ -15,7 +18,11 @@ public sealed record AgencyImportError(string File, string Position, string Fiel
     internal AgencyImportError(AgencySourceLocation location, string field, string problem)
         : this(location.File, location.Position, field, problem)
     {
+        Ordinal = location.Ordinal;
     }
+
+    /// <summary>The order of the row (or file) it is about among the files read together.</summary>
+    internal long Ordinal { get; init; }
 
     public override string ToString() => $"{File} {Position} 欄位「{Field}」：{Problem}";
 }

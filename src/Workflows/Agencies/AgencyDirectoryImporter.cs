@@ -75,7 +75,7 @@ public sealed class AgencyDirectoryImporter
         for (var i = 0; i < files.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var read = ReadFile(files[i], errors);
+            var read = ReadFile(files[i], FileOrdinal(i), errors);
             if (read is null)
             {
                 unreadable = true;
@@ -118,7 +118,8 @@ public sealed class AgencyDirectoryImporter
         }
 
         var directory = errors.Count == 0 ? new AgencyDirectory([.. all.Select(l => l.Agency)]) : null;
-        return new AgencyDirectoryCheck(directory, errors, rows.Count, RelationsChecked: !unreadable);
+        // Found stage by stage, listed as the files read: file by file, line by line.
+        return new AgencyDirectoryCheck(directory, [.. errors.OrderBy(e => e.Ordinal)], rows.Count, RelationsChecked: !unreadable);
     }
 
     public const string ReadStage = "讀取檔案";
@@ -127,6 +128,9 @@ public sealed class AgencyDirectoryImporter
 
     /// <summary>How agencies of the directory in force are located in errors when an upload is merged into it.</summary>
     public const string CurrentDirectoryName = "（現行名錄）";
+
+    // Rows of file i are ordered after the file itself and before file i + 1; the directory in force comes last.
+    private static long FileOrdinal(int fileIndex) => (fileIndex + 1L) << 32;
 
     private static async ValueTask ReportAsync(IOperationProgress? progress, string stage, long done, long total, CancellationToken cancellationToken)
     {
@@ -145,7 +149,7 @@ public sealed class AgencyDirectoryImporter
         {
             merged.Add(byId.Remove(agency.Id, out var replacement)
                 ? replacement
-                : new LocatedAgency(agency, new AgencySourceLocation(CurrentDirectoryName, $"機構代碼 {agency.Id}")));
+                : new LocatedAgency(agency, new AgencySourceLocation(CurrentDirectoryName, $"機構代碼 {agency.Id}") { Ordinal = long.MaxValue }));
         }
 
         merged.AddRange(uploaded.Where(l => byId.ContainsKey(l.Agency.Id)));
@@ -153,11 +157,11 @@ public sealed class AgencyDirectoryImporter
     }
 
     /// <summary>The rows of one file, or null when the file as a whole cannot be read (its problems are in <paramref name="errors"/>).</summary>
-    private static List<RawRow>? ReadFile(AgencySourceFile file, List<AgencyImportError> errors)
+    private static List<RawRow>? ReadFile(AgencySourceFile file, long ordinal, List<AgencyImportError> errors)
     {
         if (!IsJson(file.Name) && !IsCsv(file.Name))
         {
-            errors.Add(new AgencyImportError(file.Name, "(檔案)", "(格式)", "只接受副檔名為 .json 或 .csv 的檔案。"));
+            errors.Add(new AgencyImportError(file.Name, "(檔案)", "(格式)", "只接受副檔名為 .json 或 .csv 的檔案。") { Ordinal = ordinal });
             return null;
         }
 
@@ -168,11 +172,11 @@ public sealed class AgencyDirectoryImporter
         }
         catch (DecoderFallbackException)
         {
-            errors.Add(new AgencyImportError(file.Name, "(檔案)", "(編碼)", "檔案不是 UTF-8 編碼；請以 UTF-8 另存（Excel 請選「CSV UTF-8」）後再匯入。"));
+            errors.Add(new AgencyImportError(file.Name, "(檔案)", "(編碼)", "檔案不是 UTF-8 編碼；請以 UTF-8 另存（Excel 請選「CSV UTF-8」）後再匯入。") { Ordinal = ordinal });
             return null;
         }
 
-        return IsJson(file.Name) ? ReadJson(text, file.Name, errors) : ReadCsv(text, file.Name, errors);
+        return IsJson(file.Name) ? ReadJson(text, file.Name, ordinal, errors) : ReadCsv(text, file.Name, ordinal, errors);
     }
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
@@ -184,7 +188,7 @@ public sealed class AgencyDirectoryImporter
 
     private static bool IsCsv(string path) => path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase);
 
-    private static List<RawRow>? ReadJson(string text, string file, List<AgencyImportError> errors)
+    private static List<RawRow>? ReadJson(string text, string file, long ordinal, List<AgencyImportError> errors)
     {
         JsonDocument document;
         try
@@ -194,7 +198,7 @@ public sealed class AgencyDirectoryImporter
         catch (JsonException e)
         {
             errors.Add(new AgencyImportError(file, $"第{(e.LineNumber ?? 0) + 1}行", "(JSON)",
-                $"不是有效的 JSON：第 {(e.LineNumber ?? 0) + 1} 行第 {(e.BytePositionInLine ?? 0) + 1} 個位元組附近的語法有誤。"));
+                $"不是有效的 JSON：第 {(e.LineNumber ?? 0) + 1} 行第 {(e.BytePositionInLine ?? 0) + 1} 個位元組附近的語法有誤。") { Ordinal = ordinal });
             return null;
         }
 
@@ -207,7 +211,7 @@ public sealed class AgencyDirectoryImporter
             {
                 if (!root.TryGetProperty("agencies", out var agencies) || agencies.ValueKind != JsonValueKind.Array)
                 {
-                    errors.Add(new AgencyImportError(file, "(根物件)", "agencies", "缺少機構陣列 agencies。"));
+                    errors.Add(new AgencyImportError(file, "(根物件)", "agencies", "缺少機構陣列 agencies。") { Ordinal = ordinal });
                     return null;
                 }
                 root = agencies;
@@ -215,7 +219,7 @@ public sealed class AgencyDirectoryImporter
             }
             else if (root.ValueKind != JsonValueKind.Array)
             {
-                errors.Add(new AgencyImportError(file, "(根物件)", "agencies", "檔案內容須為物件或陣列。"));
+                errors.Add(new AgencyImportError(file, "(根物件)", "agencies", "檔案內容須為物件或陣列。") { Ordinal = ordinal });
                 return null;
             }
 
@@ -223,7 +227,7 @@ public sealed class AgencyDirectoryImporter
             var index = 0;
             foreach (var element in root.EnumerateArray())
             {
-                rows.Add(ReadJsonRow(element, new AgencySourceLocation(file, $"{arrayName}[{index}]"), errors));
+                rows.Add(ReadJsonRow(element, new AgencySourceLocation(file, $"{arrayName}[{index}]") { Ordinal = ordinal + index + 1 }, errors));
                 index++;
             }
             return rows;
@@ -331,7 +335,7 @@ public sealed class AgencyDirectoryImporter
         return endpoints;
     }
 
-    private static List<RawRow>? ReadCsv(string text, string file, List<AgencyImportError> errors)
+    private static List<RawRow>? ReadCsv(string text, string file, long ordinal, List<AgencyImportError> errors)
     {
         List<CsvRecord> records;
         try
@@ -340,12 +344,12 @@ public sealed class AgencyDirectoryImporter
         }
         catch (CsvFormatException e)
         {
-            errors.Add(new AgencyImportError(file, $"第{e.Line}行", "(CSV)", e.Message));
+            errors.Add(new AgencyImportError(file, $"第{e.Line}行", "(CSV)", e.Message) { Ordinal = ordinal + e.Line });
             return null;
         }
         if (records.Count == 0)
         {
-            errors.Add(new AgencyImportError(file, "第1行", "(標頭)", "檔案是空的，至少須有標頭列。"));
+            errors.Add(new AgencyImportError(file, "第1行", "(標頭)", "檔案是空的，至少須有標頭列。") { Ordinal = ordinal });
             return null;
         }
 
@@ -356,16 +360,16 @@ public sealed class AgencyDirectoryImporter
         {
             if (!FieldNames.Contains(columns[i], StringComparer.Ordinal))
             {
-                errors.Add(new AgencyImportError(file, $"第{header.Line}行", columns[i], UnknownFieldProblem));
+                errors.Add(new AgencyImportError(file, $"第{header.Line}行", columns[i], UnknownFieldProblem) { Ordinal = ordinal });
             }
             else if (columns.IndexOf(columns[i]) != i)
             {
-                errors.Add(new AgencyImportError(file, $"第{header.Line}行", columns[i], "標頭中重複出現。"));
+                errors.Add(new AgencyImportError(file, $"第{header.Line}行", columns[i], "標頭中重複出現。") { Ordinal = ordinal });
             }
         }
         foreach (var required in RequiredFields.Where(r => !columns.Contains(r)))
         {
-            errors.Add(new AgencyImportError(file, $"第{header.Line}行", required, "標頭缺少必要欄位。"));
+            errors.Add(new AgencyImportError(file, $"第{header.Line}行", required, "標頭缺少必要欄位。") { Ordinal = ordinal });
         }
         // Without a sound header no row can be read for what it means.
         if (errors.Count > headerErrors)
@@ -377,7 +381,7 @@ public sealed class AgencyDirectoryImporter
         var rows = new List<RawRow>();
         foreach (var record in records.Skip(1))
         {
-            var row = new RawRow(new AgencySourceLocation(file, $"第{record.Line}行"), errors);
+            var row = new RawRow(new AgencySourceLocation(file, $"第{record.Line}行") { Ordinal = ordinal + record.Line }, errors);
             rows.Add(row);
             if (record.Fields.Count != columns.Count)
             {
