@@ -13,6 +13,13 @@ namespace AntiDrugFlow.Workflows.Agencies;
 /// </summary>
 public sealed class AgencyDirectoryImporter
 {
+    public const string ReadStage = "讀取檔案";
+
+    public const string FieldsStage = "檢查各筆資料的欄位";
+
+    /// <summary>How agencies of the directory in force are located in errors when an upload is merged into it.</summary>
+    public const string CurrentDirectoryName = "（現行名錄）";
+
     private static readonly string[] FieldNames =
         ["id", "name", "kind", "level", "county", "parent", "emails", "policeStation", "militaryPolice", "alsoServes", "endpoints", "note"];
 
@@ -121,13 +128,6 @@ public sealed class AgencyDirectoryImporter
         // Found stage by stage, listed as the files read: file by file, line by line.
         return new AgencyDirectoryCheck(directory, [.. errors.OrderBy(e => e.Ordinal)], rows.Count, RelationsChecked: !unreadable);
     }
-
-    public const string ReadStage = "讀取檔案";
-
-    public const string FieldsStage = "檢查各筆資料的欄位";
-
-    /// <summary>How agencies of the directory in force are located in errors when an upload is merged into it.</summary>
-    public const string CurrentDirectoryName = "（現行名錄）";
 
     // Rows of file i are ordered after the file itself and before file i + 1; the directory in force comes last.
     private static long FileOrdinal(int fileIndex) => (fileIndex + 1L) << 32;

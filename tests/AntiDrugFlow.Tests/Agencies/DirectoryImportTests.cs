@@ -210,4 +210,21 @@ public sealed class DirectoryImportTests : IAsyncLifetime
         var problem = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
         Assert.Contains("請選擇", problem["errors"]!["files"]![0]!.GetValue<string>(), StringComparison.Ordinal);
     }
+    [Fact]
+    public async Task A_merge_onto_a_version_that_is_no_longer_the_latest_is_refused_and_stores_nothing()
+    {
+        var store = _factory.Services.GetRequiredService<PostgresAgencyDirectoryStore>();
+        var directory = _factory.Services.GetRequiredService<AgencyDirectoryProvider>().Current;
+        AgencyDirectoryImportRecord Record(AgencyImportMode mode, long? baseVersion) =>
+            new(DateTimeOffset.UtcNow, "admin-1", "moe-sse", mode, ["a.csv"], baseVersion, null);
+        Assert.Equal(1, await store.SaveAsync(directory, Record(AgencyImportMode.Merge, null), CancellationToken.None));
+
+        // Another import merged onto "no version" too, but version 1 was saved meanwhile.
+        await Assert.ThrowsAsync<AgencyDirectoryConflictException>(() => store.SaveAsync(directory, Record(AgencyImportMode.Merge, null), CancellationToken.None));
+        Assert.Equal(1, await StoredVersionsAsync());
+
+        // A replacement does not build on what was there, so it goes on as the next version.
+        Assert.Equal(2, await store.SaveAsync(directory, Record(AgencyImportMode.Replace, null), CancellationToken.None));
+        Assert.Equal(directory.Agencies, (await store.LoadAsync(2, CancellationToken.None)).Agencies);
+    }
 }
