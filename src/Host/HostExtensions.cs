@@ -4,10 +4,10 @@ using AntiDrugFlow.Host.Apis;
 using AntiDrugFlow.Host.Cli;
 using AntiDrugFlow.Host.Components;
 using AntiDrugFlow.Host.Infrastructure;
+using AntiDrugFlow.Host.Operations;
 using AntiDrugFlow.Integrations;
 using AntiDrugFlow.Integrations.Scheduling;
 using AntiDrugFlow.Workflows;
-using AntiDrugFlow.Workflows.Agencies;
 using AntiDrugFlow.Workflows.Cases;
 using AntiDrugFlow.Workflows.Chains;
 using AntiDrugFlow.Workflows.Persistence;
@@ -29,9 +29,8 @@ public static class HostExtensions
             builder.Configuration["Smtp:PickupDirectory"] ??= Path.Combine(ProjectPaths.DataDirectory(), "mail-pickup");
         }
 
-        var agencies = builder.Configuration["Agencies:Directory"] ?? Path.Combine(ProjectPaths.WorkflowsDirectory(), "agencies");
-        var directory = await new AgencyDirectoryImporter().ImportFolderAsync(agencies, CancellationToken.None);
-        builder.Services.AddChains(directory, new ChainOptions { BaseUrl = builder.Configuration["App:BaseUrl"] ?? new ChainOptions().BaseUrl });
+        builder.AddAgencyDirectory(out var agencies);
+        builder.Services.AddChains(agencies, new ChainOptions { BaseUrl = builder.Configuration["App:BaseUrl"] ?? new ChainOptions().BaseUrl });
         builder.Services.AddWorkflowEngine(connectionString, options =>
         {
             options.MaxStepsPerRun = builder.Configuration.GetValue("Engine:MaxStepsPerRun", options.MaxStepsPerRun);
@@ -44,14 +43,16 @@ public static class HostExtensions
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.Services.AddOpenApi();
+        builder.AddOperations();
         builder.AddWebPages();
         return builder;
     }
 
-    /// <summary>Applies the schema scripts and imports the definitions in workflows-json.</summary>
+    /// <summary>Applies the schema scripts, puts the agency directory in force and imports the definitions in workflows-json.</summary>
     public static async Task PrepareDatabaseAsync(this WebApplication app)
     {
         await app.Services.GetRequiredService<SchemaMigrator>().MigrateAsync(CancellationToken.None);
+        await app.LoadAgencyDirectoryAsync(CancellationToken.None);
         var folder = app.Configuration["Workflows:Directory"] ?? ProjectPaths.WorkflowsDirectory();
         if (Directory.Exists(folder))
         {
@@ -76,6 +77,9 @@ public static class HostExtensions
         engine.MapDeliveryApis();
         // The action plan's milestones hold no personal data; until a policy of their own exists they are administered like the engine.
         engine.MapMilestonesApi();
+        // Long operations and the directory import are the administrators' too.
+        engine.MapOperationsApi();
+        engine.MapAgenciesApi();
         app.MapWebPages();
         return app;
     }

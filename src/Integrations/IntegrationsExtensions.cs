@@ -50,10 +50,8 @@ public static class IntegrationsExtensions
         services.AddSingleton<IOutboxChannel, AgencySystemChannel>();
         services.AddSingleton<OutboxDispatcher>();
 
-        // The directory in force when the host loaded one (an administrator's import replaces it), else the data folder.
-        services.TryAddSingleton<IAgencyDirectorySource>(sp => sp.GetService<AgencyDirectoryProvider>() is { } provider
-            ? new ProviderAgencyDirectorySource(provider)
-            : new FolderAgencyDirectorySource(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AgencySystemsOptions>>()));
+        // The directory in force (an administrator's import replaces it), never a second reading of the data files.
+        services.TryAddSingleton<IAgencyDirectorySource>(sp => new ProviderAgencyDirectorySource(sp.GetRequiredService<AgencyDirectoryProvider>()));
         services.TryAddSingleton<IAgencyEndpoints, DirectoryAgencyEndpoints>();
         services.TryAddSingleton<ICallbackReceipts, PostgresCallbackReceipts>();
         services.AddSingleton<AgencyCallbackReceiver>();

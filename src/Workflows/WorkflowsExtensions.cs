@@ -37,10 +37,19 @@ public static class WorkflowsExtensions
         return services;
     }
 
-    /// <summary>The notification chains' activities over the agency directory in force.</summary>
-    public static IServiceCollection AddChains(this IServiceCollection services, AgencyDirectory directory, ChainOptions options)
+    /// <summary>The notification chains' activities over a directory built in code or read from files (tests, tools).</summary>
+    public static IServiceCollection AddChains(this IServiceCollection services, AgencyDirectory directory, ChainOptions options) =>
+        services.AddSingleton(new AgencyDirectoryProvider(directory)).AddChainActivities(options);
+
+    /// <summary>The notification chains' activities over the agency directory in force, whose provider is registered already.</summary>
+    public static IServiceCollection AddChains(this IServiceCollection services, AgencyDirectoryProvider directory, ChainOptions options)
     {
-        services.AddSingleton(new AgencyDirectoryProvider(directory));
+        services.TryAddSingleton(directory);
+        return services.AddChainActivities(options);
+    }
+
+    private static IServiceCollection AddChainActivities(this IServiceCollection services, ChainOptions options)
+    {
         services.AddSingleton(options);
         services.AddSingleton<IActivitySource, ChainActivitySource>();
         return services;

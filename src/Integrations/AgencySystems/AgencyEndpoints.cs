@@ -40,7 +40,7 @@ public interface IAgencyEndpoints
     byte[]? SigningKey(string agencyId);
 }
 
-/// <summary>Where the directory comes from: the data folder in a host, a directory built in code in tests.</summary>
+/// <summary>Where the directory comes from: the directory in force in a host, a directory built in code in tests.</summary>
 public interface IAgencyDirectorySource
 {
     Task<AgencyDirectory> GetAsync(CancellationToken cancellationToken);
@@ -48,9 +48,6 @@ public interface IAgencyDirectorySource
 
 public sealed class AgencySystemsOptions
 {
-    /// <summary>The folder of the agency directory data; empty means workflows-json/agencies of the repository.</summary>
-    public string? DirectoryFolder { get; set; }
-
     /// <summary>Agency id → shared secret for HMAC-SHA256 signatures, both directions.</summary>
     public Dictionary<string, string> SigningKeys { get; set; } = new(StringComparer.Ordinal);
 
@@ -61,55 +58,7 @@ public sealed class AgencySystemsOptions
     public TimeSpan CallbackTolerance { get; set; } = TimeSpan.FromMinutes(5);
 }
 
-/// <summary>Loads the directory from the data folder once, on first use.</summary>
-public sealed class FolderAgencyDirectorySource(IOptions<AgencySystemsOptions> options) : IAgencyDirectorySource
-{
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private AgencyDirectory? _directory;
-
-    public async Task<AgencyDirectory> GetAsync(CancellationToken cancellationToken)
-    {
-        if (_directory is { } loaded)
-        {
-            return loaded;
-        }
-
-        await _gate.WaitAsync(cancellationToken);
-        try
-        {
-            _directory ??= await new AgencyDirectoryImporter().ImportFolderAsync(Folder(), cancellationToken);
-            return _directory;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
-    private string Folder()
-    {
-        if (!string.IsNullOrWhiteSpace(options.Value.DirectoryFolder))
-        {
-            return options.Value.DirectoryFolder;
-        }
-
-        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "workflows-json", "agencies");
-                if (Directory.Exists(candidate))
-                {
-                    return candidate;
-                }
-            }
-        }
-
-        throw new DirectoryNotFoundException("workflows-json/agencies not found; set AgencySystems:DirectoryFolder");
-    }
-}
-
-/// <summary>The directory the host loaded at start, as replaced by an administrator's import.</summary>
+/// <summary>The directory in force: the one the host loaded at start, as replaced by an administrator's import on any host.</summary>
 public sealed class ProviderAgencyDirectorySource(AgencyDirectoryProvider provider) : IAgencyDirectorySource
 {
     public Task<AgencyDirectory> GetAsync(CancellationToken cancellationToken) => Task.FromResult(provider.Current);

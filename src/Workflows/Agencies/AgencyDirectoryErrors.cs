@@ -3,24 +3,70 @@ namespace AntiDrugFlow.Workflows.Agencies;
 /// <summary>Where an agency came from: the file and the row or array index inside it.</summary>
 public sealed record AgencySourceLocation(string File, string Position)
 {
+    /// <summary>Where the row comes in the files read together, so that problems list in file and line order.</summary>
+    internal long Ordinal { get; init; }
+
     public override string ToString() => $"{File} {Position}";
 }
 
 /// <summary>
-/// A directory file that cannot be loaded. The message names the file, the position and the
-/// field so that an administrator can fix the data without reading code.
+/// One problem in directory data: the file, the position (a line of a CSV file, an array index of a
+/// JSON file), the field and what is wrong, so that an administrator can fix the data without reading code.
 /// </summary>
-public sealed class AgencyImportException(string file, string position, string field, string problem)
-    : Exception($"{file} {position} 欄位「{field}」：{problem}")
+public sealed record AgencyImportError(string File, string Position, string Field, string Problem)
 {
-    public string File { get; } = file;
-    public string Position { get; } = position;
-    public string Field { get; } = field;
-    public string Problem { get; } = problem;
+    internal AgencyImportError(AgencySourceLocation location, string field, string problem)
+        : this(location.File, location.Position, field, problem)
+    {
+        Ordinal = location.Ordinal;
+    }
+
+    /// <summary>The order of the row (or file) it is about among the files read together.</summary>
+    internal long Ordinal { get; init; }
+
+    public override string ToString() => $"{File} {Position} 欄位「{Field}」：{Problem}";
+}
+
+/// <summary>
+/// Directory data that cannot be loaded. Holds every problem found; the message, file, position and
+/// field are those of the first.
+/// </summary>
+public sealed class AgencyImportException : Exception
+{
+    public AgencyImportException(string file, string position, string field, string problem)
+        : this([new AgencyImportError(file, position, field, problem)])
+    {
+    }
+
+    public AgencyImportException(IReadOnlyList<AgencyImportError> errors)
+        : base(Describe(errors))
+    {
+        Errors = errors;
+    }
 
     internal AgencyImportException(AgencySourceLocation location, string field, string problem)
         : this(location.File, location.Position, field, problem)
     {
+    }
+
+    public IReadOnlyList<AgencyImportError> Errors { get; }
+
+    public string File => Errors[0].File;
+
+    public string Position => Errors[0].Position;
+
+    public string Field => Errors[0].Field;
+
+    public string Problem => Errors[0].Problem;
+
+    private static string Describe(IReadOnlyList<AgencyImportError> errors)
+    {
+        if (errors.Count == 0)
+        {
+            throw new ArgumentException("an import exception needs at least one error", nameof(errors));
+        }
+
+        return errors.Count == 1 ? errors[0].ToString() : $"{errors[0]}（另有 {errors.Count - 1} 項錯誤）";
     }
 }
 

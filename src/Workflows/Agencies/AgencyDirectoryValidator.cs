@@ -1,44 +1,107 @@
+using AntiDrugFlow.Workflows.Operations;
+
 namespace AntiDrugFlow.Workflows.Agencies;
 
 internal sealed record LocatedAgency(Agency Agency, AgencySourceLocation Location);
 
 /// <summary>
 /// Checks the relations between agencies once every source is read, so that a county file may
-/// refer to the national skeleton. The first problem found is reported with its file and position.
+/// refer to the national skeleton. Every problem is reported with its file and position.
 /// </summary>
 internal static class AgencyDirectoryValidator
 {
+    public const string RelationsStage = "檢查機構之間的關係";
+
     /// <summary>Kinds a county has exactly one of, found by county rather than by id.</summary>
     internal static bool IsOnePerCounty(AgencyKind kind) => kind is AgencyKind.CountyGovernment
         or AgencyKind.LiaisonOffice or AgencyKind.PoliceBureau or AgencyKind.JuvenilePolice
         or AgencyKind.SocialAffairsBureau or AgencyKind.JuvenileCounsellingCommittee
         or AgencyKind.DrugPreventionCentre or AgencyKind.DistrictProsecutors or AgencyKind.MilitaryPolice;
 
+    /// <summary>Builds the directory, or throws with every problem found.</summary>
     public static AgencyDirectory Validate(IReadOnlyList<LocatedAgency> located)
     {
+        var errors = new List<AgencyImportError>();
+        var unique = WithoutDuplicates(located, errors);
+        var relations = new RelationCheck(unique, new HashSet<string>(StringComparer.Ordinal), errors);
+        foreach (var item in unique)
+        {
+            relations.Check(item);
+        }
+
+        return errors.Count == 0 ? new AgencyDirectory([.. unique.Select(l => l.Agency)]) : throw new AgencyImportException(errors);
+    }
+
+    /// <summary>Reports every id seen before (pointing to where) and leaves those rows out of the checks that follow.</summary>
+    public static List<LocatedAgency> WithoutDuplicates(IReadOnlyList<LocatedAgency> located, List<AgencyImportError> errors)
+    {
         var byId = new Dictionary<string, LocatedAgency>(StringComparer.Ordinal);
+        var unique = new List<LocatedAgency>(located.Count);
         foreach (var item in located)
         {
-            if (!byId.TryAdd(item.Agency.Id, item))
+            if (byId.TryAdd(item.Agency.Id, item))
             {
-                throw new AgencyImportException(item.Location, "id",
-                    $"機構代碼「{item.Agency.Id}」重複，已見於 {byId[item.Agency.Id].Location}。");
+                unique.Add(item);
+            }
+            else
+            {
+                errors.Add(new AgencyImportError(item.Location, "id",
+                    $"機構代碼「{item.Agency.Id}」重複，已見於 {byId[item.Agency.Id].Location}。"));
             }
         }
 
-        var seats = new Dictionary<(AgencyKind, string), LocatedAgency>();
-        var areas = new Dictionary<(AgencyKind, string), LocatedAgency>();
-        foreach (var item in located)
-        {
-            CheckParent(item, byId);
-            CheckPoliceStation(item, byId);
-            CheckMilitaryPolice(item, byId);
-            CheckOnePerCounty(item, seats, areas);
-        }
-        return new AgencyDirectory([.. located.Select(l => l.Agency)]);
+        return unique;
     }
 
-    private static void CheckParent(LocatedAgency item, Dictionary<string, LocatedAgency> byId)
+    /// <summary>
+    /// Checks parents, 派出所, 憲兵隊 and the one-per-county kinds of agencies with distinct ids, one
+    /// agency a progress step. A reference to an id in <paramref name="refused"/> (a row whose own
+    /// fields were refused, already reported) is not reported again.
+    /// </summary>
+    public static async ValueTask CheckRelationsAsync(
+        IReadOnlyList<LocatedAgency> located, IReadOnlySet<string> refused, List<AgencyImportError> errors, IOperationProgress? progress, CancellationToken cancellationToken)
+    {
+        var relations = new RelationCheck(located, refused, errors);
+        for (var i = 0; i < located.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            relations.Check(located[i]);
+            if (progress is not null)
+            {
+                await progress.ReportAsync(RelationsStage, i + 1, located.Count, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>The indexes the relation checks share while they go through the agencies one by one.</summary>
+    private sealed class RelationCheck(IReadOnlyList<LocatedAgency> located, IReadOnlySet<string> refused, List<AgencyImportError> errors)
+    {
+        private readonly Dictionary<string, LocatedAgency> _byId = located.ToDictionary(l => l.Agency.Id, StringComparer.Ordinal);
+        private readonly Dictionary<(AgencyKind, string), LocatedAgency> _seats = [];
+        private readonly Dictionary<(AgencyKind, string), LocatedAgency> _areas = [];
+
+        public void Check(LocatedAgency item)
+        {
+            Collect(() => CheckParent(item, _byId, refused));
+            Collect(() => CheckPoliceStation(item, _byId, refused));
+            Collect(() => CheckMilitaryPolice(item, _byId, refused));
+            Collect(() => CheckOnePerCounty(item, _seats, _areas));
+        }
+
+        private void Collect(Action check)
+        {
+            try
+            {
+                check();
+            }
+            catch (AgencyImportException e)
+            {
+                errors.AddRange(e.Errors);
+            }
+        }
+    }
+
+    private static void CheckParent(LocatedAgency item, Dictionary<string, LocatedAgency> byId, IReadOnlySet<string> refused)
     {
         var agency = item.Agency;
         var allowed = agency.Kind.AllowedParentKinds();
@@ -58,6 +121,10 @@ internal static class AgencyDirectoryValidator
         }
         if (!byId.TryGetValue(agency.ParentId, out var parent))
         {
+            if (refused.Contains(agency.ParentId))
+            {
+                return;
+            }
             throw new AgencyImportException(item.Location, "parent", $"找不到上級機關「{agency.ParentId}」。");
         }
         if (!allowed.Contains(parent.Agency.Kind))
@@ -72,7 +139,7 @@ internal static class AgencyDirectoryValidator
         }
     }
 
-    private static void CheckPoliceStation(LocatedAgency item, Dictionary<string, LocatedAgency> byId)
+    private static void CheckPoliceStation(LocatedAgency item, Dictionary<string, LocatedAgency> byId, IReadOnlySet<string> refused)
     {
         var agency = item.Agency;
         if (agency.Kind != AgencyKind.School)
@@ -89,6 +156,10 @@ internal static class AgencyDirectoryValidator
         }
         if (!byId.TryGetValue(agency.PoliceStationId, out var station))
         {
+            if (refused.Contains(agency.PoliceStationId))
+            {
+                return;
+            }
             throw new AgencyImportException(item.Location, "policeStation", $"找不到派出所「{agency.PoliceStationId}」。");
         }
         if (station.Agency.Kind != AgencyKind.PoliceStation)
@@ -103,7 +174,7 @@ internal static class AgencyDirectoryValidator
         }
     }
 
-    private static void CheckMilitaryPolice(LocatedAgency item, Dictionary<string, LocatedAgency> byId)
+    private static void CheckMilitaryPolice(LocatedAgency item, Dictionary<string, LocatedAgency> byId, IReadOnlySet<string> refused)
     {
         var agency = item.Agency;
         if (agency.Kind != AgencyKind.MilitarySchool)
@@ -120,6 +191,10 @@ internal static class AgencyDirectoryValidator
         }
         if (!byId.TryGetValue(agency.MilitaryPoliceId, out var police))
         {
+            if (refused.Contains(agency.MilitaryPoliceId))
+            {
+                return;
+            }
             throw new AgencyImportException(item.Location, "militaryPolice", $"找不到憲兵隊「{agency.MilitaryPoliceId}」。");
         }
         if (police.Agency.Kind != AgencyKind.MilitaryPolice)

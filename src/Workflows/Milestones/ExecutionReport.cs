@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using AntiDrugFlow.Workflows.Calendar;
+using AntiDrugFlow.Workflows.Operations;
 
 namespace AntiDrugFlow.Workflows.Milestones;
 
@@ -17,7 +18,14 @@ public sealed record ExecutionReportRow(
 /// </summary>
 public sealed record ExecutionReport(string Title, string CycleId, DateOnly From, DateOnly Until, DateTimeOffset GeneratedAt, IReadOnlyList<(string Group, IReadOnlyList<ExecutionReportRow> Rows)> Sections)
 {
-    public static async Task<ExecutionReport> BuildAsync(PostgresMilestoneStore store, string cycleId, DateOnly from, DateOnly until, DateTimeOffset now, CancellationToken cancellationToken)
+    public const string ItemsStage = "整理各項目的辦理情形";
+
+    public static Task<ExecutionReport> BuildAsync(PostgresMilestoneStore store, string cycleId, DateOnly from, DateOnly until, DateTimeOffset now, CancellationToken cancellationToken) =>
+        BuildAsync(store, cycleId, from, until, now, null, cancellationToken);
+
+    /// <summary>Builds the report, reporting progress once per item the period touches.</summary>
+    public static async Task<ExecutionReport> BuildAsync(
+        PostgresMilestoneStore store, string cycleId, DateOnly from, DateOnly until, DateTimeOffset now, IOperationProgress? operation, CancellationToken cancellationToken)
     {
         if (until < from)
         {
@@ -27,6 +35,8 @@ public sealed record ExecutionReport(string Title, string CycleId, DateOnly From
         var cycle = await store.CycleAsync(cycleId, cancellationToken) ?? throw new KeyNotFoundException($"milestone cycle '{cycleId}' does not exist");
         var items = await store.ListAsync(new MilestoneFilter(cycleId), now, cancellationToken);
         var sections = new List<(string, IReadOnlyList<ExecutionReportRow>)>();
+        var total = items.Count(i => MilestoneCatalog.Groups.Contains(i.Item.Group) && Touches(i.Item.Schedule, from, until));
+        var done = 0;
         foreach (var group in MilestoneCatalog.Groups)
         {
             var rows = new List<ExecutionReportRow>();
@@ -56,6 +66,10 @@ public sealed record ExecutionReport(string Title, string CycleId, DateOnly From
                     item.Deadlines.Count == 0 ? "—" : string.Join("；", item.Deadlines.Select(d => RocDate.Format(d.Due))),
                     StatusText(item, now),
                     string.Join("；", notes)));
+                if (operation is not null)
+                {
+                    await operation.ReportAsync(ItemsStage, ++done, total, cancellationToken);
+                }
             }
 
             sections.Add((group, rows));

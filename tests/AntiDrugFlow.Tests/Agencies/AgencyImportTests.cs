@@ -176,4 +176,94 @@ public sealed class AgencyImportTests : IDisposable
         await Assert.ThrowsAnyAsync<OperationCanceledException>(
             () => new AgencyDirectoryImporter().ImportAsync([RepositoryPaths.Fixture("keelung-slice.json")], cancellation.Token));
     }
+    private static AgencySourceFile Source(string name, string content) => new(name, System.Text.Encoding.UTF8.GetBytes(content));
+
+    [Fact]
+    public async Task Every_problem_is_listed_in_file_and_line_order_not_only_the_first()
+    {
+        var importer = new AgencyDirectoryImporter();
+        var csv = $"{CsvHeader}\nkee-p9,基隆市警察局第九分局,PolicePrecinct,3,TW-KEE,kee-polis,,,,\nkee-p8,,PolicePrecinct,2,TW-XXX,kee-police,x-at-y,,,\n";
+
+        var check = await importer.CheckAsync([Source("base.json", BaseJson), Source("precincts.csv", csv)], null, null, CancellationToken.None);
+
+        Assert.Null(check.Directory);
+        Assert.Equal(
+            [("第2行", "parent"), ("第3行", "name"), ("第3行", "level"), ("第3行", "county"), ("第3行", "emails")],
+            check.Errors.Select(e => (e.Position, e.Field)));
+        Assert.All(check.Errors, e => Assert.Equal("precincts.csv", e.File));
+    }
+
+    [Fact]
+    public async Task A_reference_to_a_row_refused_for_its_own_fields_is_not_reported_again()
+    {
+        var csv = $"{CsvHeader}\nkee-p9,基隆市警察局第九分局,PolicePrecinct,2,TW-KEE,kee-police,,,,\nkee-p9-s1,第九分局某派出所,PoliceStation,3,TW-KEE,kee-p9,,,,\n";
+
+        var check = await new AgencyDirectoryImporter().CheckAsync([Source("base.json", BaseJson), Source("stations.csv", csv)], null, null, CancellationToken.None);
+
+        var error = Assert.Single(check.Errors);
+        Assert.Equal(("第2行", "level"), (error.Position, error.Field));
+    }
+
+    [Fact]
+    public async Task A_file_not_saved_as_utf8_is_refused_with_a_hint_and_relations_are_left_unchecked()
+    {
+        var big5 = System.Text.Encoding.ASCII.GetBytes($"{CsvHeader}\nkee-p9,").Concat(new byte[] { 0xB0, 0xF2, 0xB6, 0xA9 }).Concat(System.Text.Encoding.ASCII.GetBytes(",PolicePrecinct,3,TW-KEE,kee-police,,,,\n")).ToArray();
+
+        var check = await new AgencyDirectoryImporter().CheckAsync([new AgencySourceFile("excel.csv", big5), Source("orphan.json", $"[{School("kee-sch-x", "kee-p1-nowhere")}]")], null, null, CancellationToken.None);
+
+        var error = Assert.Single(check.Errors);
+        Assert.Equal(("excel.csv", "(編碼)"), (error.File, error.Field));
+        Assert.Contains("UTF-8", error.Problem, StringComparison.Ordinal);
+        Assert.False(check.RelationsChecked);
+    }
+
+    [Fact]
+    public async Task Merging_replaces_agencies_with_the_same_id_adds_new_ones_and_keeps_the_rest()
+    {
+        var importer = new AgencyDirectoryImporter();
+        var current = (await importer.CheckAsync([Source("base.json", BaseJson)], null, null, CancellationToken.None)).Directory!;
+        var csv = $"{CsvHeader}\nkee-p1,基隆市警察局第一分局（改名）,PolicePrecinct,3,TW-KEE,kee-police,,,,\nkee-sch-new,基隆市立新設國民中學,School,3,TW-KEE,,,kee-p1-s1,,\n";
+        var progress = new RecordingProgress();
+
+        var check = await importer.CheckAsync([Source("update.csv", csv)], current, progress, CancellationToken.None);
+
+        Assert.Empty(check.Errors);
+        var merged = check.Directory!;
+        Assert.Equal(current.Count + 1, merged.Count);
+        Assert.Equal("基隆市警察局第一分局（改名）", merged.Get("kee-p1").Name);
+        Assert.Equal("kee-p1-s1", merged.PoliceStationFor("kee-sch-new").Id);
+        Assert.Equal(current.Agencies.Select(a => a.Id), merged.Agencies.Take(current.Count).Select(a => a.Id));
+        // One step a file, then a row, then an agency of the merged directory; each stage ends at its total.
+        Assert.Equal(
+            [(AgencyDirectoryImporter.ReadStage, 1L, 1L), (AgencyDirectoryImporter.FieldsStage, 2L, 2L), ("檢查機構之間的關係", merged.Count, (long)merged.Count)],
+            progress.Reports.GroupBy(r => r.Stage).Select(g => g.Last()));
+        Assert.Equal(1 + 2 + merged.Count, progress.Reports.Count);
+    }
+
+    [Fact]
+    public async Task A_merge_that_breaks_an_agency_of_the_directory_in_force_names_that_agency()
+    {
+        var importer = new AgencyDirectoryImporter();
+        var current = (await importer.CheckAsync([Source("base.json", BaseJson)], null, null, CancellationToken.None)).Directory!;
+        // kee-p1-s1 stays as it is, but its precinct turns into a station.
+        var csv = $"{CsvHeader}\nkee-p1,基隆市警察局第一分局,PoliceStation,3,TW-KEE,kee-p1-s1,,,,\n";
+
+        var check = await importer.CheckAsync([Source("update.csv", csv)], current, null, CancellationToken.None);
+
+        Assert.Contains(check.Errors, e => e.File == AgencyDirectoryImporter.CurrentDirectoryName && e.Position == "機構代碼 kee-p1-s1" && e.Field == "parent");
+        Assert.Null(check.Directory);
+    }
+
+    private sealed class RecordingProgress : AntiDrugFlow.Workflows.Operations.IOperationProgress
+    {
+        public List<(string Stage, long Done, long? Total)> Reports { get; } = [];
+
+        public long OperationId => 1;
+
+        public ValueTask ReportAsync(string stage, long done, long? total, CancellationToken cancellationToken)
+        {
+            Reports.Add((stage, done, total));
+            return ValueTask.CompletedTask;
+        }
+    }
 }

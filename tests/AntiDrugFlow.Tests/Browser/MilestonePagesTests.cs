@@ -59,6 +59,7 @@ public sealed partial class MilestonePagesTests(BrowserHost host)
         await rows.First.GetByRole(AriaRole.Link).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("行動方案");
         await Expect(page.Locator("#milestone-status")).ToHaveTextAsync("尚未辦理");
+        var itemId = Uri.UnescapeDataString(new Uri(page.Url).Segments[^1]);
         await Expect(page.Locator("#schedule tbody tr").First).ToBeVisibleAsync();
         await page.GetByLabel("狀態").SelectOptionAsync(new SelectOptionValue { Label = "已完成" });
         await page.GetByLabel(new Regex("^辦理說明")).FillAsync("已於校園完成三級聯繫演練");
@@ -72,14 +73,24 @@ public sealed partial class MilestonePagesTests(BrowserHost host)
         await Expect(history.First).ToContainTextAsync("已完成");
         await Expect(history.First.Locator("time")).ToHaveTextAsync(RocDateTime());
 
-        // The report for the whole cycle: one section per working group.
+        // The report for the whole cycle runs in the background: its progress page, then the report inside the site, one section per working group.
         await page.GetByRole(AriaRole.Link, new() { Name = "辦理期程" }).First.ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "產生執行成果報告" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/admin/operations/\\d+$"));
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("產生執行成果報告");
+        await Expect(page.GetByLabel(new Regex("^處理進度"))).ToBeVisibleAsync();
+        await Expect(page.Locator("#operation-status")).ToHaveTextAsync("已完成");
+        await page.GetByRole(AriaRole.Link, new() { Name = "檢視執行成果報告" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("執行成果報告");
         foreach (var group in new[] { "防毒監控組", "拒毒預防組", "緝毒合作組", "毒品戒治組", "綜合規劃組" })
         {
             await Expect(page.GetByRole(AriaRole.Heading, new() { Name = group, Level = 2 })).ToBeVisibleAsync();
         }
+
+        // The item marked done above shows so in the report, and the Markdown download is offered.
+        var reported = page.Locator("table.report tbody tr").Filter(new() { Has = page.GetByRole(AriaRole.Link, new() { Name = itemId, Exact = true }) });
+        await Expect(reported).ToContainTextAsync("已完成");
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "下載 Markdown 檔" })).ToHaveAttributeAsync("href", new Regex("format=markdown$"));
     }
 
     [GeneratedRegex(@"^民國\d{3}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}$")]

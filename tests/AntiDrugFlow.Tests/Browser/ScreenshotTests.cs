@@ -1,6 +1,10 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using AntiDrugFlow.Tests.Operations;
+using AntiDrugFlow.Workflows.Agencies;
+using AntiDrugFlow.Workflows.Operations;
 using Microsoft.Playwright;
+using Npgsql;
 using Xunit;
 using static Microsoft.Playwright.Assertions;
 
@@ -45,6 +49,67 @@ public sealed class ScreenshotTests(BrowserHost host)
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
             Assert.True(new FileInfo(path).Length > 10_000, $"{file} looks empty");
         }
+    }
+
+    [Fact]
+    public async Task Operation_pages_are_captured_while_an_import_runs_and_when_one_is_refused()
+    {
+        await using var context = await host.NewContextAsync();
+        var page = await context.NewPageAsync();
+        Directory.CreateDirectory(Folder);
+
+        // An import halfway through its relations, held open by this test as a host would hold it.
+        await using var dataSource = NpgsqlDataSource.Create(host.ConnectionString);
+        var store = new PostgresOperationStore(dataSource);
+        await using var running = await store.BeginAsync(
+            new OperationStart(AgencyDirectoryImport.Kind, "匯入機關名錄（新增或更新：national.json、county-keelung.json、county-chiayi-city.json）", "admin-demo", "moe-sse"),
+            DateTimeOffset.UtcNow, OperationRunner.FirstStage, CancellationToken.None);
+        await running.WriteProgressAsync(AgencyDirectoryValidator.RelationsStage, 183, 275, DateTimeOffset.UtcNow, CancellationToken.None);
+
+        var refused = await RefusedImportAddressAsync();
+        var pages = new (string File, string Address, string Heading)[]
+        {
+            ("operation-running.png", $"/admin/operations/{running.Id}", "匯入機關名錄"),
+            ("operation-import-refused.png", refused, "匯入機關名錄"),
+            ("operations.png", "/admin/operations", "背景作業"),
+            ("agencies.png", "/admin/agencies?county=TW-KEE&kind=PolicePrecinct", "機關名錄"),
+        };
+        foreach (var (file, address, heading) in pages)
+        {
+            // The running page reloads itself every second; the checks read the same page with reloading stopped.
+            await page.GotoAsync(address.Contains("/operations/", StringComparison.Ordinal) ? address + "?refresh=off" : address);
+            await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync(heading);
+            var unlabelled = await page.EvaluateAsync<string[]>(
+                "[...document.querySelectorAll('input:not([type=hidden]), select, textarea, progress')].filter(e => e.labels.length === 0 && !e.getAttribute('aria-label')).map(e => e.outerHTML)");
+            Assert.True(unlabelled.Length == 0, $"{address} has fields without a label: {string.Join(", ", unlabelled)}");
+
+            await page.GotoAsync(address);
+            var path = Path.Combine(Folder, file);
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
+            Assert.True(new FileInfo(path).Length > 10_000, $"{file} looks empty");
+        }
+
+        await page.GotoAsync("/admin/operations");
+        await Expect(page.Locator("#operations tbody tr").Filter(new() { HasText = "county-chiayi-city.json" })).ToContainTextAsync("執行中");
+        await page.GotoAsync($"/admin/operations/{running.Id}");
+        await Expect(page.Locator("#operation-counts")).ToHaveTextAsync("已處理 183／275 筆（66%）");
+        await running.FinishAsync(OperationStatus.Succeeded, AgencyDirectoryImport.SaveStage, 1, 1, new OperationResult("（示範畫面，未變更名錄）"), null, DateTimeOffset.UtcNow, CancellationToken.None);
+    }
+
+    /// <summary>An import of a file with a few mistakes, through the API, until it is refused.</summary>
+    private async Task<string> RefusedImportAddressAsync()
+    {
+        var csv = string.Join('\n',
+            "id,name,kind,level,county,parent,emails,policeStation",
+            "kee-sch-demo-a,基隆市立示範國民中學,School,3,TW-KEE,kee-gov,kee-sch-demo-a@agencies.invalid,kee-p1-no-such-station",
+            "kee-sch-demo-b,基隆市立示範高級中學,School,2,TW-KEE,kee-gov,,kee-p1-zhong-er-rd",
+            "kee-sch-demo-c,基隆市立示範國民小學,School,3,基隆縣,kee-gov,not-an-address,kee-p1-zhong-er-rd");
+        var form = new MultipartFormDataContent { { new StringContent("merge"), "mode" }, { new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(csv)), "files", "keelung-schools.csv" } };
+        var response = await host.Host.Http.PostAsync("/api/agencies/import", form);
+        response.EnsureSuccessStatusCode();
+        var operation = await host.Host.Http.WaitForEndAsync(response.Headers.Location!.ToString());
+        Assert.Equal("Failed", operation["status"]!.GetValue<string>());
+        return $"/admin/operations/{operation["id"]!.GetValue<long>()}";
     }
 
     /// <summary>A second version to compare, and a waiting instance with a journal to show.</summary>

@@ -1,0 +1,42 @@
+using AntiDrugFlow.Host.Access;
+using AntiDrugFlow.Workflows.Access;
+using AntiDrugFlow.Workflows.Agencies;
+using AntiDrugFlow.Workflows.Milestones;
+using AntiDrugFlow.Workflows.Operations;
+
+namespace AntiDrugFlow.Host.Operations;
+
+/// <summary>Long operations in this host: the runner, its lifetime, and the two kinds the pages start (directory import, cycle report).</summary>
+public static class OperationsExtensions
+{
+    public static WebApplicationBuilder AddOperations(this WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        builder.Services.AddLongOperations(options =>
+        {
+            options.ProgressInterval = configuration.GetValue("Operations:ProgressInterval", options.ProgressInterval);
+            options.AbandonedCheckInterval = configuration.GetValue("Operations:AbandonedCheckInterval", options.AbandonedCheckInterval);
+        });
+        builder.Services.AddHostedService<OperationsLifetime>();
+        builder.Services.AddSingleton<CycleReport>();
+        return builder;
+    }
+
+    /// <summary>Who starts an operation from a request: the signed-in account, or the system when login is switched off (as the audit log page records it).</summary>
+    public static Actor OperationActor(this HttpContext http) => http.TryGetActor() ?? Actor.System;
+
+    /// <summary>Starts a directory import; the files are already read into memory.</summary>
+    public static Task<long> StartImportAsync(this OperationRunner runner, AgencyDirectoryImport import, AgencyImportRequest request, CancellationToken cancellationToken) =>
+        runner.StartAsync(
+            new OperationStart(AgencyDirectoryImport.Kind, AgencyDirectoryImport.Title(request), request.Actor.UserId, request.Actor.AgencyId),
+            (progress, stopping) => import.RunAsync(request, progress, stopping),
+            cancellationToken);
+
+    /// <summary>Starts a cycle's execution report.</summary>
+    public static Task<long> StartCycleReportAsync(
+        this OperationRunner runner, CycleReport report, MilestoneCycle cycle, CycleReportRequest request, Actor actor, CancellationToken cancellationToken) =>
+        runner.StartAsync(
+            new OperationStart(CycleReport.Kind, CycleReport.Title(cycle, request), actor.UserId, actor.AgencyId),
+            (progress, stopping) => report.RunAsync(request, progress, stopping),
+            cancellationToken);
+}
