@@ -149,8 +149,8 @@ public sealed partial class OperationPagesTests : IAsyncLifetime
             ["_handler"] = "cycle-report",
             ["__RequestVerificationToken"] = token,
             ["ReportCycle"] = "2017",
-            ["ReportFrom"] = "2017-01-01",
-            ["ReportUntil"] = "2020-12-31",
+            ["ReportFrom"] = "106年1月1日",
+            ["ReportUntil"] = "109/12/31",
         }));
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
@@ -192,12 +192,38 @@ public sealed partial class OperationPagesTests : IAsyncLifetime
             ["_handler"] = "cycle-report",
             ["__RequestVerificationToken"] = token,
             ["ReportCycle"] = "2017",
-            ["ReportFrom"] = "2018-01-01",
-            ["ReportUntil"] = "2017-12-31",
+            ["ReportFrom"] = "107年1月1日",
+            ["ReportUntil"] = "106年12月31日",
         }));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("報告期間迄日：不可早於報告期間起日。", WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync()), StringComparison.Ordinal);
+        Assert.DoesNotContain((await _http.GetFromJsonAsync<JsonArray>("/api/operations"))!, o => o!["kind"]!.GetValue<string>() == "milestones.cycle-report");
+    }
+
+    [Fact]
+    public async Task The_cycle_report_form_takes_roc_dates_and_refuses_a_western_date_quoting_it()
+    {
+        await WaitForCycleAsync();
+        var form = WebUtility.HtmlDecode(await _http.GetStringAsync("/admin/milestones?cycle=2017"));
+        Assert.Contains("value=\"民國106年1月1日\"", form, StringComparison.Ordinal);
+        Assert.Contains("value=\"民國109年12月31日\"", form, StringComparison.Ordinal);
+        var token = await AntiforgeryTokenAsync("/admin/milestones?cycle=2017");
+
+        var response = await _http.PostAsync("/admin/milestones?cycle=2017", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["_handler"] = "cycle-report",
+            ["__RequestVerificationToken"] = token,
+            ["ReportCycle"] = "2017",
+            ["ReportFrom"] = "2017-01-01",
+            ["ReportUntil"] = "106年12月31日",
+        }));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var page = WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync());
+        Assert.Contains("報告期間起日：", page, StringComparison.Ordinal);
+        Assert.Contains("「2017-01-01」", page, StringComparison.Ordinal);
+        Assert.Contains("民國年", page, StringComparison.Ordinal);
         Assert.DoesNotContain((await _http.GetFromJsonAsync<JsonArray>("/api/operations"))!, o => o!["kind"]!.GetValue<string>() == "milestones.cycle-report");
     }
 
