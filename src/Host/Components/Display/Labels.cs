@@ -62,6 +62,46 @@ public static class Labels
         _ => code,
     };
 
+    /// <summary>What an audit entry's action means, in words; an action not listed here shows as its code only.</summary>
+    public static string AuditAction(string action)
+    {
+        var denied = action.EndsWith(".denied", StringComparison.Ordinal);
+        var name = (denied ? action[..^".denied".Length] : action) switch
+        {
+            "account.signed-in" => "登入",
+            "account.sign-in-failed" => "登入失敗",
+            "account.locked-out" => "帳號暫時鎖定",
+            "account.sign-in-while-locked-out" => "鎖定期間嘗試登入",
+            "account.signed-out" => "登出",
+            "account.password-changed" => "變更密碼",
+            "user.created" => "建立帳號",
+            "user.locked" => "停用帳號",
+            "user.unlocked" => "啟用帳號",
+            "user.password-reset" => "重設密碼",
+            "audit.queried" => "查閱稽核紀錄",
+            "case.create" => "建立案件",
+            "case.read" => "查閱案件",
+            "case.list" => "查閱案件清單",
+            "case.timeline" => "查閱案件歷程",
+            "case.transition" => "辦理轉銜",
+            "task.acknowledge" => "確認收到任務",
+            "task.complete" => "回報處理結果",
+            "information-request.asked" => "請求補充資料",
+            "information-request.answered" => "補充資料",
+            "information-request.answer" => "補充資料",
+            "information-request.ask" => "請求補充資料",
+            "information-request.list" => "查閱待補充資料",
+            "information-request.read" => "查閱補充資料",
+            "information-request.thread" => "查閱補充資料紀錄",
+            "agency-directory.imported" => "匯入機關名錄",
+            "agency-directory.import-refused" => "機關名錄匯入被拒",
+            "milestone.cycle-shifted" => "開設新期別",
+            "statistics.quarterly" => "查閱季統計",
+            _ => null,
+        };
+        return name is null ? string.Empty : denied ? name + "（遭拒）" : name;
+    }
+
     /// <summary>「民國115年11月21日」.</summary>
     public static string Date(DateTimeOffset instant) => RocDate.Format(instant);
 
