@@ -89,6 +89,27 @@ public sealed class PostgresAccountStore(NpgsqlDataSource dataSource, TimeProvid
     public Task<Account?> FindByNameAsync(string normalizedUserName, CancellationToken cancellationToken) =>
         FindOneAsync("WHERE a.normalized_user_name = $1", normalizedUserName, cancellationToken);
 
+    /// <summary>User names by account id, for the given ids (the audit log records ids); unknown ids are left out.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> UserNamesAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
+    {
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (ids.Count == 0)
+        {
+            return names;
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT id, user_name FROM accounts WHERE id = ANY($1)", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = ids.ToArray() });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            names[reader.GetString(0)] = reader.GetString(1);
+        }
+
+        return names;
+    }
+
     /// <summary>
     /// The accounts of an agency whose user name or display name contains the given text, ignoring case
     /// (either filter may be null), by user name, for the administrators' list.

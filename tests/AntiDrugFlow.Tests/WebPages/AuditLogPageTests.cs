@@ -2,6 +2,7 @@ using System.Net;
 using AntiDrugFlow.Host.Access;
 using AntiDrugFlow.Tests.Infrastructure;
 using AntiDrugFlow.Workflows.Access;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
@@ -13,19 +14,26 @@ public sealed class AuditLogPageTests : IAsyncLifetime
     private static readonly TimeSpan Taipei = TimeSpan.FromHours(8);
     private ApiFactory _factory = null!;
     private HttpClient _http = null!;
+    private string _xinyiId = null!;
 
     public async Task InitializeAsync()
     {
         _factory = await ApiFactory.CreateAsync();
         _http = _factory.CreateClient();
         var audit = _factory.Services.GetRequiredService<PostgresAuditLog>();
+        // The log keeps account ids; the page shows and takes user names.
+        using var scope = _factory.Services.CreateScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<Account>>();
+        var xinyi = new Account { UserName = "police.kl-xinyi", DisplayName = "信義派出所承辦人", AgencyId = "kee-p2-xinyi" };
+        Assert.True((await users.CreateAsync(xinyi)).Succeeded);
+        _xinyiId = xinyi.Id;
         // Around the Taipei midnights that open and close 民國115年11月1日–2日.
         foreach (var entry in new[]
         {
             new AuditEntry(new DateTimeOffset(2026, 10, 31, 23, 59, 0, Taipei), "police.kl-zhong-er-rd", "kee-p2-zhong-er-rd", "case.read", "case-before", null),
             new AuditEntry(new DateTimeOffset(2026, 11, 1, 0, 0, 30, Taipei), "police.kl-zhong-er-rd", "kee-p2-zhong-er-rd", "case.read", "case-first-day", null),
             new AuditEntry(new DateTimeOffset(2026, 11, 2, 23, 59, 30, Taipei), "school.kl-chenggong-jh", "kee-sch-chenggong-jh", "task.acknowledge", "case-last-day", null),
-            new AuditEntry(new DateTimeOffset(2026, 11, 2, 23, 59, 45, Taipei), "police.kl-xinyi", "kee-p2-xinyi", "case.read.denied", "case-last-day", null),
+            new AuditEntry(new DateTimeOffset(2026, 11, 2, 23, 59, 45, Taipei), xinyi.Id, "kee-p2-xinyi", "case.read.denied", "case-last-day", null),
             new AuditEntry(new DateTimeOffset(2026, 11, 3, 0, 0, 10, Taipei), "police.kl-zhong-er-rd", "kee-p2-zhong-er-rd", "case.read", "case-after", null),
         })
         {
@@ -51,6 +59,7 @@ public sealed class AuditLogPageTests : IAsyncLifetime
         var oneUser = await PageAsync("/admin/audit?from=115年11月1日&to=115/11/02&user=police.kl-xinyi");
         Assert.Contains("case-last-day", oneUser, StringComparison.Ordinal);
         Assert.DoesNotContain("case-first-day", oneUser, StringComparison.Ordinal);
+        Assert.Contains(_xinyiId, oneUser, StringComparison.Ordinal);
 
         var oneCase = await PageAsync("/admin/audit?case=case-after");
         Assert.Contains("case-after", oneCase, StringComparison.Ordinal);
@@ -65,6 +74,7 @@ public sealed class AuditLogPageTests : IAsyncLifetime
         Assert.Contains("基隆市立成功國民中學", page, StringComparison.Ordinal);
         Assert.Contains("確認收到任務", page, StringComparison.Ordinal);
         Assert.Contains("查閱案件（遭拒）", page, StringComparison.Ordinal);
+        Assert.Contains("police.kl-xinyi", page, StringComparison.Ordinal);
         Assert.Contains("民國115年11月2日 23:59:45", page, StringComparison.Ordinal);
     }
 
