@@ -182,6 +182,9 @@ public sealed class PasswordPageTests : IAsyncLifetime
         var elsewhere = await TextAsync(await school.GetAsync("/account/password?notice=changed&ReturnUrl=%2F%2Fother.example%2Fphish"));
         Assert.Contains("<a href=\"/inbox\" id=\"continue\">", elsewhere, StringComparison.Ordinal);
         Assert.DoesNotContain("href=\"//other.example", elsewhere, StringComparison.Ordinal);
+        // The sign-in page's default, the administrators' overview, is no place to send a school.
+        var overview = await TextAsync(await school.GetAsync("/account/password?notice=changed&ReturnUrl=%2F"));
+        Assert.Contains("<a href=\"/inbox\" id=\"continue\">", overview, StringComparison.Ordinal);
 
         using var admin = await SignInAsync("admin");
         var administrator = await TextAsync(await admin.GetAsync("/account/password?notice=changed"));
