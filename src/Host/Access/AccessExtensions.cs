@@ -51,7 +51,8 @@ public static class AccessExtensions
             .AddErrorDescriber<ChineseIdentityErrors>();
         services.AddScoped<PostgresAccountStore>();
         services.AddScoped<AccountAdministration>();
-        // A locked account or a reset password ends existing sessions within this interval.
+        services.AddScoped<PasswordChange>();
+        // A locked account or a changed or reset password ends existing sessions within this interval.
         services.AddOptions<SecurityStampValidatorOptions>().Configure<TimeProvider>((o, time) =>
         {
             o.ValidationInterval = TimeSpan.FromSeconds(configuration.GetValue("Security:SessionCheckSeconds", 60));
@@ -126,10 +127,14 @@ public static class AccessExtensions
         return services;
     }
 
-    /// <summary>Authentication and authorization in the pipeline, then the account, user administration and audit endpoints.</summary>
+    /// <summary>
+    /// Authentication, the password-change gate and authorization in the pipeline, then the account, user
+    /// administration and audit endpoints.
+    /// </summary>
     public static WebApplication MapAccounts(this WebApplication app)
     {
         app.UseAuthentication();
+        app.UsePasswordChangeGate();
         app.UseAuthorization();
         app.UseRateLimiter();
         app.MapLoginPage();
@@ -171,7 +176,7 @@ public static class AccessExtensions
         return Task.CompletedTask;
     }
 
-    private static async Task WriteProblemAsync(HttpContext http, int status, string title, string detail)
+    internal static async Task WriteProblemAsync(HttpContext http, int status, string title, string detail)
     {
         http.Response.StatusCode = status;
         var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();

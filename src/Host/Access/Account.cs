@@ -33,6 +33,12 @@ public sealed class Account
 
     public DateTimeOffset CreatedAt { get; set; }
 
+    /// <summary>
+    /// The password was set by an administrator (at creation or a reset), so someone else knows it: the
+    /// user must choose their own before doing anything else. The user's own change clears it.
+    /// </summary>
+    public bool MustChangePassword { get; set; }
+
     /// <summary>Canonical role names from <see cref="AntiDrugFlow.Workflows.Access.RoleNames"/>; saved with the account.</summary>
     public SortedSet<string> Roles { get; } = new(StringComparer.Ordinal);
 

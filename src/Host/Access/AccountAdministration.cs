@@ -51,14 +51,16 @@ public static class AccountStatuses
 /// <summary>An account as the administrators see it: its agency by name, its status now, and its latest sign-in when the audit log has one.</summary>
 public sealed record AccountSummary(
     string Id, string UserName, string DisplayName, string AgencyId, string? AgencyName, IReadOnlyList<string> Roles,
-    AccountStatus Status, DateTimeOffset? LockoutEnd, int AccessFailedCount, DateTimeOffset CreatedAt, DateTimeOffset? LastSignedInAt)
+    AccountStatus Status, DateTimeOffset? LockoutEnd, int AccessFailedCount, DateTimeOffset CreatedAt, DateTimeOffset? LastSignedInAt,
+    bool MustChangePassword)
 {
     public static AccountSummary From(Account account, AgencyDirectory directory, DateTimeOffset now, DateTimeOffset? lastSignedInAt)
     {
         directory.TryGet(account.AgencyId, out var agency);
         return new AccountSummary(
             account.Id, account.UserName, account.DisplayName, account.AgencyId, agency?.Name, [.. account.Roles],
-            AccountStatuses.Of(account, now), account.LockoutEnd, account.AccessFailedCount, account.CreatedAt, lastSignedInAt);
+            AccountStatuses.Of(account, now), account.LockoutEnd, account.AccessFailedCount, account.CreatedAt, lastSignedInAt,
+            account.MustChangePassword);
     }
 }
 
@@ -205,7 +207,8 @@ public sealed partial class AccountAdministration(
             }
         }
 
-        var account = new Account { UserName = userName, DisplayName = displayName, AgencyId = agency?.Id ?? string.Empty };
+        // The administrator knows this password, so the user replaces it at the first sign-in.
+        var account = new Account { UserName = userName, DisplayName = displayName, AgencyId = agency?.Id ?? string.Empty, MustChangePassword = true };
         account.Roles.UnionWith(roles.Where(r => RoleNames.All.Contains(r, StringComparer.Ordinal)));
         var (password, passwordErrors) = await ChoosePasswordAsync(account, request.Password, request.GeneratePassword);
         if (passwordErrors.Length > 0)
@@ -269,8 +272,8 @@ public sealed partial class AccountAdministration(
     }
 
     /// <summary>
-    /// Sets a new password, chosen by the administrator or generated; the account's other sessions end.
-    /// Null when there is no such account.
+    /// Sets a new password, chosen by the administrator or generated; the account's other sessions end,
+    /// and the user must change the password after signing in with it. Null when there is no such account.
     /// </summary>
     /// <exception cref="AccountRequestException">The new password does not meet the policy (field newPassword).</exception>
     public async Task<AccountChange?> ResetPasswordAsync(Actor actor, string id, string? newPassword, bool generate, CancellationToken cancellationToken)
@@ -290,6 +293,7 @@ public sealed partial class AccountAdministration(
         // Hash and stamp are saved together, so the account never sits without a password.
         account.PasswordHash = users.PasswordHasher.HashPassword(account, password!);
         account.AccessFailedCount = 0;
+        account.MustChangePassword = true;
         account.PendingAudit.Add(Entry(actor, PostgresAuditLog.Actions.PasswordReset, account, null));
         EnsureSucceeded(await users.UpdateSecurityStampAsync(account));
         return new AccountChange(await SummaryAsync(account, cancellationToken), generate ? password : null);
@@ -371,7 +375,10 @@ public sealed partial class AccountAdministration(
         return (password, await PasswordErrorsAsync(account, password));
     }
 
-    private async Task<string[]> PasswordErrorsAsync(Account account, string password)
+    private Task<string[]> PasswordErrorsAsync(Account account, string password) => PasswordPolicyErrorsAsync(users, account, password);
+
+    /// <summary>Every password validator's messages (ChineseIdentityErrors), empty when the password meets the policy.</summary>
+    internal static async Task<string[]> PasswordPolicyErrorsAsync(UserManager<Account> users, Account account, string password)
     {
         var errors = new List<string>();
         foreach (var validator in users.PasswordValidators)

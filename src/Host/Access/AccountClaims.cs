@@ -11,6 +11,13 @@ public static class AccountClaims
     /// <summary>The agency the user belongs to (an id of the agency directory).</summary>
     public const string AgencyId = "adf:agency";
 
+    /// <summary>Present while the password is one an administrator set; see <see cref="PasswordChangeGate"/>.</summary>
+    public const string PasswordChangeRequired = "adf:password-change-required";
+
+    /// <summary>The signed-in user must change the password an administrator set before anything else.</summary>
+    public static bool MustChangePassword(this ClaimsPrincipal principal) =>
+        principal.Identity?.IsAuthenticated == true && principal.HasClaim(PasswordChangeRequired, "true");
+
     /// <summary>The actor behind a principal, or null when nobody is signed in.</summary>
     public static Actor? ToActor(this ClaimsPrincipal principal)
     {
@@ -56,6 +63,13 @@ public sealed class AccountClaimsPrincipalFactory(UserManager<Account> users, IO
     {
         var identity = await base.GenerateClaimsAsync(user);
         identity.AddClaim(new Claim(AccountClaims.AgencyId, user.AgencyId));
+        if (user.MustChangePassword)
+        {
+            // Only an administrator's create or reset sets the mark, and both give the account a new
+            // security stamp, so a cookie made before them cannot lack the claim for longer than a session check.
+            identity.AddClaim(new Claim(AccountClaims.PasswordChangeRequired, "true"));
+        }
+
         foreach (var role in user.Roles)
         {
             identity.AddClaim(new Claim(Options.ClaimsIdentity.RoleClaimType, role));

@@ -13,27 +13,36 @@ public sealed record RoleView(string Name, string DisplayName)
     public static RoleView From(string role) => new(role, RoleNames.DisplayName(role));
 }
 
-/// <summary>The signed-in user as the pages and the API clients see it.</summary>
-public sealed record MeView(string UserId, string UserName, string AgencyId, string? AgencyName, string? AgencyKind, string? CountyCode, IReadOnlyList<RoleView> Roles)
+/// <summary>
+/// The signed-in user as the pages and the API clients see it. <c>MustChangePassword</c>: the password was
+/// set by an administrator, and every other call answers 403 until POST /api/account/password changes it.
+/// </summary>
+public sealed record MeView(
+    string UserId, string UserName, string AgencyId, string? AgencyName, string? AgencyKind, string? CountyCode, IReadOnlyList<RoleView> Roles,
+    bool MustChangePassword)
 {
-    public static MeView From(Actor actor, AgencyDirectory directory)
+    public static MeView From(Actor actor, AgencyDirectory directory, bool mustChangePassword)
     {
         directory.TryGet(actor.AgencyId, out var agency);
         return new MeView(
             actor.UserId, actor.UserName, actor.AgencyId, agency?.Name, agency?.Kind.DisplayName(), agency?.CountyCode,
-            [.. RoleNames.All.Where(actor.IsIn).Select(RoleView.From)]);
+            [.. RoleNames.All.Where(actor.IsIn).Select(RoleView.From)], mustChangePassword);
     }
 }
 
-/// <summary>Sign-in, sign-out and who am I, with a session cookie; every attempt goes to the audit log.</summary>
+/// <summary>
+/// Sign-in, sign-out, who am I and a change of one's own password, with a session cookie; every attempt
+/// goes to the audit log.
+/// </summary>
 public static class AccountsApi
 {
     public static IEndpointRouteBuilder MapAccountsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/account").WithTags("Account");
         api.MapPost("/login", LoginAsync).AllowAnonymous().RequireRateLimiting(AccessExtensions.LoginRateLimit);
-        api.MapPost("/logout", LogoutAsync).AllowAnonymous();
-        api.MapGet("/me", Me).RequireAuthorization(Policies.SignedIn);
+        api.MapPost("/logout", LogoutAsync).AllowAnonymous().AllowBeforePasswordChange();
+        api.MapGet("/me", Me).RequireAuthorization(Policies.SignedIn).AllowBeforePasswordChange();
+        api.MapPost("/password", ChangePasswordAsync).RequireAuthorization(Policies.SignedIn).AllowBeforePasswordChange();
         return app;
     }
 
@@ -74,7 +83,7 @@ public static class AccountsApi
         {
             await audit.RecordAsync(new AuditEntry(now, account.Id, account.AgencyId, PostgresAuditLog.Actions.SignedIn, null, null), cancellationToken);
             var actor = new Actor(account.Id, account.UserName, account.AgencyId, account.Roles.ToHashSet(StringComparer.Ordinal));
-            return TypedResults.Ok(MeView.From(actor, agencies.Current));
+            return TypedResults.Ok(MeView.From(actor, agencies.Current, account.MustChangePassword));
         }
 
         if (result.IsLockedOut)
@@ -119,7 +128,30 @@ public static class AccountsApi
     }
 
     public static Ok<MeView> Me(HttpContext http, AgencyDirectoryProvider agencies) =>
-        TypedResults.Ok(MeView.From(http.Actor(), agencies.Current));
+        TypedResults.Ok(MeView.From(http.Actor(), agencies.Current, http.User.MustChangePassword()));
+
+    /// <summary>
+    /// Changes the signed-in user's password (204): <c>{currentPassword, newPassword}</c>, and
+    /// <c>confirmPassword</c> when the client asks for the new one twice. The other sessions end; this one
+    /// gets a new cookie and is no longer held back by an administrator's password.
+    /// </summary>
+    public static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> ChangePasswordAsync(
+        PasswordChangeRequest request, HttpContext http, PasswordChange passwords, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await passwords.ChangeAsync(http.Actor(), request, cancellationToken);
+            return TypedResults.NoContent();
+        }
+        catch (AccountRequestException ex)
+        {
+            return TypedResults.ValidationProblem(ex.Errors.ToDictionary(e => "$." + e.Key, e => e.Value), title: "密碼未變更");
+        }
+        catch (AccountActionRefusedException ex)
+        {
+            return TypedResults.Problem(title: "密碼未變更", detail: ex.Message, statusCode: StatusCodes.Status409Conflict);
+        }
+    }
 
     private static ProblemHttpResult WrongCredentials() =>
         TypedResults.Problem(title: "帳號或密碼不正確", detail: "請確認帳號與密碼後再試一次。", statusCode: StatusCodes.Status401Unauthorized);

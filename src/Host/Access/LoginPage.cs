@@ -79,7 +79,7 @@ public static class LoginPage
         {
             await AccountsApi.LogoutAsync(http, signIn, audit, time, cancellationToken);
             return Results.Redirect("/account/login");
-        }).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
+        }).AllowAnonymous().AllowBeforePasswordChange().DisableAntiforgery().ExcludeFromDescription();
         app.MapGet("/account/access-denied", () => TypedResults.Content(DeniedHtml, "text/html; charset=utf-8", statusCode: StatusCodes.Status403Forbidden))
             .AllowAnonymous().ExcludeFromDescription();
         return app;

@@ -15,7 +15,7 @@ public sealed class PostgresAccountStore(NpgsqlDataSource dataSource, TimeProvid
         SELECT a.id, a.user_name, a.normalized_user_name, a.agency_id, a.password_hash, a.security_stamp,
                a.concurrency_stamp, a.lockout_enabled, a.lockout_end, a.access_failed_count, a.created_at,
                coalesce((SELECT array_agg(r.role ORDER BY r.role) FROM account_roles r WHERE r.account_id = a.id), '{}'),
-               a.display_name
+               a.display_name, a.must_change_password
         FROM accounts a
         """;
 
@@ -26,12 +26,12 @@ public sealed class PostgresAccountStore(NpgsqlDataSource dataSource, TimeProvid
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var insert = Command(connection, transaction, """
             INSERT INTO accounts (id, user_name, normalized_user_name, agency_id, password_hash, security_stamp,
-                                  concurrency_stamp, lockout_enabled, lockout_end, access_failed_count, created_at, display_name)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                                  concurrency_stamp, lockout_enabled, lockout_end, access_failed_count, created_at, display_name, must_change_password)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
             ON CONFLICT (normalized_user_name) DO NOTHING
             """,
             user.Id, user.UserName, user.NormalizedUserName, user.AgencyId, user.PasswordHash, user.SecurityStamp,
-            user.ConcurrencyStamp, user.LockoutEnabled, user.LockoutEnd, user.AccessFailedCount, user.CreatedAt, user.DisplayName))
+            user.ConcurrencyStamp, user.LockoutEnabled, user.LockoutEnd, user.AccessFailedCount, user.CreatedAt, user.DisplayName, user.MustChangePassword))
         {
             if (await insert.ExecuteNonQueryAsync(cancellationToken) == 0)
             {
@@ -55,11 +55,12 @@ public sealed class PostgresAccountStore(NpgsqlDataSource dataSource, TimeProvid
         await using (var update = Command(connection, transaction, """
             UPDATE accounts
             SET user_name = $2, normalized_user_name = $3, agency_id = $4, password_hash = $5, security_stamp = $6,
-                concurrency_stamp = $7, lockout_enabled = $8, lockout_end = $9, access_failed_count = $10, display_name = $12
+                concurrency_stamp = $7, lockout_enabled = $8, lockout_end = $9, access_failed_count = $10, display_name = $12,
+                must_change_password = $13
             WHERE id = $1 AND concurrency_stamp = $11
             """,
             user.Id, user.UserName, user.NormalizedUserName, user.AgencyId, user.PasswordHash, user.SecurityStamp,
-            next, user.LockoutEnabled, user.LockoutEnd, user.AccessFailedCount, expected, user.DisplayName))
+            next, user.LockoutEnabled, user.LockoutEnd, user.AccessFailedCount, expected, user.DisplayName, user.MustChangePassword))
         {
             if (await update.ExecuteNonQueryAsync(cancellationToken) == 0)
             {
@@ -271,6 +272,7 @@ public sealed class PostgresAccountStore(NpgsqlDataSource dataSource, TimeProvid
                 AccessFailedCount = reader.GetInt32(9),
                 CreatedAt = reader.GetFieldValue<DateTimeOffset>(10),
                 DisplayName = reader.GetString(12),
+                MustChangePassword = reader.GetBoolean(13),
             };
             account.Roles.UnionWith(reader.GetFieldValue<string[]>(11));
             accounts.Add(account);

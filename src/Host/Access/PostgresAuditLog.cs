@@ -21,6 +21,8 @@ public sealed class PostgresAuditLog(NpgsqlDataSource dataSource) : IAuditLog
         public const string UserLocked = "user.locked";
         public const string UserUnlocked = "user.unlocked";
         public const string PasswordReset = "user.password-reset";
+        public const string PasswordChanged = "account.password-changed";
+        public const string PasswordChangeFailed = "account.password-change-failed";
         public const string AuditQueried = "audit.queried";
         public const string MilestoneCycleShifted = "milestone.cycle-shifted";
     }

@@ -14,12 +14,13 @@ public sealed record GeneratedPasswordView(string GeneratedPassword);
 public sealed record UserView(
     string Id, string UserName, string DisplayName, string AgencyId, string? AgencyName, IReadOnlyList<RoleView> Roles,
     string Status, string StatusName, bool IsLockedOut, DateTimeOffset? LockoutEnd, int AccessFailedCount, DateTimeOffset CreatedAt, DateTimeOffset? LastSignedInAt,
+    bool MustChangePassword,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? GeneratedPassword = null)
 {
     public static UserView From(AccountSummary account, string? generatedPassword = null) =>
         new(account.Id, account.UserName, account.DisplayName, account.AgencyId, account.AgencyName, [.. account.Roles.Select(RoleView.From)],
             account.Status.Code(), account.Status.DisplayName(), account.Status != AccountStatus.Active, account.LockoutEnd, account.AccessFailedCount,
-            account.CreatedAt, account.LastSignedInAt, generatedPassword);
+            account.CreatedAt, account.LastSignedInAt, account.MustChangePassword, generatedPassword);
 }
 
 /// <summary>

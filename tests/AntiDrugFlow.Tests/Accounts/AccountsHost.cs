@@ -62,8 +62,23 @@ public sealed class AccountsHost : IAsyncDisposable
         return client;
     }
 
+    /// <summary>
+    /// A client signed in as a user whose password an administrator set, after the change to a password
+    /// of their own that such a user must make before anything else.
+    /// </summary>
+    public async Task<HttpClient> SignedInWithOwnPasswordAsync(string userName, string administratorsPassword, string ownPassword)
+    {
+        var client = await SignedInAsync(userName, administratorsPassword);
+        Assert.True((await BodyAsync(await client.GetAsync("/api/account/me")))["mustChangePassword"]!.GetValue<bool>());
+        Assert.Equal(HttpStatusCode.NoContent, (await ChangePasswordAsync(client, administratorsPassword, ownPassword)).StatusCode);
+        return client;
+    }
+
     public static Task<HttpResponseMessage> LoginAsync(HttpClient client, string userName, string password) =>
         client.PostAsJsonAsync("/api/account/login", new { userName, password });
+
+    public static Task<HttpResponseMessage> ChangePasswordAsync(HttpClient client, string currentPassword, string newPassword) =>
+        client.PostAsJsonAsync("/api/account/password", new { currentPassword, newPassword });
 
     public static async Task<JsonNode> BodyAsync(HttpResponseMessage response) =>
         JsonNode.Parse(await response.Content.ReadAsStringAsync())!;

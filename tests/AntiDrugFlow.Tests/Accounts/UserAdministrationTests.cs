@@ -26,7 +26,7 @@ public sealed class UserAdministrationTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_administrator_creates_a_user_who_can_then_sign_in()
+    public async Task An_administrator_creates_a_user_who_can_then_sign_in_and_work_once_they_have_their_own_password()
     {
         var created = await _admin.PostAsJsonAsync("/api/admin/users", new
         {
@@ -43,10 +43,13 @@ public sealed class UserAdministrationTests : IAsyncLifetime
         Assert.Equal("生輔組長", user["displayName"]!.GetValue<string>());
         Assert.Equal("active", user["status"]!.GetValue<string>());
         Assert.False(user["isLockedOut"]!.GetValue<bool>());
-        using var client = await _host.SignedInAsync("school.kl-badou-sh", "NewSchoolPass42");
+        Assert.True(user["mustChangePassword"]!.GetValue<bool>());
+        using var client = await _host.SignedInWithOwnPasswordAsync("school.kl-badou-sh", "NewSchoolPass42", "SchoolOwnPass43");
         Assert.Equal("kee-sch-badou-sh", (await BodyAsync(await client.GetAsync("/api/account/me")))["agencyId"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/inbox")).StatusCode);
         var list = (await BodyAsync(await _admin.GetAsync("/api/admin/users?agencyId=kee-sch-badou-sh"))).AsArray();
         Assert.Equal("school.kl-badou-sh", Assert.Single(list)!["userName"]!.GetValue<string>());
+        Assert.False(list[0]!["mustChangePassword"]!.GetValue<bool>());
     }
 
     [Fact]

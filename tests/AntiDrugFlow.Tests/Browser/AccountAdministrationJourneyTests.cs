@@ -5,15 +5,19 @@ using static Microsoft.Playwright.Assertions;
 
 namespace AntiDrugFlow.Tests.Browser;
 
-/// <summary>An administrator manages a police officer's account in a real browser, and the officer's sign-in follows every change.</summary>
+/// <summary>
+/// An administrator manages a police officer's account in a real browser, and the officer's sign-in follows
+/// every change: the password the administrator set is changed at the first sign-in, by keyboard.
+/// </summary>
 [Collection(CaseWorkerBrowserCollection.Name)]
 public sealed class AccountAdministrationJourneyTests(CaseWorkerBrowserHost host)
 {
     private const string UserName = "police.kl-badouzi";
     private const string OfficerPassword = "Badouzi2027Duty";
+    private const string OwnPassword = "MyOwnBadouzi2028";
 
     [Fact]
-    public async Task Administrator_creates_a_police_account_the_officer_signs_in_and_a_lock_keeps_them_out_until_unlocked()
+    public async Task Administrator_creates_a_police_account_the_officer_changes_the_given_password_and_a_lock_keeps_them_out_until_unlocked()
     {
         // The administrator creates the account from the form.
         var (adminContext, admin) = await host.SignInAsync("admin");
@@ -50,11 +54,43 @@ public sealed class AccountAdministrationJourneyTests(CaseWorkerBrowserHost host
             await Expect(admin).ToHaveURLAsync(new Regex("/account/login"));
         }
 
-        // The officer signs in and sees the inbox.
+        // The officer signs in with the administrator's password and is sent to change it first.
         var (officerContext, officer) = await SignInAsync(UserName, OfficerPassword);
         await using (officerContext)
         {
+            await Expect(officer).ToHaveURLAsync(new Regex("/account/password\\?ReturnUrl=%2Finbox$"));
+            await Expect(officer.GetByRole(AriaRole.Heading, new() { Name = "變更密碼", Level = 1 })).ToBeVisibleAsync();
+            await Expect(officer.Locator("#must-change")).ToContainTextAsync("您目前的密碼是系統管理者設定的");
+            // Any other page leads back here until the password is changed.
+            await officer.GetByRole(AriaRole.Link, new() { Name = "案件", Exact = true }).ClickAsync();
+            await Expect(officer).ToHaveURLAsync(new Regex("/account/password\\?ReturnUrl=%2Fcases$"));
+            await officer.GotoAsync("/account/password?ReturnUrl=%2Finbox");
+
+            // By keyboard: a confirmation that differs is refused next to its field.
+            await officer.GetByLabel("目前的密碼").FocusAsync();
+            await officer.Keyboard.TypeAsync(OfficerPassword);
+            await officer.Keyboard.PressAsync("Tab");
+            await officer.Keyboard.TypeAsync(OwnPassword);
+            await officer.Keyboard.PressAsync("Tab");
+            await officer.Keyboard.TypeAsync(OwnPassword + "9");
+            await officer.Keyboard.PressAsync("Enter");
+            await Expect(officer.Locator("#confirmPassword-error")).ToContainTextAsync("兩次輸入的新密碼不一致");
+            await Screenshot(officer, "account-password.png", "變更密碼");
+
+            // Then right, and on to the inbox the officer asked for.
+            await officer.GetByLabel("目前的密碼").FocusAsync();
+            await officer.Keyboard.TypeAsync(OfficerPassword);
+            await officer.Keyboard.PressAsync("Tab");
+            await officer.Keyboard.TypeAsync(OwnPassword);
+            await officer.Keyboard.PressAsync("Tab");
+            await officer.Keyboard.TypeAsync(OwnPassword);
+            await officer.Keyboard.PressAsync("Enter");
+            await Expect(officer.Locator("#notice")).ToContainTextAsync("已變更密碼");
+            await Expect(officer.Locator("#must-change")).ToHaveCountAsync(0);
+            await officer.GetByRole(AriaRole.Link, new() { Name = "繼續使用系統" }).FocusAsync();
+            await officer.Keyboard.PressAsync("Enter");
             await Expect(officer.GetByRole(AriaRole.Heading, new() { Name = "待辦事項", Level = 1 })).ToBeVisibleAsync();
+            await Expect(officer).ToHaveURLAsync(new Regex("/inbox$"));
         }
 
         // The administrator finds the account by name and locks it, after a confirmation step.
@@ -82,7 +118,7 @@ public sealed class AccountAdministrationJourneyTests(CaseWorkerBrowserHost host
             await using (var lockedContext = await NewContextAsync())
             {
                 var locked = await lockedContext.NewPageAsync();
-                await TypeCredentialsAsync(locked, UserName, OfficerPassword);
+                await TypeCredentialsAsync(locked, UserName, OwnPassword);
                 await Expect(locked.Locator("#message")).ToContainTextAsync("這個帳號已由系統管理者停用，無法登入");
                 await Expect(locked).ToHaveURLAsync(new Regex("/account/login"));
             }
@@ -93,10 +129,18 @@ public sealed class AccountAdministrationJourneyTests(CaseWorkerBrowserHost host
             await Expect(admin.Locator("#account-status")).ToContainTextAsync("啟用");
         }
 
-        var (againContext, again) = await SignInAsync(UserName, OfficerPassword);
+        // With the officer's own password, and no further change asked for; the administrator's one no longer works.
+        var (againContext, again) = await SignInAsync(UserName, OwnPassword);
         await using (againContext)
         {
             await Expect(again.GetByRole(AriaRole.Heading, new() { Name = "待辦事項", Level = 1 })).ToBeVisibleAsync();
+        }
+
+        await using (var oldContext = await NewContextAsync())
+        {
+            var old = await oldContext.NewPageAsync();
+            await TypeCredentialsAsync(old, UserName, OfficerPassword);
+            await Expect(old.Locator("#message")).ToContainTextAsync("請確認帳號與密碼");
         }
     }
 

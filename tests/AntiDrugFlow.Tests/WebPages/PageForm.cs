@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.RegularExpressions;
+using Xunit;
 
 namespace AntiDrugFlow.Tests.WebPages;
 
@@ -24,6 +25,18 @@ public static partial class PageForm
                 .Append(new("_handler", formName))
                 .Append(new("__RequestVerificationToken", WebUtility.HtmlDecode(token.Groups[1].Value))));
         return await client.PostAsync(address, content);
+    }
+
+    /// <summary>The message is in an element named after the field, and that element comes after the field it is about and before the next field.</summary>
+    public static void AssertErrorAfter(string html, string fieldMarker, string field, string message)
+    {
+        var fieldAt = html.IndexOf(fieldMarker, StringComparison.Ordinal);
+        var errorAt = html.IndexOf($"id=\"{field}-error\"", StringComparison.Ordinal);
+        Assert.True(fieldAt >= 0, $"no {fieldMarker} in the page");
+        Assert.True(errorAt > fieldAt, $"the {field} message is not after its field");
+        var nextField = html.IndexOf("<input", errorAt, StringComparison.Ordinal) is var next and >= 0 ? next : html.Length;
+        var messageAt = html.IndexOf(message, errorAt, StringComparison.Ordinal);
+        Assert.True(messageAt > errorAt && messageAt < nextField, $"「{message}」 is not in the {field} message");
     }
 
     /// <summary>The page's text as a browser shows it: Blazor writes Chinese as character references.</summary>
