@@ -62,6 +62,11 @@ public static class Labels
         _ => code,
     };
 
+    /// <summary>The agency's name from the directory in force, else its code (the system, or an agency since removed).</summary>
+    public static string Agency(AntiDrugFlow.Workflows.Agencies.AgencyDirectoryProvider directory, string agencyId) =>
+        agencyId == AntiDrugFlow.Workflows.Access.Actor.System.AgencyId ? "系統（未登入）"
+            : directory.Current.TryGet(agencyId, out var agency) ? agency.Name : agencyId;
+
     /// <summary>What an audit entry's action means, in words; an action not listed here shows as its code only.</summary>
     public static string AuditAction(string action)
     {

@@ -38,9 +38,4 @@ public static class OperationText
         operation.Total is { } total
             ? string.Create(CultureInfo.InvariantCulture, $"已處理 {operation.Done:N0}／{total:N0} 筆（{operation.Percent}%）")
             : string.Create(CultureInfo.InvariantCulture, $"已處理 {operation.Done:N0} 筆");
-
-    /// <summary>The agency's name from the directory in force, else its code (the system, or an agency since removed).</summary>
-    public static string Agency(AgencyDirectoryProvider directory, string agencyId) =>
-        agencyId == AntiDrugFlow.Workflows.Access.Actor.System.AgencyId ? "系統（未登入）"
-            : directory.Current.TryGet(agencyId, out var agency) ? agency.Name : agencyId;
 }
