@@ -13,5 +13,11 @@ if (args.Length > 0 && args[0] == "timers")
     return await TimerFiringBenchmark.RunAsync(args[1..], Console.Out, CancellationToken.None);
 }
 
+// "pages" times the queries behind the case worker's pages over years of history (docs/BENCHMARKS-pages.md).
+if (args.Length > 0 && args[0] == "pages")
+{
+    return await PageQueryBenchmark.MainAsync(args[1..], Console.Out, Console.Error);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(InMemoryFlowchartBenchmarks).Assembly).Run(args);
 return 0;

@@ -97,7 +97,7 @@ public static class TimerFiringBenchmark
 
     private static IHost BuildHost(string connectionString, int concurrency)
     {
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Logging.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole();
         builder.Services.AddWorkflowEngine(connectionString);
         builder.Services.AddDeadlines(connectionString, new DeadlineOptions { InstanceId = "bench", MaxConcurrency = concurrency, MaxBatchSize = concurrency }, runScheduler: true);
