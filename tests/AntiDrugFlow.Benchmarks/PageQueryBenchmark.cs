@@ -333,7 +333,7 @@ public sealed class PageQueryBenchmark(PageQueryArguments arguments, TextWriter 
 
             -- Audit rows evenly over the ten years: six in ten name a case, the rest are lists and sign-ins.
             INSERT INTO audit_log (at, user_id, agency_id, action, case_id, details)
-            SELECT $1::timestamptz + a * ($4::timestamptz - $1::timestamptz) / $5, 'user-' || (abs(hashint4(a)) % 6000), s.id,
+            SELECT $1::timestamptz + ($4::timestamptz - $1::timestamptz) * (a::float8 / $5), 'user-' || (abs(hashint4(a)) % 6000), s.id,
                    (ARRAY['case.read','case.timeline','task.complete','case.read','case.timeline','case.read.denied','case.list','account.signed-in','case.list','account.signed-out'])[1 + a % 10],
                    CASE WHEN a % 10 < 6 THEN c.id END, CASE WHEN a % 10 = 6 THEN 'page 1: 50 cases' END
             FROM generate_series(1, $5) a
