@@ -9,17 +9,23 @@ namespace AntiDrugFlow.Benchmarks;
 
 /// <summary>
 /// Splits the JavaScript cost of a run into its parts: opening a session (the interpreter is created on the
-/// first expression of each step), evaluating one more expression in an open session, and the syntax check
-/// alone. Not sealed: BenchmarkDotNet derives its generated runner from this class.
+/// first expression of each step), evaluating one more expression in an open session, the syntax check
+/// (a lookup once the text has been parsed) and the parse of a text the cache does not hold. Not sealed:
+/// BenchmarkDotNet derives its generated runner from this class.
 /// </summary>
 [MemoryDiagnoser]
 [ShortRunJob]
 public class JavaScriptExpressionBenchmarks
 {
     private const string Expression = "getCount() + 1";
+    private const string OtherExpression = "getCount() + 2";
     private readonly JavaScriptEvaluator _evaluator = new(new JavaScriptLimits());
     private ExpressionScope? _scope;
     private JavaScriptEvaluator.Session? _open;
+
+    // Room for one text: asking for two texts in turn makes every lookup a miss that parses.
+    private readonly JavaScriptPrograms _oneText = new(1);
+    private bool _other;
 
     [GlobalSetup]
     public void Setup()
@@ -38,4 +44,7 @@ public class JavaScriptExpressionBenchmarks
 
     [Benchmark(Description = "Syntax check only (parse)")]
     public JavaScriptSyntaxError? SyntaxCheck() => JavaScriptEvaluator.SyntaxError(Expression);
+
+    [Benchmark(Description = "Parse a text the cache does not hold")]
+    public JavaScriptProgram ParseANewText() => _oneText.Get((_other = !_other) ? OtherExpression : Expression);
 }

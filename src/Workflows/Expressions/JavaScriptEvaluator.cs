@@ -5,7 +5,6 @@ using Jint.Native;
 using AntiDrugFlow.Workflows.Calendar;
 using AntiDrugFlow.Workflows.Definitions;
 using AntiDrugFlow.Workflows.Runtime;
-using Jint.Parser;
 using Jint.Runtime;
 
 namespace AntiDrugFlow.Workflows.Expressions;
@@ -23,43 +22,40 @@ public sealed record JavaScriptSyntaxError(int Line, int Column, string Reason)
 /// Runs JavaScript expressions with Jint, sandboxed: no CLR access, and limits on statements, time and
 /// recursion. A value may be a bare expression or a script with a top-level <c>return</c>, as Elsa allows.
 /// </summary>
-public sealed class JavaScriptEvaluator(JavaScriptLimits limits)
+public sealed class JavaScriptEvaluator
 {
-    private readonly JavaScriptLimits _limits = limits;
+    private readonly JavaScriptLimits _limits;
+    private readonly JavaScriptPrograms _programs;
+    private readonly Action<Options> _configure;
 
-    /// <summary>Checks syntax; returns null when the code parses, else where and why it does not.</summary>
-    public static JavaScriptSyntaxError? SyntaxError(string code)
+    public JavaScriptEvaluator(JavaScriptLimits limits)
+        : this(limits, JavaScriptPrograms.Shared)
     {
-        var (_, error) = Prepare(code);
-        return error;
     }
 
-    /// <summary>A JavaScript session bound to one scope, for one step of one instance.</summary>
+    /// <summary>An evaluator with its own program cache, for tests of the cache.</summary>
+    internal JavaScriptEvaluator(JavaScriptLimits limits, JavaScriptPrograms programs)
+    {
+        _limits = limits;
+        _programs = programs;
+        // Built once: every interpreter of this evaluator gets the same sandbox.
+        _configure = options => options
+            .MaxStatements(limits.MaxStatements)
+            .LimitRecursion(limits.MaxRecursion)
+            .TimeoutInterval(TimeSpan.FromMilliseconds(limits.TimeoutMilliseconds))
+            .Culture(CultureInfo.InvariantCulture)
+            .LocalTimeZone(TaipeiTime.Zone);
+    }
+
+    /// <summary>Checks syntax; returns null when the code parses, else where and why it does not. The parse is kept for the runs.</summary>
+    public static JavaScriptSyntaxError? SyntaxError(string code) => JavaScriptPrograms.Shared.Get(code).SyntaxError;
+
+    /// <summary>
+    /// A JavaScript session bound to one scope, for one step of one instance. Its interpreter is created on
+    /// the first expression and serves the step's later ones: they belong to the same instance, so nothing
+    /// crosses instances, and the session is used by one thread at a time, as the step is.
+    /// </summary>
     public Session Open(ExpressionScope scope) => new(this, scope);
-
-    private static (string? Source, JavaScriptSyntaxError? Error) Prepare(string code)
-    {
-        var parser = new JavaScriptParser();
-        try
-        {
-            parser.Parse(code);
-            return (code, null);
-        }
-        catch (ParserException plain)
-        {
-            // A script with a top-level return is a function body, as in Elsa's exports.
-            var wrapped = "(function(){\n" + code + "\n})()";
-            try
-            {
-                parser.Parse(wrapped);
-                return (wrapped, null);
-            }
-            catch (ParserException)
-            {
-                return (null, new JavaScriptSyntaxError(plain.LineNumber, plain.Column, plain.Description));
-            }
-        }
-    }
 
     public sealed class Session
     {
@@ -75,19 +71,20 @@ public sealed class JavaScriptEvaluator(JavaScriptLimits limits)
 
         public JsonNode? Evaluate(string code, string where)
         {
-            var (source, error) = Prepare(code);
-            if (source is null)
+            var program = _owner._programs.Get(code);
+            if (program.SyntaxError is { } error)
             {
-                throw new ExpressionException(DefinitionErrorKinds.JavaScriptSyntax, where, error!.Values);
+                throw new ExpressionException(DefinitionErrorKinds.JavaScriptSyntax, where, error.Values);
             }
 
+            var tree = program.ToRun();
             var engine = _engine ??= CreateEngine();
             engine.ResetStatementsCount();
             engine.ResetTimeoutTicks();
             engine.ResetCallStack();
             try
             {
-                var value = engine.Execute(source).GetCompletionValue();
+                var value = engine.Execute(tree).GetCompletionValue();
                 return ToJson(engine, value);
             }
             catch (Exception ex) when (ex is not ExpressionException and not OutOfMemoryException)
@@ -111,13 +108,7 @@ public sealed class JavaScriptEvaluator(JavaScriptLimits limits)
 
         private Engine CreateEngine()
         {
-            var limits = _owner._limits;
-            var engine = new Engine(options => options
-                .MaxStatements(limits.MaxStatements)
-                .LimitRecursion(limits.MaxRecursion)
-                .TimeoutInterval(TimeSpan.FromMilliseconds(limits.TimeoutMilliseconds))
-                .Culture(CultureInfo.InvariantCulture)
-                .LocalTimeZone(TaipeiTime.Zone));
+            var engine = new Engine(_owner._configure);
             Engine self = engine;
             engine.SetValue("getVariable", new Func<string, JsValue>(name => FromJson(self, _scope.Get(name))));
             engine.SetValue("setVariable", new Action<string, JsValue>((name, value) => _scope.Set(name, ToJson(self, value))));
