@@ -5,6 +5,7 @@ using AntiDrugFlow.Workflows.Agencies;
 using AntiDrugFlow.Workflows.Calendar;
 using AntiDrugFlow.Workflows.Definitions;
 using AntiDrugFlow.Workflows.Expressions;
+using AntiDrugFlow.Workflows.Messages;
 using AntiDrugFlow.Workflows.Models;
 using AntiDrugFlow.Workflows.Runtime;
 
@@ -96,7 +97,7 @@ public sealed class RouteTaskActivity(Func<AgencyDirectory> directory, ChainOpti
 
         if (agency.ContactEmails.Count > 0)
         {
-            context.Enqueue(OutboxKinds.Email, ChainMessages.TaskRouted(agency.ContactEmails, caseNumber, taskName, dueAt, Link(task.Id), payload["escalated"]!.GetValue<bool>()));
+            context.Enqueue(OutboxKinds.Email, OutgoingMessages.TaskRouted(caseNumber, taskName, dueAt, Link(task.Id), payload["escalated"]!.GetValue<bool>()).ToEmail(agency.ContactEmails));
         }
 
         context.SetOutput("assignee", JsonValue.Create(agency.Id));
@@ -114,7 +115,7 @@ public sealed class RouteTaskActivity(Func<AgencyDirectory> directory, ChainOpti
             if (task?.Payload is JsonObject taskPayload && directory().TryGet(JsonValues.AsString(taskPayload["agencyId"]) ?? string.Empty, out var assignee) && assignee.ContactEmails.Count > 0)
             {
                 var dueAt = JsonValues.AsDateTimeOffset(taskPayload["dueAt"], "dueAt");
-                context.Enqueue(OutboxKinds.Email, ChainMessages.Reminder(assignee.ContactEmails, JsonValues.AsString(taskPayload["caseNumber"]) ?? string.Empty, task.Name, dueAt, Link(task.TaskId!)));
+                context.Enqueue(OutboxKinds.Email, OutgoingMessages.Reminder(JsonValues.AsString(taskPayload["caseNumber"]) ?? string.Empty, task.Name, dueAt, Link(task.TaskId!)).ToEmail(assignee.ContactEmails));
                 context.Journal("Reminded", $"{assignee.Name}：{task.Name}");
             }
 
@@ -183,7 +184,7 @@ public sealed class NotifyAgencyActivity(Func<AgencyDirectory> directory, ChainO
         if (agency.ContactEmails.Count > 0)
         {
             var caseId = JsonValues.AsString(context.GetVariable("caseId")) ?? context.Instance.CorrelationId;
-            context.Enqueue(OutboxKinds.Email, ChainMessages.StatusNotice(agency.ContactEmails, caseNumber, message, $"{options.BaseUrl.TrimEnd('/')}/cases/{caseId}"));
+            context.Enqueue(OutboxKinds.Email, OutgoingMessages.StatusUpdate(caseNumber, message, $"{options.BaseUrl.TrimEnd('/')}/cases/{caseId}").ToEmail(agency.ContactEmails));
         }
 
         context.Journal("Notified", $"{agency.Name}：{message}");
