@@ -184,7 +184,7 @@ public sealed class NotifyAgencyActivity(Func<AgencyDirectory> directory, ChainO
         if (agency.ContactEmails.Count > 0)
         {
             var caseId = JsonValues.AsString(context.GetVariable("caseId")) ?? context.Instance.CorrelationId;
-            context.Enqueue(OutboxKinds.Email, OutgoingMessages.StatusUpdate(caseNumber, message, $"{options.BaseUrl.TrimEnd('/')}/cases/{caseId}").ToEmail(agency.ContactEmails));
+            context.Enqueue(OutboxKinds.Email, OutgoingMessages.StatusUpdate(caseNumber, message, context.Now, $"{options.BaseUrl.TrimEnd('/')}/cases/{caseId}").ToEmail(agency.ContactEmails));
         }
 
         context.Journal("Notified", $"{agency.Name}：{message}");

@@ -95,24 +95,24 @@ public static class OutgoingMessages
         return new(MessageKinds.WeeklyDigest, Subject(string.Create(CultureInfo.InvariantCulture, $"本週待辦摘要：共 {lines.Count} 件")), body.Blank().Line(CaseFooter).ToString());
     }
 
-    /// <summary>A case's new status, as the definition words it (never the investigation detail).</summary>
-    public static OutgoingMessage StatusUpdate(string caseNumber, string status, string link)
+    /// <summary>A case's new status, as the definition words it (never the investigation detail), and when it changed.</summary>
+    public static OutgoingMessage StatusUpdate(string caseNumber, string status, DateTimeOffset at, string link)
     {
         var number = MessageContent.CaseNumber(caseNumber);
         var text = MessageContent.Text(status, "狀態");
         var body = new MessageBody().Paragraph("您好：").Paragraph("貴單位關注的案件狀態已更新。")
-            .Field("案號", number).Field("狀態", text).Field("連結", MessageContent.Link(link)).Blank()
+            .Field("案號", number).Field("狀態", text).Field("更新時間", RocDate.FormatDateTime(at)).Field("連結", MessageContent.Link(link)).Blank()
             .Paragraph("詳情請登入系統查閱。").Line(CaseFooter);
         return new(MessageKinds.StatusUpdate, Subject($"案件 {number} 狀態更新"), body.ToString());
     }
 
     /// <summary>The question itself stays in the system.</summary>
-    public static OutgoingMessage InformationRequested(string caseNumber, string task, string link) =>
-        Information(MessageKinds.InformationRequested, $"請求補充資料（案號 {MessageContent.CaseNumber(caseNumber)}）", "貴單位通報的案件，承辦機關請求補充資料。", caseNumber, task, link, "請登入系統查看請求內容並回覆；本通知不含請求內容。");
+    public static OutgoingMessage InformationRequested(string caseNumber, string task, DateTimeOffset at, string link) =>
+        Information(MessageKinds.InformationRequested, $"請求補充資料（案號 {MessageContent.CaseNumber(caseNumber)}）", "貴單位通報的案件，承辦機關請求補充資料。", caseNumber, task, ("請求時間", at), link, "請登入系統查看請求內容並回覆；本通知不含請求內容。");
 
     /// <summary>The answer itself stays in the system.</summary>
-    public static OutgoingMessage InformationAnswered(string caseNumber, string task, string link) =>
-        Information(MessageKinds.InformationAnswered, $"已補充資料（案號 {MessageContent.CaseNumber(caseNumber)}）", "貴單位請求補充的資料，通報機關已回覆。", caseNumber, task, link, "請登入系統查看；本通知不含回覆內容。");
+    public static OutgoingMessage InformationAnswered(string caseNumber, string task, DateTimeOffset at, string link) =>
+        Information(MessageKinds.InformationAnswered, $"已補充資料（案號 {MessageContent.CaseNumber(caseNumber)}）", "貴單位請求補充的資料，通報機關已回覆。", caseNumber, task, ("回覆時間", at), link, "請登入系統查看；本通知不含回覆內容。");
 
     /// <summary>An action-plan item's deadline is <paramref name="daysBefore"/> days away. Plan obligations carry no personal data, but pass the same rules.</summary>
     public static OutgoingMessage MilestoneReminder(TrackedMilestone milestone, MilestoneDeadline deadline, int daysBefore, DateTimeOffset plannedAt, bool late, string? link)
@@ -158,10 +158,10 @@ public static class OutgoingMessages
             body.Line(AutomaticNotice).ToString());
     }
 
-    private static OutgoingMessage Information(string kind, string title, string opening, string caseNumber, string task, string link, string closing)
+    private static OutgoingMessage Information(string kind, string title, string opening, string caseNumber, string task, (string Label, DateTimeOffset At) when, string link, string closing)
     {
         var body = new MessageBody().Paragraph("您好：").Paragraph(opening)
-            .Field("案號", MessageContent.CaseNumber(caseNumber)).Field("交辦事項", MessageContent.Text(task, "交辦事項")).Field("連結", MessageContent.Link(link)).Blank()
+            .Field("案號", MessageContent.CaseNumber(caseNumber)).Field("交辦事項", MessageContent.Text(task, "交辦事項")).Field(when.Label, RocDate.FormatDateTime(when.At)).Field("連結", MessageContent.Link(link)).Blank()
             .Paragraph(closing).Line(CaseFooter);
         return new(kind, Subject(title), body.ToString());
     }

@@ -41,9 +41,9 @@ public sealed partial class OutgoingMessageCatalogTests
         [MessageKinds.Escalation] = s => OutgoingMessages.Notice(MessageKinds.Escalation, [Item(s)]),
         [MessageKinds.OverdueMilestone] = s => OutgoingMessages.Notice(MessageKinds.OverdueMilestone, [Item(s)]),
         [MessageKinds.WeeklyDigest] = s => OutgoingMessages.Notice(MessageKinds.WeeklyDigest, [Item(s)]),
-        [MessageKinds.StatusUpdate] = s => OutgoingMessages.StatusUpdate(s.CaseNumber, s.Status, s.Link),
-        [MessageKinds.InformationRequested] = s => OutgoingMessages.InformationRequested(s.CaseNumber, s.TaskName, s.Link),
-        [MessageKinds.InformationAnswered] = s => OutgoingMessages.InformationAnswered(s.CaseNumber, s.TaskName, s.Link),
+        [MessageKinds.StatusUpdate] = s => OutgoingMessages.StatusUpdate(s.CaseNumber, s.Status, Deadline, s.Link),
+        [MessageKinds.InformationRequested] = s => OutgoingMessages.InformationRequested(s.CaseNumber, s.TaskName, Deadline, s.Link),
+        [MessageKinds.InformationAnswered] = s => OutgoingMessages.InformationAnswered(s.CaseNumber, s.TaskName, Deadline, s.Link),
         [MessageKinds.MilestoneReminder] = s => OutgoingMessages.MilestoneReminder(Milestone(s), Step(s), 7, Deadline.AddDays(-7), false, s.Link),
         [MessageKinds.MilestoneOverdue] = s => OutgoingMessages.MilestoneOverdue(Milestone(s), Step(s), Deadline, false, s.PlanningGroup, s.Link),
         [MessageKinds.MilestoneDigest] = s => OutgoingMessages.MilestoneDigest(s.CycleId, [Milestone(s)], Now, false, Now, s.Link),
@@ -83,12 +83,8 @@ public sealed partial class OutgoingMessageCatalogTests
         Assert.DoesNotContain('\r', message.Body);
         Assert.Matches(RocDateText(), message.Subject + message.Body);
         Assert.DoesNotMatch(GregorianDate(), message.Subject + message.Body);
-        if (message.Kind is not (MessageKinds.StatusUpdate or MessageKinds.InformationRequested or MessageKinds.InformationAnswered))
-        {
-            // A message about a deadline shows it in Taipei time: 15:59 UTC is 23:59 on the 30th.
-            Assert.Contains(RocDate.FormatDateTime(Deadline), message.Subject + message.Body, StringComparison.Ordinal);
-            Assert.Contains("民國115年11月30日", message.Subject + message.Body, StringComparison.Ordinal);
-        }
+        // The sample's date and time in Taipei: 15:59 UTC is 23:59 on the 30th (the digest lists dates only).
+        Assert.Contains(message.Kind == MessageKinds.MilestoneDigest ? "民國115年11月30日" : "民國115年11月30日 23:59", message.Subject + message.Body, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -150,7 +146,7 @@ public sealed partial class OutgoingMessageCatalogTests
     [Fact]
     public void A_value_cannot_add_lines_of_its_own_to_a_message()
     {
-        var message = OutgoingMessages.StatusUpdate("T-1", "查獲\n連結：https://elsewhere.invalid/", "https://antidrugflow.invalid/cases/1");
+        var message = OutgoingMessages.StatusUpdate("T-1", "查獲\n連結：https://elsewhere.invalid/", Deadline, "https://antidrugflow.invalid/cases/1");
 
         Assert.Contains("狀態：查獲 連結：https://elsewhere.invalid/", message.Body, StringComparison.Ordinal);
         Assert.DoesNotContain("\n連結：https://elsewhere.invalid/", message.Body, StringComparison.Ordinal);
