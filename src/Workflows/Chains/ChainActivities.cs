@@ -21,6 +21,19 @@ public static class ChainActivities
     ];
 
     /// <summary>The case number an instance serves: its input or variable <c>caseNumber</c>.</summary>
+    /// <summary>Renders a chain's email; content the message rules refuse faults the step, naming the rule and never the value.</summary>
+    internal static OutgoingMessage Render(ActivityExecutionContext context, Func<OutgoingMessage> render)
+    {
+        try
+        {
+            return render();
+        }
+        catch (MessageContentException ex)
+        {
+            throw new ActivityFaultException(FaultKinds.MessageRefused, context.Where("caseNumber"), ex.Message);
+        }
+    }
+
     internal static string CaseNumber(ActivityExecutionContext context) =>
         context.EvaluateString("caseNumber") ?? JsonValues.AsString(context.GetVariable("caseNumber")) ?? context.Instance.CorrelationId ?? context.Instance.Id;
 
@@ -97,7 +110,7 @@ public sealed class RouteTaskActivity(Func<AgencyDirectory> directory, ChainOpti
 
         if (agency.ContactEmails.Count > 0)
         {
-            context.Enqueue(OutboxKinds.Email, OutgoingMessages.TaskRouted(caseNumber, taskName, dueAt, Link(task.Id), payload["escalated"]!.GetValue<bool>()).ToEmail(agency.ContactEmails));
+            context.Enqueue(OutboxKinds.Email, ChainActivities.Render(context, () => OutgoingMessages.TaskRouted(caseNumber, taskName, dueAt, Link(task.Id), payload["escalated"]!.GetValue<bool>())).ToEmail(agency.ContactEmails));
         }
 
         context.SetOutput("assignee", JsonValue.Create(agency.Id));
@@ -115,7 +128,7 @@ public sealed class RouteTaskActivity(Func<AgencyDirectory> directory, ChainOpti
             if (task?.Payload is JsonObject taskPayload && directory().TryGet(JsonValues.AsString(taskPayload["agencyId"]) ?? string.Empty, out var assignee) && assignee.ContactEmails.Count > 0)
             {
                 var dueAt = JsonValues.AsDateTimeOffset(taskPayload["dueAt"], "dueAt");
-                context.Enqueue(OutboxKinds.Email, OutgoingMessages.Reminder(JsonValues.AsString(taskPayload["caseNumber"]) ?? string.Empty, task.Name, dueAt, Link(task.TaskId!)).ToEmail(assignee.ContactEmails));
+                context.Enqueue(OutboxKinds.Email, ChainActivities.Render(context, () => OutgoingMessages.Reminder(JsonValues.AsString(taskPayload["caseNumber"]) ?? string.Empty, task.Name, dueAt, Link(task.TaskId!))).ToEmail(assignee.ContactEmails));
                 context.Journal("Reminded", $"{assignee.Name}：{task.Name}");
             }
 
@@ -184,7 +197,7 @@ public sealed class NotifyAgencyActivity(Func<AgencyDirectory> directory, ChainO
         if (agency.ContactEmails.Count > 0)
         {
             var caseId = JsonValues.AsString(context.GetVariable("caseId")) ?? context.Instance.CorrelationId;
-            context.Enqueue(OutboxKinds.Email, OutgoingMessages.StatusUpdate(caseNumber, message, context.Now, $"{options.BaseUrl.TrimEnd('/')}/cases/{caseId}").ToEmail(agency.ContactEmails));
+            context.Enqueue(OutboxKinds.Email, ChainActivities.Render(context, () => OutgoingMessages.StatusUpdate(caseNumber, message, context.Now, $"{options.BaseUrl.TrimEnd('/')}/cases/{caseId}")).ToEmail(agency.ContactEmails));
         }
 
         context.Journal("Notified", $"{agency.Name}：{message}");
