@@ -1,5 +1,5 @@
-using AntiDrugFlow.Integrations.Email;
 using AntiDrugFlow.Workflows.Agencies;
+using AntiDrugFlow.Workflows.Messages;
 using Microsoft.Extensions.Options;
 
 namespace AntiDrugFlow.Integrations.AgencySystems;
@@ -126,7 +126,7 @@ public sealed class DirectoryAgencyEndpoints(IAgencyDirectorySource source, IOpt
     {
         AgencySystem.CampusIncidentReport => new HashSet<string>(StringComparer.Ordinal) { "campus-incident-report" },
         AgencySystem.ChildProtectionReport => new HashSet<string>(StringComparer.Ordinal) { "child-protection-report" },
-        AgencySystem.PoliceCase => new HashSet<string>(StringComparer.Ordinal) { NoticeKinds.TaskRouted, NoticeKinds.Reminder, NoticeKinds.Escalation },
-        _ => new HashSet<string>(NoticeKinds.All, StringComparer.Ordinal),
+        AgencySystem.PoliceCase => new HashSet<string>(StringComparer.Ordinal) { MessageKinds.TaskRouted, MessageKinds.Reminder, MessageKinds.Escalation },
+        _ => new HashSet<string>(MessageKinds.Notices, StringComparer.Ordinal),
     };
 }

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using AntiDrugFlow.Integrations.Email;
 using AntiDrugFlow.Integrations.Outbox;
 using AntiDrugFlow.Workflows.Expressions;
+using AntiDrugFlow.Workflows.Messages;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Polly;

@@ -1,9 +1,9 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using AntiDrugFlow.Integrations.Email;
 using AntiDrugFlow.Integrations.Outbox;
 using AntiDrugFlow.Workflows.Calendar;
+using AntiDrugFlow.Workflows.Messages;
 
 namespace AntiDrugFlow.Integrations.AgencySystems;
 
@@ -45,7 +45,7 @@ internal static class SignedJson
         {
             ["caseNumber"] = i.CaseNumber,
             ["task"] = i.Task,
-            ["taskText"] = NotificationTemplates.Phrase(i.Task),
+            ["taskText"] = NoticeTasks.Phrase(i.Task),
             ["deadline"] = i.Deadline.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
             ["deadlineRoc"] = RocDate.FormatDateTime(i.Deadline),
             ["link"] = i.Link,

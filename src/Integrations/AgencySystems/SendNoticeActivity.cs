@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using AntiDrugFlow.Integrations.Email;
 using AntiDrugFlow.Workflows.Activities;
 using AntiDrugFlow.Workflows.Definitions;
 using AntiDrugFlow.Workflows.Expressions;
+using AntiDrugFlow.Workflows.Messages;
 using AntiDrugFlow.Workflows.Runtime;
 
 namespace AntiDrugFlow.Integrations.AgencySystems;
@@ -26,7 +26,7 @@ public static class NoticeFaultKinds
 
 /// <summary>
 /// AntiDrugFlow.SendNotice: tells an agency about a case through every channel it has, in the step's
-/// outbox: an email from the zh-TW templates to its contact addresses, and one signed call to each of
+/// outbox: an email from <see cref="OutgoingMessages"/> to its contact addresses, and one signed call to each of
 /// its systems that takes this kind of notice. Only a case number, a task code, a deadline and a link
 /// go in, so a notice cannot carry a minor's name. (AntiDrugFlow.NotifyAgency of the chains sends a status line by email only.)
 /// </summary>
@@ -47,27 +47,19 @@ public sealed class SendNoticeActivity(IAgencyEndpoints endpoints) : IActivity
         {
             foreach (var item in items)
             {
-                NotificationTemplates.Check(item);
+                item.Check();
             }
         }
-        catch (NoticeContentException ex)
+        catch (MessageContentException ex)
         {
             throw new ActivityFaultException(NoticeFaultKinds.ContentRefused, context.Where("items"), ex.Message);
         }
 
         var sent = 0;
         var emails = await endpoints.ContactEmailsAsync(agencyId, context.CancellationToken);
-        if (NoticeKinds.All.Contains(kind) && emails.Count > 0)
+        if (MessageKinds.Notices.Contains(kind) && emails.Count > 0)
         {
-            var rendered = NotificationTemplates.Render(kind, items);
-            context.Enqueue(OutboxKinds.Email, new JsonObject
-            {
-                ["to"] = new JsonArray([.. emails.Select(e => JsonValue.Create(e))]),
-                ["cc"] = new JsonArray(),
-                ["bcc"] = new JsonArray(),
-                ["subject"] = rendered.Subject,
-                ["body"] = rendered.Body,
-            });
+            context.Enqueue(OutboxKinds.Email, OutgoingMessages.Notice(kind, items).ToEmail(emails));
             sent++;
         }
 

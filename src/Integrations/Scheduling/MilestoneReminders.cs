@@ -1,5 +1,6 @@
 using System.Globalization;
 using AntiDrugFlow.Workflows.Calendar;
+using AntiDrugFlow.Workflows.Messages;
 using AntiDrugFlow.Workflows.Milestones;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -172,13 +173,13 @@ public sealed class MilestoneReminderJob(
         if (skip is null)
         {
             var contacts = await contactBook.GetAsync(cancellationToken);
-            var (subject, body) = kind == ReminderPoint.Overdue
-                ? MilestoneReminderTemplates.Overdue(milestone!, deadline!, plannedAt, late, contacts.PlanningGroup.Name, Link(cycleId, itemId))
-                : MilestoneReminderTemplates.BeforeDeadline(milestone!, deadline!, days, plannedAt, late, Link(cycleId, itemId));
+            var message = kind == ReminderPoint.Overdue
+                ? OutgoingMessages.MilestoneOverdue(milestone!, deadline!, plannedAt, late, contacts.PlanningGroup.Name, Link(cycleId, itemId))
+                : OutgoingMessages.MilestoneReminder(milestone!, deadline!, days, plannedAt, late, Link(cycleId, itemId));
             var to = kind == ReminderPoint.Overdue
                 ? [.. contacts.LeadAgencyEmails(milestone!.Item).Concat(contacts.PlanningGroup.Emails).Distinct(StringComparer.OrdinalIgnoreCase)]
                 : contacts.LeadAgencyEmails(milestone!.Item);
-            emails.Add(new OutboxEmail($"milestone:{key}", to, subject, body));
+            emails.Add(new OutboxEmail($"milestone:{key}", to, message.Subject, message.Body));
         }
 
         var outcome = skip is null ? "Sent" : "Skipped";
@@ -230,8 +231,8 @@ public sealed class OverdueDigestJob(
         {
             var contacts = await contactBook.GetAsync(cancellationToken);
             var link = options.Value.LinkBase is { Length: > 0 } l ? $"{l.TrimEnd('/')}/api/milestones/{Uri.EscapeDataString(cycleId)}/items?overdue=true" : null;
-            var (subject, body) = MilestoneReminderTemplates.WeeklyDigest(cycleId, overdue, now, late, plannedAt, link);
-            emails.Add(new OutboxEmail($"milestone:{key}:planning", contacts.PlanningGroup.Emails, subject, body));
+            var digest = OutgoingMessages.MilestoneDigest(cycleId, overdue, now, late, plannedAt, link);
+            emails.Add(new OutboxEmail($"milestone:{key}:planning", contacts.PlanningGroup.Emails, digest.Subject, digest.Body));
             var byRecipients = overdue.GroupBy(m => string.Join(",", contacts.LeadAgencyEmails(m.Item)), StringComparer.OrdinalIgnoreCase);
             foreach (var agency in byRecipients)
             {
@@ -241,8 +242,8 @@ public sealed class OverdueDigestJob(
                     continue;
                 }
 
-                var (agencySubject, agencyBody) = MilestoneReminderTemplates.WeeklyDigest(cycleId, [.. agency], now, late, plannedAt, link);
-                emails.Add(new OutboxEmail($"milestone:{key}:{agency.Key}", to, agencySubject, agencyBody));
+                var agencyDigest = OutgoingMessages.MilestoneDigest(cycleId, [.. agency], now, late, plannedAt, link);
+                emails.Add(new OutboxEmail($"milestone:{key}:{agency.Key}", to, agencyDigest.Subject, agencyDigest.Body));
             }
         }
 

@@ -2,6 +2,7 @@ using AntiDrugFlow.Workflows.Access;
 using AntiDrugFlow.Workflows.Agencies;
 using AntiDrugFlow.Workflows.Chains;
 using AntiDrugFlow.Workflows.Expressions;
+using AntiDrugFlow.Workflows.Messages;
 using AntiDrugFlow.Workflows.Persistence;
 using AntiDrugFlow.Workflows.Runtime;
 
@@ -83,7 +84,7 @@ public sealed class InformationRequestService(
         var request = new InformationRequestRecord(
             id, task.Id, task.TaskName, task.InstanceId, caseRecord.Id, caseRecord.CaseNumber, actor.AgencyId, actor.UserId, actor.UserName, text, now, caseRecord.OriginAgencyId);
         var email = Email(caseRecord.OriginAgencyId, $"information-request:{id}:asked", task.InstanceId, now, to =>
-            ChainMessages.InformationRequested(to, caseRecord.CaseNumber, task.TaskName, Link($"/inbox/requests/{id}")));
+            OutgoingMessages.InformationRequested(caseRecord.CaseNumber, task.TaskName, now, Link($"/inbox/requests/{id}")).ToEmail(to));
         var entry = new AuditEntry(now, actor.UserId, actor.AgencyId, "information-request.asked", caseRecord.Id, $"{id} {task.TaskName} → {caseRecord.OriginAgencyId}");
         if (!await requests.AskAsync(request, email, (connection, transaction, ct) => audit.RecordAsync(entry, connection, transaction, ct), cancellationToken))
         {
@@ -128,7 +129,7 @@ public sealed class InformationRequestService(
         var text = Text(answer, "answer", "補充內容");
         var now = time.GetUtcNow();
         var email = Email(request.AskingAgencyId, $"information-request:{request.Id}:answered", request.InstanceId, now, to =>
-            ChainMessages.InformationAnswered(to, request.CaseNumber, request.TaskName, Link($"/inbox/{request.TaskId}")));
+            OutgoingMessages.InformationAnswered(request.CaseNumber, request.TaskName, now, Link($"/inbox/{request.TaskId}")).ToEmail(to));
         var entry = new AuditEntry(now, actor.UserId, actor.AgencyId, "information-request.answered", request.CaseId, $"{request.Id} {request.TaskName} → {request.AskingAgencyId}");
         if (!await requests.AnswerAsync(request.Id, actor.AgencyId, text, actor.UserId, actor.UserName, now, email, (connection, transaction, ct) => audit.RecordAsync(entry, connection, transaction, ct), cancellationToken))
         {

@@ -5,6 +5,7 @@ using AntiDrugFlow.Workflows.Agencies;
 using AntiDrugFlow.Workflows.Calendar;
 using AntiDrugFlow.Workflows.Definitions;
 using AntiDrugFlow.Workflows.Expressions;
+using AntiDrugFlow.Workflows.Messages;
 using AntiDrugFlow.Workflows.Models;
 using AntiDrugFlow.Workflows.Runtime;
 
@@ -20,6 +21,19 @@ public static class ChainActivities
     ];
 
     /// <summary>The case number an instance serves: its input or variable <c>caseNumber</c>.</summary>
+    /// <summary>Renders a chain's email; content the message rules refuse faults the step, naming the rule and never the value.</summary>
+    internal static OutgoingMessage Render(ActivityExecutionContext context, Func<OutgoingMessage> render)
+    {
+        try
+        {
+            return render();
+        }
+        catch (MessageContentException ex)
+        {
+            throw new ActivityFaultException(FaultKinds.MessageRefused, context.Where("caseNumber"), ex.Message);
+        }
+    }
+
     internal static string CaseNumber(ActivityExecutionContext context) =>
         context.EvaluateString("caseNumber") ?? JsonValues.AsString(context.GetVariable("caseNumber")) ?? context.Instance.CorrelationId ?? context.Instance.Id;
 
@@ -96,7 +110,7 @@ public sealed class RouteTaskActivity(Func<AgencyDirectory> directory, ChainOpti
 
         if (agency.ContactEmails.Count > 0)
         {
-            context.Enqueue(OutboxKinds.Email, ChainMessages.TaskRouted(agency.ContactEmails, caseNumber, taskName, dueAt, Link(task.Id), payload["escalated"]!.GetValue<bool>()));
+            context.Enqueue(OutboxKinds.Email, ChainActivities.Render(context, () => OutgoingMessages.TaskRouted(caseNumber, taskName, dueAt, Link(task.Id), payload["escalated"]!.GetValue<bool>())).ToEmail(agency.ContactEmails));
         }
 
         context.SetOutput("assignee", JsonValue.Create(agency.Id));
@@ -114,7 +128,7 @@ public sealed class RouteTaskActivity(Func<AgencyDirectory> directory, ChainOpti
             if (task?.Payload is JsonObject taskPayload && directory().TryGet(JsonValues.AsString(taskPayload["agencyId"]) ?? string.Empty, out var assignee) && assignee.ContactEmails.Count > 0)
             {
                 var dueAt = JsonValues.AsDateTimeOffset(taskPayload["dueAt"], "dueAt");
-                context.Enqueue(OutboxKinds.Email, ChainMessages.Reminder(assignee.ContactEmails, JsonValues.AsString(taskPayload["caseNumber"]) ?? string.Empty, task.Name, dueAt, Link(task.TaskId!)));
+                context.Enqueue(OutboxKinds.Email, ChainActivities.Render(context, () => OutgoingMessages.Reminder(JsonValues.AsString(taskPayload["caseNumber"]) ?? string.Empty, task.Name, dueAt, Link(task.TaskId!))).ToEmail(assignee.ContactEmails));
                 context.Journal("Reminded", $"{assignee.Name}：{task.Name}");
             }
 
@@ -183,7 +197,7 @@ public sealed class NotifyAgencyActivity(Func<AgencyDirectory> directory, ChainO
         if (agency.ContactEmails.Count > 0)
         {
             var caseId = JsonValues.AsString(context.GetVariable("caseId")) ?? context.Instance.CorrelationId;
-            context.Enqueue(OutboxKinds.Email, ChainMessages.StatusNotice(agency.ContactEmails, caseNumber, message, $"{options.BaseUrl.TrimEnd('/')}/cases/{caseId}"));
+            context.Enqueue(OutboxKinds.Email, ChainActivities.Render(context, () => OutgoingMessages.StatusUpdate(caseNumber, message, context.Now, $"{options.BaseUrl.TrimEnd('/')}/cases/{caseId}")).ToEmail(agency.ContactEmails));
         }
 
         context.Journal("Notified", $"{agency.Name}：{message}");

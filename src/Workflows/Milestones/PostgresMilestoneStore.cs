@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AntiDrugFlow.Workflows.Calendar;
+using AntiDrugFlow.Workflows.Messages;
 using AntiDrugFlow.Workflows.Persistence;
 using Npgsql;
 
@@ -220,12 +221,7 @@ public sealed class PostgresMilestoneStore(NpgsqlDataSource dataSource)
             await using var batch = new NpgsqlBatch(connection, transaction);
             foreach (var email in emails)
             {
-                var payload = new JsonObject
-                {
-                    ["to"] = new JsonArray([.. email.To.Select(t => JsonValue.Create(t))]),
-                    ["subject"] = email.Subject,
-                    ["body"] = email.Body,
-                };
+                var payload = OutgoingMessage.EmailPayload(email.To, email.Subject, email.Body);
                 batch.BatchCommands.Add(Sql.BatchCommand("""
                     INSERT INTO outbox_messages (id, instance_id, kind, idempotency_key, payload, next_attempt_at, created_at)
                     VALUES ($1, NULL, 'email', $2, $3, $4, $4) ON CONFLICT (idempotency_key) DO NOTHING

@@ -69,6 +69,10 @@ public static class FaultKinds
         "agency.unknown", "The agency id is not in the agency directory.",
         "機構代碼「{agency}」不在機構名錄中", "agency");
 
+    public static readonly ErrorKind MessageRefused = new(
+        "message.content-refused", "An outgoing message would carry something it may not (a case number or link of the wrong shape, free text that looks like personal data); the reason never quotes the value.",
+        "訊息內容不符規定：{reason}", "reason");
+
     public static readonly ErrorKind StartInputNotAnObject = new(
         "workflow.input-not-an-object", "AntiDrugFlow.StartWorkflow's input is not a JSON object.",
         "要啟動的工作流程的輸入必須是 JSON 物件，但運算結果是{actual}", "actual");

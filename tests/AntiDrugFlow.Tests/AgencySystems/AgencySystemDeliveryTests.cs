@@ -5,6 +5,7 @@ using AntiDrugFlow.Integrations.Email;
 using AntiDrugFlow.Integrations.Outbox;
 using AntiDrugFlow.Tests.Infrastructure;
 using AntiDrugFlow.Tests.Outbox;
+using AntiDrugFlow.Workflows.Messages;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 using static AntiDrugFlow.Tests.Infrastructure.Flow;
@@ -35,7 +36,7 @@ public sealed class AgencySystemDeliveryTests
         return settings;
     }
 
-    private static Flow Notices(string definitionId, string agencyId, int count, string notice = NoticeKinds.TaskRouted)
+    private static Flow Notices(string definitionId, string agencyId, int count, string notice = MessageKinds.TaskRouted)
     {
         var flow = new Flow(definitionId);
         var ids = new List<string>();
@@ -107,10 +108,10 @@ public sealed class AgencySystemDeliveryTests
             (TestAgencies.Education, "campus-incident-report", campus.Endpoint().ToString()),
             (TestAgencies.Education, "webhook", webhook.Endpoint().ToString()),
             (TestAgencies.Education, "webhook.notices", "escalation"))));
-        var flow = Notices("several", TestAgencies.Police, 1, NoticeKinds.WeeklyDigest)
+        var flow = Notices("several", TestAgencies.Police, 1, MessageKinds.WeeklyDigest)
             .Activity("report", "AntiDrugFlow.SendNotice", ("agencyId", Literal(TestAgencies.Education)), ("notice", Literal("campus-incident-report")), ("caseNumber", Literal("T-1")),
                 ("task", Literal("campus-incident-report")), ("deadline", Literal("2026-11-22T01:00:00Z")), ("link", Literal("https://antidrugflow.invalid/cases/T-1")))
-            .Activity("escalate", "AntiDrugFlow.SendNotice", ("agencyId", Literal(TestAgencies.Education)), ("notice", Literal(NoticeKinds.Escalation)), ("caseNumber", Literal("T-2")),
+            .Activity("escalate", "AntiDrugFlow.SendNotice", ("agencyId", Literal(TestAgencies.Education)), ("notice", Literal(MessageKinds.Escalation)), ("caseNumber", Literal("T-2")),
                 ("task", Literal("acknowledge")), ("deadline", Literal("2026-11-22T01:00:00Z")), ("link", Literal("https://antidrugflow.invalid/cases/T-2")))
             .Chain("notify1", "report", "escalate");
 

@@ -3,6 +3,7 @@ using AntiDrugFlow.Integrations.Email;
 using AntiDrugFlow.Integrations.Outbox;
 using AntiDrugFlow.Tests.Infrastructure;
 using AntiDrugFlow.Tests.Outbox;
+using AntiDrugFlow.Workflows.Messages;
 using AntiDrugFlow.Workflows.Runtime;
 using Xunit;
 using static AntiDrugFlow.Tests.Infrastructure.Flow;
@@ -39,7 +40,7 @@ public sealed class SmtpDeliveryTests
         var id = await host.PublishAsync(new Flow("routed-notice")
             .Variable("student", "String", MinorsName)
             .Activity("notify", "AntiDrugFlow.SendNotice",
-                ("agencyId", Literal(TestAgencies.Police)), ("notice", Literal(NoticeKinds.TaskRouted)), ("caseNumber", Literal("T-1150001")),
+                ("agencyId", Literal(TestAgencies.Police)), ("notice", Literal(MessageKinds.TaskRouted)), ("caseNumber", Literal("T-1150001")),
                 ("task", Literal("trace-supplier")), ("deadline", Literal("2026-11-22T01:00:00Z")), ("link", Literal("https://antidrugflow.invalid/cases/T-1150001"))));
 
         var instance = await host.StartAsync(id);
@@ -65,7 +66,7 @@ public sealed class SmtpDeliveryTests
         var id = await host.PublishAsync(new Flow("leaky-notice")
             .Variable("student", "String", MinorsName)
             .Activity("notify", "AntiDrugFlow.SendNotice",
-                ("agencyId", Literal(TestAgencies.Police)), ("notice", Literal(NoticeKinds.Reminder)), ("caseNumber", Js("'T-1-' + getVariable('student')", "String")),
+                ("agencyId", Literal(TestAgencies.Police)), ("notice", Literal(MessageKinds.Reminder)), ("caseNumber", Js("'T-1-' + getVariable('student')", "String")),
                 ("task", Literal("acknowledge")), ("deadline", Literal("2026-11-22T01:00:00Z")), ("link", Literal("https://antidrugflow.invalid/cases/T-1"))));
 
         var instance = await host.StartAsync(id);
