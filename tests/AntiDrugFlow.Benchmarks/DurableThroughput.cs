@@ -64,37 +64,8 @@ public sealed class DurableThroughput(DurableArguments arguments, TextWriter out
     private const string Database = "bench";
 
     /// <summary>The command line's durable mode: 0 when measured, 2 for a wrong option, 130 when cancelled.</summary>
-    public static async Task<int> MainAsync(string[] args, TextWriter output, TextWriter error)
-    {
-        DurableArguments arguments;
-        try
-        {
-            arguments = DurableArguments.Parse(args);
-        }
-        catch (ArgumentException ex)
-        {
-            error.WriteLine(ex.Message);
-            return 2;
-        }
-
-        using var cancellation = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            cancellation.Cancel();
-        };
-        try
-        {
-            await new DurableThroughput(arguments, output).RunAsync(cancellation.Token);
-            return 0;
-        }
-        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
-        {
-            // The cluster has been stopped and its folder removed on the way out.
-            error.WriteLine("Cancelled.");
-            return 130;
-        }
-    }
+    public static Task<int> MainAsync(string[] args, TextWriter output, TextWriter error) =>
+        BenchmarkMode.RunAsync(args, DurableArguments.Parse, (arguments, cancellationToken) => new DurableThroughput(arguments, output).RunAsync(cancellationToken), error);
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {

@@ -66,36 +66,8 @@ public sealed class PageQueryBenchmark(PageQueryArguments arguments, TextWriter 
     private const string Outsider = "cyi-p1-beixing";
     private const string County = "TW-KEE";
 
-    public static async Task<int> MainAsync(string[] args, TextWriter output, TextWriter error)
-    {
-        PageQueryArguments arguments;
-        try
-        {
-            arguments = PageQueryArguments.Parse(args);
-        }
-        catch (ArgumentException ex)
-        {
-            error.WriteLine(ex.Message);
-            return 2;
-        }
-
-        using var cancellation = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            cancellation.Cancel();
-        };
-        try
-        {
-            await new PageQueryBenchmark(arguments, output).RunAsync(cancellation.Token);
-            return 0;
-        }
-        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
-        {
-            error.WriteLine("Cancelled.");
-            return 130;
-        }
-    }
+    public static Task<int> MainAsync(string[] args, TextWriter output, TextWriter error) =>
+        BenchmarkMode.RunAsync(args, PageQueryArguments.Parse, (arguments, cancellationToken) => new PageQueryBenchmark(arguments, output).RunAsync(cancellationToken), error);
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
