@@ -25,6 +25,7 @@ public sealed class PostgresAuditLog(NpgsqlDataSource dataSource) : IAuditLog
         public const string PasswordChangeFailed = "account.password-change-failed";
         public const string AuditQueried = "audit.queried";
         public const string MilestoneCycleShifted = "milestone.cycle-shifted";
+        public const string MilestoneProgressRecorded = "milestone.progress-recorded";
     }
 
     public async Task RecordAsync(AuditEntry entry, CancellationToken cancellationToken)

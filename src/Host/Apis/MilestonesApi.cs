@@ -99,7 +99,7 @@ public static class MilestonesApi
         await tracker.GetAsync(cycleId, itemId, cancellationToken) is { } detail ? TypedResults.Ok(View(detail, time.GetUtcNow())) : TypedResults.NotFound();
 
     public static async Task<Results<Ok<MilestoneDetailView>, NotFound, ValidationProblem>> RecordProgressAsync(
-        string cycleId, string itemId, ProgressUpdate update, HttpContext http, MilestoneTracker tracker, TimeProvider time, CancellationToken cancellationToken)
+        string cycleId, string itemId, ProgressUpdate update, HttpContext http, MilestoneTracker tracker, IAuditLog audit, TimeProvider time, CancellationToken cancellationToken)
     {
         // Who marked it is the signed-in account; the body's name counts only where login is switched off.
         if (http.TryGetActor() is { } actor)
@@ -109,7 +109,9 @@ public static class MilestonesApi
 
         try
         {
-            return TypedResults.Ok(View(await tracker.RecordProgressAsync(cycleId, itemId, update, cancellationToken), time.GetUtcNow()));
+            var detail = await tracker.RecordProgressAsync(cycleId, itemId, update, cancellationToken);
+            await RecordProgressAuditAsync(audit, http.TryGetActor() ?? Actor.System, cycleId, itemId, update, time, cancellationToken);
+            return TypedResults.Ok(View(detail, time.GetUtcNow()));
         }
         catch (KeyNotFoundException)
         {
@@ -160,6 +162,14 @@ public static class MilestonesApi
     public static Task RecordShiftAsync(IAuditLog audit, Actor actor, MilestoneCycle cycle, int years, TimeProvider time, CancellationToken cancellationToken) =>
         audit.RecordAsync(
             new AuditEntry(time.GetUtcNow(), actor.UserId, actor.AgencyId, PostgresAuditLog.Actions.MilestoneCycleShifted, null, $"cycle={cycle.Id};from={cycle.ShiftedFrom};years={years}"),
+            cancellationToken);
+
+    /// <summary>Marking progress changes what the action plan's report says, so it is audited, from the API and the page alike.</summary>
+    public static Task RecordProgressAuditAsync(IAuditLog audit, Actor actor, string cycleId, string itemId, ProgressUpdate update, TimeProvider time, CancellationToken cancellationToken) =>
+        audit.RecordAsync(
+            new AuditEntry(
+                time.GetUtcNow(), actor.UserId, actor.AgencyId, PostgresAuditLog.Actions.MilestoneProgressRecorded, null,
+                $"cycle={cycleId};item={itemId};status={update.Status?.ToString() ?? "-"}" + (update.Occurrence is { } day ? $";occurred={day:yyyy-MM-dd}" : string.Empty)),
             cancellationToken);
 
     private static MilestoneDetailView View(MilestoneDetail detail, DateTimeOffset now) =>

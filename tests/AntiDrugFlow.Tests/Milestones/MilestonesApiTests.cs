@@ -104,11 +104,16 @@ public sealed class MilestonesApiTests : IAsyncLifetime
         Assert.Equal("已於會報提出成果", progress["note"]!.GetValue<string>());
         Assert.True(DateTimeOffset.TryParse(progress["recordedAt"]!.GetValue<string>(), out _));
 
+        // Marking progress is audited; a refused mark is not.
+        var audit = _factory.Services.GetRequiredService<Host.Access.PostgresAuditLog>();
+        Assert.Single(await audit.QueryAsync(new Host.Access.AuditQuery(), CancellationToken.None), e => e.Action == "milestone.progress-recorded" && e.Details == $"cycle=2017;item={id};status=Done");
+
         var refused = await _client.PostAsJsonAsync($"/api/milestones/2017/items/{id}/progress", new { by = "", status = "Done" });
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         var problem = await refused.Content.ReadFromJsonAsync<JsonObject>();
         Assert.True(problem!["errors"]!.AsObject().ContainsKey("by"));
         Assert.Equal(HttpStatusCode.NotFound, (await _client.PostAsJsonAsync("/api/milestones/2017/items/planning-99-99/progress", new { by = "x", status = "Done" })).StatusCode);
+        Assert.Single(await audit.QueryAsync(new Host.Access.AuditQuery(), CancellationToken.None), e => e.Action == "milestone.progress-recorded");
     }
 
     [Fact]

@@ -211,6 +211,11 @@ public sealed partial class MilestonePagesFormsTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.Redirect, recorded.StatusCode);
         }
 
+        // Each recorded mark is in the audit log with its day; the refused ones are not.
+        Assert.Equal(
+            ["cycle=t;item=prevention-1-2;status=-;occurred=2025-12-30", "cycle=t;item=prevention-1-2;status=-;occurred=2026-03-02", "cycle=t;item=prevention-1-2;status=-;occurred=2026-11-03"],
+            (await AuditAsync()).Where(e => e.Action == PostgresAuditLog.Actions.MilestoneProgressRecorded).Select(e => e.Details).Order(StringComparer.Ordinal));
+
         var html = await PageAsync(address);
         var years = html[html.IndexOf("id=\"years\"", StringComparison.Ordinal)..html.IndexOf("</ul>", html.IndexOf("id=\"years\"", StringComparison.Ordinal), StringComparison.Ordinal)];
         Assert.Contains("<li>民國 114 年：已辦理 1／2 次：民國114年12月30日</li>", years, StringComparison.Ordinal);

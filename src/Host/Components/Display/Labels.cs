@@ -101,6 +101,7 @@ public static class Labels
             "agency-directory.imported" => "匯入機關名錄",
             "agency-directory.import-refused" => "機關名錄匯入被拒",
             "milestone.cycle-shifted" => "開設新期別",
+            "milestone.progress-recorded" => "登錄辦理情形",
             "statistics.quarterly" => "查閱季統計",
             _ => null,
         };
