@@ -74,6 +74,25 @@ public sealed class FaultMessageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_chain_notice_whose_text_looks_like_personal_data_faults_and_sends_nothing()
+    {
+        // The notice refuses its own text: the step faults as a whole, so no email is queued and no journal line names the student.
+        await _engine.PublishAsync(new Flow("leaky-notice")
+            .Variable("student", "String", MinorsName)
+            .Activity("notify", "AntiDrugFlow.NotifyAgency", ("agency", Literal("kee-liaison")), ("message", Js("'姓名：' + getStudent() + ' 需追蹤'", "String")), ("caseNumber", Literal("TIP-115-000001")))
+            .Json());
+
+        var instance = await _engine.ReloadAsync((await _engine.StartAsync("leaky-notice")).Id);
+
+        Assert.Equal(WorkflowStatus.Faulted, instance.Status);
+        Assert.StartsWith("活動「notify」在 $.root.activities[0].", instance.Fault, StringComparison.Ordinal);
+        Assert.Contains("訊息內容不符規定：", instance.Fault, StringComparison.Ordinal);
+        Assert.DoesNotContain(MinorsName, instance.Fault, StringComparison.Ordinal);
+        Assert.Equal(0L, await _engine.ScalarAsync<long>("SELECT count(*) FROM outbox_messages WHERE instance_id = $1", instance.Id));
+        Assert.DoesNotContain(await _engine.Instances.JournalAsync(instance.Id, CancellationToken.None), j => j.Message?.Contains(MinorsName, StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
     public async Task A_script_that_runs_past_the_time_limit_faults_with_the_limit_named()
     {
         await using var engine = await EngineHarness.CreateAsync(configure: o => o.JavaScript = new JavaScriptLimits(MaxStatements: int.MaxValue, TimeoutMilliseconds: 50));
