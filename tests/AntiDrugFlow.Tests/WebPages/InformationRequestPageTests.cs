@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text.RegularExpressions;
 using AntiDrugFlow.Tests.Cases;
 using AntiDrugFlow.Tests.Chains;
 using Xunit;
@@ -8,7 +7,7 @@ using Xunit;
 namespace AntiDrugFlow.Tests.WebPages;
 
 /// <summary>The task page's thread and the answer page as HTTP sees them, in-process with login required, on a real database.</summary>
-public sealed partial class InformationRequestPageTests(InformationRequestHost fixture) : IClassFixture<InformationRequestHost>
+public sealed class InformationRequestPageTests(InformationRequestHost fixture) : IClassFixture<InformationRequestHost>
 {
     private ChainsHost Host => fixture.Host;
 
@@ -21,10 +20,10 @@ public sealed partial class InformationRequestPageTests(InformationRequestHost f
         Assert.Contains("處理期限照常計算、不會暫停", page, StringComparison.Ordinal);
         Assert.Contains("<label for=\"question\">請基隆市立成功國民中學補充的內容（僅貴單位與對方可見，勿填當事人資料）</label>", page, StringComparison.Ordinal);
 
-        var response = await station.PostAsync($"/inbox/{taskId}", Form(page, "ask", ("Question", new string('問', 1001))));
+        var response = await PageForm.SubmitAsync(station, $"/inbox/{taskId}", "ask", ("Question", new string('問', 1001)));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var html = await TextAsync(response);
+        var html = await PageForm.TextAsync(response);
         Assert.Contains("<p class=\"field-error\" id=\"question-error\" role=\"alert\">要請對方補充的內容最多 1000 字，目前 1001 字。</p>", html, StringComparison.Ordinal);
         Assert.Equal(0L, await Host.ScalarAsync<long>($"SELECT count(*) FROM information_requests WHERE task_id = '{taskId}'"));
     }
@@ -34,7 +33,7 @@ public sealed partial class InformationRequestPageTests(InformationRequestHost f
     {
         var (_, taskId) = await TipOffAsync();
         var station = await Host.SignedInAsync("police.kl-zhong-er-rd", followRedirects: false);
-        var asked = await station.PostAsync($"/inbox/{taskId}", Form(await PageAsync(station, $"/inbox/{taskId}"), "ask", ("Question", "請提供交易時段。")));
+        var asked = await PageForm.SubmitAsync(station, $"/inbox/{taskId}", "ask", ("Question", "請提供交易時段。"));
         Assert.Equal(HttpStatusCode.Redirect, asked.StatusCode);
         Assert.EndsWith($"/inbox/{taskId}?notice=asked", asked.Headers.Location!.OriginalString, StringComparison.Ordinal);
         var id = await Host.ScalarAsync<string>($"SELECT id FROM information_requests WHERE task_id = '{taskId}'");
@@ -54,12 +53,12 @@ public sealed partial class InformationRequestPageTests(InformationRequestHost f
         {
             var response = await (await Host.SignedInAsync(outsider)).GetAsync($"/inbox/requests/{id}");
             Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-            Assert.DoesNotContain("請提供交易時段。", await TextAsync(response), StringComparison.Ordinal);
+            Assert.DoesNotContain("請提供交易時段。", await PageForm.TextAsync(response), StringComparison.Ordinal);
         }
 
-        var empty = await school.PostAsync($"/inbox/requests/{id}", Form(form, "answer", ("Answer", " ")));
-        Assert.Contains("<p class=\"field-error\" id=\"answer-error\" role=\"alert\">請填寫補充內容。</p>", await TextAsync(empty), StringComparison.Ordinal);
-        var answered = await school.PostAsync($"/inbox/requests/{id}", Form(form, "answer", ("Answer", "約17時。")));
+        var empty = await PageForm.SubmitAsync(school, $"/inbox/requests/{id}", "answer", ("Answer", " "));
+        Assert.Contains("<p class=\"field-error\" id=\"answer-error\" role=\"alert\">請填寫補充內容。</p>", await PageForm.TextAsync(empty), StringComparison.Ordinal);
+        var answered = await PageForm.SubmitAsync(school, $"/inbox/requests/{id}", "answer", ("Answer", "約17時。"));
         Assert.EndsWith("/inbox?notice=answered", answered.Headers.Location!.OriginalString, StringComparison.Ordinal);
         var after = await PageAsync(school, $"/inbox/requests/{id}");
         Assert.Contains("約17時。", after, StringComparison.Ordinal);
@@ -82,19 +81,6 @@ public sealed partial class InformationRequestPageTests(InformationRequestHost f
 
     // The pages write text from the database as character references (&#x57FA;); read them as a browser shows them.
     private static async Task<string> PageAsync(HttpClient client, string address) => WebUtility.HtmlDecode(await client.GetStringAsync(address));
-
-    private static async Task<string> TextAsync(HttpResponseMessage response) => WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync());
-
-    /// <summary>A form post as the browser sends it: the page's antiforgery token, the form's name and its fields.</summary>
-    private static FormUrlEncodedContent Form(string page, string formName, params (string Name, string Value)[] fields)
-    {
-        var token = TokenPattern().Match(page).Groups[1].Value;
-        Assert.False(string.IsNullOrEmpty(token), "the page has no antiforgery token");
-        return new FormUrlEncodedContent([new("__RequestVerificationToken", token), new("_handler", formName), .. fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value))]);
-    }
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
-    private static partial Regex TokenPattern();
 
     private async Task<(string CaseId, string TaskId)> TipOffAsync()
     {

@@ -241,16 +241,8 @@ public sealed partial class MilestonePagesFormsTests : IAsyncLifetime
         return WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync());
     }
 
-    /// <summary>Posts a page's form as a browser does: the antiforgery token from the page (its cookie is in the client), the form's name, its fields.</summary>
-    private async Task<HttpResponseMessage> PostFormAsync(string address, string formName, Dictionary<string, string> fields)
-    {
-        var page = await PageAsync(address);
-        var token = AntiforgeryToken().Match(page);
-        Assert.True(token.Success, "the page has no antiforgery token");
-        fields["_handler"] = formName;
-        fields["__RequestVerificationToken"] = token.Groups["value"].Value;
-        return await _http.PostAsync(address, new FormUrlEncodedContent(fields));
-    }
+    private Task<HttpResponseMessage> PostFormAsync(string address, string formName, Dictionary<string, string> fields) =>
+        PageForm.SubmitAsync(_http, address, formName, [.. fields.Select(f => (f.Key, f.Value))]);
 
     private async Task<IReadOnlyList<Workflows.Access.AuditEntry>> AuditAsync() =>
         await _factory.Services.GetRequiredService<PostgresAuditLog>().QueryAsync(new AuditQuery(), CancellationToken.None);
@@ -273,7 +265,4 @@ public sealed partial class MilestonePagesFormsTests : IAsyncLifetime
 
     private static MilestoneItem Item(string id, string group, string action, string scheduleText, string[] lead, string[] co) =>
         new(id, group, "測試", "（一）測試策略", "1", action, scheduleText, RocSchedule.Parse(scheduleText, 114).Steps, lead, co);
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"(?<value>[^\"]+)\"")]
-    private static partial Regex AntiforgeryToken();
 }

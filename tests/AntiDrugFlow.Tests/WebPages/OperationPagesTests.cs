@@ -47,8 +47,10 @@ public sealed partial class OperationPagesTests : IAsyncLifetime
         return WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync());
     }
 
-    private async Task<string> AntiforgeryTokenAsync(string address) =>
-        AntiforgeryToken().Match(await PageAsync(address)).Groups[1].Value;
+    private Task<string> AntiforgeryTokenAsync(string address) => PageForm.AntiforgeryTokenAsync(_http, address);
+
+    private Task<HttpResponseMessage> PostReportFormAsync(string from, string until) =>
+        PageForm.SubmitAsync(_http, "/admin/milestones?cycle=2017", "cycle-report", ("ReportCycle", "2017"), ("ReportFrom", from), ("ReportUntil", until));
 
     [Fact]
     public async Task A_running_operation_shows_its_stage_and_a_labelled_progress_bar_with_counts_and_refreshes_itself_until_it_ends()
@@ -142,16 +144,7 @@ public sealed partial class OperationPagesTests : IAsyncLifetime
     public async Task The_cycle_report_runs_as_an_operation_whose_end_links_to_the_report_in_the_site_listing_every_item()
     {
         await WaitForCycleAsync();
-        var token = await AntiforgeryTokenAsync("/admin/milestones?cycle=2017");
-
-        var response = await _http.PostAsync("/admin/milestones?cycle=2017", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["_handler"] = "cycle-report",
-            ["__RequestVerificationToken"] = token,
-            ["ReportCycle"] = "2017",
-            ["ReportFrom"] = "106年1月1日",
-            ["ReportUntil"] = "109/12/31",
-        }));
+        var response = await PostReportFormAsync("106年1月1日", "109/12/31");
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         var page = response.Headers.Location!.AbsolutePath;
@@ -185,16 +178,7 @@ public sealed partial class OperationPagesTests : IAsyncLifetime
     public async Task The_cycle_report_form_refuses_a_period_that_ends_before_it_starts()
     {
         await WaitForCycleAsync();
-        var token = await AntiforgeryTokenAsync("/admin/milestones?cycle=2017");
-
-        var response = await _http.PostAsync("/admin/milestones?cycle=2017", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["_handler"] = "cycle-report",
-            ["__RequestVerificationToken"] = token,
-            ["ReportCycle"] = "2017",
-            ["ReportFrom"] = "107年1月1日",
-            ["ReportUntil"] = "106年12月31日",
-        }));
+        var response = await PostReportFormAsync("107年1月1日", "106年12月31日");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("報告期間迄日：不可早於報告期間起日。", WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync()), StringComparison.Ordinal);
@@ -208,16 +192,7 @@ public sealed partial class OperationPagesTests : IAsyncLifetime
         var form = WebUtility.HtmlDecode(await _http.GetStringAsync("/admin/milestones?cycle=2017"));
         Assert.Contains("value=\"民國106年1月1日\"", form, StringComparison.Ordinal);
         Assert.Contains("value=\"民國109年12月31日\"", form, StringComparison.Ordinal);
-        var token = await AntiforgeryTokenAsync("/admin/milestones?cycle=2017");
-
-        var response = await _http.PostAsync("/admin/milestones?cycle=2017", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["_handler"] = "cycle-report",
-            ["__RequestVerificationToken"] = token,
-            ["ReportCycle"] = "2017",
-            ["ReportFrom"] = "2017-01-01",
-            ["ReportUntil"] = "106年12月31日",
-        }));
+        var response = await PostReportFormAsync("2017-01-01", "106年12月31日");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var page = WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync());
@@ -242,9 +217,6 @@ public sealed partial class OperationPagesTests : IAsyncLifetime
 
         throw new TimeoutException("the 2017 catalog was not loaded");
     }
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
-    private static partial Regex AntiforgeryToken();
 
     [GeneratedRegex(@"^\| ([a-z]+-\d+(?:-\d+)*) \|", RegexOptions.Multiline)]
     private static partial Regex MarkdownItemIds();

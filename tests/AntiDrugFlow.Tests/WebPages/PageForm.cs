@@ -12,19 +12,24 @@ public static partial class PageForm
 {
     public static async Task<HttpResponseMessage> SubmitAsync(HttpClient client, string address, string formName, params (string Name, string Value)[] fields)
     {
+        var content = new FormUrlEncodedContent(
+            fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value))
+                .Append(new("_handler", formName))
+                .Append(new("__RequestVerificationToken", await AntiforgeryTokenAsync(client, address))));
+        return await client.PostAsync(address, content);
+    }
+
+    /// <summary>The antiforgery token of the page's form (its cookie stays in the client), for forms posted by hand, such as uploads.</summary>
+    public static async Task<string> AntiforgeryTokenAsync(HttpClient client, string address)
+    {
         var page = await client.GetAsync(address);
-        var html = await page.Content.ReadAsStringAsync();
-        var token = AntiforgeryToken().Match(html);
+        var token = AntiforgeryToken().Match(await page.Content.ReadAsStringAsync());
         if (!token.Success)
         {
             throw new InvalidOperationException($"{address} ({(int)page.StatusCode}) has no form with an antiforgery token");
         }
 
-        var content = new FormUrlEncodedContent(
-            fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value))
-                .Append(new("_handler", formName))
-                .Append(new("__RequestVerificationToken", WebUtility.HtmlDecode(token.Groups[1].Value))));
-        return await client.PostAsync(address, content);
+        return WebUtility.HtmlDecode(token.Groups[1].Value);
     }
 
     /// <summary>The message is in an element named after the field, and that element comes after the field it is about and before the next field.</summary>
