@@ -420,8 +420,11 @@ public sealed partial class AccountAdministration(
     }
 
     private AuditEntry Entry(Actor actor, string action, Account account, string? details) =>
-        new(time.GetUtcNow(), actor.UserId, actor.AgencyId, action, null,
-            $"account={account.Id};userName={account.UserName}" + (details is null ? string.Empty : ";" + details));
+        new(time.GetUtcNow(), actor.UserId, actor.AgencyId, action, null, AuditDetails(account, details));
+
+    /// <summary>How an audit entry about an account names it: its id and user name, never its display name.</summary>
+    internal static string AuditDetails(Account account, string? details) =>
+        $"account={account.Id};userName={account.UserName}" + (details is null ? string.Empty : ";" + details);
 
     [GeneratedRegex("^[a-z0-9][a-z0-9._-]{2,63}$", RegexOptions.CultureInvariant)]
     private static partial Regex UserNamePattern();

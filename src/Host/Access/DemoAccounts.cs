@@ -117,7 +117,7 @@ public sealed class DemoAccountSeeder(
             // A post, not a person: 「基隆市校外會 校外會／聯絡處人員（示範）」.
             var account = new Account { UserName = demo.UserName, AgencyId = demo.AgencyId, DisplayName = $"{agency.Name} {RoleNames.DisplayName(demo.Role)}（示範）" };
             account.Roles.Add(demo.Role);
-            account.PendingAudit.Add(new AuditEntry(time.GetUtcNow(), Actor.System.UserId, Actor.System.AgencyId, PostgresAuditLog.Actions.UserCreated, null, $"account={account.Id};userName={account.UserName};demo"));
+            account.PendingAudit.Add(new AuditEntry(time.GetUtcNow(), Actor.System.UserId, Actor.System.AgencyId, PostgresAuditLog.Actions.UserCreated, null, AccountAdministration.AuditDetails(account, "demo")));
             var result = await users.CreateAsync(account, options.Value.Password);
             if (result.Succeeded)
             {

@@ -121,6 +121,5 @@ public sealed class PasswordChange(UserManager<Account> users, SignInManager<Acc
 
     /// <summary>The user acts on their own account; the details name it, never a display name.</summary>
     private static AuditEntry Entry(Account account, string action, DateTimeOffset at, string? details) =>
-        new(at, account.Id, account.AgencyId, action, null,
-            $"account={account.Id};userName={account.UserName}" + (details is null ? string.Empty : ";" + details));
+        new(at, account.Id, account.AgencyId, action, null, AccountAdministration.AuditDetails(account, details));
 }
