@@ -301,7 +301,8 @@ public sealed class CaseService(
         _ => "to-military",
     };
 
-    private static string? Assignee(HumanTask task) => JsonValues.AsString(task.Payload?["agencyId"]);
+    /// <summary>The agency a chain task was routed to.</summary>
+    internal static string? Assignee(HumanTask task) => JsonValues.AsString(task.Payload?["agencyId"]);
 
     private static List<string> Outcomes(HumanTask task) =>
         task.Payload?["outcomes"] is JsonArray outcomes ? [.. outcomes.Select(JsonValues.AsString).OfType<string>()] : [];

@@ -43,7 +43,7 @@ public sealed class InformationRequestService(
     public async Task<InformationThread?> ThreadAsync(Actor actor, string taskId, CancellationToken cancellationToken)
     {
         var task = await instances.GetTaskAsync(taskId, cancellationToken);
-        if (task is null || Assignee(task) != actor.AgencyId)
+        if (task is null || CaseService.Assignee(task) != actor.AgencyId)
         {
             return null;
         }
@@ -61,7 +61,7 @@ public sealed class InformationRequestService(
     public async Task<InformationRequest?> AskAsync(Actor actor, string taskId, string? question, CancellationToken cancellationToken)
     {
         var task = await instances.GetTaskAsync(taskId, cancellationToken);
-        if (task is null || Assignee(task) != actor.AgencyId)
+        if (task is null || CaseService.Assignee(task) != actor.AgencyId)
         {
             await DeniedAsync(actor, "information-request.ask.denied", task is null ? null : JsonValues.AsString(task.Payload?["caseId"]), cancellationToken);
             return null;
@@ -84,7 +84,7 @@ public sealed class InformationRequestService(
         var request = new InformationRequestRecord(
             id, task.Id, task.TaskName, task.InstanceId, caseRecord.Id, caseRecord.CaseNumber, actor.AgencyId, actor.UserId, actor.UserName, text, now, caseRecord.OriginAgencyId);
         var email = Email(caseRecord.OriginAgencyId, $"information-request:{id}:asked", task.InstanceId, now, to =>
-            OutgoingMessages.InformationRequested(caseRecord.CaseNumber, task.TaskName, now, Link($"/inbox/requests/{id}")).ToEmail(to));
+            OutgoingMessages.InformationRequested(caseRecord.CaseNumber, task.TaskName, now, options.Link($"/inbox/requests/{id}")).ToEmail(to));
         var entry = new AuditEntry(now, actor.UserId, actor.AgencyId, "information-request.asked", caseRecord.Id, $"{id} {task.TaskName} → {caseRecord.OriginAgencyId}");
         if (!await requests.AskAsync(request, email, (connection, transaction, ct) => audit.RecordAsync(entry, connection, transaction, ct), cancellationToken))
         {
@@ -129,7 +129,7 @@ public sealed class InformationRequestService(
         var text = Text(answer, "answer", "補充內容");
         var now = time.GetUtcNow();
         var email = Email(request.AskingAgencyId, $"information-request:{request.Id}:answered", request.InstanceId, now, to =>
-            OutgoingMessages.InformationAnswered(request.CaseNumber, request.TaskName, now, Link($"/inbox/{request.TaskId}")).ToEmail(to));
+            OutgoingMessages.InformationAnswered(request.CaseNumber, request.TaskName, now, options.Link($"/inbox/{request.TaskId}")).ToEmail(to));
         var entry = new AuditEntry(now, actor.UserId, actor.AgencyId, "information-request.answered", request.CaseId, $"{request.Id} {request.TaskName} → {request.AskingAgencyId}");
         if (!await requests.AnswerAsync(request.Id, actor.AgencyId, text, actor.UserId, actor.UserName, now, email, (connection, transaction, ct) => audit.RecordAsync(entry, connection, transaction, ct), cancellationToken))
         {
@@ -174,8 +174,6 @@ public sealed class InformationRequestService(
             : text;
     }
 
-    private static string? Assignee(HumanTask task) => JsonValues.AsString(task.Payload?["agencyId"]);
-
     // The task was routed to the actor's agency, so the case is visible to it.
     private async Task<CaseRecord?> CaseOfAsync(Actor actor, HumanTask task, CancellationToken cancellationToken) =>
         JsonValues.AsString(task.Payload?["caseId"]) is { } caseId ? await cases.FindVisibleAsync(caseId, actor.AgencyId, null, cancellationToken) : null;
@@ -188,8 +186,6 @@ public sealed class InformationRequestService(
         directory.Current.TryGet(agencyId, out var agency) && agency.ContactEmails.Count > 0
             ? new OutboxMessage(Guid.CreateVersion7(now), instanceId, OutboxKinds.Email, key, payload(agency.ContactEmails), now)
             : null;
-
-    private string Link(string path) => options.BaseUrl.TrimEnd('/') + path;
 
     private string AgencyName(string agencyId) => directory.Current.TryGet(agencyId, out var agency) ? agency.Name : agencyId;
 

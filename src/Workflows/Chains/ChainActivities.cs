@@ -151,7 +151,7 @@ public sealed class RouteTaskActivity(Func<AgencyDirectory> directory, ChainOpti
         return ValueTask.FromResult(ActivityOutcome.Done);
     }
 
-    private string Link(string taskId) => $"{options.BaseUrl.TrimEnd('/')}/inbox/{taskId}";
+    private string Link(string taskId) => options.Link($"/inbox/{taskId}");
 }
 
 /// <summary>Finds the next level up from an agency (派出所 → 分局 → 少年警察隊 → 警政署; 校外會 → 教育部); <c>Top</c> when there is none.</summary>
@@ -197,7 +197,7 @@ public sealed class NotifyAgencyActivity(Func<AgencyDirectory> directory, ChainO
         if (agency.ContactEmails.Count > 0)
         {
             var caseId = JsonValues.AsString(context.GetVariable("caseId")) ?? context.Instance.CorrelationId;
-            context.Enqueue(OutboxKinds.Email, ChainActivities.Render(context, () => OutgoingMessages.StatusUpdate(caseNumber, message, context.Now, $"{options.BaseUrl.TrimEnd('/')}/cases/{caseId}")).ToEmail(agency.ContactEmails));
+            context.Enqueue(OutboxKinds.Email, ChainActivities.Render(context, () => OutgoingMessages.StatusUpdate(caseNumber, message, context.Now, options.Link($"/cases/{caseId}"))).ToEmail(agency.ContactEmails));
         }
 
         context.Journal("Notified", $"{agency.Name}：{message}");
