@@ -30,11 +30,7 @@ public static class HostExtensions
         }
 
         builder.AddAgencyDirectory(out var agencies);
-        builder.Services.AddChains(agencies, new ChainOptions { BaseUrl = builder.Configuration["App:BaseUrl"] ?? new ChainOptions().BaseUrl });
-        builder.Services.AddWorkflowEngine(connectionString, options =>
-        {
-            options.MaxStepsPerRun = builder.Configuration.GetValue("Engine:MaxStepsPerRun", options.MaxStepsPerRun);
-        });
+        builder.Services.AddWorkflowSystem(connectionString, builder.Configuration, agencies);
         builder.AddIntegrations();
         builder.AddDeadlines(connectionString, builder.Configuration["Workflows:Directory"] ?? ProjectPaths.WorkflowsDirectory());
         builder.AddAccounts();

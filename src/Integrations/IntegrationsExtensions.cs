@@ -38,7 +38,6 @@ public static class IntegrationsExtensions
     {
         services.AddSingleton(new SchemaScripts(typeof(IntegrationsExtensions).Assembly));
         services.Configure<OutboxOptions>(configuration.GetSection("Outbox"));
-        services.Configure<AgencySystemsOptions>(configuration.GetSection("AgencySystems"));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IEmailSender, SmtpEmailSender>();
         services.AddHttpClient(OutboxDispatcher.HttpClientName);
@@ -50,12 +49,9 @@ public static class IntegrationsExtensions
         services.AddSingleton<IOutboxChannel, AgencySystemChannel>();
         services.AddSingleton<OutboxDispatcher>();
 
-        // The directory in force (an administrator's import replaces it), never a second reading of the data files.
-        services.TryAddSingleton<IAgencyDirectorySource>(sp => new ProviderAgencyDirectorySource(sp.GetRequiredService<AgencyDirectoryProvider>()));
-        services.TryAddSingleton<IAgencyEndpoints, DirectoryAgencyEndpoints>();
+        services.AddAgencyNotices(configuration);
         services.TryAddSingleton<ICallbackReceipts, PostgresCallbackReceipts>();
         services.AddSingleton<AgencyCallbackReceiver>();
-        services.AddSingleton<IActivity, SendNoticeActivity>();
         // The outbox owns retries; the clients' own timeout is only a backstop behind the channel's.
         var backstop = configuration.GetValue("AgencySystems:RequestTimeout", TimeSpan.FromSeconds(10)) * 2;
         services.AddHttpClient<CampusIncidentReportClient>(c => c.Timeout = backstop);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AntiDrugFlow.Host.Infrastructure;
+using AntiDrugFlow.Integrations;
 using AntiDrugFlow.Workflows;
 using AntiDrugFlow.Workflows.Activities;
 using AntiDrugFlow.Workflows.Agencies;
@@ -40,11 +41,11 @@ public static class CommandLine
         switch (args)
         {
             case ["definitions", "validate", .. var paths] when paths.Length > 0:
-                return await ValidateAsync(paths, stdout, cancellationToken);
+                return await ValidateAsync(paths, stdout, configuration ?? EnvironmentConfiguration(), cancellationToken);
             case ["definitions", "run", var file, .. var rest]:
-                return await RunDefinitionAsync(file, rest, stdout, stderr, cancellationToken);
+                return await RunDefinitionAsync(file, rest, stdout, stderr, configuration ?? EnvironmentConfiguration(), cancellationToken);
             case ["definitions", "import", .. var paths] when paths.Length > 0:
-                return await ImportAsync(paths, stdout, configuration ?? new ConfigurationBuilder().AddEnvironmentVariables().Build(), cancellationToken);
+                return await ImportAsync(paths, stdout, configuration ?? EnvironmentConfiguration(), cancellationToken);
             case ["roc", "parse", .. var words] when words.Length > 0:
                 return RocParseCommand.Run(string.Join(' ', words), stdout, stderr);
             default:
@@ -53,16 +54,25 @@ public static class CommandLine
         }
     }
 
-    /// <summary>The built-in and chain activities; the chains route over the directory shipped in workflows-json/agencies.</summary>
-    public static async Task<ActivityRegistry> RegistryAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// The workflow system as every entry point composes it (<see cref="WorkflowComposition.AddWorkflowSystem"/>), over the
+    /// directory shipped in workflows-json/agencies. Validation and in-memory runs never open a connection.
+    /// </summary>
+    public static async Task<ServiceProvider> ComposeAsync(string connectionString, IConfiguration configuration, CancellationToken cancellationToken)
     {
         var directory = await new AgencyDirectoryImporter().ImportFolderAsync(Path.Combine(ProjectPaths.WorkflowsDirectory(), "agencies"), cancellationToken);
-        return ActivityRegistry.WithBuiltIns([.. ChainActivities.All(() => directory, new ChainOptions())]);
+        return new ServiceCollection()
+            .AddLogging()
+            .AddWorkflowSystem(connectionString, configuration, new AgencyDirectoryProvider(directory))
+            .BuildServiceProvider();
     }
 
-    private static async Task<int> ValidateAsync(string[] paths, TextWriter stdout, CancellationToken cancellationToken)
+    private static IConfiguration EnvironmentConfiguration() => new ConfigurationBuilder().AddEnvironmentVariables().Build();
+
+    private static async Task<int> ValidateAsync(string[] paths, TextWriter stdout, IConfiguration configuration, CancellationToken cancellationToken)
     {
-        var validator = new DefinitionValidator(await RegistryAsync(cancellationToken));
+        await using var services = await ComposeAsync(string.Empty, configuration, cancellationToken);
+        var validator = services.GetRequiredService<DefinitionValidator>();
         var invalid = 0;
         var files = await DefinitionFiles.FindAsync(paths, cancellationToken);
         foreach (var file in files)
@@ -80,7 +90,7 @@ public static class CommandLine
         return invalid == 0 ? Ok : Failed;
     }
 
-    private static async Task<int> RunDefinitionAsync(string file, string[] rest, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    private static async Task<int> RunDefinitionAsync(string file, string[] rest, TextWriter stdout, TextWriter stderr, IConfiguration configuration, CancellationToken cancellationToken)
     {
         JsonObject? input = null;
         if (rest is ["--input", var json])
@@ -102,8 +112,8 @@ public static class CommandLine
         }
 
         var found = await DefinitionFiles.FindAsync([file], cancellationToken);
-        var registry = await RegistryAsync(cancellationToken);
-        var validator = new DefinitionValidator(registry);
+        await using var services = await ComposeAsync(string.Empty, configuration, cancellationToken);
+        var validator = services.GetRequiredService<DefinitionValidator>();
         var (definition, errors) = found[0].Document is { } document ? validator.Load(document) : (null, found[0].Errors);
         if (definition is null)
         {
@@ -115,7 +125,7 @@ public static class CommandLine
             return Failed;
         }
 
-        var instance = await InMemoryRun.RunAsync(new WorkflowExecutor(registry, TimeProvider.System, new EngineOptions()), TimeProvider.System, definition, input, line => stdout.WriteLine(line), cancellationToken);
+        var instance = await InMemoryRun.RunAsync(services.GetRequiredService<WorkflowExecutor>(), TimeProvider.System, definition, input, line => stdout.WriteLine(line), cancellationToken);
         switch (instance.Status)
         {
             case WorkflowStatus.Finished:
@@ -134,8 +144,7 @@ public static class CommandLine
         var (connectionString, embedded) = await Database.ResolveAsync(configuration, cancellationToken);
         try
         {
-            var services = new ServiceCollection().AddLogging().AddWorkflowEngine(connectionString).BuildServiceProvider();
-            await using var _ = services;
+            await using var services = await ComposeAsync(connectionString, configuration, cancellationToken);
             await services.GetRequiredService<SchemaMigrator>().MigrateAsync(cancellationToken);
             var (imported, failed) = await DefinitionImport.ImportAsync(services.GetRequiredService<WorkflowDefinitionService>(), paths, stdout, DefinitionImport.ErrorLine, cancellationToken);
             await stdout.WriteLineAsync($"{imported} definitions imported, {failed} refused");

@@ -1,3 +1,6 @@
+using AntiDrugFlow.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using AntiDrugFlow.Integrations;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using AntiDrugFlow.Host.Cli;
@@ -19,7 +22,8 @@ public sealed partial class ShippedChainDefinitionTests
     public async Task Every_chain_is_valid_and_takes_each_duration_from_a_variable_or_input(string chain)
     {
         var document = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(Host.Infrastructure.ProjectPaths.WorkflowsDirectory(), "chains", chain + ".json")))!.AsObject();
-        var validator = new DefinitionValidator(await CommandLine.RegistryAsync(CancellationToken.None));
+        await using var services = await CommandLine.ComposeAsync(string.Empty, TestConfiguration.Empty, CancellationToken.None);
+        var validator = services.GetRequiredService<DefinitionValidator>();
         var (definition, errors) = validator.Load(document);
 
         Assert.Empty(errors);

@@ -13,7 +13,7 @@ namespace AntiDrugFlow.Tests.Engine;
 /// </summary>
 public sealed partial class ErrorCatalogueTests
 {
-    private static readonly Assembly[] Product = [typeof(ErrorKind).Assembly, typeof(NoticeFaultKinds).Assembly, typeof(Host.Cli.CommandLine).Assembly];
+    private static readonly Assembly[] Product = [typeof(ErrorKind).Assembly, typeof(Workflows.Chains.ChainFaultKinds).Assembly, typeof(NoticeFaultKinds).Assembly, typeof(Host.Cli.CommandLine).Assembly];
 
     /// <summary>Every <see cref="ErrorKind"/> declared as a static field anywhere in the product, with the class that declares it.</summary>
     public static IReadOnlyList<(Type Catalogue, ErrorKind Kind)> AllKinds() =>
@@ -23,10 +23,10 @@ public sealed partial class ErrorCatalogueTests
     public static IEnumerable<string> CodesOf(Type catalogue) => AllKinds().Where(k => k.Catalogue == catalogue).Select(k => k.Kind.Code);
 
     [Fact]
-    public void The_catalogues_are_the_definition_errors_the_engine_faults_and_the_notice_faults()
+    public void The_catalogues_are_the_definition_errors_the_engine_faults_the_chain_faults_and_the_notice_faults()
     {
         Assert.Equal(
-            new HashSet<Type> { typeof(DefinitionErrorKinds), typeof(FaultKinds), typeof(NoticeFaultKinds) },
+            new HashSet<Type> { typeof(DefinitionErrorKinds), typeof(FaultKinds), typeof(Workflows.Chains.ChainFaultKinds), typeof(NoticeFaultKinds) },
             AllKinds().Select(k => k.Catalogue).ToHashSet());
         Assert.True(CodesOf(typeof(DefinitionErrorKinds)).Count() >= 40);
     }

@@ -1,3 +1,4 @@
+using AntiDrugFlow.Integrations;
 using System.Text.Json.Nodes;
 using AntiDrugFlow.Workflows;
 using AntiDrugFlow.Workflows.Agencies;
@@ -40,8 +41,7 @@ public sealed class EngineHarness : IAsyncDisposable
         var services = new ServiceCollection()
             .AddLogging()
             .AddSingleton<TimeProvider>(clock)
-            .AddChains(await ShippedDirectory.LoadAsync(), new ChainOptions { BaseUrl = "https://antidrugflow.test" })
-            .AddWorkflowEngine(connectionString, configure)
+            .AddWorkflowSystem(connectionString, TestConfiguration.With(("App:BaseUrl", "https://antidrugflow.test")), await ShippedDirectory.ProviderAsync(), configure)
             .BuildServiceProvider();
         return new EngineHarness(services, clock, connectionString);
     }
@@ -83,6 +83,9 @@ public static class ShippedDirectory
         new AgencyDirectoryImporter().ImportFolderAsync(System.IO.Path.Combine(Host.Infrastructure.ProjectPaths.WorkflowsDirectory(), "agencies"), CancellationToken.None));
 
     public static Task<AgencyDirectory> LoadAsync() => Directory.Value;
+
+    /// <summary>A provider holding the shipped directory, as the host's holds the directory in force.</summary>
+    public static async Task<AgencyDirectoryProvider> ProviderAsync() => new(await Directory.Value);
 
     /// <summary>Publishes a definition shipped in workflows-json/chains.</summary>
     public static async Task PublishChainAsync(this EngineHarness engine, string definitionId) =>

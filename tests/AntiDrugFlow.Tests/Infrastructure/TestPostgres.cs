@@ -24,7 +24,7 @@ public static class TestPostgres
         if (migrate)
         {
             await using var dataSource = NpgsqlDataSource.Create(connectionString);
-            await new SchemaMigrator(dataSource, [], NullLogger<SchemaMigrator>.Instance).MigrateAsync(CancellationToken.None);
+            await new SchemaMigrator(dataSource, [new SchemaScripts(typeof(Workflows.ChainsExtensions).Assembly)], NullLogger<SchemaMigrator>.Instance).MigrateAsync(CancellationToken.None);
         }
 
         return connectionString;

@@ -1,3 +1,4 @@
+using AntiDrugFlow.Integrations;
 using AntiDrugFlow.Tests.Infrastructure;
 using AntiDrugFlow.Workflows;
 using AntiDrugFlow.Workflows.Milestones;
@@ -14,7 +15,7 @@ public sealed class ExecutionReportTests
     {
         var connectionString = await TestPostgres.CreateDatabaseAsync();
         var clock = new Scheduling.MovingClock(new DateTimeOffset(2017, 9, 15, 1, 0, 0, TimeSpan.Zero));
-        await using var services = new ServiceCollection().AddLogging().AddSingleton<TimeProvider>(clock).AddWorkflowEngine(connectionString)
+        await using var services = new ServiceCollection().AddLogging().AddSingleton<TimeProvider>(clock).AddWorkflowSystem(connectionString, TestConfiguration.Empty, await Infrastructure.ShippedDirectory.ProviderAsync())
             .AddSingleton<PostgresMilestoneStore>().AddSingleton<IMilestoneScheduler, NoMilestoneScheduler>().AddSingleton<MilestoneTracker>()
             .BuildServiceProvider();
         var tracker = services.GetRequiredService<MilestoneTracker>();

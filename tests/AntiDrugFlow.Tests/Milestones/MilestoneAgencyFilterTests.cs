@@ -1,3 +1,4 @@
+using AntiDrugFlow.Integrations;
 using AntiDrugFlow.Tests.Infrastructure;
 using AntiDrugFlow.Workflows;
 using AntiDrugFlow.Workflows.Calendar;
@@ -23,7 +24,7 @@ public sealed class MilestoneAgencyFilterTests : IAsyncLifetime
         _services = new ServiceCollection()
             .AddLogging()
             .AddSingleton<TimeProvider>(_clock)
-            .AddWorkflowEngine(connectionString)
+            .AddWorkflowSystem(connectionString, TestConfiguration.Empty, await Infrastructure.ShippedDirectory.ProviderAsync())
             .AddSingleton<PostgresMilestoneStore>()
             .AddSingleton<IMilestoneScheduler, NoMilestoneScheduler>()
             .AddSingleton<MilestoneTracker>()

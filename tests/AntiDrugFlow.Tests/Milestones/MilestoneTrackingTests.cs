@@ -1,3 +1,4 @@
+using AntiDrugFlow.Integrations;
 using AntiDrugFlow.Tests.Infrastructure;
 using AntiDrugFlow.Workflows;
 using AntiDrugFlow.Workflows.Milestones;
@@ -22,7 +23,7 @@ public sealed class MilestoneTrackingTests : IAsyncLifetime
         _services = new ServiceCollection()
             .AddLogging()
             .AddSingleton<TimeProvider>(_clock)
-            .AddWorkflowEngine(connectionString)
+            .AddWorkflowSystem(connectionString, TestConfiguration.Empty, await Infrastructure.ShippedDirectory.ProviderAsync())
             .AddSingleton<PostgresMilestoneStore>()
             .AddSingleton<IMilestoneScheduler, NoMilestoneScheduler>()
             .AddSingleton<MilestoneTracker>()

@@ -1,3 +1,4 @@
+using AntiDrugFlow.Integrations;
 using AntiDrugFlow.Tests.Infrastructure;
 using AntiDrugFlow.Workflows;
 using AntiDrugFlow.Workflows.Operations;
@@ -21,7 +22,7 @@ public sealed class OperationRunnerTests : IAsyncLifetime
     private ServiceProvider NewHost(TimeProvider? clock = null) => new ServiceCollection()
         .AddLogging()
         .AddSingleton(clock ?? TimeProvider.System)
-        .AddWorkflowEngine(_connectionString)
+        .AddWorkflowSystem(_connectionString, TestConfiguration.Empty, new Workflows.Agencies.AgencyDirectoryProvider(Outbox.TestAgencies.Directory()))
         .AddLongOperations()
         .BuildServiceProvider();
 

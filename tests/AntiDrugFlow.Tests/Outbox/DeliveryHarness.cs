@@ -67,7 +67,7 @@ public sealed class DeliveryHarness : IAsyncDisposable
             .AddLogging()
             .AddSingleton(time ?? TimeProvider.System)
             .AddSingleton<IAgencyDirectorySource>(new FixedAgencyDirectorySource(directory ?? TestAgencies.Directory()))
-            .AddWorkflowEngine(connectionString)
+            .AddWorkflowSystem(connectionString, configuration, new AgencyDirectoryProvider(directory ?? TestAgencies.Directory()))
             .AddOutboxDelivery(configuration)
             .Configure<AntiDrugFlow.Integrations.Email.SmtpOptions>(configuration.GetSection("Smtp"))
             .BuildServiceProvider();

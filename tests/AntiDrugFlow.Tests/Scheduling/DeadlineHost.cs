@@ -40,9 +40,8 @@ public sealed class DeadlineHost : IAsyncDisposable
         });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton(clock);
-        builder.Services.AddWorkflowEngine(connectionString);
         // The outbox reads the directory in force, as the web host provides it.
-        builder.Services.AddSingleton(new AntiDrugFlow.Workflows.Agencies.AgencyDirectoryProvider(await Infrastructure.ShippedDirectory.LoadAsync()));
+        builder.Services.AddWorkflowSystem(connectionString, builder.Configuration, await Infrastructure.ShippedDirectory.ProviderAsync());
         builder.AddIntegrations();
         var settings = new DeadlineOptions
         {

@@ -1,3 +1,4 @@
+using AntiDrugFlow.Integrations;
 using Xunit;
 using System.Text.Json.Nodes;
 using AntiDrugFlow.Integrations.Scheduling;
@@ -58,7 +59,7 @@ public sealed class WorkflowTimerTests
 
         // A host that died between commit and scheduling: the bookmark is in the table, Quartz knows nothing of it.
         string instanceId;
-        await using (var crashed = new ServiceCollection().AddLogging().AddSingleton<TimeProvider>(clock).AddWorkflowEngine(connectionString).BuildServiceProvider())
+        await using (var crashed = new ServiceCollection().AddLogging().AddSingleton<TimeProvider>(clock).AddWorkflowSystem(connectionString, TestConfiguration.Empty, await Infrastructure.ShippedDirectory.ProviderAsync()).BuildServiceProvider())
         {
             await crashed.GetRequiredService<WorkflowDefinitionService>().SaveAndPublishAsync(JsonNode.Parse(DelayFlow("delay"))!.AsObject(), CancellationToken.None);
             instanceId = (await crashed.GetRequiredService<WorkflowRuntime>().StartAsync("delay", null, null, CancellationToken.None)).Id;

@@ -30,7 +30,7 @@ public static class ChainActivities
         }
         catch (MessageContentException ex)
         {
-            throw new ActivityFaultException(FaultKinds.MessageRefused, context.Where("caseNumber"), ex.Message);
+            throw new ActivityFaultException(ChainFaultKinds.MessageRefused, context.Where("caseNumber"), ex.Message);
         }
     }
 
@@ -47,7 +47,7 @@ public static class ChainActivities
         }
         catch (Exception ex) when (ex is ArgumentException or KeyNotFoundException or InvalidOperationException)
         {
-            throw new ActivityFaultException(FaultKinds.RouteFailed, context.Where("agency"), route, from, ex.Message);
+            throw new ActivityFaultException(ChainFaultKinds.RouteFailed, context.Where("agency"), route, from, ex.Message);
         }
     }
 
@@ -55,7 +55,7 @@ public static class ChainActivities
     {
         if (node.Input("route") is { Type: ExpressionTypes.Literal } spec && JsonValues.AsString(spec.Value) is { } route && !Routes.IsKnown(route))
         {
-            context.Error(DefinitionErrorKinds.RouteUnknown, spec.JsonPath, route, string.Join("、", Routes.Names));
+            context.Error(ChainFaultKinds.RouteUnknown, spec.JsonPath, route, string.Join("、", Routes.Names));
         }
     }
 }
@@ -166,7 +166,7 @@ public sealed class EscalateActivity(Func<AgencyDirectory> directory) : IActivit
     public ValueTask<ActivityOutcome> ExecuteAsync(ActivityExecutionContext context)
     {
         var from = context.RequireString("agency");
-        var current = directory().TryGet(from, out var agency) ? agency : throw new ActivityFaultException(FaultKinds.AgencyUnknown, context.Where("agency"), from);
+        var current = directory().TryGet(from, out var agency) ? agency : throw new ActivityFaultException(ChainFaultKinds.AgencyUnknown, context.Where("agency"), from);
         var next = directory().EscalationTarget(current.Id);
         if (next is null)
         {
@@ -234,7 +234,7 @@ public sealed class StartWorkflowActivity : IActivity
         var input = context.Evaluate("input");
         if (input is not null and not JsonObject)
         {
-            throw new ActivityFaultException(FaultKinds.StartInputNotAnObject, context.Where("input"), JsonValues.KindName(input));
+            throw new ActivityFaultException(ChainFaultKinds.StartInputNotAnObject, context.Where("input"), JsonValues.KindName(input));
         }
 
         var message = context.Enqueue(OutboxKinds.StartWorkflow, new JsonObject

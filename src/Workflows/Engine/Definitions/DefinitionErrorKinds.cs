@@ -166,10 +166,6 @@ public static class DefinitionErrorKinds
         "join.unknown-mode", "Elsa.FlowJoin mode is neither WaitAll nor WaitAny.",
         "合流模式「{mode}」無效：只能是 WaitAll 或 WaitAny", "mode");
 
-    public static readonly ErrorKind RouteUnknown = new(
-        "route.unknown", "A literal route of a chain activity names no routing rule; the message lists the rules.",
-        "路由規則「{route}」不存在；可用的規則：{routes}", "route", "routes");
-
     // Files given to the command line.
     public static readonly ErrorKind FileNotFound = new(
         "file.not-found", "A path given to the command line does not exist.",

@@ -2,14 +2,14 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Jint;
 using Jint.Native;
-using AntiDrugFlow.Workflows.Calendar;
 using AntiDrugFlow.Workflows.Definitions;
 using AntiDrugFlow.Workflows.Runtime;
 using Jint.Runtime;
 
 namespace AntiDrugFlow.Workflows.Expressions;
 
-public sealed record JavaScriptLimits(int MaxStatements = 10_000, int MaxRecursion = 64, int TimeoutMilliseconds = 1_000);
+/// <summary>The sandbox of every JavaScript evaluation; <paramref name="LocalTimeZone"/> is the zone of <c>Date</c> (UTC when null).</summary>
+public sealed record JavaScriptLimits(int MaxStatements = 10_000, int MaxRecursion = 64, int TimeoutMilliseconds = 1_000, TimeZoneInfo? LocalTimeZone = null);
 
 /// <summary>Where JavaScript failed to parse (one-based line and column) and the parser's reason.</summary>
 public sealed record JavaScriptSyntaxError(int Line, int Column, string Reason)
@@ -44,7 +44,7 @@ public sealed class JavaScriptEvaluator
             .LimitRecursion(limits.MaxRecursion)
             .TimeoutInterval(TimeSpan.FromMilliseconds(limits.TimeoutMilliseconds))
             .Culture(CultureInfo.InvariantCulture)
-            .LocalTimeZone(TaipeiTime.Zone);
+            .LocalTimeZone(limits.LocalTimeZone ?? TimeZoneInfo.Utc);
     }
 
     /// <summary>Checks syntax; returns null when the code parses, else where and why it does not. The parse is kept for the runs.</summary>

@@ -61,21 +61,6 @@ public static class FaultKinds
         "http.invalid-url", "Elsa.SendHttpRequest's url is not an absolute http or https address.",
         "運算結果不是完整的 http 或 https 網址");
 
-    public static readonly ErrorKind RouteFailed = new(
-        "route.failed", "The agency directory has no agency for the route from the agency or county given; the reason comes from the directory.",
-        "無法依路由規則「{route}」從「{from}」找到機構：{reason}", "route", "from", "reason");
-
-    public static readonly ErrorKind AgencyUnknown = new(
-        "agency.unknown", "The agency id is not in the agency directory.",
-        "機構代碼「{agency}」不在機構名錄中", "agency");
-
-    public static readonly ErrorKind MessageRefused = new(
-        "message.content-refused", "An outgoing message would carry something it may not (a case number or link of the wrong shape, free text that looks like personal data); the reason never quotes the value.",
-        "訊息內容不符規定：{reason}", "reason");
-
-    public static readonly ErrorKind StartInputNotAnObject = new(
-        "workflow.input-not-an-object", "AntiDrugFlow.StartWorkflow's input is not a JSON object.",
-        "要啟動的工作流程的輸入必須是 JSON 物件，但運算結果是{actual}", "actual");
 }
 
 /// <summary>A fault that ends the instance: its kind, the JSON path of the input at fault (if any) and the zh-TW description.</summary>

@@ -11,32 +11,8 @@ using Npgsql;
 
 namespace AntiDrugFlow.Workflows;
 
-public static class WorkflowsExtensions
+public static class ChainsExtensions
 {
-    /// <summary>The engine: activities, validation, executor, PostgreSQL stores and the durable runtime.</summary>
-    public static IServiceCollection AddWorkflowEngine(this IServiceCollection services, string connectionString, Action<EngineOptions>? configure = null)
-    {
-        var options = new EngineOptions();
-        configure?.Invoke(options);
-        services.AddSingleton(options);
-        services.TryAddSingleton(TimeProvider.System);
-        // The engine keeps no session state on pooled connections (its advisory locks are per transaction),
-        // so the reset Npgsql runs on every return to the pool would be a round trip and a commit for nothing.
-        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true }.ConnectionString).Build());
-        services.AddSingleton(sp => new ActivityRegistry(BuiltInActivities.All()
-            .Concat(sp.GetServices<IActivity>())
-            .Concat(sp.GetServices<IActivitySource>().SelectMany(source => source.Activities))));
-        services.AddSingleton(sp => new DefinitionValidator(sp.GetRequiredService<ActivityRegistry>()));
-        services.AddSingleton(sp => new WorkflowExecutor(sp.GetRequiredService<ActivityRegistry>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<EngineOptions>()));
-        services.AddSingleton<SchemaMigrator>();
-        services.AddSingleton<PostgresDefinitionStore>();
-        services.AddSingleton<PostgresInstanceStore>();
-        services.AddSingleton<WorkflowDefinitionService>();
-        services.AddSingleton<WorkflowRuntime>();
-        services.TryAddSingleton<IWorkflowScheduler, NoScheduler>();
-        return services;
-    }
-
     /// <summary>The notification chains' activities over a directory built in code or read from files (tests, tools).</summary>
     public static IServiceCollection AddChains(this IServiceCollection services, AgencyDirectory directory, ChainOptions options) =>
         services.AddSingleton(new AgencyDirectoryProvider(directory)).AddChainActivities(options);
@@ -52,6 +28,8 @@ public static class WorkflowsExtensions
     {
         services.AddSingleton(options);
         services.AddSingleton<IActivitySource, ChainActivitySource>();
+        // Cases, milestones, operations and the agency directory keep their tables in the domain's scripts.
+        services.AddSingleton(new SchemaScripts(typeof(ChainsExtensions).Assembly));
         return services;
     }
 }

@@ -3,7 +3,7 @@ using Npgsql;
 namespace AntiDrugFlow.Workflows.Persistence;
 
 /// <summary>Small helpers so the stores read as plain SQL.</summary>
-internal static class Sql
+public static class Sql
 {
     public static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, params object?[] parameters)
     {
@@ -46,4 +46,4 @@ internal static class Sql
 }
 
 /// <summary>Marks a parameter's text as jsonb.</summary>
-internal readonly record struct Jsonb(string? Text);
+public readonly record struct Jsonb(string? Text);
