@@ -32,17 +32,33 @@ public static class NoticeFaultKinds
 /// </summary>
 public sealed class SendNoticeActivity(IAgencyEndpoints endpoints) : IActivity
 {
+    public static readonly Input<string> AgencyId = new("agencyId", IsRequired: true, DisplayName: "機關代碼");
+
+    public static readonly Input<string> Notice = new("notice", IsRequired: true, DisplayName: "通知種類");
+
+    public static readonly Input<string> CaseNumber = new("caseNumber", DisplayName: "案號");
+
+    public static readonly Input<string> Task = new("task", DisplayName: "工作代碼");
+
+    public static readonly Input<DateTimeOffset> Deadline = new("deadline", DisplayName: "期限");
+
+    public static readonly Input<string> Link = new("link", DisplayName: "連結");
+
+    public static readonly Input<string> TaskId = new("taskId", DisplayName: "工作編號");
+
+    /// <summary>Several notices in one: objects with caseNumber, task, deadline and link; when set, the single ones are not read.</summary>
+    public static readonly Input<JsonArray> Items = new("items", DisplayName: "多筆通知");
+
     public string TypeName => "AntiDrugFlow.SendNotice";
 
-    public IReadOnlyList<InputDescriptor> Inputs =>
-        [new("agencyId", IsRequired: true), new("notice", IsRequired: true), new("caseNumber"), new("task"), new("deadline"), new("link"), new("taskId"), new("items")];
+    public IReadOnlyList<InputDescriptor> Inputs { get; } = [AgencyId, Notice, CaseNumber, Task, Deadline, Link, TaskId, Items];
 
     public async ValueTask<ActivityOutcome> ExecuteAsync(ActivityExecutionContext context)
     {
-        var agencyId = context.RequireString("agencyId");
-        var kind = context.RequireString("notice");
-        var items = Items(context);
-        var notice = new AgencyNotice(kind, items, context.EvaluateString("taskId"));
+        var agencyId = context.Require(AgencyId);
+        var kind = context.Require(Notice);
+        var items = ItemsOf(context);
+        var notice = new AgencyNotice(kind, items, context.Get(TaskId));
         try
         {
             foreach (var item in items)
@@ -52,7 +68,7 @@ public sealed class SendNoticeActivity(IAgencyEndpoints endpoints) : IActivity
         }
         catch (MessageContentException ex)
         {
-            throw new ActivityFaultException(NoticeFaultKinds.ContentRefused, context.Where("items"), ex.Message);
+            throw new ActivityFaultException(NoticeFaultKinds.ContentRefused, context.Where(Items), ex.Message);
         }
 
         var sent = 0;
@@ -74,20 +90,21 @@ public sealed class SendNoticeActivity(IAgencyEndpoints endpoints) : IActivity
 
         if (sent == 0)
         {
-            throw new ActivityFaultException(NoticeFaultKinds.NoChannel, context.Where("agencyId"), agencyId, kind);
+            throw new ActivityFaultException(NoticeFaultKinds.NoChannel, context.Where(AgencyId), agencyId, kind);
         }
 
         return ActivityOutcome.Done;
     }
 
-    private static List<NoticeItem> Items(ActivityExecutionContext context)
+    private static List<NoticeItem> ItemsOf(ActivityExecutionContext context)
     {
-        if (context.Evaluate("items") is JsonArray array)
+        if (context.Get(Items) is { } array)
         {
-            return [.. array.OfType<JsonObject>().Select(o => Item(context, o["caseNumber"], o["task"], o["deadline"], o["link"]))];
+            return [.. array.OfType<JsonObject>().Select(o => Item(context, o[CaseNumber.Name], o[Task.Name], o[Deadline.Name], o[Link.Name]))];
         }
 
-        return [Item(context, context.Evaluate("caseNumber"), context.Evaluate("task"), context.Evaluate("deadline"), context.Evaluate("link"))];
+        // The deadline is read untyped, so a bad one faults with this activity's own code.
+        return [Item(context, context.Evaluate(CaseNumber), context.Evaluate(Task), context.Evaluate(Deadline), context.Evaluate(Link))];
     }
 
     private static NoticeItem Item(ActivityExecutionContext context, JsonNode? caseNumber, JsonNode? task, JsonNode? deadline, JsonNode? link)
@@ -95,7 +112,7 @@ public sealed class SendNoticeActivity(IAgencyEndpoints endpoints) : IActivity
         var deadlineText = JsonValues.AsString(deadline);
         if (!DateTimeOffset.TryParse(deadlineText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
         {
-            throw new ActivityFaultException(NoticeFaultKinds.DeadlineInvalid, context.Where("deadline"), JsonValues.KindName(deadline));
+            throw new ActivityFaultException(NoticeFaultKinds.DeadlineInvalid, context.Where(Deadline), JsonValues.KindName(deadline));
         }
 
         return new NoticeItem(JsonValues.AsString(caseNumber) ?? string.Empty, JsonValues.AsString(task) ?? string.Empty, at, JsonValues.AsString(link) ?? string.Empty);

@@ -5,9 +5,6 @@ using AntiDrugFlow.Workflows.Runtime;
 
 namespace AntiDrugFlow.Workflows.Activities;
 
-/// <summary>An input an activity reads, for validation and for the designer.</summary>
-public sealed record InputDescriptor(string Name, bool IsRequired = false);
-
 /// <summary>
 /// The extension point for activities: the built-in Elsa ones and the domain's AntiDrugFlow.* ones.
 /// An activity is stateless; whatever it must remember lives in the instance (variables, bookmarks).
@@ -17,6 +14,7 @@ public interface IActivity
     /// <summary>The JSON type name, e.g. <c>Elsa.WriteLine</c>.</summary>
     string TypeName { get; }
 
+    /// <summary>The inputs it reads, each an <see cref="Input{T}"/> the activity declares once and reads through.</summary>
     IReadOnlyList<InputDescriptor> Inputs { get; }
 
     /// <summary>True when the activity may suspend the instance (a bookmark, a timer, a task).</summary>

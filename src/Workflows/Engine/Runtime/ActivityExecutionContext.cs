@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using AntiDrugFlow.Workflows.Activities;
 using AntiDrugFlow.Workflows.Expressions;
 using AntiDrugFlow.Workflows.Models;
 
@@ -34,25 +35,46 @@ public sealed class ActivityExecutionContext
 
     public CancellationToken CancellationToken { get; }
 
-    /// <summary>The input's value, or null when the activity has no such input.</summary>
-    public JsonNode? Evaluate(string input)
+    /// <summary>The input's value as evaluated, or null when the definition does not set it.</summary>
+    public JsonNode? Evaluate(InputDescriptor input)
     {
-        var spec = Node.Input(input);
+        var spec = Node.Input(input.Name);
         return spec is null ? null : JsonValues.Coerce(_expressions.Evaluate(spec), spec.TypeName);
     }
 
     public JsonNode? Evaluate(ExpressionSpec spec) => JsonValues.Coerce(_expressions.Evaluate(spec), spec.TypeName);
 
-    public string? EvaluateString(string input) => JsonValues.AsString(Evaluate(input));
+    /// <summary>True when the definition sets the input, whatever its value.</summary>
+    public bool Has(InputDescriptor input) => Node.HasInput(input.Name);
 
-    public string RequireString(string input) =>
-        EvaluateString(input) is { Length: > 0 } text ? text : throw new ExpressionException(FaultKinds.ValueRequired, Where(input));
+    /// <summary>The text, or null when unset; a number or JSON value is read as its JSON text.</summary>
+    public string? Get(Input<string> input) => JsonValues.AsString(Evaluate(input));
 
-    public bool EvaluateBool(string input) => JsonValues.AsBool(Evaluate(input), Where(input));
+    /// <summary>The text, faulting when it is unset or empty.</summary>
+    public string Require(Input<string> input) =>
+        Get(input) is { Length: > 0 } text ? text : throw new ExpressionException(FaultKinds.ValueRequired, Where(input));
 
-    public TimeSpan EvaluateTimeSpan(string input) => JsonValues.AsTimeSpan(Evaluate(input), Where(input));
+    /// <summary>The condition; unset is false.</summary>
+    public bool Get(Input<bool> input) => JsonValues.AsBool(Evaluate(input), Where(input));
 
-    public string Where(string input) => $"{Node.JsonPath}.{input}";
+    public TimeSpan Get(Input<TimeSpan> input) => JsonValues.AsTimeSpan(Evaluate(input), Where(input));
+
+    public DateTimeOffset Get(Input<DateTimeOffset> input) => JsonValues.AsDateTimeOffset(Evaluate(input), Where(input));
+
+    /// <summary>The object, or null when unset or not an object.</summary>
+    public JsonObject? Get(Input<JsonObject> input) => Evaluate(input) as JsonObject;
+
+    /// <summary>The array, or null when unset or not an array.</summary>
+    public JsonArray? Get(Input<JsonArray> input) => Evaluate(input) as JsonArray;
+
+    public JsonNode? Get(Input<JsonNode> input) => Evaluate(input);
+
+    /// <summary>The variable's id or name as the definition wrote it, or null when it names none.</summary>
+    public VariableReference? Get(Input<VariableReference> input) =>
+        ExpressionEvaluator.VariableName(Node.Raw(input.Name)) is { } name ? new VariableReference(name) : null;
+
+    /// <summary>The JSON path of the input, for faults.</summary>
+    public string Where(InputDescriptor input) => $"{Node.JsonPath}.{input.Name}";
 
     public JsonNode? GetVariable(string name) => _expressions.Scope.Get(name);
 

@@ -1,0 +1,116 @@
+using System.Text.Json.Nodes;
+using AntiDrugFlow.Workflows.Activities;
+using AntiDrugFlow.Workflows.Agencies;
+using AntiDrugFlow.Workflows.Calendar;
+using AntiDrugFlow.Workflows.Definitions;
+using AntiDrugFlow.Workflows.Expressions;
+using AntiDrugFlow.Workflows.Messages;
+using AntiDrugFlow.Workflows.Models;
+using AntiDrugFlow.Workflows.Runtime;
+
+namespace AntiDrugFlow.Workflows.Chains;
+
+/// <summary>
+/// Routes a task to an agency resolved from the directory: creates the task in that agency's inbox,
+/// emails its contacts, reminds them before the deadline, and leaves through <c>Overdue</c> when the
+/// deadline passes (the task is withdrawn, so the definition can escalate it) or <c>Done</c> when the
+/// agency acts. Outputs: assignee (the agency id), result (what the agency answered).
+/// </summary>
+public sealed class RouteTaskActivity(Func<AgencyDirectory> directory, ChainOptions options) : IActivity
+{
+    public const string Overdue = "Overdue";
+
+    public static readonly Input<string> TaskName = new("taskName", IsRequired: true, DisplayName: "工作名稱");
+
+    public static readonly Input<string> TaskKind = new("taskKind", IsRequired: true, DisplayName: "工作種類");
+
+    public static readonly Input<TimeSpan> DueIn = new("dueIn", IsRequired: true, DisplayName: "處理期限", Description: "自派送起算的時間長度，例如 1.00:00:00");
+
+    public static readonly Input<TimeSpan> RemindBefore = new("remindBefore", DisplayName: "提醒時間", Description: "期限前多久提醒");
+
+    public static readonly Input<JsonArray> Outcomes = new("outcomes", DisplayName: "可選的處理結果");
+
+    public static readonly Input<bool> Escalated = new("escalated", DisplayName: "已升級");
+
+    public string TypeName => "AntiDrugFlow.RouteTask";
+
+    public IReadOnlyList<InputDescriptor> Inputs { get; } =
+        [ChainInputs.Agency, ChainInputs.Route, TaskName, TaskKind, DueIn, RemindBefore, Outcomes, ChainInputs.CaseNumber, Escalated];
+
+    public bool CanWait => true;
+
+    public IReadOnlyList<string> OutputPorts(ActivityNode node) => [Ports.DoneName, Overdue];
+
+    public void Validate(ActivityNode node, DefinitionValidationContext context) => ChainActivities.ValidateRoute(node, context);
+
+    public ValueTask<ActivityOutcome> ExecuteAsync(ActivityExecutionContext context)
+    {
+        var agency = ChainActivities.ResolveAgency(context, directory());
+        var caseNumber = ChainActivities.CaseNumberOf(context);
+        var taskName = context.Require(TaskName);
+        var dueAt = context.Now + context.Get(DueIn);
+        var routeId = Guid.CreateVersion7(context.Now).ToString("N");
+        var payload = new JsonObject
+        {
+            ["routeId"] = routeId,
+            ["caseId"] = JsonValues.AsString(context.GetVariable("caseId")) ?? context.Instance.CorrelationId,
+            ["caseNumber"] = caseNumber,
+            ["agencyId"] = agency.Id,
+            ["agencyName"] = agency.Name,
+            ["taskKind"] = context.Require(TaskKind),
+            ["dueAt"] = dueAt.ToUniversalTime().ToString("O"),
+            ["outcomes"] = context.Get(Outcomes)?.DeepClone(),
+            ["escalated"] = context.Has(Escalated) && context.Get(Escalated),
+        };
+        var task = context.CreateTask(taskName, payload);
+        context.CreateBookmark(BookmarkKind.Timer, "deadline", context.Instance.CorrelationId, dueAt, new JsonObject { ["routeId"] = routeId, ["role"] = "deadline", ["taskId"] = task.Id });
+        if (context.Has(RemindBefore) && dueAt - context.Get(RemindBefore) is var remindAt && remindAt > context.Now)
+        {
+            context.CreateBookmark(BookmarkKind.Timer, "reminder", context.Instance.CorrelationId, remindAt, new JsonObject { ["routeId"] = routeId, ["role"] = "reminder", ["taskId"] = task.Id });
+        }
+
+        if (agency.ContactEmails.Count > 0)
+        {
+            context.Enqueue(OutboxKinds.Email, ChainActivities.Render(context, () => OutgoingMessages.TaskRouted(caseNumber, taskName, dueAt, Link(task.Id), payload["escalated"]!.GetValue<bool>())).ToEmail(agency.ContactEmails));
+        }
+
+        context.SetOutput("assignee", JsonValue.Create(agency.Id));
+        context.Journal("TaskRouted", $"{agency.Name}：{taskName}（期限 {RocDate.FormatDateTime(dueAt)}）");
+        return ValueTask.FromResult(ActivityOutcome.Suspended);
+    }
+
+    public ValueTask<ActivityOutcome> ResumeAsync(ActivityExecutionContext context, Bookmark bookmark, JsonNode? input)
+    {
+        var routeId = JsonValues.AsString(bookmark.Payload?["routeId"]);
+        var role = JsonValues.AsString(bookmark.Payload?["role"]);
+        if (role == "reminder")
+        {
+            var task = context.Instance.Bookmarks.FirstOrDefault(b => b.TaskId is not null && JsonValues.AsString(b.Payload?["routeId"]) == routeId);
+            if (task?.Payload is JsonObject taskPayload && directory().TryGet(JsonValues.AsString(taskPayload["agencyId"]) ?? string.Empty, out var assignee) && assignee.ContactEmails.Count > 0)
+            {
+                var dueAt = JsonValues.AsDateTimeOffset(taskPayload["dueAt"], "dueAt");
+                context.Enqueue(OutboxKinds.Email, ChainActivities.Render(context, () => OutgoingMessages.Reminder(JsonValues.AsString(taskPayload["caseNumber"]) ?? string.Empty, task.Name, dueAt, Link(task.TaskId!))).ToEmail(assignee.ContactEmails));
+                context.Journal("Reminded", $"{assignee.Name}：{task.Name}");
+            }
+
+            return ValueTask.FromResult(ActivityOutcome.Suspended);
+        }
+
+        // The task is done or its deadline has passed: whatever else this routing waits on is over.
+        var withdrawn = context.Instance.Bookmarks.FirstOrDefault(b => b.TaskId is not null && JsonValues.AsString(b.Payload?["routeId"]) == routeId);
+        context.RemoveBookmarks(b => JsonValues.AsString(b.Payload?["routeId"]) == routeId);
+        if (role == "deadline")
+        {
+            context.SetOutput("result", new JsonObject { ["overdue"] = true });
+            context.Journal("Overdue", $"{JsonValues.AsString(withdrawn?.Payload?["agencyName"])}：{withdrawn?.Name} 逾期未處理");
+            return ValueTask.FromResult(ActivityOutcome.Through(Overdue));
+        }
+
+        context.SetOutput("result", input?.DeepClone());
+        var outcome = JsonValues.AsString(input?["outcome"]);
+        context.Journal("TaskCompleted", $"{JsonValues.AsString(bookmark.Payload?["agencyName"])}：{bookmark.Name}{(outcome is null ? string.Empty : "（" + outcome + "）")}");
+        return ValueTask.FromResult(ActivityOutcome.Done);
+    }
+
+    private string Link(string taskId) => options.Link($"/inbox/{taskId}");
+}
