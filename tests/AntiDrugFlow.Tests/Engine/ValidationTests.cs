@@ -11,12 +11,13 @@ namespace AntiDrugFlow.Tests.Engine;
 /// <summary>Every validation error, with the JSON path, the stable code and the zh-TW message a person reads.</summary>
 public sealed class ValidationTests
 {
-    /// <summary>Codes made outside the reader and the validator, and the tests that show them.</summary>
+    /// <summary>Codes made outside the reader and the validator, or that no registered activity can produce, and the tests that show them.</summary>
     public static readonly IReadOnlyDictionary<string, string> CodesShownElsewhere = new Dictionary<string, string>
     {
         ["definition.id-changed"] = "WorkflowApiTests, DefinitionPageTests",
         ["file.not-found"] = "CommandLineTests",
         ["file.not-a-definition"] = "CommandLineTests",
+        ["input.not-a-number"] = "InputTypeTests (no registered activity has a number input)",
     };
 
     private readonly DefinitionValidator _validator = new(ActivityRegistry.WithBuiltIns([.. ChainActivities.All(() => throw new InvalidOperationException("validation never routes"), new ChainOptions())]));
@@ -66,6 +67,14 @@ public sealed class ValidationTests
         {
             new Flow("x").Activity("d", "Elsa.FlowDecision", ("condition", Js("getLevel( <= 2"))).Json(),
             "$.root.activities[0].condition.expression.value", "expression.javascript-syntax", "JavaScript 語法錯誤：第 1 行第 11 欄，Unexpected token <="
+        },
+        { new Flow("x").Activity("d", "Elsa.Delay", ("timeSpan", Literal("兩小時", "TimeSpan"))).Json(), "$.root.activities[0].timeSpan", "input.not-a-duration", "輸入「timeSpan」必須是時間長度，例如「02:00:00」、「1.00:00:00」或「PT2H」，「兩小時」不是" },
+        { new Flow("x").Activity("t", "Elsa.Timer", ("interval", Literal("-01:00:00", "TimeSpan"))).Json(), "$.root.activities[0].interval", "input.negative-duration", "輸入「interval」的時間長度不能是負的：「-01:00:00」" },
+        { new Flow("x").Activity("d", "Elsa.FlowDecision", ("condition", Literal("是", "Boolean"))).Json(), "$.root.activities[0].condition", "input.not-a-boolean", "輸入「condition」必須是 true 或 false，「是」不是" },
+        { new Flow("x").Activity("s", "Elsa.StartAt", ("dateTime", Literal("明天早上", "DateTime"))).Json(), "$.root.activities[0].dateTime", "input.not-a-date-time", "輸入「dateTime」必須是日期時間，例如「2026-11-21T09:00:00+08:00」，「明天早上」不是" },
+        {
+            new Flow("x").Variable("wait", "TimeSpan", "兩小時").Activity("d", "Elsa.Delay", ("timeSpan", VariableExpr("wait"))).Json(),
+            "$.root.activities[0].timeSpan", "input.variable-default-mismatch", "輸入「timeSpan」讀取變數「wait」，但它的預設值「兩小時」不是不為負的時間長度"
         },
         { new Flow("x").Activity("s", "Elsa.FlowSwitch", ("cases", new JsonObject())).Json(), "$.root.activities[0].cases", "switch.cases-not-a-list", "cases 必須是由 label 與 condition 組成的物件清單（JSON 陣列）" },
         {
@@ -198,6 +207,9 @@ public sealed class ValidationTests
         Assert.Empty(errors);
         Assert.Equal("b", Assert.Single(definition!.Outgoing("a", "Done")).Target);
     }
+
+    private static JsonObject VariableExpr(string name) =>
+        new() { ["typeName"] = "TimeSpan", ["expression"] = new JsonObject { ["type"] = "Variable", ["value"] = name } };
 
     private static string Document(string? definitionId = "x", string activities = "{\"id\": \"a\", \"type\": \"Elsa.Start\"}", string connections = "[]", string? extra = null)
     {

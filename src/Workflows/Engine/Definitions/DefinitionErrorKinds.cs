@@ -141,6 +141,31 @@ public static class DefinitionErrorKinds
         "expression.javascript-syntax", "The JavaScript does not parse; the reason is the parser's own (English).",
         "JavaScript 語法錯誤：第 {line} 行第 {column} 欄，{reason}", "line", "column", "reason");
 
+    // Input values of the wrong type, checked against each input's declared type (JavaScript is not checked).
+    public static readonly ErrorKind InputNotADuration = new(
+        "input.not-a-duration", "A literal for a duration input is neither a TimeSpan (02:00:00, 1.00:00:00) nor an ISO 8601 duration (PT2H).",
+        "輸入「{input}」必須是時間長度，例如「02:00:00」、「1.00:00:00」或「PT2H」，「{value}」不是", "input", "value");
+
+    public static readonly ErrorKind InputNegativeDuration = new(
+        "input.negative-duration", "A literal for a duration input is a negative duration.",
+        "輸入「{input}」的時間長度不能是負的：「{value}」", "input", "value");
+
+    public static readonly ErrorKind InputNotABoolean = new(
+        "input.not-a-boolean", "A literal for a true/false input is neither true nor false.",
+        "輸入「{input}」必須是 true 或 false，「{value}」不是", "input", "value");
+
+    public static readonly ErrorKind InputNotANumber = new(
+        "input.not-a-number", "A literal for a number input is not a number.",
+        "輸入「{input}」必須是數字，「{value}」不是", "input", "value");
+
+    public static readonly ErrorKind InputNotADateTime = new(
+        "input.not-a-date-time", "A literal for a date input is not a date and time.",
+        "輸入「{input}」必須是日期時間，例如「2026-11-21T09:00:00+08:00」，「{value}」不是", "input", "value");
+
+    public static readonly ErrorKind InputVariableDefaultMismatch = new(
+        "input.variable-default-mismatch", "An input reads a variable whose declared default value is not of the input's type; the message names the type expected.",
+        "輸入「{input}」讀取變數「{variable}」，但它的預設值「{value}」不是{expected}", "input", "variable", "value", "expected");
+
     // Inputs particular to one activity.
     public static readonly ErrorKind SwitchCasesNotAList = new(
         "switch.cases-not-a-list", "Elsa.FlowSwitch cases is not an array.",

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using AntiDrugFlow.Workflows.Activities;
 using AntiDrugFlow.Workflows.Expressions;
@@ -51,7 +53,7 @@ public sealed class DefinitionValidationContext(WorkflowDefinition definition)
 
 /// <summary>
 /// Checks a definition before it is saved as published: types, ids, connections and ports, required
-/// inputs, JavaScript syntax, reachability, and cycles that could only spin.
+/// inputs and the types of their literals, JavaScript syntax, reachability, and cycles that could only spin.
 /// </summary>
 public sealed class DefinitionValidator(ActivityRegistry registry)
 {
@@ -122,6 +124,10 @@ public sealed class DefinitionValidator(ActivityRegistry registry)
                 {
                     context.Error(DefinitionErrorKinds.ActivityInputMissing, $"{node.JsonPath}.{input.Name}", node.Type, input.Name);
                 }
+                else if (node.Input(input.Name) is { } spec)
+                {
+                    CheckValue(input, spec, context);
+                }
             }
 
             foreach (var (key, value) in node.Json)
@@ -135,6 +141,65 @@ public sealed class DefinitionValidator(ActivityRegistry registry)
             activity.Validate(node, context);
         }
     }
+
+    /// <summary>
+    /// Checks a literal, or the default of the variable a Variable expression reads, against the input's
+    /// declared type, so a value every run would fault on is refused before it is published.
+    /// </summary>
+    private static void CheckValue(InputDescriptor input, ExpressionSpec spec, DefinitionValidationContext context)
+    {
+        const string Expression = ".expression";
+        var path = spec.JsonPath.EndsWith(Expression, StringComparison.Ordinal) ? spec.JsonPath[..^Expression.Length] : spec.JsonPath;
+        if (spec.Type == ExpressionTypes.Literal && spec.Value is { } literal && Mismatch(input.Type, literal) is { } kind)
+        {
+            context.Error(kind, path, input.Name, Quoted(literal));
+        }
+        else if (spec.Type == ExpressionTypes.Variable
+            && ExpressionEvaluator.VariableName(spec.Value) is { } name
+            && context.FindVariable(name) is { Value: { } value } variable
+            && Mismatch(input.Type, value) is not null)
+        {
+            context.Error(DefinitionErrorKinds.InputVariableDefaultMismatch, path, input.Name, variable.Name, Quoted(value), Expected(input.Type));
+        }
+    }
+
+    /// <summary>The error a value gets as an input of the type, or null when it fits; text, JSON and references take anything.</summary>
+    private static ErrorKind? Mismatch(InputType type, JsonNode value)
+    {
+        var text = value is JsonValue ? JsonValues.AsString(value) : null;
+        var kind = value.GetValueKind();
+        switch (type)
+        {
+            case InputType.Duration:
+                if (!JsonValues.TryTimeSpan(text, out var span))
+                {
+                    return DefinitionErrorKinds.InputNotADuration;
+                }
+
+                return span < TimeSpan.Zero ? DefinitionErrorKinds.InputNegativeDuration : null;
+            case InputType.Boolean:
+                var isBoolean = kind is JsonValueKind.True or JsonValueKind.False || (kind == JsonValueKind.String && bool.TryParse(text, out _));
+                return isBoolean ? null : DefinitionErrorKinds.InputNotABoolean;
+            case InputType.Number:
+                var isNumber = kind == JsonValueKind.Number || (kind == JsonValueKind.String && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
+                return isNumber ? null : DefinitionErrorKinds.InputNotANumber;
+            case InputType.DateTime:
+                return JsonValues.TryDateTimeOffset(text, out _) ? null : DefinitionErrorKinds.InputNotADateTime;
+            default:
+                return null;
+        }
+    }
+
+    private static string Quoted(JsonNode value) => value is JsonValue ? JsonValues.AsString(value) ?? string.Empty : value.ToJsonString();
+
+    private static string Expected(InputType type) => type switch
+    {
+        InputType.Duration => "不為負的時間長度",
+        InputType.Boolean => "true 或 false",
+        InputType.Number => "數字",
+        InputType.DateTime => "日期時間",
+        _ => type.ToString(),
+    };
 
     private void CheckConnections(WorkflowDefinition definition, DefinitionValidationContext context)
     {

@@ -80,38 +80,41 @@ public static class JsonValues
     };
 
     /// <summary>A TimeSpan as .NET writes it ("1.00:00:00", "02:00:00") or ISO 8601 ("PT2H").</summary>
-    public static TimeSpan AsTimeSpan(JsonNode? node, string where)
-    {
-        var text = AsString(node);
-        if (text is not null)
-        {
-            if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span))
-            {
-                return span;
-            }
+    public static TimeSpan AsTimeSpan(JsonNode? node, string where) =>
+        TryTimeSpan(AsString(node), out var span) ? span : throw new ExpressionException(FaultKinds.NotADuration, where, KindName(node));
 
-            try
-            {
-                return System.Xml.XmlConvert.ToTimeSpan(text);
-            }
-            catch (FormatException)
-            {
-                // Falls through to the error below, which quotes the text.
-            }
+    /// <summary>Parses a duration the way <see cref="AsTimeSpan"/> reads one; the validator checks literals with it.</summary>
+    public static bool TryTimeSpan(string? text, out TimeSpan span)
+    {
+        span = default;
+        if (text is null)
+        {
+            return false;
         }
 
-        throw new ExpressionException(FaultKinds.NotADuration, where, KindName(node));
+        if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out span))
+        {
+            return true;
+        }
+
+        try
+        {
+            span = System.Xml.XmlConvert.ToTimeSpan(text);
+            return true;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
     }
 
-    public static DateTimeOffset AsDateTimeOffset(JsonNode? node, string where)
-    {
-        var text = AsString(node);
-        if (text is not null && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
-        {
-            return at;
-        }
+    public static DateTimeOffset AsDateTimeOffset(JsonNode? node, string where) =>
+        TryDateTimeOffset(AsString(node), out var at) ? at : throw new ExpressionException(FaultKinds.NotADateTime, where, KindName(node));
 
-        throw new ExpressionException(FaultKinds.NotADateTime, where, KindName(node));
+    public static bool TryDateTimeOffset(string? text, out DateTimeOffset at)
+    {
+        at = default;
+        return text is not null && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out at);
     }
 
     /// <summary>
