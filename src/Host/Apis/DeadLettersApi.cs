@@ -1,3 +1,4 @@
+using AntiDrugFlow.Workflows.Outbox;
 using AntiDrugFlow.Host.Access;
 using AntiDrugFlow.Integrations.Outbox;
 using Microsoft.AspNetCore.Http.HttpResults;

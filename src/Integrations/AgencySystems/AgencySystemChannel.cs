@@ -1,3 +1,4 @@
+using AntiDrugFlow.Workflows.Outbox;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using AntiDrugFlow.Integrations.Outbox;

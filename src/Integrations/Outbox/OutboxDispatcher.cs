@@ -1,3 +1,4 @@
+using AntiDrugFlow.Workflows.Outbox;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

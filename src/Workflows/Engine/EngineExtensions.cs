@@ -1,5 +1,6 @@
 using AntiDrugFlow.Workflows.Activities;
 using AntiDrugFlow.Workflows.Definitions;
+using AntiDrugFlow.Workflows.Outbox;
 using AntiDrugFlow.Workflows.Persistence;
 using AntiDrugFlow.Workflows.Runtime;
 using AntiDrugFlow.Workflows.Services;
@@ -29,6 +30,9 @@ public static class EngineExtensions
         services.AddSingleton<SchemaMigrator>();
         services.AddSingleton<PostgresDefinitionStore>();
         services.AddSingleton<PostgresInstanceStore>();
+        services.TryAddSingleton<PostgresOutboxStore>();
+        services.TryAddSingleton<IOutboxStore>(sp => sp.GetRequiredService<PostgresOutboxStore>());
+        services.TryAddSingleton<IOutbox>(sp => sp.GetRequiredService<PostgresOutboxStore>());
         services.AddSingleton<WorkflowDefinitionService>();
         services.AddSingleton<WorkflowRuntime>();
         services.TryAddSingleton<IWorkflowScheduler, NoScheduler>();

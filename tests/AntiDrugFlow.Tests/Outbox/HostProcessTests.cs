@@ -1,3 +1,4 @@
+using AntiDrugFlow.Workflows.Outbox;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;

@@ -1,3 +1,4 @@
+using AntiDrugFlow.Workflows.Outbox;
 using AntiDrugFlow.Integrations.Outbox;
 using AntiDrugFlow.Tests.Infrastructure;
 using Xunit;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AntiDrugFlow.Workflows.Outbox;
 using AntiDrugFlow.Workflows.Runtime;
 using Npgsql;
 
@@ -95,15 +96,7 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource)
 
         if (step.Outbox.Count > 0)
         {
-            // A replayed step produces the same keys; the first write wins.
-            batch.BatchCommands.Add(Sql.BatchCommand("""
-                INSERT INTO outbox_messages (id, instance_id, kind, idempotency_key, payload, next_attempt_at, created_at)
-                SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[], $7::timestamptz[])
-                ON CONFLICT (idempotency_key) DO NOTHING
-                """,
-                step.Outbox.Select(m => m.Id).ToArray(), step.Outbox.Select(m => m.InstanceId).ToArray(), step.Outbox.Select(m => m.Kind).ToArray(),
-                step.Outbox.Select(m => m.IdempotencyKey).ToArray(), step.Outbox.Select(m => m.Payload.ToJsonString()).ToArray(),
-                step.Outbox.Select(m => m.CreatedAt.UtcDateTime).ToArray(), step.Outbox.Select(m => m.CreatedAt.UtcDateTime).ToArray()));
+            batch.BatchCommands.Add(PostgresOutboxStore.EnqueueCommand(step.Outbox));
         }
 
         await batch.ExecuteNonQueryAsync(cancellationToken);
