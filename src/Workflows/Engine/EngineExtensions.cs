@@ -30,6 +30,9 @@ public static class EngineExtensions
         services.AddSingleton<SchemaMigrator>();
         services.AddSingleton<PostgresDefinitionStore>();
         services.AddSingleton<PostgresInstanceStore>();
+        services.AddSingleton<IWorkflowInstanceQueries>(sp => sp.GetRequiredService<PostgresInstanceStore>());
+        services.AddSingleton<IHumanTaskQueries>(sp => sp.GetRequiredService<PostgresInstanceStore>());
+        services.AddSingleton<ITimerBookmarkQueries>(sp => sp.GetRequiredService<PostgresInstanceStore>());
         services.TryAddSingleton<PostgresOutboxStore>();
         services.TryAddSingleton<IOutboxStore>(sp => sp.GetRequiredService<PostgresOutboxStore>());
         services.TryAddSingleton<IOutbox>(sp => sp.GetRequiredService<PostgresOutboxStore>());

@@ -1,3 +1,4 @@
+using AntiDrugFlow.Workflows.Persistence;
 using System.Globalization;
 using Npgsql;
 
@@ -25,12 +26,13 @@ public sealed class PostgresCaseStore(NpgsqlDataSource dataSource)
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    public async Task InsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CaseRecord record, CancellationToken cancellationToken)
+    /// <summary>Inserts the case in the transaction that starts its instance, so neither exists without the other.</summary>
+    public async Task InsertAsync(WorkflowTransaction transaction, CaseRecord record, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand("""
             INSERT INTO cases (id, case_number, kind, chain, instance_id, origin_agency_id, school_id, county, urgent, drug_level, subject_name_protected, subject_class_protected, created_by, created_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-            """, connection, transaction);
+            """, transaction.Connection, transaction.Transaction);
         foreach (var value in new object?[] { record.Id, record.CaseNumber, record.Kind, record.Chain, record.InstanceId, record.OriginAgencyId, record.SchoolId, record.County, record.Urgent, record.DrugLevel, record.SubjectNameProtected, record.SubjectClassProtected, record.CreatedBy, record.CreatedAt.ToUniversalTime() })
         {
             command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
