@@ -1,3 +1,5 @@
+using AntiDrugFlow.Workflows.Persistence;
+using AntiDrugFlow.Workflows.Outbox;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
@@ -99,6 +101,17 @@ public sealed class ChainsHost : IAsyncDisposable
     }
 
     public static async Task<JsonNode> BodyAsync(HttpResponseMessage response) => JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+
+    /// <summary>The instances matching <paramref name="filter"/>, through the engine's instance queries.</summary>
+    public Task<IReadOnlyList<InstanceSummary>> InstancesAsync(InstanceFilter filter) =>
+        Factory.Services.GetRequiredService<IWorkflowInstanceQueries>().ListInstancesAsync(filter, CancellationToken.None);
+
+    /// <summary>The outbox messages matching <paramref name="filter"/>, through the engine's outbox store.</summary>
+    public Task<IReadOnlyList<OutboxItem>> OutboxAsync(OutboxFilter filter) =>
+        Factory.Services.GetRequiredService<IOutboxStore>().ListAsync(filter, CancellationToken.None);
+
+    /// <summary>Tasks through the engine's task queries.</summary>
+    public IHumanTaskQueries Tasks => Factory.Services.GetRequiredService<IHumanTaskQueries>();
 
     public async Task<T> ScalarAsync<T>(string sql)
     {
