@@ -1,3 +1,4 @@
+using AntiDrugFlow.Tests.Infrastructure;
 using AntiDrugFlow.Workflows.Outbox;
 using AntiDrugFlow.Tests.Chains;
 using AntiDrugFlow.Workflows.Access;
@@ -60,7 +61,7 @@ public sealed class InformationRequestTests(InformationRequestHost fixture) : IC
         Assert.Equal(1L, await ScalarAsync<long>("SELECT count(*) FROM audit_log WHERE action = 'information-request.asked' AND case_id = $1 AND user_id = $2", view.Id, Station.UserId));
         Assert.DoesNotContain(Name, await ScalarAsync<string>("SELECT string_agg(coalesce(details, ''), ' ') FROM audit_log WHERE case_id = $1", view.Id));
 
-        var payload = (await QueuedAsync($"information-request:{request.Id}:asked")).Single().Payload.ToJsonString();
+        var payload = EngineReader.Text((await QueuedAsync($"information-request:{request.Id}:asked")).Single().Payload);
         Assert.Contains(view.CaseNumber, payload);
         Assert.Contains("kee-sch-chenggong-jh@agencies.invalid", payload);
         Assert.Contains($"https://antidrugflow.test/inbox/requests/{request.Id}", payload);
@@ -153,7 +154,7 @@ public sealed class InformationRequestTests(InformationRequestHost fixture) : IC
         Assert.DoesNotContain(await Requests.OpenAsync(School, CancellationToken.None), r => r.Id == request.Id);
         Assert.Equal(1L, await ScalarAsync<long>("SELECT count(*) FROM audit_log WHERE action = 'information-request.answered' AND case_id = $1", view.Id));
 
-        var payload = (await QueuedAsync($"information-request:{request.Id}:answered")).Single().Payload.ToJsonString();
+        var payload = EngineReader.Text((await QueuedAsync($"information-request:{request.Id}:answered")).Single().Payload);
         Assert.Contains("kee-p1-zhong-er-rd@agencies.invalid", payload);
         Assert.Contains($"https://antidrugflow.test/inbox/{task.TaskId}", payload);
         Assert.Contains(view.CaseNumber, payload);

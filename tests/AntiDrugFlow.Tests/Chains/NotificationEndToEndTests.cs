@@ -1,3 +1,4 @@
+using AntiDrugFlow.Tests.Infrastructure;
 using AntiDrugFlow.Workflows.Runtime;
 using AntiDrugFlow.Workflows.Persistence;
 using AntiDrugFlow.Workflows.Outbox;
@@ -314,7 +315,7 @@ public sealed class NotificationEndToEndTests : IAsyncLifetime
 
         var queued = await _host.OutboxAsync(new OutboxFilter());
         Assert.NotEmpty(queued);
-        var outbox = string.Join(' ', queued.Select(m => m.Payload.ToJsonString()));
+        var outbox = string.Join(' ', queued.Select(m => EngineReader.Text(m.Payload)));
         Assert.DoesNotContain(Name, outbox);
         Assert.DoesNotContain(ClassName, outbox);
     }

@@ -61,5 +61,9 @@ public sealed class EngineReader : IAsyncDisposable
         Assert.True(await _outbox.MarkFailedAsync(claimed, lastError, null, CancellationToken.None));
     }
 
+    /// <summary>A payload as text with its Chinese unescaped, as PostgreSQL shows it, so substring checks see the real text.</summary>
+    public static string Text(JsonNode payload) =>
+        payload.ToJsonString(new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 }
