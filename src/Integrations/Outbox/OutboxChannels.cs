@@ -1,10 +1,10 @@
-using AntiDrugFlow.Workflows.Outbox;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using AntiDrugFlow.Integrations.AgencySystems;
 using AntiDrugFlow.Integrations.Email;
 using AntiDrugFlow.Workflows.Expressions;
+using AntiDrugFlow.Workflows.Outbox;
 using AntiDrugFlow.Workflows.Runtime;
 using AntiDrugFlow.Workflows.Services;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,5 +1,5 @@
-using AntiDrugFlow.Workflows.Outbox;
 using System.Collections.Concurrent;
+using AntiDrugFlow.Workflows.Outbox;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

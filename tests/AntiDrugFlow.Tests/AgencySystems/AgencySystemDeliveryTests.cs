@@ -1,4 +1,3 @@
-using AntiDrugFlow.Workflows.Outbox;
 using System.Text;
 using System.Text.Json.Nodes;
 using AntiDrugFlow.Integrations.AgencySystems;
@@ -7,6 +6,7 @@ using AntiDrugFlow.Integrations.Outbox;
 using AntiDrugFlow.Tests.Infrastructure;
 using AntiDrugFlow.Tests.Outbox;
 using AntiDrugFlow.Workflows.Messages;
+using AntiDrugFlow.Workflows.Outbox;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 using static AntiDrugFlow.Tests.Infrastructure.Flow;

@@ -1,7 +1,7 @@
-using AntiDrugFlow.Workflows.Outbox;
 using System.Text.RegularExpressions;
 using AntiDrugFlow.Workflows.Calendar;
 using AntiDrugFlow.Workflows.Milestones;
+using AntiDrugFlow.Workflows.Outbox;
 using Microsoft.Playwright;
 using Npgsql;
 using Xunit;

@@ -1,7 +1,7 @@
-using AntiDrugFlow.Workflows.Runtime;
 using System.Net;
 using System.Net.Http.Json;
 using AntiDrugFlow.Tests.Chains;
+using AntiDrugFlow.Workflows.Runtime;
 using Xunit;
 
 namespace AntiDrugFlow.Tests.Cases;

@@ -1,10 +1,10 @@
-using AntiDrugFlow.Tests.Infrastructure;
-using AntiDrugFlow.Workflows.Outbox;
 using AntiDrugFlow.Tests.Chains;
+using AntiDrugFlow.Tests.Infrastructure;
 using AntiDrugFlow.Workflows.Access;
 using AntiDrugFlow.Workflows.Cases;
-using AntiDrugFlow.Workflows.Services;
+using AntiDrugFlow.Workflows.Outbox;
 using AntiDrugFlow.Workflows.Runtime;
+using AntiDrugFlow.Workflows.Services;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Xunit;

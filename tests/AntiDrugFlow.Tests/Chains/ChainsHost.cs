@@ -1,5 +1,3 @@
-using AntiDrugFlow.Workflows.Persistence;
-using AntiDrugFlow.Workflows.Outbox;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
@@ -7,6 +5,8 @@ using System.Text.Json.Nodes;
 using AntiDrugFlow.Integrations.Outbox;
 using AntiDrugFlow.Tests.Email;
 using AntiDrugFlow.Tests.Infrastructure;
+using AntiDrugFlow.Workflows.Outbox;
+using AntiDrugFlow.Workflows.Persistence;
 using AntiDrugFlow.Workflows.Services;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;

@@ -1,10 +1,10 @@
-using AntiDrugFlow.Tests.Infrastructure;
-using AntiDrugFlow.Workflows.Runtime;
-using AntiDrugFlow.Workflows.Persistence;
-using AntiDrugFlow.Workflows.Outbox;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using AntiDrugFlow.Tests.Infrastructure;
+using AntiDrugFlow.Workflows.Outbox;
+using AntiDrugFlow.Workflows.Persistence;
+using AntiDrugFlow.Workflows.Runtime;
 using Xunit;
 
 namespace AntiDrugFlow.Tests.Chains;

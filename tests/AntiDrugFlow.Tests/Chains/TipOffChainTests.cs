@@ -1,6 +1,6 @@
-using AntiDrugFlow.Workflows.Outbox;
 using System.Text.Json.Nodes;
 using AntiDrugFlow.Tests.Infrastructure;
+using AntiDrugFlow.Workflows.Outbox;
 using AntiDrugFlow.Workflows.Runtime;
 using Xunit;
 

@@ -1,10 +1,10 @@
-using AntiDrugFlow.Workflows.Outbox;
 using System.Text.Json.Nodes;
 using AntiDrugFlow.Integrations.Email;
 using AntiDrugFlow.Integrations.Outbox;
 using AntiDrugFlow.Tests.Infrastructure;
 using AntiDrugFlow.Tests.Outbox;
 using AntiDrugFlow.Workflows.Messages;
+using AntiDrugFlow.Workflows.Outbox;
 using AntiDrugFlow.Workflows.Runtime;
 using Xunit;
 using static AntiDrugFlow.Tests.Infrastructure.Flow;

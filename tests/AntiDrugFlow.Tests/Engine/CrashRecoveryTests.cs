@@ -1,7 +1,7 @@
-using AntiDrugFlow.Workflows.Persistence;
 using System.Net;
 using System.Text;
 using AntiDrugFlow.Tests.Infrastructure;
+using AntiDrugFlow.Workflows.Persistence;
 using AntiDrugFlow.Workflows.Runtime;
 using Xunit;
 using static AntiDrugFlow.Tests.Infrastructure.Flow;

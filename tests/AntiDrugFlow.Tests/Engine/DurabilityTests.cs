@@ -1,7 +1,7 @@
-using AntiDrugFlow.Workflows.Persistence;
-using AntiDrugFlow.Workflows.Outbox;
 using System.Text.Json.Nodes;
 using AntiDrugFlow.Tests.Infrastructure;
+using AntiDrugFlow.Workflows.Outbox;
+using AntiDrugFlow.Workflows.Persistence;
 using AntiDrugFlow.Workflows.Runtime;
 using AntiDrugFlow.Workflows.Services;
 using Xunit;

@@ -1,6 +1,6 @@
-using AntiDrugFlow.Workflows.Outbox;
 using AntiDrugFlow.Tests.Infrastructure;
 using AntiDrugFlow.Workflows.Expressions;
+using AntiDrugFlow.Workflows.Outbox;
 using AntiDrugFlow.Workflows.Runtime;
 using Xunit;
 using static AntiDrugFlow.Tests.Infrastructure.Flow;

@@ -1,9 +1,9 @@
-using AntiDrugFlow.Workflows.Outbox;
-using AntiDrugFlow.Integrations;
 using System.Text.Json.Nodes;
+using AntiDrugFlow.Integrations;
 using AntiDrugFlow.Workflows;
 using AntiDrugFlow.Workflows.Agencies;
 using AntiDrugFlow.Workflows.Chains;
+using AntiDrugFlow.Workflows.Outbox;
 using AntiDrugFlow.Workflows.Persistence;
 using AntiDrugFlow.Workflows.Runtime;
 using AntiDrugFlow.Workflows.Services;

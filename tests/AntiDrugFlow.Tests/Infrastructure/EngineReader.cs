@@ -1,9 +1,9 @@
-using Xunit;
 using System.Text.Json.Nodes;
 using AntiDrugFlow.Workflows.Outbox;
 using AntiDrugFlow.Workflows.Persistence;
 using AntiDrugFlow.Workflows.Runtime;
 using Npgsql;
+using Xunit;
 
 namespace AntiDrugFlow.Tests.Infrastructure;
 

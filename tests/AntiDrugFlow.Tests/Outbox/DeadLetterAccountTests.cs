@@ -1,7 +1,7 @@
-using AntiDrugFlow.Tests.Infrastructure;
 using System.Net;
 using System.Text.Json.Nodes;
 using AntiDrugFlow.Tests.Accounts;
+using AntiDrugFlow.Tests.Infrastructure;
 using Npgsql;
 using Xunit;
 

@@ -1,4 +1,3 @@
-using AntiDrugFlow.Workflows.Outbox;
 using System.Text.Json.Nodes;
 using AntiDrugFlow.Integrations;
 using AntiDrugFlow.Integrations.AgencySystems;
@@ -6,6 +5,7 @@ using AntiDrugFlow.Integrations.Outbox;
 using AntiDrugFlow.Tests.Infrastructure;
 using AntiDrugFlow.Workflows;
 using AntiDrugFlow.Workflows.Agencies;
+using AntiDrugFlow.Workflows.Outbox;
 using AntiDrugFlow.Workflows.Persistence;
 using AntiDrugFlow.Workflows.Runtime;
 using AntiDrugFlow.Workflows.Services;

@@ -1,5 +1,3 @@
-using AntiDrugFlow.Workflows.Runtime;
-using AntiDrugFlow.Workflows.Outbox;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -9,6 +7,8 @@ using AntiDrugFlow.Integrations.Email;
 using AntiDrugFlow.Integrations.Outbox;
 using AntiDrugFlow.Tests.Email;
 using AntiDrugFlow.Tests.Infrastructure;
+using AntiDrugFlow.Workflows.Outbox;
+using AntiDrugFlow.Workflows.Runtime;
 using Xunit;
 using static AntiDrugFlow.Tests.Infrastructure.Flow;
 

@@ -1,6 +1,6 @@
-using AntiDrugFlow.Workflows.Outbox;
 using AntiDrugFlow.Integrations.Outbox;
 using AntiDrugFlow.Tests.Infrastructure;
+using AntiDrugFlow.Workflows.Outbox;
 using Xunit;
 using static AntiDrugFlow.Tests.Infrastructure.Flow;
 

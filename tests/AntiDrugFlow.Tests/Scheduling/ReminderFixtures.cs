@@ -1,7 +1,7 @@
-using AntiDrugFlow.Workflows.Outbox;
 using AntiDrugFlow.Tests.Infrastructure;
 using AntiDrugFlow.Workflows.Calendar;
 using AntiDrugFlow.Workflows.Milestones;
+using AntiDrugFlow.Workflows.Outbox;
 using Npgsql;
 
 namespace AntiDrugFlow.Tests.Scheduling;

@@ -1,5 +1,5 @@
-using AntiDrugFlow.Workflows.Persistence;
 using System.Globalization;
+using AntiDrugFlow.Workflows.Persistence;
 using Npgsql;
 
 namespace AntiDrugFlow.Workflows.Cases;
