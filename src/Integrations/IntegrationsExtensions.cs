@@ -41,7 +41,6 @@ public static class IntegrationsExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IEmailSender, SmtpEmailSender>();
         services.AddHttpClient(OutboxDispatcher.HttpClientName);
-        services.TryAddSingleton<IOutboxStore, PostgresOutboxStore>();
         services.AddSingleton<IOutboxChannel, EmailChannel>();
         services.AddSingleton<IOutboxChannel, HttpRequestChannel>();
         services.AddSingleton<IOutboxChannel, EventChannel>();

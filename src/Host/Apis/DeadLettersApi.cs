@@ -1,5 +1,6 @@
 using AntiDrugFlow.Host.Access;
 using AntiDrugFlow.Integrations.Outbox;
+using AntiDrugFlow.Workflows.Outbox;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AntiDrugFlow.Host.Apis;

@@ -39,7 +39,7 @@ public static class WorkflowInstancesApi
         return app;
     }
 
-    public static async Task<Results<Ok<IReadOnlyList<InstanceSummary>>, ValidationProblem>> ListAsync(string? definitionId, string? status, string? correlationId, int? page, int? pageSize, PostgresInstanceStore store, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<IReadOnlyList<InstanceSummary>>, ValidationProblem>> ListAsync(string? definitionId, string? status, string? correlationId, int? page, int? pageSize, IWorkflowInstanceQueries store, CancellationToken cancellationToken)
     {
         WorkflowStatus? parsed = null;
         if (status is not null)
@@ -60,13 +60,13 @@ public static class WorkflowInstancesApi
         return TypedResults.Ok(await store.ListInstancesAsync(new InstanceFilter(definitionId, parsed, correlationId, page ?? 0, pageSize ?? 50), cancellationToken));
     }
 
-    public static async Task<Results<Ok<InstanceView>, NotFound>> GetAsync(string id, PostgresInstanceStore store, CancellationToken cancellationToken) =>
+    public static async Task<Results<Ok<InstanceView>, NotFound>> GetAsync(string id, IWorkflowInstanceQueries store, CancellationToken cancellationToken) =>
         await store.GetAsync(id, cancellationToken) is { } instance ? TypedResults.Ok(InstanceView.From(instance)) : TypedResults.NotFound();
 
-    public static async Task<Results<Ok<IReadOnlyList<JournalEntry>>, NotFound>> JournalAsync(string id, PostgresInstanceStore store, CancellationToken cancellationToken) =>
+    public static async Task<Results<Ok<IReadOnlyList<JournalEntry>>, NotFound>> JournalAsync(string id, IWorkflowInstanceQueries store, CancellationToken cancellationToken) =>
         await store.GetAsync(id, cancellationToken) is null ? TypedResults.NotFound() : TypedResults.Ok(await store.JournalAsync(id, cancellationToken));
 
-    public static async Task<Results<NoContent, NotFound, Conflict<string>>> CancelAsync(string id, WorkflowRuntime runtime, PostgresInstanceStore store, CancellationToken cancellationToken)
+    public static async Task<Results<NoContent, NotFound, Conflict<string>>> CancelAsync(string id, WorkflowRuntime runtime, IWorkflowInstanceQueries store, CancellationToken cancellationToken)
     {
         if (await store.GetAsync(id, cancellationToken) is null)
         {
@@ -93,7 +93,7 @@ public static class WorkflowInstancesApi
         return TypedResults.Ok(new EventTriggered(eventName, resumed));
     }
 
-    public static async Task<Results<Ok<IReadOnlyList<HumanTask>>, ValidationProblem>> ListTasksAsync(string? status, string? instanceId, PostgresInstanceStore store, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<IReadOnlyList<HumanTask>>, ValidationProblem>> ListTasksAsync(string? status, string? instanceId, IHumanTaskQueries store, CancellationToken cancellationToken)
     {
         HumanTaskStatus? parsed = null;
         if (status is not null)

@@ -88,7 +88,7 @@ public sealed class AgencyCallbackReceiver(
     IAgencyEndpoints endpoints,
     ICallbackReceipts receipts,
     WorkflowRuntime runtime,
-    PostgresInstanceStore instances,
+    IHumanTaskQueries tasks,
     TimeProvider time,
     IOptions<AgencySystemsOptions> options,
     ILogger<AgencyCallbackReceiver> logger)
@@ -177,7 +177,7 @@ public sealed class AgencyCallbackReceiver(
         }
 
         // A task routed to an agency names it in its payload; another agency may not complete it.
-        var task = await instances.GetTaskAsync(taskId, cancellationToken);
+        var task = await tasks.GetTaskAsync(taskId, cancellationToken);
         if (task is null || (task.Payload is JsonObject payload && JsonValues.AsString(payload["agencyId"]) is { } owner && owner != agencyId))
         {
             return new(CallbackStatus.NotFound, $"no task '{taskId}' routed to this agency");

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using AntiDrugFlow.Integrations.Outbox;
 using AntiDrugFlow.Workflows.Expressions;
 using AntiDrugFlow.Workflows.Messages;
+using AntiDrugFlow.Workflows.Outbox;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Polly;

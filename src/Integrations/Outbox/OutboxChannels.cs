@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using AntiDrugFlow.Integrations.AgencySystems;
 using AntiDrugFlow.Integrations.Email;
 using AntiDrugFlow.Workflows.Expressions;
+using AntiDrugFlow.Workflows.Outbox;
 using AntiDrugFlow.Workflows.Runtime;
 using AntiDrugFlow.Workflows.Services;
 using Microsoft.Extensions.DependencyInjection;
@@ -74,7 +75,7 @@ public sealed class HttpRequestChannel(IHttpClientFactory http, IAgencyEndpoints
 }
 
 /// <summary>Elsa.PublishEvent: resumes the instances waiting for the event.</summary>
-public sealed class EventChannel(IServiceProvider services) : IOutboxChannel
+public sealed class EventChannel(WorkflowRuntime runtime) : IOutboxChannel
 {
     public string Kind => OutboxKinds.Event;
 
@@ -82,21 +83,19 @@ public sealed class EventChannel(IServiceProvider services) : IOutboxChannel
 
     public async Task DeliverAsync(OutboxItem item, CancellationToken cancellationToken)
     {
-        // Resolved late: the runtime and the dispatcher are both singletons built from the same container.
-        var runtime = services.GetRequiredService<WorkflowRuntime>();
         await runtime.TriggerEventAsync(JsonValues.AsString(item.Payload["eventName"]) ?? string.Empty, JsonValues.AsString(item.Payload["correlationId"]), item.Payload["payload"], cancellationToken);
     }
 }
 
 /// <summary>AntiDrugFlow.StartWorkflow: the message's key becomes the new instance's id, so a repeat starts nothing.</summary>
-public sealed class StartWorkflowChannel(IServiceProvider services) : IOutboxChannel
+public sealed class StartWorkflowChannel(WorkflowRuntime runtime) : IOutboxChannel
 {
     public string Kind => OutboxKinds.StartWorkflow;
 
     public string Destination(OutboxItem item) => "engine";
 
     public async Task DeliverAsync(OutboxItem item, CancellationToken cancellationToken) =>
-        await services.GetRequiredService<WorkflowRuntime>().StartAsync(
+        await runtime.StartAsync(
             JsonValues.AsString(item.Payload["definitionId"]) ?? string.Empty, item.Payload["input"]?.DeepClone() as JsonObject, JsonValues.AsString(item.Payload["correlationId"]),
             new StartOptions(InstanceId: WorkflowExecutor.InstanceIdFromKey(item.IdempotencyKey)), cancellationToken);
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using AntiDrugFlow.Workflows.Outbox;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

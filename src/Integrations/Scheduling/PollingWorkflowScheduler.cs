@@ -1,3 +1,4 @@
+using AntiDrugFlow.Workflows.Persistence;
 using AntiDrugFlow.Workflows.Runtime;
 using AntiDrugFlow.Workflows.Services;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,7 +20,11 @@ public sealed class SchedulerOptions
 /// A durable scheduler over the bookmark table: timers are rows with a due time, fired by whichever host
 /// gets the instance's row lock first. Wakes early when a step adds a timer due sooner.
 /// </summary>
-public sealed class PollingWorkflowScheduler(IServiceProvider services, TimeProvider time, IOptions<SchedulerOptions> options, ILogger<PollingWorkflowScheduler> logger)
+/// <remarks>
+/// The runtime is lazy because it needs this scheduler (its <see cref="IWorkflowScheduler"/>) to be built first;
+/// register it as <c>new Lazy&lt;WorkflowRuntime&gt;(sp.GetRequiredService&lt;WorkflowRuntime&gt;)</c>.
+/// </remarks>
+public sealed class PollingWorkflowScheduler(Lazy<WorkflowRuntime> lazyRuntime, ITimerBookmarkQueries timers, TimeProvider time, IOptions<SchedulerOptions> options, ILogger<PollingWorkflowScheduler> logger)
     : BackgroundService, IWorkflowScheduler
 {
     private readonly SemaphoreSlim _wake = new(0, 1);
@@ -43,7 +48,7 @@ public sealed class PollingWorkflowScheduler(IServiceProvider services, TimeProv
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var runtime = services.GetRequiredService<WorkflowRuntime>();
+        var runtime = lazyRuntime.Value;
         while (!stoppingToken.IsCancellationRequested)
         {
             var wait = options.Value.PollInterval;
@@ -56,7 +61,7 @@ public sealed class PollingWorkflowScheduler(IServiceProvider services, TimeProv
                 }
                 while (fired >= options.Value.BatchSize);
 
-                if (await runtime.Store.NextTimerDueAsync(stoppingToken) is { } next)
+                if (await timers.NextTimerDueAsync(stoppingToken) is { } next)
                 {
                     var untilDue = next - time.GetUtcNow();
                     wait = untilDue < TimeSpan.Zero ? TimeSpan.Zero : untilDue < wait ? untilDue : wait;
@@ -90,13 +95,12 @@ public sealed class PollingWorkflowScheduler(IServiceProvider services, TimeProv
 }
 
 /// <summary>Runs instances left Running: dispatched ones, and any a crashed host was in the middle of.</summary>
-public sealed class PendingInstanceRunner(IServiceProvider services, TimeProvider time, ILogger<PendingInstanceRunner> logger) : BackgroundService
+public sealed class PendingInstanceRunner(WorkflowRuntime runtime, TimeProvider time, ILogger<PendingInstanceRunner> logger) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(500);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var runtime = services.GetRequiredService<WorkflowRuntime>();
         while (!stoppingToken.IsCancellationRequested)
         {
             try

@@ -1,3 +1,4 @@
+using AntiDrugFlow.Workflows.Persistence;
 using AntiDrugFlow.Workflows.Runtime;
 using AntiDrugFlow.Workflows.Services;
 using Microsoft.Extensions.Hosting;
@@ -99,7 +100,7 @@ public sealed class WorkflowTimerJob(WorkflowRuntime runtime, TimeProvider time,
 /// </summary>
 public sealed class WorkflowTimerReconciler(
     ISchedulerFactory schedulers,
-    NpgsqlDataSource dataSource,
+    ITimerBookmarkQueries timers,
     TimeProvider time,
     IOptions<DeadlineOptions> options,
     ILogger<WorkflowTimerReconciler> logger) : BackgroundService
@@ -113,15 +114,7 @@ public sealed class WorkflowTimerReconciler(
         var page = await scheduler.QueryTriggers(new TriggerQuery { Group = GroupMatcher<TriggerKey>.GroupEquals(QuartzWorkflowScheduler.TriggerGroup), Take = TriggerQuery.All }, cancellationToken);
         var triggers = page.Items.Select(t => t.Key.Name).ToHashSet(StringComparer.Ordinal);
 
-        var bookmarks = new List<(string InstanceId, string BookmarkId, DateTimeOffset DueAt)>();
-        await using (var command = dataSource.CreateCommand("SELECT instance_id, id, due_at FROM workflow_bookmarks WHERE kind = 'Timer' AND due_at IS NOT NULL"))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                bookmarks.Add((reader.GetString(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2)));
-            }
-        }
+        var bookmarks = await timers.ListTimerBookmarksAsync(cancellationToken);
 
         var missing = bookmarks.Where(b => !triggers.Contains(b.BookmarkId)).Select(b => QuartzWorkflowScheduler.TriggerFor(b.InstanceId, b.BookmarkId, b.DueAt, time)).ToList();
         var known = bookmarks.Select(b => b.BookmarkId).ToHashSet(StringComparer.Ordinal);

@@ -1,5 +1,6 @@
 using AntiDrugFlow.Workflows.Activities;
 using AntiDrugFlow.Workflows.Definitions;
+using AntiDrugFlow.Workflows.Outbox;
 using AntiDrugFlow.Workflows.Persistence;
 using AntiDrugFlow.Workflows.Runtime;
 using AntiDrugFlow.Workflows.Services;
@@ -29,6 +30,12 @@ public static class EngineExtensions
         services.AddSingleton<SchemaMigrator>();
         services.AddSingleton<PostgresDefinitionStore>();
         services.AddSingleton<PostgresInstanceStore>();
+        services.AddSingleton<IWorkflowInstanceQueries>(sp => sp.GetRequiredService<PostgresInstanceStore>());
+        services.AddSingleton<IHumanTaskQueries>(sp => sp.GetRequiredService<PostgresInstanceStore>());
+        services.AddSingleton<ITimerBookmarkQueries>(sp => sp.GetRequiredService<PostgresInstanceStore>());
+        services.TryAddSingleton<PostgresOutboxStore>();
+        services.TryAddSingleton<IOutboxStore>(sp => sp.GetRequiredService<PostgresOutboxStore>());
+        services.TryAddSingleton<IOutbox>(sp => sp.GetRequiredService<PostgresOutboxStore>());
         services.AddSingleton<WorkflowDefinitionService>();
         services.AddSingleton<WorkflowRuntime>();
         services.TryAddSingleton<IWorkflowScheduler, NoScheduler>();

@@ -6,6 +6,7 @@ using AntiDrugFlow.Integrations.Outbox;
 using AntiDrugFlow.Tests.Infrastructure;
 using AntiDrugFlow.Tests.Outbox;
 using AntiDrugFlow.Workflows.Messages;
+using AntiDrugFlow.Workflows.Outbox;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 using static AntiDrugFlow.Tests.Infrastructure.Flow;

@@ -64,17 +64,8 @@ public sealed class BrowserHost : IAsyncLifetime
     public async Task<Guid> AddDeadLetterAsync(string kind, string payloadJson, string lastError)
     {
         var id = Guid.NewGuid();
-        await using var dataSource = NpgsqlDataSource.Create(ConnectionString);
-        await using var command = dataSource.CreateCommand("""
-            INSERT INTO outbox_messages (id, kind, idempotency_key, payload, status, attempts, next_attempt_at, last_error, created_at)
-            VALUES ($1, $2, $3, $4::jsonb, 'DeadLettered', 8, now(), $5, now())
-            """);
-        foreach (var value in new object[] { id, kind, "browser-test:" + id, payloadJson, lastError })
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = value });
-        }
-
-        await command.ExecuteNonQueryAsync();
+        await using var engine = new EngineReader(ConnectionString);
+        await engine.AddDeadLetterAsync(id, kind, "browser-test:" + id, System.Text.Json.Nodes.JsonNode.Parse(payloadJson)!.AsObject(), lastError);
         return id;
     }
 

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using AntiDrugFlow.Workflows.Calendar;
 using AntiDrugFlow.Workflows.Milestones;
+using AntiDrugFlow.Workflows.Outbox;
 using Microsoft.Playwright;
 using Npgsql;
 using Xunit;
@@ -150,6 +151,6 @@ public sealed partial class MilestonePagesTests(BrowserHost host)
         ]);
         await using var dataSource = NpgsqlDataSource.Create(host.ConnectionString);
         var now = TimeProvider.System.GetUtcNow();
-        await new PostgresMilestoneStore(dataSource).InsertCycleAsync(new MilestoneCycle(cycleId, catalog.Title, 106, 106, 109, null, now), catalog, now, CancellationToken.None);
+        await new PostgresMilestoneStore(dataSource, new PostgresOutboxStore(dataSource)).InsertCycleAsync(new MilestoneCycle(cycleId, catalog.Title, 106, 106, 109, null, now), catalog, now, CancellationToken.None);
     }
 }

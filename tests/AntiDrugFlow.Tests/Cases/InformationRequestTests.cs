@@ -1,8 +1,10 @@
 using AntiDrugFlow.Tests.Chains;
+using AntiDrugFlow.Tests.Infrastructure;
 using AntiDrugFlow.Workflows.Access;
 using AntiDrugFlow.Workflows.Cases;
-using AntiDrugFlow.Workflows.Services;
+using AntiDrugFlow.Workflows.Outbox;
 using AntiDrugFlow.Workflows.Runtime;
+using AntiDrugFlow.Workflows.Services;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Xunit;
@@ -59,7 +61,7 @@ public sealed class InformationRequestTests(InformationRequestHost fixture) : IC
         Assert.Equal(1L, await ScalarAsync<long>("SELECT count(*) FROM audit_log WHERE action = 'information-request.asked' AND case_id = $1 AND user_id = $2", view.Id, Station.UserId));
         Assert.DoesNotContain(Name, await ScalarAsync<string>("SELECT string_agg(coalesce(details, ''), ' ') FROM audit_log WHERE case_id = $1", view.Id));
 
-        var payload = await ScalarAsync<string>("SELECT payload::text FROM outbox_messages WHERE idempotency_key = $1", $"information-request:{request.Id}:asked");
+        var payload = EngineReader.Text((await QueuedAsync($"information-request:{request.Id}:asked")).Single().Payload);
         Assert.Contains(view.CaseNumber, payload);
         Assert.Contains("kee-sch-chenggong-jh@agencies.invalid", payload);
         Assert.Contains($"https://antidrugflow.test/inbox/requests/{request.Id}", payload);
@@ -97,13 +99,13 @@ public sealed class InformationRequestTests(InformationRequestHost fixture) : IC
         }, CancellationToken.None));
 
         Assert.Equal(0L, await ScalarAsync<long>("SELECT count(*) FROM information_requests WHERE id = $1", request.Id));
-        Assert.Equal(0L, await ScalarAsync<long>("SELECT count(*) FROM outbox_messages WHERE idempotency_key = $1", email.IdempotencyKey));
+        Assert.Empty(await QueuedAsync(email.IdempotencyKey));
         Assert.Equal(0L, await ScalarAsync<long>("SELECT count(*) FROM audit_log WHERE details = $1", request.Id));
 
         // The same request without the failure goes in whole.
         Assert.True(await store.AskAsync(request, email, (c, t, ct) => audit.RecordAsync(entry, c, t, ct), CancellationToken.None));
         Assert.Equal(1L, await ScalarAsync<long>("SELECT count(*) FROM information_requests WHERE id = $1", request.Id));
-        Assert.Equal(1L, await ScalarAsync<long>("SELECT count(*) FROM outbox_messages WHERE idempotency_key = $1", email.IdempotencyKey));
+        Assert.Single(await QueuedAsync(email.IdempotencyKey));
         Assert.Equal(1L, await ScalarAsync<long>("SELECT count(*) FROM audit_log WHERE details = $1", request.Id));
     }
 
@@ -152,7 +154,7 @@ public sealed class InformationRequestTests(InformationRequestHost fixture) : IC
         Assert.DoesNotContain(await Requests.OpenAsync(School, CancellationToken.None), r => r.Id == request.Id);
         Assert.Equal(1L, await ScalarAsync<long>("SELECT count(*) FROM audit_log WHERE action = 'information-request.answered' AND case_id = $1", view.Id));
 
-        var payload = await ScalarAsync<string>("SELECT payload::text FROM outbox_messages WHERE idempotency_key = $1", $"information-request:{request.Id}:answered");
+        var payload = EngineReader.Text((await QueuedAsync($"information-request:{request.Id}:answered")).Single().Payload);
         Assert.Contains("kee-p1-zhong-er-rd@agencies.invalid", payload);
         Assert.Contains($"https://antidrugflow.test/inbox/{task.TaskId}", payload);
         Assert.Contains(view.CaseNumber, payload);
@@ -253,6 +255,9 @@ public sealed class InformationRequestTests(InformationRequestHost fixture) : IC
         var task = Assert.Single(await Cases.InboxAsync(Station, CancellationToken.None), i => i.CaseId == view.Id);
         return (view, task);
     }
+
+    private Task<IReadOnlyList<OutboxItem>> QueuedAsync(string idempotencyKey) =>
+        Host.Factory.Services.GetRequiredService<IOutboxStore>().ListAsync(new OutboxFilter(IdempotencyKey: idempotencyKey), CancellationToken.None);
 
     private async Task<T> ScalarAsync<T>(string sql, params object[] parameters)
     {

@@ -5,6 +5,8 @@ using System.Text.Json.Nodes;
 using AntiDrugFlow.Integrations.Outbox;
 using AntiDrugFlow.Tests.Email;
 using AntiDrugFlow.Tests.Infrastructure;
+using AntiDrugFlow.Workflows.Outbox;
+using AntiDrugFlow.Workflows.Persistence;
 using AntiDrugFlow.Workflows.Services;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -99,6 +101,17 @@ public sealed class ChainsHost : IAsyncDisposable
     }
 
     public static async Task<JsonNode> BodyAsync(HttpResponseMessage response) => JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+
+    /// <summary>The instances matching <paramref name="filter"/>, through the engine's instance queries.</summary>
+    public Task<IReadOnlyList<InstanceSummary>> InstancesAsync(InstanceFilter filter) =>
+        Factory.Services.GetRequiredService<IWorkflowInstanceQueries>().ListInstancesAsync(filter, CancellationToken.None);
+
+    /// <summary>The outbox messages matching <paramref name="filter"/>, through the engine's outbox store.</summary>
+    public Task<IReadOnlyList<OutboxItem>> OutboxAsync(OutboxFilter filter) =>
+        Factory.Services.GetRequiredService<IOutboxStore>().ListAsync(filter, CancellationToken.None);
+
+    /// <summary>Tasks through the engine's task queries.</summary>
+    public IHumanTaskQueries Tasks => Factory.Services.GetRequiredService<IHumanTaskQueries>();
 
     public async Task<T> ScalarAsync<T>(string sql)
     {

@@ -1,6 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using AntiDrugFlow.Tests.Infrastructure;
+using AntiDrugFlow.Workflows.Outbox;
+using AntiDrugFlow.Workflows.Persistence;
+using AntiDrugFlow.Workflows.Runtime;
 using Xunit;
 
 namespace AntiDrugFlow.Tests.Chains;
@@ -150,7 +154,7 @@ public sealed class NotificationEndToEndTests : IAsyncLifetime
         var school = await _host.SignedInAsync("school.kl-chenggong-jh");
         var care = Assert.Single((await ChainsHost.BodyAsync(await school.GetAsync("/api/inbox"))).AsArray(), t => t!["caseId"]!.GetValue<string>() == caseId)!;
         Assert.Equal("啟動即時關懷並聯繫家長", care["taskName"]!.GetValue<string>());
-        Assert.Equal(1L, await _host.ScalarAsync<long>($"SELECT count(*) FROM workflow_instances WHERE definition_id = 'youth-case-followup' AND correlation_id = '{caseId}'"));
+        Assert.Single(await _host.InstancesAsync(new InstanceFilter("youth-case-followup", CorrelationId: caseId)));
         Assert.Equal(Name, (await ChainsHost.BodyAsync(await school.GetAsync($"/api/cases/{caseId}")))["subjectName"]!.GetValue<string>());
         await AssertNoPersonalDataLeftAsync();
     }
@@ -190,8 +194,9 @@ public sealed class NotificationEndToEndTests : IAsyncLifetime
         await ActAsync(school, offender, "執行不預警尿液篩檢並回報結果", "陰性");
         await _host.AdvanceAsync(TimeSpan.FromDays(42));
         await ActAsync(school, offender, "輔導期滿尿液篩檢並回報結果", "陰性");
-        Assert.Equal(0L, await _host.ScalarAsync<long>($"SELECT count(*) FROM workflow_instances WHERE correlation_id = '{offender}' AND status <> 'Finished'"));
-        Assert.Equal(2L, await _host.ScalarAsync<long>($"SELECT count(*) FROM workflow_instances WHERE correlation_id = '{offender}'"));
+        var offenderInstances = await _host.InstancesAsync(new InstanceFilter(CorrelationId: offender));
+        Assert.Equal(2, offenderInstances.Count);
+        Assert.All(offenderInstances, i => Assert.Equal(WorkflowStatus.Finished, i.Status));
 
         // Out-of-school youth: the 24-hour child-protection report, social services, the committee's decision and six months' follow-up.
         var youth = await StartAsync(await _host.SignedInAsync(police), new { kind = "OutOfSchoolYouth", drugLevel = 4, subjectName = Name });
@@ -201,13 +206,13 @@ public sealed class NotificationEndToEndTests : IAsyncLifetime
         await ActAsync(committee, youth, "輔導結案後回報", "結案");
         await _host.AdvanceAsync(TimeSpan.FromDays(182));
         await ActAsync(committee, youth, "結案後追蹤6個月並回報", "追蹤完成");
-        Assert.Equal("Finished", await _host.ScalarAsync<string>($"SELECT status FROM workflow_instances WHERE correlation_id = '{youth}'"));
+        Assert.Equal(WorkflowStatus.Finished, Assert.Single(await _host.InstancesAsync(new InstanceFilter(CorrelationId: youth))).Status);
 
         // Military: the 憲兵隊 acknowledges; the ministry lets its deadline pass, so the late path ends the chain and the police are told.
         var military = await StartAsync(await _host.SignedInAsync(police), new { kind = "Military", drugLevel = 2 });
         await ActAsync(mp, military, "確認收到國軍涉毒案件通報並轉報國防部", null);
         await _host.AdvanceAsync(TimeSpan.FromHours(24));
-        Assert.Equal("Finished", await _host.ScalarAsync<string>($"SELECT status FROM workflow_instances WHERE correlation_id = '{military}'"));
+        Assert.Equal(WorkflowStatus.Finished, Assert.Single(await _host.InstancesAsync(new InstanceFilter(CorrelationId: military))).Status);
         Assert.Equal("國防部已知悉", (await ChainsHost.BodyAsync(await (await _host.SignedInAsync(police)).GetAsync($"/api/cases/{military}")))["status"]!.GetValue<string>());
         await AssertNoPersonalDataLeftAsync();
     }
@@ -226,7 +231,7 @@ public sealed class NotificationEndToEndTests : IAsyncLifetime
         await _host.DeliverAsync();
         Assert.Contains(_host.Smtp.Messages(), m => m.Body.Contains("學校逾期未完成校安通報", StringComparison.Ordinal) && m.Raw.Contains("kee-liaison@agencies.invalid", StringComparison.Ordinal));
         // A positive screening also opened the youth follow-up.
-        Assert.Equal(1L, await _host.ScalarAsync<long>($"SELECT count(*) FROM workflow_instances WHERE correlation_id = '{caseId}' AND definition_id = 'youth-case-followup'"));
+        Assert.Single(await _host.InstancesAsync(new InstanceFilter("youth-case-followup", CorrelationId: caseId)));
     }
 
     private static async Task<string> StartAsync(HttpClient client, object notification)
@@ -308,7 +313,9 @@ public sealed class NotificationEndToEndTests : IAsyncLifetime
             Assert.DoesNotContain(ClassName, line);
         }
 
-        var outbox = await _host.ScalarAsync<string>("SELECT coalesce(string_agg(payload::text, ' '), '') FROM outbox_messages");
+        var queued = await _host.OutboxAsync(new OutboxFilter());
+        Assert.NotEmpty(queued);
+        var outbox = string.Join(' ', queued.Select(m => EngineReader.Text(m.Payload)));
         Assert.DoesNotContain(Name, outbox);
         Assert.DoesNotContain(ClassName, outbox);
     }

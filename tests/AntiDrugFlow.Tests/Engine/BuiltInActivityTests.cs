@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using AntiDrugFlow.Tests.Infrastructure;
+using AntiDrugFlow.Workflows.Outbox;
 using AntiDrugFlow.Workflows.Runtime;
 using AntiDrugFlow.Workflows.Services;
 using Xunit;
@@ -229,7 +230,9 @@ public sealed class BuiltInActivityTests : IAsyncLifetime
 
         var instance = await _engine.StartAsync(id);
 
-        Assert.Equal(1L, await _engine.ScalarAsync<long>("SELECT count(*) FROM outbox_messages WHERE instance_id = $1 AND kind = 'event' AND payload->>'eventName' = 'case-opened' AND payload->>'correlationId' = 'case-9'", instance.Id));
+        var published = Assert.Single(await _engine.OutboxAsync(new OutboxFilter(InstanceId: instance.Id, Kind: OutboxKinds.Event)));
+        Assert.Equal("case-opened", published.Payload["eventName"]!.GetValue<string>());
+        Assert.Equal("case-9", published.Payload["correlationId"]!.GetValue<string>());
     }
 
     [Fact]
@@ -265,9 +268,9 @@ public sealed class BuiltInActivityTests : IAsyncLifetime
 
         var instance = await _engine.StartAsync(id);
 
-        Assert.Equal(2L, await _engine.ScalarAsync<long>("SELECT count(*) FROM outbox_messages WHERE instance_id = $1 AND status = 'Pending'", instance.Id));
-        Assert.Equal($"{instance.Id}:mail:1", await _engine.ScalarAsync<string>("SELECT idempotency_key FROM outbox_messages WHERE kind = 'email' AND instance_id = $1", instance.Id));
-        Assert.Equal("POST", await _engine.ScalarAsync<string>("SELECT payload->>'method' FROM outbox_messages WHERE kind = 'http' AND instance_id = $1", instance.Id));
+        Assert.Equal(2, (await _engine.OutboxAsync(new OutboxFilter(Status: OutboxStatuses.Pending, InstanceId: instance.Id))).Count);
+        Assert.Equal($"{instance.Id}:mail:1", Assert.Single(await _engine.OutboxAsync(new OutboxFilter(InstanceId: instance.Id, Kind: OutboxKinds.Email))).IdempotencyKey);
+        Assert.Equal("POST", Assert.Single(await _engine.OutboxAsync(new OutboxFilter(InstanceId: instance.Id, Kind: OutboxKinds.Http))).Payload["method"]!.GetValue<string>());
         Assert.Equal(WorkflowStatus.Suspended, (await _engine.ReloadAsync(instance.Id)).Status);
     }
 

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text;
 using AntiDrugFlow.Tests.Infrastructure;
+using AntiDrugFlow.Workflows.Persistence;
 using AntiDrugFlow.Workflows.Runtime;
-using Npgsql;
 using Xunit;
 using static AntiDrugFlow.Tests.Infrastructure.Flow;
 
@@ -38,36 +38,26 @@ public sealed class CrashRecoveryTests
         }
 
         // Every accepted instance is in the database, and the kill came while they were still under way.
-        Assert.Equal(Instances, await CountAsync(connectionString, "SELECT count(*) FROM workflow_instances"));
-        Assert.Equal(0, await CountAsync(connectionString, "SELECT count(*) FROM workflow_instances WHERE status = 'Finished'"));
+        await using var engine = new EngineReader(connectionString);
+        Assert.Equal(Instances, (await engine.AllInstancesAsync(new InstanceFilter())).Count);
+        Assert.Empty(await engine.AllInstancesAsync(new InstanceFilter(Status: WorkflowStatus.Finished)));
 
         await using var second = await HostProcess.StartAsync(connectionString);
         var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (DateTime.UtcNow < deadline && await CountAsync(connectionString, "SELECT count(*) FROM workflow_instances WHERE status = 'Finished'") < Instances)
+        while (DateTime.UtcNow < deadline && (await engine.AllInstancesAsync(new InstanceFilter(Status: WorkflowStatus.Finished))).Count < Instances)
         {
             await Task.Delay(250);
         }
 
-        Assert.Equal(Instances, await CountAsync(connectionString, "SELECT count(*) FROM workflow_instances WHERE status = 'Finished'"));
-        Assert.Equal(0, await CountAsync(connectionString, "SELECT count(*) FROM workflow_bookmarks"));
+        Assert.Equal(Instances, (await engine.AllInstancesAsync(new InstanceFilter(Status: WorkflowStatus.Finished))).Count);
         foreach (var id in accepted)
         {
-            Assert.Equal(1, await CountAsync(connectionString, "SELECT count(*) FROM workflow_journal WHERE instance_id = $1 AND event = 'WriteLine' AND message = 'before'", id));
-            Assert.Equal(1, await CountAsync(connectionString, "SELECT count(*) FROM workflow_journal WHERE instance_id = $1 AND event = 'WriteLine' AND message = 'after'", id));
+            Assert.Empty((await engine.Instances.GetAsync(id, CancellationToken.None))!.Bookmarks);
+            var lines = (await engine.Instances.JournalAsync(id, CancellationToken.None)).Where(j => j.Event == "WriteLine").Select(j => j.Message).ToList();
+            Assert.Equal(1, lines.Count(m => m == "before"));
+            Assert.Equal(1, lines.Count(m => m == "after"));
         }
     }
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
-
-    private static async Task<long> CountAsync(string connectionString, string sql, params object[] parameters)
-    {
-        await using var dataSource = NpgsqlDataSource.Create(connectionString);
-        await using var command = dataSource.CreateCommand(sql);
-        foreach (var p in parameters)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = p });
-        }
-
-        return (long)(await command.ExecuteScalarAsync())!;
-    }
 }

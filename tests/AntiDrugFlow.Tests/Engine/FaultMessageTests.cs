@@ -1,5 +1,6 @@
 using AntiDrugFlow.Tests.Infrastructure;
 using AntiDrugFlow.Workflows.Expressions;
+using AntiDrugFlow.Workflows.Outbox;
 using AntiDrugFlow.Workflows.Runtime;
 using Xunit;
 using static AntiDrugFlow.Tests.Infrastructure.Flow;
@@ -88,7 +89,7 @@ public sealed class FaultMessageTests : IAsyncLifetime
         Assert.StartsWith("活動「notify」在 $.root.activities[0].", instance.Fault, StringComparison.Ordinal);
         Assert.Contains("訊息內容不符規定：", instance.Fault, StringComparison.Ordinal);
         Assert.DoesNotContain(MinorsName, instance.Fault, StringComparison.Ordinal);
-        Assert.Equal(0L, await _engine.ScalarAsync<long>("SELECT count(*) FROM outbox_messages WHERE instance_id = $1", instance.Id));
+        Assert.Empty(await _engine.OutboxAsync(new OutboxFilter(InstanceId: instance.Id)));
         Assert.DoesNotContain(await _engine.Instances.JournalAsync(instance.Id, CancellationToken.None), j => j.Message?.Contains(MinorsName, StringComparison.Ordinal) == true);
     }
 

@@ -1,8 +1,9 @@
-using AntiDrugFlow.Integrations;
 using System.Text.Json.Nodes;
+using AntiDrugFlow.Integrations;
 using AntiDrugFlow.Workflows;
 using AntiDrugFlow.Workflows.Agencies;
 using AntiDrugFlow.Workflows.Chains;
+using AntiDrugFlow.Workflows.Outbox;
 using AntiDrugFlow.Workflows.Persistence;
 using AntiDrugFlow.Workflows.Runtime;
 using AntiDrugFlow.Workflows.Services;
@@ -33,6 +34,10 @@ public sealed class EngineHarness : IAsyncDisposable
     public PostgresInstanceStore Instances => _services.GetRequiredService<PostgresInstanceStore>();
 
     public IServiceProvider Services => _services;
+
+    /// <summary>The outbox messages matching <paramref name="filter"/>, through the engine's outbox store.</summary>
+    public Task<IReadOnlyList<OutboxItem>> OutboxAsync(OutboxFilter filter) =>
+        _services.GetRequiredService<IOutboxStore>().ListAsync(filter, CancellationToken.None);
 
     public static async Task<EngineHarness> CreateAsync(string? connectionString = null, TestClock? clock = null, Action<EngineOptions>? configure = null)
     {

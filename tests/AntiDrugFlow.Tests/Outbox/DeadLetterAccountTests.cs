@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using AntiDrugFlow.Tests.Accounts;
+using AntiDrugFlow.Tests.Infrastructure;
 using Npgsql;
 using Xunit;
 
@@ -14,15 +15,9 @@ public sealed class DeadLetterAccountTests
     {
         await using var host = await AccountsHost.StartAsync();
         var id = Guid.NewGuid();
-        await using (var dataSource = NpgsqlDataSource.Create(host.ConnectionString))
-        await using (var insert = dataSource.CreateCommand("""
-            INSERT INTO outbox_messages (id, kind, idempotency_key, payload, status, attempts, next_attempt_at, last_error, created_at)
-            VALUES ($1, 'email', $2, '{"to":["x@agencies.invalid"],"subject":"s","body":"b"}', 'DeadLettered', 8, now(), 'SMTP 554', now())
-            """))
+        await using (var engine = new EngineReader(host.ConnectionString))
         {
-            insert.Parameters.Add(new NpgsqlParameter { Value = id });
-            insert.Parameters.Add(new NpgsqlParameter { Value = "test:" + id });
-            await insert.ExecuteNonQueryAsync();
+            await engine.AddDeadLetterAsync(id, "email", "test:" + id, new System.Text.Json.Nodes.JsonObject { ["to"] = new System.Text.Json.Nodes.JsonArray("x@agencies.invalid"), ["subject"] = "s", ["body"] = "b" }, "SMTP 554");
         }
 
         var police = await host.SignedInAsync("police.kl-zhong-er-rd");

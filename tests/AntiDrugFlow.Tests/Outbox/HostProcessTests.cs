@@ -7,6 +7,8 @@ using AntiDrugFlow.Integrations.Email;
 using AntiDrugFlow.Integrations.Outbox;
 using AntiDrugFlow.Tests.Email;
 using AntiDrugFlow.Tests.Infrastructure;
+using AntiDrugFlow.Workflows.Outbox;
+using AntiDrugFlow.Workflows.Runtime;
 using Xunit;
 using static AntiDrugFlow.Tests.Infrastructure.Flow;
 
@@ -139,7 +141,8 @@ public sealed class HostProcessTests
             .Chain("task", "done"));
         await using var host = await HostProcess.StartAsync(database.ConnectionString, With(($"AgencySystems__SigningKeys__{agencyId}", secret)));
         var instanceId = await ExecuteAsync(host, "police-task");
-        var taskId = await database.ScalarAsync<string>("SELECT id FROM workflow_tasks WHERE instance_id = $1", instanceId);
+        await using var engine = new EngineReader(database.ConnectionString);
+        var taskId = Assert.Single(await engine.Tasks.ListTasksAsync(null, instanceId, CancellationToken.None)).Id;
         var body = Encoding.UTF8.GetBytes(new JsonObject { ["action"] = "complete-task", ["taskId"] = taskId, ["result"] = new JsonObject { ["outcome"] = "受理" } }.ToJsonString());
 
         async Task<HttpStatusCode> PostAsync(string key, string idempotencyKey, string agency = agencyId)
@@ -156,9 +159,9 @@ public sealed class HostProcessTests
 
         Assert.Equal(HttpStatusCode.Unauthorized, await PostAsync("a forged key", "cb-0"));
         Assert.Equal(HttpStatusCode.NotFound, await PostAsync(secret, "cb-0", "no-such-agency"));
-        Assert.Equal("Suspended", await database.ScalarAsync<string>("SELECT status FROM workflow_instances WHERE id = $1", instanceId));
+        Assert.Equal(WorkflowStatus.Suspended, (await engine.Instances.GetAsync(instanceId, CancellationToken.None))!.Status);
         Assert.Equal(HttpStatusCode.OK, await PostAsync(secret, "cb-1"));
-        Assert.Equal("Finished", await database.ScalarAsync<string>("SELECT status FROM workflow_instances WHERE id = $1", instanceId));
+        Assert.Equal(WorkflowStatus.Finished, (await engine.Instances.GetAsync(instanceId, CancellationToken.None))!.Status);
         Assert.Equal(HttpStatusCode.Conflict, await PostAsync(secret, "cb-1"));
     }
 }

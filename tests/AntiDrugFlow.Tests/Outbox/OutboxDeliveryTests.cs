@@ -1,5 +1,6 @@
 using AntiDrugFlow.Integrations.Outbox;
 using AntiDrugFlow.Tests.Infrastructure;
+using AntiDrugFlow.Workflows.Outbox;
 using Xunit;
 using static AntiDrugFlow.Tests.Infrastructure.Flow;
 
@@ -37,7 +38,7 @@ public sealed class OutboxDeliveryTests
         var keys = agency.Requests.Select(r => r.Header("Idempotency-Key")).ToList();
         Assert.Equal(30, keys.Count);
         Assert.Equal(30, keys.Distinct(StringComparer.Ordinal).Count());
-        Assert.Equal(30L, await first.ScalarAsync<long>("SELECT count(*) FROM outbox_messages WHERE attempts = 1"));
+        Assert.All(await first.MessagesAsync(), m => Assert.Equal(1, m.Attempts));
     }
 
     [Fact]

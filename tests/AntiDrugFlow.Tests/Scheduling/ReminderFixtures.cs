@@ -1,5 +1,7 @@
+using AntiDrugFlow.Tests.Infrastructure;
 using AntiDrugFlow.Workflows.Calendar;
 using AntiDrugFlow.Workflows.Milestones;
+using AntiDrugFlow.Workflows.Outbox;
 using Npgsql;
 
 namespace AntiDrugFlow.Tests.Scheduling;
@@ -55,11 +57,16 @@ public static class ReminderFixtures
     /// <summary>Waits until the outbox has delivered everything, so counting the mailbox is final.</summary>
     public static async Task WaitForOutboxDrainedAsync(string connectionString)
     {
-        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await using var engine = new EngineReader(connectionString);
         for (var attempt = 0; attempt < 600; attempt++)
         {
-            await using var command = dataSource.CreateCommand("SELECT count(*) FROM outbox_messages WHERE status <> 'Sent'");
-            if ((long)(await command.ExecuteScalarAsync())! == 0)
+            var undelivered = 0;
+            foreach (var status in new[] { OutboxStatuses.Pending, OutboxStatuses.DeadLettered, OutboxStatuses.Dropped })
+            {
+                undelivered += (await engine.Outbox.ListAsync(new OutboxFilter(Status: status), CancellationToken.None)).Count;
+            }
+
+            if (undelivered == 0)
             {
                 return;
             }

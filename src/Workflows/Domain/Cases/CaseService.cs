@@ -48,7 +48,8 @@ public sealed record InboxItem(
 /// </summary>
 public sealed class CaseService(
     PostgresCaseStore cases,
-    PostgresInstanceStore instances,
+    IWorkflowInstanceQueries instances,
+    IHumanTaskQueries tasks,
     InformationRequestService informationRequests,
     WorkflowRuntime runtime,
     AgencyDirectoryProvider directory,
@@ -126,8 +127,8 @@ public sealed class CaseService(
             string.IsNullOrWhiteSpace(request.SubjectName) ? null : protector.Protect(request.SubjectName.Trim()),
             string.IsNullOrWhiteSpace(request.SubjectClass) ? null : protector.Protect(request.SubjectClass.Trim()),
             actor.UserId, now);
-        var instance = await runtime.StartAsync(kind.Chain, input, caseId, new StartOptions(AlsoInTransaction: (connection, transaction, started, ct) =>
-            cases.InsertAsync(connection, transaction, record with { InstanceId = started.Id }, ct)), cancellationToken);
+        var instance = await runtime.StartAsync(kind.Chain, input, caseId, new StartOptions(AlsoInTransaction: (transaction, started, ct) =>
+            cases.InsertAsync(transaction, record with { InstanceId = started.Id }, ct)), cancellationToken);
         await audit.RecordAsync(new AuditEntry(now, actor.UserId, actor.AgencyId, "case.create", caseId, $"{kind.Name} {number}"), cancellationToken);
         return View(actor, record with { InstanceId = instance.Id }, instance.State.Variables.GetValueOrDefault("caseStatus"));
     }
@@ -198,21 +199,21 @@ public sealed class CaseService(
     public async Task<IReadOnlyList<InboxItem>> InboxAsync(Actor actor, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        return [.. (await instances.ListTasksForAgencyAsync(actor.AgencyId, HumanTaskStatus.Pending, cancellationToken))
+        return [.. (await tasks.ListTasksForAgencyAsync(actor.AgencyId, HumanTaskStatus.Pending, cancellationToken))
             .Select(t => Item(t, now))
             .OrderBy(i => i.DueAt)];
     }
 
     public async Task<InboxItem?> InboxTaskAsync(Actor actor, string taskId, CancellationToken cancellationToken)
     {
-        var task = await instances.GetTaskAsync(taskId, cancellationToken);
+        var task = await tasks.GetTaskAsync(taskId, cancellationToken);
         return task is not null && Assignee(task) == actor.AgencyId ? Item(task, time.GetUtcNow()) : null;
     }
 
     /// <summary>Acknowledges (受理) or completes a task of the actor's agency. Null when the task is not theirs (or does not exist).</summary>
     public async Task<TaskCompletion?> ActAsync(Actor actor, string taskId, string action, string? outcome, string? note, CancellationToken cancellationToken)
     {
-        var task = await instances.GetTaskAsync(taskId, cancellationToken);
+        var task = await tasks.GetTaskAsync(taskId, cancellationToken);
         if (task is null || Assignee(task) != actor.AgencyId)
         {
             return null;

@@ -31,7 +31,7 @@ public sealed record InformationThread(IReadOnlyList<InformationRequest> Request
 public sealed class InformationRequestService(
     PostgresInformationRequestStore requests,
     PostgresCaseStore cases,
-    PostgresInstanceStore instances,
+    IHumanTaskQueries tasks,
     AgencyDirectoryProvider directory,
     IAuditLog audit,
     ChainOptions options,
@@ -42,7 +42,7 @@ public sealed class InformationRequestService(
     /// <summary>The task's thread; null when the task is not the actor's agency's (or does not exist).</summary>
     public async Task<InformationThread?> ThreadAsync(Actor actor, string taskId, CancellationToken cancellationToken)
     {
-        var task = await instances.GetTaskAsync(taskId, cancellationToken);
+        var task = await tasks.GetTaskAsync(taskId, cancellationToken);
         if (task is null || CaseService.Assignee(task) != actor.AgencyId)
         {
             return null;
@@ -60,7 +60,7 @@ public sealed class InformationRequestService(
     /// <summary>Asks the case's origin agency for more information on a task of the actor's agency. Null when the task is not theirs.</summary>
     public async Task<InformationRequest?> AskAsync(Actor actor, string taskId, string? question, CancellationToken cancellationToken)
     {
-        var task = await instances.GetTaskAsync(taskId, cancellationToken);
+        var task = await tasks.GetTaskAsync(taskId, cancellationToken);
         if (task is null || CaseService.Assignee(task) != actor.AgencyId)
         {
             await DeniedAsync(actor, "information-request.ask.denied", task is null ? null : JsonValues.AsString(task.Payload?["caseId"]), cancellationToken);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using AntiDrugFlow.Workflows.Persistence;
 using Npgsql;
 
 namespace AntiDrugFlow.Workflows.Cases;
@@ -25,12 +26,13 @@ public sealed class PostgresCaseStore(NpgsqlDataSource dataSource)
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    public async Task InsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CaseRecord record, CancellationToken cancellationToken)
+    /// <summary>Inserts the case in the transaction that starts its instance, so neither exists without the other.</summary>
+    public async Task InsertAsync(WorkflowTransaction transaction, CaseRecord record, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand("""
             INSERT INTO cases (id, case_number, kind, chain, instance_id, origin_agency_id, school_id, county, urgent, drug_level, subject_name_protected, subject_class_protected, created_by, created_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-            """, connection, transaction);
+            """, transaction.Connection, transaction.Transaction);
         foreach (var value in new object?[] { record.Id, record.CaseNumber, record.Kind, record.Chain, record.InstanceId, record.OriginAgencyId, record.SchoolId, record.County, record.Urgent, record.DrugLevel, record.SubjectNameProtected, record.SubjectClassProtected, record.CreatedBy, record.CreatedAt.ToUniversalTime() })
         {
             command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
@@ -62,8 +64,8 @@ public sealed class PostgresCaseStore(NpgsqlDataSource dataSource)
             $"""
             WITH visible AS ({VisibleIds}),
             page AS (SELECT id, created_at FROM visible ORDER BY created_at DESC, id OFFSET $4::text::int LIMIT $5::text::int)
-            SELECT {Columns}, i.state->'variables'->>'caseStatus'
-            FROM page p JOIN cases c ON c.id = p.id LEFT JOIN workflow_instances i ON i.id = c.instance_id
+            SELECT {Columns}, i.variables->>'caseStatus'
+            FROM page p JOIN cases c ON c.id = p.id LEFT JOIN instance_variables i ON i.instance_id = c.instance_id
             WHERE $1::text IS NULL
             ORDER BY c.created_at DESC, c.id
             """,
@@ -76,8 +78,8 @@ public sealed class PostgresCaseStore(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<CaseCount>> CountAsync(DateTimeOffset from, DateTimeOffset until, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
-            SELECT c.county, c.kind, c.drug_level, i.state->'variables'->'policeOutcome'->>'outcome' AS outcome, count(*)::int
-            FROM cases c JOIN workflow_instances i ON i.id = c.instance_id
+            SELECT c.county, c.kind, c.drug_level, i.variables->'policeOutcome'->>'outcome' AS outcome, count(*)::int
+            FROM cases c JOIN instance_variables i ON i.instance_id = c.instance_id
             WHERE c.created_at >= $1 AND c.created_at < $2
             GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
             """);
@@ -96,7 +98,7 @@ public sealed class PostgresCaseStore(NpgsqlDataSource dataSource)
     // $2: the viewer's agency; $3: the county whose liaison office the viewer is (or null).
     private const string Visible = """
         (c.origin_agency_id = $2 OR c.school_id = $2 OR ($3::text IS NOT NULL AND c.county = $3)
-         OR EXISTS (SELECT 1 FROM workflow_tasks t WHERE t.payload->>'caseId' = c.id AND t.payload->>'agencyId' = $2))
+         OR EXISTS (SELECT 1 FROM human_tasks t WHERE t.payload->>'caseId' = c.id AND t.payload->>'agencyId' = $2))
         """;
 
     // The ids (with created_at, for the order) of the cases <see cref="Visible"/> admits, each reason through its own index
@@ -105,7 +107,7 @@ public sealed class PostgresCaseStore(NpgsqlDataSource dataSource)
         SELECT c.id, c.created_at FROM cases c WHERE c.origin_agency_id = $2
         UNION SELECT c.id, c.created_at FROM cases c WHERE c.school_id = $2
         UNION SELECT c.id, c.created_at FROM cases c WHERE c.county = $3
-        UNION SELECT c.id, c.created_at FROM workflow_tasks t JOIN cases c ON c.id = t.payload->>'caseId' WHERE t.payload->>'agencyId' = $2
+        UNION SELECT c.id, c.created_at FROM human_tasks t JOIN cases c ON c.id = t.payload->>'caseId' WHERE t.payload->>'agencyId' = $2
         """;
 
     private async Task<IReadOnlyList<CaseRecord>> QueryAsync(string sql, CancellationToken cancellationToken, params object?[] parameters)

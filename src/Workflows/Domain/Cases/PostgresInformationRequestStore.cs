@@ -1,3 +1,4 @@
+using AntiDrugFlow.Workflows.Outbox;
 using AntiDrugFlow.Workflows.Persistence;
 using AntiDrugFlow.Workflows.Runtime;
 using Npgsql;
@@ -17,12 +18,12 @@ public sealed record InformationRequestRecord(
 public delegate Task AlsoInTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken);
 
 /// <summary>All SQL of information requests: asking and answering (each with its email in the outbox), and reading them back.</summary>
-public sealed class PostgresInformationRequestStore(NpgsqlDataSource dataSource)
+public sealed class PostgresInformationRequestStore(NpgsqlDataSource dataSource, IOutbox outbox)
 {
     private const string Select = """
         SELECT r.id, r.task_id, t.task_name, t.instance_id, r.case_id, c.case_number, r.asking_agency_id, r.asked_by, r.asked_by_name, r.question, r.asked_at,
                r.answering_agency_id, r.answer, r.answered_by, r.answered_by_name, r.answered_at
-        FROM information_requests r JOIN workflow_tasks t ON t.id = r.task_id JOIN cases c ON c.id = r.case_id
+        FROM information_requests r JOIN human_tasks t ON t.id = r.task_id JOIN cases c ON c.id = r.case_id
         """;
 
     /// <summary>
@@ -37,7 +38,7 @@ public sealed class PostgresInformationRequestStore(NpgsqlDataSource dataSource)
         await using (var insert = Sql.Command(connection, transaction, """
             INSERT INTO information_requests (id, task_id, case_id, asking_agency_id, asked_by, asked_by_name, question, asked_at, answering_agency_id)
             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9
-            FROM (SELECT 1 FROM workflow_tasks WHERE id = $2 AND status = 'Pending' FOR SHARE) pending
+            FROM (SELECT 1 FROM human_tasks WHERE id = $2 AND status = 'Pending' FOR SHARE) pending
             """,
             request.Id, request.TaskId, request.CaseId, request.AskingAgencyId, request.AskedBy, request.AskedByName, request.Question, request.AskedAt, request.AnsweringAgencyId))
         {
@@ -87,15 +88,11 @@ public sealed class PostgresInformationRequestStore(NpgsqlDataSource dataSource)
     public Task<IReadOnlyList<InformationRequestRecord>> OpenForAgencyAsync(string agencyId, CancellationToken cancellationToken) =>
         QueryAsync($"{Select} WHERE r.answering_agency_id = $1 AND r.answered_at IS NULL ORDER BY r.asked_at, r.id LIMIT 500", cancellationToken, agencyId);
 
-    private static async Task FinishAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, OutboxMessage? email, AlsoInTransaction alsoInTransaction, CancellationToken cancellationToken)
+    private async Task FinishAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, OutboxMessage? email, AlsoInTransaction alsoInTransaction, CancellationToken cancellationToken)
     {
         if (email is not null)
         {
-            await using var outbox = Sql.Command(connection, transaction, """
-                INSERT INTO outbox_messages (id, instance_id, kind, idempotency_key, payload, next_attempt_at, created_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $6)
-                """, email.Id, email.InstanceId, email.Kind, email.IdempotencyKey, new Jsonb(email.Payload.ToJsonString()), email.CreatedAt);
-            await outbox.ExecuteNonQueryAsync(cancellationToken);
+            await outbox.EnqueueAsync(transaction, [email], cancellationToken);
         }
 
         await alsoInTransaction(connection, transaction, cancellationToken);

@@ -2,13 +2,15 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using AntiDrugFlow.Workflows.Calendar;
 using AntiDrugFlow.Workflows.Messages;
+using AntiDrugFlow.Workflows.Outbox;
 using AntiDrugFlow.Workflows.Persistence;
+using AntiDrugFlow.Workflows.Runtime;
 using Npgsql;
 
 namespace AntiDrugFlow.Workflows.Milestones;
 
 /// <summary>All SQL of the milestone catalog: cycles, items and their status, progress records and reminders.</summary>
-public sealed class PostgresMilestoneStore(NpgsqlDataSource dataSource)
+public sealed class PostgresMilestoneStore(NpgsqlDataSource dataSource, IOutbox outbox)
 {
     private const string ItemColumns = """
         cycle_id, ordinal, item_id, work_group, section, strategy, number, action, schedule_text, schedule::text,
@@ -216,20 +218,8 @@ public sealed class PostgresMilestoneStore(NpgsqlDataSource dataSource)
             }
         }
 
-        if (emails.Count > 0)
-        {
-            await using var batch = new NpgsqlBatch(connection, transaction);
-            foreach (var email in emails)
-            {
-                var payload = OutgoingMessage.EmailPayload(email.To, email.Subject, email.Body);
-                batch.BatchCommands.Add(Sql.BatchCommand("""
-                    INSERT INTO outbox_messages (id, instance_id, kind, idempotency_key, payload, next_attempt_at, created_at)
-                    VALUES ($1, NULL, 'email', $2, $3, $4, $4) ON CONFLICT (idempotency_key) DO NOTHING
-                    """, Guid.CreateVersion7(), email.IdempotencyKey, new Jsonb(payload.ToJsonString()), record.FiredAt));
-            }
-
-            await batch.ExecuteNonQueryAsync(cancellationToken);
-        }
+        await outbox.EnqueueAsync(transaction, [.. emails.Select(email => new OutboxMessage(
+            Guid.CreateVersion7(record.FiredAt), null, OutboxKinds.Email, email.IdempotencyKey, OutgoingMessage.EmailPayload(email.To, email.Subject, email.Body), record.FiredAt))], cancellationToken);
 
         await transaction.CommitAsync(cancellationToken);
         return true;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AntiDrugFlow.Workflows.Outbox;
 using AntiDrugFlow.Workflows.Runtime;
 using Npgsql;
 
@@ -13,7 +14,7 @@ public sealed record InstanceFilter(string? DefinitionId = null, WorkflowStatus?
 public sealed record BookmarkRef(string InstanceId, string BookmarkId);
 
 /// <summary>All SQL for instances, bookmarks, tasks, journal and outbox rows written by steps.</summary>
-public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource)
+public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkflowInstanceQueries, IHumanTaskQueries, ITimerBookmarkQueries
 {
     private static readonly JsonSerializerOptions StateJson = new(JsonSerializerDefaults.Web);
 
@@ -95,15 +96,7 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource)
 
         if (step.Outbox.Count > 0)
         {
-            // A replayed step produces the same keys; the first write wins.
-            batch.BatchCommands.Add(Sql.BatchCommand("""
-                INSERT INTO outbox_messages (id, instance_id, kind, idempotency_key, payload, next_attempt_at, created_at)
-                SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[], $7::timestamptz[])
-                ON CONFLICT (idempotency_key) DO NOTHING
-                """,
-                step.Outbox.Select(m => m.Id).ToArray(), step.Outbox.Select(m => m.InstanceId).ToArray(), step.Outbox.Select(m => m.Kind).ToArray(),
-                step.Outbox.Select(m => m.IdempotencyKey).ToArray(), step.Outbox.Select(m => m.Payload.ToJsonString()).ToArray(),
-                step.Outbox.Select(m => m.CreatedAt.UtcDateTime).ToArray(), step.Outbox.Select(m => m.CreatedAt.UtcDateTime).ToArray()));
+            batch.BatchCommands.Add(PostgresOutboxStore.EnqueueCommand(step.Outbox));
         }
 
         await batch.ExecuteNonQueryAsync(cancellationToken);
@@ -132,6 +125,20 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource)
         return await command.ExecuteScalarAsync(cancellationToken) is DateTime at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : null;
     }
 
+    public async Task<IReadOnlyList<TimerBookmark>> ListTimerBookmarksAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = Sql.Command(connection, null, "SELECT instance_id, id, due_at FROM workflow_bookmarks WHERE kind = 'Timer' AND due_at IS NOT NULL");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new List<TimerBookmark>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(new TimerBookmark(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2)));
+        }
+
+        return result;
+    }
+
     public async Task<IReadOnlyList<string>> RunningInstanceIdsAsync(int limit, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -155,7 +162,6 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource)
     public Task<IReadOnlyList<HumanTask>> ListTasksAsync(HumanTaskStatus? status, string? instanceId, CancellationToken cancellationToken) =>
         QueryTasksAsync("WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR instance_id = $2) ORDER BY created_at LIMIT 500", cancellationToken, status?.ToString(), instanceId);
 
-    /// <summary>The tasks routed to one agency (its inbox), by the agency id in the task's payload.</summary>
     public Task<IReadOnlyList<HumanTask>> ListTasksForAgencyAsync(string agencyId, HumanTaskStatus status, CancellationToken cancellationToken) =>
         QueryTasksAsync("WHERE payload->>'agencyId' = $1 AND status = $2 ORDER BY created_at LIMIT 500", cancellationToken, agencyId, status.ToString());
 

@@ -121,10 +121,10 @@ public sealed record HumanTask(
     DateTimeOffset? ClosedAt = null,
     JsonNode? Result = null);
 
-/// <summary>A side effect to deliver after the step commits: an email or an HTTP request.</summary>
+/// <summary>A side effect to deliver after the step commits: an email or an HTTP request. No instance for a message a job sends (a milestone reminder).</summary>
 public sealed record OutboxMessage(
     Guid Id,
-    string InstanceId,
+    string? InstanceId,
     string Kind,
     string IdempotencyKey,
     JsonObject Payload,

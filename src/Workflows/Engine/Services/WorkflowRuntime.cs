@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using AntiDrugFlow.Workflows.Outbox;
 using AntiDrugFlow.Workflows.Persistence;
 using AntiDrugFlow.Workflows.Runtime;
 using Microsoft.Extensions.Logging;
@@ -17,7 +18,7 @@ public enum ResumeResult
 /// <summary>How to start an instance: a fixed id for idempotent starts, and rows of the caller's to write in the same transaction.</summary>
 public sealed record StartOptions(
     string? InstanceId = null,
-    Func<Npgsql.NpgsqlConnection, Npgsql.NpgsqlTransaction, WorkflowInstance, CancellationToken, Task>? AlsoInTransaction = null);
+    Func<WorkflowTransaction, WorkflowInstance, CancellationToken, Task>? AlsoInTransaction = null);
 
 /// <summary>A task's completion: what happened and, when resumed, the instance after the step.</summary>
 public sealed record TaskCompletion(ResumeResult Result, HumanTask? Task, WorkflowInstance? Instance);
@@ -29,6 +30,7 @@ public sealed record TaskCompletion(ResumeResult Result, HumanTask? Task, Workfl
 public sealed class WorkflowRuntime(
     WorkflowDefinitionService definitions,
     PostgresInstanceStore store,
+    IOutbox outbox,
     WorkflowExecutor executor,
     IWorkflowScheduler scheduler,
     TimeProvider time,
@@ -66,7 +68,7 @@ public sealed class WorkflowRuntime(
         await store.SaveStepAsync(connection, transaction, step, cancellationToken);
         if (options.AlsoInTransaction is { } also)
         {
-            await also(connection, transaction, instance, cancellationToken);
+            await also(new WorkflowTransaction(transaction, outbox), instance, cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);

@@ -22,6 +22,5 @@ CREATE INDEX cases_origin ON cases (origin_agency_id);
 CREATE INDEX cases_school ON cases (school_id);
 CREATE INDEX cases_county ON cases (county, created_at);
 
--- The inbox and case visibility look tasks up by the agency and case they were routed for.
-CREATE INDEX workflow_tasks_agency ON workflow_tasks ((payload->>'agencyId'), status, created_at);
-CREATE INDEX workflow_tasks_case ON workflow_tasks ((payload->>'caseId'));
+-- The inbox and case visibility look tasks up by the agency and case they were routed for: the
+-- engine's indexes (0003_task_payload_indexes.sql) serve them.

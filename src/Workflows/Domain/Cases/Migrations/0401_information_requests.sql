@@ -3,7 +3,7 @@
 -- agencies read; emails about them carry the case number, the task and a link, never the text.
 CREATE TABLE information_requests (
     id                   text PRIMARY KEY,
-    task_id              text NOT NULL REFERENCES workflow_tasks (id) ON DELETE CASCADE,
+    task_id              text NOT NULL,          -- an engine task (human_tasks); asking checks it is pending
     case_id              text NOT NULL REFERENCES cases (id),
     asking_agency_id     text NOT NULL,
     asked_by             text NOT NULL,          -- account id

@@ -1,5 +1,5 @@
--- Outbox delivery shared by several hosts, administrators' decisions on dead letters, and the
--- idempotency keys of agency callbacks already accepted.
+-- Outbox delivery shared by several hosts and administrators' decisions on dead letters. Databases
+-- that ran this script before it moved to the engine also got agency_callback_receipts, now 0101.
 
 -- Each claim gets a fresh token; only the holder of the current token may record the outcome,
 -- so a host whose lease ran out cannot overwrite what the host that took over recorded.
@@ -19,12 +19,3 @@ CREATE TABLE outbox_audit (
     at          timestamptz NOT NULL
 );
 CREATE INDEX outbox_audit_message ON outbox_audit (message_id, id);
-
-CREATE TABLE agency_callback_receipts (
-    agency_id       text NOT NULL,
-    idempotency_key text NOT NULL,
-    received_at     timestamptz NOT NULL,
-    action          text NOT NULL,
-    PRIMARY KEY (agency_id, idempotency_key)
-);
-CREATE INDEX agency_callback_receipts_age ON agency_callback_receipts (received_at);

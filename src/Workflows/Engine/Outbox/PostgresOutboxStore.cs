@@ -1,7 +1,9 @@
 using System.Text.Json.Nodes;
+using AntiDrugFlow.Workflows.Persistence;
+using AntiDrugFlow.Workflows.Runtime;
 using Npgsql;
 
-namespace AntiDrugFlow.Integrations.Outbox;
+namespace AntiDrugFlow.Workflows.Outbox;
 
 /// <param name="ClaimToken">Set while a host holds the message; only that claim may record the outcome.</param>
 public sealed record OutboxItem(Guid Id, string? InstanceId, string Kind, string IdempotencyKey, JsonObject Payload, string Status, int Attempts, DateTimeOffset NextAttemptAt, string? LastError, DateTimeOffset CreatedAt, DateTimeOffset? SentAt, Guid? ClaimToken = null);
@@ -15,6 +17,19 @@ public static class OutboxStatuses
     public const string Sent = "Sent";
     public const string DeadLettered = "DeadLettered";
     public const string Dropped = "Dropped";
+}
+
+/// <summary>Which outbox messages to list; every field left null matches all.</summary>
+public sealed record OutboxFilter(string? Status = null, string? InstanceId = null, string? Kind = null, string? IdempotencyKey = null);
+
+/// <summary>
+/// The one writer of outbox messages: steps, jobs and services enqueue inside the transaction that makes
+/// the message true, so it is sent if and only if that transaction commits.
+/// </summary>
+public interface IOutbox
+{
+    /// <summary>Queues messages in <paramref name="transaction"/>. A message whose idempotency key is queued already is skipped: the first write wins.</summary>
+    Task EnqueueAsync(NpgsqlTransaction transaction, IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken);
 }
 
 /// <summary>What the dispatcher and the dead-letter API need from the outbox table.</summary>
@@ -34,6 +49,9 @@ public interface IOutboxStore
 
     Task<IReadOnlyList<OutboxItem>> ListAsync(string? status, CancellationToken cancellationToken);
 
+    /// <summary>The messages matching <paramref name="filter"/>, oldest first (at most 500).</summary>
+    Task<IReadOnlyList<OutboxItem>> ListAsync(OutboxFilter filter, CancellationToken cancellationToken);
+
     Task<OutboxItem?> GetAsync(Guid id, CancellationToken cancellationToken);
 
     /// <summary>Sends a dead letter again and records who decided. False when it is not dead-lettered.</summary>
@@ -45,10 +63,36 @@ public interface IOutboxStore
     Task<IReadOnlyList<OutboxAuditEntry>> AuditAsync(Guid id, CancellationToken cancellationToken);
 }
 
-/// <summary>All SQL of outbox delivery: claiming due messages, recording the outcome, dead letters and their audit.</summary>
-public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutboxStore
+/// <summary>All SQL of the outbox table: queuing, claiming due messages, recording the outcome, dead letters and their audit.</summary>
+public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutboxStore, IOutbox
 {
     private const string Columns = "id, instance_id, kind, idempotency_key, payload::text, status, attempts, next_attempt_at, last_error, created_at, sent_at, claim_token";
+
+    public async Task EnqueueAsync(NpgsqlTransaction transaction, IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken)
+    {
+        if (messages.Count == 0)
+        {
+            return;
+        }
+
+        await using var batch = new NpgsqlBatch(transaction.Connection, transaction);
+        batch.BatchCommands.Add(EnqueueCommand(messages));
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The statement that queues <paramref name="messages"/>, for a writer that sends it in its own batch (a step's
+    /// one round trip). A replayed step or job produces the same keys; the first write wins.
+    /// </summary>
+    internal static NpgsqlBatchCommand EnqueueCommand(IReadOnlyList<OutboxMessage> messages) =>
+        Sql.BatchCommand("""
+            INSERT INTO outbox_messages (id, instance_id, kind, idempotency_key, payload, next_attempt_at, created_at)
+            SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[], $7::timestamptz[])
+            ON CONFLICT (idempotency_key) DO NOTHING
+            """,
+            messages.Select(m => m.Id).ToArray(), messages.Select(m => m.InstanceId).ToArray(), messages.Select(m => m.Kind).ToArray(),
+            messages.Select(m => m.IdempotencyKey).ToArray(), messages.Select(m => m.Payload.ToJsonString()).ToArray(),
+            messages.Select(m => m.CreatedAt.UtcDateTime).ToArray(), messages.Select(m => m.CreatedAt.UtcDateTime).ToArray());
 
     /// <summary>
     /// Claims due messages for a lease: their next attempt moves past the lease and a fresh token marks
@@ -85,6 +129,13 @@ public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutboxSt
 
     public Task<IReadOnlyList<OutboxItem>> ListAsync(string? status, CancellationToken cancellationToken) =>
         QueryAsync($"SELECT {Columns} FROM outbox_messages WHERE ($1::text IS NULL OR status = $1) ORDER BY created_at DESC LIMIT 500", cancellationToken, status);
+
+    public Task<IReadOnlyList<OutboxItem>> ListAsync(OutboxFilter filter, CancellationToken cancellationToken) =>
+        QueryAsync($"""
+            SELECT {Columns} FROM outbox_messages
+            WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR instance_id = $2) AND ($3::text IS NULL OR kind = $3) AND ($4::text IS NULL OR idempotency_key = $4)
+            ORDER BY created_at, id LIMIT 500
+            """, cancellationToken, filter.Status, filter.InstanceId, filter.Kind, filter.IdempotencyKey);
 
     public async Task<OutboxItem?> GetAsync(Guid id, CancellationToken cancellationToken) =>
         (await QueryAsync($"SELECT {Columns} FROM outbox_messages WHERE id = $1", cancellationToken, id)).FirstOrDefault();

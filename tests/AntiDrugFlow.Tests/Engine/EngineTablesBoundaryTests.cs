@@ -1,0 +1,64 @@
+using System.Text.RegularExpressions;
+using Xunit;
+
+namespace AntiDrugFlow.Tests.Engine;
+
+/// <summary>
+/// The engine owns its tables: outside src/Workflows/Engine, code reaches them through the engine's interfaces
+/// (stores, queries, the outbox) or its shared views, never by naming them.
+/// </summary>
+public sealed partial class EngineTablesBoundaryTests
+{
+    [Fact]
+    public void No_source_outside_the_engine_names_an_engine_table()
+    {
+        var root = RepositoryRoot();
+        var engine = Path.Combine(root, "src", "Workflows", "Engine") + Path.DirectorySeparatorChar;
+        var files = new[] { Path.Combine(root, "src"), Path.Combine(root, "tests", "AntiDrugFlow.Tests") }
+            .SelectMany(folder => Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
+            .Where(f => Path.GetExtension(f) is ".cs" or ".sql" or ".razor")
+            .Where(f => !f.StartsWith(engine, StringComparison.Ordinal))
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Where(f => Path.GetFileName(f) != nameof(EngineTablesBoundaryTests) + ".cs")
+            .ToList();
+
+        var offences = files
+            .SelectMany(f => File.ReadLines(f).Select((line, i) => (File: f, Line: i + 1, Text: line)))
+            .Where(l => EngineTable().IsMatch(l.Text))
+            .Select(l => $"{Path.GetRelativePath(root, l.File)}:{l.Line}: {l.Text.Trim()}")
+            .ToList();
+
+        // The scan must have read the domain's SQL, or an empty result would prove nothing.
+        Assert.Contains(files, f => f.EndsWith("PostgresCaseStore.cs", StringComparison.Ordinal));
+        Assert.Contains(files, f => f.EndsWith("0400_cases.sql", StringComparison.Ordinal));
+        Assert.Empty(offences);
+    }
+
+    [Fact]
+    public void The_scan_recognises_each_engine_table_name()
+    {
+        foreach (var table in new[] { "outbox_messages", "workflow_bookmarks", "workflow_tasks", "workflow_instances", "workflow_journal", "workflow_definitions" })
+        {
+            Assert.Matches(EngineTable(), $"SELECT count(*) FROM {table} WHERE id = $1");
+        }
+
+        Assert.DoesNotMatch(EngineTable(), "SELECT count(*) FROM human_tasks t JOIN instance_variables i ON i.instance_id = t.instance_id");
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "AntiDrugFlow.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("AntiDrugFlow.sln not found above the test's folder");
+    }
+
+    [GeneratedRegex(@"\b(outbox_messages|workflow_(bookmarks|tasks|instances|journal|definitions))")]
+    private static partial Regex EngineTable();
+}
