@@ -41,11 +41,11 @@ public static class CommandLine
         switch (args)
         {
             case ["definitions", "validate", .. var paths] when paths.Length > 0:
-                return await ValidateAsync(paths, stdout, configuration ?? EnvironmentConfiguration(), cancellationToken);
+                return await ValidateAsync(Resolve(paths), stdout, configuration ?? EnvironmentConfiguration(), cancellationToken);
             case ["definitions", "run", var file, .. var rest]:
-                return await RunDefinitionAsync(file, rest, stdout, stderr, configuration ?? EnvironmentConfiguration(), cancellationToken);
+                return await RunDefinitionAsync(Resolve([file])[0], rest, stdout, stderr, configuration ?? EnvironmentConfiguration(), cancellationToken);
             case ["definitions", "import", .. var paths] when paths.Length > 0:
-                return await ImportAsync(paths, stdout, configuration ?? EnvironmentConfiguration(), cancellationToken);
+                return await ImportAsync(Resolve(paths), stdout, configuration ?? EnvironmentConfiguration(), cancellationToken);
             case ["roc", "parse", .. var words] when words.Length > 0:
                 return RocParseCommand.Run(string.Join(' ', words), stdout, stderr);
             default:
@@ -66,6 +66,15 @@ public static class CommandLine
             .AddWorkflowSystem(connectionString, configuration, new AgencyDirectoryProvider(directory))
             .BuildServiceProvider();
     }
+
+    /// <summary>
+    /// A relative path missing from the working directory is read from the repository's root: <c>dotnet run --project src/Host</c>
+    /// starts in src/Host, while the documented paths (workflows-json/chains) are the root's.
+    /// </summary>
+    private static string[] Resolve(string[] paths) =>
+        [.. paths.Select(path => Path.IsPathRooted(path) || Path.Exists(path) || !Path.Exists(Path.Combine(ProjectPaths.Root(), path))
+            ? path
+            : Path.Combine(ProjectPaths.Root(), path))];
 
     private static IConfiguration EnvironmentConfiguration() => new ConfigurationBuilder().AddEnvironmentVariables().Build();
 

@@ -1,5 +1,5 @@
-using System.Text.Json.Nodes;
 using AntiDrugFlow.Tests.Infrastructure;
+using AntiDrugFlow.Workflows.Chains;
 using AntiDrugFlow.Workflows.Runtime;
 using AntiDrugFlow.Workflows.Services;
 using Xunit;
@@ -19,7 +19,11 @@ public abstract class ChainTestBase(string definitionId) : IAsyncLifetime
 
     public async Task DisposeAsync() => await Engine.DisposeAsync();
 
-    protected Task<WorkflowInstance> StartAsync(object input) => Engine.StartAsync(definitionId, input, correlationId: "case-1");
+    protected Task<WorkflowInstance> StartAsync(IChainInput input)
+    {
+        Assert.Equal(definitionId, input.DefinitionId);
+        return Engine.StartAsync(definitionId, input.ToJson(), correlationId: "case-1");
+    }
 
     protected async Task<HumanTask> TaskAsync(string instanceId, string taskName) =>
         Assert.Single(await Engine.Instances.ListTasksAsync(HumanTaskStatus.Pending, instanceId, CancellationToken.None), t => t.TaskName == taskName);
@@ -30,8 +34,8 @@ public abstract class ChainTestBase(string definitionId) : IAsyncLifetime
     protected async Task CompleteAsync(string instanceId, string taskName, string? outcome = null)
     {
         var task = await TaskAsync(instanceId, taskName);
-        var result = new JsonObject { ["action"] = outcome is null ? "acknowledge" : "complete", ["outcome"] = outcome };
-        Assert.Equal(ResumeResult.Resumed, (await Engine.Runtime.CompleteTaskAsync(task.Id, result, CancellationToken.None)).Result);
+        var result = new RoutedTaskResult(outcome is null ? RoutedTaskResult.Acknowledge : RoutedTaskResult.Complete, outcome);
+        Assert.Equal(ResumeResult.Resumed, (await Engine.Runtime.CompleteTaskAsync(task.Id, result.ToJson(), CancellationToken.None)).Result);
     }
 
     protected async Task AdvanceAsync(TimeSpan by)

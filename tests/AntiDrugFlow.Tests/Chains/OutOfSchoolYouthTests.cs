@@ -1,4 +1,5 @@
 using AntiDrugFlow.Tests.Infrastructure;
+using AntiDrugFlow.Workflows.Chains;
 using AntiDrugFlow.Workflows.Runtime;
 using Xunit;
 
@@ -7,7 +8,7 @@ namespace AntiDrugFlow.Tests.Chains;
 public sealed class OutOfSchoolYouthTests() : ChainTestBase("out-of-school-youth")
 {
     private const string Reporter = "kee-p1-zhong-er-rd";
-    private static readonly object Input = new { caseId = "case-1", caseNumber = "OSY-115-000001", county = "TW-KEE", reporterAgencyId = Reporter, drugLevel = 3 };
+    private static readonly OutOfSchoolYouthInput Input = new("case-1", "OSY-115-000001", "TW-KEE", Reporter, DrugLevel: 3);
 
     [Fact]
     public async Task The_reporter_must_file_a_child_protection_report_within_24_hours_and_the_counselling_committee_decides_within_14_days()

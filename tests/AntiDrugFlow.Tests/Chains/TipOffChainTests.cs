@@ -1,5 +1,5 @@
-using System.Text.Json.Nodes;
 using AntiDrugFlow.Tests.Infrastructure;
+using AntiDrugFlow.Workflows.Chains;
 using AntiDrugFlow.Workflows.Outbox;
 using AntiDrugFlow.Workflows.Runtime;
 using Xunit;
@@ -118,17 +118,8 @@ public sealed class TipOffChainTests : IAsyncLifetime
     }
 
     private async Task<WorkflowInstance> StartAsync(bool urgent) =>
-        await _engine.StartAsync("tip-off-chain", new
-        {
-            caseId = "case-" + Guid.NewGuid().ToString("N")[..8],
-            caseNumber = "TIP-115-000001",
-            county = "TW-KEE",
-            kind = "DrugSource",
-            schoolId = School,
-            urgent,
-            drugLevel = 2,
-            statutoryReport = true,
-        }, correlationId: "case-x");
+        await _engine.StartAsync(TipOffChainInput.Definition, new TipOffChainInput(
+            "case-" + Guid.NewGuid().ToString("N")[..8], "TIP-115-000001", "TW-KEE", "DrugSource", School, urgent, DrugLevel: 2, StatutoryReport: true).ToJson(), correlationId: "case-x");
 
     private async Task<IReadOnlyList<HumanTask>> PendingAsync(string instanceId) =>
         await _engine.Instances.ListTasksAsync(HumanTaskStatus.Pending, instanceId, CancellationToken.None);
@@ -141,8 +132,8 @@ public sealed class TipOffChainTests : IAsyncLifetime
 
     private async Task Complete(HumanTask task, string? outcome, string? detail = null)
     {
-        var result = new JsonObject { ["action"] = outcome is null ? "acknowledge" : "complete", ["outcome"] = outcome, ["detail"] = detail };
-        Assert.Equal(Workflows.Services.ResumeResult.Resumed, (await _engine.Runtime.CompleteTaskAsync(task.Id, result, CancellationToken.None)).Result);
+        var result = new RoutedTaskResult(outcome is null ? RoutedTaskResult.Acknowledge : RoutedTaskResult.Complete, outcome, detail);
+        Assert.Equal(Workflows.Services.ResumeResult.Resumed, (await _engine.Runtime.CompleteTaskAsync(task.Id, result.ToJson(), CancellationToken.None)).Result);
     }
 
     private static string Agency(HumanTask task) => task.Payload!["agencyId"]!.GetValue<string>();

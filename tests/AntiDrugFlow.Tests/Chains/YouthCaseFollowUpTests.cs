@@ -1,4 +1,5 @@
 using AntiDrugFlow.Tests.Infrastructure;
+using AntiDrugFlow.Workflows.Chains;
 using AntiDrugFlow.Workflows.Runtime;
 using Xunit;
 
@@ -7,7 +8,7 @@ namespace AntiDrugFlow.Tests.Chains;
 public sealed class YouthCaseFollowUpTests() : ChainTestBase("youth-case-followup")
 {
     private const string School = "kee-sch-chenggong-jh";
-    private static readonly object Input = new { caseId = "case-1", caseNumber = "TIP-115-000009", county = "TW-KEE", schoolId = School };
+    private static readonly YouthCaseFollowUpInput Input = new("case-1", "TIP-115-000009", "TW-KEE", School);
 
     [Fact]
     public async Task Twelve_weeks_of_counselling_with_retests_close_only_on_a_negative_test()
@@ -68,7 +69,7 @@ public sealed class YouthCaseFollowUpTests() : ChainTestBase("youth-case-followu
         await AdvanceAsync(TimeSpan.FromDays(42));
         var retest = await TaskAsync(instance.Id, "執行不預警尿液篩檢並回報結果");
 
-        var resumed = await Engine.Runtime.TriggerEventAsync("student-transition", "case-1", new System.Text.Json.Nodes.JsonObject { ["receivingSchoolId"] = "kee-sch-nanrong-jh" }, CancellationToken.None);
+        var resumed = await Engine.Runtime.TriggerEventAsync(StudentTransitionEvent.EventName, "case-1", new StudentTransitionEvent("kee-sch-nanrong-jh").ToJson(), CancellationToken.None);
 
         Assert.Equal([instance.Id], resumed);
         Assert.Equal(HumanTaskStatus.Cancelled, (await Engine.Instances.GetTaskAsync(retest.Id, CancellationToken.None))!.Status);
@@ -83,7 +84,7 @@ public sealed class YouthCaseFollowUpTests() : ChainTestBase("youth-case-followu
         var directory = await ShippedDirectory.LoadAsync();
         var instance = await StartAsync(Input);
 
-        await Engine.Runtime.TriggerEventAsync("student-transition", "case-1", new System.Text.Json.Nodes.JsonObject(), CancellationToken.None);
+        await Engine.Runtime.TriggerEventAsync(StudentTransitionEvent.EventName, "case-1", new StudentTransitionEvent(ReceivingSchoolId: null).ToJson(), CancellationToken.None);
 
         Assert.Equal(directory.DrugPreventionCentreFor("TW-KEE").Id, Agency(await TaskAsync(instance.Id, "轉銜個案接續輔導")));
     }

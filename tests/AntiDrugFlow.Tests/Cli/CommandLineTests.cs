@@ -1,6 +1,10 @@
+using System.Text.Json.Nodes;
 using AntiDrugFlow.Host.Cli;
+using AntiDrugFlow.Tests.Chains;
 using AntiDrugFlow.Tests.Infrastructure;
+using AntiDrugFlow.Workflows.Services;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 using static AntiDrugFlow.Tests.Infrastructure.Flow;
 
@@ -143,6 +147,78 @@ public sealed class CommandLineTests : IDisposable
         Assert.Contains("imported v1 unchanged", second.Output);
     }
 
+    /// <summary>The input of each shipped sample; the chains' inputs are <see cref="ChainSamples"/>.</summary>
+    private static readonly Dictionary<string, JsonObject> SampleInputs = new() { ["hello-world"] = new JsonObject { ["level"] = 2 } };
+
+    public static TheoryData<string> ShippedDefinitions() => [.. ShippedJson().Where(f => IsDefinition(f))];
+
+    public static TheoryData<string> ShippedDataFiles() => [.. ShippedJson().Where(f => !IsDefinition(f))];
+
+    [Theory]
+    [MemberData(nameof(ShippedDefinitions))]
+    public async Task Validate_accepts_each_definition_shipped_in_workflows_json(string file)
+    {
+        var (code, output, _) = await RunAsync("definitions", "validate", file);
+
+        Assert.Equal(CommandLine.Ok, code);
+        Assert.Equal(["1 個定義中有 1 個正確"], Lines(output));
+    }
+
+    [Theory]
+    [MemberData(nameof(ShippedDataFiles))]
+    public async Task Validate_names_each_data_file_of_workflows_json_as_no_definition_when_given_it_by_name(string file)
+    {
+        var (code, output, _) = await RunAsync("definitions", "validate", file);
+
+        Assert.Equal(CommandLine.Failed, code);
+        Assert.Equal([$"{file}: $.root: 這個檔案不是工作流程定義：沒有根活動 root [file.not-a-definition]", "1 個定義中有 0 個正確"], Lines(output));
+    }
+
+    [Theory]
+    [MemberData(nameof(ShippedDefinitions))]
+    public async Task Run_takes_each_shipped_definition_to_its_end_or_its_first_wait(string file)
+    {
+        var definitionId = JsonNode.Parse(await File.ReadAllTextAsync(file))!["definitionId"]!.GetValue<string>();
+        var chain = ChainSamples.Inputs.SingleOrDefault(i => i.DefinitionId == definitionId);
+        var input = chain?.ToJson() ?? SampleInputs[definitionId];
+
+        var (code, output, error) = await RunAsync("definitions", "run", file, "--input", input.ToJsonString());
+
+        // A chain routes its first task to an agency (or sets a timer) and waits; a sample without tasks runs to its end.
+        if (chain is null)
+        {
+            Assert.Equal(CommandLine.Ok, code);
+            Assert.Empty(error);
+            Assert.NotEmpty(Lines(output));
+        }
+        else
+        {
+            Assert.Equal(CommandLine.Waiting, code);
+            Assert.StartsWith("waiting: ", error, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Import_of_workflows_json_chains_publishes_the_five_chains_readable_through_the_definition_service()
+    {
+        var connectionString = await TestPostgres.CreateDatabaseAsync(migrate: false);
+        var configuration = TestConfiguration.With(("ConnectionStrings:AntiDrugFlow", connectionString));
+
+        // The path as the README gives it, relative to the repository's root rather than the test's working directory.
+        var (code, output, _) = await RunAsync(configuration, "definitions", "import", "workflows-json/chains");
+
+        Assert.Equal(CommandLine.Ok, code);
+        Assert.Equal("5 definitions imported, 0 refused", Lines(output)[^1]);
+        await using var services = await CommandLine.ComposeAsync(connectionString, configuration, CancellationToken.None);
+        var definitions = services.GetRequiredService<WorkflowDefinitionService>();
+        foreach (var chain in ChainSamples.Inputs.Select(i => i.DefinitionId))
+        {
+            var published = await definitions.PublishedAsync(chain, CancellationToken.None);
+            Assert.Equal(chain, published?.DefinitionId);
+            Assert.Equal(1, published!.Version);
+        }
+    }
+
     [Fact]
     public async Task Roc_parse_prints_the_due_time_as_JSON()
     {
@@ -162,6 +238,11 @@ public sealed class CommandLineTests : IDisposable
     }
 
     internal static string ProjectRoot() => Host.Infrastructure.ProjectPaths.Root();
+
+    private static IEnumerable<string> ShippedJson() =>
+        Directory.EnumerateFiles(Path.Combine(ProjectRoot(), "workflows-json"), "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal);
+
+    private static bool IsDefinition(string file) => JsonNode.Parse(File.ReadAllText(file)) is JsonObject document && document.ContainsKey("root");
 
     private static string[] Lines(string output) => output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 

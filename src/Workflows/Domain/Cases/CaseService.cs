@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using AntiDrugFlow.Workflows.Access;
 using AntiDrugFlow.Workflows.Agencies;
+using AntiDrugFlow.Workflows.Chains;
 using AntiDrugFlow.Workflows.Expressions;
 using AntiDrugFlow.Workflows.Persistence;
 using AntiDrugFlow.Workflows.Runtime;
@@ -105,29 +106,13 @@ public sealed class CaseService(
         var sequence = await cases.NextNumberAsync(cancellationToken);
         var number = string.Create(CultureInfo.InvariantCulture, $"{kind.NumberPrefix}-{now.ToOffset(TimeSpan.FromHours(8)).Year - 1911}-{sequence:D6}");
         var caseId = Guid.CreateVersion7(now).ToString("N");
-        var input = new JsonObject
-        {
-            ["caseId"] = caseId,
-            ["caseNumber"] = number,
-            ["county"] = county,
-            ["kind"] = kind.Name,
-            ["schoolId"] = schoolId,
-            ["urgent"] = request.Urgent,
-            ["drugLevel"] = request.DrugLevel,
-            // 兒少法 §53: a minor using drugs must be reported within 24 h.
-            ["statutoryReport"] = kind.Name == "ScreeningPositive",
-            ["policeAgencyId"] = origin.Id,
-            ["reporterAgencyId"] = origin.Id,
-            ["originAgencyId"] = origin.Id,
-            ["militarySchoolId"] = request.MilitarySchoolId,
-            ["direction"] = kind.Name == "Military" ? MilitaryDirection(origin, request.MilitarySchoolId) : null,
-        };
+        var input = ChainInput(kind, caseId, number, county, schoolId, origin, request);
         var record = new CaseRecord(
             caseId, number, kind.Name, kind.Chain, string.Empty, origin.Id, schoolId, county, request.Urgent, request.DrugLevel,
             string.IsNullOrWhiteSpace(request.SubjectName) ? null : protector.Protect(request.SubjectName.Trim()),
             string.IsNullOrWhiteSpace(request.SubjectClass) ? null : protector.Protect(request.SubjectClass.Trim()),
             actor.UserId, now);
-        var instance = await runtime.StartAsync(kind.Chain, input, caseId, new StartOptions(AlsoInTransaction: (transaction, started, ct) =>
+        var instance = await runtime.StartAsync(input.DefinitionId, input.ToJson(), caseId, new StartOptions(AlsoInTransaction: (transaction, started, ct) =>
             cases.InsertAsync(transaction, record with { InstanceId = started.Id }, ct)), cancellationToken);
         await audit.RecordAsync(new AuditEntry(now, actor.UserId, actor.AgencyId, "case.create", caseId, $"{kind.Name} {number}"), cancellationToken);
         return View(actor, record with { InstanceId = instance.Id }, instance.State.Variables.GetValueOrDefault("caseStatus"));
@@ -192,7 +177,7 @@ public sealed class CaseService(
             throw new CaseRequestException("receivingSchoolId", $"學校代碼「{receivingSchoolId}」不在機關名錄中。");
         }
 
-        var resumed = await runtime.TriggerEventAsync("student-transition", caseId, new JsonObject { ["receivingSchoolId"] = receivingSchoolId }, cancellationToken);
+        var resumed = await runtime.TriggerEventAsync(StudentTransitionEvent.EventName, caseId, new StudentTransitionEvent(receivingSchoolId).ToJson(), cancellationToken);
         return resumed.Count > 0;
     }
 
@@ -236,8 +221,8 @@ public sealed class CaseService(
             throw new CaseRequestException("note", "說明最多 1000 字。");
         }
 
-        var result = new JsonObject { ["action"] = action, ["outcome"] = action == "acknowledge" ? "已確認收到" : outcome, ["detail"] = note, ["by"] = actor.UserId, ["agencyId"] = actor.AgencyId };
-        var completion = await runtime.CompleteTaskAsync(taskId, result, cancellationToken);
+        var result = new RoutedTaskResult(action, action == RoutedTaskResult.Acknowledge ? RoutedTaskResult.Acknowledged : outcome, note, actor.UserId, actor.AgencyId);
+        var completion = await runtime.CompleteTaskAsync(taskId, result.ToJson(), cancellationToken);
         await audit.RecordAsync(new AuditEntry(time.GetUtcNow(), actor.UserId, actor.AgencyId, "task." + action, JsonValues.AsString(task.Payload?["caseId"]), $"{task.TaskName}{(outcome is null ? string.Empty : "：" + outcome)}"), cancellationToken);
         return completion;
     }
@@ -294,12 +279,25 @@ public sealed class CaseService(
             !team, record.CreatedAt);
     }
 
+    /// <summary>The input of the case kind's chain; the agency that started the case is the police, reporter or origin the chain names.</summary>
+    private static IChainInput ChainInput(CaseKind kind, string caseId, string number, string? county, string? schoolId, Agency origin, NewNotification request) => kind.Chain switch
+    {
+        TipOffChainInput.Definition => new TipOffChainInput(
+            // 兒少法 §53: a minor using drugs must be reported within 24 h.
+            caseId, number, county, kind.Name, schoolId, request.Urgent, request.DrugLevel, StatutoryReport: kind.Name == "ScreeningPositive"),
+        FirstTimeOffenderInput.Definition => new FirstTimeOffenderInput(caseId, number, county, origin.Id, schoolId),
+        OutOfSchoolYouthInput.Definition => new OutOfSchoolYouthInput(caseId, number, county, origin.Id, request.DrugLevel),
+        MilitaryNotificationInput.Definition => new MilitaryNotificationInput(
+            caseId, number, county, MilitaryDirection(origin, request.MilitarySchoolId), origin.Id, request.MilitarySchoolId),
+        _ => throw new InvalidOperationException($"case kind {kind.Name} starts {kind.Chain}, which has no input record"),
+    };
+
     private static string MilitaryDirection(Agency origin, string? militarySchoolId) => origin.Kind switch
     {
-        AgencyKind.MilitarySchool => "school-to-military-police",
-        AgencyKind.MilitaryPolice when militarySchoolId is not null => "military-police-to-school",
-        AgencyKind.MilitaryPolice => "from-military",
-        _ => "to-military",
+        AgencyKind.MilitarySchool => MilitaryDirections.SchoolToMilitaryPolice,
+        AgencyKind.MilitaryPolice when militarySchoolId is not null => MilitaryDirections.MilitaryPoliceToSchool,
+        AgencyKind.MilitaryPolice => MilitaryDirections.FromMilitary,
+        _ => MilitaryDirections.ToMilitary,
     };
 
     /// <summary>The agency a chain task was routed to.</summary>
