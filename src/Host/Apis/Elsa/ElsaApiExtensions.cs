@@ -1,4 +1,7 @@
+using System.Text.Json.Nodes;
 using AntiDrugFlow.Host.Access;
+using AntiDrugFlow.Workflows.Definitions;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AntiDrugFlow.Host.Apis.Elsa;
 
@@ -29,5 +32,19 @@ public static class ElsaApiExtensions
         elsa.MapElsaActivityDescriptorsApi();
         elsa.MapElsaWorkflowInstancesApi();
         return app;
+    }
+
+    /// <summary>An optional JSON object body; Elsa's client sends <c>null</c> when it has no request, which counts as none.</summary>
+    internal static async Task<(JsonObject? Body, ValidationProblem? Problem)> ReadOptionalObjectAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        using var reader = new StreamReader(request.Body);
+        var text = await reader.ReadToEndAsync(cancellationToken);
+        if (string.IsNullOrWhiteSpace(text) || text.Trim() == "null")
+        {
+            return ([], null);
+        }
+
+        var (document, errors) = DefinitionReader.ParseObject(text);
+        return document is null ? (null, ApiProblems.Invalid(errors, "請求內容有誤")) : (document, null);
     }
 }

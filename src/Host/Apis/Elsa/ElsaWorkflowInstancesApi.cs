@@ -179,7 +179,7 @@ public static class ElsaWorkflowInstancesApi
     /// <summary>Elsa's task completion: <c>{"result": ...}</c>; the task's bookmark is resumed with it.</summary>
     public static async Task<Results<NoContent, NotFound, ProblemHttpResult, ValidationProblem>> CompleteTaskAsync(string taskId, HttpRequest request, WorkflowRuntime runtime, CancellationToken cancellationToken)
     {
-        var (body, problem) = await ApiProblems.ReadObjectAsync(request, required: false, cancellationToken);
+        var (body, problem) = await ElsaApiExtensions.ReadOptionalObjectAsync(request, cancellationToken);
         if (problem is not null)
         {
             return problem;
@@ -197,7 +197,7 @@ public static class ElsaWorkflowInstancesApi
     /// <summary>Elsa's event trigger: <c>{"correlationId", "input"}</c>; answers which instances it resumed.</summary>
     public static async Task<Results<Ok<ElsaEventTriggered>, ValidationProblem>> TriggerEventAsync(string eventName, HttpRequest request, WorkflowRuntime runtime, CancellationToken cancellationToken)
     {
-        var (body, problem) = await ApiProblems.ReadObjectAsync(request, required: false, cancellationToken);
+        var (body, problem) = await ElsaApiExtensions.ReadOptionalObjectAsync(request, cancellationToken);
         if (problem is not null)
         {
             return problem;
@@ -273,7 +273,7 @@ public static class ElsaWorkflowInstancesApi
     /// <summary>Elsa's execute and dispatch body: <c>{"input": {...}, "correlationId": "..."}</c>, optional.</summary>
     private static async Task<(JsonObject? Input, string? CorrelationId, ValidationProblem? Problem)> StartArgumentsAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        var (body, problem) = await ApiProblems.ReadObjectAsync(request, required: false, cancellationToken);
+        var (body, problem) = await ElsaApiExtensions.ReadOptionalObjectAsync(request, cancellationToken);
         if (problem is not null)
         {
             return (null, null, problem);
