@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using AntiDrugFlow.Host.Access;
 using AntiDrugFlow.Host.Apis;
+using AntiDrugFlow.Host.Apis.Elsa;
 using AntiDrugFlow.Host.Cli;
 using AntiDrugFlow.Host.Components;
 using AntiDrugFlow.Host.Infrastructure;
@@ -34,6 +35,7 @@ public static class HostExtensions
         builder.AddIntegrations();
         builder.AddDeadlines(connectionString, builder.Configuration["Workflows:Directory"] ?? ProjectPaths.WorkflowsDirectory());
         builder.AddAccounts();
+        builder.AddElsaApi();
         builder.Services.AddCases();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
@@ -63,6 +65,8 @@ public static class HostExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapOpenApi();
+        // Before authentication, so a Studio's preflight is answered without credentials.
+        app.UseCors();
         app.MapAccounts();
         app.MapCasesApi();
         app.MapInformationRequestsApi();
@@ -76,6 +80,7 @@ public static class HostExtensions
         // Long operations and the directory import are the administrators' too.
         engine.MapOperationsApi();
         engine.MapAgenciesApi();
+        app.MapElsaApi();
         app.MapWebPages();
         return app;
     }

@@ -95,6 +95,7 @@ public static class AccessExtensions
 
         services.AddSingleton<PostgresAuditLog>();
         services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<PostgresAuditLog>());
+        services.AddApiKeys();
         services.AddPersonalDataProtection(KeyEncryptionCertificate(configuration));
 
         services.Configure<DemoOptions>(configuration.GetSection("Demo"));
@@ -141,6 +142,7 @@ public static class AccessExtensions
         app.MapAccountsApi();
         app.MapUserAdministrationApi();
         app.MapAuditApi();
+        app.MapApiKeysApi();
         return app;
     }
 
@@ -168,7 +170,8 @@ public static class AccessExtensions
             ? X509CertificateLoader.LoadPkcs12FromFile(path, configuration["DataProtection:CertificatePassword"])
             : null;
 
-    private static bool IsApi(HttpRequest request) => request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase);
+    private static bool IsApi(HttpRequest request) =>
+        request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase) || request.Path.StartsWithSegments("/elsa/api", StringComparison.OrdinalIgnoreCase);
 
     private static Task Redirect(RedirectContext<CookieAuthenticationOptions> context)
     {

@@ -15,6 +15,19 @@ public sealed record DefinitionVersion(
     DateTimeOffset? RetractedAt,
     JsonObject Document);
 
+/// <summary>One version without its document: what lists of versions need.</summary>
+public sealed record DefinitionVersionSummary(string Id, string DefinitionId, int Version, string Name, string? Description, bool IsPublished, bool IsLatest, DateTimeOffset CreatedAt, DateTimeOffset? PublishedAt);
+
+/// <summary>What deleting a definition did.</summary>
+public enum DefinitionDeletion
+{
+    Deleted,
+    NotFound,
+
+    /// <summary>Instances were started on one of its versions; they keep their version, so nothing was deleted.</summary>
+    HasInstances,
+}
+
 public sealed record DefinitionSummary(string DefinitionId, string Name, int LatestVersion, int? PublishedVersion, bool LatestIsDraft, DateTimeOffset UpdatedAt);
 
 /// <summary>All SQL for workflow definitions and their versions.</summary>
@@ -97,6 +110,29 @@ public sealed class PostgresDefinitionStore(NpgsqlDataSource dataSource)
         return (await QueryAsync(connection, transaction, $"SELECT {Columns} FROM workflow_definitions WHERE definition_id = $1 AND {where}", cancellationToken, parameters)).FirstOrDefault();
     }
 
+    /// <summary>Every version of every definition, without documents, in definition and version order.</summary>
+    public async Task<IReadOnlyList<DefinitionVersionSummary>> ListVersionsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = Sql.Command(connection, null, """
+            SELECT id, definition_id, version, name, document->>'description', is_published, is_latest, created_at, published_at
+            FROM workflow_definitions ORDER BY definition_id, version
+            """);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new List<DefinitionVersionSummary>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(new DefinitionVersionSummary(reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.GetString(3), reader.NullableString(4),
+                reader.GetBoolean(5), reader.GetBoolean(6), reader.GetFieldValue<DateTimeOffset>(7), reader.NullableTime(8)));
+        }
+
+        return result;
+    }
+
+    /// <summary>Deletes every version of a definition, unless an instance was started on one of them.</summary>
+    public Task<DefinitionDeletion> DeleteAsync(string definitionId, CancellationToken cancellationToken) =>
+        ChangeAsync(definitionId, change => change.DeleteAsync(cancellationToken), cancellationToken);
+
     internal static async Task<List<DefinitionVersion>> QueryAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken cancellationToken, params object?[] parameters)
     {
         await using var command = Sql.Command(connection, transaction, sql, parameters);
@@ -150,5 +186,30 @@ public sealed class DefinitionChange(PostgresDefinitionStore store, NpgsqlConnec
     {
         await using var retract = Sql.Command(connection, transaction, "UPDATE workflow_definitions SET is_published = false, retracted_at = $2, document = jsonb_set(document, '{isPublished}', 'false') WHERE definition_id = $1 AND is_published", DefinitionId, at);
         return await retract.ExecuteNonQueryAsync(cancellationToken) > 0;
+    }
+
+    public async Task<DefinitionDeletion> DeleteAsync(CancellationToken cancellationToken)
+    {
+        await using var check = Sql.Command(connection, transaction, """
+            SELECT EXISTS (SELECT 1 FROM workflow_definitions WHERE definition_id = $1),
+                   EXISTS (SELECT 1 FROM workflow_instances WHERE definition_id = $1)
+            """, DefinitionId);
+        await using (var reader = await check.ExecuteReaderAsync(cancellationToken))
+        {
+            await reader.ReadAsync(cancellationToken);
+            if (!reader.GetBoolean(0))
+            {
+                return DefinitionDeletion.NotFound;
+            }
+
+            if (reader.GetBoolean(1))
+            {
+                return DefinitionDeletion.HasInstances;
+            }
+        }
+
+        await using var delete = Sql.Command(connection, transaction, "DELETE FROM workflow_definitions WHERE definition_id = $1", DefinitionId);
+        await delete.ExecuteNonQueryAsync(cancellationToken);
+        return DefinitionDeletion.Deleted;
     }
 }

@@ -184,6 +184,28 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
         return result;
     }
 
+    /// <summary>How many instances a filter matches, ignoring its page.</summary>
+    public async Task<int> CountInstancesAsync(InstanceFilter filter, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = Sql.Command(connection, null, """
+            SELECT count(*) FROM workflow_instances
+            WHERE ($1::text IS NULL OR definition_id = $1) AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR correlation_id = $3)
+            """, filter.DefinitionId, filter.Status?.ToString(), filter.CorrelationId);
+        return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// Deletes an ended instance with its bookmarks, tasks and journal (they cascade). An instance still
+    /// running or waiting is kept: it must be cancelled first, so no timer or task is left pointing at nothing.
+    /// </summary>
+    public async Task<bool> DeleteEndedAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = Sql.Command(connection, null, "DELETE FROM workflow_instances WHERE id = $1 AND status IN ('Finished', 'Faulted', 'Cancelled')", instanceId);
+        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+    }
+
     /// <summary>Reads an instance without locking it (for display).</summary>
     public async Task<WorkflowInstance?> GetAsync(string instanceId, CancellationToken cancellationToken)
     {

@@ -95,6 +95,27 @@ public sealed class WorkflowDefinitionService(PostgresDefinitionStore store, Def
     public Task<bool> RetractAsync(string definitionId, CancellationToken cancellationToken) =>
         store.ChangeAsync(definitionId, change => change.RetractAsync(time.GetUtcNow(), cancellationToken), cancellationToken);
 
+    /// <summary>
+    /// Deletes every version of a definition unless an instance started on one of them. Version ids are
+    /// numbered, so a definition created again reuses them: this host forgets what it compiled.
+    /// </summary>
+    public async Task<DefinitionDeletion> DeleteAsync(string definitionId, CancellationToken cancellationToken)
+    {
+        var deletion = await store.DeleteAsync(definitionId, cancellationToken);
+        if (deletion == DefinitionDeletion.Deleted)
+        {
+            foreach (var (versionId, definition) in _compiled)
+            {
+                if (definition.DefinitionId == definitionId)
+                {
+                    _compiled.TryRemove(versionId, out _);
+                }
+            }
+        }
+
+        return deletion;
+    }
+
     /// <summary>The published version, ready to run; null when none is published. Only its id is read when it is compiled already.</summary>
     public async Task<WorkflowDefinition?> PublishedAsync(string definitionId, CancellationToken cancellationToken)
     {
