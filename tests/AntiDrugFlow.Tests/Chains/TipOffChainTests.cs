@@ -1,5 +1,6 @@
 using AntiDrugFlow.Tests.Infrastructure;
 using AntiDrugFlow.Workflows.Chains;
+using AntiDrugFlow.Workflows.Messages;
 using AntiDrugFlow.Workflows.Outbox;
 using AntiDrugFlow.Workflows.Runtime;
 using Xunit;
@@ -31,7 +32,9 @@ public sealed class TipOffChainTests : IAsyncLifetime
             new[] { directory.PoliceStationFor(School).Id, directory.LiaisonOfficeFor(School).Id, School }.Order(),
             tasks.Select(t => Agency(t)).Order());
         Assert.All(tasks, t => Assert.Equal(_engine.Clock.GetUtcNow().AddHours(24), DateTimeOffset.Parse(t.Payload!["dueAt"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture)));
-        Assert.Equal(2, (await EmailsAsync("確認收到學校反毒通報")).Count);
+        var routed = await EmailsAsync(MessageKinds.TaskRouted);
+        Assert.Single(routed, m => directory.PoliceStationFor(School).ContactEmails.Contains(m.Payload["to"]![0]!.GetValue<string>()));
+        Assert.Single(routed, m => directory.LiaisonOfficeFor(School).ContactEmails.Contains(m.Payload["to"]![0]!.GetValue<string>()));
     }
 
     [Fact]
@@ -48,7 +51,7 @@ public sealed class TipOffChainTests : IAsyncLifetime
         await _engine.Runtime.FireDueTimersAsync(100, CancellationToken.None);
 
         Assert.Equal(3L, await RemindersAsync());
-        Assert.Contains(await EmailsAsync("提醒"), m => m.Payload["body"]!.GetValue<string>().Contains(police.Id, StringComparison.Ordinal));
+        Assert.Contains(await EmailsAsync(MessageKinds.Reminder), m => m.Payload["body"]!.GetValue<string>().Contains(police.Id, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -67,7 +70,7 @@ public sealed class TipOffChainTests : IAsyncLifetime
         var escalated = pending.Single(t => Agency(t) == precinct.Id);
         Assert.True(escalated.Payload!["escalated"]!.GetValue<bool>());
         Assert.Contains(pending, t => Agency(t) == "moe-sse");
-        Assert.Single(await EmailsAsync("逾期升級"), m => precinct.ContactEmails.Contains(m.Payload["to"]![0]!.GetValue<string>()));
+        Assert.Single(await EmailsAsync(MessageKinds.TaskRouted), m => precinct.ContactEmails.Contains(m.Payload["to"]![0]!.GetValue<string>()));
         Assert.Contains((await _engine.Instances.JournalAsync(instance.Id, CancellationToken.None)), j => j.Event == "Escalated" && j.Message == $"{station.Name} → {precinct.Name}");
         Assert.Contains(await _engine.Instances.JournalAsync(instance.Id, CancellationToken.None), j => j.Event == "Notified" && j.Message!.Contains("學校逾期未完成校安通報", StringComparison.Ordinal));
 
@@ -78,7 +81,7 @@ public sealed class TipOffChainTests : IAsyncLifetime
 
         var state = await _engine.ReloadAsync(instance.Id);
         Assert.Equal("警方回報：查獲", state.State.Variables["caseStatus"]!.GetValue<string>());
-        var notices = string.Join(' ', (await EmailsAsync("狀態更新")).Select(m => m.Payload["body"]!.GetValue<string>()));
+        var notices = string.Join(' ', (await EmailsAsync(MessageKinds.StatusUpdate)).Select(m => m.Payload["body"]!.GetValue<string>()));
         Assert.Contains("警方回報處理狀態：查獲", notices);
         Assert.DoesNotContain("偵查細節", notices);
     }
@@ -124,11 +127,11 @@ public sealed class TipOffChainTests : IAsyncLifetime
     private async Task<IReadOnlyList<HumanTask>> PendingAsync(string instanceId) =>
         await _engine.Instances.ListTasksAsync(HumanTaskStatus.Pending, instanceId, CancellationToken.None);
 
-    private async Task<long> RemindersAsync() => (await EmailsAsync("提醒")).Count;
+    private async Task<long> RemindersAsync() => (await EmailsAsync(MessageKinds.Reminder)).Count;
 
-    /// <summary>The queued emails whose subject holds <paramref name="subjectPart"/>, through the engine's outbox store.</summary>
-    private async Task<IReadOnlyList<OutboxItem>> EmailsAsync(string subjectPart) =>
-        [.. (await _engine.OutboxAsync(new OutboxFilter(Kind: OutboxKinds.Email))).Where(m => m.Payload["subject"]!.GetValue<string>().Contains(subjectPart, StringComparison.Ordinal))];
+    /// <summary>The queued emails of one <see cref="MessageKinds"/> kind, through the engine's outbox store.</summary>
+    private async Task<IReadOnlyList<OutboxItem>> EmailsAsync(string messageKind) =>
+        [.. (await _engine.OutboxAsync(new OutboxFilter(Kind: OutboxKinds.Email))).Where(m => m.Payload[OutgoingMessage.MessageKindField]?.GetValue<string>() == messageKind)];
 
     private async Task Complete(HumanTask task, string? outcome, string? detail = null)
     {
