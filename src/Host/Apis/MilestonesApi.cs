@@ -52,7 +52,7 @@ public static class MilestonesApi
         try
         {
             var cycle = await tracker.ShiftCycleAsync(request.FromCycle, request.Years, request.Id, cancellationToken);
-            await RecordShiftAsync(audit, http.TryGetActor() ?? Actor.System, cycle, request.Years, time, cancellationToken);
+            await MilestoneAudit.RecordShiftAsync(audit, http.TryGetActor() ?? Actor.System, cycle, request.Years, time, cancellationToken);
             return TypedResults.Created($"/api/milestones/{Uri.EscapeDataString(cycle.Id)}/items", cycle);
         }
         catch (KeyNotFoundException)
@@ -75,7 +75,7 @@ public static class MilestonesApi
             return ApiProblems.Field("group", $"工作分組須為 {string.Join("、", MilestoneCatalog.Groups)} 之一");
         }
 
-        if (AgencyRoleOf(agencyRole) is not { } role)
+        if (MilestoneAgencyRoles.Parse(agencyRole) is not { } role)
         {
             return ApiProblems.Field("agencyRole", "機關角色須為 lead（主辦）或 leadOrCo（主辦或協辦）");
         }
@@ -110,7 +110,7 @@ public static class MilestonesApi
         try
         {
             var detail = await tracker.RecordProgressAsync(cycleId, itemId, update, cancellationToken);
-            await RecordProgressAuditAsync(audit, http.TryGetActor() ?? Actor.System, cycleId, itemId, update, time, cancellationToken);
+            await MilestoneAudit.RecordProgressAsync(audit, http.TryGetActor() ?? Actor.System, cycleId, itemId, update, time, cancellationToken);
             return TypedResults.Ok(View(detail, time.GetUtcNow()));
         }
         catch (KeyNotFoundException)
@@ -151,27 +151,6 @@ public static class MilestonesApi
     }
 
     /// <summary>"lead" or "leadOrCo" (the default when absent), in any case; null for anything else.</summary>
-    public static MilestoneAgencyRole? AgencyRoleOf(string? text) => text?.Trim().ToLowerInvariant() switch
-    {
-        null or "" or "leadorco" => MilestoneAgencyRole.LeadOrCo,
-        "lead" => MilestoneAgencyRole.Lead,
-        _ => null,
-    };
-
-    /// <summary>Opening a cycle is a change to the system's settings, so it is audited, from the API and the page alike.</summary>
-    public static Task RecordShiftAsync(IAuditLog audit, Actor actor, MilestoneCycle cycle, int years, TimeProvider time, CancellationToken cancellationToken) =>
-        audit.RecordAsync(
-            new AuditEntry(time.GetUtcNow(), actor.UserId, actor.AgencyId, PostgresAuditLog.Actions.MilestoneCycleShifted, null, $"cycle={cycle.Id};from={cycle.ShiftedFrom};years={years}"),
-            cancellationToken);
-
-    /// <summary>Marking progress changes what the action plan's report says, so it is audited, from the API and the page alike.</summary>
-    public static Task RecordProgressAuditAsync(IAuditLog audit, Actor actor, string cycleId, string itemId, ProgressUpdate update, TimeProvider time, CancellationToken cancellationToken) =>
-        audit.RecordAsync(
-            new AuditEntry(
-                time.GetUtcNow(), actor.UserId, actor.AgencyId, PostgresAuditLog.Actions.MilestoneProgressRecorded, null,
-                $"cycle={cycleId};item={itemId};status={update.Status?.ToString() ?? "-"}" + (update.Occurrence is { } day ? $";occurred={day:yyyy-MM-dd}" : string.Empty)),
-            cancellationToken);
-
     private static MilestoneDetailView View(MilestoneDetail detail, DateTimeOffset now) =>
         new(MilestoneView.From(detail.Milestone, now), detail.Progress, detail.Years, detail.Reminders);
 }
