@@ -99,7 +99,7 @@ public static class AccessExtensions
 
         services.Configure<DemoOptions>(configuration.GetSection("Demo"));
         services.AddSingleton<DemoAccountSeeder>();
-        if (configuration.GetValue("Demo:SeedAccounts", true))
+        if (configuration.GetValue("Demo:SeedAccounts", false))
         {
             services.AddHostedService(sp => sp.GetRequiredService<DemoAccountSeeder>());
         }
