@@ -48,6 +48,7 @@ public static class HostExtensions
         builder.Services.AddOpenApi();
         builder.AddOperations();
         builder.AddWebPages();
+        builder.AddSecurityHeaders();
         return builder;
     }
 
@@ -67,6 +68,7 @@ public static class HostExtensions
 
     public static WebApplication MapAntiDrugFlow(this WebApplication app)
     {
+        app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapOpenApi();
