@@ -30,6 +30,13 @@ public static class HostExtensions
             builder.Configuration["Smtp:PickupDirectory"] ??= Path.Combine(ProjectPaths.DataDirectory(), "mail-pickup");
         }
 
+        // The demo accounts, whose password is printed in the README, exist only in the embedded demonstration
+        // unless asked for; elsewhere the first administrator comes from `accounts create-admin`.
+        if (string.IsNullOrEmpty(builder.Configuration["Demo:SeedAccounts"]))
+        {
+            builder.Configuration["Demo:SeedAccounts"] = embedded is null ? "false" : "true";
+        }
+
         builder.AddAgencyDirectory(out var agencies);
         builder.Services.AddWorkflowSystem(connectionString, builder.Configuration, agencies);
         builder.AddIntegrations();
@@ -43,6 +50,7 @@ public static class HostExtensions
         builder.Services.AddOpenApi();
         builder.AddOperations();
         builder.AddWebPages();
+        builder.AddSecurityHeaders();
         return builder;
     }
 
@@ -62,6 +70,7 @@ public static class HostExtensions
 
     public static WebApplication MapAntiDrugFlow(this WebApplication app)
     {
+        app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapOpenApi();

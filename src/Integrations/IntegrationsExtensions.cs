@@ -50,6 +50,8 @@ public static class IntegrationsExtensions
 
         services.AddAgencyNotices(configuration);
         services.TryAddSingleton<ICallbackReceipts, PostgresCallbackReceipts>();
+        // Callbacks check what the calling agency holds against the cases.
+        services.TryAddSingleton<AntiDrugFlow.Workflows.Cases.PostgresCaseStore>();
         services.AddSingleton<AgencyCallbackReceiver>();
         // The outbox owns retries; the clients' own timeout is only a backstop behind the channel's.
         var backstop = configuration.GetValue("AgencySystems:RequestTimeout", TimeSpan.FromSeconds(10)) * 2;

@@ -57,7 +57,11 @@ public static class AccessExtensions
         {
             o.ValidationInterval = TimeSpan.FromSeconds(configuration.GetValue("Security:SessionCheckSeconds", 60));
             o.TimeProvider = time;
+            o.OnRefreshingPrincipal = SessionValidator.KeepSessionId;
         });
+        // Signing out ends the session on the server as well: a copy of the cookie stops working at the next check.
+        services.AddSingleton<EndedSessions>();
+        services.AddScoped<ISecurityStampValidator, SessionValidator>();
         // Session expiry follows the host's clock too (Identity's own lockout clock is not replaceable).
         services.AddOptions<CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme).Configure<TimeProvider>((o, time) => o.TimeProvider = time);
 
@@ -100,7 +104,7 @@ public static class AccessExtensions
 
         services.Configure<DemoOptions>(configuration.GetSection("Demo"));
         services.AddSingleton<DemoAccountSeeder>();
-        if (configuration.GetValue("Demo:SeedAccounts", true))
+        if (configuration.GetValue("Demo:SeedAccounts", false))
         {
             services.AddHostedService(sp => sp.GetRequiredService<DemoAccountSeeder>());
         }

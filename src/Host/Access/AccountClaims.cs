@@ -63,6 +63,8 @@ public sealed class AccountClaimsPrincipalFactory(UserManager<Account> users, IO
     {
         var identity = await base.GenerateClaimsAsync(user);
         identity.AddClaim(new Claim(AccountClaims.AgencyId, user.AgencyId));
+        // A new sign-in is a new session; a renewal keeps the old id (SessionValidator.KeepSessionId).
+        identity.AddClaim(new Claim(EndedSessions.SessionIdClaim, Guid.NewGuid().ToString("N")));
         if (user.MustChangePassword)
         {
             // Only an administrator's create or reset sets the mark, and both give the account a new

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.Extensions.Options;
 using AntiDrugFlow.Host.Apis;
 using AntiDrugFlow.Workflows.Access;
 using AntiDrugFlow.Workflows.Agencies;
@@ -120,6 +122,12 @@ public static class AccountsApi
     {
         if (http.TryGetActor() is { } actor)
         {
+            if (http.User.FindFirst(EndedSessions.SessionIdClaim)?.Value is { } session)
+            {
+                var lifetime = http.RequestServices.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>().Get(IdentityConstants.ApplicationScheme).ExpireTimeSpan;
+                await http.RequestServices.GetRequiredService<EndedSessions>().EndAsync(session, time.GetUtcNow(), lifetime * 2, cancellationToken);
+            }
+
             await signIn.SignOutAsync();
             await audit.RecordAsync(new AuditEntry(time.GetUtcNow(), actor.UserId, actor.AgencyId, PostgresAuditLog.Actions.SignedOut, null, null), cancellationToken);
         }

@@ -11,8 +11,8 @@ public sealed class DemoOptions
     /// <summary>The documented default; set Demo:Password to change it before the first start.</summary>
     public const string DefaultPassword = "AntiDrugDemo2026";
 
-    /// <summary>Seed the demo accounts at start (Demo:SeedAccounts, default true).</summary>
-    public bool SeedAccounts { get; set; } = true;
+    /// <summary>Seed the demo accounts at start (Demo:SeedAccounts; by default only on the embedded database).</summary>
+    public bool SeedAccounts { get; set; }
 
     /// <summary>The one password every demo account gets when it is created.</summary>
     public string Password { get; set; } = DefaultPassword;

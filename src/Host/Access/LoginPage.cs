@@ -26,7 +26,7 @@ public static class LoginPage
         <body>
           <main>
             <h1>反毒通報系統</h1>
-            <form id="login">
+            <form id="login" data-return="{0}">
               <label for="userName">帳號</label>
               <input id="userName" name="userName" autocomplete="username" required autofocus>
               <label for="password">密碼</label>
@@ -46,9 +46,8 @@ public static class LoginPage
                 body: JSON.stringify({ userName: event.target.userName.value, password: event.target.password.value })
               });
               if (response.ok) {
-                // Only a path of this site, never another address handed in through the query.
-                const back = new URLSearchParams(location.search).get('ReturnUrl') || '/';
-                location.assign(back.startsWith('/') && !back.startsWith('//') && !back.startsWith('/\\') ? back : '/');
+                // The server checked ReturnUrl (a path of this site, or /); the script never reads the query itself.
+                location.assign(event.target.dataset.return || '/');
                 return;
               }
               const problem = await response.json().catch(() => ({}));
@@ -73,7 +72,10 @@ public static class LoginPage
 
     public static IEndpointRouteBuilder MapLoginPage(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/account/login", () => TypedResults.Content(Html, "text/html; charset=utf-8")).AllowAnonymous().ExcludeFromDescription();
+        app.MapGet("/account/login", (HttpRequest request) =>
+            TypedResults.Content(
+                Html.Replace("{0}", System.Net.WebUtility.HtmlEncode(PasswordChangeGate.LocalReturnPath(request.Query["ReturnUrl"].FirstOrDefault()) ?? "/"), StringComparison.Ordinal),
+                "text/html; charset=utf-8")).AllowAnonymous().ExcludeFromDescription();
         // The pages' sign-out: the API's logout (audited), then back to the login page. SameSite=Strict keeps other sites from posting here.
         app.MapPost("/account/logout", async (HttpContext http, SignInManager<Account> signIn, IAuditLog audit, TimeProvider time, CancellationToken cancellationToken) =>
         {

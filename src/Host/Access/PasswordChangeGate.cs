@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.WebUtilities;
 
@@ -46,15 +47,14 @@ public static class PasswordChangeGate
 
     /// <summary>
     /// A path of this site to return to (never another address handed in through the query, nor the
-    /// password page itself), or null.
+    /// password page itself), or null. The framework's local-URL check also refuses the control characters
+    /// (a tab in "/\t/evil.example") that browsers drop, turning the path into another site's address.
     /// </summary>
     public static string? LocalReturnPath(string? returnUrl) =>
-        returnUrl is { Length: > 0 } url
-        && url[0] == '/'
-        && !url.StartsWith("//", StringComparison.Ordinal)
-        && !url.StartsWith("/\\", StringComparison.Ordinal)
-        && !url.StartsWith(PagePath, StringComparison.OrdinalIgnoreCase)
-            ? url
+        RedirectHttpResult.IsLocalUrl(returnUrl)
+        && !returnUrl!.StartsWith('~')
+        && !returnUrl.StartsWith(PagePath, StringComparison.OrdinalIgnoreCase)
+            ? returnUrl
             : null;
 
     private static bool IsHeldBack(HttpContext context)

@@ -32,11 +32,12 @@ public static class CommandLine
           definitions run FILE [--input JSON]       run a definition in memory
           definitions import PATH...                load definitions into the database
           roc parse TEXT                            read an action-plan schedule (e.g. 「106年8月底前」) as JSON
+          accounts create-admin NAME [--agency ID]  the first administrator; password from ANTIDRUGFLOW_ADMIN_PASSWORD or standard input
         """;
 
-    public static bool IsVerb(string first) => first is "definitions" or "roc" or "help" or "--help";
+    public static bool IsVerb(string first) => first is "definitions" or "roc" or "accounts" or "help" or "--help";
 
-    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken, IConfiguration? configuration = null)
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken, IConfiguration? configuration = null, TextReader? stdin = null)
     {
         switch (args)
         {
@@ -46,6 +47,10 @@ public static class CommandLine
                 return await RunDefinitionAsync(Resolve([file])[0], rest, stdout, stderr, configuration ?? EnvironmentConfiguration(), cancellationToken);
             case ["definitions", "import", .. var paths] when paths.Length > 0:
                 return await ImportAsync(Resolve(paths), stdout, configuration ?? EnvironmentConfiguration(), cancellationToken);
+            case ["accounts", "create-admin", var name]:
+                return await CreateAdministratorCommand.RunAsync(name, CreateAdministratorCommand.DefaultAgency, stdin ?? Console.In, stdout, stderr, configuration ?? EnvironmentConfiguration(), cancellationToken);
+            case ["accounts", "create-admin", var name, "--agency", var agency]:
+                return await CreateAdministratorCommand.RunAsync(name, agency, stdin ?? Console.In, stdout, stderr, configuration ?? EnvironmentConfiguration(), cancellationToken);
             case ["roc", "parse", .. var words] when words.Length > 0:
                 return RocParseCommand.Run(string.Join(' ', words), stdout, stderr);
             default:

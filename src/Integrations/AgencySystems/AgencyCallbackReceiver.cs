@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using AntiDrugFlow.Workflows.Cases;
 using AntiDrugFlow.Workflows.Expressions;
+using AntiDrugFlow.Workflows.Messages;
 using AntiDrugFlow.Workflows.Persistence;
 using AntiDrugFlow.Workflows.Services;
 using Microsoft.Extensions.Logging;
@@ -24,8 +26,14 @@ public enum CallbackStatus
     Replayed,
     Invalid,
 
-    /// <summary>The task does not exist, or belongs to another agency.</summary>
+    /// <summary>The task or case does not exist, or belongs to another agency (as far as the agency may know).</summary>
     NotFound,
+
+    /// <summary>The agency sees the case but does not hold it: only the case's team changes its course.</summary>
+    Forbidden,
+
+    /// <summary>The body is larger than a callback can be.</summary>
+    TooLarge,
 
     /// <summary>The task was already completed (e.g. by a user in the web pages).</summary>
     AlreadyDone,
@@ -79,9 +87,11 @@ public sealed class PostgresCallbackReceipts(NpgsqlDataSource dataSource) : ICal
 
 /// <summary>
 /// Inbound callbacks from agency systems, e.g. a police system acknowledging or completing a routed task.
-/// Verified like outgoing calls (HMAC-SHA256 over timestamp and body with the agency's key); a stale
-/// timestamp or a repeated idempotency key is refused; a verified callback resumes the workflow.
-/// Body: {"action":"complete-task","taskId":…,"result":{…}} or {"action":"trigger-event","eventName":…,"correlationId":…,"payload":{…}}.
+/// Verified with the agency's key (HMAC-SHA256 over timestamp, idempotency key and body); a stale
+/// timestamp or a repeated idempotency key is refused; a verified callback resumes the workflow, but
+/// only within what the agency holds: its own tasks, and events for cases it is on the team of.
+/// Body: {"action":"complete-task","taskId":…,"result":{"outcome":…,"detail":…}} or
+/// {"action":"trigger-event","eventName":…,"correlationId":…,"payload":{…}}.
 /// </summary>
 public sealed class AgencyCallbackReceiver(
     IAgencyDirectorySource directory,
@@ -89,23 +99,61 @@ public sealed class AgencyCallbackReceiver(
     ICallbackReceipts receipts,
     WorkflowRuntime runtime,
     IHumanTaskQueries tasks,
+    PostgresCaseStore cases,
     TimeProvider time,
     IOptions<AgencySystemsOptions> options,
     ILogger<AgencyCallbackReceiver> logger)
 {
-    public async Task<CallbackResult> ReceiveAsync(string agencyId, string? timestamp, string? signature, string? idempotencyKey, byte[] body, CancellationToken cancellationToken)
+    /// <summary>A callback is a few KB; anything larger is refused before it is read.</summary>
+    public const int MaxBodyBytes = 16 * 1024;
+
+    /// <summary>
+    /// What can be refused from the headers alone, before a byte of the body is read: an unknown agency,
+    /// one without a key, a missing or malformed signature, no idempotency key. Null when the body may be read.
+    /// </summary>
+    public async Task<CallbackResult?> CheckHeadersAsync(string agencyId, string? timestamp, string? signature, string? idempotencyKey, CancellationToken cancellationToken)
     {
         if (!(await directory.GetAsync(cancellationToken)).TryGet(agencyId, out _))
         {
             return new(CallbackStatus.UnknownAgency, $"unknown agency '{agencyId}'");
         }
 
-        if (endpoints.SigningKey(agencyId) is not { } key)
+        if (endpoints.SigningKey(agencyId) is null)
         {
             return new(CallbackStatus.Unauthorized, "no signing key is configured for this agency");
         }
 
-        switch (AgencySignature.Verify(key, timestamp, signature, body, time.GetUtcNow(), options.Value.CallbackTolerance))
+        if (string.IsNullOrEmpty(timestamp) || string.IsNullOrEmpty(signature))
+        {
+            return new(CallbackStatus.Unauthorized, $"{AgencySignature.TimestampHeader} and {AgencySignature.SignatureHeader} are required");
+        }
+
+        if (!AgencySignature.HasShape(timestamp, signature))
+        {
+            return new(CallbackStatus.Unauthorized, "the signature does not match");
+        }
+
+        if (string.IsNullOrWhiteSpace(idempotencyKey) || idempotencyKey.Length > 200)
+        {
+            return new(CallbackStatus.Invalid, $"an {AgencySignature.IdempotencyKeyHeader} header of at most 200 characters is required");
+        }
+
+        return null;
+    }
+
+    public async Task<CallbackResult> ReceiveAsync(string agencyId, string? timestamp, string? signature, string? idempotencyKey, byte[] body, CancellationToken cancellationToken)
+    {
+        if (await CheckHeadersAsync(agencyId, timestamp, signature, idempotencyKey, cancellationToken) is { } refused)
+        {
+            return refused;
+        }
+
+        if (body.Length > MaxBodyBytes)
+        {
+            return new(CallbackStatus.TooLarge, $"a callback body may be at most {MaxBodyBytes} bytes");
+        }
+
+        switch (AgencySignature.VerifyCallback(endpoints.SigningKey(agencyId)!, timestamp, signature, idempotencyKey!, body, time.GetUtcNow(), options.Value.CallbackTolerance))
         {
             case SignatureCheck.Missing:
                 return new(CallbackStatus.Unauthorized, $"{AgencySignature.TimestampHeader} and {AgencySignature.SignatureHeader} are required");
@@ -113,11 +161,6 @@ public sealed class AgencyCallbackReceiver(
                 return new(CallbackStatus.Unauthorized, "the signature does not match");
             case SignatureCheck.Stale:
                 return new(CallbackStatus.Stale, "the timestamp is too old or too far ahead");
-        }
-
-        if (string.IsNullOrWhiteSpace(idempotencyKey) || idempotencyKey.Length > 200)
-        {
-            return new(CallbackStatus.Invalid, $"an {AgencySignature.IdempotencyKeyHeader} header of at most 200 characters is required");
         }
 
         JsonObject request;
@@ -137,7 +180,7 @@ public sealed class AgencyCallbackReceiver(
         }
 
         var now = time.GetUtcNow();
-        if (!await receipts.TryRecordAsync(agencyId, idempotencyKey, action, now, cancellationToken))
+        if (!await receipts.TryRecordAsync(agencyId, idempotencyKey!, action, now, cancellationToken))
         {
             return new(CallbackStatus.Replayed, "this idempotency key was received before");
         }
@@ -152,7 +195,7 @@ public sealed class AgencyCallbackReceiver(
                 : await TriggerEventAsync(agencyId, request, cancellationToken);
             if (result.Status is not (CallbackStatus.Accepted or CallbackStatus.AlreadyDone))
             {
-                await receipts.ForgetAsync(agencyId, idempotencyKey, CancellationToken.None);
+                await receipts.ForgetAsync(agencyId, idempotencyKey!, CancellationToken.None);
             }
 
             logger.LogInformation("Callback {Key} from agency {Agency}: {Action} {Status}", idempotencyKey, agencyId, action, result.Status);
@@ -161,7 +204,7 @@ public sealed class AgencyCallbackReceiver(
         catch
         {
             // Not applied: the agency may send the same callback again.
-            await receipts.ForgetAsync(agencyId, idempotencyKey, CancellationToken.None);
+            await receipts.ForgetAsync(agencyId, idempotencyKey!, CancellationToken.None);
             throw;
         }
     }
@@ -176,20 +219,90 @@ public sealed class AgencyCallbackReceiver(
             return new(CallbackStatus.Invalid, "taskId is required");
         }
 
-        // A task routed to an agency names it in its payload; another agency may not complete it.
+        // A task routed to an agency names it in its payload; a task that names no agency is no agency's to complete.
         var task = await tasks.GetTaskAsync(taskId, cancellationToken);
-        if (task is null || (task.Payload is JsonObject payload && JsonValues.AsString(payload["agencyId"]) is { } owner && owner != agencyId))
+        if (task is null || task.Payload is not JsonObject payload || JsonValues.AsString(payload["agencyId"]) != agencyId)
         {
             return new(CallbackStatus.NotFound, $"no task '{taskId}' routed to this agency");
         }
 
-        var completion = await runtime.CompleteTaskAsync(taskId, request["result"]?.DeepClone(), cancellationToken);
+        if (Result(request["result"], payload) is { } invalid)
+        {
+            return invalid;
+        }
+
+        // The same shape as a completion in the web pages: the outcome from the task's list, who answered.
+        var result = new JsonObject
+        {
+            ["action"] = "complete",
+            ["outcome"] = JsonValues.AsString(request["result"]?["outcome"]),
+            ["detail"] = JsonValues.AsString(request["result"]?["detail"]),
+            ["by"] = "agency-system:" + agencyId,
+            ["agencyId"] = agencyId,
+        };
+        var completion = await runtime.CompleteTaskAsync(taskId, result, cancellationToken);
         return completion.Result switch
         {
             ResumeResult.Resumed => new(CallbackStatus.Accepted, "task completed", [task.InstanceId]),
             ResumeResult.AlreadyResumed => new(CallbackStatus.AlreadyDone, "the task was already completed"),
             _ => new(CallbackStatus.NotFound, $"no task '{taskId}' routed to this agency"),
         };
+    }
+
+    /// <summary>
+    /// A result carries an outcome from the task's fixed list (none when the task has no list) and at most a short
+    /// detail that passes the personal-data rules; nothing else. Refusals name the field, never the value.
+    /// </summary>
+    private static CallbackResult? Result(JsonNode? result, JsonObject task)
+    {
+        if (result is null)
+        {
+            return null;
+        }
+
+        if (result is not JsonObject fields)
+        {
+            return new(CallbackStatus.Invalid, "result must be an object");
+        }
+
+        if (fields.Select(f => f.Key).FirstOrDefault(k => k is not ("outcome" or "detail")) is { } unknown)
+        {
+            return new(CallbackStatus.Invalid, $"result.{unknown} is not accepted: a result has an outcome and a detail only");
+        }
+
+        var outcomes = task["outcomes"] is JsonArray list ? list.Select(JsonValues.AsString).OfType<string>().ToList() : [];
+        var outcome = fields["outcome"];
+        if (outcome is not null && (outcome is not JsonValue || outcome.GetValueKind() != System.Text.Json.JsonValueKind.String || !outcomes.Contains(outcome.GetValue<string>())))
+        {
+            return new(CallbackStatus.Invalid, outcomes.Count == 0
+                ? "result.outcome is not accepted: this task has no list of outcomes"
+                : $"result.outcome must be one of: {string.Join(", ", outcomes)}");
+        }
+
+        if (outcome is null && outcomes.Count > 0)
+        {
+            return new(CallbackStatus.Invalid, $"result.outcome is required, one of: {string.Join(", ", outcomes)}");
+        }
+
+        var detail = fields["detail"];
+        if (detail is not null)
+        {
+            if (detail is not JsonValue || detail.GetValueKind() != System.Text.Json.JsonValueKind.String || detail.GetValue<string>().Length > 1000)
+            {
+                return new(CallbackStatus.Invalid, "result.detail must be a string of at most 1000 characters");
+            }
+
+            try
+            {
+                MessageContent.Text(detail.GetValue<string>(), "result.detail");
+            }
+            catch (MessageContentException)
+            {
+                return new(CallbackStatus.Invalid, "result.detail looks like personal data (a name, ID number, phone, email or address) and is refused");
+            }
+        }
+
+        return null;
     }
 
     private async Task<CallbackResult> TriggerEventAsync(string agencyId, JsonObject request, CancellationToken cancellationToken)
@@ -200,9 +313,29 @@ public sealed class AgencyCallbackReceiver(
             return new(CallbackStatus.Invalid, "eventName is required");
         }
 
+        // An event from an agency's system is for one case, and only the case's team may move it on: the
+        // same rule as the API (e.g. only the case's school or its 校外會 reports a transition).
+        var correlationId = JsonValues.AsString(request["correlationId"]);
+        if (string.IsNullOrWhiteSpace(correlationId))
+        {
+            return new(CallbackStatus.Invalid, "correlationId is required: an event from an agency names the case it is for");
+        }
+
+        var agencies = await directory.GetAsync(cancellationToken);
+        var record = await cases.FindVisibleAsync(correlationId, agencyId, CaseTeam.LiaisonCounty(agencies, agencyId), cancellationToken);
+        if (record is null)
+        {
+            return new(CallbackStatus.NotFound, $"no case '{correlationId}' this agency may see");
+        }
+
+        if (!CaseTeam.Includes(agencies, agencyId, record))
+        {
+            return new(CallbackStatus.Forbidden, "only the agencies that hold the case (its origin, its school, its county's liaison office) may move it on");
+        }
+
         // The workflow sees which agency spoke, verified, next to what it said.
         var payload = new JsonObject { ["agencyId"] = agencyId, ["payload"] = request["payload"]?.DeepClone() };
-        var resumed = await runtime.TriggerEventAsync(eventName, JsonValues.AsString(request["correlationId"]), payload, cancellationToken);
+        var resumed = await runtime.TriggerEventAsync(eventName, correlationId, payload, cancellationToken);
         return new(CallbackStatus.Accepted, $"{resumed.Count} instance(s) resumed", resumed);
     }
 }

@@ -160,7 +160,7 @@ public sealed class SignInTests : IAsyncLifetime
         var response = await client.PostAsync("/api/agency-callbacks/no-such-agency", JsonContent.Create(new { }));
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Equal("找不到機關或交辦事項", (await BodyAsync(response))["title"]!.GetValue<string>());
+        Assert.Equal("找不到機關、個案或交辦事項", (await BodyAsync(response))["title"]!.GetValue<string>());
     }
 
     [Fact]

@@ -14,7 +14,7 @@ public sealed class AgencyCallbackTests
 {
     private const string PoliceKey = "npa-shared-secret";
 
-    private static async Task<(DeliveryHarness Host, TestClock Clock, WorkflowInstance Instance, string TaskId)> RoutedTaskAsync(string agencyId = TestAgencies.Police)
+    private static async Task<(DeliveryHarness Host, TestClock Clock, WorkflowInstance Instance, string TaskId)> RoutedTaskAsync(string agencyId = TestAgencies.Police, string? payload = null)
     {
         var clock = new TestClock();
         var host = await DeliveryHarness.CreateAsync(time: clock, settings: new Dictionary<string, string?>
@@ -23,7 +23,7 @@ public sealed class AgencyCallbackTests
             ["AgencySystems:SigningKeys:moe"] = "moe-shared-secret",
         });
         var id = await host.PublishAsync(new Flow("routed-task")
-            .Activity("task", "Elsa.RunTask", ("taskName", Literal("溯源查察")), ("payload", ObjectExpr($"{{\"agencyId\":\"{agencyId}\",\"caseNumber\":\"T-1\"}}")))
+            .Activity("task", "Elsa.RunTask", ("taskName", Literal("溯源查察")), ("payload", ObjectExpr(payload ?? $"{{\"agencyId\":\"{agencyId}\",\"caseNumber\":\"T-1\",\"outcomes\":[\"受理\",\"移送\"]}}")))
             .Activity("done", "Elsa.WriteLine", ("text", Literal("police answered")))
             .Chain("task", "done"));
         var instance = await host.StartAsync(id);
@@ -31,13 +31,16 @@ public sealed class AgencyCallbackTests
         return (host, clock, instance, taskId);
     }
 
-    private static byte[] Body(string taskId) =>
-        Encoding.UTF8.GetBytes(new JsonObject { ["action"] = "complete-task", ["taskId"] = taskId, ["result"] = new JsonObject { ["outcome"] = "受理" } }.ToJsonString());
+    private static byte[] Body(string taskId, JsonObject? result = null) =>
+        Encoding.UTF8.GetBytes(new JsonObject { ["action"] = "complete-task", ["taskId"] = taskId, ["result"] = result ?? new JsonObject { ["outcome"] = "受理" } }.ToJsonString());
+
+    private static string Signed(string key, string timestamp, string idempotencyKey, byte[] body) =>
+        AgencySignature.SignCallback(Encoding.UTF8.GetBytes(key), timestamp, idempotencyKey, body);
 
     private static Task<CallbackResult> SendAsync(DeliveryHarness host, DateTimeOffset at, string key, string idempotencyKey, byte[] body, string agencyId = TestAgencies.Police, string? signature = null)
     {
         var timestamp = AgencySignature.Timestamp(at);
-        return host.Callbacks.ReceiveAsync(agencyId, timestamp, signature ?? AgencySignature.Sign(Encoding.UTF8.GetBytes(key), timestamp, body), idempotencyKey, body, CancellationToken.None);
+        return host.Callbacks.ReceiveAsync(agencyId, timestamp, signature ?? Signed(key, timestamp, idempotencyKey, body), idempotencyKey, body, CancellationToken.None);
     }
 
     [Fact]
@@ -87,12 +90,12 @@ public sealed class AgencyCallbackTests
         await using var _ = host;
         var body = Body(taskId);
         var timestamp = AgencySignature.Timestamp(clock.GetUtcNow());
-        var genuine = AgencySignature.Sign(Encoding.UTF8.GetBytes(PoliceKey), timestamp, body);
+        var genuine = Signed(PoliceKey, timestamp, "cb-4", body);
         var tampered = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(body).Replace(taskId, taskId + "0", StringComparison.Ordinal));
         Assert.NotEqual(body, tampered);
 
         Assert.Equal(CallbackStatus.Unauthorized, (await SendAsync(host, clock.GetUtcNow(), "not the key", "cb-1", body)).Status);
-        Assert.Equal(CallbackStatus.Unauthorized, (await host.Callbacks.ReceiveAsync(TestAgencies.Police, timestamp, genuine, "cb-2", tampered, CancellationToken.None)).Status);
+        Assert.Equal(CallbackStatus.Unauthorized, (await host.Callbacks.ReceiveAsync(TestAgencies.Police, timestamp, genuine, "cb-4", tampered, CancellationToken.None)).Status);
         Assert.Equal(CallbackStatus.Unauthorized, (await host.Callbacks.ReceiveAsync(TestAgencies.Police, null, null, "cb-3", body, CancellationToken.None)).Status);
         Assert.Equal(CallbackStatus.Accepted, (await host.Callbacks.ReceiveAsync(TestAgencies.Police, timestamp, genuine, "cb-4", body, CancellationToken.None)).Status);
     }
@@ -118,7 +121,7 @@ public sealed class AgencyCallbackTests
         var signedAt = clock.GetUtcNow();
         var body = Body(taskId);
         var timestamp = AgencySignature.Timestamp(signedAt);
-        var signature = AgencySignature.Sign(Encoding.UTF8.GetBytes(PoliceKey), timestamp, body);
+        var signature = Signed(PoliceKey, timestamp, "cb-old", body);
         Assert.Equal(CallbackStatus.Accepted, (await host.Callbacks.ReceiveAsync(TestAgencies.Police, timestamp, signature, "cb-old", body, CancellationToken.None)).Status);
 
         clock.Advance(TimeSpan.FromHours(1));
@@ -129,5 +132,59 @@ public sealed class AgencyCallbackTests
         Assert.Equal(CallbackStatus.AlreadyDone, (await SendAsync(host, clock.GetUtcNow(), PoliceKey, "cb-new", body)).Status);
         Assert.Equal(1L, await host.ScalarAsync<long>("SELECT count(*) FROM agency_callback_receipts"));
         Assert.Equal(CallbackStatus.Stale, (await host.Callbacks.ReceiveAsync(TestAgencies.Police, timestamp, signature, "cb-old", body, CancellationToken.None)).Status);
+    }
+
+    [Fact]
+    public async Task A_captured_callback_sent_again_under_a_new_idempotency_key_is_refused_and_the_task_stays_open()
+    {
+        var (host, clock, instance, taskId) = await RoutedTaskAsync();
+        await using var _ = host;
+        var body = Body(taskId);
+        var timestamp = AgencySignature.Timestamp(clock.GetUtcNow());
+        var captured = Signed(PoliceKey, timestamp, "cb-1", body);
+
+        var replay = await host.Callbacks.ReceiveAsync(TestAgencies.Police, timestamp, captured, "cb-1-again", body, CancellationToken.None);
+
+        Assert.Equal(CallbackStatus.Unauthorized, replay.Status);
+        Assert.Equal(WorkflowStatus.Suspended, (await host.InstanceAsync(instance.Id)).Status);
+        Assert.Equal(CallbackStatus.Accepted, (await host.Callbacks.ReceiveAsync(TestAgencies.Police, timestamp, captured, "cb-1", body, CancellationToken.None)).Status);
+    }
+
+    [Fact]
+    public async Task A_signature_in_upper_case_hex_is_accepted()
+    {
+        var (host, clock, _, taskId) = await RoutedTaskAsync();
+        await using var _ = host;
+        var body = Body(taskId);
+        var timestamp = AgencySignature.Timestamp(clock.GetUtcNow());
+        var upper = "sha256=" + Signed(PoliceKey, timestamp, "cb-1", body)["sha256=".Length..].ToUpperInvariant();
+
+        Assert.Equal(CallbackStatus.Accepted, (await host.Callbacks.ReceiveAsync(TestAgencies.Police, timestamp, upper, "cb-1", body, CancellationToken.None)).Status);
+    }
+
+    [Fact]
+    public async Task A_task_that_names_no_agency_is_no_agencys_to_complete()
+    {
+        var (host, clock, instance, taskId) = await RoutedTaskAsync(payload: "{\"caseNumber\":\"T-1\"}");
+        await using var _ = host;
+
+        Assert.Equal(CallbackStatus.NotFound, (await SendAsync(host, clock.GetUtcNow(), PoliceKey, "cb-1", Body(taskId, new JsonObject()))).Status);
+        Assert.Equal(WorkflowStatus.Suspended, (await host.InstanceAsync(instance.Id)).Status);
+    }
+
+    [Fact]
+    public async Task An_outcome_outside_the_tasks_list_or_free_text_that_looks_like_personal_data_is_refused_and_the_task_stays_open()
+    {
+        var (host, clock, instance, taskId) = await RoutedTaskAsync();
+        await using var _ = host;
+
+        var named = await SendAsync(host, clock.GetUtcNow(), PoliceKey, "cb-1", Body(taskId, new JsonObject { ["outcome"] = "移送，王小明" }));
+        var phone = await SendAsync(host, clock.GetUtcNow(), PoliceKey, "cb-2", Body(taskId, new JsonObject { ["outcome"] = "移送", ["detail"] = "家長電話 0912-345-678" }));
+        var extra = await SendAsync(host, clock.GetUtcNow(), PoliceKey, "cb-3", Body(taskId, new JsonObject { ["outcome"] = "移送", ["subject"] = "王小明" }));
+
+        Assert.All([named, phone, extra], r => Assert.Equal(CallbackStatus.Invalid, r.Status));
+        Assert.All([named, phone, extra], r => Assert.DoesNotContain("王小明", r.Detail, StringComparison.Ordinal));
+        Assert.Equal(WorkflowStatus.Suspended, (await host.InstanceAsync(instance.Id)).Status);
+        Assert.Equal(CallbackStatus.Accepted, (await SendAsync(host, clock.GetUtcNow(), PoliceKey, "cb-4", Body(taskId, new JsonObject { ["outcome"] = "移送" }))).Status);
     }
 }

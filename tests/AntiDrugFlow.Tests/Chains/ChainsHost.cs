@@ -53,7 +53,7 @@ public sealed class ChainsHost : IAsyncDisposable
     /// <summary>Every log line the host wrote, formatted, to search for personal data.</summary>
     public ConcurrentQueue<string> Logs { get; }
 
-    public static async Task<ChainsHost> StartAsync()
+    public static async Task<ChainsHost> StartAsync(IReadOnlyDictionary<string, string>? extraSettings = null)
     {
         var smtp = await SmtpTestServer.StartAsync();
         var settings = new Dictionary<string, string>
@@ -66,6 +66,11 @@ public sealed class ChainsHost : IAsyncDisposable
             ["Smtp:Port"] = smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["App:BaseUrl"] = "https://antidrugflow.test",
         };
+        foreach (var (key, value) in extraSettings ?? new Dictionary<string, string>())
+        {
+            settings[key] = value;
+        }
+
         var host = new ChainsHost(await ApiFactory.CreateAsync(settings), smtp, new TestClock(), new ConcurrentQueue<string>());
         host.Factory.CreateClient().Dispose();
         return host;

@@ -136,7 +136,7 @@ public sealed class HostProcessTests
         const string secret = "npa-cib-shared-secret";
         await using var database = await DeliveryHarness.CreateAsync();
         await database.PublishAsync(new Flow("police-task")
-            .Activity("task", "Elsa.RunTask", ("taskName", Literal("溯源查察")), ("payload", ObjectExpr($"{{\"agencyId\":\"{agencyId}\",\"caseNumber\":\"T-1\"}}")))
+            .Activity("task", "Elsa.RunTask", ("taskName", Literal("溯源查察")), ("payload", ObjectExpr($"{{\"agencyId\":\"{agencyId}\",\"caseNumber\":\"T-1\",\"outcomes\":[\"受理\"]}}")))
             .Activity("done", "Elsa.WriteLine", ("text", Literal("done")))
             .Chain("task", "done"));
         await using var host = await HostProcess.StartAsync(database.ConnectionString, With(($"AgencySystems__SigningKeys__{agencyId}", secret)));
@@ -151,7 +151,7 @@ public sealed class HostProcessTests
             using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/agency-callbacks/{agency}") { Content = new ByteArrayContent(body) };
             request.Content.Headers.ContentType = new("application/json");
             request.Headers.Add(AgencySignature.TimestampHeader, timestamp);
-            request.Headers.Add(AgencySignature.SignatureHeader, AgencySignature.Sign(Encoding.UTF8.GetBytes(key), timestamp, body));
+            request.Headers.Add(AgencySignature.SignatureHeader, AgencySignature.SignCallback(Encoding.UTF8.GetBytes(key), timestamp, idempotencyKey, body));
             request.Headers.Add(AgencySignature.IdempotencyKeyHeader, idempotencyKey);
             using var response = await host.Http.SendAsync(request);
             return response.StatusCode;

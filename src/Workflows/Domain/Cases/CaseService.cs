@@ -254,13 +254,11 @@ public sealed class CaseService(
         return record;
     }
 
-    private string? LiaisonCounty(Actor actor) =>
-        directory.Current.TryGet(actor.AgencyId, out var agency) && agency.Kind == AgencyKind.LiaisonOffice ? agency.CountyCode : null;
+    private string? LiaisonCounty(Actor actor) => CaseTeam.LiaisonCounty(directory.Current, actor.AgencyId);
 
     private bool IsCentral(Actor actor) => directory.Current.TryGet(actor.AgencyId, out var agency) && agency.Kind.IsCentral();
 
-    private bool IsTeam(Actor actor, CaseRecord record) =>
-        actor.AgencyId == record.OriginAgencyId || actor.AgencyId == record.SchoolId || (record.County is not null && LiaisonCounty(actor) == record.County);
+    private bool IsTeam(Actor actor, CaseRecord record) => CaseTeam.Includes(directory.Current, actor.AgencyId, record);
 
     private CaseView View(Actor actor, CaseRecord record, JsonNode? status)
     {

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace AntiDrugFlow.Workflows.Cases;
 
@@ -7,7 +8,7 @@ public static class CasesExtensions
     /// <summary>Cases, the inbox and requests for more information, over the engine's stores (needs AddWorkflowEngine, AddChains and an IAuditLog).</summary>
     public static IServiceCollection AddCases(this IServiceCollection services)
     {
-        services.AddSingleton<PostgresCaseStore>();
+        services.TryAddSingleton<PostgresCaseStore>();
         services.AddSingleton<PostgresInformationRequestStore>();
         services.AddSingleton<InformationRequestService>();
         services.AddSingleton<CaseService>();
