@@ -63,9 +63,9 @@ public sealed class FlowchartSemanticsTests
 
     [Theory]
     [InlineData("Stream", new[] { "A", "C" })]
-    [InlineData("Merge", new[] { "A", "C" })]
+    [InlineData("Merge", new[] { "A" })]
     [InlineData("Converge", new[] { "A" })]
-    public async Task A_merge_after_a_decision_waits_on_the_branch_not_taken_only_when_it_converges(string mode, string[] expected)
+    public async Task A_merge_after_a_decision_goes_on_past_the_branch_not_taken_only_as_a_stream(string mode, string[] expected)
     {
         var (instance, lines) = await RunAsync(new Flow("fork-decision-join-" + mode)
             .WriteLine("a", "A")
@@ -227,7 +227,6 @@ public sealed class FlowchartSemanticsTests
         var (faulted, faultedLines) = await RunAsync(new Flow("fault")
             .WriteLine("a", "A")
             .Activity("fault", "Elsa.Fault", ("message", Literal("資料不完整")), ("code", Literal("E1")))
-            .WriteLine("after", "never")
             .Chain("a", "fault"));
 
         Assert.Equal(["Start", "A", "B"], completedLines);
@@ -248,7 +247,7 @@ public sealed class FlowchartSemanticsTests
     private static Workflows.Models.WorkflowDefinition Load(Flow flow)
     {
         var (definition, errors) = new DefinitionValidator(Registry).Load(flow.Build());
-        Assert.Empty(errors);
+        Assert.True(errors.Count == 0, string.Join("; ", errors.Select(e => $"{e.Path} {e.Code}")));
         return definition!;
     }
 

@@ -177,6 +177,28 @@ public sealed class WorkflowDefinition
 
     private HashSet<int>? _backward;
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, HashSet<string>> _forwardAncestors = new(StringComparer.Ordinal);
+
+    /// <summary>The activities from which forward connections lead to this one (a loop's way back not followed).</summary>
+    public IReadOnlySet<string> ForwardAncestors(string activityId) => _forwardAncestors.GetOrAdd(activityId, id =>
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>();
+        pending.Push(id);
+        while (pending.Count > 0)
+        {
+            foreach (var connection in Incoming(pending.Pop()))
+            {
+                if (!IsBackward(connection) && connection.Source != id && seen.Add(connection.Source))
+                {
+                    pending.Push(connection.Source);
+                }
+            }
+        }
+
+        return seen;
+    });
+
     private HashSet<int> FindBackwardConnections()
     {
         var backward = new HashSet<int>();

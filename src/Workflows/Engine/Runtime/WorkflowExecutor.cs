@@ -199,18 +199,42 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
                 CancelBranchesInto(definition, step, target.Id, now);
             }
 
-            if (mode is MergeMode.Cascade or MergeMode.Race || IsReady(definition, tokens, target.Id, mode))
+            if (mode is MergeMode.Cascade or MergeMode.Race || IsReady(definition, instance, target.Id, mode))
             {
                 instance.State.Queue.Add(new WorkItem(target.Id, connection.Index));
             }
         }
 
+        ReleaseStreams(definition, instance, evaluator);
         return true;
     }
 
-    /// <summary>Whether the tokens waiting at an activity let it run in its merge mode.</summary>
-    private static bool IsReady(WorkflowDefinition definition, List<FlowToken> tokens, string target, MergeMode mode)
+    /// <summary>
+    /// A Stream merge held back by a branch still running goes on once that branch is over, even when the
+    /// branch ended elsewhere (a port not connected to the merge, a branch cancelled).
+    /// </summary>
+    private static void ReleaseStreams(WorkflowDefinition definition, WorkflowInstance instance, ExpressionEvaluator evaluator)
     {
+        var state = instance.State;
+        foreach (var token in state.Tokens.DistinctBy(t => t.To).ToList())
+        {
+            if (state.Queue.Exists(item => item.ActivityId == token.To) || instance.Bookmarks.Exists(b => b.ActivityId == token.To))
+            {
+                continue; // on its way, or waiting: the token is the one that brought it
+            }
+
+            var target = definition.Activity(token.To);
+            if (MergeModes.Of(target, spec => JsonValues.AsString(evaluator.Evaluate(spec))) == MergeMode.Stream && IsReady(definition, instance, target.Id, MergeMode.Stream))
+            {
+                state.Queue.Add(new WorkItem(target.Id, token.Connection));
+            }
+        }
+    }
+
+    /// <summary>Whether the tokens waiting at an activity let it run in its merge mode.</summary>
+    private static bool IsReady(WorkflowDefinition definition, WorkflowInstance instance, string target, MergeMode mode)
+    {
+        var tokens = instance.State.Tokens;
         var inbound = definition.Incoming(target);
         switch (mode)
         {
@@ -220,9 +244,9 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
                 var branches = inbound.Where(c => !definition.IsBackward(c)).GroupBy(c => c.Source, StringComparer.Ordinal).ToList();
                 return branches.Count <= 1 || branches.All(branch => branch.Any(c => tokens.Exists(t => t.Connection == c.Index)));
             default:
-                // Stream: go on unless an activity connected forward into this one still has a token waiting at it.
-                var sources = inbound.Where(c => !definition.IsBackward(c)).Select(c => c.Source).ToHashSet(StringComparer.Ordinal);
-                return !tokens.Exists(t => sources.Contains(t.To));
+                // Stream: go on unless a branch leading here is still running: an activity upstream has a token waiting or is queued.
+                var upstream = definition.ForwardAncestors(target);
+                return !tokens.Exists(t => upstream.Contains(t.To)) && !instance.State.Queue.Exists(item => upstream.Contains(item.ActivityId));
         }
     }
 
