@@ -37,6 +37,14 @@ public sealed class Flow(string definitionId)
         return this;
     }
 
+    /// <summary>Sets an activity's Elsa 3 merge mode (customProperties.mergeMode).</summary>
+    public Flow MergeMode(string id, string mode)
+    {
+        var activity = _activities.OfType<JsonObject>().Single(a => a["id"]!.GetValue<string>() == id);
+        activity["customProperties"] = new JsonObject { ["mergeMode"] = mode };
+        return this;
+    }
+
     public Flow WriteLine(string id, string text) => Activity(id, "Elsa.WriteLine", ("text", Literal(text)));
 
     public Flow Connect(string source, string target, string port = "Done")

@@ -5,7 +5,7 @@ using AntiDrugFlow.Workflows.Runtime;
 
 namespace AntiDrugFlow.Workflows.Activities;
 
-/// <summary>Elsa.FlowJoin: WaitAll waits for every activity that connects into it; WaitAny goes on with the first and cancels the rest.</summary>
+/// <summary>Elsa.FlowJoin: WaitAll waits for every activity that connects into it (merge mode Merge); WaitAny goes on with the first and cancels the rest (Race).</summary>
 public sealed class FlowJoinActivity : IActivity
 {
     public static readonly Input<string> Mode = new("mode", DisplayName: "合流模式", Description: "WaitAll 或 WaitAny");
@@ -22,35 +22,6 @@ public sealed class FlowJoinActivity : IActivity
         }
     }
 
-    public ValueTask<ActivityOutcome> ExecuteAsync(ActivityExecutionContext context)
-    {
-        var joins = context.Instance.State.Joins;
-        if (!joins.TryGetValue(context.Node.Id, out var state))
-        {
-            joins[context.Node.Id] = state = new JoinState();
-        }
-
-        if (context.Item.ViaConnection is int via)
-        {
-            state.Arrived.Add(via);
-        }
-
-        var waitAny = string.Equals(context.Get(Mode), "WaitAny", StringComparison.OrdinalIgnoreCase);
-        if (waitAny)
-        {
-            joins.Remove(context.Node.Id);
-            WorkflowExecutor.CancelBranchesInto(context.Definition, context.Step, context.Node.Id, context.Now);
-            return ValueTask.FromResult(ActivityOutcome.Done);
-        }
-
-        // Every branch must arrive; connections from different ports of one activity are alternatives of one branch.
-        var inbound = context.Definition.Incoming(context.Node.Id);
-        if (inbound.GroupBy(c => c.Source).All(branch => branch.Any(c => state.Arrived.Contains(c.Index))))
-        {
-            joins.Remove(context.Node.Id);
-            return ValueTask.FromResult(ActivityOutcome.Done);
-        }
-
-        return ValueTask.FromResult(ActivityOutcome.EndOfBranch);
-    }
+    /// <summary>The executor runs a join only when its merge mode lets it (WaitAll: Merge, WaitAny: Race), so it just goes on.</summary>
+    public ValueTask<ActivityOutcome> ExecuteAsync(ActivityExecutionContext context) => ValueTask.FromResult(ActivityOutcome.Done);
 }

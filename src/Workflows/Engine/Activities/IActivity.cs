@@ -20,6 +20,9 @@ public interface IActivity
     /// <summary>True when the activity may suspend the instance (a bookmark, a timer, a task).</summary>
     bool CanWait => false;
 
+    /// <summary>True for a loop activity (Elsa.ForEach, Elsa.While): its <c>Iterate</c> port leads to a body that connects back, and it leaves by <c>Done</c>.</summary>
+    bool IsLoop => false;
+
     /// <summary>The ports connections may leave from.</summary>
     IReadOnlyList<string> OutputPorts(ActivityNode node) => Ports.Done;
 
@@ -37,6 +40,7 @@ public interface IActivity
 
 public static class Ports
 {
+    public const string Iterate = "Iterate";
     public const string DoneName = "Done";
     public const string In = "In";
     public static readonly IReadOnlyList<string> Done = [DoneName];

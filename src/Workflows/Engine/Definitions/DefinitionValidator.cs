@@ -264,7 +264,7 @@ public sealed class DefinitionValidator(ActivityRegistry registry)
         }
     }
 
-    /// <summary>A cycle is an error only when nothing in it waits and no connection leads out of it.</summary>
+    /// <summary>A cycle is an error only when nothing in it waits, no connection leads out of it and no loop activity (Elsa.ForEach, Elsa.While) ends it.</summary>
     private void CheckCycles(WorkflowDefinition definition, DefinitionValidationContext context)
     {
         foreach (var component in StronglyConnected(definition))
@@ -276,7 +276,7 @@ public sealed class DefinitionValidator(ActivityRegistry registry)
                 continue;
             }
 
-            var waits = component.Any(id => registry.Find(definition.Activity(id).Type)?.CanWait == true);
+            var waits = component.Any(id => registry.Find(definition.Activity(id).Type) is { } activity && (activity.CanWait || activity.IsLoop));
             var wayOut = component.Any(id => definition.AllOutgoing(id).Any(c => !members.Contains(c.Target)));
             if (!waits && !wayOut)
             {

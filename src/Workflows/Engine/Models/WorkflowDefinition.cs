@@ -168,4 +168,75 @@ public sealed class WorkflowDefinition
 
     public IReadOnlyList<FlowConnection> Incoming(string activityId) =>
         _incoming.TryGetValue(activityId, out var list) ? list : [];
+
+    /// <summary>
+    /// True for a connection that goes back to an activity already on the way from the start (a loop's way
+    /// back), as Elsa's flow graph tells forward from backward connections: a join does not wait for it.
+    /// </summary>
+    public bool IsBackward(FlowConnection connection) => (_backward ??= FindBackwardConnections()).Contains(connection.Index);
+
+    private HashSet<int>? _backward;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, HashSet<string>> _forwardAncestors = new(StringComparer.Ordinal);
+
+    /// <summary>The activities from which forward connections lead to this one (a loop's way back not followed).</summary>
+    public IReadOnlySet<string> ForwardAncestors(string activityId) => _forwardAncestors.GetOrAdd(activityId, id =>
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>();
+        pending.Push(id);
+        while (pending.Count > 0)
+        {
+            foreach (var connection in Incoming(pending.Pop()))
+            {
+                if (!IsBackward(connection) && connection.Source != id && seen.Add(connection.Source))
+                {
+                    pending.Push(connection.Source);
+                }
+            }
+        }
+
+        return seen;
+    });
+
+    private HashSet<int> FindBackwardConnections()
+    {
+        var backward = new HashSet<int>();
+        var state = new Dictionary<string, bool>(StringComparer.Ordinal); // false: on the current path, true: done
+        var roots = StartActivityId is { } start ? new[] { start }.Concat(Activities.Select(a => a.Id)) : Activities.Select(a => a.Id);
+        foreach (var root in roots)
+        {
+            if (state.ContainsKey(root) || !_activities.ContainsKey(root))
+            {
+                continue;
+            }
+
+            var stack = new Stack<(string Id, IEnumerator<FlowConnection> Next)>();
+            state[root] = false;
+            stack.Push((root, AllOutgoing(root).GetEnumerator()));
+            while (stack.Count > 0)
+            {
+                var (id, next) = stack.Peek();
+                if (!next.MoveNext())
+                {
+                    state[id] = true;
+                    stack.Pop();
+                    continue;
+                }
+
+                var connection = next.Current;
+                if (!state.TryGetValue(connection.Target, out var done))
+                {
+                    state[connection.Target] = false;
+                    stack.Push((connection.Target, AllOutgoing(connection.Target).GetEnumerator()));
+                }
+                else if (!done)
+                {
+                    backward.Add(connection.Index);
+                }
+            }
+        }
+
+        return backward;
+    }
 }

@@ -143,5 +143,11 @@ public sealed class ActivityExecutionContext
 
     internal ExecutionStep Step => _step;
 
+    /// <summary>True when the activity was entered by a connection that loops back (a loop body's way back into its loop).</summary>
+    public bool EnteredByLoopBack => Item.ViaConnection is int via && Definition.Connections.FirstOrDefault(c => c.Index == via) is { } connection && Definition.IsBackward(connection);
+
+    /// <summary>Runs another activity of the flowchart next, without a connection (a Break sends its loop on to Done).</summary>
+    public void Schedule(string activityId) => Instance.State.Queue.Add(new WorkItem(activityId, null));
+
     private static string NewId() => Guid.CreateVersion7().ToString("N");
 }

@@ -79,6 +79,7 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
         }
 
         instance.Status = WorkflowStatus.Running;
+        UpgradeJoins(definition, instance.State);
         var node = definition.Activity(bookmark.ActivityId);
         var activity = Activities.Get(node.Type);
         var evaluator = new ExpressionEvaluator(new ExpressionScope(instance), _javaScript);
@@ -87,7 +88,7 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
         {
             var context = new ActivityExecutionContext(definition, node, new WorkItem(node.Id, null), step, evaluator, now, cancellationToken);
             var outcome = await activity.ResumeAsync(context, bookmark, input);
-            if (!Apply(definition, step, node, outcome, now))
+            if (!Apply(definition, step, node, outcome, now, evaluator))
             {
                 return step;
             }
@@ -117,6 +118,7 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
     private async ValueTask<ExecutionStep> DrainAsync(WorkflowDefinition definition, ExecutionStep step, CancellationToken cancellationToken, ExpressionEvaluator? evaluator = null)
     {
         var instance = step.Instance;
+        UpgradeJoins(definition, instance.State);
         evaluator ??= new ExpressionEvaluator(new ExpressionScope(instance), _javaScript);
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         var executed = 0;
@@ -142,7 +144,7 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
                 var context = new ActivityExecutionContext(definition, node, item, step, evaluator, now, cancellationToken);
                 var outcome = await activity.ExecuteAsync(context);
                 step.Journal.Add(new JournalEntry(instance.Id, now, node.Id, node.Type, outcome.Kind == ActivityOutcomeKind.Suspended ? "Suspended" : "Executed", outcome.Ports.Count > 0 ? string.Join(",", outcome.Ports) : null));
-                Apply(definition, step, node, outcome, now);
+                Apply(definition, step, node, outcome, now, evaluator);
             }
             catch (WorkflowFaultException ex)
             {
@@ -155,7 +157,7 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
     }
 
     /// <summary>Moves tokens out of the ports an activity completed through. Returns false when the instance ended.</summary>
-    private bool Apply(WorkflowDefinition definition, ExecutionStep step, ActivityNode node, ActivityOutcome outcome, DateTimeOffset now)
+    private static bool Apply(WorkflowDefinition definition, ExecutionStep step, ActivityNode node, ActivityOutcome outcome, DateTimeOffset now, ExpressionEvaluator evaluator)
     {
         var instance = step.Instance;
         switch (outcome.Kind)
@@ -170,15 +172,101 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
                 return true;
         }
 
+        // As in Elsa 3: the activity consumes the tokens that brought it, then emits one per connection it leaves by.
+        var tokens = instance.State.Tokens;
+        tokens.RemoveAll(t => t.To == node.Id);
+        var active = new List<FlowConnection>();
         foreach (var port in outcome.Ports)
         {
             foreach (var connection in definition.Outgoing(node.Id, port))
             {
-                instance.State.Queue.Add(new WorkItem(connection.Target, connection.Index));
+                active.Add(connection);
+                tokens.Add(new FlowToken(connection.Source, connection.SourcePort, connection.Target, connection.Index));
             }
         }
 
+        foreach (var connection in active)
+        {
+            var target = definition.Activity(connection.Target);
+            var mode = MergeModes.Of(target, spec => JsonValues.AsString(evaluator.Evaluate(spec)));
+            if (mode != MergeMode.Cascade && instance.State.Queue.Exists(item => item.ActivityId == target.Id))
+            {
+                continue; // already on its way: a merge continues once per activation
+            }
+
+            if (mode == MergeMode.Race)
+            {
+                CancelBranchesInto(definition, step, target.Id, now);
+            }
+
+            if (mode is MergeMode.Cascade or MergeMode.Race || IsReady(definition, instance, target.Id, mode))
+            {
+                instance.State.Queue.Add(new WorkItem(target.Id, connection.Index));
+            }
+        }
+
+        ReleaseStreams(definition, instance, evaluator);
         return true;
+    }
+
+    /// <summary>
+    /// A Stream merge held back by a branch still running goes on once that branch is over, even when the
+    /// branch ended elsewhere (a port not connected to the merge, a branch cancelled).
+    /// </summary>
+    private static void ReleaseStreams(WorkflowDefinition definition, WorkflowInstance instance, ExpressionEvaluator evaluator)
+    {
+        var state = instance.State;
+        foreach (var token in state.Tokens.DistinctBy(t => t.To).ToList())
+        {
+            if (state.Queue.Exists(item => item.ActivityId == token.To) || instance.Bookmarks.Exists(b => b.ActivityId == token.To))
+            {
+                continue; // on its way, or waiting: the token is the one that brought it
+            }
+
+            var target = definition.Activity(token.To);
+            if (MergeModes.Of(target, spec => JsonValues.AsString(evaluator.Evaluate(spec))) == MergeMode.Stream && IsReady(definition, instance, target.Id, MergeMode.Stream))
+            {
+                state.Queue.Add(new WorkItem(target.Id, token.Connection));
+            }
+        }
+    }
+
+    /// <summary>Whether the tokens waiting at an activity let it run in its merge mode.</summary>
+    private static bool IsReady(WorkflowDefinition definition, WorkflowInstance instance, string target, MergeMode mode)
+    {
+        var tokens = instance.State.Tokens;
+        var inbound = definition.Incoming(target);
+        switch (mode)
+        {
+            case MergeMode.Converge:
+                return inbound.Count <= 1 || inbound.All(c => tokens.Exists(t => t.Connection == c.Index));
+            case MergeMode.Merge:
+                var branches = inbound.Where(c => !definition.IsBackward(c)).GroupBy(c => c.Source, StringComparer.Ordinal).ToList();
+                return branches.Count <= 1 || branches.All(branch => branch.Any(c => tokens.Exists(t => t.Connection == c.Index)));
+            default:
+                // Stream: go on unless a branch leading here is still running: an activity upstream has a token waiting or is queued.
+                var upstream = definition.ForwardAncestors(target);
+                return !tokens.Exists(t => upstream.Contains(t.To)) && !instance.State.Queue.Exists(item => upstream.Contains(item.ActivityId));
+        }
+    }
+
+    /// <summary>Turns the FlowJoin arrivals of an instance saved before tokens into tokens, once.</summary>
+    private static void UpgradeJoins(WorkflowDefinition definition, InstanceState state)
+    {
+        if (state.Joins is not { } joins)
+        {
+            return;
+        }
+
+        foreach (var (joinId, join) in joins)
+        {
+            foreach (var connection in definition.Incoming(joinId).Where(c => join.Arrived.Contains(c.Index)))
+            {
+                state.Tokens.Add(new FlowToken(connection.Source, connection.SourcePort, joinId, connection.Index));
+            }
+        }
+
+        state.Joins = null;
     }
 
     private static void Settle(ExecutionStep step)
@@ -195,6 +283,7 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
             {
                 instance.Status = WorkflowStatus.Finished;
                 instance.FinishedAt = now;
+                instance.State.Tokens.Clear(); // tokens left at a merge that never ran (Converge on a branch not taken)
                 step.Journal.Add(new JournalEntry(instance.Id, now, null, null, "WorkflowFinished", null));
             }
         }
@@ -229,14 +318,16 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
 
         instance.Bookmarks.Clear();
         instance.State.Queue.Clear();
+        instance.State.Tokens.Clear();
     }
 
-    /// <summary>Cancels the other branches running into a join that has fired (WaitAny).</summary>
-    internal static void CancelBranchesInto(WorkflowDefinition definition, ExecutionStep step, string joinId, DateTimeOffset now)
+    /// <summary>Cancels the other branches running into an activity that won a race (Race, FlowJoin WaitAny): their work, tokens, bookmarks and tasks.</summary>
+    private static void CancelBranchesInto(WorkflowDefinition definition, ExecutionStep step, string joinId, DateTimeOffset now)
     {
         var upstream = Upstream(definition, joinId);
         var instance = step.Instance;
         instance.State.Queue.RemoveAll(item => upstream.Contains(item.ActivityId));
+        instance.State.Tokens.RemoveAll(token => upstream.Contains(token.To));
         foreach (var bookmark in instance.Bookmarks.Where(b => upstream.Contains(b.ActivityId)).ToList())
         {
             instance.Bookmarks.Remove(bookmark);

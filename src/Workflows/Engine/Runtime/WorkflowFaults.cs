@@ -61,6 +61,9 @@ public static class FaultKinds
         "http.invalid-url", "Elsa.SendHttpRequest's url is not an absolute http or https address.",
         "運算結果不是完整的 http 或 https 網址");
 
+    public static readonly ErrorKind Raised = new(
+        "workflow.fault", "An Elsa.Fault activity faulted the workflow on purpose; the message is the definition's own.",
+        "流程依定義中止：{message}", "message");
 }
 
 /// <summary>A fault that ends the instance: its kind, the JSON path of the input at fault (if any) and the zh-TW description.</summary>

@@ -18,6 +18,13 @@ public enum WorkflowStatus
 /// <summary>A token on its way to an activity; <see cref="ViaConnection"/> tells a join which inbound connection it came by.</summary>
 public sealed record WorkItem(string ActivityId, int? ViaConnection);
 
+/// <summary>
+/// A token on a connection, in Elsa 3's sense: emitted when the source completes through the port, consumed when
+/// the target completes. Merge modes decide from the tokens waiting at an activity whether it runs.
+/// </summary>
+public sealed record FlowToken(string From, string Port, string To, int Connection);
+
+/// <summary>The arrivals at a FlowJoin as instances saved before tokens kept them; read once and turned into tokens.</summary>
 public sealed class JoinState
 {
     public HashSet<int> Arrived { get; init; } = [];
@@ -73,8 +80,18 @@ public sealed class InstanceState
     [JsonPropertyName("queue")]
     public List<WorkItem> Queue { get; init; } = [];
 
+    /// <summary>Tokens emitted and not yet consumed: the flowchart's memory of which branches reached an activity.</summary>
+    [JsonPropertyName("tokens")]
+    public List<FlowToken> Tokens { get; init; } = [];
+
+    /// <summary>Loop activities' state (Elsa.ForEach's position, a Break asked of a loop), by activity id.</summary>
+    [JsonPropertyName("loops")]
+    public Dictionary<string, JsonObject> Loops { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>Only in instances saved before <see cref="Tokens"/>; the executor turns it into tokens.</summary>
     [JsonPropertyName("joins")]
-    public Dictionary<string, JoinState> Joins { get; init; } = new(StringComparer.Ordinal);
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public Dictionary<string, JoinState>? Joins { get; set; }
 
     /// <summary>Numbers the instance's outbox messages, so a replayed step produces the same idempotency keys.</summary>
     [JsonPropertyName("outboxSequence")]

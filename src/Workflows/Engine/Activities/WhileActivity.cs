@@ -1,0 +1,26 @@
+using AntiDrugFlow.Workflows.Models;
+using AntiDrugFlow.Workflows.Runtime;
+
+namespace AntiDrugFlow.Workflows.Activities;
+
+/// <summary>Elsa.While in a flowchart: leaves by <c>Iterate</c> while its condition holds (the body connecting back into it), then by <c>Done</c>.</summary>
+public sealed class WhileActivity : IActivity
+{
+    public static readonly Input<bool> Condition = new("condition", IsRequired: true, DisplayName: "條件");
+
+    public string TypeName => "Elsa.While";
+
+    public IReadOnlyList<InputDescriptor> Inputs { get; } = [Condition];
+
+    public bool IsLoop => true;
+
+    public IReadOnlyList<string> OutputPorts(ActivityNode node) => [Ports.Iterate, Ports.DoneName];
+
+    public ValueTask<ActivityOutcome> ExecuteAsync(ActivityExecutionContext context)
+    {
+        var loops = context.Instance.State.Loops;
+        var broken = loops.TryGetValue(context.Node.Id, out var state) && state[LoopControl.BreakKey] is not null;
+        loops.Remove(context.Node.Id);
+        return ValueTask.FromResult(!broken && context.Get(Condition) ? ActivityOutcome.Through(Ports.Iterate) : ActivityOutcome.Done);
+    }
+}
