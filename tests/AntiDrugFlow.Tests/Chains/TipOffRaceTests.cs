@@ -1,3 +1,4 @@
+using AntiDrugFlow.Workflows.Outbox;
 using System.Text.Json.Nodes;
 using AntiDrugFlow.Tests.Infrastructure;
 using AntiDrugFlow.Workflows.Runtime;
@@ -62,7 +63,7 @@ public sealed class TipOffRaceTests
             Assert.Equal(winner, continuations[0].ActivityId);
 
             // The losing continuation wrote no message.
-            Assert.Equal(0L, await first.ScalarAsync<long>("SELECT count(*) FROM outbox_messages WHERE instance_id = $1 AND idempotency_key LIKE $2", instance.Id, $"{instance.Id}:{loser}:%"));
+            Assert.DoesNotContain(await first.OutboxAsync(new OutboxFilter(InstanceId: instance.Id)), m => m.IdempotencyKey.StartsWith($"{instance.Id}:{loser}:", StringComparison.Ordinal));
         }
     }
 }
