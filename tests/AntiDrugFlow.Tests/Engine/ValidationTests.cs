@@ -66,7 +66,7 @@ public sealed class ValidationTests
         },
         {
             new Flow("x").Activity("d", "Elsa.FlowDecision", ("condition", Js("getLevel( <= 2"))).Json(),
-            "$.root.activities[0].condition.expression.value", "expression.javascript-syntax", "JavaScript 語法錯誤：第 1 行第 11 欄，Unexpected token <="
+            "$.root.activities[0].condition.expression.value", "expression.javascript-syntax", "JavaScript 語法錯誤：第 1 行第 11 欄，Unexpected token '<='"
         },
         { new Flow("x").Activity("d", "Elsa.Delay", ("timeSpan", Literal("兩小時", "TimeSpan"))).Json(), "$.root.activities[0].timeSpan", "input.not-a-duration", "輸入「timeSpan」必須是時間長度，例如「02:00:00」、「1.00:00:00」或「PT2H」，「兩小時」不是" },
         { new Flow("x").Activity("t", "Elsa.Timer", ("interval", Literal("-01:00:00", "TimeSpan"))).Json(), "$.root.activities[0].interval", "input.negative-duration", "輸入「interval」的時間長度不能是負的：「-01:00:00」" },
