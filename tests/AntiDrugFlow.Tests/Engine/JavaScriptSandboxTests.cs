@@ -37,6 +37,12 @@ public sealed class JavaScriptSandboxTests
     }
 
     [Fact]
+    public void A_lone_string_literal_is_the_value_not_a_directive()
+    {
+        Assert.Equal("referral", Evaluate("'referral'", count: 1)!.GetValue<string>());
+    }
+
+    [Fact]
     public void Top_level_const_can_be_evaluated_again_on_the_same_thread_and_in_another_instance()
     {
         const string Script = "const doubled = getCount() * 2;\nlet plus = doubled + 1;\nplus";

@@ -16,6 +16,8 @@ public sealed class ValidationTests
     {
         ["definition.id-changed"] = "WorkflowApiTests, DefinitionPageTests",
         ["file.not-found"] = "CommandLineTests",
+        ["definition.id-derived"] = "DefinitionSizeAndIdentityTests (a warning, never an error)",
+        ["definition.too-large"] = "DefinitionSizeAndIdentityTests (a definition over the limit is too big for a row here)",
         ["file.not-a-definition"] = "CommandLineTests",
         ["input.not-a-number"] = "InputTypeTests (no registered activity has a number input)",
     };
@@ -27,7 +29,7 @@ public sealed class ValidationTests
     {
         { "{\n  \"definitionId\": \"x\",\n  \"root\": {\n}", "$", "json.malformed", "JSON 格式有誤：第 4 行第 2 個字，物件或陣列沒有結束（缺少「}」或「]」）" },
         { "[1, 2]", "$", "json.not-an-object", "內容必須是一個 JSON 物件（以「{」開始），不能是JSON 陣列" },
-        { Document(definitionId: null), "$.definitionId", "definition.id-missing", "缺少定義代碼 definitionId：每個工作流程定義都要有固定不變的代碼" },
+        { Document(definitionId: null), "$.definitionId", "definition.id-missing", "缺少定義代碼 definitionId，也沒有可以推導代碼的名稱 name：每個工作流程定義都要有固定不變的代碼" },
         { Document(extra: "\"variables\": {}"), "$.variables", "variables.not-a-list", "變數清單 variables 必須是 JSON 陣列" },
         { Document(extra: "\"variables\": [{\"id\": \"v\"}]"), "$.variables[0].name", "variable.name-missing", "變數缺少名稱 name" },
         { Document(extra: "\"variables\": [{\"name\": \"level\"}, {\"name\": \"level\"}]"), "$.variables[1].name", "variable.duplicate", "變數「level」重複宣告" },

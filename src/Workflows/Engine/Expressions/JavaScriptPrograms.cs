@@ -120,7 +120,8 @@ public sealed class JavaScriptPrograms(int capacity)
     /// <summary>The body of a function that returns what the script's last statement computes, when that is an expression.</summary>
     private static string ReturningLast(string code, Script script)
     {
-        if (script.Body.Count == 0 || script.Body[^1] is not ExpressionStatement last || last is Directive)
+        // A lone string literal ('closed') is a directive to the parser, and an expression statement all the same.
+        if (script.Body.Count == 0 || script.Body[^1] is not ExpressionStatement last)
         {
             return code;
         }
