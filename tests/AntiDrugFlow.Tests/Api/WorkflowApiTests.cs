@@ -94,7 +94,7 @@ public sealed class WorkflowApiTests : IAsyncLifetime
         var validated = (await Body(await _http.PostAsync("/api/workflow-definitions/validate", Json(document)))).AsArray();
         var saved = await Body(await _http.PostAsync("/api/workflow-definitions", Json(document)));
 
-        var expected = ("$.root.activities[0].condition.expression.value", "expression.javascript-syntax", "JavaScript 語法錯誤：第 1 行第 11 欄，Unexpected token <=");
+        var expected = ("$.root.activities[0].condition.expression.value", "expression.javascript-syntax", "JavaScript 語法錯誤：第 1 行第 11 欄，Unexpected token '<='");
         Assert.Equal([expected], validated.Select(Triple));
         Assert.Equal([expected], saved["validationErrors"]!.AsArray().Select(Triple));
     }

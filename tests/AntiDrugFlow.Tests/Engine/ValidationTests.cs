@@ -16,6 +16,8 @@ public sealed class ValidationTests
     {
         ["definition.id-changed"] = "WorkflowApiTests, DefinitionPageTests",
         ["file.not-found"] = "CommandLineTests",
+        ["definition.id-derived"] = "DefinitionSizeAndIdentityTests (a warning, never an error)",
+        ["definition.too-large"] = "DefinitionSizeAndIdentityTests (a definition over the limit is too big for a row here)",
         ["file.not-a-definition"] = "CommandLineTests",
         ["input.not-a-number"] = "InputTypeTests (no registered activity has a number input)",
     };
@@ -27,7 +29,7 @@ public sealed class ValidationTests
     {
         { "{\n  \"definitionId\": \"x\",\n  \"root\": {\n}", "$", "json.malformed", "JSON 格式有誤：第 4 行第 2 個字，物件或陣列沒有結束（缺少「}」或「]」）" },
         { "[1, 2]", "$", "json.not-an-object", "內容必須是一個 JSON 物件（以「{」開始），不能是JSON 陣列" },
-        { Document(definitionId: null), "$.definitionId", "definition.id-missing", "缺少定義代碼 definitionId：每個工作流程定義都要有固定不變的代碼" },
+        { Document(definitionId: null), "$.definitionId", "definition.id-missing", "缺少定義代碼 definitionId，也沒有可以推導代碼的名稱 name：每個工作流程定義都要有固定不變的代碼" },
         { Document(extra: "\"variables\": {}"), "$.variables", "variables.not-a-list", "變數清單 variables 必須是 JSON 陣列" },
         { Document(extra: "\"variables\": [{\"id\": \"v\"}]"), "$.variables[0].name", "variable.name-missing", "變數缺少名稱 name" },
         { Document(extra: "\"variables\": [{\"name\": \"level\"}, {\"name\": \"level\"}]"), "$.variables[1].name", "variable.duplicate", "變數「level」重複宣告" },
@@ -66,7 +68,7 @@ public sealed class ValidationTests
         },
         {
             new Flow("x").Activity("d", "Elsa.FlowDecision", ("condition", Js("getLevel( <= 2"))).Json(),
-            "$.root.activities[0].condition.expression.value", "expression.javascript-syntax", "JavaScript 語法錯誤：第 1 行第 11 欄，Unexpected token <="
+            "$.root.activities[0].condition.expression.value", "expression.javascript-syntax", "JavaScript 語法錯誤：第 1 行第 11 欄，Unexpected token '<='"
         },
         { new Flow("x").Activity("d", "Elsa.Delay", ("timeSpan", Literal("兩小時", "TimeSpan"))).Json(), "$.root.activities[0].timeSpan", "input.not-a-duration", "輸入「timeSpan」必須是時間長度，例如「02:00:00」、「1.00:00:00」或「PT2H」，「兩小時」不是" },
         { new Flow("x").Activity("t", "Elsa.Timer", ("interval", Literal("-01:00:00", "TimeSpan"))).Json(), "$.root.activities[0].interval", "input.negative-duration", "輸入「interval」的時間長度不能是負的：「-01:00:00」" },

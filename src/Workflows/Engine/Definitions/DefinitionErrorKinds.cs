@@ -18,8 +18,16 @@ public static class DefinitionErrorKinds
 
     // The definition's own fields.
     public static readonly ErrorKind DefinitionIdMissing = new(
-        "definition.id-missing", "The definition has neither definitionId nor id.",
-        "缺少定義代碼 definitionId：每個工作流程定義都要有固定不變的代碼");
+        "definition.id-missing", "The definition has neither definitionId, id nor a name to derive a definitionId from.",
+        "缺少定義代碼 definitionId，也沒有可以推導代碼的名稱 name：每個工作流程定義都要有固定不變的代碼");
+
+    public static readonly ErrorKind DefinitionIdDerived = new(
+        "definition.id-derived", "A warning, not an error: the definition has no definitionId, so one was derived from its name (a slug, or a hash for a name that is not ASCII).",
+        "注意：定義沒有代碼 definitionId，已依名稱「{name}」推導為「{definitionId}」；請把這個代碼寫進檔案，之後改名也不會變成另一個定義", "name", "definitionId");
+
+    public static readonly ErrorKind DefinitionTooLarge = new(
+        "definition.too-large", "The definition has more activities or connections than the engine accepts (50,000 activities, 200,000 connections).",
+        "定義太大：{what}有 {count} 個，上限是 {limit} 個；請拆成幾個較小的工作流程", "what", "count", "limit");
 
     public static readonly ErrorKind DefinitionIdChanged = new(
         "definition.id-changed", "The definitionId given differs from the definition being edited or addressed.",

@@ -10,6 +10,12 @@ public static class DefinitionReader
 {
     public const string FlowchartType = "Elsa.Flowchart";
 
+    /// <summary>The most activities a definition may have; more is refused with definition.too-large (validation is linear, so this bounds its time and memory).</summary>
+    public const int MaxActivities = 50_000;
+
+    /// <summary>The most connections a definition may have.</summary>
+    public const int MaxConnections = 200_000;
+
     public static (WorkflowDefinition? Definition, List<DefinitionError> Errors) Read(string json)
     {
         var (document, errors) = ParseObject(json);
@@ -35,10 +41,19 @@ public static class DefinitionReader
     public static (WorkflowDefinition? Definition, List<DefinitionError> Errors) Read(JsonObject document)
     {
         var errors = new List<DefinitionError>();
+        var warnings = new List<DefinitionError>();
         var definitionId = Text(document, "definitionId") ?? Text(document, "id");
         if (string.IsNullOrWhiteSpace(definitionId))
         {
-            errors.Add(DefinitionErrorKinds.DefinitionIdMissing.At("$.definitionId"));
+            definitionId = DerivedDefinitionId(Text(document, "name"));
+            if (definitionId is null)
+            {
+                errors.Add(DefinitionErrorKinds.DefinitionIdMissing.At("$.definitionId"));
+            }
+            else
+            {
+                warnings.Add(DefinitionErrorKinds.DefinitionIdDerived.At("$.definitionId", Text(document, "name")!, definitionId));
+            }
         }
 
         var version = document["version"] is JsonValue v && v.TryGetValue<int>(out var n) ? n : 1;
@@ -65,17 +80,60 @@ public static class DefinitionReader
             start = StartActivity(root, activities, connections);
         }
 
-        if (errors.Count > 0)
+        if (document["root"] is not JsonObject)
         {
             return (null, errors);
         }
 
-        return (new WorkflowDefinition(document, id, definitionId!, name, version, variables, inputs, activities, connections, start), errors);
+        // Built even when the reader found errors, so the validator can report the rest in the same pass.
+        var definition = new WorkflowDefinition(document, id, definitionId ?? string.Empty, name, version, variables, inputs, activities, connections, start) { Warnings = warnings };
+        return (definition, errors);
     }
+
+    /// <summary>
+    /// A stable definitionId for a definition that has none, from its name: a slug of an ASCII name
+    /// ("Student Transition" → "student-transition"), else "wf-" and the first 16 hex digits of the SHA-256 of
+    /// the name's UTF-8 (a Chinese name); null when there is no name either.
+    /// </summary>
+    public static string? DerivedDefinitionId(string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            return null;
+        }
+
+        var trimmed = name.Trim();
+        if (trimmed.All(char.IsAscii))
+        {
+            var slug = new System.Text.StringBuilder(trimmed.Length);
+            foreach (var c in trimmed.ToLowerInvariant())
+            {
+                if (char.IsAsciiLetterOrDigit(c))
+                {
+                    slug.Append(c);
+                }
+                else if (slug.Length > 0 && slug[^1] != '-')
+                {
+                    slug.Append('-');
+                }
+            }
+
+            var text = slug.ToString().TrimEnd('-');
+            if (text.Length > 0)
+            {
+                return text;
+            }
+        }
+
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(trimmed));
+        return "wf-" + Convert.ToHexStringLower(hash)[..16];
+    }
+
+    private static string Count(int n) => n.ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
 
     private static string? StartActivity(JsonObject root, List<ActivityNode> activities, List<FlowConnection> connections)
     {
-        if (Text(root, "start") is { } explicitStart && activities.Any(a => a.Id == explicitStart))
+        if (Text(root, "start") is { } explicitStart && activities.Exists(a => a.Id == explicitStart))
         {
             return explicitStart;
         }
@@ -157,6 +215,12 @@ public static class DefinitionReader
             return;
         }
 
+        if (array.Count > MaxActivities)
+        {
+            errors.Add(DefinitionErrorKinds.DefinitionTooLarge.At("$.root.activities", "活動", Count(array.Count), Count(MaxActivities)));
+            return;
+        }
+
         for (var i = 0; i < array.Count; i++)
         {
             var path = $"$.root.activities[{i}]";
@@ -195,6 +259,12 @@ public static class DefinitionReader
         if (root["connections"] is not JsonArray array)
         {
             errors.Add(DefinitionErrorKinds.ConnectionsNotAList.At("$.root.connections"));
+            return;
+        }
+
+        if (array.Count > MaxConnections)
+        {
+            errors.Add(DefinitionErrorKinds.DefinitionTooLarge.At("$.root.connections", "連線", Count(array.Count), Count(MaxConnections)));
             return;
         }
 

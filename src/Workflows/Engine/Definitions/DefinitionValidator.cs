@@ -97,8 +97,14 @@ public sealed class DefinitionValidator(ActivityRegistry registry)
             return (null, errors);
         }
 
+        // The reader's errors and the validator's together: one pass reports every problem.
         var validation = Validate(definition);
-        return validation.Count == 0 ? (definition, validation) : (null, validation);
+        if (errors.Count == 0 && validation.Count == 0)
+        {
+            return (definition, validation);
+        }
+
+        return (null, [.. errors, .. validation]);
     }
 
     private void CheckActivities(WorkflowDefinition definition, DefinitionValidationContext context)

@@ -1,15 +1,29 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Jint;
-using Jint.Native;
+using System.Text.RegularExpressions;
 using AntiDrugFlow.Workflows.Definitions;
 using AntiDrugFlow.Workflows.Runtime;
+using Jint.Native;
+using Jint.Native.Json;
 using Jint.Runtime;
+using Jint.Runtime.Interop;
 
 namespace AntiDrugFlow.Workflows.Expressions;
 
-/// <summary>The sandbox of every JavaScript evaluation; <paramref name="LocalTimeZone"/> is the zone of <c>Date</c> (UTC when null).</summary>
-public sealed record JavaScriptLimits(int MaxStatements = 10_000, int MaxRecursion = 64, int TimeoutMilliseconds = 1_000, TimeZoneInfo? LocalTimeZone = null);
+/// <summary>
+/// The sandbox of every JavaScript evaluation: statements, call depth and time per evaluation, the memory one
+/// evaluation may allocate, the largest array, the time one regular-expression match may take.
+/// <paramref name="LocalTimeZone"/> is the zone of <c>Date</c> (UTC when null).
+/// </summary>
+public sealed record JavaScriptLimits(
+    int MaxStatements = 10_000,
+    int MaxRecursion = 64,
+    int TimeoutMilliseconds = 1_000,
+    TimeZoneInfo? LocalTimeZone = null,
+    long MaxMemoryBytes = 16 * 1024 * 1024,
+    uint MaxArraySize = 100_000,
+    int RegexTimeoutMilliseconds = 200);
 
 /// <summary>Where JavaScript failed to parse (one-based line and column) and the parser's reason.</summary>
 public sealed record JavaScriptSyntaxError(int Line, int Column, string Reason)
@@ -19,14 +33,20 @@ public sealed record JavaScriptSyntaxError(int Line, int Column, string Reason)
 }
 
 /// <summary>
-/// Runs JavaScript expressions with Jint, sandboxed: no CLR access, and limits on statements, time and
-/// recursion. A value may be a bare expression or a script with a top-level <c>return</c>, as Elsa allows.
+/// Runs JavaScript expressions with Jint 4, sandboxed: no CLR access, no <c>eval</c> or <c>new Function</c>,
+/// and per evaluation limits on statements, call depth, time, memory, array size and regular-expression time.
+/// Each text is prepared once per process (<see cref="JavaScriptPrograms"/>); each thread keeps one
+/// interpreter per evaluator and every evaluation on that thread reuses it, bound for the evaluation to the
+/// scope (instance) it runs for. Values run inside a strict-mode function, so they declare nothing global;
+/// what a script writes to the global object on purpose is removed before the interpreter serves another
+/// instance.
 /// </summary>
 public sealed class JavaScriptEvaluator
 {
     private readonly JavaScriptLimits _limits;
     private readonly JavaScriptPrograms _programs;
     private readonly Action<Options> _configure;
+    private readonly ThreadLocal<Interpreter> _interpreters;
 
     public JavaScriptEvaluator(JavaScriptLimits limits)
         : this(limits, JavaScriptPrograms.Shared)
@@ -43,25 +63,25 @@ public sealed class JavaScriptEvaluator
             .MaxStatements(limits.MaxStatements)
             .LimitRecursion(limits.MaxRecursion)
             .TimeoutInterval(TimeSpan.FromMilliseconds(limits.TimeoutMilliseconds))
+            .LimitMemory(limits.MaxMemoryBytes)
+            .MaxArraySize(limits.MaxArraySize)
+            .RegexTimeoutInterval(TimeSpan.FromMilliseconds(limits.RegexTimeoutMilliseconds))
+            .DisableStringCompilation()
             .Culture(CultureInfo.InvariantCulture)
             .LocalTimeZone(limits.LocalTimeZone ?? TimeZoneInfo.Utc);
+        _interpreters = new ThreadLocal<Interpreter>(() => new Interpreter(this));
     }
 
-    /// <summary>Checks syntax; returns null when the code parses, else where and why it does not. The parse is kept for the runs.</summary>
+    /// <summary>Checks syntax; returns null when the code parses, else where and why it does not. The prepared script is kept for the runs.</summary>
     public static JavaScriptSyntaxError? SyntaxError(string code) => JavaScriptPrograms.Shared.Get(code).SyntaxError;
 
-    /// <summary>
-    /// A JavaScript session bound to one scope, for one step of one instance. Its interpreter is created on
-    /// the first expression and serves the step's later ones: they belong to the same instance, so nothing
-    /// crosses instances, and the session is used by one thread at a time, as the step is.
-    /// </summary>
+    /// <summary>A JavaScript session bound to one scope: the expressions of one run of one instance.</summary>
     public Session Open(ExpressionScope scope) => new(this, scope);
 
     public sealed class Session
     {
         private readonly JavaScriptEvaluator _owner;
         private readonly ExpressionScope _scope;
-        private Engine? _engine;
 
         internal Session(JavaScriptEvaluator owner, ExpressionScope scope)
         {
@@ -77,19 +97,62 @@ public sealed class JavaScriptEvaluator
                 throw new ExpressionException(DefinitionErrorKinds.JavaScriptSyntax, where, error.Values);
             }
 
-            var tree = program.ToRun();
-            var engine = _engine ??= CreateEngine();
-            engine.ResetStatementsCount();
-            engine.ResetTimeoutTicks();
-            engine.ResetCallStack();
+            return _owner._interpreters.Value!.Run(program, _scope, where);
+        }
+    }
+
+    /// <summary>One thread's interpreter: an engine with the host functions, bound to a scope only while it evaluates.</summary>
+    private sealed class Interpreter
+    {
+        private readonly JavaScriptEvaluator _owner;
+        private readonly Engine _engine;
+        private readonly HashSet<string> _accessors = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _globals = new(StringComparer.Ordinal);
+        private ExpressionScope? _scope;
+        private string? _instanceId;
+
+        public Interpreter(JavaScriptEvaluator owner)
+        {
+            _owner = owner;
+            _engine = new Engine(owner._configure);
+            Define("getVariable", (_, args) => FromJson(Scope.Get(Text(args))));
+            Define("setVariable", (_, args) =>
+            {
+                Scope.Set(Text(args), ToJson(args.Length > 1 ? args[1] : JsValue.Undefined));
+                return JsValue.Undefined;
+            });
+            Define("getInput", (_, args) => FromJson(Scope.GetInput(Text(args))));
+            Define("getWorkflowInstanceId", (_, _) => JsString.Create(Scope.Instance.Id));
+            Define("getCorrelationId", (_, _) => Scope.Instance.CorrelationId is { } c ? JsString.Create(c) : JsValue.Null);
+            foreach (var key in _engine.Global.GetOwnPropertyKeys())
+            {
+                _globals.Add(key.ToString());
+            }
+        }
+
+        private ExpressionScope Scope => _scope ?? throw new InvalidOperationException("A host function was called outside an evaluation.");
+
+        public JsonNode? Run(JavaScriptProgram program, ExpressionScope scope, string where)
+        {
+            if (!string.Equals(_instanceId, scope.Instance.Id, StringComparison.Ordinal))
+            {
+                ForgetGlobals();
+                _instanceId = scope.Instance.Id;
+            }
+
+            DefineAccessors(scope);
+            _scope = scope;
             try
             {
-                var value = engine.Execute(tree).GetCompletionValue();
-                return ToJson(engine, value);
+                return ToJson(_engine.Evaluate(in program.Script));
             }
             catch (Exception ex) when (ex is not ExpressionException and not OutOfMemoryException)
             {
                 throw Failure(ex, where);
+            }
+            finally
+            {
+                _scope = null;
             }
         }
 
@@ -97,71 +160,140 @@ public sealed class JavaScriptEvaluator
         private ExpressionException Failure(Exception ex, string where)
         {
             var limits = _owner._limits;
-            return ex switch
+            static string Number(long n) => n.ToString(CultureInfo.InvariantCulture);
+            for (var cause = ex; cause is not null; cause = cause.InnerException)
             {
-                StatementsCountOverflowException => new ExpressionException(ex, FaultKinds.JavaScriptStatementLimit, where, limits.MaxStatements.ToString(CultureInfo.InvariantCulture)),
-                RecursionDepthOverflowException => new ExpressionException(ex, FaultKinds.JavaScriptRecursionLimit, where, limits.MaxRecursion.ToString(CultureInfo.InvariantCulture)),
-                TimeoutException => new ExpressionException(ex, FaultKinds.JavaScriptTimeout, where, limits.TimeoutMilliseconds.ToString(CultureInfo.InvariantCulture)),
-                _ => new ExpressionException(ex, FaultKinds.JavaScriptFailed, where, ex.Message),
-            };
-        }
-
-        private Engine CreateEngine()
-        {
-            var engine = new Engine(_owner._configure);
-            Engine self = engine;
-            engine.SetValue("getVariable", new Func<string, JsValue>(name => FromJson(self, _scope.Get(name))));
-            engine.SetValue("setVariable", new Action<string, JsValue>((name, value) => _scope.Set(name, ToJson(self, value))));
-            engine.SetValue("getInput", new Func<string, JsValue>(name => FromJson(self, _scope.GetInput(name))));
-            engine.SetValue("getWorkflowInstanceId", new Func<string>(() => _scope.Instance.Id));
-            engine.SetValue("getCorrelationId", new Func<JsValue>(() => _scope.Instance.CorrelationId is { } c ? new JsValue(c) : JsValue.Null));
-            var names = _scope.Instance.State.Variables.Keys.Concat(_scope.Instance.State.Input.Select(p => p.Key)).Distinct(StringComparer.Ordinal);
-            foreach (var name in names)
-            {
-                DefineAccessors(engine, name);
+                switch (cause)
+                {
+                    case StatementsCountOverflowException:
+                        return new ExpressionException(ex, FaultKinds.JavaScriptStatementLimit, where, Number(limits.MaxStatements));
+                    case RecursionDepthOverflowException:
+                        return new ExpressionException(ex, FaultKinds.JavaScriptRecursionLimit, where, Number(limits.MaxRecursion));
+                    case RegexMatchTimeoutException:
+                        return new ExpressionException(ex, FaultKinds.JavaScriptRegexTimeout, where, Number(limits.RegexTimeoutMilliseconds));
+                    case TimeoutException:
+                        return new ExpressionException(ex, FaultKinds.JavaScriptTimeout, where, Number(limits.TimeoutMilliseconds));
+                    case MemoryLimitExceededException:
+                        return new ExpressionException(ex, FaultKinds.JavaScriptMemoryLimit, where, Number(limits.MaxMemoryBytes), Number(limits.MaxArraySize));
+                }
             }
 
-            return engine;
+            // Jint says these in its own words: string compilation refused, and the longest string or array a
+            // built-in will make (String.prototype.repeat, padStart, Array(n)) exceeded before it allocates.
+            if (ex.Message.Contains("String compilation has been disabled", StringComparison.Ordinal))
+            {
+                return new ExpressionException(ex, FaultKinds.JavaScriptEvalRefused, where);
+            }
+
+            if (ex is JavaScriptException && ex.Message is "Invalid string length" or "Invalid array length")
+            {
+                return new ExpressionException(ex, FaultKinds.JavaScriptMemoryLimit, where, Number(limits.MaxMemoryBytes), Number(limits.MaxArraySize));
+            }
+
+            return new ExpressionException(ex, FaultKinds.JavaScriptFailed, where, ex.Message);
         }
 
-        internal void DefineAccessors(Engine engine, string name)
+        private void Define(string name, Func<JsValue, JsValue[], JsValue> function) =>
+            _engine.SetValue(name, new ClrFunction(_engine, name, function));
+
+        /// <summary>getX()/setX(value) for each variable and input of the instance, as Elsa defines them.</summary>
+        private void DefineAccessors(ExpressionScope scope)
         {
-            if (name.Length == 0 || !name.All(c => char.IsLetterOrDigit(c) || c == '_'))
+            foreach (var name in scope.Instance.State.Variables.Keys)
+            {
+                DefineAccessor(name);
+            }
+
+            foreach (var (name, _) in scope.Instance.State.Input)
+            {
+                DefineAccessor(name);
+            }
+        }
+
+        private void DefineAccessor(string name)
+        {
+            if (_accessors.Contains(name) || name.Length == 0 || !name.All(c => char.IsLetterOrDigit(c) || c == '_'))
             {
                 return;
             }
 
+            _accessors.Add(name);
             var suffix = char.ToUpperInvariant(name[0]) + name[1..];
-            engine.SetValue("get" + suffix, new Func<JsValue>(() => FromJson(engine, _scope.Get(name))));
-            engine.SetValue("set" + suffix, new Action<JsValue>(value => _scope.Set(name, ToJson(engine, value))));
+            Define("get" + suffix, (_, _) => FromJson(Scope.Get(name)));
+            Define("set" + suffix, (_, args) =>
+            {
+                Scope.Set(name, ToJson(args.Length > 0 ? args[0] : JsValue.Undefined));
+                return JsValue.Undefined;
+            });
+            _globals.Add("get" + suffix);
+            _globals.Add("set" + suffix);
         }
 
-        private static JsValue FromJson(Engine engine, JsonNode? node)
+        /// <summary>Removes what scripts of the previous instance wrote to the global object, so the next instance cannot see it.</summary>
+        private void ForgetGlobals()
         {
-            if (node is null)
+            List<JsValue>? written = null;
+            foreach (var key in _engine.Global.GetOwnPropertyKeys())
             {
-                return JsValue.Null;
-            }
-
-            if (node is JsonValue value)
-            {
-                switch (value.GetValueKind())
+                if (!_globals.Contains(key.ToString()))
                 {
-                    case System.Text.Json.JsonValueKind.String:
-                        return new JsValue(value.GetValue<string>());
-                    case System.Text.Json.JsonValueKind.True:
-                        return new JsValue(true);
-                    case System.Text.Json.JsonValueKind.False:
-                        return new JsValue(false);
-                    case System.Text.Json.JsonValueKind.Number:
-                        return new JsValue(double.Parse(value.ToJsonString(), CultureInfo.InvariantCulture));
+                    (written ??= []).Add(key);
                 }
             }
 
-            return engine.Json.Parse(JsValue.Undefined, [new JsValue(node.ToJsonString())]);
+            foreach (var key in written ?? [])
+            {
+                _engine.Global.RemoveOwnProperty(key);
+            }
         }
 
-        private static JsonNode? ToJson(Engine engine, JsValue value)
+        private static string Text(JsValue[] args) => args.Length > 0 ? TypeConverter.ToString(args[0]) : string.Empty;
+
+        private JsValue FromJson(JsonNode? node)
+        {
+            switch (node)
+            {
+                case null:
+                    return JsValue.Null;
+                case JsonObject obj:
+                    var result = new JsObject(_engine);
+                    foreach (var (key, value) in obj)
+                    {
+                        result.Set(key, FromJson(value));
+                    }
+
+                    return result;
+                case JsonArray array:
+                    var items = new JsValue[array.Count];
+                    for (var i = 0; i < items.Length; i++)
+                    {
+                        items[i] = FromJson(array[i]);
+                    }
+
+                    return new JsArray(_engine, items);
+                case JsonValue value:
+                    switch (value.GetValueKind())
+                    {
+                        case System.Text.Json.JsonValueKind.String:
+                            return JsString.Create(value.GetValue<string>());
+                        case System.Text.Json.JsonValueKind.True:
+                            return JsBoolean.True;
+                        case System.Text.Json.JsonValueKind.False:
+                            return JsBoolean.False;
+                        case System.Text.Json.JsonValueKind.Number:
+                            return JsNumber.Create(value.TryGetValue<double>(out var d) ? d
+                                : value.TryGetValue<long>(out var l) ? l
+                                : value.TryGetValue<int>(out var n) ? n
+                                : double.Parse(value.ToJsonString(), CultureInfo.InvariantCulture));
+                    }
+
+                    break;
+            }
+
+            return JsValue.Null;
+        }
+
+        private JsonNode? ToJson(JsValue value)
         {
             if (value.IsUndefined() || value.IsNull())
             {
@@ -184,9 +316,8 @@ public sealed class JavaScriptEvaluator
                 return Math.Abs(number % 1) < double.Epsilon && Math.Abs(number) < 9e15 ? JsonValue.Create((long)number) : JsonValue.Create(number);
             }
 
-            var text = engine.Json.Stringify(JsValue.Undefined, [value]);
+            var text = new JsonSerializer(_engine).Serialize(value);
             return text.IsString() ? JsonNode.Parse(text.AsString()) : null;
         }
     }
-
 }

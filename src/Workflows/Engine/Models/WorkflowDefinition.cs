@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using AntiDrugFlow.Workflows.Definitions;
 
 namespace AntiDrugFlow.Workflows.Models;
 
@@ -86,6 +87,7 @@ public sealed class WorkflowDefinition
     private readonly Dictionary<string, ActivityNode> _activities;
     private readonly Dictionary<(string Activity, string Port), List<FlowConnection>> _outgoing;
     private readonly Dictionary<string, List<FlowConnection>> _incoming;
+    private readonly Dictionary<string, List<FlowConnection>> _bySource;
 
     public WorkflowDefinition(
         JsonObject document,
@@ -117,8 +119,15 @@ public sealed class WorkflowDefinition
 
         _outgoing = [];
         _incoming = new Dictionary<string, List<FlowConnection>>(StringComparer.Ordinal);
+        _bySource = new Dictionary<string, List<FlowConnection>>(StringComparer.Ordinal);
         foreach (var connection in connections)
         {
+            if (!_bySource.TryGetValue(connection.Source, out var fromSource))
+            {
+                _bySource[connection.Source] = fromSource = [];
+            }
+
+            fromSource.Add(connection);
             var key = (connection.Source, connection.SourcePort);
             if (!_outgoing.TryGetValue(key, out var list))
             {
@@ -164,7 +173,12 @@ public sealed class WorkflowDefinition
     public IReadOnlyList<FlowConnection> Outgoing(string activityId, string port) =>
         _outgoing.TryGetValue((activityId, port), out var list) ? list : [];
 
-    public IEnumerable<FlowConnection> AllOutgoing(string activityId) => Connections.Where(c => c.Source == activityId);
+    /// <summary>Every connection leaving the activity, whatever its port, in the order of the document (an index: no scan).</summary>
+    public IReadOnlyList<FlowConnection> AllOutgoing(string activityId) =>
+        _bySource.TryGetValue(activityId, out var list) ? list : [];
+
+    /// <summary>What the reader accepted but reports, such as a definitionId derived from the name; never stops a definition.</summary>
+    public IReadOnlyList<DefinitionError> Warnings { get; init; } = [];
 
     public IReadOnlyList<FlowConnection> Incoming(string activityId) =>
         _incoming.TryGetValue(activityId, out var list) ? list : [];

@@ -53,6 +53,18 @@ public static class FaultKinds
         "expression.javascript-recursion-limit", "The script nested function calls deeper than the sandbox allows.",
         "JavaScript 函式呼叫超過 {limit} 層的上限，已中止（可能是無窮遞迴）", "limit");
 
+    public static readonly ErrorKind JavaScriptMemoryLimit = new(
+        "expression.javascript-memory-limit", "The script allocated more memory, or a larger array, than the sandbox allows.",
+        "JavaScript 使用的記憶體超過 {bytes} 位元組或陣列超過 {elements} 個元素的上限，已中止", "bytes", "elements");
+
+    public static readonly ErrorKind JavaScriptRegexTimeout = new(
+        "expression.javascript-regex-timeout", "A regular expression ran longer than the sandbox allows (catastrophic backtracking).",
+        "JavaScript 的正規表示式比對超過 {milliseconds} 毫秒的上限，已中止（請簡化這個正規表示式）", "milliseconds");
+
+    public static readonly ErrorKind JavaScriptEvalRefused = new(
+        "expression.javascript-eval-refused", "The script tried to compile a string as code (eval, new Function), which the sandbox refuses.",
+        "JavaScript 不允許用 eval 或 new Function 把字串當成程式執行");
+
     public static readonly ErrorKind EmailNoRecipient = new(
         "email.no-recipient", "Elsa.SendEmail has no address to send to.",
         "沒有收件人：to 的運算結果是空的");

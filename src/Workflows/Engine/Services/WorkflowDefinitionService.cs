@@ -152,8 +152,9 @@ public sealed class WorkflowDefinitionService(PostgresDefinitionStore store, Def
         return copy;
     }
 
+    /// <summary>The definitionId given, or the one derived from the name (the reader warns about it); refused only when there is no name either.</summary>
     private static string RequireDefinitionId(JsonObject document) =>
-        JsonText(document, "definitionId") ?? JsonText(document, "id")
+        JsonText(document, "definitionId") ?? JsonText(document, "id") ?? DefinitionReader.DerivedDefinitionId(JsonText(document, "name"))
         ?? throw new DefinitionValidationException([DefinitionErrorKinds.DefinitionIdMissing.At("$.definitionId")]);
 
     private static JsonObject Normalize(JsonObject document, string id, string definitionId, int version, bool published)
