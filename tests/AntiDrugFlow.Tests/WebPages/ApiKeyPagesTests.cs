@@ -46,7 +46,8 @@ public sealed partial class ApiKeyPagesTests : IAsyncLifetime
         Assert.Contains("只顯示這一次", answer, StringComparison.Ordinal);
 
         var stored = Assert.Single(await ListAsync(), k => k.Name == "流程設計工具");
-        Assert.Equal(([RoleNames.Administrator], "moe-sse", false), (stored.Roles, stored.AgencyId, stored.IsRevoked));
+        Assert.Equal([RoleNames.Administrator], stored.Roles);
+        Assert.Equal(("moe-sse", false), (stored.AgencyId, stored.IsRevoked));
         var list = await TextAsync(await _admin.GetAsync("/admin/api-keys"));
         Assert.Contains($"<tr id=\"api-key-{stored.Id}\">", list, StringComparison.Ordinal);
         Assert.Contains(stored.KeyPrefix, list, StringComparison.Ordinal);
