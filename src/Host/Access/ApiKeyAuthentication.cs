@@ -66,6 +66,7 @@ public static class ApiKeyExtensions
     public static IServiceCollection AddApiKeys(this IServiceCollection services)
     {
         services.AddSingleton<PostgresApiKeyStore>();
+        services.AddScoped<ApiKeyAdministration>();
         services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.PostConfigure<CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme, o =>
             o.ForwardDefaultSelector = context => ApiKeyAuthenticationHandler.IsApiKeyRequest(context.Request) ? ApiKeyAuthenticationHandler.SchemeName : null);

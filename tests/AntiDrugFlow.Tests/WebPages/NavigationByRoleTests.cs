@@ -8,7 +8,7 @@ namespace AntiDrugFlow.Tests.WebPages;
 public sealed class NavigationByRoleTests : IAsyncLifetime
 {
     private static readonly string[] AdministratorPages =
-        ["/admin/definitions", "/admin/instances", "/admin/milestones", "/admin/dead-letters", "/admin/agencies", "/admin/operations", "/admin/users", "/admin/audit"];
+        ["/admin/definitions", "/admin/instances", "/admin/milestones", "/admin/dead-letters", "/admin/agencies", "/admin/operations", "/admin/users", "/admin/api-keys", "/admin/audit"];
 
     private ChainsHost _host = null!;
 

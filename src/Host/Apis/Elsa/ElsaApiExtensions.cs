@@ -29,6 +29,7 @@ public static class ElsaApiExtensions
     {
         var elsa = app.MapGroup(BasePath).RequireAuthorization(Policies.EngineAdministration).RequireCors(CorsPolicy);
         elsa.MapElsaWorkflowDefinitionsApi();
+        elsa.MapElsaWorkflowDefinitionVersionsApi();
         elsa.MapElsaActivityDescriptorsApi();
         elsa.MapElsaWorkflowInstancesApi();
         return app;

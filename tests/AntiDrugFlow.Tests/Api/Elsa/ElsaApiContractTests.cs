@@ -89,6 +89,27 @@ public sealed class ElsaApiContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_definitions_versions_are_listed_newest_first_and_reverting_makes_an_earlier_one_the_latest_draft()
+    {
+        await _elsa.Definitions.SaveAsync(new SaveWorkflowDefinitionRequest(new Flow("elsa-versions").WriteLine("a", "first").Build(), Publish: true));
+        await _elsa.Definitions.SaveAsync(new SaveWorkflowDefinitionRequest(new Flow("elsa-versions").WriteLine("a", "second").Build(), Publish: true));
+
+        var versions = await _elsa.Definitions.ListVersionsAsync("elsa-versions");
+        Assert.Equal(HttpStatusCode.OK, versions.StatusCode);
+        Assert.Equal([(2, true, true), (1, false, false)], versions.Content!.Select(v => (v.Version, v.IsLatest, v.IsPublished)));
+        Assert.Equal(HttpStatusCode.NotFound, (await _elsa.Definitions.ListVersionsAsync("no-such-definition")).StatusCode);
+
+        var reverted = await _elsa.Definitions.RevertVersionAsync("elsa-versions", 1);
+        Assert.Equal(HttpStatusCode.OK, reverted.StatusCode);
+        Assert.Equal((3, true, false), (reverted.Content!.Version, reverted.Content.IsLatest, reverted.Content.IsPublished));
+        var latest = (await _elsa.Definitions.GetByDefinitionIdAsync("elsa-versions", "Latest")).Content!;
+        Assert.Equal(("elsa-versions:v3", "first"), (latest.Id, latest.Root["activities"]![0]!["text"]!["expression"]!["value"]!.GetValue<string>()));
+        // The published version is untouched until the reverted draft is published.
+        Assert.Equal(2, (await _elsa.Definitions.GetByDefinitionIdAsync("elsa-versions", "Published")).Content!.Version);
+        Assert.Equal(HttpStatusCode.NotFound, (await _elsa.Definitions.RevertVersionAsync("elsa-versions", 9)).StatusCode);
+    }
+
+    [Fact]
     public async Task The_activity_descriptors_describe_built_in_and_domain_activities_with_their_inputs_and_ports()
     {
         var descriptors = await _elsa.Descriptors.ListAsync();

@@ -109,6 +109,12 @@ public interface IWorkflowDefinitionsApi
 
     [Post("/workflow-definitions/import")]
     Task<WorkflowDefinition> ImportAsync([Body] JsonObject model, CancellationToken cancellationToken = default);
+
+    [Get("/workflow-definitions/{definitionId}/versions")]
+    Task<IApiResponse<List<WorkflowDefinition>>> ListVersionsAsync(string definitionId, CancellationToken cancellationToken = default);
+
+    [Post("/workflow-definitions/{definitionId}/revert/{version}")]
+    Task<IApiResponse<WorkflowDefinition>> RevertVersionAsync(string definitionId, int version, CancellationToken cancellationToken = default);
 }
 
 public interface IActivityDescriptorsApi
