@@ -35,10 +35,11 @@ public static class AccessExtensions
         services.AddIdentityCore<Account>(options =>
             {
                 options.User.AllowedUserNameCharacters = "abcdefghijklmnopqrstuvwxyz0123456789._-";
-                options.Password.RequiredLength = 10;
-                options.Password.RequireDigit = true;
-                options.Password.RequireLowercase = true;
-                options.Password.RequireUppercase = true;
+                // Length over composition; common and breached-pattern passwords are refused by CommonPasswordValidator.
+                options.Password.RequiredLength = 12;
+                options.Password.RequireDigit = false;
+                options.Password.RequireLowercase = false;
+                options.Password.RequireUppercase = false;
                 options.Password.RequireNonAlphanumeric = false;
                 options.Password.RequiredUniqueChars = 5;
                 options.Lockout.AllowedForNewUsers = true;
@@ -48,7 +49,8 @@ public static class AccessExtensions
             .AddSignInManager()
             .AddUserStore<PostgresAccountStore>()
             .AddClaimsPrincipalFactory<AccountClaimsPrincipalFactory>()
-            .AddErrorDescriber<ChineseIdentityErrors>();
+            .AddErrorDescriber<ChineseIdentityErrors>()
+            .AddPasswordValidator<CommonPasswordValidator>();
         services.AddScoped<PostgresAccountStore>();
         services.AddScoped<AccountAdministration>();
         services.AddScoped<PasswordChange>();

@@ -337,7 +337,7 @@ public sealed partial class AccountAdministration(
                 rules += $"，至少 {policy.RequiredUniqueChars} 種不同的字元";
             }
 
-            return rules + "。";
+            return rules + "，不能是常見或容易猜到的密碼。";
         }
     }
 

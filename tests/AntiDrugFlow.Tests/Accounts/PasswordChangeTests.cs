@@ -68,8 +68,7 @@ public sealed class PasswordChangeTests : IAsyncLifetime
         var errors = problem["errors"]!.AsObject();
         Assert.Equal(["$.confirmPassword", "$.currentPassword", "$.newPassword"], errors.Select(e => e.Key).Order(StringComparer.Ordinal));
         Assert.Equal("目前的密碼不正確。", errors["$.currentPassword"]![0]!.GetValue<string>());
-        Assert.Contains(errors["$.newPassword"]!.AsArray(), m => m!.GetValue<string>() == "密碼至少需要 10 個字元。");
-        Assert.Contains(errors["$.newPassword"]!.AsArray(), m => m!.GetValue<string>() == "密碼需要至少一個大寫英文字母（A-Z）。");
+        Assert.Contains(errors["$.newPassword"]!.AsArray(), m => m!.GetValue<string>() == "密碼至少需要 12 個字元。");
         Assert.Equal("兩次輸入的新密碼不一致，請重新輸入。", errors["$.confirmPassword"]![0]!.GetValue<string>());
 
         using var anonymous = _host.Anonymous();

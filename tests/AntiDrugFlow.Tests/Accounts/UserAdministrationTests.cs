@@ -68,7 +68,7 @@ public sealed class UserAdministrationTests : IAsyncLifetime
         var errors = (await BodyAsync(response))["errors"]!.AsObject();
         Assert.Equal(["$.agencyId", "$.displayName", "$.password", "$.roles[1]", "$.userName"], errors.Select(e => e.Key).Order(StringComparer.Ordinal));
         Assert.Contains("kee-sch-nowhere", errors["$.agencyId"]![0]!.GetValue<string>());
-        Assert.Contains(errors["$.password"]!.AsArray(), m => m!.GetValue<string>() == "密碼至少需要 10 個字元。");
+        Assert.Contains(errors["$.password"]!.AsArray(), m => m!.GetValue<string>() == "密碼至少需要 12 個字元。");
     }
 
     [Fact]
@@ -132,7 +132,7 @@ public sealed class UserAdministrationTests : IAsyncLifetime
     {
         var id = await IdOfAsync("counselling.kl");
 
-        var weak = await _admin.PostAsJsonAsync($"/api/admin/users/{id}/reset-password", new { newPassword = "alllowercase" });
+        var weak = await _admin.PostAsJsonAsync($"/api/admin/users/{id}/reset-password", new { newPassword = "Passw0rd1234" });
         Assert.Equal(HttpStatusCode.BadRequest, weak.StatusCode);
         Assert.True((await BodyAsync(weak))["errors"]!.AsObject().ContainsKey("$.newPassword"));
 

@@ -49,7 +49,7 @@ public sealed partial class AccountPagesTests : IAsyncLifetime
         AssertErrorAfter(html, "id=\"display-name\"", "displayName", "請輸入顯示名稱");
         AssertErrorAfter(html, "id=\"agency\"", "agencyId", "機關「八斗子派出所」不在機關名錄中；請填機關代碼或完整名稱。");
         AssertErrorAfter(html, "<legend>角色（可複選）</legend>", "roles", "請至少選擇一個角色。");
-        AssertErrorAfter(html, "id=\"password\"", "password", "密碼至少需要 10 個字元。");
+        AssertErrorAfter(html, "id=\"password\"", "password", "密碼至少需要 12 個字元。");
         // What was typed stays, except the password, which is never sent back.
         Assert.Contains("value=\"Police Badou\"", html, StringComparison.Ordinal);
         Assert.DoesNotContain("value=\"short\"", html, StringComparison.Ordinal);
@@ -163,9 +163,9 @@ public sealed partial class AccountPagesTests : IAsyncLifetime
         var account = (await FindAccountAsync("counselling.kl"))!;
         var address = $"/admin/users/{account.Id}";
 
-        var weak = await SubmitAsync(_admin, address, "reset-password", ("NewPassword", "alllowercase"));
+        var weak = await SubmitAsync(_admin, address, "reset-password", ("NewPassword", "Password2026!"));
         Assert.Equal(HttpStatusCode.OK, weak.StatusCode);
-        AssertErrorAfter(await TextAsync(weak), "id=\"new-password\"", "newPassword", "密碼需要至少一個大寫英文字母（A-Z）。");
+        AssertErrorAfter(await TextAsync(weak), "id=\"new-password\"", "newPassword", CommonPasswordValidator.Message);
         Assert.DoesNotContain(await AuditByAdminAsync(), e => e.Action == PostgresAuditLog.Actions.PasswordReset);
 
         var response = await SubmitAsync(_admin, address, "reset-password", ("NewPassword", "ResetByAdmin77"));

@@ -42,7 +42,7 @@ public sealed class PasswordPageTests : IAsyncLifetime
         Assert.Contains("<label for=\"current-password\">目前的密碼</label>", page, StringComparison.Ordinal);
         Assert.Contains("<label for=\"new-password\">新密碼</label>", page, StringComparison.Ordinal);
         Assert.Contains("<label for=\"confirm-password\">再輸入一次新密碼</label>", page, StringComparison.Ordinal);
-        Assert.Contains("至少 10 個字元，須含大寫英文字母、小寫英文字母、數字，至少 5 種不同的字元。不能與目前的密碼相同。", page, StringComparison.Ordinal);
+        Assert.Contains("至少 12 個字元，至少 5 種不同的字元，不能是常見或容易猜到的密碼。不能與目前的密碼相同。", page, StringComparison.Ordinal);
         Assert.DoesNotContain("id=\"must-change\"", page, StringComparison.Ordinal);
     }
 
@@ -58,8 +58,7 @@ public sealed class PasswordPageTests : IAsyncLifetime
         Assert.True(response.StatusCode == HttpStatusCode.OK, html);
         Assert.Contains("密碼沒有變更，請依欄位旁的說明修正。", html, StringComparison.Ordinal);
         AssertErrorAfter(html, "id=\"current-password\"", "currentPassword", "目前的密碼不正確。");
-        AssertErrorAfter(html, "id=\"new-password\"", "newPassword", "密碼至少需要 10 個字元。");
-        AssertErrorAfter(html, "id=\"new-password\"", "newPassword", "密碼需要至少一個大寫英文字母（A-Z）。");
+        AssertErrorAfter(html, "id=\"new-password\"", "newPassword", "密碼至少需要 12 個字元。");
         Assert.DoesNotContain("id=\"confirmPassword-error\"", html, StringComparison.Ordinal);
         // What was typed is never sent back.
         Assert.DoesNotContain("NotMyPassword1", html, StringComparison.Ordinal);
