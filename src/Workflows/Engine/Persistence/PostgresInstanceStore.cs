@@ -112,10 +112,52 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
         return await ReadRefsAsync(connection, sql, cancellationToken, parameters);
     }
 
-    public async Task<IReadOnlyList<BookmarkRef>> FindDueTimersAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// Claims up to <paramref name="limit"/> timers due by <paramref name="now"/> for this transaction: the bookmark rows
+    /// are locked until it ends, and rows another transaction holds are skipped, so hosts claiming at once get disjoint batches.
+    /// </summary>
+    public async Task<IReadOnlyList<BookmarkRef>> ClaimDueTimersAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await ReadRefsAsync(connection, "SELECT instance_id, id FROM workflow_bookmarks WHERE due_at <= $1 ORDER BY due_at LIMIT $2", cancellationToken, now, limit);
+        await using var command = Sql.Command(connection, transaction, """
+            SELECT instance_id, id FROM workflow_bookmarks
+            WHERE due_at IS NOT NULL AND due_at <= $1
+            ORDER BY due_at, id
+            LIMIT $2
+            FOR UPDATE SKIP LOCKED
+            """, now, limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var claimed = new List<BookmarkRef>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            claimed.Add(new BookmarkRef(reader.GetString(0), reader.GetString(1)));
+        }
+
+        return claimed;
+    }
+
+    /// <summary>Locks those of the instances no other transaction holds; returns the ids locked.</summary>
+    public async Task<IReadOnlySet<string>> LockInstancesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyCollection<string> instanceIds, CancellationToken cancellationToken)
+    {
+        await using var command = Sql.Command(connection, transaction, "SELECT id FROM workflow_instances WHERE id = ANY($1) FOR UPDATE SKIP LOCKED", (object)instanceIds.ToArray());
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var locked = new HashSet<string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            locked.Add(reader.GetString(0));
+        }
+
+        return locked;
+    }
+
+    /// <summary>Loads an instance whose row this transaction already holds.</summary>
+    public Task<WorkflowInstance?> ReadLockedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string instanceId, CancellationToken cancellationToken) =>
+        ReadAsync(connection, transaction, instanceId, string.Empty, cancellationToken);
+
+    /// <summary>Removes timer bookmarks left behind by ended instances (nothing would ever resume them).</summary>
+    public async Task DeleteBookmarksAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyCollection<string> bookmarkIds, CancellationToken cancellationToken)
+    {
+        await using var command = Sql.Command(connection, transaction, "DELETE FROM workflow_bookmarks WHERE id = ANY($1)", (object)bookmarkIds.ToArray());
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task<DateTimeOffset?> NextTimerDueAsync(CancellationToken cancellationToken)
