@@ -195,11 +195,12 @@ public sealed class WorkflowRuntime(
 
         var firstOfEach = claimed.DistinctBy(t => t.InstanceId, StringComparer.Ordinal).ToList();
         var locked = await store.LockInstancesAsync(connection, transaction, firstOfEach.Select(t => t.InstanceId).ToList(), cancellationToken);
+        var mine = firstOfEach.Where(t => locked.Contains(t.InstanceId)).ToList();
+        var instances = mine.Count == 0 ? new Dictionary<string, WorkflowInstance>() : await store.ReadLockedAsync(connection, transaction, mine.Select(t => t.InstanceId).ToList(), cancellationToken);
         var stale = new List<string>();
-        foreach (var timer in firstOfEach.Where(t => locked.Contains(t.InstanceId)))
+        foreach (var timer in mine)
         {
-            var instance = await store.ReadLockedAsync(connection, transaction, timer.InstanceId, cancellationToken);
-            if (instance is null || instance.IsEnded)
+            if (!instances.TryGetValue(timer.InstanceId, out var instance) || instance.IsEnded)
             {
                 stale.Add(timer.BookmarkId);
                 continue;
@@ -218,9 +219,10 @@ public sealed class WorkflowRuntime(
                 continue;
             }
 
-            await store.SaveStepAsync(connection, transaction, step, cancellationToken);
             steps.Add(step);
         }
+
+        await store.SaveStepsAsync(connection, transaction, steps, cancellationToken);
 
         if (stale.Count > 0)
         {
