@@ -167,9 +167,23 @@ public sealed class WorkflowRuntime(
         return new TaskCompletion(outcome, await store.GetTaskAsync(taskId, cancellationToken), await store.GetAsync(task.InstanceId, cancellationToken));
     }
 
-    /// <summary>Fires one batch of timers due by now (see <see cref="FireDueTimerBatchAsync"/>). Returns how many it resumed.</summary>
-    public async Task<int> FireDueTimersAsync(int limit, CancellationToken cancellationToken) =>
-        (await FireDueTimerBatchAsync(limit, cancellationToken)).Fired;
+    /// <summary>
+    /// Fires every timer due by now, in batches of <paramref name="limit"/> (see <see cref="FireDueTimerBatchAsync"/>), including
+    /// several of one instance, one per batch. Returns how many it resumed.
+    /// </summary>
+    public async Task<int> FireDueTimersAsync(int limit, CancellationToken cancellationToken)
+    {
+        var fired = 0;
+        TimerBatch batch;
+        do
+        {
+            batch = await FireDueTimerBatchAsync(limit, cancellationToken);
+            fired += batch.Fired;
+        }
+        while (batch.Fired > 0);
+
+        return fired;
+    }
 
     /// <summary>
     /// Claims up to <paramref name="limit"/> due timers and resumes their instances, all in one transaction: the claim is the
