@@ -14,12 +14,11 @@ namespace AntiDrugFlow.Integrations;
 
 public static class IntegrationsExtensions
 {
-    /// <summary>The pending-instance runner and outbox delivery (SMTP or pickup folder, HTTP, agency systems); timers are Quartz's (AddDeadlines).</summary>
+    /// <summary>The pending-instance runner and outbox delivery (SMTP or pickup folder, HTTP, agency systems); timers are the engine's own pump (AddDeadlines).</summary>
     public static IHostApplicationBuilder AddIntegrations(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
         services.Configure<SmtpOptions>(builder.Configuration.GetSection("Smtp"));
-        services.Configure<SchedulerOptions>(builder.Configuration.GetSection("Scheduler"));
         services.AddOutboxDelivery(builder.Configuration);
         if (builder.Configuration.GetValue("BackgroundWork:Enabled", true))
         {

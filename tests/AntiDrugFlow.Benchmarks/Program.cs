@@ -7,7 +7,7 @@ if (args.Length > 0 && args[0] == "durable")
     return await DurableThroughput.MainAsync(args[1..], Console.Out, Console.Error);
 }
 
-// "timers" measures how late Quartz fires a burst of workflow timers among many pending ones (docs/BENCHMARKS-scheduling.md).
+// "timers" measures how late the engine's timer pump fires a burst of workflow timers among many pending ones (docs/BENCHMARKS-scheduling.md).
 if (args.Length > 0 && args[0] == "timers")
 {
     return await TimerFiringBenchmark.RunAsync(args[1..], Console.Out, CancellationToken.None);

@@ -23,8 +23,8 @@ public sealed class DeadlineOptions
 
     public TimeSpan ClusterCheckinInterval { get; set; } = TimeSpan.FromSeconds(7.5);
 
-    /// <summary>How often the bookmark table and the triggers are compared, beyond the check at start-up.</summary>
-    public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>The engine's timer pump: batch size, parallel batches, poll interval.</summary>
+    public TimerPumpOptions Timers { get; set; } = new();
 
     /// <summary>Days before a deadline that the lead agency is reminded; empty means <see cref="DefaultReminderDays"/>.</summary>
     /// <remarks>Empty by default because configuration binding appends to an array rather than replacing it.</remarks>

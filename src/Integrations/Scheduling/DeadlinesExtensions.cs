@@ -13,8 +13,9 @@ namespace AntiDrugFlow.Integrations.Scheduling;
 public static class DeadlinesExtensions
 {
     /// <summary>
-    /// Quartz on the project's PostgreSQL (its tables created if missing, clustered, one scheduler per
-    /// host process) for workflow timers and milestone reminders, and the milestone catalog loaded at start.
+    /// The engine's timer pump (workflow timers, every host), Quartz on the project's PostgreSQL (its tables
+    /// created if missing, clustered, one scheduler per host process) for milestone reminders, and the
+    /// milestone catalog loaded at start.
     /// </summary>
     public static IHostApplicationBuilder AddDeadlines(this IHostApplicationBuilder builder, string connectionString, string workflowsDirectory)
     {
@@ -32,14 +33,11 @@ public static class DeadlinesExtensions
         services.AddSingleton(Options.Create(settings));
         services.TryAddSingleton<PostgresMilestoneStore>();
         services.TryAddSingleton<MilestoneTracker>();
-        services.AddSingleton<QuartzWorkflowScheduler>();
-        services.Replace(ServiceDescriptor.Singleton<IWorkflowScheduler>(sp => sp.GetRequiredService<QuartzWorkflowScheduler>()));
+        services.AddWorkflowTimerPump(settings.Timers, runPump: runScheduler);
         services.Replace(ServiceDescriptor.Singleton<IMilestoneScheduler, QuartzMilestoneScheduler>());
         services.AddSingleton<MilestoneContactBook>();
-        services.AddTransient<WorkflowTimerJob>();
         services.AddTransient<MilestoneReminderJob>();
         services.AddTransient<OverdueDigestJob>();
-        services.AddSingleton<WorkflowTimerReconciler>();
         services.AddQuartz(q =>
         {
             q.ConfigureScheduler(s =>
@@ -82,8 +80,25 @@ public static class DeadlinesExtensions
         services.AddHostedService<MilestoneCatalogStartup>();
         if (runScheduler)
         {
-            services.AddHostedService(sp => sp.GetRequiredService<WorkflowTimerReconciler>());
             services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        }
+
+        return services;
+    }
+
+    /// <summary>
+    /// The engine's timer pump: the runtime's <see cref="IWorkflowScheduler"/> becomes the pump's wake-up signal, and with
+    /// <paramref name="runPump"/> the pump runs as a hosted service on this host (every host runs one).
+    /// </summary>
+    public static IServiceCollection AddWorkflowTimerPump(this IServiceCollection services, TimerPumpOptions settings, bool runPump)
+    {
+        services.AddSingleton(Options.Create(settings));
+        services.AddSingleton<TimerPumpSignal>();
+        services.Replace(ServiceDescriptor.Singleton<IWorkflowScheduler>(sp => sp.GetRequiredService<TimerPumpSignal>()));
+        services.AddSingleton<WorkflowTimerPump>();
+        if (runPump)
+        {
+            services.AddHostedService(sp => sp.GetRequiredService<WorkflowTimerPump>());
         }
 
         return services;

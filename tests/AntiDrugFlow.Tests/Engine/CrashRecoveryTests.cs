@@ -19,7 +19,7 @@ public sealed class CrashRecoveryTests
         var connectionString = await TestPostgres.CreateDatabaseAsync(migrate: false);
         var definition = new Flow("crash")
             .WriteLine("before", "before")
-            .Activity("wait", "Elsa.Delay", ("timeSpan", Literal("00:00:05")))
+            .Activity("wait", "Elsa.Delay", ("timeSpan", Literal("00:00:20")))
             .WriteLine("after", "after")
             .Chain("before", "wait", "after").Json();
         var accepted = new List<string>();

@@ -12,7 +12,7 @@ using Microsoft.Extensions.Logging;
 namespace AntiDrugFlow.Tests.Scheduling;
 
 /// <summary>
-/// One host process as production wires it (engine, outbox delivery over SMTP, Quartz clustered on the
+/// One host process as production wires it (engine, outbox delivery over SMTP, the timer pump, Quartz clustered on the
 /// test's database), with the test's clock. Several on one database make a cluster.
 /// </summary>
 public sealed class DeadlineHost : IAsyncDisposable
@@ -28,7 +28,9 @@ public sealed class DeadlineHost : IAsyncDisposable
 
     public WorkflowRuntime Runtime => Services.GetRequiredService<WorkflowRuntime>();
 
-    public static async Task<DeadlineHost> StartAsync(string connectionString, TimeProvider clock, string instanceId, int? smtpPort, Action<DeadlineOptions>? configure = null)
+    public WorkflowTimerPump Timers => Services.GetRequiredService<WorkflowTimerPump>();
+
+    public static async Task<DeadlineHost> StartAsync(string connectionString, TimeProvider clock, string instanceId, int? smtpPort, Action<DeadlineOptions>? configure = null, Action<IServiceCollection>? services = null)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -50,8 +52,10 @@ public sealed class DeadlineHost : IAsyncDisposable
             ClusterCheckinInterval = TimeSpan.FromSeconds(1),
             CatalogFile = Path.Combine(Path.GetTempPath(), "no-catalog-at-start.json"),
             ContactsFile = Path.Combine(RepositoryFiles.Root, "workflows-json", "milestones", "contacts.json"),
+            Timers = new TimerPumpOptions { PollInterval = TimeSpan.FromMilliseconds(100) },
         };
         configure?.Invoke(settings);
+        services?.Invoke(builder.Services);
         builder.Services.AddDeadlines(connectionString, settings, runScheduler: true, clock);
         var host = builder.Build();
 

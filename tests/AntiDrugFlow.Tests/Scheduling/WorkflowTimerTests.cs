@@ -1,79 +1,137 @@
-using AntiDrugFlow.Integrations;
-using Xunit;
 using System.Text.Json.Nodes;
-using AntiDrugFlow.Integrations.Scheduling;
 using AntiDrugFlow.Tests.Infrastructure;
-using AntiDrugFlow.Workflows;
+using AntiDrugFlow.Workflows.Activities;
+using AntiDrugFlow.Workflows.Persistence;
 using AntiDrugFlow.Workflows.Runtime;
 using AntiDrugFlow.Workflows.Services;
 using Microsoft.Extensions.DependencyInjection;
-using Quartz;
+using Xunit;
 using static AntiDrugFlow.Tests.Infrastructure.Flow;
 
 namespace AntiDrugFlow.Tests.Scheduling;
 
-/// <summary>Workflow timers as Quartz triggers: scheduled after commit, fired through the engine, restored when lost.</summary>
+/// <summary>
+/// Workflow timers fired by the engine's own pump on every host: claimed in batches with SKIP LOCKED, resumed in the
+/// claim's transaction. Each fires once, never early, and none is lost when a host dies in the middle of a batch.
+/// </summary>
 public sealed class WorkflowTimerTests
 {
     private static readonly DateTimeOffset Start = new(2026, 11, 21, 1, 0, 0, TimeSpan.Zero);
 
     private static string DelayFlow(string id) => new Flow(id)
-        .Activity("wait", "Elsa.Delay", ("timeSpan", Literal("02:00:00", "TimeSpan")))
+        .Activity("wait", "Elsa.Delay", ("timeSpan", Js("getInput('wait') || '02:00:00'", "TimeSpan")))
         .WriteLine("after", "after the delay")
         .Chain("wait", "after").Json();
 
+    private static string GatedFlow(string id) => new Flow(id)
+        .Activity("wait", "Elsa.Delay", ("timeSpan", Literal("02:00:00", "TimeSpan")))
+        .Activity("gate", GateActivity.Type)
+        .WriteLine("after", "after the delay")
+        .Chain("wait", "gate", "after").Json();
+
     [Fact]
-    public async Task A_delay_becomes_a_quartz_trigger_whose_firing_resumes_the_instance()
+    public async Task A_delay_fires_from_the_engine_pump_once_and_leaves_no_bookmark()
     {
         var connectionString = await TestPostgres.CreateDatabaseAsync();
         var clock = new MovingClock(Start);
         await using var host = await DeadlineHost.StartAsync(connectionString, clock, "timers-a", smtpPort: null);
-        var definitions = host.Services.GetRequiredService<WorkflowDefinitionService>();
-        await definitions.SaveAndPublishAsync(JsonNode.Parse(DelayFlow("delay"))!.AsObject(), CancellationToken.None);
-
+        await host.Services.GetRequiredService<WorkflowDefinitionService>().SaveAndPublishAsync(JsonNode.Parse(DelayFlow("delay"))!.AsObject(), CancellationToken.None);
         var instance = await host.Runtime.StartAsync("delay", null, null, CancellationToken.None);
-        var bookmark = Assert.Single(instance.Bookmarks);
-        var scheduler = await host.Services.GetRequiredService<ISchedulerFactory>().GetScheduler(CancellationToken.None);
-        var trigger = await scheduler.GetTrigger(QuartzWorkflowScheduler.TriggerKeyOf(bookmark.Id), CancellationToken.None);
-        Assert.NotNull(trigger);
-        Assert.Equal(Start.AddHours(2), trigger.StartTimeUtc);
+        Assert.Equal(Start.AddHours(2), Assert.Single(instance.Bookmarks).DueAt);
 
-        clock.Advance(TimeSpan.FromHours(2).Add(TimeSpan.FromSeconds(1)));
+        clock.Advance(TimeSpan.FromHours(2));
         var finished = await WaitForStatusAsync(host, instance.Id, WorkflowStatus.Finished);
 
         Assert.Empty(finished.Bookmarks);
-        Assert.Contains(await host.Runtime.Store.JournalAsync(instance.Id, CancellationToken.None), j => j.Message == "after the delay");
-        for (var attempt = 0; attempt < 100 && await scheduler.Exists(QuartzWorkflowScheduler.TriggerKeyOf(bookmark.Id), CancellationToken.None); attempt++)
-        {
-            await Task.Delay(100);
-        }
-
-        Assert.False(await scheduler.Exists(QuartzWorkflowScheduler.TriggerKeyOf(bookmark.Id), CancellationToken.None));
+        Assert.Null(await host.Services.GetRequiredService<ITimerBookmarkQueries>().NextTimerDueAsync(CancellationToken.None));
+        Assert.Single(await host.Runtime.Store.JournalAsync(instance.Id, CancellationToken.None), j => j.Message == "after the delay");
     }
 
     [Fact]
-    public async Task A_timer_committed_without_a_trigger_gets_one_at_start_up_and_fires()
+    public async Task No_timer_fires_before_its_due_time()
     {
         var connectionString = await TestPostgres.CreateDatabaseAsync();
         var clock = new MovingClock(Start);
-
-        // A host that died between commit and scheduling: the bookmark is in the table, Quartz knows nothing of it.
-        string instanceId;
-        await using (var crashed = new ServiceCollection().AddLogging().AddSingleton<TimeProvider>(clock).AddWorkflowSystem(connectionString, TestConfiguration.Empty, await Infrastructure.ShippedDirectory.ProviderAsync()).BuildServiceProvider())
+        await using var host = await DeadlineHost.StartAsync(connectionString, clock, "timers-early", smtpPort: null);
+        await host.Services.GetRequiredService<WorkflowDefinitionService>().SaveAndPublishAsync(JsonNode.Parse(DelayFlow("delay"))!.AsObject(), CancellationToken.None);
+        // Timers due every 37 seconds over about half an hour; the clock moves in minutes, so most steps land between two of them.
+        var due = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        foreach (var seconds in Enumerable.Range(1, 50).Select(n => n * 37))
         {
-            await crashed.GetRequiredService<WorkflowDefinitionService>().SaveAndPublishAsync(JsonNode.Parse(DelayFlow("delay"))!.AsObject(), CancellationToken.None);
-            instanceId = (await crashed.GetRequiredService<WorkflowRuntime>().StartAsync("delay", null, null, CancellationToken.None)).Id;
+            var input = new JsonObject { ["wait"] = TimeSpan.FromSeconds(seconds).ToString("c") };
+            var started = await host.Runtime.StartAsync("delay", input, null, CancellationToken.None);
+            due[started.Id] = Start.AddSeconds(seconds);
         }
 
-        await using var host = await DeadlineHost.StartAsync(connectionString, clock, "timers-b", smtpPort: null);
-        // The start-up pass runs in the background; a pass of our own makes sure it is done either way.
-        await host.Services.GetRequiredService<WorkflowTimerReconciler>().ReconcileAsync(CancellationToken.None);
-        var scheduler = await host.Services.GetRequiredService<ISchedulerFactory>().GetScheduler(CancellationToken.None);
-        var triggers = await scheduler.QueryTriggers(new TriggerQuery { Group = GroupMatcher<TriggerKey>.GroupEquals(QuartzWorkflowScheduler.TriggerGroup), Take = TriggerQuery.All }, CancellationToken.None);
-        Assert.Single(triggers.Items);
-        clock.Advance(TimeSpan.FromHours(3));
+        for (var minute = 1; minute <= 32; minute++)
+        {
+            clock.Set(Start.AddMinutes(minute));
+            await host.Timers.DrainAsync(CancellationToken.None);
+            foreach (var (id, dueAt) in due)
+            {
+                var state = await host.Runtime.Store.GetAsync(id, CancellationToken.None);
+                Assert.Equal(dueAt <= clock.GetUtcNow() ? WorkflowStatus.Finished : WorkflowStatus.Suspended, state!.Status);
+            }
+        }
 
-        await WaitForStatusAsync(host, instanceId, WorkflowStatus.Finished);
+        // The resumed step ran at the clock's time, which was never before the timer's due time.
+        foreach (var (id, dueAt) in due)
+        {
+            var fired = Assert.Single(await host.Runtime.Store.JournalAsync(id, CancellationToken.None), j => j.Message == "after the delay");
+            Assert.True(fired.At >= dueAt, $"{id} fired at {fired.At:O}, due {dueAt:O}");
+        }
+    }
+
+    [Fact]
+    public async Task Two_hosts_resume_each_of_two_thousand_timers_due_together_exactly_once()
+    {
+        const int count = 2_000;
+        var connectionString = await TestPostgres.CreateDatabaseAsync();
+        var clock = new MovingClock(Start);
+        await using var first = await DeadlineHost.StartAsync(connectionString, clock, "timers-one", smtpPort: null);
+        await using var second = await DeadlineHost.StartAsync(connectionString, clock, "timers-two", smtpPort: null);
+        await first.Services.GetRequiredService<WorkflowDefinitionService>().SaveAndPublishAsync(JsonNode.Parse(DelayFlow("delay"))!.AsObject(), CancellationToken.None);
+        var ids = await StartManyAsync(first.Runtime, "delay", count);
+
+        clock.Advance(TimeSpan.FromHours(2));
+        await WaitForFinishedAsync(first, count);
+
+        Assert.Equal(count, first.Timers.Fired + second.Timers.Fired);
+        Assert.True(first.Timers.Fired > 0 && second.Timers.Fired > 0, $"one host fired them all ({first.Timers.Fired} and {second.Timers.Fired})");
+        await AssertEachFiredOnceAsync(first.Runtime.Store, ids);
+    }
+
+    [Fact]
+    public async Task A_host_killed_in_the_middle_of_a_batch_leaves_its_timers_to_another_that_fires_each_once()
+    {
+        const int count = 600;
+        var connectionString = await TestPostgres.CreateDatabaseAsync();
+        var clock = new MovingClock(Start);
+        var stuck = new GateActivity(holds: true);
+        var dying = await DeadlineHost.StartAsync(connectionString, clock, "timers-dying", smtpPort: null, services: s => s.AddSingleton<IActivity>(stuck));
+        string[] ids;
+        try
+        {
+            await dying.Services.GetRequiredService<WorkflowDefinitionService>().SaveAndPublishAsync(JsonNode.Parse(GatedFlow("gated"))!.AsObject(), CancellationToken.None);
+            ids = await StartManyAsync(dying.Runtime, "gated", count);
+
+            // The dying host claims its batches and each of its workers is held inside one, its claim uncommitted.
+            clock.Advance(TimeSpan.FromHours(2));
+            await stuck.Entered.Task.WaitAsync(TimeSpan.FromSeconds(60));
+
+            await using var survivor = await DeadlineHost.StartAsync(connectionString, clock, "timers-survivor", smtpPort: null, services: s => s.AddSingleton<IActivity>(new GateActivity(holds: false)));
+            var dyingPump = dying.Timers;
+            await dying.DisposeAsync();
+            await WaitForFinishedAsync(survivor, count);
+
+            Assert.Equal(0, dyingPump.Fired);
+            Assert.Equal(count, survivor.Timers.Fired);
+            await AssertEachFiredOnceAsync(survivor.Runtime.Store, ids);
+        }
+        finally
+        {
+            await dying.DisposeAsync();
+        }
     }
 
     [Fact]
@@ -94,10 +152,11 @@ public sealed class WorkflowTimerTests
 
         var journal = await after.Runtime.Store.JournalAsync(instanceId, CancellationToken.None);
         Assert.Single(journal, j => j.Message == "after the delay");
+        Assert.Equal(1, after.Timers.Fired);
     }
 
     [Fact]
-    public async Task A_deadline_timer_whose_task_is_completed_first_loses_its_trigger()
+    public async Task A_deadline_timer_whose_task_is_completed_first_never_fires()
     {
         var connectionString = await TestPostgres.CreateDatabaseAsync();
         var clock = new MovingClock(Start);
@@ -111,16 +170,55 @@ public sealed class WorkflowTimerTests
             .Connect("fork", "ack", "Task").Connect("fork", "deadline", "Deadline")
             .Connect("ack", "join").Connect("deadline", "join").Connect("join", "done").Json())!.AsObject(), CancellationToken.None);
         var instance = await host.Runtime.StartAsync("race", null, null, CancellationToken.None);
-        var timer = Assert.Single(instance.Bookmarks, b => b.Kind == BookmarkKind.Timer);
         var task = Assert.Single(instance.Bookmarks, b => b.Kind == BookmarkKind.Task);
-        var scheduler = await host.Services.GetRequiredService<ISchedulerFactory>().GetScheduler(CancellationToken.None);
-        Assert.True(await scheduler.Exists(QuartzWorkflowScheduler.TriggerKeyOf(timer.Id), CancellationToken.None));
 
         var completion = await host.Runtime.CompleteTaskAsync(task.TaskId!, JsonValue.Create("ok"), CancellationToken.None);
+        clock.Advance(TimeSpan.FromHours(3));
 
         Assert.Equal(ResumeResult.Resumed, completion.Result);
         Assert.Equal(WorkflowStatus.Finished, completion.Instance!.Status);
-        Assert.False(await scheduler.Exists(QuartzWorkflowScheduler.TriggerKeyOf(timer.Id), CancellationToken.None));
+        Assert.Equal(0, await host.Timers.DrainAsync(CancellationToken.None));
+        Assert.Equal(0, host.Timers.Fired);
+        Assert.Single(await host.Runtime.Store.JournalAsync(instance.Id, CancellationToken.None), j => j.Message == "done");
+    }
+
+    private static async Task<string[]> StartManyAsync(WorkflowRuntime runtime, string definitionId, int count)
+    {
+        var ids = new List<string>(count);
+        foreach (var chunk in Enumerable.Range(0, count).Chunk(16))
+        {
+            var started = await Task.WhenAll(chunk.Select(_ => runtime.StartAsync(definitionId, null, null, CancellationToken.None)));
+            ids.AddRange(started.Select(i => i.Id));
+        }
+
+        return [.. ids];
+    }
+
+    private static async Task AssertEachFiredOnceAsync(PostgresInstanceStore store, IEnumerable<string> ids)
+    {
+        foreach (var id in ids)
+        {
+            var journal = await store.JournalAsync(id, CancellationToken.None);
+            Assert.Single(journal, j => j.Message == "after the delay");
+        }
+    }
+
+    private static async Task WaitForFinishedAsync(DeadlineHost host, int count)
+    {
+        var store = host.Runtime.Store;
+        var finished = 0;
+        for (var attempt = 0; attempt < 1200; attempt++)
+        {
+            finished = await store.CountInstancesAsync(new InstanceFilter(Status: WorkflowStatus.Finished), CancellationToken.None);
+            if (finished == count)
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new Xunit.Sdk.XunitException($"{finished} of {count} instances finished");
     }
 
     private static async Task<WorkflowInstance> WaitForStatusAsync(DeadlineHost host, string instanceId, WorkflowStatus status)
@@ -138,5 +236,31 @@ public sealed class WorkflowTimerTests
         }
 
         throw new Xunit.Sdk.XunitException($"instance {instanceId} stayed {instance?.Status}");
+    }
+
+    /// <summary>
+    /// An activity a dying host's steps get stuck in: held, it waits until its host's token is cancelled, so the batch
+    /// around it is in flight, claimed and uncommitted, when the host goes. Not held, it passes straight through.
+    /// </summary>
+    private sealed class GateActivity(bool holds) : IActivity
+    {
+        public const string Type = "Test.Gate";
+
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public string TypeName => Type;
+
+        public IReadOnlyList<InputDescriptor> Inputs { get; } = [];
+
+        public async ValueTask<ActivityOutcome> ExecuteAsync(ActivityExecutionContext context)
+        {
+            if (holds)
+            {
+                Entered.TrySetResult();
+                await Task.Delay(Timeout.Infinite, context.CancellationToken);
+            }
+
+            return ActivityOutcome.Done;
+        }
     }
 }

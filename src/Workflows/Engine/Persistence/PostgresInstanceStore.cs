@@ -34,8 +34,31 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
     /// <summary>Writes one step: the instance, bookmark changes, tasks, journal and outbox, in one round trip.</summary>
     public async Task SaveStepAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ExecutionStep step, CancellationToken cancellationToken)
     {
-        var instance = step.Instance;
         await using var batch = new NpgsqlBatch(connection, transaction);
+        AddStep(batch, step);
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Writes several steps (of different instances) in one round trip, as <see cref="SaveStepAsync"/> writes one.</summary>
+    public async Task SaveStepsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<ExecutionStep> steps, CancellationToken cancellationToken)
+    {
+        if (steps.Count == 0)
+        {
+            return;
+        }
+
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        foreach (var step in steps)
+        {
+            AddStep(batch, step);
+        }
+
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static void AddStep(NpgsqlBatch batch, ExecutionStep step)
+    {
+        var instance = step.Instance;
         batch.BatchCommands.Add(Sql.BatchCommand("""
             INSERT INTO workflow_instances (id, definition_id, definition_version_id, version, status, correlation_id, fault, state, created_at, updated_at, finished_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
@@ -98,8 +121,6 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
         {
             batch.BatchCommands.Add(PostgresOutboxStore.EnqueueCommand(step.Outbox));
         }
-
-        await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task<IReadOnlyList<BookmarkRef>> FindEventBookmarksAsync(string eventName, string? correlationId, CancellationToken cancellationToken)
@@ -112,10 +133,75 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
         return await ReadRefsAsync(connection, sql, cancellationToken, parameters);
     }
 
-    public async Task<IReadOnlyList<BookmarkRef>> FindDueTimersAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// Claims up to <paramref name="limit"/> timers due by <paramref name="now"/> for this transaction: the bookmark rows
+    /// are locked until it ends, and rows another transaction holds are skipped, so hosts claiming at once get disjoint batches.
+    /// </summary>
+    public async Task<IReadOnlyList<BookmarkRef>> ClaimDueTimersAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await ReadRefsAsync(connection, "SELECT instance_id, id FROM workflow_bookmarks WHERE due_at <= $1 ORDER BY due_at LIMIT $2", cancellationToken, now, limit);
+        await using var command = Sql.Command(connection, transaction, """
+            SELECT instance_id, id FROM workflow_bookmarks
+            WHERE due_at IS NOT NULL AND due_at <= $1
+            ORDER BY due_at, id
+            LIMIT $2
+            FOR UPDATE SKIP LOCKED
+            """, now, limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var claimed = new List<BookmarkRef>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            claimed.Add(new BookmarkRef(reader.GetString(0), reader.GetString(1)));
+        }
+
+        return claimed;
+    }
+
+    /// <summary>Locks those of the instances no other transaction holds; returns the ids locked.</summary>
+    public async Task<IReadOnlySet<string>> LockInstancesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyCollection<string> instanceIds, CancellationToken cancellationToken)
+    {
+        await using var command = Sql.Command(connection, transaction, "SELECT id FROM workflow_instances WHERE id = ANY($1) FOR UPDATE SKIP LOCKED", (object)instanceIds.ToArray());
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var locked = new HashSet<string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            locked.Add(reader.GetString(0));
+        }
+
+        return locked;
+    }
+
+    /// <summary>Loads instances whose rows this transaction already holds, with their bookmarks, in two queries.</summary>
+    public async Task<IReadOnlyDictionary<string, WorkflowInstance>> ReadLockedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyCollection<string> instanceIds, CancellationToken cancellationToken)
+    {
+        var ids = instanceIds.ToArray();
+        var instances = new Dictionary<string, WorkflowInstance>(StringComparer.Ordinal);
+        await using (var command = Sql.Command(connection, transaction, "SELECT id, definition_id, definition_version_id, version, status, correlation_id, fault, state::text, created_at, updated_at, finished_at FROM workflow_instances WHERE id = ANY($1)", (object)ids))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var instance = ReadInstance(reader);
+                instances[instance.Id] = instance;
+            }
+        }
+
+        await using (var command = Sql.Command(connection, transaction, "SELECT id, instance_id, activity_id, kind, name, correlation_id, due_at, task_id, payload::text, created_at FROM workflow_bookmarks WHERE instance_id = ANY($1) ORDER BY created_at, id", (object)ids))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                instances[reader.GetString(1)].Bookmarks.Add(ReadBookmark(reader));
+            }
+        }
+
+        return instances;
+    }
+
+    /// <summary>Removes timer bookmarks left behind by ended instances (nothing would ever resume them).</summary>
+    public async Task DeleteBookmarksAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyCollection<string> bookmarkIds, CancellationToken cancellationToken)
+    {
+        await using var command = Sql.Command(connection, transaction, "DELETE FROM workflow_bookmarks WHERE id = ANY($1)", (object)bookmarkIds.ToArray());
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task<DateTimeOffset?> NextTimerDueAsync(CancellationToken cancellationToken)
@@ -235,9 +321,7 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                instance.Bookmarks.Add(new Bookmark(
-                    reader.GetString(0), reader.GetString(1), reader.GetString(2), Enum.Parse<BookmarkKind>(reader.GetString(3)), reader.GetString(4),
-                    reader.NullableString(5), reader.NullableTime(6), reader.NullableString(7), reader.IsDBNull(8) ? null : JsonNode.Parse(reader.GetString(8)), reader.GetFieldValue<DateTimeOffset>(9)));
+                instance.Bookmarks.Add(ReadBookmark(reader));
             }
         }
 
@@ -286,6 +370,10 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
 
         return result;
     }
+
+    private static Bookmark ReadBookmark(NpgsqlDataReader reader) => new(
+        reader.GetString(0), reader.GetString(1), reader.GetString(2), Enum.Parse<BookmarkKind>(reader.GetString(3)), reader.GetString(4),
+        reader.NullableString(5), reader.NullableTime(6), reader.NullableString(7), reader.IsDBNull(8) ? null : JsonNode.Parse(reader.GetString(8)), reader.GetFieldValue<DateTimeOffset>(9));
 
     private static WorkflowInstance ReadInstance(NpgsqlDataReader reader) => new()
     {

@@ -20,6 +20,9 @@ public sealed record StartOptions(
     string? InstanceId = null,
     Func<WorkflowTransaction, WorkflowInstance, CancellationToken, Task>? AlsoInTransaction = null);
 
+/// <summary>One batch of due timers: how many were claimed, and how many of those resumed their instance.</summary>
+public sealed record TimerBatch(int Claimed, int Fired);
+
 /// <summary>A task's completion: what happened and, when resumed, the instance after the step.</summary>
 public sealed record TaskCompletion(ResumeResult Result, HumanTask? Task, WorkflowInstance? Instance);
 
@@ -164,26 +167,89 @@ public sealed class WorkflowRuntime(
         return new TaskCompletion(outcome, await store.GetTaskAsync(taskId, cancellationToken), await store.GetAsync(task.InstanceId, cancellationToken));
     }
 
-    /// <summary>Fires every timer due by now. Returns how many this call resumed.</summary>
+    /// <summary>
+    /// Fires every timer due by now, in batches of <paramref name="limit"/> (see <see cref="FireDueTimerBatchAsync"/>), including
+    /// several of one instance, one per batch. Returns how many it resumed.
+    /// </summary>
     public async Task<int> FireDueTimersAsync(int limit, CancellationToken cancellationToken)
     {
         var fired = 0;
-        foreach (var timer in await store.FindDueTimersAsync(time.GetUtcNow(), limit, cancellationToken))
+        TimerBatch batch;
+        do
         {
-            try
-            {
-                if (await ResumeAsync(timer.InstanceId, timer.BookmarkId, null, cancellationToken) == ResumeResult.Resumed)
-                {
-                    fired++;
-                }
-            }
-            catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException or KeyNotFoundException)
-            {
-                logger.LogError(ex, "Timer {BookmarkId} of instance {InstanceId} could not fire", timer.BookmarkId, timer.InstanceId);
-            }
+            batch = await FireDueTimerBatchAsync(limit, cancellationToken);
+            fired += batch.Fired;
         }
+        while (batch.Fired > 0);
 
         return fired;
+    }
+
+    /// <summary>
+    /// Claims up to <paramref name="limit"/> due timers and resumes their instances, all in one transaction: the claim is the
+    /// bookmark rows' lock, held until the steps that delete them commit. A host that dies mid-batch rolls the whole batch
+    /// back and its locks go with its connection, so another host claims the same timers; a committed batch has deleted
+    /// them, so none fires twice. "Due" is decided on <see cref="TimeProvider"/>, so none fires early.
+    /// </summary>
+    /// <remarks>
+    /// Instances another transaction holds (a task completed at this moment, another batch resuming a second timer of the
+    /// same instance) are skipped rather than waited for; their timers stay due and come back in a later batch. One timer
+    /// per instance per batch, so each step starts from the instance as stored.
+    /// </remarks>
+    public async Task<TimerBatch> FireDueTimerBatchAsync(int limit, CancellationToken cancellationToken)
+    {
+        var steps = new List<ExecutionStep>();
+        await using var connection = await store.DataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var claimed = await store.ClaimDueTimersAsync(connection, transaction, time.GetUtcNow(), limit, cancellationToken);
+        if (claimed.Count == 0)
+        {
+            return new TimerBatch(0, 0);
+        }
+
+        var firstOfEach = claimed.DistinctBy(t => t.InstanceId, StringComparer.Ordinal).ToList();
+        var locked = await store.LockInstancesAsync(connection, transaction, firstOfEach.Select(t => t.InstanceId).ToList(), cancellationToken);
+        var mine = firstOfEach.Where(t => locked.Contains(t.InstanceId)).ToList();
+        var instances = mine.Count == 0 ? new Dictionary<string, WorkflowInstance>() : await store.ReadLockedAsync(connection, transaction, mine.Select(t => t.InstanceId).ToList(), cancellationToken);
+        var stale = new List<string>();
+        foreach (var timer in mine)
+        {
+            if (!instances.TryGetValue(timer.InstanceId, out var instance) || instance.IsEnded)
+            {
+                stale.Add(timer.BookmarkId);
+                continue;
+            }
+
+            ExecutionStep step;
+            try
+            {
+                var definition = await definitions.VersionAsync(instance.DefinitionVersionId, cancellationToken);
+                step = await executor.ResumeAsync(definition, instance, timer.BookmarkId, null, cancellationToken);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or KeyNotFoundException)
+            {
+                // Nothing of this instance is written; its timer stays due and the rest of the batch goes on.
+                logger.LogError(ex, "Timer {BookmarkId} of instance {InstanceId} could not fire", timer.BookmarkId, timer.InstanceId);
+                continue;
+            }
+
+            steps.Add(step);
+        }
+
+        await store.SaveStepsAsync(connection, transaction, steps, cancellationToken);
+
+        if (stale.Count > 0)
+        {
+            await store.DeleteBookmarksAsync(connection, transaction, stale, cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        foreach (var step in steps)
+        {
+            await AfterCommitAsync(step, cancellationToken);
+        }
+
+        return new TimerBatch(claimed.Count, steps.Count);
     }
 
     public async Task<bool> CancelAsync(string instanceId, string reason, CancellationToken cancellationToken)
