@@ -9,6 +9,6 @@ public static class BuiltInActivities
         new FlowDecisionActivity(), new FlowSwitchActivity(), new FlowForkActivity(), new FlowJoinActivity(),
         new DelayActivity(), new TimerActivity(), new StartAtActivity(), new EventActivity(), new PublishEventActivity(),
         new RunTaskActivity(), new SendEmailActivity(), new SendHttpRequestActivity(),
-        new HttpEndpointActivity(), new WriteHttpResponseActivity(),
+        new HttpEndpointActivity(), new WriteHttpResponseActivity(), new CronActivity(),
     ];
 }

@@ -192,8 +192,8 @@ public static class DefinitionErrorKinds
         "合流模式「{mode}」無效：只能是 WaitAll 或 WaitAny", "mode");
 
     public static readonly ErrorKind HttpPathInvalid = new(
-        "http.invalid-path", "Elsa.HttpEndpoint path is not a template of segments such as orders/{id}.",
-        "路徑「{path}」無效：應為以 / 分隔的段落，參數寫成 {名稱}，例如 orders/{id}", "path");
+        "http.invalid-path", "Elsa.HttpEndpoint path is not a template of segments with parameters in braces.",
+        "路徑「{path}」無效：應為以 / 分隔的段落，參數段落是以大括號包住的名稱", "path");
 
     public static readonly ErrorKind CronInvalid = new(
         "cron.invalid", "Elsa.Cron cronExpression is not a cron expression of 5 or 6 fields.",
