@@ -90,6 +90,8 @@ public static class HostExtensions
         engine.MapOperationsApi();
         engine.MapAgenciesApi();
         app.MapElsaApi();
+        // Each endpoint's access is the definition's (docs/ENGINE.md, HTTP endpoints).
+        app.MapHttpWorkflows();
         app.MapWebPages();
         return app;
     }

@@ -38,6 +38,7 @@ public static class EngineExtensions
         services.TryAddSingleton<IOutbox>(sp => sp.GetRequiredService<PostgresOutboxStore>());
         services.AddSingleton<WorkflowDefinitionService>();
         services.AddSingleton<WorkflowRuntime>();
+        services.AddSingleton<Http.HttpEndpointIndex>();
         services.TryAddSingleton<IWorkflowScheduler, NoScheduler>();
         return services;
     }

@@ -11,5 +11,6 @@ public static class BuiltInActivities
         new RunTaskActivity(), new SendEmailActivity(), new SendHttpRequestActivity(),
         new SetOutputActivity(), new FaultActivity(), new CompleteActivity(), new RunJavaScriptActivity(),
         new ForEachActivity(), new WhileActivity(), new BreakActivity(),
+        new HttpEndpointActivity(), new WriteHttpResponseActivity(), new CronActivity(),
     ];
 }

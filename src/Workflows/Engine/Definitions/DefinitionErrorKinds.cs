@@ -199,6 +199,14 @@ public static class DefinitionErrorKinds
         "join.unknown-mode", "Elsa.FlowJoin mode is neither WaitAll nor WaitAny.",
         "合流模式「{mode}」無效：只能是 WaitAll 或 WaitAny", "mode");
 
+    public static readonly ErrorKind HttpPathInvalid = new(
+        "http.invalid-path", "Elsa.HttpEndpoint path is not a template of segments with parameters in braces.",
+        "路徑「{path}」無效：應為以 / 分隔的段落，參數段落是以大括號包住的名稱", "path");
+
+    public static readonly ErrorKind CronInvalid = new(
+        "cron.invalid", "Elsa.Cron cronExpression is not a cron expression of 5 or 6 fields.",
+        "排程「{expression}」無效：{reason}", "expression", "reason");
+
     // Files given to the command line.
     public static readonly ErrorKind FileNotFound = new(
         "file.not-found", "A path given to the command line does not exist.",

@@ -96,7 +96,26 @@ public sealed class InstanceState
     /// <summary>Numbers the instance's outbox messages, so a replayed step produces the same idempotency keys.</summary>
     [JsonPropertyName("outboxSequence")]
     public int OutboxSequence { get; set; }
+
+    /// <summary>
+    /// What started the instance, for its trigger activity to read once (an HTTP request for an
+    /// <c>Elsa.HttpEndpoint</c>): <c>{"activityId":…, "payload":…}</c>. The activity clears it.
+    /// </summary>
+    [JsonPropertyName("trigger")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public JsonObject? Trigger { get; set; }
+
+    /// <summary>The instance that started this one as a sub-workflow, and the activity of the parent that did.</summary>
+    [JsonPropertyName("parent")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ParentLink? Parent { get; set; }
 }
+
+/// <summary>A child instance's link to its parent: the parent's id, the activity that started the child, and the bookmark (if any) its completion resumes.</summary>
+public sealed record ParentLink(
+    [property: JsonPropertyName("instanceId")] string InstanceId,
+    [property: JsonPropertyName("activityId")] string ActivityId,
+    [property: JsonPropertyName("bookmarkId")] string? BookmarkId);
 
 public enum BookmarkKind
 {
@@ -190,6 +209,12 @@ public sealed class ExecutionStep
     /// <summary>Texts of Elsa.WriteLine, in order.</summary>
     public List<string> Lines { get; } = [];
 
+    /// <summary>The answer an <c>Elsa.WriteHttpResponse</c> recorded in this step, for the host to write to the request that ran it; not stored.</summary>
+    public HttpResponseRecord? HttpResponse { get; set; }
+
     /// <summary>Set when the step faulted the instance; not stored (the instance's fault text is).</summary>
     public StepFault? Fault { get; set; }
 }
+
+/// <summary>An HTTP answer a step recorded: status, content (text or JSON), content type and extra headers.</summary>
+public sealed record HttpResponseRecord(int StatusCode, JsonNode? Content, string? ContentType, IReadOnlyDictionary<string, string> Headers);

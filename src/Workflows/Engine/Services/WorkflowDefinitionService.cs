@@ -45,7 +45,17 @@ public sealed class WorkflowDefinitionService(PostgresDefinitionStore store, Def
     }
 
     /// <summary>Publishes the latest version after validating it; throws <see cref="DefinitionValidationException"/> with every error.</summary>
-    public Task<DefinitionVersion> PublishAsync(string definitionId, CancellationToken cancellationToken) =>
+    public async Task<DefinitionVersion> PublishAsync(string definitionId, CancellationToken cancellationToken)
+    {
+        var version = await PublishLatestAsync(definitionId, cancellationToken);
+        PublishedChanged?.Invoke(definitionId);
+        return version;
+    }
+
+    /// <summary>Raised on this host after a definition's published version changed (publish, retract, delete), e.g. to re-read its triggers.</summary>
+    public event Action<string>? PublishedChanged;
+
+    private Task<DefinitionVersion> PublishLatestAsync(string definitionId, CancellationToken cancellationToken) =>
         store.ChangeAsync(definitionId, async change =>
         {
             var latest = await change.FindAsync("latest", cancellationToken)
@@ -92,8 +102,12 @@ public sealed class WorkflowDefinitionService(PostgresDefinitionStore store, Def
         return (await SaveAndPublishAsync(document, cancellationToken), true);
     }
 
-    public Task<bool> RetractAsync(string definitionId, CancellationToken cancellationToken) =>
-        store.ChangeAsync(definitionId, change => change.RetractAsync(time.GetUtcNow(), cancellationToken), cancellationToken);
+    public async Task<bool> RetractAsync(string definitionId, CancellationToken cancellationToken)
+    {
+        var retracted = await store.ChangeAsync(definitionId, change => change.RetractAsync(time.GetUtcNow(), cancellationToken), cancellationToken);
+        PublishedChanged?.Invoke(definitionId);
+        return retracted;
+    }
 
     /// <summary>
     /// Deletes every version of a definition unless an instance started on one of them. Version ids are
@@ -111,6 +125,8 @@ public sealed class WorkflowDefinitionService(PostgresDefinitionStore store, Def
                     _compiled.TryRemove(versionId, out _);
                 }
             }
+
+            PublishedChanged?.Invoke(definitionId);
         }
 
         return deletion;

@@ -15,10 +15,18 @@ public enum ResumeResult
     InstanceNotFound,
 }
 
-/// <summary>How to start an instance: a fixed id for idempotent starts, and rows of the caller's to write in the same transaction.</summary>
+/// <summary>
+/// How to start an instance: a fixed id for idempotent starts, rows of the caller's to write in the same transaction,
+/// what triggered it (<see cref="InstanceState.Trigger"/>) and the parent of a sub-workflow.
+/// </summary>
 public sealed record StartOptions(
     string? InstanceId = null,
-    Func<WorkflowTransaction, WorkflowInstance, CancellationToken, Task>? AlsoInTransaction = null);
+    Func<WorkflowTransaction, WorkflowInstance, CancellationToken, Task>? AlsoInTransaction = null,
+    JsonObject? Trigger = null,
+    ParentLink? Parent = null);
+
+/// <summary>An instance after a step, with the step (null when the call ran none, e.g. a repeated idempotent start).</summary>
+public sealed record StepResult(WorkflowInstance Instance, ExecutionStep? Step);
 
 /// <summary>One batch of due timers: how many were claimed, and how many of those resumed their instance.</summary>
 public sealed record TimerBatch(int Claimed, int Fired);
@@ -50,12 +58,18 @@ public sealed class WorkflowRuntime(
     /// instead of starting another, and <see cref="StartOptions.AlsoInTransaction"/> writes the caller's own rows
     /// (e.g. the case the instance serves) in the same transaction as the first step.
     /// </summary>
-    public async Task<WorkflowInstance> StartAsync(string definitionId, JsonObject? input, string? correlationId, StartOptions options, CancellationToken cancellationToken)
+    public async Task<WorkflowInstance> StartAsync(string definitionId, JsonObject? input, string? correlationId, StartOptions options, CancellationToken cancellationToken) =>
+        (await StartStepAsync(definitionId, input, correlationId, options, cancellationToken)).Instance;
+
+    /// <summary>As <see cref="StartAsync(string, JsonObject?, string?, StartOptions, CancellationToken)"/>, giving the first step too (e.g. the HTTP response it recorded).</summary>
+    public async Task<StepResult> StartStepAsync(string definitionId, JsonObject? input, string? correlationId, StartOptions options, CancellationToken cancellationToken)
     {
         var definition = await definitions.PublishedAsync(definitionId, cancellationToken)
             ?? throw new KeyNotFoundException($"工作流程定義「{definitionId}」沒有發布中的版本。");
         // The step runs in memory before a connection is taken, so the pool is held only for the write.
         var instance = WorkflowExecutor.NewInstance(definition, input, correlationId, time.GetUtcNow(), options.InstanceId);
+        instance.State.Trigger = options.Trigger?.DeepClone().AsObject();
+        instance.State.Parent = options.Parent;
         var step = await executor.StartAsync(definition, instance, cancellationToken);
         await using var connection = await store.DataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -64,7 +78,7 @@ public sealed class WorkflowRuntime(
             await store.LockKeyAsync(connection, transaction, "instance:" + id, cancellationToken);
             if (await store.LockAsync(connection, transaction, id, skipLocked: false, cancellationToken) is { } existing)
             {
-                return existing;
+                return new StepResult(existing, null);
             }
         }
 
@@ -76,7 +90,7 @@ public sealed class WorkflowRuntime(
 
         await transaction.CommitAsync(cancellationToken);
         await AfterCommitAsync(step, cancellationToken);
-        return instance;
+        return new StepResult(instance, step);
     }
 
     /// <summary>Accepts an instance durably (status Running) without running it; a runner picks it up.</summary>
@@ -120,7 +134,11 @@ public sealed class WorkflowRuntime(
     }
 
     /// <summary>Resumes one bookmark. Exactly one of several concurrent callers gets <see cref="ResumeResult.Resumed"/>.</summary>
-    public async Task<ResumeResult> ResumeAsync(string instanceId, string bookmarkId, JsonNode? input, CancellationToken cancellationToken)
+    public async Task<ResumeResult> ResumeAsync(string instanceId, string bookmarkId, JsonNode? input, CancellationToken cancellationToken) =>
+        (await ResumeStepAsync(instanceId, bookmarkId, input, cancellationToken)).Result;
+
+    /// <summary>As <see cref="ResumeAsync"/>, giving the step it ran too (e.g. the HTTP response it recorded).</summary>
+    public async Task<(ResumeResult Result, ExecutionStep? Step)> ResumeStepAsync(string instanceId, string bookmarkId, JsonNode? input, CancellationToken cancellationToken)
     {
         var found = false;
         var step = await WithLockAsync(instanceId, skipLocked: false, async (instance, _) =>
@@ -134,7 +152,7 @@ public sealed class WorkflowRuntime(
             var definition = await definitions.VersionAsync(instance.DefinitionVersionId, cancellationToken);
             return await executor.ResumeAsync(definition, instance, bookmarkId, input, cancellationToken);
         }, cancellationToken);
-        return step is not null ? ResumeResult.Resumed : found ? ResumeResult.AlreadyResumed : ResumeResult.InstanceNotFound;
+        return (step is not null ? ResumeResult.Resumed : found ? ResumeResult.AlreadyResumed : ResumeResult.InstanceNotFound, step);
     }
 
     /// <summary>Triggers an event: resumes every instance waiting for it (only those with the correlation id, when one is given).</summary>
