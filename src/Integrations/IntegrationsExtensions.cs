@@ -1,3 +1,4 @@
+using System.Net;
 using AntiDrugFlow.Integrations.AgencySystems;
 using AntiDrugFlow.Integrations.Email;
 using AntiDrugFlow.Integrations.Outbox;
@@ -9,6 +10,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Http.Resilience;
+using Refit;
 
 namespace AntiDrugFlow.Integrations;
 
@@ -52,16 +55,59 @@ public static class IntegrationsExtensions
         // Callbacks check what the calling agency holds against the cases.
         services.TryAddSingleton<AntiDrugFlow.Workflows.Cases.PostgresCaseStore>();
         services.AddSingleton<AgencyCallbackReceiver>();
-        // The outbox owns retries; the clients' own timeout is only a backstop behind the channel's.
-        var backstop = configuration.GetValue("AgencySystems:RequestTimeout", TimeSpan.FromSeconds(10)) * 2;
-        services.AddHttpClient<CampusIncidentReportClient>(c => c.Timeout = backstop);
-        services.AddHttpClient<PoliceCaseClient>(c => c.Timeout = backstop);
-        services.AddHttpClient<ChildProtectionReportClient>(c => c.Timeout = backstop);
-        services.AddHttpClient<WebhookClient>(c => c.Timeout = backstop);
-        services.AddTransient<IAgencySystemClient>(sp => sp.GetRequiredService<CampusIncidentReportClient>());
-        services.AddTransient<IAgencySystemClient>(sp => sp.GetRequiredService<PoliceCaseClient>());
-        services.AddTransient<IAgencySystemClient>(sp => sp.GetRequiredService<ChildProtectionReportClient>());
-        services.AddTransient<IAgencySystemClient>(sp => sp.GetRequiredService<WebhookClient>());
+        services.AddAgencySystemClients(configuration);
         return services;
+    }
+
+    /// <summary>
+    /// The four agency systems as Refit clients: each call is pointed at the agency's address in force,
+    /// passes the standard resilience handler (a few quick retries with the same Idempotency-Key, timeouts,
+    /// a circuit breaker per agency address) and is signed anew on every attempt. The outbox's own retries
+    /// and dead letters decide the long run.
+    /// </summary>
+    public static IServiceCollection AddAgencySystemClients(this IServiceCollection services, IConfiguration configuration)
+    {
+        var timeout = configuration.GetValue("AgencySystems:RequestTimeout", TimeSpan.FromSeconds(10));
+        services.AddTransient<AgencyAddressHandler>();
+        services.AddTransient<AgencySigningHandler>();
+        Register<ICampusIncidentReportApi>(services, timeout);
+        Register<IPoliceCaseApi>(services, timeout);
+        Register<IChildProtectionReportApi>(services, timeout);
+        Register<IWebhookApi>(services, timeout);
+        services.AddTransient<IAgencySystemClient, CampusIncidentReportClient>();
+        services.AddTransient<IAgencySystemClient, PoliceCaseClient>();
+        services.AddTransient<IAgencySystemClient, ChildProtectionReportClient>();
+        services.AddTransient<IAgencySystemClient, WebhookClient>();
+        return services;
+    }
+
+    private static void Register<TApi>(IServiceCollection services, TimeSpan timeout)
+        where TApi : class
+    {
+        var client = services.AddRefitGeneratedClient<TApi>(AgencySystemJsonContext.Readable)
+            // A placeholder: AgencyAddressHandler puts the agency's own address on each call.
+            .ConfigureHttpClient(c => c.BaseAddress = new Uri("http://agency-system.invalid"))
+            .AddHttpMessageHandler<AgencyAddressHandler>();
+        client.AddStandardResilienceHandler(o =>
+            {
+                // Within one outbox attempt: two quick retries, all inside the channel's request timeout.
+                o.TotalRequestTimeout.Timeout = timeout;
+                o.AttemptTimeout.Timeout = timeout / 2;
+                o.Retry.MaxRetryAttempts = 2;
+                o.Retry.Delay = TimeSpan.FromMilliseconds(200);
+                // Only "busy for a moment" answers and lost connections; a 500 or a refusal waits for the outbox's next attempt.
+                o.Retry.ShouldHandle = args => ValueTask.FromResult(args.Outcome switch
+                {
+                    { Exception: HttpRequestException or Polly.Timeout.TimeoutRejectedException } => true,
+                    { Result.StatusCode: HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout or HttpStatusCode.BadGateway or HttpStatusCode.GatewayTimeout } => true,
+                    _ => false,
+                });
+                o.CircuitBreaker.SamplingDuration = timeout * 3;
+                o.CircuitBreaker.MinimumThroughput = 10;
+                o.CircuitBreaker.BreakDuration = TimeSpan.FromSeconds(30);
+            })
+            .SelectPipelineByAuthority();
+        // Inside the resilience handler, so each attempt gets its own timestamp and signature.
+        client.AddHttpMessageHandler<AgencySigningHandler>();
     }
 }

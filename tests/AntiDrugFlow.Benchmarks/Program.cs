@@ -19,5 +19,11 @@ if (args.Length > 0 && args[0] == "pages")
     return await PageQueryBenchmark.MainAsync(args[1..], Console.Out, Console.Error);
 }
 
+// "smtp" compares messages/s over one reused SMTP connection with a connection each, plain and STARTTLS (docs/BENCHMARKS.md).
+if (args.Length > 0 && args[0] == "smtp")
+{
+    return await SmtpThroughputBenchmark.MainAsync(args[1..], Console.Out, Console.Error);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(InMemoryFlowchartBenchmarks).Assembly).Run(args);
 return 0;

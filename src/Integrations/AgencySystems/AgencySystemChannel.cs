@@ -47,16 +47,20 @@ public sealed class AgencySystemChannel : IOutboxChannel
 
         var endpoint = (await _endpoints.ForAgencyAsync(agencyId, cancellationToken)).FirstOrDefault(e => e.System == system)
             ?? throw new DeliveryException($"agency {agencyId} has no {system} endpoint in the directory");
-        var key = _endpoints.SigningKey(agencyId)
+        _ = _endpoints.SigningKey(agencyId)
             ?? throw new DeliveryException($"no signing key configured for agency {agencyId}");
         var notice = ReadNotice(item.Payload);
         try
         {
-            await _timeout.ExecuteAsync(async token => await client.SendAsync(endpoint, key, notice, item.IdempotencyKey, token), cancellationToken);
+            await _timeout.ExecuteAsync(async token => await client.SendAsync(agencyId, notice, item.IdempotencyKey, token), cancellationToken);
         }
         catch (Polly.Timeout.TimeoutRejectedException ex)
         {
             throw new DeliveryException($"no answer within {ex.Timeout.TotalSeconds:0.#} s from {endpoint.Address.GetLeftPart(UriPartial.Authority)}", ex);
+        }
+        catch (Polly.CircuitBreaker.BrokenCircuitException ex)
+        {
+            throw new DeliveryException($"{endpoint.Address.GetLeftPart(UriPartial.Authority)} failed repeatedly; calls are paused for a while", ex);
         }
         catch (HttpRequestException ex)
         {

@@ -38,6 +38,9 @@ public sealed class OutboxOptions
 /// <summary>A delivery failed; the message is retried later or dead-lettered.</summary>
 public sealed class DeliveryException(string message, Exception? inner = null) : Exception(message, inner);
 
+/// <summary>The receiver refused the message for good (an SMTP 5xx): it is dead-lettered at once, as a retry would be refused the same way.</summary>
+public sealed class PermanentDeliveryException(string message, Exception? inner = null) : Exception(message, inner);
+
 /// <summary>Delivers one kind of outbox message (email, http, event, agency system).</summary>
 public interface IOutboxChannel
 {
@@ -211,7 +214,7 @@ public sealed class OutboxDispatcher : BackgroundService
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            var retryAt = item.Attempts >= settings.MaxAttempts ? (DateTimeOffset?)null : _time.GetUtcNow() + RetryDelay(item.Attempts, settings.FirstRetryDelay, settings.MaxRetryDelay);
+            var retryAt = item.Attempts >= settings.MaxAttempts || ex is PermanentDeliveryException ? (DateTimeOffset?)null : _time.GetUtcNow() + RetryDelay(item.Attempts, settings.FirstRetryDelay, settings.MaxRetryDelay);
             // Only the kind, key and error text: a payload may hold case details.
             _logger.LogWarning("Outbox {Kind} message {Key} attempt {Attempt} failed: {Error}; {Next}", item.Kind, item.IdempotencyKey, item.Attempts, ex.Message, retryAt is null ? "dead-lettered" : "retrying");
             await _store.MarkFailedAsync(item, Truncate(ex.Message, 2000), retryAt, CancellationToken.None);

@@ -1,5 +1,8 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.RegularExpressions;
 using AntiDrugFlow.Tests.Outbox;
@@ -7,26 +10,32 @@ using Xunit;
 
 namespace AntiDrugFlow.Tests.Email;
 
+/// <summary>What the test server does beyond accepting mail: STARTTLS with a certificate, refusing some recipients for good.</summary>
+public sealed record SmtpTestServerOptions(X509Certificate2? Certificate = null, string? RefuseRecipientsEndingWith = null);
+
 /// <summary>
-/// A real SMTP server (aiosmtpd) on a free loopback port, storing each message it accepts in a Maildir.
-/// It can be stopped and started again on the same port, to play a server that is down for a while.
+/// A real SMTP server (aiosmtpd, driven by smtp_test_server.py) on a free loopback port, storing the bytes
+/// of each message it accepts in a Maildir. It can be stopped and started again on the same port, to play
+/// a server that is down for a while.
 /// </summary>
 public sealed partial class SmtpTestServer : IAsyncDisposable
 {
     private const string Python = "/usr/bin/python3";
+    private readonly SmtpTestServerOptions _options;
     private Process? _process;
 
-    private SmtpTestServer(string maildir, int port)
+    private SmtpTestServer(string maildir, int port, SmtpTestServerOptions options)
     {
         Maildir = maildir;
         Port = port;
+        _options = options;
     }
 
     public string Maildir { get; }
 
     public int Port { get; }
 
-    public static async Task<SmtpTestServer> StartAsync(bool running = true)
+    public static async Task<SmtpTestServer> StartAsync(bool running = true, SmtpTestServerOptions? options = null)
     {
         await EnsureInstalledAsync();
         var maildir = Path.Combine(Path.GetTempPath(), $"adf-mail-{Guid.NewGuid():N}");
@@ -35,7 +44,7 @@ public sealed partial class SmtpTestServer : IAsyncDisposable
             Directory.CreateDirectory(Path.Combine(maildir, sub));
         }
 
-        var server = new SmtpTestServer(maildir, SilentListener.ClosedPort());
+        var server = new SmtpTestServer(maildir, SilentListener.ClosedPort(), options ?? new SmtpTestServerOptions());
         if (running)
         {
             await server.UpAsync();
@@ -46,7 +55,23 @@ public sealed partial class SmtpTestServer : IAsyncDisposable
 
     public async Task UpAsync()
     {
-        var start = new ProcessStartInfo(Python, ["-m", "aiosmtpd", "-n", "-l", $"127.0.0.1:{Port}", "-c", "aiosmtpd.handlers.Mailbox", Maildir])
+        var script = Path.Combine(Host.Infrastructure.ProjectPaths.Root(), "tests", "AntiDrugFlow.Tests", "Email", "smtp_test_server.py");
+        List<string> arguments = [script, "--port", Port.ToString(CultureInfo.InvariantCulture), "--maildir", Maildir];
+        if (_options.Certificate is { } certificate)
+        {
+            var cert = Path.Combine(Maildir, "server.crt");
+            var key = Path.Combine(Maildir, "server.key");
+            await File.WriteAllTextAsync(cert, certificate.ExportCertificatePem());
+            await File.WriteAllTextAsync(key, certificate.GetRSAPrivateKey()!.ExportPkcs8PrivateKeyPem());
+            arguments.AddRange(["--cert", cert, "--key", key]);
+        }
+
+        if (_options.RefuseRecipientsEndingWith is { } suffix)
+        {
+            arguments.AddRange(["--refuse-suffix", suffix]);
+        }
+
+        var start = new ProcessStartInfo(Python, arguments)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -82,7 +107,18 @@ public sealed partial class SmtpTestServer : IAsyncDisposable
     }
 
     public IReadOnlyList<ReceivedMail> Messages() =>
-        [.. Directory.GetFiles(Path.Combine(Maildir, "new")).Order(StringComparer.Ordinal).Select(f => ReceivedMail.Parse(File.ReadAllBytes(f)))];
+        [.. StoredFiles().Select(f => ReceivedMail.Parse(File.ReadAllBytes(f)))];
+
+    /// <summary>The bytes of each message as it arrived, in order of arrival.</summary>
+    public IReadOnlyList<byte[]> RawMessages() => [.. StoredFiles().Select(File.ReadAllBytes)];
+
+    /// <summary>How many SMTP connections carried the stored messages (the server names each file after the client's port).</summary>
+    public int ConnectionsThatDelivered() => StoredFiles().Select(f => Path.GetFileName(f).Split('.')[1]).Distinct(StringComparer.Ordinal).Count();
+
+    /// <summary>True when every stored message came over a session encrypted with STARTTLS.</summary>
+    public bool AllArrivedEncrypted() => StoredFiles().All(f => Path.GetFileName(f).Split('.')[2] == "tls");
+
+    private IEnumerable<string> StoredFiles() => Directory.GetFiles(Path.Combine(Maildir, "new")).Order(StringComparer.Ordinal);
 
     public async ValueTask DisposeAsync()
     {
@@ -124,7 +160,8 @@ public sealed partial record ReceivedMail(IReadOnlyDictionary<string, string> He
 
     public static ReceivedMail Parse(byte[] bytes)
     {
-        var raw = Encoding.ASCII.GetString(bytes).Replace("\r\n", "\n", StringComparison.Ordinal);
+        // Latin-1 keeps every byte as one char, so an 8bit body can be decoded with its charset below.
+        var raw = Encoding.Latin1.GetString(bytes).Replace("\r\n", "\n", StringComparison.Ordinal);
         var split = raw.IndexOf("\n\n", StringComparison.Ordinal);
         var headerText = raw[..split];
         var bodyText = raw[(split + 2)..];
@@ -150,9 +187,9 @@ public sealed partial record ReceivedMail(IReadOnlyDictionary<string, string> He
         {
             "base64" => encoding.GetString(Convert.FromBase64String(string.Concat(bodyText.Split('\n').Select(l => l.Trim())))),
             "quoted-printable" => encoding.GetString(QuotedPrintable(bodyText.Replace("=\n", string.Empty, StringComparison.Ordinal), underscoreIsSpace: false)),
-            _ => bodyText,
+            _ => encoding.GetString(Encoding.Latin1.GetBytes(bodyText)),
         };
-        return new ReceivedMail(headers, DecodeWords(headers.GetValueOrDefault("subject", string.Empty)), body.Replace("\r\n", "\n", StringComparison.Ordinal), raw);
+        return new ReceivedMail(headers, DecodeWords(headers.GetValueOrDefault("subject", string.Empty)), body.Replace("\r\n", "\n", StringComparison.Ordinal), Encoding.UTF8.GetString(bytes));
     }
 
     private static string DecodeWords(string value)
