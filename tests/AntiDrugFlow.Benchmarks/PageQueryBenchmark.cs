@@ -123,7 +123,7 @@ public sealed class PageQueryBenchmark(PageQueryArguments arguments, TextWriter 
         var instances = new PostgresInstanceStore(dataSource);
         var audit = new PostgresAuditLog(dataSource);
         var liaison = agencies.Liaisons[County];
-        var routedCase = await ScalarAsync(dataSource, $"SELECT payload->>'caseId' FROM workflow_tasks WHERE payload->>'agencyId' = '{BusyStation}' ORDER BY created_at LIMIT 1 OFFSET 100", cancellationToken);
+        var routedCase = await ScalarAsync(dataSource, $"SELECT payload->>'caseId' FROM human_tasks WHERE payload->>'agencyId' = '{BusyStation}' ORDER BY created_at LIMIT 1 OFFSET 100", cancellationToken);
         var recentCase = await ScalarAsync(dataSource, $"SELECT id FROM cases WHERE school_id = '{BigSchool}' ORDER BY created_at DESC LIMIT 1", cancellationToken);
         var lastAudit = DateTimeOffset.Parse(await ScalarAsync(dataSource, "SELECT to_char(max(at) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM audit_log", cancellationToken), CultureInfo.InvariantCulture);
 
@@ -237,9 +237,8 @@ public sealed class PageQueryBenchmark(PageQueryArguments arguments, TextWriter 
         await ExecuteAsync(connection, """
             CREATE TEMP TABLE bench_school (n int PRIMARY KEY, id text, county text, station text, precinct text, liaison text);
             CREATE TEMP TABLE bench_station (n int PRIMARY KEY, id text, precinct text, county text);
-            INSERT INTO workflow_definitions (id, definition_id, version, name, is_published, is_latest, document, created_at, published_at)
-            VALUES ('bench-chain:v1', 'bench-chain', 1, 'bench-chain', true, true, '{}', now(), now());
             """, cancellationToken);
+        await EngineBulkLoad.InsertAsync(connection, EngineTable.Definitions, "SELECT 'bench-chain:v1', 'bench-chain', 1, 'bench-chain', true, true, '{}'::jsonb, now(), now()", cancellationToken);
         await using (var writer = await connection.BeginTextImportAsync("COPY bench_school FROM STDIN", cancellationToken))
         {
             foreach (var (school, i) in agencies.Schools.Select((s, i) => (s, i)))
@@ -276,33 +275,15 @@ public sealed class PageQueryBenchmark(PageQueryArguments arguments, TextWriter 
                    g % 7 = 0, 1 + g % 4, 'user-' || (g % 6000), created_at
             FROM bench_case;
 
-            INSERT INTO workflow_instances (id, definition_id, definition_version_id, version, status, correlation_id, state, created_at, updated_at, finished_at)
-            SELECT 'inst-' || id, 'bench-chain', 'bench-chain:v1', 1,
-                   CASE WHEN created_at > $4::timestamptz - interval '60 days' OR g % 97 = 0 THEN 'Suspended' ELSE 'Finished' END, id,
-                   jsonb_build_object('variables', jsonb_build_object('caseId', id, 'caseStatus', (ARRAY['已通報','警方已受理','警方回報：查獲','輔導中','已結案'])[1 + g % 5])),
-                   created_at, created_at + interval '3 days', CASE WHEN created_at > $4::timestamptz - interval '60 days' OR g % 97 = 0 THEN NULL ELSE created_at + interval '90 days' END
-            FROM bench_case;
+            """, cancellationToken, start, step, arguments.Cases, now, arguments.AuditRows);
 
-            -- Four tasks a case: the station acknowledges and reports, the school cares, and either the precinct
-            -- (escalated, one in ten) or the liaison office follows up. Recent cases and one in 97 are still pending.
-            INSERT INTO workflow_tasks (id, instance_id, bookmark_id, activity_id, task_name, payload, status, created_at, closed_at)
-            SELECT 'task-' || c.g || '-' || k, 'inst-' || c.id, 'bm-' || c.g || '-' || k, 'task' || k, t.name,
-                   jsonb_build_object('agencyId', t.agency, 'caseId', c.id, 'caseNumber', 'N-' || c.g, 'taskKind', CASE WHEN k = 1 THEN 'Acknowledge' ELSE 'Report' END,
-                                      'dueAt', to_char((c.created_at + k * interval '1 day') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), 'escalated', k = 4 AND c.g % 10 = 0, 'outcomes', '["查獲","未查獲"]'::jsonb),
-                   CASE WHEN k > 1 AND (c.created_at > $4::timestamptz - interval '60 days' OR c.g % 97 = 0) THEN 'Pending' ELSE 'Completed' END,
-                   c.created_at + (k - 1) * interval '1 hour',
-                   CASE WHEN k > 1 AND (c.created_at > $4::timestamptz - interval '60 days' OR c.g % 97 = 0) THEN NULL ELSE c.created_at + k * interval '1 day' END
-            FROM bench_case c
-            CROSS JOIN generate_series(1, 4) k
-            CROSS JOIN LATERAL (SELECT CASE k WHEN 1 THEN c.station WHEN 2 THEN c.station WHEN 3 THEN c.school ELSE CASE WHEN c.g % 10 = 0 THEN c.precinct ELSE c.liaison END END AS agency,
-                                       (ARRAY['受理通報','回報處理結果','輔導紀錄','追蹤'])[k] AS name) t;
+        object[] rowParameters = [start, step, arguments.Cases, now, arguments.AuditRows];
+        foreach (var (table, select) in EngineRows)
+        {
+            await EngineBulkLoad.InsertAsync(connection, table, select, cancellationToken, rowParameters);
+        }
 
-            INSERT INTO workflow_journal (instance_id, at, activity_id, activity_type, event, message)
-            SELECT 'inst-' || c.id, c.created_at + j * interval '7 hours', 'step' || j, 'AntiDrugFlow.RouteTask',
-                   (ARRAY['WorkflowStarted','TaskRouted','Reminded','TaskCompleted','CaseStatus','Notified','TaskRouted','TaskCompleted','Activity','WorkflowFinished'])[j],
-                   '第 ' || j || ' 步：基隆市警察局第一分局忠二路派出所：受理通報（期限 民國115年11月21日 下午 3:00）'
-            FROM bench_case c CROSS JOIN generate_series(1, 10) j;
-
+        await ExecuteAsync(connection, $"""
             -- Audit rows evenly over the ten years: six in ten name a case, the rest are lists and sign-ins.
             INSERT INTO audit_log (at, user_id, agency_id, action, case_id, details)
             SELECT $1::timestamptz + ($4::timestamptz - $1::timestamptz) * (a::float8 / $5), 'user-' || (abs(hashint4(a)) % 6000), s.id,
@@ -315,6 +296,38 @@ public sealed class PageQueryBenchmark(PageQueryArguments arguments, TextWriter 
             ANALYZE;
             """, cancellationToken, start, step, arguments.Cases, now, arguments.AuditRows);
     }
+
+    /// <summary>The engine's rows of every case: its instance, four tasks and ten journal entries (parameters as in <see cref="SeedAsync"/>).</summary>
+    private static readonly (EngineTable Table, string Select)[] EngineRows =
+    [
+        (EngineTable.Instances, """
+            SELECT 'inst-' || id, 'bench-chain', 'bench-chain:v1', 1,
+            CASE WHEN created_at > $4::timestamptz - interval '60 days' OR g % 97 = 0 THEN 'Suspended' ELSE 'Finished' END, id,
+            jsonb_build_object('variables', jsonb_build_object('caseId', id, 'caseStatus', (ARRAY['已通報','警方已受理','警方回報：查獲','輔導中','已結案'])[1 + g % 5])),
+            created_at, created_at + interval '3 days', CASE WHEN created_at > $4::timestamptz - interval '60 days' OR g % 97 = 0 THEN NULL ELSE created_at + interval '90 days' END
+            FROM bench_case
+            """),
+        // Four tasks a case: the station acknowledges and reports, the school cares, and either the precinct
+        // (escalated, one in ten) or the liaison office follows up. Recent cases and one in 97 are still pending.
+        (EngineTable.Tasks, """
+            SELECT 'task-' || c.g || '-' || k, 'inst-' || c.id, 'bm-' || c.g || '-' || k, 'task' || k, t.name,
+            jsonb_build_object('agencyId', t.agency, 'caseId', c.id, 'caseNumber', 'N-' || c.g, 'taskKind', CASE WHEN k = 1 THEN 'Acknowledge' ELSE 'Report' END,
+            'dueAt', to_char((c.created_at + k * interval '1 day') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), 'escalated', k = 4 AND c.g % 10 = 0, 'outcomes', '["查獲","未查獲"]'::jsonb),
+            CASE WHEN k > 1 AND (c.created_at > $4::timestamptz - interval '60 days' OR c.g % 97 = 0) THEN 'Pending' ELSE 'Completed' END,
+            c.created_at + (k - 1) * interval '1 hour',
+            CASE WHEN k > 1 AND (c.created_at > $4::timestamptz - interval '60 days' OR c.g % 97 = 0) THEN NULL ELSE c.created_at + k * interval '1 day' END
+            FROM bench_case c
+            CROSS JOIN generate_series(1, 4) k
+            CROSS JOIN LATERAL (SELECT CASE k WHEN 1 THEN c.station WHEN 2 THEN c.station WHEN 3 THEN c.school ELSE CASE WHEN c.g % 10 = 0 THEN c.precinct ELSE c.liaison END END AS agency,
+            (ARRAY['受理通報','回報處理結果','輔導紀錄','追蹤'])[k] AS name) t
+            """),
+        (EngineTable.Journal, """
+            SELECT 'inst-' || c.id, c.created_at + j * interval '7 hours', 'step' || j, 'AntiDrugFlow.RouteTask',
+            (ARRAY['WorkflowStarted','TaskRouted','Reminded','TaskCompleted','CaseStatus','Notified','TaskRouted','TaskCompleted','Activity','WorkflowFinished'])[j],
+            '第 ' || j || ' 步：基隆市警察局第一分局忠二路派出所：受理通報（期限 民國115年11月21日 下午 3:00）'
+            FROM bench_case c CROSS JOIN generate_series(1, 10) j
+            """),
+    ];
 
     /// <summary>Runs the statements one by one (PostgreSQL takes one statement per parameterised command), each with all the parameters.</summary>
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params object[] parameters)
@@ -331,17 +344,22 @@ public sealed class PageQueryBenchmark(PageQueryArguments arguments, TextWriter 
         }
     }
 
-    private static async Task<string> ScalarAsync(NpgsqlDataSource dataSource, string sql, CancellationToken cancellationToken)
+    private static async Task<string> ScalarAsync(NpgsqlDataSource dataSource, string sql, CancellationToken cancellationToken, params object[] parameters)
     {
         await using var command = dataSource.CreateCommand(sql);
+        foreach (var value in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+
         return (string)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     private static async Task<string> SizesAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
         await ScalarAsync(dataSource, """
             SELECT string_agg(format('%s %s rows', relname, to_char(reltuples, 'FM9,999,999,999')), ', ' ORDER BY relname) || format(', database %s', pg_size_pretty(pg_database_size(current_database())))
-            FROM pg_class WHERE relname IN ('cases', 'workflow_instances', 'workflow_tasks', 'workflow_journal', 'audit_log')
-            """, cancellationToken);
+            FROM pg_class WHERE relname = ANY($1)
+            """, cancellationToken, (string[])["cases", "audit_log", .. new[] { EngineTable.Instances, EngineTable.Tasks, EngineTable.Journal }.Select(EngineBulkLoad.TableName)]);
 
     private static string FindAgencyFolder()
     {

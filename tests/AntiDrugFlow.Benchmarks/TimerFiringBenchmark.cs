@@ -66,7 +66,7 @@ public static class TimerFiringBenchmark
             var due = DateTimeOffset.UtcNow.AddSeconds(20);
             due = new DateTimeOffset(due.Ticks - (due.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
             var ids = await StartInstancesAsync(connectionString, new FixedClock(due.AddHours(-2)), burst, cancellationToken);
-            output.WriteLine($"{burst:N0} timers due at {due:O}; {await CountAsync(connectionString, "SELECT count(*) FROM workflow_bookmarks WHERE due_at IS NOT NULL", cancellationToken):N0} timers pending");
+            output.WriteLine($"{burst:N0} timers due at {due:O}; {await CountPendingAsync(connectionString, cancellationToken):N0} timers pending");
             if (DateTimeOffset.UtcNow >= due)
             {
                 output.WriteLine("the burst was committed after its due time; the figures below would include that delay");
@@ -122,25 +122,11 @@ public static class TimerFiringBenchmark
         return ids;
     }
 
+    /// <summary>Copies the template instance and its timer through the engine's bulk load, a second apart each.</summary>
     private static async Task CloneAsync(string connectionString, string templateId, int count, CancellationToken cancellationToken)
     {
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
-        await using var batch = dataSource.CreateBatch();
-        // A million rows take minutes on a loaded machine: no command timeout.
-        batch.Timeout = 0;
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("""
-            INSERT INTO workflow_instances (id, definition_id, definition_version_id, version, status, state, created_at, updated_at)
-            SELECT 'bench-' || g, definition_id, definition_version_id, version, status, state, created_at, updated_at
-            FROM workflow_instances, generate_series(1, $2) g WHERE id = $1
-            """) { Parameters = { new() { Value = templateId }, new() { Value = count } } });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("""
-            INSERT INTO workflow_bookmarks (id, instance_id, activity_id, kind, name, due_at, payload, created_at)
-            SELECT 'bench-b-' || g, 'bench-' || g, activity_id, kind, name, due_at + g * interval '1 second', payload, created_at
-            FROM workflow_bookmarks, generate_series(1, $2) g WHERE instance_id = $1
-            """) { Parameters = { new() { Value = templateId }, new() { Value = count } } });
-        // A live database has statistics (autovacuum gathers them); without them the planner takes the fresh tables for empty.
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("ANALYZE workflow_instances, workflow_bookmarks"));
-        await batch.ExecuteNonQueryAsync(cancellationToken);
+        await EngineBulkLoad.CloneWaitingInstanceAsync(dataSource, templateId, count, "bench-", cancellationToken);
     }
 
     private static async Task<List<double>> WaitForFinishedAsync(string connectionString, IReadOnlyList<string> ids, DateTimeOffset due, CancellationToken cancellationToken)
@@ -149,18 +135,7 @@ public static class TimerFiringBenchmark
         var deadline = DateTimeOffset.UtcNow.AddMinutes(10) + (due - DateTimeOffset.UtcNow);
         while (DateTimeOffset.UtcNow < deadline)
         {
-            await using var command = dataSource.CreateCommand("SELECT extract(epoch FROM finished_at - $2) * 1000 FROM workflow_instances WHERE id = ANY($1) AND status = 'Finished'");
-            command.Parameters.Add(new NpgsqlParameter { Value = ids.ToArray() });
-            command.Parameters.Add(new NpgsqlParameter { Value = due });
-            var lateness = new List<double>(ids.Count);
-            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-            {
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    lateness.Add((double)reader.GetDecimal(0));
-                }
-            }
-
+            var lateness = new List<double>(await EngineBulkLoad.FinishedAfterAsync(dataSource, ids, due, cancellationToken));
             if (lateness.Count == ids.Count)
             {
                 return lateness;
@@ -172,11 +147,10 @@ public static class TimerFiringBenchmark
         throw new TimeoutException("the burst did not finish within ten minutes of its due time");
     }
 
-    private static async Task<long> CountAsync(string connectionString, string sql, CancellationToken cancellationToken)
+    private static async Task<long> CountPendingAsync(string connectionString, CancellationToken cancellationToken)
     {
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
-        await using var command = dataSource.CreateCommand(sql);
-        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        return await EngineBulkLoad.CountPendingTimersAsync(dataSource, cancellationToken);
     }
 
     private static double Percentile(List<double> sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];

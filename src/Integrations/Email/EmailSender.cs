@@ -171,8 +171,11 @@ public sealed class SmtpEmailSender(IOptions<SmtpOptions> options, TimeProvider 
     {
         Directory.CreateDirectory(settings.PickupDirectory);
         mime.Prepare(EncodingConstraint.SevenBit);
+        // Written under another name and renamed, so a reader of the folder never sees half a message.
         var path = Path.Combine(settings.PickupDirectory, $"{Guid.NewGuid():N}.eml");
-        await mime.WriteToAsync(path, cancellationToken);
+        var partial = path + ".partial";
+        await mime.WriteToAsync(partial, cancellationToken);
+        File.Move(partial, path);
     }
 
     private async Task<SmtpClient> ConnectAsync(SmtpOptions settings, CancellationToken cancellationToken)

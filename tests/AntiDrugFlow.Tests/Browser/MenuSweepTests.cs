@@ -13,7 +13,7 @@ namespace AntiDrugFlow.Tests.Browser;
 public sealed partial class MenuSweepTests(CaseWorkerBrowserHost host)
 {
     [Theory]
-    [InlineData("admin", 10)]
+    [InlineData("admin", 11)]
     [InlineData("school.kl-chenggong-jh", 3)]
     [InlineData("police.kl-zhong-er-rd", 3)]
     [InlineData("liaison.kl", 2)]
