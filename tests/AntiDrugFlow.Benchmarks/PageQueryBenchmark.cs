@@ -81,7 +81,7 @@ public sealed class PageQueryBenchmark(PageQueryArguments arguments, TextWriter 
             var connectionString = cluster.ConnectionString(Database);
             await using (var migrations = NpgsqlDataSource.Create(connectionString))
             {
-                await new SchemaMigrator(migrations, [new SchemaScripts(typeof(PostgresAuditLog).Assembly), new SchemaScripts(typeof(IntegrationsExtensions).Assembly)], NullLogger<SchemaMigrator>.Instance)
+                await new SchemaMigrator(migrations, [new SchemaScripts(typeof(Workflows.ChainsExtensions).Assembly), new SchemaScripts(typeof(PostgresAuditLog).Assembly), new SchemaScripts(typeof(IntegrationsExtensions).Assembly)], NullLogger<SchemaMigrator>.Instance)
                     .MigrateAsync(cancellationToken);
             }
 
@@ -359,7 +359,7 @@ public sealed class PageQueryBenchmark(PageQueryArguments arguments, TextWriter 
         await ScalarAsync(dataSource, """
             SELECT string_agg(format('%s %s rows', relname, to_char(reltuples, 'FM9,999,999,999')), ', ' ORDER BY relname) || format(', database %s', pg_size_pretty(pg_database_size(current_database())))
             FROM pg_class WHERE relname = ANY($1)
-            """, cancellationToken, (string[])["cases", "audit_log", .. new[] { EngineTable.Instances, EngineTable.Tasks, EngineTable.Journal }.Select(EngineBulkLoad.TableName)]);
+            """, cancellationToken, new object[] { (string[])["cases", "audit_log", .. new[] { EngineTable.Instances, EngineTable.Tasks, EngineTable.Journal }.Select(EngineBulkLoad.TableName)] });
 
     private static string FindAgencyFolder()
     {
