@@ -12,7 +12,7 @@ public sealed partial class EngineTablesBoundaryTests
     [Fact]
     public void No_source_outside_the_engine_names_an_engine_table()
     {
-        var root = RepositoryRoot();
+        var root = Host.Infrastructure.ProjectPaths.Root();
         var engine = Path.Combine(root, "src", "Workflows", "Engine") + Path.DirectorySeparatorChar;
         var files = new[] { Path.Combine(root, "src"), Path.Combine(root, "tests", "AntiDrugFlow.Tests"), Path.Combine(root, "tests", "AntiDrugFlow.Benchmarks") }
             .SelectMany(folder => Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
@@ -45,19 +45,6 @@ public sealed partial class EngineTablesBoundaryTests
         }
 
         Assert.DoesNotMatch(EngineTable(), "SELECT count(*) FROM human_tasks t JOIN instance_variables i ON i.instance_id = t.instance_id");
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "AntiDrugFlow.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("AntiDrugFlow.sln not found above the test's folder");
     }
 
     [GeneratedRegex(@"\b(outbox_messages|workflow_(bookmarks|tasks|instances|journal|definitions))")]

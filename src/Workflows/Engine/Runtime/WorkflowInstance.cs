@@ -104,18 +104,7 @@ public sealed class InstanceState
     [JsonPropertyName("trigger")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public JsonObject? Trigger { get; set; }
-
-    /// <summary>The instance that started this one as a sub-workflow, and the activity of the parent that did.</summary>
-    [JsonPropertyName("parent")]
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public ParentLink? Parent { get; set; }
 }
-
-/// <summary>A child instance's link to its parent: the parent's id, the activity that started the child, and the bookmark (if any) its completion resumes.</summary>
-public sealed record ParentLink(
-    [property: JsonPropertyName("instanceId")] string InstanceId,
-    [property: JsonPropertyName("activityId")] string ActivityId,
-    [property: JsonPropertyName("bookmarkId")] string? BookmarkId);
 
 public enum BookmarkKind
 {

@@ -16,14 +16,13 @@ public enum ResumeResult
 }
 
 /// <summary>
-/// How to start an instance: a fixed id for idempotent starts, rows of the caller's to write in the same transaction,
-/// what triggered it (<see cref="InstanceState.Trigger"/>) and the parent of a sub-workflow.
+/// How to start an instance: a fixed id for idempotent starts, rows of the caller's to write in the same transaction, and
+/// what triggered it (<see cref="InstanceState.Trigger"/>).
 /// </summary>
 public sealed record StartOptions(
     string? InstanceId = null,
     Func<WorkflowTransaction, WorkflowInstance, CancellationToken, Task>? AlsoInTransaction = null,
-    JsonObject? Trigger = null,
-    ParentLink? Parent = null);
+    JsonObject? Trigger = null);
 
 /// <summary>An instance after a step, with the step (null when the call ran none, e.g. a repeated idempotent start).</summary>
 public sealed record StepResult(WorkflowInstance Instance, ExecutionStep? Step);
@@ -69,7 +68,6 @@ public sealed class WorkflowRuntime(
         // The step runs in memory before a connection is taken, so the pool is held only for the write.
         var instance = WorkflowExecutor.NewInstance(definition, input, correlationId, time.GetUtcNow(), options.InstanceId);
         instance.State.Trigger = options.Trigger?.DeepClone().AsObject();
-        instance.State.Parent = options.Parent;
         var step = await executor.StartAsync(definition, instance, cancellationToken);
         await using var connection = await store.DataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
