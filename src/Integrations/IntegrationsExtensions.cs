@@ -47,6 +47,7 @@ public static class IntegrationsExtensions
         services.AddSingleton<IOutboxChannel, HttpRequestChannel>();
         services.AddSingleton<IOutboxChannel, EventChannel>();
         services.AddSingleton<IOutboxChannel, StartWorkflowChannel>();
+        services.AddSingleton<IOutboxChannel, ResumeParentChannel>();
         services.AddSingleton<IOutboxChannel, AgencySystemChannel>();
         services.AddSingleton<OutboxDispatcher>();
 

@@ -10,12 +10,13 @@ public sealed record BookmarkView(string Id, string ActivityId, string Kind, str
 
 public sealed record InstanceView(
     string Id, string DefinitionId, string DefinitionVersionId, int Version, string Status, string? CorrelationId, string? Fault,
-    IReadOnlyDictionary<string, JsonNode?> Variables, IReadOnlyList<BookmarkView> Bookmarks, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? FinishedAt)
+    IReadOnlyDictionary<string, JsonNode?> Variables, IReadOnlyList<BookmarkView> Bookmarks, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? FinishedAt,
+    string? ParentInstanceId = null, string? ParentActivityId = null)
 {
     public static InstanceView From(WorkflowInstance i) => new(
         i.Id, i.DefinitionId, i.DefinitionVersionId, i.Version, i.Status.ToString(), i.CorrelationId, i.Fault, i.State.Variables,
         [.. i.Bookmarks.Select(b => new BookmarkView(b.Id, b.ActivityId, b.Kind.ToString(), b.Name, b.CorrelationId, b.DueAt, b.TaskId))],
-        i.CreatedAt, i.UpdatedAt, i.FinishedAt);
+        i.CreatedAt, i.UpdatedAt, i.FinishedAt, i.Parent?.InstanceId, i.Parent?.ActivityId);
 }
 
 public sealed record EventTrigger(string? CorrelationId, JsonNode? Payload);

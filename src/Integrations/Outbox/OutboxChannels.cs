@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using AntiDrugFlow.Integrations.AgencySystems;
 using AntiDrugFlow.Integrations.Email;
+using AntiDrugFlow.Workflows.Activities;
 using AntiDrugFlow.Workflows.Expressions;
 using AntiDrugFlow.Workflows.Outbox;
 using AntiDrugFlow.Workflows.Runtime;
@@ -87,15 +88,43 @@ public sealed class EventChannel(WorkflowRuntime runtime) : IOutboxChannel
     }
 }
 
-/// <summary>AntiDrugFlow.StartWorkflow: the message's key becomes the new instance's id, so a repeat starts nothing.</summary>
-public sealed class StartWorkflowChannel(WorkflowRuntime runtime) : IOutboxChannel
+/// <summary>
+/// Starts a workflow (AntiDrugFlow.StartWorkflow, a sub-workflow): the message's key becomes the new instance's id, so a
+/// repeat starts nothing. A sub-workflow whose definition has no published version resumes a waiting parent with that
+/// error (the parent faults, naming the definition) instead of retrying.
+/// </summary>
+public sealed class StartWorkflowChannel(WorkflowRuntime runtime, WorkflowDefinitionService definitions) : IOutboxChannel
 {
     public string Kind => OutboxKinds.StartWorkflow;
 
     public string Destination(OutboxItem item) => "engine";
 
-    public async Task DeliverAsync(OutboxItem item, CancellationToken cancellationToken) =>
+    public async Task DeliverAsync(OutboxItem item, CancellationToken cancellationToken)
+    {
+        var definitionId = JsonValues.AsString(item.Payload["definitionId"]) ?? string.Empty;
+        var instanceId = WorkflowExecutor.InstanceIdFromKey(item.IdempotencyKey);
+        var parent = ChildWorkflows.Link(item.Payload);
+        if (parent is { Waits: not ParentWaits.None } && await definitions.PublishedAsync(definitionId, cancellationToken) is null)
+        {
+            await runtime.ResumeParentAsync(parent.InstanceId, instanceId, new JsonObject { ["error"] = "not-published" }, cancellationToken);
+            return;
+        }
+
         await runtime.StartAsync(
-            JsonValues.AsString(item.Payload["definitionId"]) ?? string.Empty, item.Payload["input"]?.DeepClone() as JsonObject, JsonValues.AsString(item.Payload["correlationId"]),
-            new StartOptions(InstanceId: WorkflowExecutor.InstanceIdFromKey(item.IdempotencyKey)), cancellationToken);
+            definitionId, item.Payload["input"]?.DeepClone() as JsonObject, JsonValues.AsString(item.Payload["correlationId"]),
+            new StartOptions(InstanceId: instanceId, Parent: parent), cancellationToken);
+    }
+}
+
+/// <summary>A child instance's message to its waiting parent: resumes the parent's bookmark for that child, once.</summary>
+public sealed class ResumeParentChannel(WorkflowRuntime runtime) : IOutboxChannel
+{
+    public string Kind => OutboxKinds.ResumeParent;
+
+    public string Destination(OutboxItem item) => "engine";
+
+    public async Task DeliverAsync(OutboxItem item, CancellationToken cancellationToken) =>
+        await runtime.ResumeParentAsync(
+            JsonValues.AsString(item.Payload["parentInstanceId"]) ?? string.Empty, JsonValues.AsString(item.Payload["childInstanceId"]) ?? string.Empty,
+            item.Payload["result"]?.DeepClone() as JsonObject ?? [], cancellationToken);
 }

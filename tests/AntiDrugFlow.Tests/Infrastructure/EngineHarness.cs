@@ -39,14 +39,35 @@ public sealed class EngineHarness : IAsyncDisposable
     public Task<IReadOnlyList<OutboxItem>> OutboxAsync(OutboxFilter filter) =>
         _services.GetRequiredService<IOutboxStore>().ListAsync(filter, CancellationToken.None);
 
+    /// <summary>Delivers the outbox (started workflows, events, a child's word to its parent) until nothing is due; returns how many it delivered.</summary>
+    public async Task<int> DeliverOutboxAsync()
+    {
+        var dispatcher = _services.GetRequiredService<AntiDrugFlow.Integrations.Outbox.OutboxDispatcher>();
+        var delivered = 0;
+        for (var round = 0; round < 20; round++)
+        {
+            var count = await dispatcher.DeliverDueAsync(CancellationToken.None);
+            if (count == 0)
+            {
+                break;
+            }
+
+            delivered += count;
+        }
+
+        return delivered;
+    }
+
     public static async Task<EngineHarness> CreateAsync(string? connectionString = null, TestClock? clock = null, Action<EngineOptions>? configure = null)
     {
         connectionString ??= await TestPostgres.CreateDatabaseAsync();
         clock ??= new TestClock();
+        var configuration = TestConfiguration.With(("App:BaseUrl", "https://antidrugflow.test"));
         var services = new ServiceCollection()
             .AddLogging()
             .AddSingleton<TimeProvider>(clock)
-            .AddWorkflowSystem(connectionString, TestConfiguration.With(("App:BaseUrl", "https://antidrugflow.test")), await ShippedDirectory.ProviderAsync(), configure)
+            .AddWorkflowSystem(connectionString, configuration, await ShippedDirectory.ProviderAsync(), configure)
+            .AddOutboxDelivery(configuration)
             .BuildServiceProvider();
         return new EngineHarness(services, clock, connectionString);
     }

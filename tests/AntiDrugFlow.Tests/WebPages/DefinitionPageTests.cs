@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using AntiDrugFlow.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 using static AntiDrugFlow.Tests.Infrastructure.Flow;
 
@@ -91,6 +92,45 @@ public sealed partial class DefinitionPageTests : IAsyncLifetime
         Assert.Contains("<dd class=\"fault\">活動「boom」在 $.root.activities[0].text.expression 出錯：JavaScript 執行失敗：noSuchFunction is not defined</dd>", html, StringComparison.Ordinal);
         Assert.Contains("<td>$.root.activities[0].text.expression：JavaScript 執行失敗：noSuchFunction is not defined</td>", html, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_child_instance_names_its_parent_and_the_parent_lists_its_children_on_the_page_and_in_the_Elsa_API()
+    {
+        foreach (var definition in new[]
+        {
+            new Flow("page-child").WriteLine("say", "child").Json(),
+            new Flow("page-parent")
+                .Activity("run", "Elsa.ExecuteWorkflow", ("workflowDefinitionId", Literal("page-child")), ("waitForCompletion", Literal(true, "Boolean")))
+                .Json(),
+        })
+        {
+            (await _http.PostAsync("/api/workflow-definitions?publish=true", new StringContent(definition, Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        }
+
+        var parentId = (await (await _http.PostAsync("/api/workflow-definitions/page-parent/execute", null)).Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
+        var dispatcher = _factory.Services.GetRequiredService<AntiDrugFlow.Integrations.Outbox.OutboxDispatcher>();
+        while (await dispatcher.DeliverDueAsync(CancellationToken.None) > 0)
+        {
+        }
+
+        var parentPage = WebUtility.HtmlDecode(await _http.GetStringAsync($"/admin/instances/{parentId}"));
+        var childId = ChildLink().Match(parentPage).Groups["id"].Value;
+        var childPage = WebUtility.HtmlDecode(await _http.GetStringAsync($"/admin/instances/{childId}"));
+        var elsaChild = (await _http.GetFromJsonAsync<JsonObject>($"/elsa/api/workflow-instances/{childId}"))!;
+        var elsaParent = (await _http.GetFromJsonAsync<JsonObject>($"/elsa/api/workflow-instances/{parentId}"))!;
+
+        Assert.Contains("<h2 id=\"children-heading\">子流程</h2>", parentPage, StringComparison.Ordinal);
+        Assert.Contains("<code>page-child</code> 第 1 版", parentPage, StringComparison.Ordinal);
+        Assert.Contains($"<dd id=\"parent-instance\"><a href=\"/admin/instances/{parentId}\"><code>{parentId}</code></a>（由活動 <code>run</code> 啟動）</dd>", childPage, StringComparison.Ordinal);
+        Assert.DoesNotContain("parent-instance", parentPage, StringComparison.Ordinal);
+        Assert.Equal(parentId, elsaChild["parentWorkflowInstanceId"]!.GetValue<string>());
+        Assert.Equal(parentId, elsaChild["workflowState"]!["parentWorkflowInstanceId"]!.GetValue<string>());
+        Assert.Null(elsaParent["parentWorkflowInstanceId"]);
+        Assert.Equal("Finished", elsaParent["subStatus"]!.GetValue<string>());
+    }
+
+    [GeneratedRegex("<table class=\"data\" id=\"children\">.*?<a href=\"/admin/instances/(?<id>[0-9a-f]+)\">", RegexOptions.Singleline)]
+    private static partial Regex ChildLink();
 
     private async Task SaveDraftAsync(string definitionId) =>
         (await _http.PostAsync("/api/workflow-definitions", new StringContent(new Flow(definitionId).WriteLine("a", "a").Json(), Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();

@@ -53,6 +53,20 @@ public static class ActivityCatalogue
         {
             ["mode"] = Choice("合流模式", "WaitAll", "WaitAny"),
         }),
+        ["Elsa.ExecuteWorkflow"] = new("組合", "執行子流程", "以另一個已發布的工作流程建立子流程並執行；可等它結束，取得其輸出。", "Task", new Dictionary<string, InputText>
+        {
+            ["workflowDefinitionId"] = Text("工作流程定義代碼"),
+            ["input"] = Json("輸入"),
+            ["correlationId"] = Text("關聯代碼"),
+            ["waitForCompletion"] = new("Boolean", "等待完成", "checkbox", "勾選時等子流程結束才繼續"),
+        }, Result),
+        ["Elsa.DispatchWorkflow"] = new("組合", "派送子流程", "以另一個已發布的工作流程建立子流程；不等待時立即繼續，等待時於子流程結束後繼續。", "Action", new Dictionary<string, InputText>
+        {
+            ["workflowDefinitionId"] = Text("工作流程定義代碼"),
+            ["input"] = Json("輸入"),
+            ["correlationId"] = Text("關聯代碼"),
+            ["waitForCompletion"] = new("Boolean", "等待完成", "checkbox", "勾選時等子流程結束才繼續"),
+        }, Result),
         ["Elsa.Delay"] = new("排程", "延遲", "等待一段時間後繼續。", "Action", new Dictionary<string, InputText> { ["timeSpan"] = Duration("時間長度") }),
         ["Elsa.Timer"] = new("排程", "計時器", "每隔一段時間觸發一次；在流程中等待一個間隔。", "Trigger", new Dictionary<string, InputText> { ["interval"] = Duration("間隔") }),
         ["Elsa.StartAt"] = new("排程", "指定時間", "等到指定的日期時間後繼續。", "Trigger", new Dictionary<string, InputText>

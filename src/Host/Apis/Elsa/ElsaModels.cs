@@ -61,11 +61,13 @@ public sealed record ElsaIncident(string ActivityId, string? ActivityType, strin
 public sealed record ElsaWorkflowState(
     string Id, string DefinitionId, string DefinitionVersionId, int DefinitionVersion, string? CorrelationId,
     ElsaWorkflowStatus Status, ElsaWorkflowSubStatus SubStatus, IReadOnlyList<ElsaBookmark> Bookmarks, IReadOnlyList<ElsaIncident> Incidents,
-    JsonObject Input, JsonObject Output, JsonObject Properties, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? FinishedAt);
+    JsonObject Input, JsonObject Output, JsonObject Properties, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? FinishedAt,
+    string? ParentWorkflowInstanceId);
 
 public sealed record ElsaWorkflowInstance(
     string Id, string DefinitionId, string DefinitionVersionId, int Version, ElsaWorkflowStatus Status, ElsaWorkflowSubStatus SubStatus,
-    string? CorrelationId, string? Name, int IncidentCount, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? FinishedAt, ElsaWorkflowState WorkflowState);
+    string? CorrelationId, string? Name, int IncidentCount, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? FinishedAt, ElsaWorkflowState WorkflowState,
+    string? ParentWorkflowInstanceId);
 
 public sealed record ElsaWorkflowInstanceSummary(
     string Id, string DefinitionId, string DefinitionVersionId, int Version, ElsaWorkflowStatus Status, ElsaWorkflowSubStatus SubStatus,

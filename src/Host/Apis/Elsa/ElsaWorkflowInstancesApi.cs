@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using AntiDrugFlow.Workflows.Expressions;
 using AntiDrugFlow.Workflows.Persistence;
 using AntiDrugFlow.Workflows.Runtime;
 using AntiDrugFlow.Workflows.Services;
@@ -100,7 +101,7 @@ public static class ElsaWorkflowInstancesApi
         }
 
         return TypedResults.Ok(new ElsaWorkflowInstance(i.Id, i.DefinitionId, i.DefinitionVersionId, i.Version, Status(i.Status), SubStatus(i.Status), i.CorrelationId, null,
-            i.Fault is null ? 0 : 1, i.CreatedAt, i.UpdatedAt, i.FinishedAt, State(i)));
+            i.Fault is null ? 0 : 1, i.CreatedAt, i.UpdatedAt, i.FinishedAt, State(i), i.Parent?.InstanceId));
     }
 
     public static async Task<Results<Ok<ElsaPage<ElsaExecutionLogRecord>>, NotFound, ValidationProblem>> JournalAsync(string id, int? skip, int? take, PostgresInstanceStore store, CancellationToken cancellationToken)
@@ -235,13 +236,15 @@ public static class ElsaWorkflowInstancesApi
         }
 
         return new ElsaWorkflowState(i.Id, i.DefinitionId, i.DefinitionVersionId, i.Version, i.CorrelationId, Status(i.Status), SubStatus(i.Status), bookmarks, incidents,
-            (JsonObject)i.State.Input.DeepClone(), (JsonObject)i.State.Output.DeepClone(), new JsonObject { ["variables"] = variables }, i.CreatedAt, i.UpdatedAt, i.FinishedAt);
+            (JsonObject)i.State.Input.DeepClone(), (JsonObject)i.State.Output.DeepClone(), new JsonObject { ["variables"] = variables }, i.CreatedAt, i.UpdatedAt, i.FinishedAt,
+            i.Parent?.InstanceId);
     }
 
     private static string BookmarkName(Bookmark b) => b.Kind switch
     {
         BookmarkKind.Task => "Elsa.RunTask",
         BookmarkKind.Event => "Elsa.Event",
+        BookmarkKind.Workflow => JsonValues.AsString(b.Payload?["activityType"]) ?? "Elsa.ExecuteWorkflow",
         _ => "Elsa.Timer",
     };
 
@@ -250,6 +253,7 @@ public static class ElsaWorkflowInstancesApi
     {
         BookmarkKind.Task => new JsonObject { ["taskId"] = b.TaskId, ["taskName"] = b.Name },
         BookmarkKind.Event => new JsonObject { ["eventName"] = b.Name },
+        BookmarkKind.Workflow => new JsonObject { ["workflowInstanceId"] = b.Name },
         _ => new JsonObject { ["resumeAt"] = b.DueAt?.ToString("O", CultureInfo.InvariantCulture) },
     };
 

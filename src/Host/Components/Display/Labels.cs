@@ -22,6 +22,7 @@ public static class Labels
         BookmarkKind.Timer => "計時",
         BookmarkKind.Event => "等待事件",
         BookmarkKind.Task => "人工作業",
+        BookmarkKind.Workflow => "等待子流程",
         _ => kind.ToString(),
     };
 
@@ -55,6 +56,9 @@ public static class Labels
         "Notified" => "通知",
         "CaseStatus" => "案件狀態",
         "WorkflowRequested" => "啟動後續流程",
+        "ChildWorkflowRequested" => "啟動子流程",
+        "ChildWorkflowEnded" => "子流程結束",
+        "ParentNotified" => "通知上層流程",
         "ReportNotConfigured" => "未設定介接",
         "ReportSent" => "已送出通報",
         "InformationRequested" => "請求補充資料",

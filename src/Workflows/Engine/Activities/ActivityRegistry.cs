@@ -1,3 +1,5 @@
+using AntiDrugFlow.Workflows.Models;
+
 namespace AntiDrugFlow.Workflows.Activities;
 
 /// <summary>Contributes activities that need services of their own (e.g. the agency directory) to the registry.</summary>
@@ -27,8 +29,17 @@ public sealed class ActivityRegistry
 
     public IEnumerable<IActivity> All => _activities.Values;
 
+    private static readonly WorkflowDefinitionActivity DefinitionAsActivity = new();
+
     public IActivity? Find(string typeName) => _activities.GetValueOrDefault(typeName);
 
     public IActivity Get(string typeName) =>
         _activities.TryGetValue(typeName, out var activity) ? activity : throw new KeyNotFoundException($"Unknown activity type '{typeName}'.");
+
+    /// <summary>The activity a node runs: its registered type, else a published definition used as an activity when the node names one.</summary>
+    public IActivity? Find(ActivityNode node) =>
+        _activities.GetValueOrDefault(node.Type) ?? (WorkflowDefinitionActivity.Describes(node) ? DefinitionAsActivity : null);
+
+    public IActivity Get(ActivityNode node) =>
+        Find(node) ?? throw new KeyNotFoundException($"Unknown activity type '{node.Type}'.");
 }

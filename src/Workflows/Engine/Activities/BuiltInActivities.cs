@@ -12,5 +12,6 @@ public static class BuiltInActivities
         new SetOutputActivity(), new FaultActivity(), new CompleteActivity(), new RunJavaScriptActivity(),
         new ForEachActivity(), new WhileActivity(), new BreakActivity(),
         new HttpEndpointActivity(), new WriteHttpResponseActivity(), new CronActivity(),
+        new ExecuteWorkflowActivity(), new DispatchWorkflowActivity(),
     ];
 }

@@ -16,13 +16,14 @@ public sealed class CompleteActivity : IActivity
 
     public ValueTask<ActivityOutcome> ExecuteAsync(ActivityExecutionContext context)
     {
-        var outcomes = context.Get(Outcomes) switch
+        List<string> outcomes = context.Get(Outcomes) switch
         {
-            System.Text.Json.Nodes.JsonArray array => string.Join(",", array.Select(Expressions.JsonValues.AsString)),
-            { } single => Expressions.JsonValues.AsString(single),
-            null => null,
+            System.Text.Json.Nodes.JsonArray array => [.. array.Select(Expressions.JsonValues.AsString).OfType<string>()],
+            { } single when Expressions.JsonValues.AsString(single) is { Length: > 0 } text => [text],
+            _ => [],
         };
-        context.Journal("Completed", string.IsNullOrEmpty(outcomes) ? "Done" : outcomes);
+        context.Instance.State.Outcomes = outcomes.Count > 0 ? outcomes : null;
+        context.Journal("Completed", outcomes.Count == 0 ? "Done" : string.Join(",", outcomes));
         return ValueTask.FromResult(ActivityOutcome.FinishWorkflow);
     }
 }

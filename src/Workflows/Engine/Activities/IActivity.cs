@@ -23,6 +23,9 @@ public interface IActivity
     /// <summary>True for a loop activity (Elsa.ForEach, Elsa.While): its <c>Iterate</c> port leads to a body that connects back, and it leaves by <c>Done</c>.</summary>
     bool IsLoop => false;
 
+    /// <summary>True when the ports are only known at run time (a definition used as an activity leaves by the child's outcomes).</summary>
+    bool AcceptsAnyPort => false;
+
     /// <summary>The ports connections may leave from.</summary>
     IReadOnlyList<string> OutputPorts(ActivityNode node) => Ports.Done;
 

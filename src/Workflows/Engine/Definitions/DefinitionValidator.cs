@@ -117,7 +117,7 @@ public sealed class DefinitionValidator(ActivityRegistry registry)
                 context.Error(DefinitionErrorKinds.ActivityIdDuplicate, $"{node.JsonPath}.id", node.Id, $"$.root.activities[{firstIndex[node.Id]}]");
             }
 
-            var activity = registry.Find(node.Type);
+            var activity = registry.Find(node);
             if (activity is null)
             {
                 context.Error(DefinitionErrorKinds.ActivityTypeUnknown, $"{node.JsonPath}.type", node.Type);
@@ -219,7 +219,7 @@ public sealed class DefinitionValidator(ActivityRegistry registry)
             {
                 context.Error(DefinitionErrorKinds.ConnectionSourceUnknown, sourcePath, connection.Source);
             }
-            else if (registry.Find(source.Type) is { } activity)
+            else if (registry.Find(source) is { AcceptsAnyPort: false } activity)
             {
                 var ports = activity.OutputPorts(source);
                 if (ports.Count == 0)
@@ -282,7 +282,7 @@ public sealed class DefinitionValidator(ActivityRegistry registry)
                 continue;
             }
 
-            var waits = component.Any(id => registry.Find(definition.Activity(id).Type) is { } activity && (activity.CanWait || activity.IsLoop));
+            var waits = component.Any(id => registry.Find(definition.Activity(id)) is { } activity && (activity.CanWait || activity.IsLoop));
             var wayOut = component.Any(id => definition.AllOutgoing(id).Any(c => !members.Contains(c.Target)));
             if (!waits && !wayOut)
             {

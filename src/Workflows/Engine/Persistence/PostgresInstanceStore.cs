@@ -18,6 +18,8 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
 {
     private static readonly JsonSerializerOptions StateJson = new(JsonSerializerDefaults.Web);
 
+    private const string InstanceColumns = "id, definition_id, definition_version_id, version, status, correlation_id, fault, state::text, created_at, updated_at, finished_at, parent_instance_id, parent_activity_id, parent_waits";
+
     public NpgsqlDataSource DataSource => dataSource;
 
     /// <summary>Locks an instance row for this transaction and loads it with its bookmarks; null when it does not exist.</summary>
@@ -60,12 +62,13 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
     {
         var instance = step.Instance;
         batch.BatchCommands.Add(Sql.BatchCommand("""
-            INSERT INTO workflow_instances (id, definition_id, definition_version_id, version, status, correlation_id, fault, state, created_at, updated_at, finished_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-            ON CONFLICT (id) DO UPDATE SET status = excluded.status, fault = excluded.fault, state = excluded.state, updated_at = excluded.updated_at, finished_at = excluded.finished_at
+            INSERT INTO workflow_instances (id, definition_id, definition_version_id, version, status, correlation_id, fault, state, created_at, updated_at, finished_at, parent_instance_id, parent_activity_id, parent_waits)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+            ON CONFLICT (id) DO UPDATE SET status = excluded.status, fault = excluded.fault, state = excluded.state, updated_at = excluded.updated_at, finished_at = excluded.finished_at, parent_waits = excluded.parent_waits
             """,
             instance.Id, instance.DefinitionId, instance.DefinitionVersionId, instance.Version, instance.Status.ToString(), instance.CorrelationId, instance.Fault,
-            new Jsonb(JsonSerializer.Serialize(instance.State, StateJson)), instance.CreatedAt, instance.UpdatedAt, instance.FinishedAt));
+            new Jsonb(JsonSerializer.Serialize(instance.State, StateJson)), instance.CreatedAt, instance.UpdatedAt, instance.FinishedAt,
+            instance.Parent?.InstanceId, instance.Parent?.ActivityId, instance.Parent is { Waits: not ParentWaits.None } parent ? parent.Waits.ToString() : null));
 
         var addedIds = step.AddedBookmarks.Select(b => b.Id).ToHashSet(StringComparer.Ordinal);
         var removedIds = step.RemovedBookmarks.Select(b => b.Id).ToHashSet(StringComparer.Ordinal);
@@ -175,7 +178,7 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
     {
         var ids = instanceIds.ToArray();
         var instances = new Dictionary<string, WorkflowInstance>(StringComparer.Ordinal);
-        await using (var command = Sql.Command(connection, transaction, "SELECT id, definition_id, definition_version_id, version, status, correlation_id, fault, state::text, created_at, updated_at, finished_at FROM workflow_instances WHERE id = ANY($1)", (object)ids))
+        await using (var command = Sql.Command(connection, transaction, "SELECT " + InstanceColumns + " FROM workflow_instances WHERE id = ANY($1)", (object)ids))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
@@ -263,8 +266,25 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
         var result = new List<InstanceSummary>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            result.Add(new InstanceSummary(reader.GetString(0), reader.GetString(1), reader.GetInt32(2), Enum.Parse<WorkflowStatus>(reader.GetString(3)), reader.NullableString(4),
-                reader.NullableString(5), reader.GetFieldValue<DateTimeOffset>(6), reader.GetFieldValue<DateTimeOffset>(7), reader.NullableTime(8)));
+            result.Add(ReadSummary(reader));
+        }
+
+        return result;
+    }
+
+    /// <summary>The instances an instance started as sub-workflows, oldest first.</summary>
+    public async Task<IReadOnlyList<InstanceSummary>> ListChildrenAsync(string parentInstanceId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = Sql.Command(connection, null, """
+            SELECT id, definition_id, version, status, correlation_id, fault, created_at, updated_at, finished_at FROM workflow_instances
+            WHERE parent_instance_id = $1 ORDER BY created_at, id LIMIT 500
+            """, parentInstanceId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new List<InstanceSummary>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(ReadSummary(reader));
         }
 
         return result;
@@ -305,7 +325,7 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
     private static async Task<WorkflowInstance?> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string instanceId, string lockClause, CancellationToken cancellationToken)
     {
         WorkflowInstance instance;
-        await using (var command = Sql.Command(connection, transaction, "SELECT id, definition_id, definition_version_id, version, status, correlation_id, fault, state::text, created_at, updated_at, finished_at FROM workflow_instances WHERE id = $1" + lockClause, instanceId))
+        await using (var command = Sql.Command(connection, transaction, "SELECT " + InstanceColumns + " FROM workflow_instances WHERE id = $1" + lockClause, instanceId))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             if (!await reader.ReadAsync(cancellationToken))
@@ -371,6 +391,10 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
         return result;
     }
 
+    private static InstanceSummary ReadSummary(NpgsqlDataReader reader) => new(
+        reader.GetString(0), reader.GetString(1), reader.GetInt32(2), Enum.Parse<WorkflowStatus>(reader.GetString(3)), reader.NullableString(4),
+        reader.NullableString(5), reader.GetFieldValue<DateTimeOffset>(6), reader.GetFieldValue<DateTimeOffset>(7), reader.NullableTime(8));
+
     private static Bookmark ReadBookmark(NpgsqlDataReader reader) => new(
         reader.GetString(0), reader.GetString(1), reader.GetString(2), Enum.Parse<BookmarkKind>(reader.GetString(3)), reader.GetString(4),
         reader.NullableString(5), reader.NullableTime(6), reader.NullableString(7), reader.IsDBNull(8) ? null : JsonNode.Parse(reader.GetString(8)), reader.GetFieldValue<DateTimeOffset>(9));
@@ -388,5 +412,8 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
         CreatedAt = reader.GetFieldValue<DateTimeOffset>(8),
         UpdatedAt = reader.GetFieldValue<DateTimeOffset>(9),
         FinishedAt = reader.NullableTime(10),
+        Parent = reader.NullableString(11) is { } parentId
+            ? new ParentLink(parentId, reader.GetString(12), reader.NullableString(13) is { } waits ? Enum.Parse<ParentWaits>(waits) : ParentWaits.None)
+            : null,
     };
 }

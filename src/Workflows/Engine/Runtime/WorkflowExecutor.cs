@@ -49,23 +49,27 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(idempotencyKey)))[..32];
 
     /// <summary>Runs a new instance from its start activity.</summary>
-    public ValueTask<ExecutionStep> StartAsync(WorkflowDefinition definition, WorkflowInstance instance, CancellationToken cancellationToken)
+    public async ValueTask<ExecutionStep> StartAsync(WorkflowDefinition definition, WorkflowInstance instance, CancellationToken cancellationToken)
     {
         var step = new ExecutionStep { Instance = instance };
-        step.Journal.Add(new JournalEntry(instance.Id, time.GetUtcNow(), null, null, "WorkflowStarted", $"{definition.DefinitionId} v{definition.Version}"));
-        return DrainAsync(definition, step, cancellationToken);
+        var message = instance.Parent is { } parent ? $"{definition.DefinitionId} v{definition.Version}, parent {parent.InstanceId} ({parent.ActivityId})" : $"{definition.DefinitionId} v{definition.Version}";
+        step.Journal.Add(new JournalEntry(instance.Id, time.GetUtcNow(), null, null, "WorkflowStarted", message));
+        return TellParent(await DrainAsync(definition, step, cancellationToken), firstRun: true);
     }
 
     /// <summary>Runs work that an instance still has queued, e.g. after the host that started it crashed.</summary>
-    public ValueTask<ExecutionStep> ContinueAsync(WorkflowDefinition definition, WorkflowInstance instance, CancellationToken cancellationToken)
+    public async ValueTask<ExecutionStep> ContinueAsync(WorkflowDefinition definition, WorkflowInstance instance, CancellationToken cancellationToken)
     {
         var step = new ExecutionStep { Instance = instance };
         step.Journal.Add(new JournalEntry(instance.Id, time.GetUtcNow(), null, null, "WorkflowContinued", $"{instance.State.Queue.Count} queued"));
-        return DrainAsync(definition, step, cancellationToken);
+        return TellParent(await DrainAsync(definition, step, cancellationToken), firstRun: false);
     }
 
     /// <summary>Resumes one bookmark with an input (an event payload, a task result, a timer's firing).</summary>
-    public async ValueTask<ExecutionStep> ResumeAsync(WorkflowDefinition definition, WorkflowInstance instance, string bookmarkId, JsonNode? input, CancellationToken cancellationToken)
+    public async ValueTask<ExecutionStep> ResumeAsync(WorkflowDefinition definition, WorkflowInstance instance, string bookmarkId, JsonNode? input, CancellationToken cancellationToken) =>
+        TellParent(await ResumeBookmarkAsync(definition, instance, bookmarkId, input, cancellationToken), firstRun: false);
+
+    private async ValueTask<ExecutionStep> ResumeBookmarkAsync(WorkflowDefinition definition, WorkflowInstance instance, string bookmarkId, JsonNode? input, CancellationToken cancellationToken)
     {
         var step = new ExecutionStep { Instance = instance };
         var bookmark = instance.Bookmarks.Find(b => b.Id == bookmarkId)
@@ -81,7 +85,7 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
         instance.Status = WorkflowStatus.Running;
         UpgradeJoins(definition, instance.State);
         var node = definition.Activity(bookmark.ActivityId);
-        var activity = Activities.Get(node.Type);
+        var activity = Activities.Get(node);
         var evaluator = new ExpressionEvaluator(new ExpressionScope(instance), _javaScript);
         step.Journal.Add(new JournalEntry(instance.Id, now, node.Id, node.Type, "Resumed", bookmark.Kind + ": " + bookmark.Name));
         try
@@ -112,8 +116,54 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
         instance.FinishedAt = now;
         instance.UpdatedAt = now;
         step.Journal.Add(new JournalEntry(instance.Id, now, null, null, "WorkflowCancelled", reason));
+        return TellParent(step, firstRun: false);
+    }
+
+    /// <summary>
+    /// A child instance whose parent waits for it queues, in its own step, the message that resumes the parent's
+    /// bookmark: once it has ended (or, for a parent waiting only for the first run, once that run is over). The
+    /// message's key is the child's, so the parent hears of it once, and a crash between the two commits loses nothing.
+    /// </summary>
+    private ExecutionStep TellParent(ExecutionStep step, bool firstRun)
+    {
+        var instance = step.Instance;
+        if (instance.Parent is not { Waits: not ParentWaits.None } parent
+            || (parent.Waits == ParentWaits.Completion ? !instance.IsEnded : instance.Status == WorkflowStatus.Running))
+        {
+            return step;
+        }
+
+        var now = time.GetUtcNow();
+        instance.Parent = parent with { Waits = ParentWaits.None };
+        step.Outbox.Add(new OutboxMessage(Guid.CreateVersion7(now), instance.Id, OutboxKinds.ResumeParent, instance.Id + ":parent", new JsonObject
+        {
+            ["parentInstanceId"] = parent.InstanceId,
+            ["childInstanceId"] = instance.Id,
+            ["result"] = ChildResult(instance, firstRun),
+        }, now));
+        step.Journal.Add(new JournalEntry(instance.Id, now, null, null, "ParentNotified", $"{parent.InstanceId} ({parent.ActivityId})"));
         return step;
     }
+
+    /// <summary>What a parent learns of a child, in the shape of Elsa's ExecuteWorkflowResult (status and sub-status as Elsa names them).</summary>
+    public static JsonObject ChildResult(WorkflowInstance child, bool firstRun) => new()
+    {
+        ["workflowInstanceId"] = child.Id,
+        ["workflowDefinitionVersionId"] = child.DefinitionVersionId,
+        ["correlationId"] = child.CorrelationId,
+        ["status"] = child.IsEnded ? "Finished" : "Running",
+        ["subStatus"] = child.Status switch
+        {
+            WorkflowStatus.Finished => "Finished",
+            WorkflowStatus.Faulted => "Faulted",
+            WorkflowStatus.Cancelled => "Cancelled",
+            WorkflowStatus.Suspended => "Suspended",
+            _ => "Executing",
+        },
+        ["output"] = child.State.Output.DeepClone(),
+        ["outcomes"] = child.State.Outcomes is { } outcomes ? new JsonArray([.. outcomes.Select(o => (JsonNode)o)]) : null,
+        ["firstRun"] = firstRun,
+    };
 
     private async ValueTask<ExecutionStep> DrainAsync(WorkflowDefinition definition, ExecutionStep step, CancellationToken cancellationToken, ExpressionEvaluator? evaluator = null)
     {
@@ -138,7 +188,7 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
 
             counts[item.ActivityId] = counts.GetValueOrDefault(item.ActivityId) + 1;
             var node = definition.Activity(item.ActivityId);
-            var activity = Activities.Get(node.Type);
+            var activity = Activities.Get(node);
             try
             {
                 var context = new ActivityExecutionContext(definition, node, item, step, evaluator, now, cancellationToken);

@@ -73,6 +73,10 @@ public static class FaultKinds
         "http.invalid-url", "Elsa.SendHttpRequest's url is not an absolute http or https address.",
         "運算結果不是完整的 http 或 https 網址");
 
+    public static readonly ErrorKind ChildDefinitionNotPublished = new(
+        "workflow.child-not-published", "A sub-workflow (Elsa.ExecuteWorkflow, Elsa.DispatchWorkflow, a definition used as an activity) names a definition with no published version.",
+        "子工作流程「{definitionId}」沒有發布中的版本", "definitionId");
+
     public static readonly ErrorKind Raised = new(
         "workflow.fault", "An Elsa.Fault activity faulted the workflow on purpose; the message is the definition's own.",
         "流程依定義中止：{message}", "message");

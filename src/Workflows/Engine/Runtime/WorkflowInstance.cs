@@ -62,6 +62,9 @@ public sealed class WorkflowInstance
 
     public List<Bookmark> Bookmarks { get; init; } = [];
 
+    /// <summary>The instance that started this one as a sub-workflow; null for an instance started on its own.</summary>
+    public ParentLink? Parent { get; set; }
+
     public bool IsEnded => Status is WorkflowStatus.Finished or WorkflowStatus.Faulted or WorkflowStatus.Cancelled;
 }
 
@@ -97,6 +100,11 @@ public sealed class InstanceState
     [JsonPropertyName("outboxSequence")]
     public int OutboxSequence { get; set; }
 
+    /// <summary>The outcomes an <c>Elsa.Complete</c> finished the workflow with; a parent using it as an activity leaves by them.</summary>
+    [JsonPropertyName("outcomes")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<string>? Outcomes { get; set; }
+
     /// <summary>
     /// What started the instance, for its trigger activity to read once (an HTTP request for an
     /// <c>Elsa.HttpEndpoint</c>): <c>{"activityId":…, "payload":…}</c>. The activity clears it.
@@ -106,11 +114,33 @@ public sealed class InstanceState
     public JsonObject? Trigger { get; set; }
 }
 
+/// <summary>
+/// A child instance's link to its parent: the parent instance, the parent's activity that started it, and when
+/// the parent waits to be told of the child. Saved as columns of the child's row.
+/// </summary>
+public sealed record ParentLink(string InstanceId, string ActivityId, ParentWaits Waits);
+
+/// <summary>When a child tells its parent about itself (through the outbox, which resumes the parent's bookmark once).</summary>
+public enum ParentWaits
+{
+    /// <summary>The parent does not wait (a dispatch without waiting), or has been told already.</summary>
+    None,
+
+    /// <summary>Once the child has finished, faulted or been cancelled.</summary>
+    Completion,
+
+    /// <summary>Once the child's first run is over: it waits on something, or has ended (Elsa.ExecuteWorkflow without waiting).</summary>
+    Idle,
+}
+
 public enum BookmarkKind
 {
     Timer,
     Event,
     Task,
+
+    /// <summary>A parent waiting for a child instance, named by the child's id.</summary>
+    Workflow,
 }
 
 /// <summary>A place where an instance waits: a timer (with <see cref="DueAt"/>), an event name, or a human task.</summary>
@@ -165,6 +195,9 @@ public static class OutboxKinds
 
     /// <summary>Starts another workflow; the message's key becomes the new instance's id, so a repeat starts nothing.</summary>
     public const string StartWorkflow = "start-workflow";
+
+    /// <summary>A child instance tells its parent it finished (or went idle): resumes the parent's bookmark for that child, once.</summary>
+    public const string ResumeParent = "resume-parent";
 }
 
 public sealed record JournalEntry(

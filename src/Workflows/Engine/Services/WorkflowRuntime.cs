@@ -16,13 +16,14 @@ public enum ResumeResult
 }
 
 /// <summary>
-/// How to start an instance: a fixed id for idempotent starts, rows of the caller's to write in the same transaction, and
-/// what triggered it (<see cref="InstanceState.Trigger"/>).
+/// How to start an instance: a fixed id for idempotent starts, rows of the caller's to write in the same transaction,
+/// what triggered it (<see cref="InstanceState.Trigger"/>), and the parent of a sub-workflow.
 /// </summary>
 public sealed record StartOptions(
     string? InstanceId = null,
     Func<WorkflowTransaction, WorkflowInstance, CancellationToken, Task>? AlsoInTransaction = null,
-    JsonObject? Trigger = null);
+    JsonObject? Trigger = null,
+    ParentLink? Parent = null);
 
 /// <summary>An instance after a step, with the step (null when the call ran none, e.g. a repeated idempotent start).</summary>
 public sealed record StepResult(WorkflowInstance Instance, ExecutionStep? Step);
@@ -68,6 +69,7 @@ public sealed class WorkflowRuntime(
         // The step runs in memory before a connection is taken, so the pool is held only for the write.
         var instance = WorkflowExecutor.NewInstance(definition, input, correlationId, time.GetUtcNow(), options.InstanceId);
         instance.State.Trigger = options.Trigger?.DeepClone().AsObject();
+        instance.Parent = options.Parent;
         var step = await executor.StartAsync(definition, instance, cancellationToken);
         await using var connection = await store.DataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -151,6 +153,28 @@ public sealed class WorkflowRuntime(
             return await executor.ResumeAsync(definition, instance, bookmarkId, input, cancellationToken);
         }, cancellationToken);
         return (step is not null ? ResumeResult.Resumed : found ? ResumeResult.AlreadyResumed : ResumeResult.InstanceNotFound, step);
+    }
+
+    /// <summary>
+    /// Resumes the parent's bookmark that waits for a child instance (named by the child's id) with what the child
+    /// gives it. A repeat finds the bookmark gone and resumes nothing, so the parent goes on once.
+    /// </summary>
+    public async Task<ResumeResult> ResumeParentAsync(string parentInstanceId, string childInstanceId, JsonObject result, CancellationToken cancellationToken)
+    {
+        var found = false;
+        var step = await WithLockAsync(parentInstanceId, skipLocked: false, async (instance, _) =>
+        {
+            found = true;
+            var bookmark = instance.Bookmarks.Find(b => b.Kind == BookmarkKind.Workflow && b.Name == childInstanceId);
+            if (instance.IsEnded || bookmark is null)
+            {
+                return null;
+            }
+
+            var definition = await definitions.VersionAsync(instance.DefinitionVersionId, cancellationToken);
+            return await executor.ResumeAsync(definition, instance, bookmark.Id, result.DeepClone(), cancellationToken);
+        }, cancellationToken);
+        return step is not null ? ResumeResult.Resumed : found ? ResumeResult.AlreadyResumed : ResumeResult.InstanceNotFound;
     }
 
     /// <summary>Triggers an event: resumes every instance waiting for it (only those with the correlation id, when one is given).</summary>
