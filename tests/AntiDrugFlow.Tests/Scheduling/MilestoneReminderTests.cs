@@ -5,7 +5,7 @@ using static AntiDrugFlow.Tests.Scheduling.ReminderFixtures;
 
 namespace AntiDrugFlow.Tests.Scheduling;
 
-/// <summary>Milestone reminders fired by Quartz on a moved clock and delivered through a real SMTP server.</summary>
+/// <summary>Milestone reminders run by Hangfire on a moved clock and delivered through a real SMTP server.</summary>
 public sealed class MilestoneReminderTests
 {
     [Fact]
@@ -20,6 +20,7 @@ public sealed class MilestoneReminderTests
         foreach (var days in new[] { 30, 7, 1 })
         {
             clock.Set(Due.AddDays(-days).AddSeconds(1));
+            host.RunDue();
             var mail = await smtp.WaitForAsync(m => m.Subject.Contains($"剩 {days} 天", StringComparison.Ordinal), $"{days} days before");
             Assert.Equal([CorrectionsEmail], mail.To);
             Assert.Contains("民國116年8月31日", mail.Subject, StringComparison.Ordinal);
@@ -29,6 +30,7 @@ public sealed class MilestoneReminderTests
         }
 
         clock.Set(Due.AddSeconds(2));
+        host.RunDue();
         var overdue = await smtp.WaitForAsync(m => m.Subject.Contains("逾期通知", StringComparison.Ordinal), "overdue");
         Assert.Equal([CorrectionsEmail, PlanningEmail], overdue.To.Order(StringComparer.Ordinal));
         Assert.Contains("綜合規劃組", overdue.Body, StringComparison.Ordinal);
@@ -46,11 +48,13 @@ public sealed class MilestoneReminderTests
         await using var host = await DeadlineHost.StartAsync(connectionString, clock, "digest-a", smtp.Port);
         await host.Tracker.LoadCycleAsync("t", Catalog(Item("planning-1-1", "116年8月底前")), null, CancellationToken.None);
         clock.Set(Due.AddSeconds(2));
+        host.RunDue();
         await smtp.WaitForAsync(m => m.Subject.Contains("逾期通知", StringComparison.Ordinal), "overdue");
 
         // 民國116年9月6日 is a Monday; the digest goes out at 09:00 Taipei.
         var firstMonday = new DateTimeOffset(2027, 9, 6, 9, 0, 1, TimeSpan.FromHours(8));
         clock.Set(firstMonday);
+        host.RunDue();
         var planning = await smtp.WaitForAsync(m => m.Subject.Contains("每週彙整", StringComparison.Ordinal) && m.To.Contains(PlanningEmail), "digest to the planning group");
         Assert.Contains("planning-1-1", planning.Body, StringComparison.Ordinal);
         Assert.Contains("民國116年9月6日", planning.Subject, StringComparison.Ordinal);
@@ -58,6 +62,7 @@ public sealed class MilestoneReminderTests
 
         await host.Tracker.RecordProgressAsync("t", "planning-1-1", new ProgressUpdate("矯正署承辦人", MilestoneStatus.Done, "已完成"), CancellationToken.None);
         clock.Set(firstMonday.AddDays(7));
+        host.RunDue();
         await WaitForRemindersAsync(connectionString, "t", r => r.Any(x => x.Key == "t/digest/2027-W37"));
         await WaitForOutboxDrainedAsync(connectionString);
 
@@ -75,6 +80,7 @@ public sealed class MilestoneReminderTests
         {
             await before.Tracker.LoadCycleAsync("t", Catalog(Item("planning-1-1", "116年8月底前")), null, CancellationToken.None);
             clock.Set(Due.AddDays(-30).AddSeconds(1));
+            before.RunDue();
             await smtp.WaitForAsync(m => m.Subject.Contains("剩 30 天", StringComparison.Ordinal), "30 days before");
             await WaitForOutboxDrainedAsync(connectionString);
             clock.Set(Due.AddDays(-10));
@@ -132,6 +138,8 @@ public sealed class MilestoneReminderTests
         foreach (var (at, marker) in new[] { (Due.AddDays(-30), "剩 30 天"), (Due.AddDays(-7), "剩 7 天"), (Due.AddDays(-1), "剩 1 天"), (Due, "逾期通知") })
         {
             clock.Set(at.AddSeconds(2));
+            first.RunDue();
+            second.RunDue();
             await smtp.WaitForAsync(m => m.Subject.Contains(marker, StringComparison.Ordinal) && m.Subject.Contains("planning-1-1", StringComparison.Ordinal), marker);
             await smtp.WaitForAsync(m => m.Subject.Contains(marker, StringComparison.Ordinal) && m.Subject.Contains("planning-1-2", StringComparison.Ordinal), marker);
             // The next jump is days long: a host still between the SMTP answer and marking the message sent would
@@ -158,16 +166,19 @@ public sealed class MilestoneReminderTests
         {
             await leaving.Tracker.LoadCycleAsync("t", Catalog(Item("planning-1-1", "116年8月底前")), null, CancellationToken.None);
             clock.Set(Due.AddDays(-30).AddSeconds(1));
+            leaving.RunDue();
             await smtp.WaitForAsync(m => m.Subject.Contains("剩 30 天", StringComparison.Ordinal), "30 days before");
         }
 
         foreach (var days in new[] { 7, 1 })
         {
             clock.Set(Due.AddDays(-days).AddSeconds(1));
+            staying.RunDue();
             await smtp.WaitForAsync(m => m.Subject.Contains($"剩 {days} 天", StringComparison.Ordinal), $"{days} days before");
         }
 
         clock.Set(Due.AddSeconds(2));
+        staying.RunDue();
         await smtp.WaitForAsync(m => m.Subject.Contains("逾期通知", StringComparison.Ordinal), "overdue");
         await WaitForOutboxDrainedAsync(connectionString);
         Assert.Equal(4, smtp.Messages().Count(m => m.Subject.Contains("planning-1-1", StringComparison.Ordinal)));
