@@ -1,3 +1,5 @@
+using Hangfire;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 using AntiDrugFlow.Tests.Infrastructure;
 using AntiDrugFlow.Workflows.Milestones;
@@ -182,5 +184,52 @@ public sealed class MilestoneReminderTests
         await smtp.WaitForAsync(m => m.Subject.Contains("逾期通知", StringComparison.Ordinal), "overdue");
         await WaitForOutboxDrainedAsync(connectionString);
         Assert.Equal(4, smtp.Messages().Count(m => m.Subject.Contains("planning-1-1", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task The_same_reminder_job_run_twice_sends_one_email()
+    {
+        var connectionString = await TestPostgres.CreateDatabaseAsync();
+        var clock = new MovingClock(Due.AddDays(-40));
+        await using var smtp = await SmtpMailbox.StartAsync();
+        await using var first = await DeadlineHost.StartAsync(connectionString, clock, "twice-a", smtp.Port);
+        await using var second = await DeadlineHost.StartAsync(connectionString, clock, "twice-b", smtp.Port);
+        await first.Tracker.LoadCycleAsync("t", Catalog(Item("planning-1-1", "116年8月底前")), null, CancellationToken.None);
+
+        // Each upcoming reminder is a scheduled job named after its item and reminder.
+        var monitoring = first.Services.GetRequiredService<JobStorage>().GetMonitoringApi();
+        var scheduled = monitoring.ScheduledJobs(0, 100).OrderBy(j => j.Value.EnqueueAt).Select(j => (Id: j.Key, Title: (string)j.Value.Job.Args[0])).ToList();
+        Assert.Equal(
+            ["辦理期程 planning-1-1：期限前 30 天提醒（期限 民國116年8月31日）", "辦理期程 planning-1-1：期限前 7 天提醒（期限 民國116年8月31日）",
+             "辦理期程 planning-1-1：期限前 1 天提醒（期限 民國116年8月31日）", "辦理期程 planning-1-1：逾期通知（期限 民國116年8月31日）"],
+            scheduled.Select(j => j.Title));
+        var jobId = scheduled[0].Id;
+
+        // Run now, then again (as the dashboard's 「立即執行」 and 「重新加入佇列」 do), through each host's client.
+        clock.Set(Due.AddDays(-30).AddSeconds(1));
+        Assert.True(first.Services.GetRequiredService<IBackgroundJobClient>().Requeue(jobId));
+        await WaitForSucceededAsync(monitoring, jobId, times: 1);
+        Assert.True(second.Services.GetRequiredService<IBackgroundJobClient>().Requeue(jobId));
+        await WaitForSucceededAsync(monitoring, jobId, times: 2);
+        await WaitForOutboxDrainedAsync(connectionString);
+
+        var mail = Assert.Single(smtp.Messages());
+        Assert.Contains("剩 30 天", mail.Subject, StringComparison.Ordinal);
+        Assert.Single(await RemindersAsync(connectionString, "t"), r => r.Key == "t/planning-1-1/0/before-30");
+    }
+
+    private static async Task WaitForSucceededAsync(Hangfire.Storage.IMonitoringApi monitoring, string jobId, int times)
+    {
+        for (var attempt = 0; attempt < 600; attempt++)
+        {
+            if (monitoring.JobDetails(jobId).History.Count(h => h.StateName == Hangfire.States.SucceededState.StateName) >= times)
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new Xunit.Sdk.XunitException($"job {jobId} did not succeed {times} time(s)");
     }
 }
