@@ -77,6 +77,7 @@ public static class HostExtensions
         // Before authentication, so a Studio's preflight is answered without credentials.
         app.UseCors();
         app.MapAccounts();
+        app.MapJobsDashboard();
         app.MapCasesApi();
         app.MapInformationRequestsApi();
         // The engine's and the outbox's administration; the agency callbacks among them stay open to their signed requests.

@@ -19,7 +19,8 @@ namespace AntiDrugFlow.Benchmarks;
 /// a private PostgreSQL (fsync on), <c>pending</c> timers in the store (default 1,000,000), of which <c>burst</c>
 /// (default 1,000) are due in the same second. Lateness is measured end to end, from the due time to the commit of the
 /// resumed step (the instance's finished_at). Entry point: <c>TimerFiringBenchmark.RunAsync(args, Console.Out, token)</c>
-/// with args <c>[pending] [burst] [workers] [batch size]</c>.
+/// with args <c>[pending] [burst] [workers] [batch size] [hangfire pending]</c>. The same burst then runs as Hangfire
+/// delayed jobs on the same database among <c>hangfire pending</c> (default 10,000) far-future ones.
 /// </summary>
 public static class TimerFiringBenchmark
 {
@@ -39,6 +40,7 @@ public static class TimerFiringBenchmark
         var pump = new TimerPumpOptions();
         pump.Workers = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : pump.Workers;
         pump.BatchSize = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : pump.BatchSize;
+        var hangfirePending = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 10_000;
         var directory = Path.Combine(Path.GetTempPath(), $"adf-bench-timers-{Environment.ProcessId}");
         await using var cluster = new EmbeddedPostgresCluster(directory, durable: true);
         await cluster.StartAsync(cancellationToken);
@@ -76,6 +78,9 @@ public static class TimerFiringBenchmark
             lateness.Sort();
             output.WriteLine($"pump: fired {lateness.Count:N0} of {burst:N0}; lateness median {Percentile(lateness, 0.5):0} ms, p99 {Percentile(lateness, 0.99):0} ms, max {lateness[^1]:0} ms");
             await host.StopAsync(cancellationToken);
+
+            // Side by side on the same database: the same burst as Hangfire delayed jobs.
+            await HangfireDelayedJobsBenchmark.RunAsync(connectionString, hangfirePending, burst, output, cancellationToken);
             return 0;
         }
         finally

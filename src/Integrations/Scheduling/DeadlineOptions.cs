@@ -1,27 +1,15 @@
+using AntiDrugFlow.Workflows.Scheduling;
+
 namespace AntiDrugFlow.Integrations.Scheduling;
 
-/// <summary>Quartz and reminder settings, bound from the "Deadlines" configuration section.</summary>
+/// <summary>Background job, timer and reminder settings, bound from the "Deadlines" configuration section.</summary>
 public sealed class DeadlineOptions
 {
-    /// <summary>The cluster's scheduler name: every host on one database must use the same.</summary>
-    public string SchedulerName { get; set; } = "AntiDrugFlow";
+    /// <summary>Hangfire, which runs the reminders, the digest and the long operations.</summary>
+    public BackgroundJobOptions Jobs { get; set; } = new();
 
-    /// <summary>This host's id in the cluster; empty means one is generated (host name and a timestamp).</summary>
-    public string? InstanceId { get; set; }
-
-    /// <summary>Jobs that may run at once on this host.</summary>
-    public int MaxConcurrency { get; set; } = 16;
-
-    /// <summary>Triggers acquired in one round; more than one lets a burst of due timers fire together. At most <see cref="MaxConcurrency"/>.</summary>
-    public int MaxBatchSize { get; set; } = 16;
-
-    /// <summary>How long Quartz sleeps when nothing is due (a new trigger wakes it early on this host). At least one second.</summary>
-    public TimeSpan IdleWaitTime { get; set; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>How far past its time a trigger may be before it counts as misfired (fired once by the misfire handler).</summary>
-    public TimeSpan MisfireThreshold { get; set; } = TimeSpan.FromSeconds(60);
-
-    public TimeSpan ClusterCheckinInterval { get; set; } = TimeSpan.FromSeconds(7.5);
+    /// <summary>How often every due reminder and digest not yet sent is looked for (cron, Asia/Taipei).</summary>
+    public string CatchUpCron { get; set; } = "*/5 * * * *";
 
     /// <summary>The engine's timer pump: batch size, parallel batches, poll interval.</summary>
     public TimerPumpOptions Timers { get; set; } = new();
@@ -38,8 +26,14 @@ public sealed class DeadlineOptions
     /// <summary>A reminder sent later than this after its planned time says it is late.</summary>
     public TimeSpan LateAfter { get; set; } = TimeSpan.FromMinutes(15);
 
-    /// <summary>When the weekly overdue digest goes out (Quartz cron, Asia/Taipei): Mondays 09:00.</summary>
-    public string OverdueDigestCron { get; set; } = "0 0 9 ? * MON";
+    /// <summary>When the weekly overdue digest goes out (cron: minute hour day month weekday, Asia/Taipei): Mondays 09:00.</summary>
+    public string OverdueDigestCron { get; set; } = "0 9 * * 1";
+
+    /// <summary>The digest's schedule; an expression that does not parse is refused naming the setting.</summary>
+    public static CronSchedule DigestSchedule(string cron) =>
+        CronSchedule.TryParse(cron, out var schedule, out var error)
+            ? schedule
+            : throw new InvalidOperationException($"Deadlines:OverdueDigestCron '{cron}' is not a cron expression: {error}");
 
     /// <summary>The catalog loaded at start-up, as the cycle its plan starts in, unless that cycle exists.</summary>
     public string? CatalogFile { get; set; }

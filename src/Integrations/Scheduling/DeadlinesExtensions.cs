@@ -6,16 +6,16 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Quartz;
+using AntiDrugFlow.Workflows.Calendar;
+using Hangfire;
 
 namespace AntiDrugFlow.Integrations.Scheduling;
 
 public static class DeadlinesExtensions
 {
     /// <summary>
-    /// The engine's timer pump (workflow timers, every host), Quartz on the project's PostgreSQL (its tables
-    /// created if missing, clustered, one scheduler per host process) for milestone reminders, and the
-    /// milestone catalog loaded at start.
+    /// The engine's timer pump (workflow timers, every host), Hangfire on the project's PostgreSQL for milestone reminders,
+    /// the weekly digest and the long operations, and the milestone catalog loaded at start.
     /// </summary>
     public static IHostApplicationBuilder AddDeadlines(this IHostApplicationBuilder builder, string connectionString, string workflowsDirectory)
     {
@@ -27,60 +27,28 @@ public static class DeadlinesExtensions
         return builder;
     }
 
-    /// <summary>The same for a service collection; <paramref name="time"/> is given to Quartz too, so tests can move its clock.</summary>
-    public static IServiceCollection AddDeadlines(this IServiceCollection services, string connectionString, DeadlineOptions settings, bool runScheduler, TimeProvider? time = null)
+    /// <summary>
+    /// The same for a service collection. With <paramref name="runScheduler"/> this host runs the timer pump and a Hangfire
+    /// server; every host schedules jobs. Hosted services start in this order: Hangfire's schema, the catalog and the
+    /// reminders' plan, then the server.
+    /// </summary>
+    public static IServiceCollection AddDeadlines(this IServiceCollection services, string connectionString, DeadlineOptions settings, bool runScheduler)
     {
+        DeadlineOptions.DigestSchedule(settings.OverdueDigestCron);
         services.AddSingleton(Options.Create(settings));
         services.TryAddSingleton<PostgresMilestoneStore>();
         services.TryAddSingleton<MilestoneTracker>();
         services.AddWorkflowTimerPump(settings.Timers, runPump: runScheduler);
-        services.Replace(ServiceDescriptor.Singleton<IMilestoneScheduler, QuartzMilestoneScheduler>());
+        services.Replace(ServiceDescriptor.Singleton<IMilestoneScheduler, HangfireMilestoneScheduler>());
         services.AddSingleton<MilestoneContactBook>();
         services.AddTransient<MilestoneReminderJob>();
         services.AddTransient<OverdueDigestJob>();
-        services.AddQuartz(q =>
-        {
-            q.ConfigureScheduler(s =>
-            {
-                s.InstanceName = settings.SchedulerName;
-                if (string.IsNullOrWhiteSpace(settings.InstanceId))
-                {
-                    s.GenerateInstanceId = true;
-                }
-                else
-                {
-                    s.InstanceId = settings.InstanceId;
-                }
-
-                s.IdleWaitTime = settings.IdleWaitTime;
-                s.MaxBatchSize = Math.Min(settings.MaxBatchSize, settings.MaxConcurrency);
-            });
-            q.UseDefaultThreadPool(settings.MaxConcurrency);
-            if (time is not null)
-            {
-                q.UseTimeProvider(time);
-            }
-
-            q.UsePersistentStore(store =>
-            {
-                store.UsePostgres(connectionString);
-                store.UseClustering(c => c.CheckinInterval = settings.ClusterCheckinInterval);
-                store.ProvisionSchema();
-                store.UseSystemTextJsonSerializer();
-                store.ConfigureStore(o =>
-                {
-                    o.MisfireThreshold = settings.MisfireThreshold;
-                    // Batches of more than one trigger need acquisition under the lock in a cluster.
-                    o.AcquireTriggersWithinLock = true;
-                });
-            });
-        });
-        // Registered before Quartz's own hosted service, so the catalog is loaded before the scheduler
-        // starts firing. Loading needs no running scheduler.
+        services.AddTransient<MilestoneCatchUpJob>();
+        services.AddBackgroundJobs(connectionString, settings.Jobs);
         services.AddHostedService<MilestoneCatalogStartup>();
         if (runScheduler)
         {
-            services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+            services.AddBackgroundJobServer(settings.Jobs);
         }
 
         return services;
@@ -105,8 +73,17 @@ public static class DeadlinesExtensions
     }
 }
 
-/// <summary>Loads the configured catalog as its cycle unless it is there, and plans every cycle's reminders (triggers lost in a crash come back).</summary>
-public sealed class MilestoneCatalogStartup(MilestoneTracker tracker, IMilestoneScheduler scheduler, IOptions<DeadlineOptions> options, ILogger<MilestoneCatalogStartup> logger) : IHostedService
+/// <summary>
+/// Loads the configured catalog as its cycle unless it is there, plans every cycle's reminders (jobs lost in a crash
+/// come back), registers the catch-up job and runs it once, so what fell due while every host was down goes out now.
+/// </summary>
+public sealed class MilestoneCatalogStartup(
+    MilestoneTracker tracker,
+    IMilestoneScheduler scheduler,
+    IBackgroundJobClient jobs,
+    IRecurringJobManager recurring,
+    IOptions<DeadlineOptions> options,
+    ILogger<MilestoneCatalogStartup> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -124,6 +101,9 @@ public sealed class MilestoneCatalogStartup(MilestoneTracker tracker, IMilestone
         {
             await scheduler.PlanAsync(cycle.Id, cancellationToken);
         }
+
+        recurring.AddOrUpdate<MilestoneCatchUpJob>(MilestoneJobs.CatchUpId, j => j.RunAsync(CancellationToken.None), options.Value.CatchUpCron, new RecurringJobOptions { TimeZone = TaipeiTime.Zone });
+        jobs.Enqueue<MilestoneCatchUpJob>(j => j.RunAsync(CancellationToken.None));
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -4,7 +4,8 @@ using AntiDrugFlow.Workflows.Messages;
 using AntiDrugFlow.Workflows.Milestones;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Quartz;
+using AntiDrugFlow.Workflows.Persistence;
+using Hangfire;
 
 namespace AntiDrugFlow.Integrations.Scheduling;
 
@@ -22,78 +23,108 @@ public sealed record ReminderPoint(string Name, string Kind, int StepIndex, int 
     public static string NameOf(string itemId, int stepIndex, string kind) => string.Create(CultureInfo.InvariantCulture, $"{itemId}/{stepIndex}/{kind}");
 }
 
-/// <summary>
-/// Every milestone reminder is a Quartz trigger in the clustered store, in one group per cycle: one-shot
-/// triggers for the days-before and overdue reminders, and a weekly cron trigger for the overdue digest.
-/// </summary>
-public sealed class QuartzMilestoneScheduler(
-    ISchedulerFactory schedulers,
-    PostgresMilestoneStore store,
-    TimeProvider time,
-    IOptions<DeadlineOptions> options,
-    ILogger<QuartzMilestoneScheduler> logger) : IMilestoneScheduler
+/// <summary>The ids and names of the milestones' jobs as the dashboard lists them.</summary>
+public static class MilestoneJobs
 {
-    public const string DigestTriggerName = "digest";
+    /// <summary>The recurring job that sends whatever is due and was not sent (jobs lost, hosts down, a moved clock).</summary>
+    public const string CatchUpId = "milestones:catch-up";
 
-    public static string GroupOf(string cycleId) => $"milestones/{cycleId}";
+    public static string DigestId(string cycleId) => $"milestones:{cycleId}:overdue-digest";
 
+    /// <summary>A reminder's name in the dashboard: which item, which deadline, which reminder.</summary>
+    public static string Title(string itemId, DateTimeOffset due, ReminderPoint point) =>
+        point.Kind == ReminderPoint.Overdue
+            ? $"辦理期程 {itemId}：逾期通知（期限 {RocDate.Format(due)}）"
+            : $"辦理期程 {itemId}：期限前 {point.DaysBefore} 天提醒（期限 {RocDate.Format(due)}）";
+}
+
+/// <summary>
+/// Every upcoming reminder of a cycle is a Hangfire delayed job at its time, recorded in milestone_reminder_jobs so that
+/// planning again adds only what is missing and deletes the jobs of items that are done; the weekly overdue digest is a
+/// recurring job per cycle on Taipei time. Hangfire decides when to call; what is due is decided by the jobs on the
+/// <see cref="TimeProvider"/>.
+/// </summary>
+public sealed class HangfireMilestoneScheduler(
+    PostgresMilestoneStore store,
+    IBackgroundJobClient jobs,
+    IRecurringJobManager recurring,
+    IOptions<DeadlineOptions> options,
+    ILogger<HangfireMilestoneScheduler> logger) : IMilestoneScheduler
+{
     public async Task PlanAsync(string cycleId, CancellationToken cancellationToken)
     {
         var cycle = await store.CycleAsync(cycleId, cancellationToken) ?? throw new KeyNotFoundException($"milestone cycle '{cycleId}' does not exist");
-        var scheduler = await schedulers.GetScheduler(cancellationToken);
-        var group = GroupOf(cycleId);
-        var existing = (await scheduler.QueryTriggers(new TriggerQuery { Group = GroupMatcher<TriggerKey>.GroupEquals(group), Take = TriggerQuery.All }, cancellationToken))
-            .Items.Select(t => t.Key.Name).ToHashSet(StringComparer.Ordinal);
         var fired = await store.ReminderKeysAsync(cycleId, cancellationToken);
-        var now = time.GetUtcNow();
-        var add = new List<ITrigger>();
-        var remove = new List<TriggerKey>();
-        foreach (var milestone in await store.ListAsync(new MilestoneFilter(cycleId), now, cancellationToken))
+        var milestones = await store.ListAsync(new MilestoneFilter(cycleId), cycle.LoadedAt, cancellationToken);
+        await using var connection = await store.DataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // Hosts planning the same cycle at once take turns, so each reminder gets one job.
+        await using (var lockCycle = Sql.Command(connection, transaction, "SELECT pg_advisory_xact_lock(hashtext('milestone-plan:' || $1))", cycleId))
+        {
+            await lockCycle.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var existing = new Dictionary<string, string>(StringComparer.Ordinal);
+        await using (var read = Sql.Command(connection, transaction, "SELECT point_name, job_id FROM milestone_reminder_jobs WHERE cycle_id = $1", cycleId))
+        await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                existing[reader.GetString(0)] = reader.GetString(1);
+            }
+        }
+
+        var added = 0;
+        var removed = 0;
+        foreach (var milestone in milestones)
         {
             foreach (var point in ReminderPoint.Of(milestone, options.Value.ReminderDays))
             {
                 if (milestone.Status == MilestoneStatus.Done)
                 {
-                    if (existing.Contains(point.Name))
+                    if (existing.TryGetValue(point.Name, out var jobId))
                     {
-                        remove.Add(new TriggerKey(point.Name, group));
+                        jobs.Delete(jobId);
+                        await using var delete = Sql.Command(connection, transaction, "DELETE FROM milestone_reminder_jobs WHERE cycle_id = $1 AND point_name = $2", cycleId, point.Name);
+                        await delete.ExecuteNonQueryAsync(cancellationToken);
+                        removed++;
                     }
                 }
-                else if (!existing.Contains(point.Name) && !fired.Contains(MilestoneReminderJob.ReminderKey(cycleId, point.Name)) && point.At >= cycle.LoadedAt)
+                else if (!existing.ContainsKey(point.Name) && !fired.Contains(MilestoneReminderJob.ReminderKey(cycleId, point.Name)) && point.At >= cycle.LoadedAt)
                 {
-                    // Points before the cycle was loaded are history, not reminders; those after it that are
-                    // already past (a host died before planning them) fire at once.
-                    add.Add(MilestoneReminderJob.TriggerFor(cycleId, milestone.Item.Id, point, group, time));
+                    // Points before the cycle was loaded are history, not reminders; those after it that are already
+                    // past (a host died before planning them) are enqueued at once by Hangfire.
+                    var due = milestone.Deadlines.First(d => d.StepIndex == point.StepIndex).Due;
+                    var arguments = new ReminderJobArguments(cycleId, milestone.Item.Id, point.StepIndex, point.Kind, point.DaysBefore, point.At);
+                    var jobId = jobs.Schedule<MilestoneReminderJob>(j => j.RunAsync(MilestoneJobs.Title(milestone.Item.Id, due, point), arguments, CancellationToken.None), point.At);
+                    await using var insert = Sql.Command(connection, transaction,
+                        "INSERT INTO milestone_reminder_jobs (cycle_id, point_name, job_id, planned_at) VALUES ($1, $2, $3, $4)", cycleId, point.Name, jobId, point.At);
+                    await insert.ExecuteNonQueryAsync(cancellationToken);
+                    added++;
                 }
             }
         }
 
-        foreach (var chunk in add.Chunk(500))
-        {
-            await scheduler.ScheduleJob(MilestoneReminderJob.Detail(), chunk, ScheduleJobOptions.Replacing, cancellationToken);
-        }
+        await transaction.CommitAsync(cancellationToken);
+        recurring.AddOrUpdate<OverdueDigestJob>(
+            MilestoneJobs.DigestId(cycleId), j => j.RunAsync(cycleId, CancellationToken.None), options.Value.OverdueDigestCron, new RecurringJobOptions { TimeZone = TaipeiTime.Zone });
+        logger.LogInformation("Milestone cycle {Cycle}: {Added} reminder job(s) scheduled, {Removed} deleted", cycleId, added, removed);
+    }
 
-        if (remove.Count > 0)
-        {
-            await scheduler.UnscheduleJobs(remove, cancellationToken);
-        }
-
-        if (!existing.Contains(DigestTriggerName))
-        {
-            var digest = TriggerBuilder.Create(time)
-                .WithIdentity(DigestTriggerName, group)
-                .ForJob(OverdueDigestJob.Key)
-                .UsingJobData(MilestoneReminderJob.CycleKey, cycleId)
-                .StartAt(now)
-                .WithSchedule(CronScheduleBuilder.Create(options.Value.OverdueDigestCron).InTimeZone(TaipeiTime.Zone)
-                    .WithMisfireInstruction(CronTriggerMisfireInstruction.FireAndProceed))
-                .Build();
-            await scheduler.ScheduleJob(OverdueDigestJob.Detail(), [digest], ScheduleJobOptions.Replacing, cancellationToken);
-        }
-
-        logger.LogInformation("Milestone cycle {Cycle}: {Added} reminder trigger(s) planned, {Removed} cancelled", cycleId, add.Count, remove.Count);
+    /// <summary>Replaces the job of a reminder, e.g. when it was run before its time.</summary>
+    public static async Task RescheduleAsync(PostgresMilestoneStore store, IBackgroundJobClient jobs, string title, ReminderJobArguments reminder, CancellationToken cancellationToken)
+    {
+        var jobId = jobs.Schedule<MilestoneReminderJob>(j => j.RunAsync(title, reminder, CancellationToken.None), reminder.PlannedAt);
+        await using var connection = await store.DataSource.OpenConnectionAsync(cancellationToken);
+        await using var upsert = Sql.Command(connection, null,
+            "INSERT INTO milestone_reminder_jobs (cycle_id, point_name, job_id, planned_at) VALUES ($1, $2, $3, $4) ON CONFLICT (cycle_id, point_name) DO UPDATE SET job_id = excluded.job_id",
+            reminder.CycleId, ReminderPoint.NameOf(reminder.ItemId, reminder.Step, reminder.Kind), jobId, reminder.PlannedAt);
+        await upsert.ExecuteNonQueryAsync(cancellationToken);
     }
 }
+
+/// <summary>What a reminder job is about, as Hangfire stores it with the job.</summary>
+public sealed record ReminderJobArguments(string CycleId, string ItemId, int Step, string Kind, int DaysBefore, DateTimeOffset PlannedAt);
 
 /// <summary>
 /// Sends one reminder of an item's deadline step through the outbox. The reminder's key is stored with
@@ -104,46 +135,37 @@ public sealed class QuartzMilestoneScheduler(
 public sealed class MilestoneReminderJob(
     PostgresMilestoneStore store,
     MilestoneContactBook contactBook,
+    IBackgroundJobClient jobs,
     TimeProvider time,
     IOptions<DeadlineOptions> options,
-    ILogger<MilestoneReminderJob> logger) : IJob
+    ILogger<MilestoneReminderJob> logger)
 {
-    public const string CycleKey = "cycle";
-    public const string ItemKey = "item";
-    public const string StepKey = "step";
-    public const string KindKey = "kind";
-    public const string DaysKey = "days";
-    public const string PlannedAtKey = "plannedAt";
-    public static readonly JobKey Key = new("milestone-reminder", "milestones");
-
-    public static IJobDetail Detail() => JobBuilder.Create<MilestoneReminderJob>().WithIdentity(Key).StoreDurably().Build();
+    /// <summary>Hangfire may start a delayed job up to a second early; a start this much early waits for the time instead.</summary>
+    public static readonly TimeSpan EarlyStartWait = TimeSpan.FromMinutes(1);
 
     public static string ReminderKey(string cycleId, string pointName) => $"{cycleId}/{pointName}";
 
-    public static ITrigger TriggerFor(string cycleId, string itemId, ReminderPoint point, string group, TimeProvider time) =>
-        TriggerBuilder.Create(time)
-            .WithIdentity(point.Name, group)
-            .ForJob(Key)
-            .UsingJobData(CycleKey, cycleId)
-            .UsingJobData(ItemKey, itemId)
-            .UsingJobData(StepKey, point.StepIndex.ToString(CultureInfo.InvariantCulture))
-            .UsingJobData(KindKey, point.Kind)
-            .UsingJobData(DaysKey, point.DaysBefore.ToString(CultureInfo.InvariantCulture))
-            .UsingJobData(PlannedAtKey, point.At.ToString("O", CultureInfo.InvariantCulture))
-            .StartAt(point.At)
-            .WithSchedule(SimpleScheduleBuilder.Create().WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow))
-            .Build();
-
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    /// <summary>
+    /// Hangfire's entry: sends the reminder if it is due on this host's clock. Run well before its time (「立即執行」 in the
+    /// dashboard), it sends nothing and is scheduled again for its time.
+    /// </summary>
+    [JobDisplayName("{0}")]
+    public async Task RunAsync(string title, ReminderJobArguments reminder, CancellationToken cancellationToken)
     {
-        var data = context.MergedJobDataMap;
-        var cycleId = Text(data, CycleKey);
-        var itemId = Text(data, ItemKey);
-        var step = int.Parse(Text(data, StepKey), CultureInfo.InvariantCulture);
-        var kind = Text(data, KindKey);
-        var days = int.Parse(Text(data, DaysKey), CultureInfo.InvariantCulture);
-        var plannedAt = DateTimeOffset.Parse(Text(data, PlannedAtKey), CultureInfo.InvariantCulture);
-        await SendAsync(cycleId, itemId, step, kind, days, plannedAt, cancellationToken);
+        var early = reminder.PlannedAt - time.GetUtcNow();
+        if (early > EarlyStartWait)
+        {
+            logger.LogInformation("Milestone reminder {Cycle}/{Item}/{Step}/{Kind} run {Early} before its time: scheduled again", reminder.CycleId, reminder.ItemId, reminder.Step, reminder.Kind, early);
+            await HangfireMilestoneScheduler.RescheduleAsync(store, jobs, title, reminder, cancellationToken);
+            return;
+        }
+
+        if (early > TimeSpan.Zero)
+        {
+            await Task.Delay(early, time, cancellationToken);
+        }
+
+        await SendAsync(reminder.CycleId, reminder.ItemId, reminder.Step, reminder.Kind, reminder.DaysBefore, reminder.PlannedAt, cancellationToken);
     }
 
     /// <summary>Decides and records what one reminder firing does. Returns the outcome stored, or null when it had fired before.</summary>
@@ -193,9 +215,6 @@ public sealed class MilestoneReminderJob(
         return outcome;
     }
 
-    public static string Text(JobDataMap data, string key) =>
-        data[key]?.ToString() ?? throw new JobExecutionException($"trigger data '{key}' is missing");
-
     private string? Link(string cycleId, string itemId) =>
         options.Value.LinkBase is { Length: > 0 } link ? $"{link.TrimEnd('/')}/api/milestones/{Uri.EscapeDataString(cycleId)}/items/{Uri.EscapeDataString(itemId)}" : null;
 }
@@ -206,14 +225,11 @@ public sealed class OverdueDigestJob(
     MilestoneContactBook contactBook,
     TimeProvider time,
     IOptions<DeadlineOptions> options,
-    ILogger<OverdueDigestJob> logger) : IJob
+    ILogger<OverdueDigestJob> logger)
 {
-    public static readonly JobKey Key = new("milestone-overdue-digest", "milestones");
-
-    public static IJobDetail Detail() => JobBuilder.Create<OverdueDigestJob>().WithIdentity(Key).StoreDurably().Build();
-
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken) =>
-        await SendAsync(MilestoneReminderJob.Text(context.MergedJobDataMap, MilestoneReminderJob.CycleKey), cancellationToken);
+    /// <summary>Hangfire's entry, on the cycle's recurring job: sends this week's digest unless it went out already.</summary>
+    [JobDisplayName("辦理期程 {0} 期：每週逾期彙整")]
+    public async Task RunAsync(string cycleId, CancellationToken cancellationToken) => await SendAsync(cycleId, cancellationToken);
 
     /// <summary>Sends this week's digest unless it went out already. Returns the outcome stored, or null when it had.</summary>
     public async Task<string?> SendAsync(string cycleId, CancellationToken cancellationToken)
@@ -260,7 +276,58 @@ public sealed class OverdueDigestJob(
     /// <summary>The latest time at or before <paramref name="now"/> that the cron expression names (Asia/Taipei), within the last eight days.</summary>
     public static DateTimeOffset? LatestPlannedTime(string cron, DateTimeOffset now)
     {
-        var expression = new CronExpression(cron, TaipeiTime.Zone);
-        return expression.IsSatisfiedBy(now) ? now : expression.GetPreviousValidTimeBefore(now) is { } before && before >= now.AddDays(-8) ? before : null;
+        var schedule = DeadlineOptions.DigestSchedule(cron);
+        DateTimeOffset? latest = null;
+        var from = now.AddDays(-8);
+        while (schedule.Next(from, TaipeiTime.Zone) is { } next && next <= now)
+        {
+            latest = next;
+            from = next;
+        }
+
+        return latest;
+    }
+}
+
+/// <summary>
+/// Sends every reminder and weekly digest that is due on this host's clock and has not gone out: the safety net for a
+/// job lost or a host down, run every few minutes and once at every start. Whatever sent it first, each goes out once.
+/// </summary>
+public sealed class MilestoneCatchUpJob(
+    PostgresMilestoneStore store,
+    MilestoneReminderJob reminders,
+    OverdueDigestJob digests,
+    TimeProvider time,
+    IOptions<DeadlineOptions> options)
+{
+    [JobDisplayName("辦理期程：補送已到期而未送出的提醒與每週彙整")]
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        foreach (var cycle in await store.CyclesAsync(cancellationToken))
+        {
+            var fired = await store.ReminderKeysAsync(cycle.Id, cancellationToken);
+            foreach (var milestone in await store.ListAsync(new MilestoneFilter(cycle.Id), now, cancellationToken))
+            {
+                if (milestone.Status == MilestoneStatus.Done)
+                {
+                    continue;
+                }
+
+                // In time order per step, so an earlier reminder overtaken by a later one is recorded as skipped.
+                foreach (var point in ReminderPoint.Of(milestone, options.Value.ReminderDays))
+                {
+                    if (point.At <= now && point.At >= cycle.LoadedAt && !fired.Contains(MilestoneReminderJob.ReminderKey(cycle.Id, point.Name)))
+                    {
+                        await reminders.SendAsync(cycle.Id, milestone.Item.Id, point.StepIndex, point.Kind, point.DaysBefore, point.At, cancellationToken);
+                    }
+                }
+            }
+
+            if (OverdueDigestJob.LatestPlannedTime(options.Value.OverdueDigestCron, now) is { } planned && planned >= cycle.LoadedAt)
+            {
+                await digests.SendAsync(cycle.Id, cancellationToken);
+            }
+        }
     }
 }

@@ -13,7 +13,7 @@ namespace AntiDrugFlow.Tests.Browser;
 public sealed partial class MenuSweepTests(CaseWorkerBrowserHost host)
 {
     [Theory]
-    [InlineData("admin", 11)]
+    [InlineData("admin", 12)]
     [InlineData("school.kl-chenggong-jh", 3)]
     [InlineData("police.kl-zhong-er-rd", 3)]
     [InlineData("liaison.kl", 2)]
@@ -27,7 +27,8 @@ public sealed partial class MenuSweepTests(CaseWorkerBrowserHost host)
             .ToList();
         Assert.Equal(menuPages, links.Count);
 
-        foreach (var address in links)
+        // The job dashboard's pages are Hangfire's own markup (JobsDashboardTests covers them); the rest are the site's.
+        foreach (var address in links.Where(href => href != "/admin/jobs"))
         {
             var response = await page.GotoAsync(address);
             Assert.True(response is { Ok: true }, $"{address} answered {response?.Status}");

@@ -4,6 +4,7 @@ using AntiDrugFlow.Tests.Milestones;
 using AntiDrugFlow.Workflows;
 using AntiDrugFlow.Workflows.Milestones;
 using AntiDrugFlow.Workflows.Services;
+using Hangfire;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -12,8 +13,8 @@ using Microsoft.Extensions.Logging;
 namespace AntiDrugFlow.Tests.Scheduling;
 
 /// <summary>
-/// One host process as production wires it (engine, outbox delivery over SMTP, the timer pump, Quartz clustered on the
-/// test's database), with the test's clock. Several on one database make a cluster.
+/// One host process as production wires it (engine, outbox delivery over SMTP, the timer pump, a Hangfire server on the
+/// test's database), with the test's clock. Several on one database share the work.
 /// </summary>
 public sealed class DeadlineHost : IAsyncDisposable
 {
@@ -47,16 +48,20 @@ public sealed class DeadlineHost : IAsyncDisposable
         builder.AddIntegrations();
         var settings = new DeadlineOptions
         {
-            InstanceId = instanceId,
-            IdleWaitTime = TimeSpan.FromSeconds(1),
-            ClusterCheckinInterval = TimeSpan.FromSeconds(1),
+            Jobs = new BackgroundJobOptions
+            {
+                ServerName = instanceId,
+                WorkerCount = 4,
+                QueuePollInterval = TimeSpan.FromMilliseconds(200),
+                SchedulePollingInterval = TimeSpan.FromSeconds(1),
+            },
             CatalogFile = Path.Combine(Path.GetTempPath(), "no-catalog-at-start.json"),
             ContactsFile = Path.Combine(RepositoryFiles.Root, "workflows-json", "milestones", "contacts.json"),
             Timers = new TimerPumpOptions { PollInterval = TimeSpan.FromMilliseconds(100) },
         };
         configure?.Invoke(settings);
         services?.Invoke(builder.Services);
-        builder.Services.AddDeadlines(connectionString, settings, runScheduler: true, clock);
+        builder.Services.AddDeadlines(connectionString, settings, runScheduler: true);
         var host = builder.Build();
 
         // The integrations' own schema scripts (outbox delivery) run as the web host's start-up runs them.
@@ -64,6 +69,12 @@ public sealed class DeadlineHost : IAsyncDisposable
         await host.StartAsync();
         return new DeadlineHost(host);
     }
+
+    /// <summary>
+    /// After the test moved the clock: Hangfire runs the catch-up job now (as 「立即執行」 in the dashboard does), which sends
+    /// what is due on the test's clock. Hangfire's own timing reads the machine's clock, which the test cannot move.
+    /// </summary>
+    public void RunDue() => Services.GetRequiredService<IRecurringJobManager>().Trigger(MilestoneJobs.CatchUpId);
 
     /// <summary>Stops the host as a shutdown would: the scheduler halts and nothing more fires here.</summary>
     public async Task StopAsync()

@@ -1,3 +1,5 @@
+using Hangfire;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 using AntiDrugFlow.Tests.Infrastructure;
 using AntiDrugFlow.Workflows.Milestones;
@@ -5,7 +7,7 @@ using static AntiDrugFlow.Tests.Scheduling.ReminderFixtures;
 
 namespace AntiDrugFlow.Tests.Scheduling;
 
-/// <summary>Milestone reminders fired by Quartz on a moved clock and delivered through a real SMTP server.</summary>
+/// <summary>Milestone reminders run by Hangfire on a moved clock and delivered through a real SMTP server.</summary>
 public sealed class MilestoneReminderTests
 {
     [Fact]
@@ -20,6 +22,7 @@ public sealed class MilestoneReminderTests
         foreach (var days in new[] { 30, 7, 1 })
         {
             clock.Set(Due.AddDays(-days).AddSeconds(1));
+            host.RunDue();
             var mail = await smtp.WaitForAsync(m => m.Subject.Contains($"剩 {days} 天", StringComparison.Ordinal), $"{days} days before");
             Assert.Equal([CorrectionsEmail], mail.To);
             Assert.Contains("民國116年8月31日", mail.Subject, StringComparison.Ordinal);
@@ -29,6 +32,7 @@ public sealed class MilestoneReminderTests
         }
 
         clock.Set(Due.AddSeconds(2));
+        host.RunDue();
         var overdue = await smtp.WaitForAsync(m => m.Subject.Contains("逾期通知", StringComparison.Ordinal), "overdue");
         Assert.Equal([CorrectionsEmail, PlanningEmail], overdue.To.Order(StringComparer.Ordinal));
         Assert.Contains("綜合規劃組", overdue.Body, StringComparison.Ordinal);
@@ -46,11 +50,13 @@ public sealed class MilestoneReminderTests
         await using var host = await DeadlineHost.StartAsync(connectionString, clock, "digest-a", smtp.Port);
         await host.Tracker.LoadCycleAsync("t", Catalog(Item("planning-1-1", "116年8月底前")), null, CancellationToken.None);
         clock.Set(Due.AddSeconds(2));
+        host.RunDue();
         await smtp.WaitForAsync(m => m.Subject.Contains("逾期通知", StringComparison.Ordinal), "overdue");
 
         // 民國116年9月6日 is a Monday; the digest goes out at 09:00 Taipei.
         var firstMonday = new DateTimeOffset(2027, 9, 6, 9, 0, 1, TimeSpan.FromHours(8));
         clock.Set(firstMonday);
+        host.RunDue();
         var planning = await smtp.WaitForAsync(m => m.Subject.Contains("每週彙整", StringComparison.Ordinal) && m.To.Contains(PlanningEmail), "digest to the planning group");
         Assert.Contains("planning-1-1", planning.Body, StringComparison.Ordinal);
         Assert.Contains("民國116年9月6日", planning.Subject, StringComparison.Ordinal);
@@ -58,6 +64,7 @@ public sealed class MilestoneReminderTests
 
         await host.Tracker.RecordProgressAsync("t", "planning-1-1", new ProgressUpdate("矯正署承辦人", MilestoneStatus.Done, "已完成"), CancellationToken.None);
         clock.Set(firstMonday.AddDays(7));
+        host.RunDue();
         await WaitForRemindersAsync(connectionString, "t", r => r.Any(x => x.Key == "t/digest/2027-W37"));
         await WaitForOutboxDrainedAsync(connectionString);
 
@@ -75,6 +82,7 @@ public sealed class MilestoneReminderTests
         {
             await before.Tracker.LoadCycleAsync("t", Catalog(Item("planning-1-1", "116年8月底前")), null, CancellationToken.None);
             clock.Set(Due.AddDays(-30).AddSeconds(1));
+            before.RunDue();
             await smtp.WaitForAsync(m => m.Subject.Contains("剩 30 天", StringComparison.Ordinal), "30 days before");
             await WaitForOutboxDrainedAsync(connectionString);
             clock.Set(Due.AddDays(-10));
@@ -132,6 +140,8 @@ public sealed class MilestoneReminderTests
         foreach (var (at, marker) in new[] { (Due.AddDays(-30), "剩 30 天"), (Due.AddDays(-7), "剩 7 天"), (Due.AddDays(-1), "剩 1 天"), (Due, "逾期通知") })
         {
             clock.Set(at.AddSeconds(2));
+            first.RunDue();
+            second.RunDue();
             await smtp.WaitForAsync(m => m.Subject.Contains(marker, StringComparison.Ordinal) && m.Subject.Contains("planning-1-1", StringComparison.Ordinal), marker);
             await smtp.WaitForAsync(m => m.Subject.Contains(marker, StringComparison.Ordinal) && m.Subject.Contains("planning-1-2", StringComparison.Ordinal), marker);
             // The next jump is days long: a host still between the SMTP answer and marking the message sent would
@@ -158,18 +168,68 @@ public sealed class MilestoneReminderTests
         {
             await leaving.Tracker.LoadCycleAsync("t", Catalog(Item("planning-1-1", "116年8月底前")), null, CancellationToken.None);
             clock.Set(Due.AddDays(-30).AddSeconds(1));
+            leaving.RunDue();
             await smtp.WaitForAsync(m => m.Subject.Contains("剩 30 天", StringComparison.Ordinal), "30 days before");
         }
 
         foreach (var days in new[] { 7, 1 })
         {
             clock.Set(Due.AddDays(-days).AddSeconds(1));
+            staying.RunDue();
             await smtp.WaitForAsync(m => m.Subject.Contains($"剩 {days} 天", StringComparison.Ordinal), $"{days} days before");
         }
 
         clock.Set(Due.AddSeconds(2));
+        staying.RunDue();
         await smtp.WaitForAsync(m => m.Subject.Contains("逾期通知", StringComparison.Ordinal), "overdue");
         await WaitForOutboxDrainedAsync(connectionString);
         Assert.Equal(4, smtp.Messages().Count(m => m.Subject.Contains("planning-1-1", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task The_same_reminder_job_run_twice_sends_one_email()
+    {
+        var connectionString = await TestPostgres.CreateDatabaseAsync();
+        var clock = new MovingClock(Due.AddDays(-40));
+        await using var smtp = await SmtpMailbox.StartAsync();
+        await using var first = await DeadlineHost.StartAsync(connectionString, clock, "twice-a", smtp.Port);
+        await using var second = await DeadlineHost.StartAsync(connectionString, clock, "twice-b", smtp.Port);
+        await first.Tracker.LoadCycleAsync("t", Catalog(Item("planning-1-1", "116年8月底前")), null, CancellationToken.None);
+
+        // Each upcoming reminder is a scheduled job named after its item and reminder.
+        var monitoring = first.Services.GetRequiredService<JobStorage>().GetMonitoringApi();
+        var scheduled = monitoring.ScheduledJobs(0, 100).OrderBy(j => j.Value.EnqueueAt).Select(j => (Id: j.Key, Title: (string)j.Value.Job.Args[0])).ToList();
+        Assert.Equal(
+            ["辦理期程 planning-1-1：期限前 30 天提醒（期限 民國116年8月31日）", "辦理期程 planning-1-1：期限前 7 天提醒（期限 民國116年8月31日）",
+             "辦理期程 planning-1-1：期限前 1 天提醒（期限 民國116年8月31日）", "辦理期程 planning-1-1：逾期通知（期限 民國116年8月31日）"],
+            scheduled.Select(j => j.Title));
+        var jobId = scheduled[0].Id;
+
+        // Run now, then again (as the dashboard's 「立即執行」 and 「重新加入佇列」 do), through each host's client.
+        clock.Set(Due.AddDays(-30).AddSeconds(1));
+        Assert.True(first.Services.GetRequiredService<IBackgroundJobClient>().Requeue(jobId));
+        await WaitForSucceededAsync(monitoring, jobId, times: 1);
+        Assert.True(second.Services.GetRequiredService<IBackgroundJobClient>().Requeue(jobId));
+        await WaitForSucceededAsync(monitoring, jobId, times: 2);
+        await WaitForOutboxDrainedAsync(connectionString);
+
+        var mail = Assert.Single(smtp.Messages());
+        Assert.Contains("剩 30 天", mail.Subject, StringComparison.Ordinal);
+        Assert.Single(await RemindersAsync(connectionString, "t"), r => r.Key == "t/planning-1-1/0/before-30");
+    }
+
+    private static async Task WaitForSucceededAsync(Hangfire.Storage.IMonitoringApi monitoring, string jobId, int times)
+    {
+        for (var attempt = 0; attempt < 600; attempt++)
+        {
+            if (monitoring.JobDetails(jobId).History.Count(h => h.StateName == Hangfire.States.SucceededState.StateName) >= times)
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new Xunit.Sdk.XunitException($"job {jobId} did not succeed {times} time(s)");
     }
 }

@@ -1,7 +1,7 @@
 namespace AntiDrugFlow.Tests.Scheduling;
 
 /// <summary>
-/// A clock the test moves, read by Quartz's threads and the engine at once: reads and writes go
+/// A clock the test moves, read by Hangfire's workers and the engine at once: reads and writes go
 /// through one lock so no thread ever sees half an update.
 /// </summary>
 public sealed class MovingClock(DateTimeOffset start) : TimeProvider
