@@ -4,6 +4,8 @@ using AntiDrugFlow.Host.Apis;
 using AntiDrugFlow.Host.Apis.Elsa;
 using AntiDrugFlow.Host.Cli;
 using AntiDrugFlow.Host.Components;
+using AntiDrugFlow.Host.Diagnostics;
+using AntiDrugFlow.Host.Health;
 using AntiDrugFlow.Host.Infrastructure;
 using AntiDrugFlow.Host.Operations;
 using AntiDrugFlow.Integrations;
@@ -45,12 +47,17 @@ public static class HostExtensions
         builder.AddElsaApi();
         builder.Services.AddCases();
         builder.Services.AddProblemDetails();
+        builder.AddTransientDatabaseErrors();
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.Services.AddOpenApi();
         builder.AddOperations();
         builder.AddWebPages();
         builder.AddSecurityHeaders();
+        builder.AddServiceHealth();
+        builder.AddTelemetry();
+        // On SIGTERM every background service stops claiming work and hands back what it holds within this time.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = builder.Configuration.GetValue("Shutdown:Timeout", TimeSpan.FromSeconds(30)));
         return builder;
     }
 
@@ -66,13 +73,17 @@ public static class HostExtensions
             var (imported, failed) = await DefinitionImport.ImportAsync(app.Services.GetRequiredService<WorkflowDefinitionService>(), [folder], log, DefinitionImport.LogLine, CancellationToken.None);
             app.Logger.LogInformation("Workflow definitions from {Folder}: {Imported} imported, {Failed} refused\n{Log}", folder, imported, failed, log);
         }
+
+        app.Services.GetRequiredService<StartupProgress>().MarkDefinitionsLoaded();
     }
 
     public static WebApplication MapAntiDrugFlow(this WebApplication app)
     {
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
+        app.UseTransientDatabaseRetry();
         app.UseStatusCodePages();
+        app.MapServiceHealth();
         app.MapOpenApi();
         // Before authentication, so a Studio's preflight is answered without credentials.
         app.UseCors();

@@ -27,6 +27,7 @@ public static class IntegrationsExtensions
         {
             services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
             services.AddHostedService<PendingInstanceRunner>();
+            services.AddHostedService<OutboxBacklogSampler>();
         }
 
         return builder;
@@ -49,6 +50,7 @@ public static class IntegrationsExtensions
         services.AddSingleton<IOutboxChannel, StartWorkflowChannel>();
         services.AddSingleton<IOutboxChannel, AgencySystemChannel>();
         services.AddSingleton<OutboxDispatcher>();
+        services.AddSingleton<OutboxBacklogMonitor>();
 
         services.AddAgencyNotices(configuration);
         services.TryAddSingleton<ICallbackReceipts, PostgresCallbackReceipts>();
