@@ -23,7 +23,9 @@ public static class HostExtensions
     /// <summary>Database (configured or embedded), engine, integrations, accounts and access, problem details and OpenAPI.</summary>
     public static async Task<WebApplicationBuilder> AddAntiDrugFlowAsync(this WebApplicationBuilder builder)
     {
-        var (connectionString, embedded) = await Database.ResolveAsync(builder.Configuration, CancellationToken.None);
+        var progress = new StartupProgress();
+        builder.Services.AddSingleton(progress);
+        var (connectionString, embedded) = await progress.TimeAsync("database", () => Database.ResolveAsync(builder.Configuration, CancellationToken.None));
         if (embedded is not null)
         {
             builder.Services.AddSingleton(embedded);
@@ -64,17 +66,25 @@ public static class HostExtensions
     /// <summary>Applies the schema scripts, puts the agency directory in force and imports the definitions in workflows-json.</summary>
     public static async Task PrepareDatabaseAsync(this WebApplication app)
     {
-        await app.Services.GetRequiredService<SchemaMigrator>().MigrateAsync(CancellationToken.None);
-        await app.LoadAgencyDirectoryAsync(CancellationToken.None);
+        var progress = app.Services.GetRequiredService<StartupProgress>();
+        await progress.TimeAsync("schema", () => app.Services.GetRequiredService<SchemaMigrator>().MigrateAsync(CancellationToken.None));
+        await progress.TimeAsync("agency directory", () => app.LoadAgencyDirectoryAsync(CancellationToken.None));
         var folder = app.Configuration["Workflows:Directory"] ?? ProjectPaths.WorkflowsDirectory();
         if (Directory.Exists(folder))
         {
-            var log = new StringWriter();
-            var (imported, failed) = await DefinitionImport.ImportAsync(app.Services.GetRequiredService<WorkflowDefinitionService>(), [folder], log, DefinitionImport.LogLine, CancellationToken.None);
-            app.Logger.LogInformation("Workflow definitions from {Folder}: {Imported} imported, {Failed} refused\n{Log}", folder, imported, failed, log);
+            await progress.TimeAsync("definitions", async () =>
+            {
+                var log = new StringWriter();
+                var (imported, failed) = await DefinitionImport.ImportAsync(app.Services.GetRequiredService<WorkflowDefinitionService>(), [folder], log, DefinitionImport.LogLine, CancellationToken.None);
+                app.Logger.LogInformation("Workflow definitions from {Folder}: {Imported} imported, {Failed} refused\n{Log}", folder, imported, failed, log);
+            });
         }
 
-        app.Services.GetRequiredService<StartupProgress>().MarkDefinitionsLoaded();
+        progress.MarkDefinitionsLoaded();
+        var preparing = System.Diagnostics.Stopwatch.GetTimestamp();
+        app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
+            "Started {Seconds:0.00} s after the process: {Phases}, background services {Services:0} ms",
+            (TimeProvider.System.GetUtcNow().UtcDateTime - System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime()).TotalSeconds, progress.Summary(), System.Diagnostics.Stopwatch.GetElapsedTime(preparing).TotalMilliseconds));
     }
 
     public static WebApplication MapAntiDrugFlow(this WebApplication app)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace AntiDrugFlow.Host.Health;
@@ -31,7 +32,7 @@ public static class HealthExtensions
     {
         var settings = builder.Configuration.GetSection("Health").Get<HealthOptions>() ?? new HealthOptions();
         builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(settings));
-        builder.Services.AddSingleton<StartupProgress>();
+        builder.Services.TryAddSingleton<StartupProgress>();
         builder.Services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", HealthStatus.Unhealthy, [ReadyTag], settings.CheckTimeout)
             .AddCheck<DefinitionsLoadedHealthCheck>("definitions", HealthStatus.Unhealthy, [ReadyTag], settings.CheckTimeout)
