@@ -4,6 +4,8 @@ using AntiDrugFlow.Host.Apis;
 using AntiDrugFlow.Host.Apis.Elsa;
 using AntiDrugFlow.Host.Cli;
 using AntiDrugFlow.Host.Components;
+using AntiDrugFlow.Host.Diagnostics;
+using AntiDrugFlow.Host.Health;
 using AntiDrugFlow.Host.Infrastructure;
 using AntiDrugFlow.Host.Operations;
 using AntiDrugFlow.Integrations;
@@ -21,7 +23,9 @@ public static class HostExtensions
     /// <summary>Database (configured or embedded), engine, integrations, accounts and access, problem details and OpenAPI.</summary>
     public static async Task<WebApplicationBuilder> AddAntiDrugFlowAsync(this WebApplicationBuilder builder)
     {
-        var (connectionString, embedded) = await Database.ResolveAsync(builder.Configuration, CancellationToken.None);
+        var progress = new StartupProgress();
+        builder.Services.AddSingleton(progress);
+        var (connectionString, embedded) = await progress.TimeAsync("database", () => Database.ResolveAsync(builder.Configuration, CancellationToken.None));
         if (embedded is not null)
         {
             builder.Services.AddSingleton(embedded);
@@ -45,34 +49,51 @@ public static class HostExtensions
         builder.AddElsaApi();
         builder.Services.AddCases();
         builder.Services.AddProblemDetails();
+        builder.AddTransientDatabaseErrors();
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.Services.AddOpenApi();
         builder.AddOperations();
         builder.AddWebPages();
         builder.AddSecurityHeaders();
+        builder.AddServiceHealth();
+        builder.AddTelemetry();
+        // On SIGTERM every background service stops claiming work and hands back what it holds within this time.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = builder.Configuration.GetValue("Shutdown:Timeout", TimeSpan.FromSeconds(30)));
         return builder;
     }
 
     /// <summary>Applies the schema scripts, puts the agency directory in force and imports the definitions in workflows-json.</summary>
     public static async Task PrepareDatabaseAsync(this WebApplication app)
     {
-        await app.Services.GetRequiredService<SchemaMigrator>().MigrateAsync(CancellationToken.None);
-        await app.LoadAgencyDirectoryAsync(CancellationToken.None);
+        var progress = app.Services.GetRequiredService<StartupProgress>();
+        await progress.TimeAsync("schema", () => app.Services.GetRequiredService<SchemaMigrator>().MigrateAsync(CancellationToken.None));
+        await progress.TimeAsync("agency directory", () => app.LoadAgencyDirectoryAsync(CancellationToken.None));
         var folder = app.Configuration["Workflows:Directory"] ?? ProjectPaths.WorkflowsDirectory();
         if (Directory.Exists(folder))
         {
-            var log = new StringWriter();
-            var (imported, failed) = await DefinitionImport.ImportAsync(app.Services.GetRequiredService<WorkflowDefinitionService>(), [folder], log, DefinitionImport.LogLine, CancellationToken.None);
-            app.Logger.LogInformation("Workflow definitions from {Folder}: {Imported} imported, {Failed} refused\n{Log}", folder, imported, failed, log);
+            await progress.TimeAsync("definitions", async () =>
+            {
+                var log = new StringWriter();
+                var (imported, failed) = await DefinitionImport.ImportAsync(app.Services.GetRequiredService<WorkflowDefinitionService>(), [folder], log, DefinitionImport.LogLine, CancellationToken.None);
+                app.Logger.LogInformation("Workflow definitions from {Folder}: {Imported} imported, {Failed} refused\n{Log}", folder, imported, failed, log);
+            });
         }
+
+        progress.MarkDefinitionsLoaded();
+        var preparing = System.Diagnostics.Stopwatch.GetTimestamp();
+        app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
+            "Started {Seconds:0.00} s after the process: {Phases}, background services {Services:0} ms",
+            (TimeProvider.System.GetUtcNow().UtcDateTime - System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime()).TotalSeconds, progress.Summary(), System.Diagnostics.Stopwatch.GetElapsedTime(preparing).TotalMilliseconds));
     }
 
     public static WebApplication MapAntiDrugFlow(this WebApplication app)
     {
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
+        app.UseTransientDatabaseRetry();
         app.UseStatusCodePages();
+        app.MapServiceHealth();
         app.MapOpenApi();
         // Before authentication, so a Studio's preflight is answered without credentials.
         app.UseCors();

@@ -27,6 +27,7 @@ public static class IntegrationsExtensions
         {
             services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
             services.AddHostedService<PendingInstanceRunner>();
+            services.AddHostedService<OutboxBacklogSampler>();
         }
 
         return builder;
@@ -50,6 +51,7 @@ public static class IntegrationsExtensions
         services.AddSingleton<IOutboxChannel, ResumeParentChannel>();
         services.AddSingleton<IOutboxChannel, AgencySystemChannel>();
         services.AddSingleton<OutboxDispatcher>();
+        services.AddSingleton<OutboxBacklogMonitor>();
 
         services.AddAgencyNotices(configuration);
         services.TryAddSingleton<ICallbackReceipts, PostgresCallbackReceipts>();

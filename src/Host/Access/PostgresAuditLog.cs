@@ -32,6 +32,10 @@ public sealed class PostgresAuditLog(NpgsqlDataSource dataSource) : IAuditLog
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await InsertAsync(entry, connection, null, cancellationToken);
+        if (entry.Action is Actions.SignInFailed or Actions.SignInWhileLockedOut)
+        {
+            Diagnostics.HostTelemetry.SignInFailed(entry.Action);
+        }
     }
 
     public Task RecordAsync(AuditEntry entry, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>

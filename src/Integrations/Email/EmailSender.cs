@@ -3,6 +3,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using AntiDrugFlow.Integrations.Diagnostics;
 using AntiDrugFlow.Integrations.Outbox;
 using MailKit;
 using MailKit.Net.Smtp;
@@ -110,6 +111,7 @@ public sealed class SmtpEmailSender(IOptions<SmtpOptions> options, TimeProvider 
             return;
         }
 
+        using var span = IntegrationsTelemetry.StartSmtpSend(settings.Host, settings.Port);
         // A pooled connection the server has since closed fails on first use: then once more on a new one.
         var reused = _idle.TryTake(out var client);
         while (true)
@@ -132,6 +134,7 @@ public sealed class SmtpEmailSender(IOptions<SmtpOptions> options, TimeProvider 
                     continue;
                 }
 
+                span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.GetType().Name);
                 throw Classify(ex, settings);
             }
         }

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
+using AntiDrugFlow.Integrations.Diagnostics;
 using AntiDrugFlow.Workflows.Outbox;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -30,6 +32,12 @@ public sealed class OutboxOptions
 
     /// <summary>Deliveries in flight to one receiver, so a slow one cannot take every slot.</summary>
     public int MaxConcurrencyPerDestination { get; set; } = 4;
+
+    /// <summary>On shutdown, how long deliveries under way may take to finish before they are cancelled and handed back.</summary>
+    public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often the backlog gauges are refreshed from the database.</summary>
+    public TimeSpan BacklogSampleInterval { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>The effective per-attempt timeout: never more than 80 % of the lease.</summary>
     public TimeSpan AttemptTimeout => MessageTimeout < Lease * 0.8 ? MessageTimeout : Lease * 0.8;
@@ -67,6 +75,9 @@ public sealed class OutboxDispatcher : BackgroundService
     private readonly ConcurrentDictionary<Guid, Task> _inFlight = new();
     private readonly Dictionary<string, int> _perDestination = new(StringComparer.Ordinal);
     private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+
+    // Cancelled after the shutdown grace, not at once: a stopping host claims nothing new but lets deliveries under way finish.
+    private readonly CancellationTokenSource _deliveries = new();
 
     public OutboxDispatcher(IOutboxStore store, IEnumerable<IOutboxChannel> channels, TimeProvider time, IOptions<OutboxOptions> options, ILogger<OutboxDispatcher> logger)
     {
@@ -128,8 +139,22 @@ public sealed class OutboxDispatcher : BackgroundService
             }
         }
 
-        // Attempts still running see the cancellation and give their messages back.
+        // Stopping: attempts under way may finish within the grace; those still running then are cancelled and give
+        // their messages back at once, so no other host waits for a lease.
+        var underWay = Task.WhenAll(_inFlight.Values);
+        if (await Task.WhenAny(underWay, Task.Delay(_options.Value.ShutdownGrace, _time, CancellationToken.None)) != underWay)
+        {
+            _logger.LogInformation("Stopping: handing back {Count} outbox deliveries still under way", _inFlight.Count);
+        }
+
+        await _deliveries.CancelAsync();
         await Task.WhenAll(_inFlight.Values);
+    }
+
+    public override void Dispose()
+    {
+        _deliveries.Dispose();
+        base.Dispose();
     }
 
     /// <summary>Claims as many messages as there are free slots and starts them without waiting for one another.</summary>
@@ -155,7 +180,7 @@ public sealed class OutboxDispatcher : BackgroundService
             }
 
             started++;
-            var task = RunAsync(item, destination, cancellationToken);
+            var task = RunAsync(item, destination, _deliveries.Token);
             _inFlight[item.Id] = task;
             _ = task.ContinueWith(_ => _inFlight.TryRemove(item.Id, out Task? _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
@@ -184,6 +209,7 @@ public sealed class OutboxDispatcher : BackgroundService
     private async Task DeliverOneAsync(OutboxItem item, CancellationToken cancellationToken)
     {
         var settings = _options.Value;
+        using var span = IntegrationsTelemetry.StartDelivery(item);
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         attempt.CancelAfter(settings.AttemptTimeout);
         try
@@ -202,6 +228,7 @@ public sealed class OutboxDispatcher : BackgroundService
                 throw new DeliveryException($"no answer within {settings.AttemptTimeout.TotalSeconds:0.#} s from {DestinationOf(item)}", ex);
             }
 
+            IntegrationsTelemetry.MessageDelivered(item.Kind);
             if (!await _store.MarkSentAsync(item, _time.GetUtcNow(), CancellationToken.None))
             {
                 _logger.LogWarning("Outbox {Kind} message {Key} was delivered after its lease ended; another host owns it now", item.Kind, item.IdempotencyKey);
@@ -215,6 +242,12 @@ public sealed class OutboxDispatcher : BackgroundService
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             var retryAt = item.Attempts >= settings.MaxAttempts || ex is PermanentDeliveryException ? (DateTimeOffset?)null : _time.GetUtcNow() + RetryDelay(item.Attempts, settings.FirstRetryDelay, settings.MaxRetryDelay);
+            span?.SetStatus(ActivityStatusCode.Error, retryAt is null ? "dead-lettered" : "retrying");
+            if (retryAt is null)
+            {
+                IntegrationsTelemetry.MessageDeadLettered(item.Kind);
+            }
+
             // Only the kind, key and error text: a payload may hold case details.
             _logger.LogWarning("Outbox {Kind} message {Key} attempt {Attempt} failed: {Error}; {Next}", item.Kind, item.IdempotencyKey, item.Attempts, ex.Message, retryAt is null ? "dead-lettered" : "retrying");
             await _store.MarkFailedAsync(item, Truncate(ex.Message, 2000), retryAt, CancellationToken.None);

@@ -27,7 +27,7 @@ public sealed class ChainsHost : IAsyncDisposable
 
     private readonly ApiFactory _api;
 
-    private ChainsHost(ApiFactory api, SmtpTestServer smtp, TestClock clock, ConcurrentQueue<string> logs)
+    private ChainsHost(ApiFactory api, SmtpTestServer smtp, TestClock clock, ConcurrentQueue<string> logs, Action<IServiceCollection>? configureServices)
     {
         _api = api;
         Smtp = smtp;
@@ -40,6 +40,7 @@ public sealed class ChainsHost : IAsyncDisposable
                 s.Configure<PasswordHasherOptions>(o => o.IterationCount = 1_000);
                 s.AddSingleton<TimeProvider>(clock);
                 s.AddSingleton<ILoggerProvider>(new CollectingLoggerProvider(logs));
+                configureServices?.Invoke(s);
             });
         });
     }
@@ -50,10 +51,11 @@ public sealed class ChainsHost : IAsyncDisposable
 
     public TestClock Clock { get; }
 
-    /// <summary>Every log line the host wrote, formatted, to search for personal data.</summary>
+    /// <summary>Every log line the host wrote, formatted, with each structured value and scope on its own line, to search for personal data.</summary>
     public ConcurrentQueue<string> Logs { get; }
 
-    public static async Task<ChainsHost> StartAsync(IReadOnlyDictionary<string, string>? extraSettings = null)
+    /// <param name="configureServices">Test services added last, e.g. an in-memory telemetry exporter.</param>
+    public static async Task<ChainsHost> StartAsync(IReadOnlyDictionary<string, string>? extraSettings = null, Action<IServiceCollection>? configureServices = null)
     {
         var smtp = await SmtpTestServer.StartAsync();
         var settings = new Dictionary<string, string>
@@ -71,7 +73,7 @@ public sealed class ChainsHost : IAsyncDisposable
             settings[key] = value;
         }
 
-        var host = new ChainsHost(await ApiFactory.CreateAsync(settings), smtp, new TestClock(), new ConcurrentQueue<string>());
+        var host = new ChainsHost(await ApiFactory.CreateAsync(settings), smtp, new TestClock(), new ConcurrentQueue<string>(), configureServices);
         host.Factory.CreateClient().Dispose();
         return host;
     }
@@ -143,12 +145,20 @@ public sealed class ChainsHost : IAsyncDisposable
         private sealed class Collector(ConcurrentQueue<string> lines, string category) : ILogger
         {
             public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
+                where TState : notnull
+            {
+                lines.Enqueue($"{category} scope: {state} {Values(state)}");
+                return null;
+            }
 
             public bool IsEnabled(LogLevel logLevel) => true;
 
             public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                lines.Enqueue($"{category}: {formatter(state, exception)} {exception}");
+                lines.Enqueue($"{category}: {formatter(state, exception)} {exception} {Values(state)}");
+
+            // A structured value may be left out of the message text and still reach an exporter.
+            private static string Values<TState>(TState state) =>
+                state is IEnumerable<KeyValuePair<string, object?>> values ? string.Join(' ', values.Select(v => $"{v.Key}={v.Value}")) : string.Empty;
         }
     }
 }

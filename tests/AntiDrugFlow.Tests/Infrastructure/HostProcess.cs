@@ -18,6 +18,9 @@ public sealed class HostProcess : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>The exit code, once the process has exited.</summary>
+    public int ExitCode => _process.ExitCode;
+
     public HttpClient Http { get; }
 
     public static async Task<HostProcess> StartAsync(string? connectionString, IDictionary<string, string>? settings = null)

@@ -19,6 +19,15 @@ public static class OutboxStatuses
     public const string Dropped = "Dropped";
 }
 
+/// <summary>
+/// Messages waiting: all pending ones with the age of the oldest, and those due now (not claimed, not waiting for a retry)
+/// with how long the earliest has been due. The second grows only when no host delivers.
+/// </summary>
+public sealed record OutboxBacklog(long Pending, TimeSpan OldestAge, long Due, TimeSpan OldestDueFor)
+{
+    public static readonly OutboxBacklog Empty = new(0, TimeSpan.Zero, 0, TimeSpan.Zero);
+}
+
 /// <summary>Which outbox messages to list; every field left null matches all.</summary>
 public sealed record OutboxFilter(string? Status = null, string? InstanceId = null, string? Kind = null, string? IdempotencyKey = null);
 
@@ -126,6 +135,22 @@ public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutboxSt
             UPDATE outbox_messages SET attempts = GREATEST(attempts - 1, 0), next_attempt_at = $3, claim_token = NULL
             WHERE id = $1 AND claim_token = $2 AND status = 'Pending'
             """, cancellationToken, claimed.Id, claimed.ClaimToken, nextAttemptAt);
+
+    /// <summary>The backlog at <paramref name="now"/>, from the pending messages' partial index.</summary>
+    public async Task<OutboxBacklog> BacklogAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT count(*), min(created_at), count(*) FILTER (WHERE next_attempt_at <= $1), min(next_attempt_at) FILTER (WHERE next_attempt_at <= $1)
+            FROM outbox_messages WHERE status = 'Pending'
+            """);
+        command.Parameters.Add(Parameter(now));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        TimeSpan Since(int column) => reader.IsDBNull(column) ? TimeSpan.Zero : NotNegative(now - reader.GetFieldValue<DateTimeOffset>(column));
+        return new OutboxBacklog(reader.GetInt64(0), Since(1), reader.GetInt64(2), Since(3));
+    }
+
+    private static TimeSpan NotNegative(TimeSpan value) => value < TimeSpan.Zero ? TimeSpan.Zero : value;
 
     public Task<IReadOnlyList<OutboxItem>> ListAsync(string? status, CancellationToken cancellationToken) =>
         QueryAsync($"SELECT {Columns} FROM outbox_messages WHERE ($1::text IS NULL OR status = $1) ORDER BY created_at DESC LIMIT 500", cancellationToken, status);

@@ -12,8 +12,24 @@ public sealed class SchemaMigrator(NpgsqlDataSource dataSource, IEnumerable<Sche
 {
     private const long LockKey = 0x41444620_4d494752; // "ADF MIGR"
 
+    private readonly Lazy<IReadOnlyList<(string Name, string Sql)>> _scripts = new(() => Scripts(sources.Select(s => s.Assembly)));
+
+    /// <summary>The names of the scripts not yet applied to the database; all of them on an empty database.</summary>
+    public async Task<IReadOnlyList<string>> PendingAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var applied = await AppliedAsync(connection, cancellationToken);
+        return _scripts.Value.Select(s => s.Name).Where(name => !applied.Contains(name)).ToList();
+    }
+
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
+        // A restart of an up-to-date host costs one query: no lock, no DDL.
+        if ((await PendingAsync(cancellationToken)).Count == 0)
+        {
+            return;
+        }
+
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_lock($1)", connection))
         {
@@ -28,17 +44,8 @@ public sealed class SchemaMigrator(NpgsqlDataSource dataSource, IEnumerable<Sche
                 await create.ExecuteNonQueryAsync(cancellationToken);
             }
 
-            var applied = new HashSet<string>(StringComparer.Ordinal);
-            await using (var query = new NpgsqlCommand("SELECT name FROM schema_migrations", connection))
-            await using (var reader = await query.ExecuteReaderAsync(cancellationToken))
-            {
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    applied.Add(reader.GetString(0));
-                }
-            }
-
-            foreach (var (name, sql) in Scripts(sources.Select(s => s.Assembly)))
+            var applied = await AppliedAsync(connection, cancellationToken);
+            foreach (var (name, sql) in _scripts.Value)
             {
                 if (applied.Contains(name))
                 {
@@ -67,6 +74,25 @@ public sealed class SchemaMigrator(NpgsqlDataSource dataSource, IEnumerable<Sche
             unlock.Parameters.Add(new NpgsqlParameter { Value = LockKey });
             await unlock.ExecuteNonQueryAsync(CancellationToken.None);
         }
+    }
+
+    private static async Task<HashSet<string>> AppliedAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var applied = new HashSet<string>(StringComparer.Ordinal);
+        await using var exists = new NpgsqlCommand("SELECT to_regclass('schema_migrations') IS NOT NULL", connection);
+        if (await exists.ExecuteScalarAsync(cancellationToken) is not true)
+        {
+            return applied;
+        }
+
+        await using var query = new NpgsqlCommand("SELECT name FROM schema_migrations", connection);
+        await using var reader = await query.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            applied.Add(reader.GetString(0));
+        }
+
+        return applied;
     }
 
     /// <summary>The embedded scripts of this assembly and of the other modules, ordered by name.</summary>

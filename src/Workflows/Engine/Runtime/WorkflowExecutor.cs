@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using AntiDrugFlow.Workflows.Activities;
 using AntiDrugFlow.Workflows.Definitions;
+using AntiDrugFlow.Workflows.Diagnostics;
 using AntiDrugFlow.Workflows.Expressions;
 using AntiDrugFlow.Workflows.Models;
 
@@ -51,18 +53,26 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
     /// <summary>Runs a new instance from its start activity.</summary>
     public async ValueTask<ExecutionStep> StartAsync(WorkflowDefinition definition, WorkflowInstance instance, CancellationToken cancellationToken)
     {
+        using var span = EngineTelemetry.StartStep("start", definition, instance);
+        var started = Stopwatch.GetTimestamp();
         var step = new ExecutionStep { Instance = instance };
         var message = instance.Parent is { } parent ? $"{definition.DefinitionId} v{definition.Version}, parent {parent.InstanceId} ({parent.ActivityId})" : $"{definition.DefinitionId} v{definition.Version}";
         step.Journal.Add(new JournalEntry(instance.Id, time.GetUtcNow(), null, null, "WorkflowStarted", message));
-        return TellParent(await DrainAsync(definition, step, cancellationToken), firstRun: true);
+        step = TellParent(await DrainAsync(definition, step, cancellationToken), firstRun: true);
+        EngineTelemetry.StepEnded("start", definition, instance, span, Stopwatch.GetElapsedTime(started));
+        return step;
     }
 
     /// <summary>Runs work that an instance still has queued, e.g. after the host that started it crashed.</summary>
     public async ValueTask<ExecutionStep> ContinueAsync(WorkflowDefinition definition, WorkflowInstance instance, CancellationToken cancellationToken)
     {
+        using var span = EngineTelemetry.StartStep("continue", definition, instance);
+        var started = Stopwatch.GetTimestamp();
         var step = new ExecutionStep { Instance = instance };
         step.Journal.Add(new JournalEntry(instance.Id, time.GetUtcNow(), null, null, "WorkflowContinued", $"{instance.State.Queue.Count} queued"));
-        return TellParent(await DrainAsync(definition, step, cancellationToken), firstRun: false);
+        step = TellParent(await DrainAsync(definition, step, cancellationToken), firstRun: false);
+        EngineTelemetry.StepEnded("continue", definition, instance, span, Stopwatch.GetElapsedTime(started));
+        return step;
     }
 
     /// <summary>Resumes one bookmark with an input (an event payload, a task result, a timer's firing).</summary>
@@ -71,12 +81,28 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
 
     private async ValueTask<ExecutionStep> ResumeBookmarkAsync(WorkflowDefinition definition, WorkflowInstance instance, string bookmarkId, JsonNode? input, CancellationToken cancellationToken)
     {
+        using var span = EngineTelemetry.StartStep("resume", definition, instance);
+        var started = Stopwatch.GetTimestamp();
+        var step = await ResumeCoreAsync(definition, instance, bookmarkId, input, span, cancellationToken);
+        EngineTelemetry.StepEnded("resume", definition, instance, span, Stopwatch.GetElapsedTime(started));
+        return step;
+    }
+
+    private async ValueTask<ExecutionStep> ResumeCoreAsync(WorkflowDefinition definition, WorkflowInstance instance, string bookmarkId, JsonNode? input, Activity? span, CancellationToken cancellationToken)
+    {
         var step = new ExecutionStep { Instance = instance };
         var bookmark = instance.Bookmarks.Find(b => b.Id == bookmarkId)
             ?? throw new InvalidOperationException($"Instance {instance.Id} has no bookmark {bookmarkId}.");
         instance.Bookmarks.Remove(bookmark);
         step.RemovedBookmarks.Add(bookmark);
         var now = time.GetUtcNow();
+        span?.SetTag("workflow.bookmark.kind", bookmark.Kind.ToString());
+        EngineTelemetry.InstanceResumed(definition.DefinitionId, bookmark.Kind);
+        if (bookmark is { Kind: BookmarkKind.Timer, DueAt: { } due })
+        {
+            EngineTelemetry.TimerFired(definition.DefinitionId, now - due);
+        }
+
         if (bookmark.TaskId is { } taskId)
         {
             step.ClosedTasks.Add(new TaskClosure(taskId, HumanTaskStatus.Completed, input?.DeepClone(), now));
@@ -90,6 +116,7 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
         step.Journal.Add(new JournalEntry(instance.Id, now, node.Id, node.Type, "Resumed", bookmark.Kind + ": " + bookmark.Name));
         try
         {
+            using var activitySpan = EngineTelemetry.StartActivity(definition, instance, node);
             var context = new ActivityExecutionContext(definition, node, new WorkItem(node.Id, null), step, evaluator, now, cancellationToken);
             var outcome = await activity.ResumeAsync(context, bookmark, input);
             if (!Apply(definition, step, node, outcome, now, evaluator))
@@ -191,6 +218,7 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
             var activity = Activities.Get(node);
             try
             {
+                using var activitySpan = EngineTelemetry.StartActivity(definition, instance, node);
                 var context = new ActivityExecutionContext(definition, node, item, step, evaluator, now, cancellationToken);
                 var outcome = await activity.ExecuteAsync(context);
                 step.Journal.Add(new JournalEntry(instance.Id, now, node.Id, node.Type, outcome.Kind == ActivityOutcomeKind.Suspended ? "Suspended" : "Executed", outcome.Ports.Count > 0 ? string.Join(",", outcome.Ports) : null));

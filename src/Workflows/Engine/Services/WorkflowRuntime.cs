@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using AntiDrugFlow.Workflows.Diagnostics;
 using AntiDrugFlow.Workflows.Outbox;
 using AntiDrugFlow.Workflows.Persistence;
 using AntiDrugFlow.Workflows.Runtime;
@@ -89,6 +90,7 @@ public sealed class WorkflowRuntime(
         }
 
         await transaction.CommitAsync(cancellationToken);
+        EngineTelemetry.InstanceStarted(definition.DefinitionId);
         await AfterCommitAsync(step, cancellationToken);
         return new StepResult(instance, step);
     }
@@ -106,6 +108,7 @@ public sealed class WorkflowRuntime(
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await store.SaveStepAsync(connection, transaction, step, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        EngineTelemetry.InstanceStarted(definition.DefinitionId);
         return instance;
     }
 

@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using AntiDrugFlow.Workflows.Outbox;
+
+namespace AntiDrugFlow.Integrations.Diagnostics;
+
+/// <summary>
+/// Traces and metrics of delivery: a span per outbox attempt and per SMTP send, counters of outcomes, and the backlog
+/// as last sampled. Tags name the message kind, its instance and the server; never a recipient, a subject or a body.
+/// </summary>
+public static class IntegrationsTelemetry
+{
+    public const string Name = "AntiDrugFlow.Integrations";
+
+    public static readonly ActivitySource Source = new(Name);
+
+    private static readonly Meter Meter = new(Name);
+
+    private static readonly Counter<long> Delivered = Meter.CreateCounter<long>("outbox.messages.delivered", "{message}", "Outbox messages delivered.");
+
+    private static readonly Counter<long> DeadLettered = Meter.CreateCounter<long>("outbox.messages.dead_lettered", "{message}", "Outbox messages given up on after their last attempt or a permanent refusal.");
+
+    private static OutboxBacklog _backlog = OutboxBacklog.Empty;
+
+    static IntegrationsTelemetry()
+    {
+        Meter.CreateObservableGauge("outbox.backlog.size", () => Volatile.Read(ref _backlog).Pending, "{message}", "Outbox messages waiting to be delivered, as last sampled.");
+        Meter.CreateObservableGauge("outbox.backlog.oldest_age", () => Volatile.Read(ref _backlog).OldestAge.TotalSeconds, "s", "Age of the oldest outbox message waiting to be delivered, as last sampled.");
+    }
+
+    internal static Activity? StartDelivery(OutboxItem item)
+    {
+        var span = Source.StartActivity("outbox.deliver " + item.Kind, ActivityKind.Consumer);
+        if (span is not null)
+        {
+            span.SetTag("outbox.message.kind", item.Kind);
+            span.SetTag("outbox.message.attempt", item.Attempts);
+            span.SetTag("workflow.instance.id", item.InstanceId);
+        }
+
+        return span;
+    }
+
+    internal static Activity? StartSmtpSend(string host, int port)
+    {
+        var span = Source.StartActivity("smtp.send", ActivityKind.Client);
+        if (span is not null)
+        {
+            span.SetTag("server.address", host);
+            span.SetTag("server.port", port);
+        }
+
+        return span;
+    }
+
+    internal static void MessageDelivered(string kind) => Delivered.Add(1, new KeyValuePair<string, object?>("outbox.message.kind", kind));
+
+    internal static void MessageDeadLettered(string kind) => DeadLettered.Add(1, new KeyValuePair<string, object?>("outbox.message.kind", kind));
+
+    /// <summary>Keeps the latest sample for the backlog gauges.</summary>
+    public static void BacklogSampled(OutboxBacklog backlog) => Volatile.Write(ref _backlog, backlog);
+}
