@@ -98,6 +98,7 @@ public static class HostExtensions
     public static WebApplication MapAntiDrugFlow(this WebApplication app)
     {
         app.UseSecurityHeaders();
+        app.UseApiRequestGuard();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapOpenApi();

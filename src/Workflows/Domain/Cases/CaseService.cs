@@ -229,6 +229,11 @@ public sealed class CaseService(
             throw new CaseRequestException("note", $"說明最多 {CaseNotes.MaxLength} 字。");
         }
 
+        if (note is not null && note.Any(c => c == '\0' || (char.IsControl(c) && c is not ('\n' or '\r' or '\t'))))
+        {
+            throw new CaseRequestException("note", "說明不可含控制字元（例如 NUL）。");
+        }
+
         // The note stays out of the result (a workflow variable): it is stored encrypted with the case, for this agency only.
         var result = new RoutedTaskResult(action, action == RoutedTaskResult.Acknowledge ? RoutedTaskResult.Acknowledged : outcome, actor.UserId, actor.AgencyId);
         var completion = await runtime.CompleteTaskAsync(taskId, result.ToJson(), notes.Store(task, actor.AgencyId, actor.UserId, note), cancellationToken);
