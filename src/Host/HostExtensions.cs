@@ -41,6 +41,8 @@ public static class HostExtensions
             builder.Configuration["Demo:SeedAccounts"] = embedded is null ? "false" : "true";
         }
 
+        RequireKeyEncryption(builder, embedded is not null);
+
         builder.AddAgencyDirectory(out var agencies);
         builder.Services.AddWorkflowSystem(connectionString, builder.Configuration, agencies);
         builder.AddIntegrations();
@@ -61,6 +63,31 @@ public static class HostExtensions
         // On SIGTERM every background service stops claiming work and hands back what it holds within this time.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = builder.Configuration.GetValue("Shutdown:Timeout", TimeSpan.FromSeconds(30)));
         return builder;
+    }
+
+    /// <summary>Set to true to run without a key-encryption certificate outside the embedded demonstration (logged as a warning at start).</summary>
+    public const string AllowUnencryptedKeysSetting = "DataProtection:AllowUnencryptedKeys";
+
+    /// <summary>
+    /// The Data Protection keys that encrypt minors' personal data sit in the same database as the data. Outside the embedded
+    /// demonstration the host does not start unless a certificate encrypts them (DataProtection:CertificatePath), or an
+    /// operator has said explicitly that it may run without one, which is logged as a warning at every start.
+    /// </summary>
+    private static void RequireKeyEncryption(WebApplicationBuilder builder, bool embedded)
+    {
+        if (embedded || !string.IsNullOrWhiteSpace(builder.Configuration["DataProtection:CertificatePath"]))
+        {
+            return;
+        }
+
+        if (!builder.Configuration.GetValue(AllowUnencryptedKeysSetting, false))
+        {
+            throw new InvalidOperationException(
+                "No key-encryption certificate: set DataProtection:CertificatePath (a PKCS#12 file) and DataProtection:CertificatePassword, so the " +
+                $"Data Protection keys are not readable from a copy of the database; or set {AllowUnencryptedKeysSetting}=true to run without one (not recommended).");
+        }
+
+        builder.Services.AddHostedService<UnencryptedKeysWarning>();
     }
 
     /// <summary>Applies the schema scripts, puts the agency directory in force and imports the definitions in workflows-json.</summary>
@@ -90,6 +117,7 @@ public static class HostExtensions
     public static WebApplication MapAntiDrugFlow(this WebApplication app)
     {
         app.UseSecurityHeaders();
+        app.UseApiRequestGuard();
         app.UseExceptionHandler();
         app.UseTransientDatabaseRetry();
         app.UseStatusCodePages();
@@ -117,4 +145,18 @@ public static class HostExtensions
         app.MapWebPages();
         return app;
     }
+}
+
+/// <summary>Warns at every start that the Data Protection keys are stored without a key-encryption certificate.</summary>
+internal sealed class UnencryptedKeysWarning(ILogger<UnencryptedKeysWarning> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        logger.LogWarning(
+            "Data Protection keys are stored unencrypted beside the data ({Setting}=true): a copy of the database decrypts minors' personal data. Set DataProtection:CertificatePath.",
+            HostExtensions.AllowUnencryptedKeysSetting);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -57,6 +57,8 @@ public static class IntegrationsExtensions
         services.TryAddSingleton<ICallbackReceipts, PostgresCallbackReceipts>();
         // Callbacks check what the calling agency holds against the cases.
         services.TryAddSingleton<AntiDrugFlow.Workflows.Cases.PostgresCaseStore>();
+        // A callback's detail is the agency's note: stored encrypted with the case (needs an IPersonalDataProtector).
+        services.TryAddSingleton<AntiDrugFlow.Workflows.Cases.CaseNotes>();
         services.AddSingleton<AgencyCallbackReceiver>();
         services.AddAgencySystemClients(configuration);
         return services;

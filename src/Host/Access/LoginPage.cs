@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Identity;
 using AntiDrugFlow.Workflows.Access;
 namespace AntiDrugFlow.Host.Access;
@@ -76,9 +77,15 @@ public static class LoginPage
             TypedResults.Content(
                 Html.Replace("{0}", System.Net.WebUtility.HtmlEncode(PasswordChangeGate.LocalReturnPath(request.Query["ReturnUrl"].FirstOrDefault()) ?? "/"), StringComparison.Ordinal),
                 "text/html; charset=utf-8")).AllowAnonymous().ExcludeFromDescription();
-        // The pages' sign-out: the API's logout (audited), then back to the login page. SameSite=Strict keeps other sites from posting here.
-        app.MapPost("/account/logout", async (HttpContext http, SignInManager<Account> signIn, IAuditLog audit, TimeProvider time, CancellationToken cancellationToken) =>
+        // The pages' sign-out: the API's logout (audited), then back to the login page. The form carries the antiforgery
+        // token, so another site cannot sign a user out (SameSite=Strict alone is not relied on): without it, 400.
+        app.MapPost("/account/logout", async (HttpContext http, IAntiforgery antiforgery, SignInManager<Account> signIn, IAuditLog audit, TimeProvider time, CancellationToken cancellationToken) =>
         {
+            if (!await antiforgery.IsRequestValidAsync(http))
+            {
+                return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "請求無效", detail: "登出請求缺少有效的防偽權杖，請由系統頁面的「登出」按鈕登出。");
+            }
+
             await AccountsApi.LogoutAsync(http, signIn, audit, time, cancellationToken);
             return Results.Redirect("/account/login");
         }).AllowAnonymous().AllowBeforePasswordChange().DisableAntiforgery().ExcludeFromDescription();

@@ -30,6 +30,7 @@ public static class CasesApi
         cases.MapGet("/", ListAsync);
         cases.MapGet("/{caseId}", GetAsync);
         cases.MapGet("/{caseId}/timeline", TimelineAsync);
+        cases.MapGet("/{caseId}/notes", NotesAsync);
         cases.MapPost("/{caseId}/transition", TransitionAsync);
         var inbox = api.MapGroup("/inbox").WithTags("Inbox");
         inbox.MapGet("/", InboxAsync);
@@ -70,6 +71,10 @@ public static class CasesApi
 
     public static async Task<Results<Ok<IReadOnlyList<TimelineEntry>>, NotFound>> TimelineAsync(string caseId, HttpContext http, CaseService cases, CancellationToken cancellationToken) =>
         await cases.TimelineAsync(http.Actor(), caseId, cancellationToken) is { } timeline ? TypedResults.Ok(timeline) : TypedResults.NotFound();
+
+    /// <summary>The notes the caller's agency wrote when it completed the case's tasks (僅貴單位可見): no other agency's.</summary>
+    public static async Task<Results<Ok<IReadOnlyList<CaseNote>>, NotFound>> NotesAsync(string caseId, HttpContext http, CaseService cases, CancellationToken cancellationToken) =>
+        await cases.NotesAsync(http.Actor(), caseId, cancellationToken) is { } notes ? TypedResults.Ok(notes) : TypedResults.NotFound();
 
     public static async Task<Results<NoContent, NotFound, Conflict<string>, ValidationProblem>> TransitionAsync(string caseId, HttpContext http, CaseService cases, CancellationToken cancellationToken)
     {

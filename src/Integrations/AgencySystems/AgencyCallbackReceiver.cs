@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using AntiDrugFlow.Workflows.Cases;
+using AntiDrugFlow.Workflows.Chains;
 using AntiDrugFlow.Workflows.Expressions;
 using AntiDrugFlow.Workflows.Messages;
 using AntiDrugFlow.Workflows.Persistence;
@@ -100,6 +101,7 @@ public sealed class AgencyCallbackReceiver(
     WorkflowRuntime runtime,
     IHumanTaskQueries tasks,
     PostgresCaseStore cases,
+    CaseNotes notes,
     TimeProvider time,
     IOptions<AgencySystemsOptions> options,
     ILogger<AgencyCallbackReceiver> logger)
@@ -231,16 +233,12 @@ public sealed class AgencyCallbackReceiver(
             return invalid;
         }
 
-        // The same shape as a completion in the web pages: the outcome from the task's list, who answered.
-        var result = new JsonObject
-        {
-            ["action"] = "complete",
-            ["outcome"] = JsonValues.AsString(request["result"]?["outcome"]),
-            ["detail"] = JsonValues.AsString(request["result"]?["detail"]),
-            ["by"] = "agency-system:" + agencyId,
-            ["agencyId"] = agencyId,
-        };
-        var completion = await runtime.CompleteTaskAsync(taskId, result, cancellationToken);
+        // The same shape as a completion in the web pages: the outcome from the task's list, who answered; the detail is
+        // the agency's note, kept out of the workflow's variables and stored encrypted for that agency only.
+        var by = "agency-system:" + agencyId;
+        var result = new RoutedTaskResult(RoutedTaskResult.Complete, JsonValues.AsString(request["result"]?["outcome"]), by, agencyId);
+        var note = notes.Store(task, agencyId, by, JsonValues.AsString(request["result"]?["detail"]));
+        var completion = await runtime.CompleteTaskAsync(taskId, result.ToJson(), note, cancellationToken);
         return completion.Result switch
         {
             ResumeResult.Resumed => new(CallbackStatus.Accepted, "task completed", [task.InstanceId]),

@@ -4,6 +4,7 @@ using AntiDrugFlow.Integrations.AgencySystems;
 using AntiDrugFlow.Tests.Infrastructure;
 using AntiDrugFlow.Tests.Outbox;
 using AntiDrugFlow.Workflows.Runtime;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 using static AntiDrugFlow.Tests.Infrastructure.Flow;
 
@@ -186,5 +187,28 @@ public sealed class AgencyCallbackTests
         Assert.All([named, phone, extra], r => Assert.DoesNotContain("王小明", r.Detail, StringComparison.Ordinal));
         Assert.Equal(WorkflowStatus.Suspended, (await host.InstanceAsync(instance.Id)).Status);
         Assert.Equal(CallbackStatus.Accepted, (await SendAsync(host, clock.GetUtcNow(), PoliceKey, "cb-4", Body(taskId, new JsonObject { ["outcome"] = "移送" }))).Status);
+    }
+
+    [Fact]
+    public async Task A_callbacks_detail_is_kept_out_of_the_task_result_and_stored_encrypted_for_the_agency()
+    {
+        var (host, clock, _, taskId) = await RoutedTaskAsync();
+        await using var _ = host;
+
+        var result = await SendAsync(host, clock.GetUtcNow(), PoliceKey, "cb-1", Body(taskId, new JsonObject { ["outcome"] = "移送", ["detail"] = "已移送地檢署偵辦" }));
+
+        Assert.Equal(CallbackStatus.Accepted, result.Status);
+        var stored = (await host.TaskAsync(taskId)).Result!.AsObject();
+        Assert.Equal("移送", (string?)stored["outcome"]);
+        Assert.False(stored.ContainsKey("detail"));
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(host.ConnectionString);
+        await using var read = dataSource.CreateCommand("SELECT agency_id, written_by, note_protected FROM case_notes WHERE task_id = $1");
+        read.Parameters.Add(new Npgsql.NpgsqlParameter { Value = taskId });
+        await using var row = await read.ExecuteReaderAsync();
+        Assert.True(await row.ReadAsync());
+        Assert.Equal(TestAgencies.Police, row.GetString(0));
+        Assert.Equal("agency-system:" + TestAgencies.Police, row.GetString(1));
+        Assert.DoesNotContain("地檢署", row.GetString(2), StringComparison.Ordinal);
+        Assert.Equal("已移送地檢署偵辦", host.Services.GetRequiredService<Workflows.Access.IPersonalDataProtector>().Unprotect(row.GetString(2)));
     }
 }

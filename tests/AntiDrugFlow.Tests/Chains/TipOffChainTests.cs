@@ -77,13 +77,12 @@ public sealed class TipOffChainTests : IAsyncLifetime
         await Complete(escalated, "受理");
         var outcomeTask = (await PendingAsync(instance.Id)).Single(t => t.TaskName == "回報處理結果");
         Assert.Equal(precinct.Id, Agency(outcomeTask));
-        await Complete(outcomeTask, "查獲", detail: "偵查細節不得外流");
+        await Complete(outcomeTask, "查獲");
 
         var state = await _engine.ReloadAsync(instance.Id);
         Assert.Equal("警方回報：查獲", state.State.Variables["caseStatus"]!.GetValue<string>());
         var notices = string.Join(' ', (await EmailsAsync(MessageKinds.StatusUpdate)).Select(m => m.Payload["body"]!.GetValue<string>()));
         Assert.Contains("警方回報處理狀態：查獲", notices);
-        Assert.DoesNotContain("偵查細節", notices);
     }
 
     [Fact]
@@ -133,9 +132,9 @@ public sealed class TipOffChainTests : IAsyncLifetime
     private async Task<IReadOnlyList<OutboxItem>> EmailsAsync(string messageKind) =>
         [.. (await _engine.OutboxAsync(new OutboxFilter(Kind: OutboxKinds.Email))).Where(m => m.Payload[OutgoingMessage.MessageKindField]?.GetValue<string>() == messageKind)];
 
-    private async Task Complete(HumanTask task, string? outcome, string? detail = null)
+    private async Task Complete(HumanTask task, string? outcome)
     {
-        var result = new RoutedTaskResult(outcome is null ? RoutedTaskResult.Acknowledge : RoutedTaskResult.Complete, outcome, detail);
+        var result = new RoutedTaskResult(outcome is null ? RoutedTaskResult.Acknowledge : RoutedTaskResult.Complete, outcome);
         Assert.Equal(Workflows.Services.ResumeResult.Resumed, (await _engine.Runtime.CompleteTaskAsync(task.Id, result.ToJson(), CancellationToken.None)).Result);
     }
 

@@ -18,6 +18,8 @@ public sealed class ApiFactory(string connectionString, string workflowsDirector
         builder.UseSetting("Workflows:Directory", workflowsDirectory);
         builder.UseSetting("Security:RequireLogin", "false");
         builder.UseSetting("Demo:SeedAccounts", "false");
+        // The keys stay in the test database unencrypted (KeyEncryptionTests covers the certificate and the refusal).
+        builder.UseSetting("DataProtection:AllowUnencryptedKeys", "true");
         // All test clients come from one address; a test of the login limit sets its own.
         builder.UseSetting("Security:LoginAttemptsPerMinute", "0");
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())

@@ -40,6 +40,7 @@ public sealed class HostProcess : IAsyncDisposable
         if (connectionString is not null)
         {
             startInfo.Environment["ConnectionStrings__AntiDrugFlow"] = connectionString;
+            startInfo.Environment["DataProtection__AllowUnencryptedKeys"] = "true";
         }
 
         startInfo.Environment["Logging__LogLevel__Default"] = "Warning";

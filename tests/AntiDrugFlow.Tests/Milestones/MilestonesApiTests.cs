@@ -26,6 +26,7 @@ public sealed class MilestonesApiTests : IAsyncLifetime
             web.UseSetting("Deadlines:InstanceId", $"api-{Guid.NewGuid():N}");
             web.UseSetting("Security:RequireLogin", "false");
             web.UseSetting("Demo:SeedAccounts", "false");
+            web.UseSetting("DataProtection:AllowUnencryptedKeys", "true");
             web.UseSetting("Security:LoginAttemptsPerMinute", "0");
         });
         _client = _factory.CreateClient();

@@ -9,6 +9,7 @@ using AntiDrugFlow.Workflows.Outbox;
 using AntiDrugFlow.Workflows.Persistence;
 using AntiDrugFlow.Workflows.Runtime;
 using AntiDrugFlow.Workflows.Services;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -44,12 +45,13 @@ public sealed class DeliveryHarness : IAsyncDisposable
 
     public AgencyCallbackReceiver Callbacks => _services.GetRequiredService<AgencyCallbackReceiver>();
 
-    /// <summary>A fresh database with the engine's and this module's schema.</summary>
+    /// <summary>A fresh database with the engine's, this module's and the domain's schema (callbacks read cases and store notes).</summary>
     public static async Task<string> CreateDatabaseAsync()
     {
         var connectionString = await TestPostgres.CreateDatabaseAsync();
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
-        await new SchemaMigrator(dataSource, [new SchemaScripts(typeof(IntegrationsExtensions).Assembly)], NullLogger<SchemaMigrator>.Instance).MigrateAsync(CancellationToken.None);
+        await new SchemaMigrator(
+            dataSource, [new SchemaScripts(typeof(IntegrationsExtensions).Assembly), new SchemaScripts(typeof(ChainsExtensions).Assembly)], NullLogger<SchemaMigrator>.Instance).MigrateAsync(CancellationToken.None);
         return connectionString;
     }
 
@@ -64,15 +66,18 @@ public sealed class DeliveryHarness : IAsyncDisposable
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        var services = new ServiceCollection()
+        var services = new ServiceCollection();
+        // Personal data (a callback's note) protected by Data Protection with keys in memory: the host keeps them in the database.
+        services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        services
             .AddLogging()
             .AddSingleton(time ?? TimeProvider.System)
             .AddSingleton<IAgencyDirectorySource>(new FixedAgencyDirectorySource(directory ?? TestAgencies.Directory()))
             .AddWorkflowSystem(connectionString, configuration, new AgencyDirectoryProvider(directory ?? TestAgencies.Directory()))
             .AddOutboxDelivery(configuration)
-            .Configure<AntiDrugFlow.Integrations.Email.SmtpOptions>(configuration.GetSection("Smtp"))
-            .BuildServiceProvider();
-        return new DeliveryHarness(services, connectionString);
+            .AddSingleton<Workflows.Access.IPersonalDataProtector, Host.Access.DataProtectionPersonalDataProtector>()
+            .Configure<AntiDrugFlow.Integrations.Email.SmtpOptions>(configuration.GetSection("Smtp"));
+        return new DeliveryHarness(services.BuildServiceProvider(), connectionString);
     }
 
     /// <summary>Runs the dispatcher as the host would, in the background, until the harness is disposed.</summary>

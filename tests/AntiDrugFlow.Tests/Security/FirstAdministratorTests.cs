@@ -41,6 +41,7 @@ public sealed class FirstAdministratorTests
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["ConnectionStrings:AntiDrugFlow"] = api.ConnectionString,
+            ["DataProtection:AllowUnencryptedKeys"] = "true",
             ["Workflows:Directory"] = Directory.CreateTempSubdirectory("adf-cli-").FullName,
         }).Build();
 
@@ -65,6 +66,7 @@ public sealed class FirstAdministratorTests
         var values = new Dictionary<string, string?>
         {
             ["ConnectionStrings:AntiDrugFlow"] = api.ConnectionString,
+            ["DataProtection:AllowUnencryptedKeys"] = "true",
             ["Workflows:Directory"] = Directory.CreateTempSubdirectory("adf-cli-").FullName,
             [CreateAdministratorCommand.PasswordVariable] = "short",
         };

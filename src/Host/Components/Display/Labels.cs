@@ -92,6 +92,7 @@ public static class Labels
             "case.read" => "查閱案件",
             "case.list" => "查閱案件清單",
             "case.timeline" => "查閱案件歷程",
+            "case.notes" => "查閱貴單位說明",
             "case.transition" => "辦理轉銜",
             "task.acknowledge" => "確認收到任務",
             "task.complete" => "回報處理結果",

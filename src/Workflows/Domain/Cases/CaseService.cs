@@ -52,6 +52,7 @@ public sealed class CaseService(
     IWorkflowInstanceQueries instances,
     IHumanTaskQueries tasks,
     InformationRequestService informationRequests,
+    CaseNotes notes,
     WorkflowRuntime runtime,
     AgencyDirectoryProvider directory,
     IPersonalDataProtector protector,
@@ -158,6 +159,13 @@ public sealed class CaseService(
         return [.. entries.OrderBy(e => e.At)];
     }
 
+    /// <summary>The notes the actor's agency wrote on the case's tasks (僅貴單位可見); null when the actor may not see the case.</summary>
+    public async Task<IReadOnlyList<CaseNote>?> NotesAsync(Actor actor, string caseId, CancellationToken cancellationToken)
+    {
+        var record = await FindAsync(actor, caseId, "case.notes", cancellationToken);
+        return record is null ? null : await notes.ListAsync(caseId, actor.AgencyId, cancellationToken);
+    }
+
     /// <summary>The student graduated, transferred or left (轉銜): resumes the case's follow-up.</summary>
     public async Task<bool?> ReportTransitionAsync(Actor actor, string caseId, string? receivingSchoolId, CancellationToken cancellationToken)
     {
@@ -216,13 +224,19 @@ public sealed class CaseService(
             throw new CaseRequestException("outcome", $"處理結果須為：{string.Join("、", outcomes)}。");
         }
 
-        if (note is { Length: > 1000 })
+        if (note is { Length: > CaseNotes.MaxLength })
         {
-            throw new CaseRequestException("note", "說明最多 1000 字。");
+            throw new CaseRequestException("note", $"說明最多 {CaseNotes.MaxLength} 字。");
         }
 
-        var result = new RoutedTaskResult(action, action == RoutedTaskResult.Acknowledge ? RoutedTaskResult.Acknowledged : outcome, note, actor.UserId, actor.AgencyId);
-        var completion = await runtime.CompleteTaskAsync(taskId, result.ToJson(), cancellationToken);
+        if (note is not null && note.Any(c => c == '\0' || (char.IsControl(c) && c is not ('\n' or '\r' or '\t'))))
+        {
+            throw new CaseRequestException("note", "說明不可含控制字元（例如 NUL）。");
+        }
+
+        // The note stays out of the result (a workflow variable): it is stored encrypted with the case, for this agency only.
+        var result = new RoutedTaskResult(action, action == RoutedTaskResult.Acknowledge ? RoutedTaskResult.Acknowledged : outcome, actor.UserId, actor.AgencyId);
+        var completion = await runtime.CompleteTaskAsync(taskId, result.ToJson(), notes.Store(task, actor.AgencyId, actor.UserId, note), cancellationToken);
         await audit.RecordAsync(new AuditEntry(time.GetUtcNow(), actor.UserId, actor.AgencyId, "task." + action, JsonValues.AsString(task.Payload?["caseId"]), $"{task.TaskName}{(outcome is null ? string.Empty : "：" + outcome)}"), cancellationToken);
         return completion;
     }

@@ -10,6 +10,7 @@ public static class CasesExtensions
     {
         services.TryAddSingleton<PostgresCaseStore>();
         services.AddSingleton<PostgresInformationRequestStore>();
+        services.TryAddSingleton<CaseNotes>();
         services.AddSingleton<InformationRequestService>();
         services.AddSingleton<CaseService>();
         return services;

@@ -141,7 +141,12 @@ public sealed class WorkflowRuntime(
         (await ResumeStepAsync(instanceId, bookmarkId, input, cancellationToken)).Result;
 
     /// <summary>As <see cref="ResumeAsync"/>, giving the step it ran too (e.g. the HTTP response it recorded).</summary>
-    public async Task<(ResumeResult Result, ExecutionStep? Step)> ResumeStepAsync(string instanceId, string bookmarkId, JsonNode? input, CancellationToken cancellationToken)
+    public Task<(ResumeResult Result, ExecutionStep? Step)> ResumeStepAsync(string instanceId, string bookmarkId, JsonNode? input, CancellationToken cancellationToken) =>
+        ResumeStepAsync(instanceId, bookmarkId, input, null, cancellationToken);
+
+    /// <summary>As <see cref="ResumeStepAsync(string, string, JsonNode?, CancellationToken)"/>, writing the caller's rows in the step's transaction when it resumes.</summary>
+    private async Task<(ResumeResult Result, ExecutionStep? Step)> ResumeStepAsync(
+        string instanceId, string bookmarkId, JsonNode? input, Func<WorkflowTransaction, CancellationToken, Task>? alsoInTransaction, CancellationToken cancellationToken)
     {
         var found = false;
         var step = await WithLockAsync(instanceId, skipLocked: false, async (instance, _) =>
@@ -154,7 +159,7 @@ public sealed class WorkflowRuntime(
 
             var definition = await definitions.VersionAsync(instance.DefinitionVersionId, cancellationToken);
             return await executor.ResumeAsync(definition, instance, bookmarkId, input, cancellationToken);
-        }, cancellationToken);
+        }, cancellationToken, alsoInTransaction);
         return (step is not null ? ResumeResult.Resumed : found ? ResumeResult.AlreadyResumed : ResumeResult.InstanceNotFound, step);
     }
 
@@ -196,7 +201,14 @@ public sealed class WorkflowRuntime(
     }
 
     /// <summary>Completes a human task with a result and resumes its instance.</summary>
-    public async Task<TaskCompletion> CompleteTaskAsync(string taskId, JsonNode? result, CancellationToken cancellationToken)
+    public Task<TaskCompletion> CompleteTaskAsync(string taskId, JsonNode? result, CancellationToken cancellationToken) =>
+        CompleteTaskAsync(taskId, result, null, cancellationToken);
+
+    /// <summary>
+    /// Completes a human task and resumes its instance; <paramref name="alsoInTransaction"/> writes the caller's own rows (e.g. a
+    /// note kept out of the workflow's variables) in the step's transaction, so they commit only when the task completes.
+    /// </summary>
+    public async Task<TaskCompletion> CompleteTaskAsync(string taskId, JsonNode? result, Func<WorkflowTransaction, CancellationToken, Task>? alsoInTransaction, CancellationToken cancellationToken)
     {
         var task = await store.GetTaskAsync(taskId, cancellationToken);
         if (task is null)
@@ -205,7 +217,7 @@ public sealed class WorkflowRuntime(
         }
 
         var outcome = task.Status == HumanTaskStatus.Pending
-            ? await ResumeAsync(task.InstanceId, task.BookmarkId, result, cancellationToken)
+            ? (await ResumeStepAsync(task.InstanceId, task.BookmarkId, result, alsoInTransaction, cancellationToken)).Result
             : ResumeResult.AlreadyResumed;
         return new TaskCompletion(outcome, await store.GetTaskAsync(taskId, cancellationToken), await store.GetAsync(task.InstanceId, cancellationToken));
     }
@@ -303,7 +315,9 @@ public sealed class WorkflowRuntime(
     }
 
     /// <summary>Locks the instance, lets <paramref name="work"/> compute a step, saves it and commits. Null when there was nothing to do.</summary>
-    private async Task<ExecutionStep?> WithLockAsync(string instanceId, bool skipLocked, Func<WorkflowInstance, CancellationToken, Task<ExecutionStep?>> work, CancellationToken cancellationToken)
+    private async Task<ExecutionStep?> WithLockAsync(
+        string instanceId, bool skipLocked, Func<WorkflowInstance, CancellationToken, Task<ExecutionStep?>> work, CancellationToken cancellationToken,
+        Func<WorkflowTransaction, CancellationToken, Task>? alsoInTransaction = null)
     {
         await using var connection = await store.DataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -320,6 +334,11 @@ public sealed class WorkflowRuntime(
         }
 
         await store.SaveStepAsync(connection, transaction, step, cancellationToken);
+        if (alsoInTransaction is not null)
+        {
+            await alsoInTransaction(new WorkflowTransaction(transaction, outbox), cancellationToken);
+        }
+
         await transaction.CommitAsync(cancellationToken);
         await AfterCommitAsync(step, cancellationToken);
         return step;

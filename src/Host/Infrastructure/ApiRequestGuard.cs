@@ -1,0 +1,174 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Mvc;
+
+namespace AntiDrugFlow.Host.Infrastructure;
+
+/// <summary>
+/// What every state-changing call of the API must be before an endpoint sees it, so another site cannot make a signed-in
+/// browser act (CSRF beyond SameSite) and text PostgreSQL cannot store never becomes a 500:
+/// <list type="bullet">
+/// <item>an <c>Origin</c> header, when present, names this site (or, on /elsa/api, an origin of <c>ElsaApi:Cors:Origins</c>): else 403;</item>
+/// <item>a body is JSON (<c>application/json</c> or <c>+json</c>): else 415. A browser form can post text/plain or a form
+/// across sites without a preflight, never JSON. The directory upload (multipart) and agency callbacks (signed, not cookie
+/// sessions, checked before their body is read) are the exceptions;</item>
+/// <item>no string of a JSON body holds a NUL character or an unpaired surrogate: else 400 naming where.</item>
+/// </list>
+/// </summary>
+public static class ApiRequestGuard
+{
+    /// <summary>Bodies up to this size are scanned for text PostgreSQL cannot store; larger ones go to the endpoint's own limits.</summary>
+    private const long MaxScannedBytes = 8 * 1024 * 1024;
+
+    public static WebApplication UseApiRequestGuard(this WebApplication app)
+    {
+        var elsaOrigins = app.Configuration.GetSection("ElsaApi:Cors:Origins").Get<string[]>() ?? [];
+        app.Use(async (context, next) =>
+        {
+            var request = context.Request;
+            var elsa = request.Path.StartsWithSegments("/elsa/api");
+            if (!(elsa || request.Path.StartsWithSegments("/api")) || HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method))
+            {
+                await next(context);
+                return;
+            }
+
+            if (request.Headers.Origin.FirstOrDefault() is { Length: > 0 } origin && !SameOrigin(request, origin) && !(elsa && elsaOrigins.Contains(origin, StringComparer.OrdinalIgnoreCase)))
+            {
+                await WriteAsync(context, StatusCodes.Status403Forbidden, "來源網站不符", $"不接受來自其他網站（{origin}）的請求。");
+                return;
+            }
+
+            var callback = request.Path.StartsWithSegments("/api/agency-callbacks");
+            var upload = request.Path.StartsWithSegments("/api/agencies/import") && request.HasFormContentType;
+            if (HasBody(request) && !callback && !upload)
+            {
+                if (!IsJson(request.ContentType))
+                {
+                    await WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, "不支援的內容格式", "請求內容須為 JSON（Content-Type: application/json）。");
+                    return;
+                }
+
+                if (request.ContentLength is null or <= MaxScannedBytes)
+                {
+                    request.EnableBuffering();
+                    var body = new MemoryStream();
+                    await request.Body.CopyToAsync(body, context.RequestAborted);
+                    request.Body.Position = 0;
+                    if (InvalidText(body.GetBuffer().AsSpan(0, (int)body.Length)) is { } path)
+                    {
+                        context.Response.StatusCode = StatusCodes.Status400BadRequest;
+                        await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                        {
+                            HttpContext = context,
+                            ProblemDetails = new ValidationProblemDetails(new Dictionary<string, string[]> { [path] = ["文字不可含 NUL 字元（\\u0000）或不成對的代理字元。"] })
+                            {
+                                Status = StatusCodes.Status400BadRequest,
+                                Title = "請求內容有誤",
+                            },
+                        });
+                        return;
+                    }
+                }
+            }
+
+            await next(context);
+        });
+        return app;
+    }
+
+    /// <summary>
+    /// The JSON path of the first string (value or property name) holding a NUL character or an unpaired surrogate; null when
+    /// there is none or the body is not well-formed JSON (the endpoint answers that itself).
+    /// </summary>
+    public static string? InvalidText(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        var path = new List<object>();
+        try
+        {
+            while (reader.Read())
+            {
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.PropertyName:
+                        if (Text(ref reader) is not { } name)
+                        {
+                            return Path(path[..^1]) + ".<name>";
+                        }
+
+                        path[^1] = name;
+                        continue;
+                    case JsonTokenType.StartObject or JsonTokenType.StartArray:
+                        Advance(path);
+                        path.Add(reader.TokenType == JsonTokenType.StartArray ? -1 : string.Empty);
+                        continue;
+                    case JsonTokenType.EndObject or JsonTokenType.EndArray:
+                        path.RemoveAt(path.Count - 1);
+                        continue;
+                    case JsonTokenType.String:
+                        Advance(path);
+                        if (Text(ref reader) is not { })
+                        {
+                            return Path(path);
+                        }
+
+                        continue;
+                    default:
+                        Advance(path);
+                        continue;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+
+        return null;
+    }
+
+    /// <summary>The token's text, or null when it holds a NUL character or an unpaired surrogate (only an escape can write either).</summary>
+    private static string? Text(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            var text = reader.GetString()!;
+            return text.Contains('\0', StringComparison.Ordinal) ? null : text;
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    private static void Advance(List<object> path)
+    {
+        if (path.Count > 0 && path[^1] is int index)
+        {
+            path[^1] = index + 1;
+        }
+    }
+
+    private static string Path(List<object> path) =>
+        "$" + string.Concat(path.Select(p => p is int i ? $"[{i}]" : $".{p}"));
+
+    private static bool SameOrigin(HttpRequest request, string origin) =>
+        string.Equals(origin, $"{request.Scheme}://{request.Host.Value}", StringComparison.OrdinalIgnoreCase);
+
+    private static bool HasBody(HttpRequest request) =>
+        request.ContentLength > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0);
+
+    private static bool IsJson(string? contentType) =>
+        contentType is not null && Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var type) &&
+        (type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || type.MediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
+
+    private static ValueTask WriteAsync(HttpContext context, int status, string title, string detail)
+    {
+        context.Response.StatusCode = status;
+        return context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
+        });
+    }
+}
