@@ -39,6 +39,7 @@ public static class HostExtensions
 
         builder.AddAgencyDirectory(out var agencies);
         builder.Services.AddWorkflowSystem(connectionString, builder.Configuration, agencies);
+        builder.Services.AddDefinitionSources();
         builder.AddIntegrations();
         builder.AddDeadlines(connectionString, builder.Configuration["Workflows:Directory"] ?? ProjectPaths.WorkflowsDirectory());
         builder.AddAccounts();
@@ -63,8 +64,10 @@ public static class HostExtensions
         if (Directory.Exists(folder))
         {
             var log = new StringWriter();
-            var (imported, failed) = await DefinitionImport.ImportAsync(app.Services.GetRequiredService<WorkflowDefinitionService>(), [folder], log, DefinitionImport.LogLine, CancellationToken.None);
-            app.Logger.LogInformation("Workflow definitions from {Folder}: {Imported} imported, {Failed} refused\n{Log}", folder, imported, failed, log);
+            var counts = await DefinitionImport.ImportAsync(app.Services, [folder], DefinitionImportMode.Seed, log, DefinitionImport.LogLine, CancellationToken.None);
+            app.Logger.LogInformation(
+                "Workflow definitions from {Folder}: {Published} published, {Unchanged} unchanged, {Kept} kept as a person changed them, {Skipped} files unchanged since their last import, {Failed} refused\n{Log}",
+                folder, counts.Published, counts.Unchanged, counts.Kept, counts.Skipped, counts.Failed, log);
         }
     }
 
