@@ -37,6 +37,13 @@ public static class HostExtensions
             builder.Configuration["Demo:SeedAccounts"] = embedded is null ? "false" : "true";
         }
 
+        // Emails link to the public address. The demonstration links to where this host listens; elsewhere an unset
+        // address is warned about at start (PrepareDatabaseAsync), since links to localhost reach nobody.
+        if (WorkflowComposition.PublicAddress(builder.Configuration) is null && embedded is not null)
+        {
+            builder.Configuration["App:PublicAddress"] = ListeningAddress(builder.Configuration);
+        }
+
         builder.AddAgencyDirectory(out var agencies);
         builder.Services.AddWorkflowSystem(connectionString, builder.Configuration, agencies);
         builder.Services.AddDefinitionSources();
@@ -55,9 +62,21 @@ public static class HostExtensions
         return builder;
     }
 
+    /// <summary>The first address the host listens on (--urls, ASPNETCORE_URLS), with a wildcard host read as localhost.</summary>
+    private static string ListeningAddress(IConfiguration configuration)
+    {
+        var first = (configuration["urls"] ?? configuration["ASPNETCORE_URLS"] ?? "http://localhost:5000").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "http://localhost:5000";
+        return System.Text.RegularExpressions.Regex.Replace(first, "://(\\*|\\+|0\\.0\\.0\\.0|\\[::\\])(?=[:/]|$)", "://localhost");
+    }
+
     /// <summary>Applies the schema scripts, puts the agency directory in force and imports the definitions in workflows-json.</summary>
     public static async Task PrepareDatabaseAsync(this WebApplication app)
     {
+        if (WorkflowComposition.PublicAddress(app.Configuration) is null)
+        {
+            app.Logger.LogWarning("App__PublicAddress is not set: links in emails point to http://localhost:5000, which recipients cannot open. Set it to the address people use to reach this system (see README).");
+        }
+
         await app.Services.GetRequiredService<SchemaMigrator>().MigrateAsync(CancellationToken.None);
         await app.LoadAgencyDirectoryAsync(CancellationToken.None);
         var folder = app.Configuration["Workflows:Directory"] ?? ProjectPaths.WorkflowsDirectory();

@@ -134,6 +134,21 @@ public sealed class PostgresDefinitionSources(NpgsqlDataSource dataSource)
         return result;
     }
 
+    /// <summary>The definitions imported from a samples folder (workflows-json/samples): examples, not chains people use.</summary>
+    public async Task<IReadOnlySet<string>> SampleDefinitionIdsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = Sql.Command(connection, null, "SELECT definition_id FROM definition_file_imports WHERE file_path LIKE '%samples/%'");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new HashSet<string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(reader.GetString(0));
+        }
+
+        return result;
+    }
+
     /// <summary>The content hashes of the files as last imported: a file with one of these has nothing new.</summary>
     public async Task<IReadOnlySet<string>> ImportedHashesAsync(CancellationToken cancellationToken)
     {

@@ -9,27 +9,16 @@ namespace AntiDrugFlow.Tests.Browser;
 [Collection(BrowserCollection.Name)]
 public sealed class DefinitionRestartTests(BrowserHost browser)
 {
-    private const string Password = "TestDemoPass2026";
-
     [Fact]
     public async Task An_edit_published_by_an_administrator_is_kept_when_the_host_restarts_and_the_page_says_which_version_came_from_the_file()
     {
         var connectionString = await TestPostgres.CreateDatabaseAsync(migrate: false);
         var folder = Directory.CreateTempSubdirectory("adf-restart-definitions-").FullName;
         File.Copy(Path.Combine(BrowserHost.Repository, "workflows-json", "samples", "hello-world.json"), Path.Combine(folder, "hello-world.json"));
-        var settings = new Dictionary<string, string>
+        await using (var first = await OwnHost.StartAsync(folder, connectionString))
         {
-            ["Security__RequireLogin"] = "true",
-            ["Demo__SeedAccounts"] = "true",
-            ["Demo__Password"] = Password,
-            ["Workflows__Directory"] = folder,
-        };
-
-        await using (var first = await HostProcess.StartAsync(connectionString, settings))
-        {
-            var (context, page) = await SignInAsync(first);
+            var (context, page) = await OwnHost.SignInAsync(browser, first, "admin", "/admin/definitions/hello-world");
             await using var _ = context;
-            await page.GotoAsync("/admin/definitions/hello-world");
             var versions = page.Locator("#versions tbody tr");
             await Expect(versions).ToHaveCountAsync(1);
             await Expect(versions.Nth(0).Locator(".version-source")).ToContainTextAsync(new System.Text.RegularExpressions.Regex("由檔案 .*hello-world.json 匯入"));
@@ -45,27 +34,14 @@ public sealed class DefinitionRestartTests(BrowserHost browser)
             await first.StopGracefullyAsync();
         }
 
-        await using var second = await HostProcess.StartAsync(connectionString, settings);
-        var (againContext, again) = await SignInAsync(second);
+        await using var second = await OwnHost.StartAsync(folder, connectionString);
+        var (againContext, again) = await OwnHost.SignInAsync(browser, second, "admin", "/admin/definitions/hello-world");
         await using var __ = againContext;
-        await again.GotoAsync("/admin/definitions/hello-world");
         var after = again.Locator("#versions tbody tr");
         await Expect(after).ToHaveCountAsync(2);
         await Expect(after.Nth(0)).ToContainTextAsync("發布中");
         await Expect(after.Nth(0).Locator(".version-source")).ToHaveAttributeAsync("data-source", "person");
         await Expect(after.Nth(1).Locator(".version-source")).ToHaveAttributeAsync("data-source", "file");
         await Expect(again.GetByLabel("第 2 版的定義")).ToHaveValueAsync(new System.Text.RegularExpressions.Regex("管理者修改"));
-    }
-
-    private async Task<(IBrowserContext Context, IPage Page)> SignInAsync(HostProcess host)
-    {
-        var context = await browser.NewContextAsync($"http://127.0.0.1:{host.Port}");
-        var page = await context.NewPageAsync();
-        await page.GotoAsync("/admin/definitions");
-        await page.GetByLabel("帳號").FillAsync("admin");
-        await page.GetByLabel("密碼").FillAsync(Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "登入" }).ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "工作流程定義", Level = 1 })).ToBeVisibleAsync();
-        return (context, page);
     }
 }

@@ -12,6 +12,7 @@ public static class CasesExtensions
         services.AddSingleton<PostgresInformationRequestStore>();
         services.AddSingleton<InformationRequestService>();
         services.AddSingleton<CaseService>();
+        services.AddSingleton<Services.IWorkflowCancellationObserver, CaseCancellation>();
         return services;
     }
 }

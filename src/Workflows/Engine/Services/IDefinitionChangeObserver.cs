@@ -23,3 +23,12 @@ public interface IDefinitionChangeObserver
 {
     Task OnChangedAsync(DefinitionChanged change, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// Told when an instance is being cancelled, before the cancellation is saved: what it returns is queued in the
+/// same transaction (a notice to whoever started the work), and it may set the instance's variables (a status).
+/// </summary>
+public interface IWorkflowCancellationObserver
+{
+    Task<IReadOnlyList<Runtime.OutboxMessage>> OnCancellingAsync(Runtime.WorkflowInstance instance, string reason, CancellationToken cancellationToken);
+}
