@@ -43,8 +43,16 @@ public static class HostExtensions
 
         RequireKeyEncryption(builder, embedded is not null);
 
+        // Emails link to the public address. The demonstration links to where this host listens; elsewhere an unset
+        // address is warned about at start (PrepareDatabaseAsync), since links to localhost reach nobody.
+        if (WorkflowComposition.PublicAddress(builder.Configuration) is null && embedded is not null)
+        {
+            builder.Configuration["App:PublicAddress"] = ListeningAddress(builder.Configuration);
+        }
+
         builder.AddAgencyDirectory(out var agencies);
         builder.Services.AddWorkflowSystem(connectionString, builder.Configuration, agencies);
+        builder.Services.AddDefinitionSources();
         builder.AddIntegrations();
         builder.AddDeadlines(connectionString, builder.Configuration["Workflows:Directory"] ?? ProjectPaths.WorkflowsDirectory());
         builder.AddAccounts();
@@ -90,9 +98,21 @@ public static class HostExtensions
         builder.Services.AddHostedService<UnencryptedKeysWarning>();
     }
 
+    /// <summary>The first address the host listens on (--urls, ASPNETCORE_URLS), with a wildcard host read as localhost.</summary>
+    private static string ListeningAddress(IConfiguration configuration)
+    {
+        var first = (configuration["urls"] ?? configuration["ASPNETCORE_URLS"] ?? "http://localhost:5000").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "http://localhost:5000";
+        return System.Text.RegularExpressions.Regex.Replace(first, "://(\\*|\\+|0\\.0\\.0\\.0|\\[::\\])(?=[:/]|$)", "://localhost");
+    }
+
     /// <summary>Applies the schema scripts, puts the agency directory in force and imports the definitions in workflows-json.</summary>
     public static async Task PrepareDatabaseAsync(this WebApplication app)
     {
+        if (WorkflowComposition.PublicAddress(app.Configuration) is null)
+        {
+            app.Logger.LogWarning("App__PublicAddress is not set: links in emails point to http://localhost:5000, which recipients cannot open. Set it to the address people use to reach this system (see README).");
+        }
+
         var progress = app.Services.GetRequiredService<StartupProgress>();
         await progress.TimeAsync("schema", () => app.Services.GetRequiredService<SchemaMigrator>().MigrateAsync(CancellationToken.None));
         await progress.TimeAsync("agency directory", () => app.LoadAgencyDirectoryAsync(CancellationToken.None));
@@ -102,8 +122,10 @@ public static class HostExtensions
             await progress.TimeAsync("definitions", async () =>
             {
                 var log = new StringWriter();
-                var (imported, failed) = await DefinitionImport.ImportAsync(app.Services.GetRequiredService<WorkflowDefinitionService>(), [folder], log, DefinitionImport.LogLine, CancellationToken.None);
-                app.Logger.LogInformation("Workflow definitions from {Folder}: {Imported} imported, {Failed} refused\n{Log}", folder, imported, failed, log);
+                var counts = await DefinitionImport.ImportAsync(app.Services, [folder], DefinitionImportMode.Seed, log, DefinitionImport.LogLine, CancellationToken.None);
+                app.Logger.LogInformation(
+                    "Workflow definitions from {Folder}: {Published} published, {Unchanged} unchanged, {Kept} kept as a person changed them, {Skipped} files unchanged since their last import, {Failed} refused\n{Log}",
+                    folder, counts.Published, counts.Unchanged, counts.Kept, counts.Skipped, counts.Failed, log);
             });
         }
 

@@ -23,7 +23,7 @@ public static class WorkflowComposition
     /// <summary>
     /// Registers the workflow system over <paramref name="directory"/> (the directory in force on a host,
     /// the shipped files on the command line). <paramref name="configuration"/> supplies <c>Engine:*</c>,
-    /// <c>App:BaseUrl</c> and <c>AgencySystems:*</c>; <paramref name="configure"/> adjusts the engine further (tests).
+    /// <c>App:PublicAddress</c> (formerly <c>App:BaseUrl</c>) and <c>AgencySystems:*</c>; <paramref name="configure"/> adjusts the engine further (tests).
     /// </summary>
     public static IServiceCollection AddWorkflowSystem(
         this IServiceCollection services,
@@ -39,11 +39,15 @@ public static class WorkflowComposition
             options.JavaScript = options.JavaScript with { LocalTimeZone = TaipeiTime.Zone };
             configure?.Invoke(options);
         });
-        services.AddChains(directory, new ChainOptions { BaseUrl = configuration["App:BaseUrl"] ?? new ChainOptions().BaseUrl });
+        services.AddChains(directory, new ChainOptions { BaseUrl = PublicAddress(configuration) ?? new ChainOptions().BaseUrl });
         services.AddAgencyNotices(configuration);
         services.AddSingleton(new SchemaScripts(typeof(WorkflowComposition).Assembly));
         return services;
     }
+
+    /// <summary>The address people reach the system at, which emails link to: <c>App:PublicAddress</c>, or the older <c>App:BaseUrl</c>; null when neither is set.</summary>
+    public static string? PublicAddress(IConfiguration configuration) =>
+        new[] { configuration["App:PublicAddress"], configuration["App:BaseUrl"] }.FirstOrDefault(a => !string.IsNullOrWhiteSpace(a))?.Trim();
 
     /// <summary>AntiDrugFlow.SendNotice and what it needs to find an agency's systems in the directory in force.</summary>
     public static IServiceCollection AddAgencyNotices(this IServiceCollection services, IConfiguration configuration)

@@ -38,6 +38,9 @@ public static class DemoAccounts
         new("police.kl-anle", "kee-p4-anle", RoleNames.PoliceOfficer),
         new("police.kl-nanrong-rd", "kee-p1-nanrong-rd", RoleNames.PoliceOfficer),
         new("police.kl-precinct-1", "kee-p1", RoleNames.PoliceOfficer),
+        // The 分局 that police.kl-xinyi's overdue tasks escalate to, so an escalation can be watched arriving.
+        new("police.kl-precinct-2", "kee-p2", RoleNames.PoliceOfficer),
+        new("police.kl-precinct-4", "kee-p4", RoleNames.PoliceOfficer),
         new("liaison.kl", "kee-liaison", RoleNames.LiaisonOfficer),
         new("juvenile-police.kl", "kee-juvenile-police", RoleNames.PoliceOfficer),
         new("social.kl", "kee-social", RoleNames.SocialWorker),
@@ -52,6 +55,7 @@ public static class DemoAccounts
         new("police.cy-houhu", "cyi-p2-houhu", RoleNames.PoliceOfficer),
         new("police.cy-zhuyuan", "cyi-p1-zhuyuan", RoleNames.PoliceOfficer),
         new("police.cy-precinct-1", "cyi-p1", RoleNames.PoliceOfficer),
+        new("police.cy-precinct-2", "cyi-p2", RoleNames.PoliceOfficer),
         new("liaison.cy", "cyi-liaison", RoleNames.LiaisonOfficer),
         new("juvenile-police.cy", "cyi-juvenile-police", RoleNames.PoliceOfficer),
         new("social.cy", "cyi-social", RoleNames.SocialWorker),

@@ -15,7 +15,7 @@ public static class LoginPage
         <head>
           <meta charset="utf-8">
           <meta name="viewport" content="width=device-width, initial-scale=1">
-          <title>登入 - 反毒通報系統</title>
+          <title>登入 - 反毒通報流程系統</title>
           <style>
             body { font-family: system-ui, "Noto Sans CJK TC", sans-serif; max-width: 24rem; margin: 4rem auto; padding: 0 1rem; }
             label { display: block; margin-top: 1rem; }
@@ -26,7 +26,7 @@ public static class LoginPage
         </head>
         <body>
           <main>
-            <h1>反毒通報系統</h1>
+            <h1>反毒通報流程系統</h1>
             <form id="login" data-return="{0}">
               <label for="userName">帳號</label>
               <input id="userName" name="userName" autocomplete="username" required autofocus>
@@ -62,7 +62,7 @@ public static class LoginPage
     private const string DeniedHtml = """
         <!DOCTYPE html>
         <html lang="zh-Hant-TW">
-        <head><meta charset="utf-8"><title>沒有權限 - 反毒通報系統</title></head>
+        <head><meta charset="utf-8"><title>沒有權限 - 反毒通報流程系統</title></head>
         <body style="font-family: system-ui, sans-serif; max-width: 32rem; margin: 4rem auto;">
           <h1>沒有權限</h1>
           <p>您的帳號角色不能使用這個頁面。如需權限，請洽系統管理者。</p>

@@ -111,6 +111,27 @@ public sealed class PostgresAccountStore(NpgsqlDataSource dataSource, TimeProvid
         return names;
     }
 
+    /// <summary>The name people read for each account (its display name, else its user name); an id of no account is left out.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> DisplayNamesAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
+    {
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (ids.Count == 0)
+        {
+            return names;
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT id, coalesce(nullif(display_name, ''), user_name) FROM accounts WHERE id = ANY($1)", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = ids.ToArray() });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            names[reader.GetString(0)] = reader.GetString(1);
+        }
+
+        return names;
+    }
+
     /// <summary>
     /// The accounts of an agency whose user name or display name contains the given text, ignoring case
     /// (either filter may be null), by user name, for the administrators' list.

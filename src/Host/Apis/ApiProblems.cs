@@ -18,6 +18,7 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problems) : IExce
             CaseRequestException c => (StatusCodes.Status400BadRequest, "請求內容有誤", new Dictionary<string, string[]> { [c.Field] = [c.Message] }),
             CaseForbiddenException => (StatusCodes.Status403Forbidden, "沒有權限", null),
             CaseConflictException => (StatusCodes.Status409Conflict, "與目前狀態衝突", null),
+            CaseUnavailableException => (StatusCodes.Status503ServiceUnavailable, "通報流程暫停受理", null),
             KeyNotFoundException => (StatusCodes.Status404NotFound, "找不到資料", null),
             UnauthorizedAccessException => (StatusCodes.Status401Unauthorized, "需要登入", null),
             ArgumentException or JsonException or BadHttpRequestException => (StatusCodes.Status400BadRequest, "請求內容有誤", null),

@@ -67,14 +67,32 @@ public static class WorkflowInstancesApi
     public static async Task<Results<Ok<IReadOnlyList<JournalEntry>>, NotFound>> JournalAsync(string id, IWorkflowInstanceQueries store, CancellationToken cancellationToken) =>
         await store.GetAsync(id, cancellationToken) is null ? TypedResults.NotFound() : TypedResults.Ok(await store.JournalAsync(id, cancellationToken));
 
-    public static async Task<Results<NoContent, NotFound, Conflict<string>>> CancelAsync(string id, WorkflowRuntime runtime, IWorkflowInstanceQueries store, CancellationToken cancellationToken)
+    /// <summary>Cancels an instance; the optional body <c>{"reason": "…"}</c> is written to its journal (and the case's timeline).</summary>
+    public static async Task<Results<NoContent, NotFound, Conflict<string>, ValidationProblem>> CancelAsync(string id, HttpRequest request, WorkflowRuntime runtime, IWorkflowInstanceQueries store, CancellationToken cancellationToken)
     {
+        var (body, problem) = await ApiProblems.ReadObjectAsync(request, required: false, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var reason = body?["reason"] is System.Text.Json.Nodes.JsonValue value && value.TryGetValue<string>(out var text) && !string.IsNullOrWhiteSpace(text) ? text.Trim() : "cancelled through the API";
+        if (reason.Length > 500)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["reason"] = ["取消原因最多 500 字。"] });
+        }
+
         if (await store.GetAsync(id, cancellationToken) is null)
         {
             return TypedResults.NotFound();
         }
 
-        return await runtime.CancelAsync(id, "cancelled through the API", cancellationToken) ? TypedResults.NoContent() : TypedResults.Conflict("the instance has already ended");
+        if (request.HttpContext.User.Identity is { IsAuthenticated: true, Name: { Length: > 0 } user })
+        {
+            reason = $"{reason}（{user} 取消）";
+        }
+
+        return await runtime.CancelAsync(id, reason, cancellationToken) ? TypedResults.NoContent() : TypedResults.Conflict("the instance has already ended");
     }
 
     public static async Task<Results<Ok<EventTriggered>, ValidationProblem>> TriggerAsync(string eventName, HttpRequest request, WorkflowRuntime runtime, CancellationToken cancellationToken)

@@ -69,6 +69,7 @@ public static class CommandLine
         return new ServiceCollection()
             .AddLogging()
             .AddWorkflowSystem(connectionString, configuration, new AgencyDirectoryProvider(directory))
+            .AddDefinitionSources()
             .BuildServiceProvider();
     }
 
@@ -160,9 +161,9 @@ public static class CommandLine
         {
             await using var services = await ComposeAsync(connectionString, configuration, cancellationToken);
             await services.GetRequiredService<SchemaMigrator>().MigrateAsync(cancellationToken);
-            var (imported, failed) = await DefinitionImport.ImportAsync(services.GetRequiredService<WorkflowDefinitionService>(), paths, stdout, DefinitionImport.ErrorLine, cancellationToken);
-            await stdout.WriteLineAsync($"{imported} definitions imported, {failed} refused");
-            return failed == 0 ? Ok : Failed;
+            var counts = await DefinitionImport.ImportAsync(services, paths, DefinitionImportMode.Publish, stdout, DefinitionImport.ErrorLine, cancellationToken);
+            await stdout.WriteLineAsync($"{counts.Imported} definitions imported, {counts.Failed} refused");
+            return counts.Failed == 0 ? Ok : Failed;
         }
         finally
         {
@@ -174,7 +175,27 @@ public static class CommandLine
     }
 }
 
-/// <summary>Imports definition files into the store; the run command does the same for workflows-json at start.</summary>
+/// <summary>How definition files meet what is in the database.</summary>
+public enum DefinitionImportMode
+{
+    /// <summary>
+    /// The host's start: a file seeds a definition that is missing and follows its own earlier imports, but never
+    /// replaces a version a person saved, published or retracted since; files unchanged since their last import are not read.
+    /// </summary>
+    Seed,
+
+    /// <summary>The command line's explicit import: every file that differs from the published version is published.</summary>
+    Publish,
+}
+
+/// <summary>What an import did with the files it was given.</summary>
+public sealed record DefinitionImportCounts(int Published, int Unchanged, int Kept, int Skipped, int Failed)
+{
+    /// <summary>Files whose definition is in the database as the file says or as a person made it since.</summary>
+    public int Imported => Published + Unchanged + Kept + Skipped;
+}
+
+/// <summary>Imports definition files into the store: the command line's import, and the host's at start (workflows-json).</summary>
 public static class DefinitionImport
 {
     /// <summary>An error as the command line prints it: file, JSON path, the zh-TW message and its code.</summary>
@@ -183,12 +204,21 @@ public static class DefinitionImport
     /// <summary>An error as the host's log records it: file, JSON path and code, in English like the rest of the log.</summary>
     public static string LogLine(string file, DefinitionError error) => $"{file}: {error.Path}: {error.Code}";
 
-    public static async Task<(int Imported, int Failed)> ImportAsync(WorkflowDefinitionService definitions, IEnumerable<string> paths, TextWriter output, Func<string, DefinitionError, string> describe, CancellationToken cancellationToken)
+    public static async Task<DefinitionImportCounts> ImportAsync(IServiceProvider services, IEnumerable<string> paths, DefinitionImportMode mode, TextWriter output, Func<string, DefinitionError, string> describe, CancellationToken cancellationToken)
     {
-        var imported = 0;
-        var failed = 0;
-        foreach (var file in await DefinitionFiles.FindAsync(paths, cancellationToken))
+        var definitions = services.GetRequiredService<WorkflowDefinitionService>();
+        var sources = services.GetRequiredService<PostgresDefinitionSources>();
+        var time = services.GetRequiredService<TimeProvider>();
+        var known = mode == DefinitionImportMode.Seed ? await sources.ImportedHashesAsync(cancellationToken) : null;
+        int published = 0, unchanged = 0, kept = 0, skipped = 0, failed = 0;
+        foreach (var file in await DefinitionFiles.FindAsync(paths, cancellationToken, known))
         {
+            if (file.Unchanged)
+            {
+                skipped++;
+                continue;
+            }
+
             if (file.Document is null)
             {
                 failed++;
@@ -200,11 +230,22 @@ public static class DefinitionImport
                 continue;
             }
 
+            var shownPath = ShownPath(file.Path);
             try
             {
-                var (version, changed) = await definitions.ImportAsync(file.Document, cancellationToken);
-                imported++;
-                await output.WriteLineAsync($"{file.Path}: {version.DefinitionId} v{version.Version} {(changed ? "published" : "unchanged")}");
+                using var origin = DefinitionOrigin.FromFile(shownPath);
+                var (outcome, version) = await ImportOneAsync(definitions, sources, file.Document, mode, cancellationToken);
+                await sources.RecordImportAsync(version.DefinitionId, shownPath, file.ContentHash, outcome, version.Version, time.GetUtcNow(), cancellationToken);
+                switch (outcome)
+                {
+                    case "published": published++; break;
+                    case "unchanged": unchanged++; break;
+                    default: kept++; break;
+                }
+
+                await output.WriteLineAsync(outcome == "kept"
+                    ? $"{file.Path}: {version.DefinitionId} v{version.Version} kept (changed by a person since the file was imported; the file's changes are not applied)"
+                    : $"{file.Path}: {version.DefinitionId} v{version.Version} {outcome}");
             }
             catch (DefinitionValidationException ex)
             {
@@ -216,6 +257,47 @@ public static class DefinitionImport
             }
         }
 
-        return (imported, failed);
+        return new DefinitionImportCounts(published, unchanged, kept, skipped, failed);
+    }
+
+    private static async Task<(string Outcome, DefinitionVersion Version)> ImportOneAsync(WorkflowDefinitionService definitions, PostgresDefinitionSources sources, JsonObject document, DefinitionImportMode mode, CancellationToken cancellationToken)
+    {
+        var definitionId = WorkflowDefinitionService.DefinitionIdOf(document);
+        var versions = await definitions.Store.VersionsAsync(definitionId, cancellationToken);
+        var published = versions.FirstOrDefault(v => v.IsPublished);
+        if (published is not null && WorkflowDefinitionService.SameContent(published.Document, document))
+        {
+            return ("unchanged", published);
+        }
+
+        var latest = versions.FirstOrDefault(v => v.IsLatest) ?? versions.FirstOrDefault();
+        if (mode == DefinitionImportMode.Seed && latest is not null && await ChangedByPersonAsync(sources, latest, cancellationToken))
+        {
+            return ("kept", latest);
+        }
+
+        return ("published", await definitions.SaveAndPublishAsync(document, cancellationToken));
+    }
+
+    /// <summary>
+    /// Whether the latest version is a person's: saved by one, or retracted (only people retract). A version from
+    /// before sources were recorded counts as the files': every start then published the files over it anyway.
+    /// </summary>
+    private static async Task<bool> ChangedByPersonAsync(PostgresDefinitionSources sources, DefinitionVersion latest, CancellationToken cancellationToken)
+    {
+        if (latest.RetractedAt is not null)
+        {
+            return true;
+        }
+
+        var known = await sources.ForDefinitionAsync(latest.DefinitionId, cancellationToken);
+        return known.TryGetValue(latest.Version, out var source) && source.Source != DefinitionSource.File;
+    }
+
+    /// <summary>A path inside the repository is shown from its root (workflows-json/…), the same whichever folder the host started in.</summary>
+    private static string ShownPath(string path)
+    {
+        var relative = Path.GetRelativePath(ProjectPaths.Root(), Path.GetFullPath(path));
+        return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? path : relative.Replace('\\', '/');
     }
 }

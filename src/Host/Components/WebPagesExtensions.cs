@@ -9,6 +9,7 @@ public static class WebPagesExtensions
     {
         builder.Services.AddRazorComponents();
         builder.Services.AddAntiforgery();
+        builder.Services.AddSingleton<Admin.Definitions.RetractConsequences>();
         return builder;
     }
 

@@ -141,6 +141,11 @@ public sealed partial class AdministratorJourneyTests(BrowserHost host)
 
         await page.GetByLabel("取消原因").FillAsync("通報重複，改由另案處理");
         await page.GetByRole(AriaRole.Button, new() { Name = "取消這個執行個體" }).ClickAsync();
+        // Nothing is cancelled before the administrator confirms, having read what it does.
+        await Expect(page.Locator("#cancel-confirm")).ToContainTextAsync("確定要取消這個執行個體嗎？");
+        await Expect(page.Locator("#cancel-confirm")).ToContainTextAsync("原因：通報重複，改由另案處理");
+        await Expect(page.Locator("#instance-status")).Not.ToHaveTextAsync("已取消");
+        await page.GetByRole(AriaRole.Button, new() { Name = "確定取消" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("已取消這個執行個體");
         await Expect(page.Locator("#instance-status")).ToHaveTextAsync("已取消");
         await Expect(page.Locator("#journal")).ToContainTextAsync("通報重複，改由另案處理");

@@ -43,9 +43,51 @@ public sealed class InputTypeTests
     [Fact]
     public void A_variable_whose_default_is_not_a_duration_is_refused_where_a_deadline_reads_it()
     {
-        var error = Assert.Single(_validator.Load(RoutedWithDeadlineVariable("一天")).Errors);
+        var errors = _validator.Load(RoutedWithDeadlineVariable("一天")).Errors;
 
-        Assert.Equal(("$.root.activities[0].dueIn", "input.variable-default-mismatch", "輸入「dueIn」讀取變數「ackDeadline」，但它的預設值「一天」不是不為負的時間長度"), (error.Path, error.Code, error.Message));
+        Assert.Equal(
+            [
+                ("$.variables[0].value", "variable.default-mismatch", "變數「ackDeadline」宣告為 TimeSpan，但預設值「一天」不是不為負的時間長度"),
+                ("$.root.activities[0].dueIn", "input.variable-default-mismatch", "輸入「dueIn」讀取變數「ackDeadline」，但它的預設值「一天」不是不為負的時間長度"),
+            ],
+            errors.Select(e => (e.Path, e.Code, e.Message)));
+    }
+
+    [Theory]
+    [InlineData("兩小時")]
+    [InlineData("-01:00:00")]
+    public async Task The_urgent_deadline_of_the_shipped_tip_off_chain_read_by_JavaScript_is_refused_at_the_variable_and_at_the_route_tasks_input(string deadline)
+    {
+        var (chain, index) = await TipOffWithUrgentDeadlineAsync(deadline);
+
+        var errors = (await ValidateWithEveryActivityAsync(chain)).Select(e => (e.Path, e.Code)).ToList();
+
+        Assert.Contains((VariablePath(chain, "urgentAckDeadline"), "variable.default-mismatch"), errors);
+        Assert.Contains(($"$.root.activities[{index}].dueIn", "input.variable-default-mismatch"), errors);
+        Assert.Equal("$.root.activities[5].dueIn", $"$.root.activities[{index}].dueIn");
+    }
+
+    [Fact]
+    public async Task The_command_line_refuses_the_tip_off_chain_with_a_deadline_in_words_and_exits_1()
+    {
+        var (chain, _) = await TipOffWithUrgentDeadlineAsync("兩小時");
+        var file = Path.Combine(Directory.CreateTempSubdirectory("adf-validate-").FullName, "tip-off-chain.json");
+        await File.WriteAllTextAsync(file, chain.ToJsonString());
+        using var output = new StringWriter();
+
+        var code = await CommandLine.RunAsync(["definitions", "validate", file], output, TextWriter.Null, CancellationToken.None, TestConfiguration.Empty);
+
+        Assert.Equal(CommandLine.Failed, code);
+        Assert.Contains($"{file}: $.root.activities[5].dueIn: 輸入「dueIn」讀取變數「urgentAckDeadline」，但它的預設值「兩小時」不是不為負的時間長度 [input.variable-default-mismatch]", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains($"{file}: {VariablePath(chain, "urgentAckDeadline")}: 變數「urgentAckDeadline」宣告為 TimeSpan，但預設值「兩小時」不是不為負的時間長度 [variable.default-mismatch]", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_number_variable_with_a_default_in_words_is_refused_even_when_nothing_reads_it()
+    {
+        var error = Assert.Single(_validator.Load(new Flow("x").Variable("count", "Int32", "三").WriteLine("w", "w").Json()).Errors);
+
+        Assert.Equal(("$.variables[0].value", "variable.default-mismatch"), (error.Path, error.Code));
     }
 
     [Fact]
@@ -171,6 +213,21 @@ public sealed class InputTypeTests
         await using var services = await CommandLine.ComposeAsync(string.Empty, TestConfiguration.Empty, CancellationToken.None);
         return services.GetRequiredService<DefinitionValidator>().Load(document).Errors;
     }
+
+    /// <summary>The shipped tip-off chain with its urgent acknowledgement deadline changed, and the index of the route task that reads it.</summary>
+    private static async Task<(JsonObject Chain, int Index)> TipOffWithUrgentDeadlineAsync(string deadline)
+    {
+        var path = Path.Combine(Host.Infrastructure.ProjectPaths.WorkflowsDirectory(), "chains", "tip-off-chain.json");
+        var chain = JsonNode.Parse(await File.ReadAllTextAsync(path))!.AsObject();
+        Assert.Empty(await ValidateWithEveryActivityAsync(chain));
+        chain["variables"]!.AsArray().Single(v => v!["name"]!.GetValue<string>() == "urgentAckDeadline")!["value"] = deadline;
+        var activities = chain["root"]!["activities"]!.AsArray();
+        var index = activities.Select((a, i) => (Code: a!["dueIn"]?["expression"]?["value"]?.GetValue<string>(), i)).First(a => a.Code?.Contains("getUrgentAckDeadline()", StringComparison.Ordinal) == true).i;
+        return (chain, index);
+    }
+
+    private static string VariablePath(JsonObject chain, string name) =>
+        $"$.variables[{chain["variables"]!.AsArray().Select((v, i) => (Name: v!["name"]!.GetValue<string>(), i)).Single(v => v.Name == name).i}].value";
 
     /// <summary>The military notification chain as shipped, and the index of its first routed task.</summary>
     private static async Task<(JsonObject Chain, int Index)> ChainWithRouteTaskAsync()

@@ -33,6 +33,7 @@ public sealed class ValidationTests
         { Document(extra: "\"variables\": {}"), "$.variables", "variables.not-a-list", "變數清單 variables 必須是 JSON 陣列" },
         { Document(extra: "\"variables\": [{\"id\": \"v\"}]"), "$.variables[0].name", "variable.name-missing", "變數缺少名稱 name" },
         { Document(extra: "\"variables\": [{\"name\": \"level\"}, {\"name\": \"level\"}]"), "$.variables[1].name", "variable.duplicate", "變數「level」重複宣告" },
+        { Document(extra: "\"variables\": [{\"name\": \"deadline\", \"typeName\": \"TimeSpan\", \"value\": \"-01:00:00\"}]"), "$.variables[0].value", "variable.default-mismatch", "變數「deadline」宣告為 TimeSpan，但預設值「-01:00:00」不是不為負的時間長度" },
         { new Flow("x").Activity("s", "Elsa.SetVariable", ("variable", new JsonObject { ["id"] = "ghost" }), ("value", Literal(1))).Json(), "$.root.activities[0].variable", "variable.undeclared", "變數「ghost」沒有在 $.variables 中宣告" },
         { Document(extra: "\"inputs\": \"level\""), "$.inputs", "inputs.not-a-list", "工作流程輸入清單 inputs 必須是 JSON 陣列" },
         { Document(extra: "\"inputs\": [{\"type\": \"Int32\"}]"), "$.inputs[0].name", "input.name-missing", "工作流程輸入缺少名稱 name" },

@@ -22,6 +22,9 @@ public sealed class CaseRequestException(string field, string message) : Excepti
 /// <summary>The actor may not do this at all (as opposed to a case they cannot see, which is simply not found).</summary>
 public sealed class CaseForbiddenException(string message) : Exception(message);
 
+/// <summary>The chain that runs this kind of case has no published version (an administrator retracted it): nothing was started.</summary>
+public sealed class CaseUnavailableException(string message) : Exception(message);
+
 /// <summary>The request comes too late or twice: the task is closed, the request already answered.</summary>
 public sealed class CaseConflictException(string message) : Exception(message);
 
@@ -76,6 +79,11 @@ public sealed class CaseService(
             throw new CaseRequestException("drugLevel", "毒品級別須為 1 至 4。");
         }
 
+        if (kind.Name == "ScreeningPositive" && request.DrugLevel is null)
+        {
+            throw new CaseRequestException("drugLevel", "篩檢發現個案須填毒品級別：本通報限篩檢確認為第一級或第二級毒品；級別未確認前請待檢驗結果再通報。");
+        }
+
         if (kind.Name == "ScreeningPositive" && request.DrugLevel is not (1 or 2))
         {
             throw new CaseRequestException("drugLevel", "篩檢發現個案限第一、二級毒品；第三、四級請依非在學／校內輔導程序辦理。");
@@ -113,8 +121,18 @@ public sealed class CaseService(
             string.IsNullOrWhiteSpace(request.SubjectName) ? null : protector.Protect(request.SubjectName.Trim()),
             string.IsNullOrWhiteSpace(request.SubjectClass) ? null : protector.Protect(request.SubjectClass.Trim()),
             actor.UserId, now);
-        var instance = await runtime.StartAsync(input.DefinitionId, input.ToJson(), caseId, new StartOptions(AlsoInTransaction: (transaction, started, ct) =>
-            cases.InsertAsync(transaction, record with { InstanceId = started.Id }, ct)), cancellationToken);
+        WorkflowInstance instance;
+        try
+        {
+            instance = await runtime.StartAsync(input.DefinitionId, input.ToJson(), caseId, new StartOptions(AlsoInTransaction: (transaction, started, ct) =>
+                cases.InsertAsync(transaction, record with { InstanceId = started.Id }, ct)), cancellationToken);
+        }
+        catch (KeyNotFoundException)
+        {
+            // Only a missing published version makes the start itself fail this way; the case was not recorded.
+            throw new CaseUnavailableException($"「{kind.DisplayName}」通報暫時無法送出：系統管理者已停用這項通報流程（撤回發布）。您填寫的內容仍保留，請稍後再送出；情況緊急時請先以電話通知轄區派出所，並聯絡系統管理者。");
+        }
+
         await audit.RecordAsync(new AuditEntry(now, actor.UserId, actor.AgencyId, "case.create", caseId, $"{kind.Name} {number}"), cancellationToken);
         return View(actor, record with { InstanceId = instance.Id }, instance.State.Variables.GetValueOrDefault("caseStatus"));
     }
@@ -200,7 +218,14 @@ public sealed class CaseService(
     public async Task<InboxItem?> InboxTaskAsync(Actor actor, string taskId, CancellationToken cancellationToken)
     {
         var task = await tasks.GetTaskAsync(taskId, cancellationToken);
-        return task is not null && Assignee(task) == actor.AgencyId ? Item(task, time.GetUtcNow()) : null;
+        if (task is not null && Assignee(task) == actor.AgencyId)
+        {
+            return Item(task, time.GetUtcNow());
+        }
+
+        // Refused look-ups are audited as case look-ups are: who looked for what.
+        await audit.RecordAsync(new AuditEntry(time.GetUtcNow(), actor.UserId, actor.AgencyId, "task.read.denied", JsonValues.AsString(task?.Payload?["caseId"]), $"task {taskId}"), cancellationToken);
+        return null;
     }
 
     /// <summary>Acknowledges (受理) or completes a task of the actor's agency. Null when the task is not theirs (or does not exist).</summary>
@@ -209,9 +234,27 @@ public sealed class CaseService(
         var task = await tasks.GetTaskAsync(taskId, cancellationToken);
         if (task is null || Assignee(task) != actor.AgencyId)
         {
+            await RecordTaskAsync(actor, task, "task." + action + ".denied", $"task {taskId}", cancellationToken);
             return null;
         }
 
+        try
+        {
+            return await ActOnOwnTaskAsync(actor, task, action, outcome, note, cancellationToken);
+        }
+        catch (CaseRequestException refused)
+        {
+            await RecordTaskAsync(actor, task, "task." + action + ".denied", $"{task.TaskName}：{refused.Field}", cancellationToken);
+            throw;
+        }
+    }
+
+    private Task RecordTaskAsync(Actor actor, HumanTask? task, string action, string details, CancellationToken cancellationToken) =>
+        audit.RecordAsync(new AuditEntry(time.GetUtcNow(), actor.UserId, actor.AgencyId, action, JsonValues.AsString(task?.Payload?["caseId"]), details), cancellationToken);
+
+    private async Task<TaskCompletion> ActOnOwnTaskAsync(Actor actor, HumanTask task, string action, string? outcome, string? note, CancellationToken cancellationToken)
+    {
+        var taskId = task.Id;
         var kind = JsonValues.AsString(task.Payload?["taskKind"]);
         var outcomes = Outcomes(task);
         if (action == "acknowledge" && kind != "Acknowledge")
@@ -237,7 +280,9 @@ public sealed class CaseService(
         // The note stays out of the result (a workflow variable): it is stored encrypted with the case, for this agency only.
         var result = new RoutedTaskResult(action, action == RoutedTaskResult.Acknowledge ? RoutedTaskResult.Acknowledged : outcome, actor.UserId, actor.AgencyId);
         var completion = await runtime.CompleteTaskAsync(taskId, result.ToJson(), notes.Store(task, actor.AgencyId, actor.UserId, note), cancellationToken);
-        await audit.RecordAsync(new AuditEntry(time.GetUtcNow(), actor.UserId, actor.AgencyId, "task." + action, JsonValues.AsString(task.Payload?["caseId"]), $"{task.TaskName}{(outcome is null ? string.Empty : "：" + outcome)}"), cancellationToken);
+        // A task closed already (answered twice, cancelled, escalated away) is refused with 409: recorded as denied, not done.
+        var done = completion.Result == ResumeResult.Resumed;
+        await RecordTaskAsync(actor, task, done ? "task." + action : "task." + action + ".denied", $"{task.TaskName}{(outcome is null ? string.Empty : "：" + outcome)}{(done ? string.Empty : "（已處理或已撤回）")}", cancellationToken);
         return completion;
     }
 
@@ -257,7 +302,7 @@ public sealed class CaseService(
 
     private static readonly HashSet<string> TimelineEvents = new(StringComparer.Ordinal)
     {
-        "WorkflowStarted", "TaskRouted", "Reminded", "Overdue", "Escalated", "EscalationTop", "TaskCompleted", "Notified", "CaseStatus", "ReportSent", "ReportNotConfigured", "WorkflowRequested", "WorkflowFinished",
+        "WorkflowStarted", "TaskRouted", "Reminded", "Overdue", "Escalated", "EscalationTop", "TaskCompleted", "Notified", "CaseStatus", "ReportSent", "ReportNotConfigured", "WorkflowRequested", "WorkflowFinished", "WorkflowCancelled",
     };
 
     private async Task<CaseRecord?> FindAsync(Actor actor, string caseId, string action, CancellationToken cancellationToken)

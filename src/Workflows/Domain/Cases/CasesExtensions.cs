@@ -13,6 +13,7 @@ public static class CasesExtensions
         services.TryAddSingleton<CaseNotes>();
         services.AddSingleton<InformationRequestService>();
         services.AddSingleton<CaseService>();
+        services.AddSingleton<Services.IWorkflowCancellationObserver, CaseCancellation>();
         return services;
     }
 }

@@ -41,6 +41,14 @@ public sealed class PostgresCaseStore(NpgsqlDataSource dataSource)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>The id of the case with this number (TIP-115-000001), for filters that take either; null when there is none.</summary>
+    public async Task<string?> IdOfNumberAsync(string caseNumber, CancellationToken cancellationToken) =>
+        (await QueryAsync($"SELECT {Columns} FROM cases c WHERE c.case_number = $1", cancellationToken, caseNumber.Trim().ToUpperInvariant())).FirstOrDefault()?.Id;
+
+    /// <summary>The case by its id, whoever asks: for the engine's own work on it (its cancellation), never for a person.</summary>
+    public async Task<CaseRecord?> FindAsync(string caseId, CancellationToken cancellationToken) =>
+        (await QueryAsync($"SELECT {Columns} FROM cases c WHERE c.id = $1", cancellationToken, caseId)).FirstOrDefault();
+
     /// <summary>
     /// The case if the agency may see it: it started it, it is the case's school, it is the liaison office
     /// of the case's county (given as <paramref name="liaisonCounty"/>), or a task of the case was routed to it.

@@ -174,6 +174,10 @@ public static class DefinitionErrorKinds
         "input.variable-default-mismatch", "An input reads a variable whose declared default value is not of the input's type; the message names the type expected.",
         "輸入「{input}」讀取變數「{variable}」，但它的預設值「{value}」不是{expected}", "input", "variable", "value", "expected");
 
+    public static readonly ErrorKind VariableDefaultMismatch = new(
+        "variable.default-mismatch", "A variable's default value is not of its declared typeName (a TimeSpan must also not be negative).",
+        "變數「{variable}」宣告為 {type}，但預設值「{value}」不是{expected}", "variable", "type", "value", "expected");
+
     // Inputs particular to one activity.
     public static readonly ErrorKind SwitchCasesNotAList = new(
         "switch.cases-not-a-list", "Elsa.FlowSwitch cases is not an array.",

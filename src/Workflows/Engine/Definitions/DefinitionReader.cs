@@ -172,7 +172,7 @@ public static class DefinitionReader
                 errors.Add(DefinitionErrorKinds.VariableDeclaredTwice.At($"$.variables[{i}].name", name));
             }
 
-            result.Add(new VariableDefinition(Text(item, "id") ?? name, name, Text(item, "typeName") ?? "Object", item["value"]?.DeepClone()));
+            result.Add(new VariableDefinition(Text(item, "id") ?? name, name, Text(item, "typeName") ?? "Object", item["value"]?.DeepClone(), i));
         }
 
         return result;

@@ -79,6 +79,7 @@ public sealed class DefinitionValidator(ActivityRegistry registry)
     public IReadOnlyList<DefinitionError> Validate(WorkflowDefinition definition)
     {
         var context = new DefinitionValidationContext(definition);
+        CheckVariables(definition, context);
         CheckActivities(definition, context);
         CheckConnections(definition, context);
         if (context.Errors.Count == 0)
@@ -148,9 +149,32 @@ public sealed class DefinitionValidator(ActivityRegistry registry)
         }
     }
 
+    /// <summary>Each variable's default against its declared typeName: a deadline of 「兩小時」 or 「-01:00:00」 is refused here.</summary>
+    private static void CheckVariables(WorkflowDefinition definition, DefinitionValidationContext context)
+    {
+        foreach (var variable in definition.Variables)
+        {
+            if (variable.Value is { } value && value.GetValueKind() != JsonValueKind.Null && VariableType(variable.TypeName) is { } type && Mismatch(type, value) is not null)
+            {
+                context.Error(DefinitionErrorKinds.VariableDefaultMismatch, variable.JsonPath + ".value", variable.Name, variable.TypeName, Quoted(value), Expected(type));
+            }
+        }
+    }
+
+    /// <summary>The input type whose values a variable's Elsa typeName holds; null for text, objects and types this engine does not check.</summary>
+    private static InputType? VariableType(string typeName) => typeName switch
+    {
+        "TimeSpan" => InputType.Duration,
+        "Boolean" => InputType.Boolean,
+        "Int16" or "Int32" or "Int64" or "Single" or "Double" or "Decimal" => InputType.Number,
+        "DateTime" or "DateTimeOffset" => InputType.DateTime,
+        _ => null,
+    };
+
     /// <summary>
-    /// Checks a literal, or the default of the variable a Variable expression reads, against the input's
-    /// declared type, so a value every run would fault on is refused before it is published.
+    /// Checks a literal, or the default of the variable a Variable expression (or a JavaScript getter such as
+    /// <c>getUrgentAckDeadline()</c>) reads, against the input's declared type, so a value every run would fault
+    /// on is refused before it is published.
     /// </summary>
     private static void CheckValue(InputDescriptor input, ExpressionSpec spec, DefinitionValidationContext context)
     {
@@ -167,7 +191,26 @@ public sealed class DefinitionValidator(ActivityRegistry registry)
         {
             context.Error(DefinitionErrorKinds.InputVariableDefaultMismatch, path, input.Name, variable.Name, Quoted(value), Expected(input.Type));
         }
+        else if (spec.Type == ExpressionTypes.JavaScript && input.Type is not (InputType.Text or InputType.Json or InputType.Object or InputType.Array or InputType.VariableReference))
+        {
+            var code = JsonValues.AsString(spec.Value) ?? string.Empty;
+            foreach (var read in context.Definition.Variables)
+            {
+                // Only variables declared with the input's own type are the value; others (a flag in a condition) only choose it.
+                if (read.Value is { } readValue && readValue.GetValueKind() != JsonValueKind.Null && VariableType(read.TypeName) == input.Type
+                    && ReadsVariable(code, read.Name) && Mismatch(input.Type, readValue) is not null)
+                {
+                    context.Error(DefinitionErrorKinds.InputVariableDefaultMismatch, path, input.Name, read.Name, Quoted(readValue), Expected(input.Type));
+                }
+            }
+        }
     }
+
+    /// <summary>Whether JavaScript reads a variable through its getter (getName()) or the variables object (variables.name).</summary>
+    private static bool ReadsVariable(string code, string name) =>
+        name.Length > 0
+        && (code.Contains("get" + char.ToUpperInvariant(name[0]) + name[1..] + "(", StringComparison.Ordinal)
+            || code.Contains("variables." + name, StringComparison.Ordinal));
 
     /// <summary>The error a value gets as an input of the type, or null when it fits; text, JSON and references take anything.</summary>
     private static ErrorKind? Mismatch(InputType type, JsonNode value)

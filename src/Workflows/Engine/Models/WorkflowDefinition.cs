@@ -6,7 +6,10 @@ namespace AntiDrugFlow.Workflows.Models;
 /// <summary>One expression of an activity input: <c>{"typeName":…,"expression":{"type":…,"value":…}}</c>.</summary>
 public sealed record ExpressionSpec(string Type, JsonNode? Value, string? TypeName, string JsonPath);
 
-public sealed record VariableDefinition(string Id, string Name, string TypeName, JsonNode? Value);
+public sealed record VariableDefinition(string Id, string Name, string TypeName, JsonNode? Value, int Index = -1)
+{
+    public string JsonPath => $"$.variables[{Index}]";
+}
 
 public sealed record InputDefinition(string Name, string TypeName, bool IsRequired);
 

@@ -157,6 +157,15 @@ public sealed class DefinitionChange(PostgresDefinitionStore store, NpgsqlConnec
     public Task<DefinitionVersion?> FindAsync(string selector, CancellationToken cancellationToken) =>
         store.FindAsync(connection, transaction, DefinitionId, selector, cancellationToken);
 
+    /// <summary>Tells the observers of a change, inside this change's transaction.</summary>
+    internal async Task NotifyAsync(IEnumerable<Services.IDefinitionChangeObserver> observers, Services.DefinitionChanged change, CancellationToken cancellationToken)
+    {
+        foreach (var observer in observers)
+        {
+            await observer.OnChangedAsync(change, connection, transaction, cancellationToken);
+        }
+    }
+
     public async Task InsertAsync(DefinitionVersion version, CancellationToken cancellationToken)
     {
         await using var clear = Sql.Command(connection, transaction, "UPDATE workflow_definitions SET is_latest = false WHERE definition_id = $1 AND is_latest", DefinitionId);

@@ -13,7 +13,7 @@ public sealed record DraftSaved(DefinitionVersion Version, IReadOnlyList<Definit
 /// Drafts, publishing, retracting and versions of workflow definitions. A published version never
 /// changes, so instances keep running on the version they started with.
 /// </summary>
-public sealed class WorkflowDefinitionService(PostgresDefinitionStore store, DefinitionValidator validator, TimeProvider time)
+public sealed class WorkflowDefinitionService(PostgresDefinitionStore store, DefinitionValidator validator, TimeProvider time, IEnumerable<IDefinitionChangeObserver> observers)
 {
     private static readonly string[] ManagedFields = ["id", "definitionId", "version", "isPublished", "isLatest"];
     private readonly ConcurrentDictionary<string, WorkflowDefinition> _compiled = new(StringComparer.Ordinal);
@@ -23,7 +23,7 @@ public sealed class WorkflowDefinitionService(PostgresDefinitionStore store, Def
     /// <summary>Saves the document as the latest draft: a new version when the latest is published, else over the draft.</summary>
     public async Task<DraftSaved> SaveDraftAsync(JsonObject document, CancellationToken cancellationToken)
     {
-        var definitionId = RequireDefinitionId(document);
+        var definitionId = DefinitionIdOf(document);
         var version = await store.ChangeAsync(definitionId, async change =>
         {
             var latest = await change.FindAsync("latest", cancellationToken);
@@ -32,6 +32,7 @@ public sealed class WorkflowDefinitionService(PostgresDefinitionStore store, Def
             {
                 var updated = Normalize(document, draft.Id, definitionId, draft.Version, published: false);
                 await change.UpdateDraftAsync(draft.Id, name, updated, cancellationToken);
+                await change.NotifyAsync(observers, new DefinitionChanged(DefinitionChangeKind.Saved, definitionId, draft.Id, draft.Version), cancellationToken);
                 return draft with { Name = name, Document = updated };
             }
 
@@ -39,6 +40,7 @@ public sealed class WorkflowDefinitionService(PostgresDefinitionStore store, Def
             var id = $"{definitionId}:v{number}";
             var created = new DefinitionVersion(id, definitionId, number, name, false, true, time.GetUtcNow(), null, null, Normalize(document, id, definitionId, number, published: false));
             await change.InsertAsync(created, cancellationToken);
+            await change.NotifyAsync(observers, new DefinitionChanged(DefinitionChangeKind.Saved, definitionId, id, number), cancellationToken);
             return created;
         }, cancellationToken);
         return new DraftSaved(version, validator.Load(version.Document.DeepClone().AsObject()).Errors);
@@ -73,6 +75,7 @@ public sealed class WorkflowDefinitionService(PostgresDefinitionStore store, Def
 
             var document = Normalize(latest.Document, latest.Id, definitionId, latest.Version, published: true);
             await change.PublishAsync(latest.Id, document, time.GetUtcNow(), cancellationToken);
+            await change.NotifyAsync(observers, new DefinitionChanged(DefinitionChangeKind.Published, definitionId, latest.Id, latest.Version), cancellationToken);
             return latest with { IsPublished = true, Document = document };
         }, cancellationToken);
 
@@ -92,9 +95,9 @@ public sealed class WorkflowDefinitionService(PostgresDefinitionStore store, Def
     /// <summary>Imports a definition file: publishes it as a new version only when it differs from the published one.</summary>
     public async Task<(DefinitionVersion Version, bool Changed)> ImportAsync(JsonObject document, CancellationToken cancellationToken)
     {
-        var definitionId = RequireDefinitionId(document);
+        var definitionId = DefinitionIdOf(document);
         var published = await store.FindAsync(definitionId, "published", cancellationToken);
-        if (published is not null && JsonNode.DeepEquals(WithoutManaged(published.Document), WithoutManaged(document)))
+        if (published is not null && SameContent(published.Document, document))
         {
             return (published, false);
         }
@@ -104,7 +107,17 @@ public sealed class WorkflowDefinitionService(PostgresDefinitionStore store, Def
 
     public async Task<bool> RetractAsync(string definitionId, CancellationToken cancellationToken)
     {
-        var retracted = await store.ChangeAsync(definitionId, change => change.RetractAsync(time.GetUtcNow(), cancellationToken), cancellationToken);
+        var retracted = await store.ChangeAsync(definitionId, async change =>
+        {
+            var published = await change.FindAsync("published", cancellationToken);
+            if (published is null || !await change.RetractAsync(time.GetUtcNow(), cancellationToken))
+            {
+                return false;
+            }
+
+            await change.NotifyAsync(observers, new DefinitionChanged(DefinitionChangeKind.Retracted, definitionId, published.Id, published.Version), cancellationToken);
+            return true;
+        }, cancellationToken);
         PublishedChanged?.Invoke(definitionId);
         return retracted;
     }
@@ -115,7 +128,16 @@ public sealed class WorkflowDefinitionService(PostgresDefinitionStore store, Def
     /// </summary>
     public async Task<DefinitionDeletion> DeleteAsync(string definitionId, CancellationToken cancellationToken)
     {
-        var deletion = await store.DeleteAsync(definitionId, cancellationToken);
+        var deletion = await store.ChangeAsync(definitionId, async change =>
+        {
+            var deleted = await change.DeleteAsync(cancellationToken);
+            if (deleted == DefinitionDeletion.Deleted)
+            {
+                await change.NotifyAsync(observers, new DefinitionChanged(DefinitionChangeKind.Deleted, definitionId, null, null), cancellationToken);
+            }
+
+            return deleted;
+        }, cancellationToken);
         if (deletion == DefinitionDeletion.Deleted)
         {
             foreach (var (versionId, definition) in _compiled)
@@ -169,7 +191,7 @@ public sealed class WorkflowDefinitionService(PostgresDefinitionStore store, Def
     }
 
     /// <summary>The definitionId given, or the one derived from the name (the reader warns about it); refused only when there is no name either.</summary>
-    private static string RequireDefinitionId(JsonObject document) =>
+    public static string DefinitionIdOf(JsonObject document) =>
         JsonText(document, "definitionId") ?? JsonText(document, "id") ?? DefinitionReader.DerivedDefinitionId(JsonText(document, "name"))
         ?? throw new DefinitionValidationException([DefinitionErrorKinds.DefinitionIdMissing.At("$.definitionId")]);
 
@@ -183,6 +205,9 @@ public sealed class WorkflowDefinitionService(PostgresDefinitionStore store, Def
         copy["isLatest"] = true;
         return copy;
     }
+
+    /// <summary>Whether two documents define the same thing, whatever their version fields say.</summary>
+    public static bool SameContent(JsonObject stored, JsonObject given) => JsonNode.DeepEquals(WithoutManaged(stored), WithoutManaged(given));
 
     private static JsonObject WithoutManaged(JsonObject document)
     {

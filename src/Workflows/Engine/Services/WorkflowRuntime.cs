@@ -46,7 +46,8 @@ public sealed class WorkflowRuntime(
     WorkflowExecutor executor,
     IWorkflowScheduler scheduler,
     TimeProvider time,
-    ILogger<WorkflowRuntime> logger)
+    ILogger<WorkflowRuntime> logger,
+    IEnumerable<IWorkflowCancellationObserver> cancellationObservers)
 {
     public PostgresInstanceStore Store => store;
 
@@ -309,8 +310,21 @@ public sealed class WorkflowRuntime(
 
     public async Task<bool> CancelAsync(string instanceId, string reason, CancellationToken cancellationToken)
     {
-        var step = await WithLockAsync(instanceId, skipLocked: false, (instance, _) =>
-            Task.FromResult(instance.IsEnded ? null : executor.Cancel(instance, reason)), cancellationToken);
+        var step = await WithLockAsync(instanceId, skipLocked: false, async (instance, ct) =>
+        {
+            if (instance.IsEnded)
+            {
+                return null;
+            }
+
+            var cancelled = executor.Cancel(instance, reason);
+            foreach (var observer in cancellationObservers)
+            {
+                cancelled.Outbox.AddRange(await observer.OnCancellingAsync(instance, reason, ct));
+            }
+
+            return cancelled;
+        }, cancellationToken);
         return step is not null;
     }
 
