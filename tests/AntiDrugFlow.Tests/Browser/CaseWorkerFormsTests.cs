@@ -65,6 +65,27 @@ public sealed class CaseWorkerFormsTests(CaseWorkerBrowserHost host)
     }
 
     [Fact]
+    public async Task The_header_names_the_person_and_agency_and_the_police_give_a_school_by_its_name()
+    {
+        var (policeContext, police) = await host.SignInAsync("police.kl-zhong-er-rd");
+        await using var _ = policeContext;
+        await Expect(police.Locator("#signed-in-as")).ToContainTextAsync("（基隆市警察局第一分局忠二路派出所）");
+        await Expect(police.Locator("#signed-in-as")).Not.ToContainTextAsync("police.kl-zhong-er-rd");
+
+        await police.GotoAsync("/notifications/new");
+        await police.GetByLabel("通報類別").SelectOptionAsync(new SelectOptionValue { Label = "初犯涉毒少年" });
+        await CaseWorkerJourneyTests.FillNarrativeAsync(police);
+        await police.GetByLabel("就讀學校").FillAsync("國民中學");
+        await police.GetByRole(AriaRole.Button, new() { Name = "送出通報" }).ClickAsync();
+        await Expect(police.Locator("#schoolId-error")).ToContainTextAsync("請輸入完整校名");
+        await police.GetByLabel("就讀學校").FillAsync("信義國民中學");
+        await police.GetByRole(AriaRole.Button, new() { Name = "送出通報" }).ClickAsync();
+        await police.GetByRole(AriaRole.Button, new() { Name = "確認送出" }).ClickAsync();
+        await Expect(police.Locator("#notice")).ToContainTextAsync("通報已送出");
+        await Expect(police.Locator("#case-facts")).ToContainTextAsync("基隆市立信義國民中學");
+    }
+
+    [Fact]
     public async Task The_police_report_an_interim_outcome_the_task_stays_then_a_final_one_closes_it_and_its_page_turns_read_only()
     {
         using var schoolApi = await CaseWorkerJourneyTests.ApiClientAsync(host, "school.kl-chenggong-jh");

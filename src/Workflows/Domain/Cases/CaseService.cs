@@ -172,11 +172,7 @@ public sealed class CaseService(
             throw new CaseRequestException("subjectClass", $"班級最多 {MaxNameLength} 字。");
         }
 
-        var schoolId = origin.Kind == AgencyKind.School ? origin.Id : request.SchoolId;
-        if (schoolId is not null && (!agencies.TryGet(schoolId, out var school) || school.Kind != AgencyKind.School))
-        {
-            throw new CaseRequestException("schoolId", $"學校代碼「{schoolId}」不在機關名錄中。");
-        }
+        var schoolId = origin.Kind == AgencyKind.School ? origin.Id : SchoolNamed(request.SchoolId);
 
         if (request.Narrative is { } narrative)
         {
@@ -184,6 +180,22 @@ public sealed class CaseService(
         }
 
         return (kind, origin, schoolId);
+    }
+
+    /// <summary>The school a code or a name (臺/台 alike) names, when exactly one does; null for none given.</summary>
+    private string? SchoolNamed(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        return directory.Current.FindSchools(text) switch
+        {
+            [var school] => school.Id,
+            [] => throw new CaseRequestException("schoolId", $"找不到名稱或代碼為「{text.Trim()}」的學校，請輸入學校全名。"),
+            var several => throw new CaseRequestException("schoolId", $"「{text.Trim()}」符合 {several.Count} 所學校（{string.Join("、", several.Take(5).Select(s => s.Name))}{(several.Count > 5 ? "…" : string.Empty)}），請輸入完整校名。"),
+        };
     }
 
     private void CheckNarrative(NotificationNarrative narrative, string? subjectName)
