@@ -11,6 +11,9 @@ public static class AccountClaims
     /// <summary>The agency the user belongs to (an id of the agency directory).</summary>
     public const string AgencyId = "adf:agency";
 
+    /// <summary>The person's name as administrators entered it, which the pages show instead of the login id.</summary>
+    public const string DisplayName = "adf:display-name";
+
     /// <summary>Present while the password is one an administrator set; see <see cref="PasswordChangeGate"/>.</summary>
     public const string PasswordChangeRequired = "adf:password-change-required";
 
@@ -31,6 +34,10 @@ public static class AccountClaims
         var roles = principal.FindAll(ClaimTypes.Role).Select(c => c.Value).ToHashSet(StringComparer.Ordinal);
         return new Actor(userId, principal.FindFirstValue(ClaimTypes.Name) ?? userId, agencyId, roles);
     }
+
+    /// <summary>The person's name to show (the login id for a session signed in before names were carried).</summary>
+    public static string? DisplayNameOf(this ClaimsPrincipal principal) =>
+        principal.FindFirstValue(DisplayName) is { Length: > 0 } name ? name : principal.Identity?.Name;
 
     /// <summary>The signed-in actor of a request, or null for an anonymous one.</summary>
     public static Actor? TryGetActor(this HttpContext context) => context.User.ToActor();
@@ -63,6 +70,10 @@ public sealed class AccountClaimsPrincipalFactory(UserManager<Account> users, IO
     {
         var identity = await base.GenerateClaimsAsync(user);
         identity.AddClaim(new Claim(AccountClaims.AgencyId, user.AgencyId));
+        if (!string.IsNullOrWhiteSpace(user.DisplayName))
+        {
+            identity.AddClaim(new Claim(AccountClaims.DisplayName, user.DisplayName));
+        }
         // A new sign-in is a new session; a renewal keeps the old id (SessionValidator.KeepSessionId).
         identity.AddClaim(new Claim(EndedSessions.SessionIdClaim, Guid.NewGuid().ToString("N")));
         if (user.MustChangePassword)

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AntiDrugFlow.Host.Apis;
 
-public sealed record NotificationRequest(string? Kind, bool? Urgent, int? DrugLevel, string? SubjectName, string? SubjectClass, string? SchoolId, string? MilitarySchoolId);
+public sealed record NotificationRequest(string? Kind, bool? Urgent, int? DrugLevel, string? SubjectName, string? SubjectClass, string? SchoolId, string? MilitarySchoolId, NotificationNarrative? Narrative = null);
 
 public sealed record TaskAction(string? Outcome, string? Note);
 
@@ -50,7 +50,7 @@ public static class CasesApi
             return problem;
         }
 
-        var view = await cases.StartNotificationAsync(http.Actor(), new NewNotification(body!.Kind, body.Urgent ?? false, body.DrugLevel, body.SubjectName, body.SubjectClass, body.SchoolId, body.MilitarySchoolId), cancellationToken);
+        var view = await cases.StartNotificationAsync(http.Actor(), new NewNotification(body!.Kind, body.Urgent ?? false, body.DrugLevel, body.SubjectName, body.SubjectClass, body.SchoolId, body.MilitarySchoolId, body.Narrative), cancellationToken);
         return TypedResults.Created($"/api/cases/{view.Id}", view);
     }
 

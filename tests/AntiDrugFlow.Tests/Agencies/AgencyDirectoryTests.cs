@@ -108,4 +108,21 @@ public sealed class AgencyDirectoryTests
         Assert.NotEqual(left, right with { ContactEmails = ["other@agencies.invalid"] });
         Assert.NotEqual(left, right with { Endpoints = new Dictionary<string, string> { ["http"] = "https://y.invalid" } });
     }
+
+    [Fact]
+    public void A_school_is_found_by_its_id_its_full_name_or_part_of_it_with_tai_written_either_way()
+    {
+        var agencies = PenghuWithoutJuvenilePolice();
+        agencies.Add(A("pen-tai-jh", AgencyKind.School, "TW-PEN", station: "pen-p1-s1") with { Name = "澎湖縣立臺澎國民中學" });
+        agencies.Add(A("pen-tai-sh", AgencyKind.School, "TW-PEN", station: "pen-p1-s1") with { Name = "國立台澎高級中學" });
+        var directory = AgencyDirectory.Create(agencies);
+
+        Assert.Equal("pen-tai-jh", Assert.Single(directory.FindSchools("pen-tai-jh")).Id);
+        Assert.Equal("pen-tai-jh", Assert.Single(directory.FindSchools("澎湖縣立台澎國民中學")).Id);
+        Assert.Equal("pen-tai-sh", Assert.Single(directory.FindSchools(" 國立臺澎 高級中學")).Id);
+        Assert.Equal("pen-tai-jh", Assert.Single(directory.FindSchools("台澎國民中學")).Id);
+        Assert.Equal(2, directory.FindSchools("臺澎").Count);
+        Assert.Empty(directory.FindSchools("不存在的學校"));
+        Assert.Empty(directory.FindSchools("pen-p1"));
+    }
 }

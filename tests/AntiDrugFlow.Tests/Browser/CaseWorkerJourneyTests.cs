@@ -23,7 +23,10 @@ public sealed class CaseWorkerBrowserHost : IAsyncLifetime
 
     public IBrowser Browser { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    public Task InitializeAsync() => InitializeAsync(AntiDrugFlow.Host.Infrastructure.ProjectPaths.WorkflowsDirectory());
+
+    /// <summary>Starts the host with the definitions of <paramref name="workflows"/> (the shipped folder, or a test's altered copy).</summary>
+    public async Task InitializeAsync(string workflows)
     {
         var connectionString = await TestPostgres.CreateDatabaseAsync(migrate: false);
         Host = await HostProcess.StartAsync(connectionString, new Dictionary<string, string>
@@ -31,7 +34,7 @@ public sealed class CaseWorkerBrowserHost : IAsyncLifetime
             ["Security__RequireLogin"] = "true",
             ["Demo__SeedAccounts"] = "true",
             ["Demo__Password"] = Password,
-            ["Workflows__Directory"] = AntiDrugFlow.Host.Infrastructure.ProjectPaths.WorkflowsDirectory(),
+            ["Workflows__Directory"] = workflows,
             ["Smtp__PickupDirectory"] = Directory.CreateTempSubdirectory("adf-browser-mail-").FullName,
         });
         Assertions.SetDefaultExpectTimeout(15_000);
@@ -95,7 +98,9 @@ public sealed class CaseWorkerJourneyTests(CaseWorkerBrowserHost host)
         await school.GetByLabel("毒品級別").SelectOptionAsync(new SelectOptionValue { Label = "第二級" });
         await school.GetByLabel("緊急（確認期限縮短為 2 小時）").CheckAsync();
         await school.GetByLabel("姓名").FillAsync("王小明");
+        await FillNarrativeAsync(school);
         await school.GetByRole(AriaRole.Button, new() { Name = "送出通報" }).ClickAsync();
+        await school.GetByRole(AriaRole.Button, new() { Name = "確認送出" }).ClickAsync();
         await Expect(school.Locator("#notice")).ToContainTextAsync("通報已送出");
         await Expect(school.Locator("#subject-name")).ToContainTextAsync("王小明");
         var caseNumber = (await school.GetByRole(AriaRole.Heading, new() { Level = 1 }).TextContentAsync())!.Replace("案件 ", string.Empty, StringComparison.Ordinal).Trim();
@@ -235,7 +240,9 @@ public sealed class CaseWorkerJourneyTests(CaseWorkerBrowserHost host)
         await using var __ = schoolContext;
         await school.GotoAsync("/notifications/new");
         await school.GetByLabel("通報類別").SelectOptionAsync(new SelectOptionValue { Label = "校園查獲疑似毒品或器具" });
+        await FillNarrativeAsync(school);
         await school.GetByRole(AriaRole.Button, new() { Name = "送出通報" }).ClickAsync();
+        await school.GetByRole(AriaRole.Button, new() { Name = "確認送出" }).ClickAsync();
         await Expect(school.Locator("#notice")).ToContainTextAsync("通報已送出");
         var caseId = school.Url.Split('/')[^1].Split('?')[0];
 
@@ -283,8 +290,17 @@ public sealed class CaseWorkerJourneyTests(CaseWorkerBrowserHost host)
         await Expect(police.GetByRole(AriaRole.Heading, new() { Name = "沒有權限" })).ToBeVisibleAsync();
     }
 
+    /// <summary>Fills the notification form's narrative (when, where, what, how) with text free of personal data.</summary>
+    internal static async Task FillNarrativeAsync(IPage page, string observed = "下課時間見該生與校外人士交換小包裝物品，神情緊張。")
+    {
+        await page.GetByLabel("發生或發現時間").FillAsync(TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow.AddDays(-1), Workflows.Calendar.TaipeiTime.Zone).ToString("yyyy-MM-dd'T'HH:mm", System.Globalization.CultureInfo.InvariantCulture));
+        await page.GetByLabel("發生地點").FillAsync("校門口對面的便利商店");
+        await page.GetByLabel("所見情形").FillAsync(observed);
+        await page.GetByLabel("發現經過").SelectOptionAsync("師長觀察發現");
+    }
+
     /// <summary>A picture for docs/screenshots, as ScreenshotTests takes them: every field labelled, the page not empty.</summary>
-    private static async Task CaptureAsync(IPage page, string file)
+    internal static async Task CaptureAsync(IPage page, string file)
     {
         var unlabelled = await page.EvaluateAsync<string[]>(
             "[...document.querySelectorAll('input:not([type=hidden]), select, textarea')].filter(e => e.labels.length === 0 && !e.getAttribute('aria-label')).map(e => e.outerHTML)");
@@ -294,6 +310,13 @@ public sealed class CaseWorkerJourneyTests(CaseWorkerBrowserHost host)
         var path = Path.Combine(folder, file);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
         Assert.True(new FileInfo(path).Length > 10_000, $"{file} looks empty");
+    }
+
+    internal static async Task<HttpClient> ApiClientAsync(CaseWorkerBrowserHost host, string userName)
+    {
+        var client = new HttpClient { BaseAddress = host.Host.Http.BaseAddress };
+        Assert.True((await client.PostAsJsonAsync("/api/account/login", new { userName, password = CaseWorkerBrowserHost.Password })).IsSuccessStatusCode);
+        return client;
     }
 
     private async Task<HttpClient> ApiClientAsync(string userName)

@@ -51,7 +51,11 @@ public sealed class NotificationEndToEndTests : IAsyncLifetime
         await _host.DeliverAsync();
         Assert.Contains(_host.Smtp.Messages(), m => m.Subject.Contains("提醒", StringComparison.Ordinal) && m.Raw.Contains("kee-p1-zhong-er-rd@agencies.invalid", StringComparison.Ordinal));
         await _host.AdvanceAsync(TimeSpan.FromMinutes(30));
-        Assert.DoesNotContain((await ChainsHost.BodyAsync(await station.GetAsync("/api/inbox"))).AsArray(), t => t!["caseId"]!.GetValue<string>() == caseId);
+        // The station keeps the task in its inbox, closed and read-only, naming where it went.
+        var kept = Assert.Single((await ChainsHost.BodyAsync(await station.GetAsync("/api/inbox"))).AsArray(), t => t!["caseId"]!.GetValue<string>() == caseId)!;
+        Assert.False(kept["open"]!.GetValue<bool>());
+        Assert.Contains("分局", kept["escalatedTo"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Conflict, (await station.PostAsync($"/api/inbox/{kept["taskId"]}/acknowledge", null)).StatusCode);
         var precinct = await _host.SignedInAsync("police.kl-precinct-1");
         var escalated = Assert.Single((await ChainsHost.BodyAsync(await precinct.GetAsync("/api/inbox"))).AsArray(), t => t!["caseId"]!.GetValue<string>() == caseId)!;
         Assert.True(escalated["escalated"]!.GetValue<bool>());

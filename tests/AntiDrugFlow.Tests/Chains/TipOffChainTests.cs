@@ -104,6 +104,47 @@ public sealed class TipOffChainTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_interim_police_outcome_keeps_the_outcome_task_open_with_its_deadline_until_a_final_one()
+    {
+        var instance = await StartAsync(urgent: false);
+        await Complete((await PendingAsync(instance.Id)).Single(t => t.TaskName == "確認收到學校反毒通報"), null);
+        var first = (await PendingAsync(instance.Id)).Single(t => t.TaskName == "回報處理結果");
+
+        await Complete(first, "偵辦中");
+
+        var reopened = (await PendingAsync(instance.Id)).Single(t => t.TaskName == "回報處理結果");
+        Assert.NotEqual(first.Id, reopened.Id);
+        Assert.Equal(first.Payload!["dueAt"]!.GetValue<string>(), reopened.Payload!["dueAt"]!.GetValue<string>());
+        Assert.Equal(first.Payload!["routeId"]!.GetValue<string>(), reopened.Payload!["routeId"]!.GetValue<string>());
+        var state = await _engine.ReloadAsync(instance.Id);
+        Assert.Equal("偵辦中", state.State.Variables["policeOutcome"]!["outcome"]!.GetValue<string>());
+        Assert.Equal("回報處理結果：偵辦中（待最終結果）", state.State.Variables["caseStatus"]!.GetValue<string>());
+        Assert.Contains(await _engine.Instances.JournalAsync(instance.Id, CancellationToken.None), j => j.Event == "TaskProgress" && j.Message!.Contains("偵辦中", StringComparison.Ordinal));
+        Assert.Empty(await EmailsAsync(MessageKinds.StatusUpdate));
+
+        await Complete(reopened, "查獲");
+
+        Assert.DoesNotContain(await PendingAsync(instance.Id), t => t.TaskName == "回報處理結果");
+        Assert.Equal("警方回報：查獲", (await _engine.ReloadAsync(instance.Id)).State.Variables["caseStatus"]!.GetValue<string>());
+        Assert.Contains("警方回報處理狀態：查獲", string.Join(' ', (await EmailsAsync(MessageKinds.StatusUpdate)).Select(m => m.Payload["body"]!.GetValue<string>())));
+    }
+
+    [Fact]
+    public async Task An_interim_outcome_does_not_stop_the_outcome_deadline()
+    {
+        var instance = await StartAsync(urgent: false);
+        await Complete((await PendingAsync(instance.Id)).Single(t => t.TaskName == "確認收到學校反毒通報"), null);
+        var first = (await PendingAsync(instance.Id)).Single(t => t.TaskName == "回報處理結果");
+        await Complete(first, "偵辦中");
+
+        _engine.Clock.Advance(DateTimeOffset.Parse(first.Payload!["dueAt"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture) - _engine.Clock.GetUtcNow());
+        await _engine.Runtime.FireDueTimersAsync(100, CancellationToken.None);
+
+        Assert.DoesNotContain(await PendingAsync(instance.Id), t => t.TaskName == "回報處理結果");
+        Assert.Contains(await _engine.Instances.JournalAsync(instance.Id, CancellationToken.None), j => j.Event == "Overdue" && j.Message!.Contains("回報處理結果", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task When_every_level_lets_the_deadline_pass_the_top_is_told_and_the_chain_still_ends()
     {
         var instance = await StartAsync(urgent: true);

@@ -53,6 +53,7 @@ public static class Labels
         "Escalated" => "逐級陳報",
         "EscalationTop" => "已達最高層級",
         "TaskCompleted" => "任務完成",
+        "TaskProgress" => "中間回報",
         "Notified" => "通知",
         "CaseStatus" => "案件狀態",
         "WorkflowRequested" => "啟動後續流程",

@@ -60,6 +60,30 @@ public sealed class AgencyDirectory
 
     public IEnumerable<Agency> OfKind(AgencyKind kind) => Agencies.Where(a => a.Kind == kind);
 
+    /// <summary>
+    /// The schools a person's words name: the one with that id, else those whose name equals the text, else those whose
+    /// name contains it; 臺 and 台 count alike and spaces are ignored. Several results mean the text is ambiguous.
+    /// </summary>
+    public IReadOnlyList<Agency> FindSchools(string text)
+    {
+        if (TryGet(text.Trim(), out var byId) && byId.Kind == AgencyKind.School)
+        {
+            return [byId];
+        }
+
+        var wanted = NormalizeName(text);
+        if (wanted.Length == 0)
+        {
+            return [];
+        }
+
+        var schools = OfKind(AgencyKind.School).ToList();
+        var exact = schools.Where(s => NormalizeName(s.Name) == wanted).ToList();
+        return exact.Count > 0 ? exact : [.. schools.Where(s => NormalizeName(s.Name).Contains(wanted, StringComparison.Ordinal))];
+    }
+
+    private static string NormalizeName(string text) => string.Concat(text.Where(c => !char.IsWhiteSpace(c))).Replace('臺', '台');
+
     public IReadOnlyList<Agency> ChildrenOf(string agencyId) => [.. _childrenByParent[Get(agencyId).Id]];
 
     /// <summary>The school's 轄區派出所／分駐所 (level 3 police).</summary>

@@ -4,6 +4,7 @@ using AntiDrugFlow.Workflows.Access;
 using AntiDrugFlow.Workflows.Agencies;
 using AntiDrugFlow.Workflows.Chains;
 using AntiDrugFlow.Workflows.Expressions;
+using AntiDrugFlow.Workflows.Messages;
 using AntiDrugFlow.Workflows.Persistence;
 using AntiDrugFlow.Workflows.Runtime;
 using AntiDrugFlow.Workflows.Services;
@@ -11,7 +12,23 @@ using AntiDrugFlow.Workflows.Services;
 namespace AntiDrugFlow.Workflows.Cases;
 
 /// <summary>A notification as a person starts it. The subject's name and class are personal data: stored encrypted only.</summary>
-public sealed record NewNotification(string? Kind, bool Urgent, int? DrugLevel, string? SubjectName, string? SubjectClass, string? SchoolId, string? MilitarySchoolId);
+public sealed record NewNotification(string? Kind, bool Urgent, int? DrugLevel, string? SubjectName, string? SubjectClass, string? SchoolId, string? MilitarySchoolId, NotificationNarrative? Narrative = null);
+
+/// <summary>
+/// What happened, as the notifying agency tells it: when, where, what was seen and how it came to light. Free text
+/// under the personal-data rules (no one's name, ID, phone, address): checked when typed, stored encrypted.
+/// </summary>
+public sealed record NotificationNarrative(DateTimeOffset? OccurredAt, string? Place, string? Observed, string? HowFound)
+{
+    public const int MaxPlaceLength = 100;
+    public const int MaxObservedLength = 1000;
+
+    /// <summary>How a case came to light: the choices the form offers.</summary>
+    public static readonly IReadOnlyList<string> HowFoundChoices = ["學生主動求助", "師長觀察發現", "同學或家長反映", "尿液篩檢", "校園巡查查獲", "校外人士檢舉", "其他"];
+}
+
+/// <summary>What a notification will do once confirmed: the kind and the agencies it goes to first.</summary>
+public sealed record NotificationPreview(string KindName, IReadOnlyList<string> Recipients);
 
 /// <summary>A request that cannot be carried out, with the field at fault and why (in Traditional Chinese).</summary>
 public sealed class CaseRequestException(string field, string message) : Exception(message)
@@ -30,7 +47,7 @@ public sealed class CaseConflictException(string message) : Exception(message);
 
 public sealed record CaseView(
     string Id, string CaseNumber, string Kind, string KindName, string? Status, string OriginAgencyId, string OriginAgencyName, string? SchoolId, string? SchoolName,
-    string? County, bool Urgent, int? DrugLevel, string? SubjectName, string? SubjectClass, bool Masked, DateTimeOffset CreatedAt);
+    string? County, bool Urgent, int? DrugLevel, string? SubjectName, string? SubjectClass, bool Masked, DateTimeOffset CreatedAt, NotificationNarrative? Narrative = null);
 
 /// <summary>One page of a case list.</summary>
 public sealed record CaseListPage(int Page, IReadOnlyList<CaseView> Cases, bool More)
@@ -41,8 +58,18 @@ public sealed record CaseListPage(int Page, IReadOnlyList<CaseView> Cases, bool 
 /// <summary>One line of a case's history; <paramref name="Title"/> is the zh-TW heading for events that are not the engine's journal codes.</summary>
 public sealed record TimelineEntry(DateTimeOffset At, string Event, string? Message, string? Title = null);
 
+/// <summary>
+/// A task in an agency's inbox. <paramref name="Status"/> tells a pending task from a closed one (read-only);
+/// <paramref name="EscalatedTo"/> names where a task went when its deadline passed and it was escalated;
+/// <paramref name="InterimOutcomes"/> are the outcomes that keep the task open until a final one.
+/// </summary>
 public sealed record InboxItem(
-    string TaskId, string TaskName, string TaskKind, string? CaseId, string? CaseNumber, DateTimeOffset DueAt, bool Late, bool Escalated, IReadOnlyList<string> Outcomes, DateTimeOffset CreatedAt);
+    string TaskId, string TaskName, string TaskKind, string? CaseId, string? CaseNumber, DateTimeOffset DueAt, bool Late, bool Escalated, IReadOnlyList<string> Outcomes, DateTimeOffset CreatedAt,
+    HumanTaskStatus Status = HumanTaskStatus.Pending, string? EscalatedTo = null, IReadOnlyList<string>? InterimOutcomes = null, string? Result = null,
+    string? CaseKindName = null, bool Urgent = false)
+{
+    public bool Open => Status == HumanTaskStatus.Pending;
+}
 
 /// <summary>
 /// Notifications, cases, the inbox and the statistics, under the access rules: an agency sees the cases it
@@ -64,7 +91,62 @@ public sealed class CaseService(
 {
     private const int MaxNameLength = 50;
 
+    /// <summary>Checks a notification as <see cref="StartNotificationAsync"/> would, without starting it: what the confirmation step shows.</summary>
+    public NotificationPreview Preview(Actor actor, NewNotification request)
+    {
+        var (kind, _, schoolId) = Check(actor, request);
+        var agencies = directory.Current;
+        var recipients = new List<string>();
+        if (kind.Chain == TipOffChainInput.Definition && schoolId is not null)
+        {
+            foreach (var route in (Func<string, Agency>[])[agencies.PoliceStationFor, agencies.LiaisonOfficeFor])
+            {
+                try
+                {
+                    recipients.Add(route(schoolId).Name);
+                }
+                catch (Exception ex) when (ex is ArgumentException or KeyNotFoundException or InvalidOperationException)
+                {
+                    // The chain reports a routing gap itself; the preview just leaves the agency out.
+                }
+            }
+        }
+
+        return new NotificationPreview(kind.DisplayName, recipients);
+    }
+
     public async Task<CaseView> StartNotificationAsync(Actor actor, NewNotification request, CancellationToken cancellationToken)
+    {
+        var (kind, origin, schoolId) = Check(actor, request);
+        var agencies = directory.Current;
+        var now = time.GetUtcNow();
+        var county = origin.CountyCode ?? (schoolId is null ? null : agencies.Get(schoolId).CountyCode);
+        var sequence = await cases.NextNumberAsync(cancellationToken);
+        var number = string.Create(CultureInfo.InvariantCulture, $"{kind.NumberPrefix}-{now.ToOffset(TimeSpan.FromHours(8)).Year - 1911}-{sequence:D6}");
+        var caseId = Guid.CreateVersion7(now).ToString("N");
+        var input = ChainInput(kind, caseId, number, county, schoolId, origin, request);
+        var record = new CaseRecord(
+            caseId, number, kind.Name, kind.Chain, string.Empty, origin.Id, schoolId, county, request.Urgent, request.DrugLevel,
+            string.IsNullOrWhiteSpace(request.SubjectName) ? null : protector.Protect(request.SubjectName.Trim()),
+            string.IsNullOrWhiteSpace(request.SubjectClass) ? null : protector.Protect(request.SubjectClass.Trim()),
+            actor.UserId, now, request.Narrative is null ? null : protector.Protect(NarrativeJson(request.Narrative).ToJsonString()));
+        WorkflowInstance instance;
+        try
+        {
+            instance = await runtime.StartAsync(input.DefinitionId, input.ToJson(), caseId, new StartOptions(AlsoInTransaction: (transaction, started, ct) =>
+                cases.InsertAsync(transaction, record with { InstanceId = started.Id }, ct)), cancellationToken);
+        }
+        catch (KeyNotFoundException)
+        {
+            // Only a missing published version makes the start itself fail this way; the case was not recorded.
+            throw new CaseUnavailableException($"「{kind.DisplayName}」通報暫時無法送出：系統管理者已停用這項通報流程（撤回發布）。您填寫的內容仍保留，請稍後再送出；情況緊急時請先以電話通知轄區派出所，並聯絡系統管理者。");
+        }
+
+        await audit.RecordAsync(new AuditEntry(now, actor.UserId, actor.AgencyId, "case.create", caseId, $"{kind.Name} {number}"), cancellationToken);
+        return View(actor, record with { InstanceId = instance.Id }, instance.State.Variables.GetValueOrDefault("caseStatus"));
+    }
+
+    private (CaseKind Kind, Agency Origin, string? SchoolId) Check(Actor actor, NewNotification request)
     {
         var kind = CaseKinds.Find(request.Kind) ?? throw new CaseRequestException("kind", $"通報類別「{request.Kind}」不存在；可用：{string.Join("、", CaseKinds.All.Select(k => k.Name))}");
         var agencies = directory.Current;
@@ -94,6 +176,11 @@ public sealed class CaseService(
             throw new CaseRequestException("drugLevel", "非在學少年通報適用第三、四級毒品。");
         }
 
+        if (kind.Name == "ScreeningPositive" && string.IsNullOrWhiteSpace(request.SubjectName))
+        {
+            throw new CaseRequestException("subjectName", "篩檢發現個案須填寫受篩檢學生的姓名。");
+        }
+
         if (request.SubjectName is { Length: > MaxNameLength })
         {
             throw new CaseRequestException("subjectName", $"姓名最多 {MaxNameLength} 字。");
@@ -104,37 +191,76 @@ public sealed class CaseService(
             throw new CaseRequestException("subjectClass", $"班級最多 {MaxNameLength} 字。");
         }
 
-        var schoolId = origin.Kind == AgencyKind.School ? origin.Id : request.SchoolId;
-        if (schoolId is not null && (!agencies.TryGet(schoolId, out var school) || school.Kind != AgencyKind.School))
+        var schoolId = origin.Kind == AgencyKind.School ? origin.Id : SchoolNamed(request.SchoolId);
+
+        if (request.Narrative is { } narrative)
         {
-            throw new CaseRequestException("schoolId", $"學校代碼「{schoolId}」不在機關名錄中。");
+            CheckNarrative(narrative, request.SubjectName);
         }
 
+        return (kind, origin, schoolId);
+    }
+
+    /// <summary>The school a code or a name (臺/台 alike) names, when exactly one does; null for none given.</summary>
+    private string? SchoolNamed(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        return directory.Current.FindSchools(text) switch
+        {
+            [var school] => school.Id,
+            [] => throw new CaseRequestException("schoolId", $"找不到名稱或代碼為「{text.Trim()}」的學校，請輸入學校全名。"),
+            var several => throw new CaseRequestException("schoolId", $"「{text.Trim()}」符合 {several.Count} 所學校（{string.Join("、", several.Take(5).Select(s => s.Name))}{(several.Count > 5 ? "…" : string.Empty)}），請輸入完整校名。"),
+        };
+    }
+
+    private void CheckNarrative(NotificationNarrative narrative, string? subjectName)
+    {
         var now = time.GetUtcNow();
-        var county = origin.CountyCode ?? (schoolId is null ? null : agencies.Get(schoolId).CountyCode);
-        var sequence = await cases.NextNumberAsync(cancellationToken);
-        var number = string.Create(CultureInfo.InvariantCulture, $"{kind.NumberPrefix}-{now.ToOffset(TimeSpan.FromHours(8)).Year - 1911}-{sequence:D6}");
-        var caseId = Guid.CreateVersion7(now).ToString("N");
-        var input = ChainInput(kind, caseId, number, county, schoolId, origin, request);
-        var record = new CaseRecord(
-            caseId, number, kind.Name, kind.Chain, string.Empty, origin.Id, schoolId, county, request.Urgent, request.DrugLevel,
-            string.IsNullOrWhiteSpace(request.SubjectName) ? null : protector.Protect(request.SubjectName.Trim()),
-            string.IsNullOrWhiteSpace(request.SubjectClass) ? null : protector.Protect(request.SubjectClass.Trim()),
-            actor.UserId, now);
-        WorkflowInstance instance;
-        try
+        if (narrative.OccurredAt is not { } occurred)
         {
-            instance = await runtime.StartAsync(input.DefinitionId, input.ToJson(), caseId, new StartOptions(AlsoInTransaction: (transaction, started, ct) =>
-                cases.InsertAsync(transaction, record with { InstanceId = started.Id }, ct)), cancellationToken);
-        }
-        catch (KeyNotFoundException)
-        {
-            // Only a missing published version makes the start itself fail this way; the case was not recorded.
-            throw new CaseUnavailableException($"「{kind.DisplayName}」通報暫時無法送出：系統管理者已停用這項通報流程（撤回發布）。您填寫的內容仍保留，請稍後再送出；情況緊急時請先以電話通知轄區派出所，並聯絡系統管理者。");
+            throw new CaseRequestException("occurredAt", "請填寫發生或發現的日期時間。");
         }
 
-        await audit.RecordAsync(new AuditEntry(now, actor.UserId, actor.AgencyId, "case.create", caseId, $"{kind.Name} {number}"), cancellationToken);
-        return View(actor, record with { InstanceId = instance.Id }, instance.State.Variables.GetValueOrDefault("caseStatus"));
+        if (occurred > now.AddMinutes(5))
+        {
+            throw new CaseRequestException("occurredAt", "發生時間不可晚於現在。");
+        }
+
+        FreeText("place", "發生地點", narrative.Place, NotificationNarrative.MaxPlaceLength, subjectName);
+        FreeText("observed", "所見情形", narrative.Observed, NotificationNarrative.MaxObservedLength, subjectName);
+        if (!NotificationNarrative.HowFoundChoices.Contains(narrative.HowFound ?? string.Empty))
+        {
+            throw new CaseRequestException("howFound", $"發現經過須為：{string.Join("、", NotificationNarrative.HowFoundChoices)}。");
+        }
+    }
+
+    /// <summary>
+    /// Free text a person types into a case: required, bounded, and free of personal data: nothing the message rules
+    /// call personal (ID, phone, address, masked names, labelled fields), and not the subject's own name, which has its field.
+    /// </summary>
+    internal static string FreeText(string field, string what, string? value, int maxLength, string? subjectName)
+    {
+        var text = value?.Trim();
+        if (string.IsNullOrEmpty(text))
+        {
+            throw new CaseRequestException(field, $"請填寫{what}。");
+        }
+
+        if (text.Length > maxLength)
+        {
+            throw new CaseRequestException(field, $"{what}最多 {maxLength} 字，目前 {text.Length} 字。");
+        }
+
+        if (MessageContent.LooksLikePersonalData(text) || (!string.IsNullOrWhiteSpace(subjectName) && text.Contains(subjectName.Trim(), StringComparison.Ordinal)))
+        {
+            throw new CaseRequestException(field, $"{what}看似含有個人資料（姓名、身分證統一編號、電話、電子郵件或住址）；請以「該生」「A 生」等代稱描述，勿寫任何人的姓名。");
+        }
+
+        return text;
     }
 
     public async Task<CaseView?> GetAsync(Actor actor, string caseId, CancellationToken cancellationToken)
@@ -207,25 +333,52 @@ public sealed class CaseService(
         return resumed.Count > 0;
     }
 
+    /// <summary>
+    /// The agency's pending tasks, and those escalated away from it while their case still runs (shown read-only,
+    /// marked 已升級, so the agency sees where its overdue task went).
+    /// </summary>
     public async Task<IReadOnlyList<InboxItem>> InboxAsync(Actor actor, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        return [.. (await tasks.ListTasksForAgencyAsync(actor.AgencyId, HumanTaskStatus.Pending, cancellationToken))
-            .Select(t => Item(t, now))
-            .OrderBy(i => i.DueAt)];
+        var items = (await tasks.ListTasksForAgencyAsync(actor.AgencyId, HumanTaskStatus.Pending, cancellationToken)).Select(t => Item(t, now)).ToList();
+        foreach (var (taskId, escalatedTo) in await EscalatedAwayAsync(actor, null, cancellationToken))
+        {
+            if (await tasks.GetTaskAsync(taskId, cancellationToken) is { } task)
+            {
+                items.Add(Item(task, now) with { EscalatedTo = escalatedTo });
+            }
+        }
+
+        return [.. (await WithCaseKindsAsync(items, cancellationToken)).OrderBy(i => i.DueAt)];
+    }
+
+    private async Task<IReadOnlyList<(string TaskId, string EscalatedTo)>> EscalatedAwayAsync(Actor actor, string? taskId, CancellationToken cancellationToken) =>
+        directory.Current.TryGet(actor.AgencyId, out _) && directory.Current.EscalationTarget(actor.AgencyId) is { } target
+            ? await cases.EscalatedAwayAsync(actor.AgencyId, target.Id, taskId, cancellationToken)
+            : [];
+
+    private async Task<IEnumerable<InboxItem>> WithCaseKindsAsync(IReadOnlyList<InboxItem> items, CancellationToken cancellationToken)
+    {
+        var kinds = await cases.KindsAsync([.. items.Select(i => i.CaseId).OfType<string>().Distinct()], cancellationToken);
+        return items.Select(i => i.CaseId is not null && kinds.TryGetValue(i.CaseId, out var k)
+            ? i with { CaseKindName = CaseKinds.Find(k.Kind)?.DisplayName ?? k.Kind, Urgent = k.Urgent }
+            : i);
     }
 
     public async Task<InboxItem?> InboxTaskAsync(Actor actor, string taskId, CancellationToken cancellationToken)
     {
         var task = await tasks.GetTaskAsync(taskId, cancellationToken);
-        if (task is not null && Assignee(task) == actor.AgencyId)
+        if (task is null || Assignee(task) != actor.AgencyId)
         {
-            return Item(task, time.GetUtcNow());
+            // Refused look-ups are audited as case look-ups are: who looked for what.
+            await audit.RecordAsync(new AuditEntry(time.GetUtcNow(), actor.UserId, actor.AgencyId, "task.read.denied", JsonValues.AsString(task?.Payload?["caseId"]), $"task {taskId}"), cancellationToken);
+            return null;
         }
 
-        // Refused look-ups are audited as case look-ups are: who looked for what.
-        await audit.RecordAsync(new AuditEntry(time.GetUtcNow(), actor.UserId, actor.AgencyId, "task.read.denied", JsonValues.AsString(task?.Payload?["caseId"]), $"task {taskId}"), cancellationToken);
-        return null;
+        var item = (await WithCaseKindsAsync([Item(task, time.GetUtcNow())], cancellationToken)).Single();
+        return task.Status == HumanTaskStatus.Cancelled && (await EscalatedAwayAsync(actor, taskId, cancellationToken)) is [var escalation]
+            ? item with { EscalatedTo = escalation.EscalatedTo }
+            : item;
     }
 
     /// <summary>Acknowledges (受理) or completes a task of the actor's agency. Null when the task is not theirs (or does not exist).</summary>
@@ -302,7 +455,7 @@ public sealed class CaseService(
 
     private static readonly HashSet<string> TimelineEvents = new(StringComparer.Ordinal)
     {
-        "WorkflowStarted", "TaskRouted", "Reminded", "Overdue", "Escalated", "EscalationTop", "TaskCompleted", "Notified", "CaseStatus", "ReportSent", "ReportNotConfigured", "WorkflowRequested", "WorkflowFinished", "WorkflowCancelled",
+        "WorkflowStarted", "TaskRouted", "Reminded", "Overdue", "Escalated", "EscalationTop", "TaskCompleted", "TaskProgress", "Notified", "CaseStatus", "ReportSent", "ReportNotConfigured", "WorkflowRequested", "WorkflowFinished", "WorkflowCancelled",
     };
 
     private async Task<CaseRecord?> FindAsync(Actor actor, string caseId, string action, CancellationToken cancellationToken)
@@ -333,8 +486,22 @@ public sealed class CaseService(
             // Level 1 sees statistics, not people: even a task escalated to it shows no name.
             team ? name : (name is null || IsCentral(actor) ? null : NameMask.Mask(name)),
             team && record.SubjectClassProtected is not null ? protector.Unprotect(record.SubjectClassProtected) : null,
-            !team, record.CreatedAt);
+            !team, record.CreatedAt,
+            // The narrative is checked for personal data when typed: every agency serving the case reads it, level 1 (statistics) does not.
+            record.NarrativeProtected is null || IsCentral(actor) ? null : Narrative(JsonNode.Parse(protector.Unprotect(record.NarrativeProtected))));
     }
+
+    private static JsonObject NarrativeJson(NotificationNarrative narrative) => new()
+    {
+        ["occurredAt"] = narrative.OccurredAt?.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture),
+        ["place"] = narrative.Place?.Trim(),
+        ["observed"] = narrative.Observed?.Trim(),
+        ["howFound"] = narrative.HowFound,
+    };
+
+    private static NotificationNarrative Narrative(JsonNode? json) => new(
+        json?["occurredAt"] is { } at ? JsonValues.AsDateTimeOffset(at, "occurredAt") : null,
+        JsonValues.AsString(json?["place"]), JsonValues.AsString(json?["observed"]), JsonValues.AsString(json?["howFound"]));
 
     /// <summary>The input of the case kind's chain; the agency that started the case is the police, reporter or origin the chain names.</summary>
     private static IChainInput ChainInput(CaseKind kind, string caseId, string number, string? county, string? schoolId, Agency origin, NewNotification request) => kind.Chain switch
@@ -368,7 +535,9 @@ public sealed class CaseService(
         var due = JsonValues.AsDateTimeOffset(task.Payload?["dueAt"], "dueAt");
         return new InboxItem(
             task.Id, task.TaskName, JsonValues.AsString(task.Payload?["taskKind"]) ?? string.Empty, JsonValues.AsString(task.Payload?["caseId"]),
-            JsonValues.AsString(task.Payload?["caseNumber"]), due, due < now, task.Payload?["escalated"] is JsonValue e && e.GetValueKind() == System.Text.Json.JsonValueKind.True,
-            Outcomes(task), task.CreatedAt);
+            JsonValues.AsString(task.Payload?["caseNumber"]), due, task.Status == HumanTaskStatus.Pending && due < now, task.Payload?["escalated"] is JsonValue e && e.GetValueKind() == System.Text.Json.JsonValueKind.True,
+            Outcomes(task), task.CreatedAt, task.Status, null,
+            task.Payload?["interimOutcomes"] is JsonArray interim ? [.. interim.Select(JsonValues.AsString).OfType<string>()] : [],
+            JsonValues.AsString(task.Result?["outcome"]));
     }
 }

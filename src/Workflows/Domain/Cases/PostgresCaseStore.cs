@@ -7,7 +7,8 @@ namespace AntiDrugFlow.Workflows.Cases;
 /// <summary>A case row as stored: personal data only in its protected (encrypted) form.</summary>
 public sealed record CaseRecord(
     string Id, string CaseNumber, string Kind, string Chain, string InstanceId, string OriginAgencyId, string? SchoolId, string? County,
-    bool Urgent, int? DrugLevel, string? SubjectNameProtected, string? SubjectClassProtected, string CreatedBy, DateTimeOffset CreatedAt);
+    bool Urgent, int? DrugLevel, string? SubjectNameProtected, string? SubjectClassProtected, string CreatedBy, DateTimeOffset CreatedAt,
+    string? NarrativeProtected = null);
 
 /// <summary>A case as listed: its row and the status its workflow last set, read in the same query.</summary>
 public sealed record CaseListing(CaseRecord Case, string? Status);
@@ -18,7 +19,7 @@ public sealed record CaseCount(string? County, string Kind, int? DrugLevel, stri
 /// <summary>All SQL of cases, their visibility and their statistics.</summary>
 public sealed class PostgresCaseStore(NpgsqlDataSource dataSource)
 {
-    private const string Columns = "c.id, c.case_number, c.kind, c.chain, c.instance_id, c.origin_agency_id, c.school_id, c.county, c.urgent, c.drug_level, c.subject_name_protected, c.subject_class_protected, c.created_by, c.created_at";
+    private const string Columns = "c.id, c.case_number, c.kind, c.chain, c.instance_id, c.origin_agency_id, c.school_id, c.county, c.urgent, c.drug_level, c.subject_name_protected, c.subject_class_protected, c.created_by, c.created_at, c.narrative_protected";
 
     public async Task<long> NextNumberAsync(CancellationToken cancellationToken)
     {
@@ -30,10 +31,10 @@ public sealed class PostgresCaseStore(NpgsqlDataSource dataSource)
     public async Task InsertAsync(WorkflowTransaction transaction, CaseRecord record, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand("""
-            INSERT INTO cases (id, case_number, kind, chain, instance_id, origin_agency_id, school_id, county, urgent, drug_level, subject_name_protected, subject_class_protected, created_by, created_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+            INSERT INTO cases (id, case_number, kind, chain, instance_id, origin_agency_id, school_id, county, urgent, drug_level, subject_name_protected, subject_class_protected, created_by, created_at, narrative_protected)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
             """, transaction.Connection, transaction.Transaction);
-        foreach (var value in new object?[] { record.Id, record.CaseNumber, record.Kind, record.Chain, record.InstanceId, record.OriginAgencyId, record.SchoolId, record.County, record.Urgent, record.DrugLevel, record.SubjectNameProtected, record.SubjectClassProtected, record.CreatedBy, record.CreatedAt.ToUniversalTime() })
+        foreach (var value in new object?[] { record.Id, record.CaseNumber, record.Kind, record.Chain, record.InstanceId, record.OriginAgencyId, record.SchoolId, record.County, record.Urgent, record.DrugLevel, record.SubjectNameProtected, record.SubjectClassProtected, record.CreatedBy, record.CreatedAt.ToUniversalTime(), record.NarrativeProtected })
         {
             command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
         }
@@ -77,7 +78,7 @@ public sealed class PostgresCaseStore(NpgsqlDataSource dataSource)
             WHERE $1::text IS NULL
             ORDER BY c.created_at DESC, c.id
             """,
-            (record, reader) => listings.Add(new CaseListing(record, reader.IsDBNull(14) ? null : reader.GetString(14))),
+            (record, reader) => listings.Add(new CaseListing(record, reader.IsDBNull(15) ? null : reader.GetString(15))),
             cancellationToken, null, agencyId, liaisonCounty, offset.ToString(CultureInfo.InvariantCulture), limit.ToString(CultureInfo.InvariantCulture));
         return listings;
     }
@@ -98,6 +99,58 @@ public sealed class PostgresCaseStore(NpgsqlDataSource dataSource)
         while (await reader.ReadAsync(cancellationToken))
         {
             result.Add(new CaseCount(reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetInt32(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetInt32(4)));
+        }
+
+        return result;
+    }
+
+    /// <summary>The kind and urgency of each of the given cases that exists (what an inbox shows of a task's case).</summary>
+    public async Task<IReadOnlyDictionary<string, (string Kind, bool Urgent)>> KindsAsync(IReadOnlyCollection<string> caseIds, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, (string, bool)>(StringComparer.Ordinal);
+        if (caseIds.Count == 0)
+        {
+            return result;
+        }
+
+        await using var command = dataSource.CreateCommand("SELECT id, kind, urgent FROM cases WHERE id = ANY($1)");
+        command.Parameters.Add(new NpgsqlParameter { Value = caseIds.ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result[reader.GetString(0)] = (reader.GetString(1), reader.GetBoolean(2));
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// The agency's tasks that were escalated away (closed at their deadline, with an escalated task of the same
+    /// instance routed at that moment to <paramref name="escalationTargetId"/>, the next level up) while their workflow
+    /// still runs, each with the name of the agency the escalation went to; one task only when <paramref name="taskId"/> is given.
+    /// </summary>
+    public async Task<IReadOnlyList<(string TaskId, string EscalatedTo)>> EscalatedAwayAsync(string agencyId, string escalationTargetId, string? taskId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT t.id, e.agency_name
+            FROM human_tasks t
+            JOIN instance_variables i ON i.instance_id = t.instance_id
+            JOIN LATERAL (
+                SELECT n.payload->>'agencyName' AS agency_name FROM human_tasks n
+                WHERE n.instance_id = t.instance_id AND n.created_at >= t.closed_at AND n.payload->>'escalated' = 'true' AND n.payload->>'agencyId' = $3
+                ORDER BY n.created_at LIMIT 1) e ON true
+            WHERE t.payload->>'agencyId' = $1 AND t.status = 'Cancelled' AND ($2::text IS NULL OR t.id = $2)
+              AND i.status NOT IN ('Finished', 'Cancelled', 'Faulted') AND (t.payload->>'dueAt')::timestamptz <= t.closed_at
+            ORDER BY t.created_at LIMIT 200
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = agencyId, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)taskId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = escalationTargetId, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new List<(string, string)>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add((reader.GetString(0), reader.IsDBNull(1) ? string.Empty : reader.GetString(1)));
         }
 
         return result;
@@ -140,7 +193,7 @@ public sealed class PostgresCaseStore(NpgsqlDataSource dataSource)
                 reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5),
                 reader.IsDBNull(6) ? null : reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7), reader.GetBoolean(8),
                 reader.IsDBNull(9) ? null : reader.GetInt32(9), reader.IsDBNull(10) ? null : reader.GetString(10), reader.IsDBNull(11) ? null : reader.GetString(11),
-                reader.GetString(12), reader.GetFieldValue<DateTimeOffset>(13)), reader);
+                reader.GetString(12), reader.GetFieldValue<DateTimeOffset>(13), reader.IsDBNull(14) ? null : reader.GetString(14)), reader);
         }
     }
 }

@@ -48,6 +48,12 @@ public static partial class MessageContent
         return text;
     }
 
+    /// <summary>
+    /// Whether free text looks like it carries personal data (a masked name, a labelled personal field, an ID, a phone
+    /// number, an email address): the check messages pass, and that free text people type into a case passes too.
+    /// </summary>
+    public static bool LooksLikePersonalData(string? value) => !string.IsNullOrEmpty(value) && LooksPersonal().IsMatch(value);
+
     /// <summary>The value on one line: control characters (line breaks, tabs) become spaces.</summary>
     public static string Inline(string? value)
     {

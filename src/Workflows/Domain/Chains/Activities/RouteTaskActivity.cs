@@ -15,6 +15,8 @@ namespace AntiDrugFlow.Workflows.Chains;
 /// emails its contacts, reminds them before the deadline, and leaves through <c>Overdue</c> when the
 /// deadline passes (the task is withdrawn, so the definition can escalate it) or <c>Done</c> when the
 /// agency acts. Outputs: assignee (the agency id), result (what the agency answered).
+/// An outcome listed in <c>interimOutcomes</c> (e.g. 偵辦中) is recorded (result, journal) but does not end the
+/// routing: the same task is routed again, with the same deadline, until a final outcome is reported.
 /// </summary>
 public sealed class RouteTaskActivity(Func<AgencyDirectory> directory, ChainOptions options) : IActivity
 {
@@ -32,10 +34,12 @@ public sealed class RouteTaskActivity(Func<AgencyDirectory> directory, ChainOpti
 
     public static readonly Input<bool> Escalated = new("escalated", DisplayName: "已升級");
 
+    public static readonly Input<JsonArray> InterimOutcomes = new("interimOutcomes", DisplayName: "中間處理結果", Description: "回報後任務續留、期限不變，直到回報其他（最終）結果");
+
     public string TypeName => "AntiDrugFlow.RouteTask";
 
     public IReadOnlyList<InputDescriptor> Inputs { get; } =
-        [ChainInputs.Agency, ChainInputs.Route, TaskName, TaskKind, DueIn, RemindBefore, Outcomes, ChainInputs.CaseNumber, Escalated];
+        [ChainInputs.Agency, ChainInputs.Route, TaskName, TaskKind, DueIn, RemindBefore, Outcomes, ChainInputs.CaseNumber, Escalated, InterimOutcomes];
 
     public bool CanWait => true;
 
@@ -60,6 +64,7 @@ public sealed class RouteTaskActivity(Func<AgencyDirectory> directory, ChainOpti
             ["taskKind"] = context.Require(TaskKind),
             ["dueAt"] = dueAt.ToUniversalTime().ToString("O"),
             ["outcomes"] = context.Get(Outcomes)?.DeepClone(),
+            ["interimOutcomes"] = context.Get(InterimOutcomes)?.DeepClone(),
             ["escalated"] = context.Has(Escalated) && context.Get(Escalated),
         };
         var task = context.CreateTask(taskName, payload);
@@ -96,6 +101,17 @@ public sealed class RouteTaskActivity(Func<AgencyDirectory> directory, ChainOpti
             return ValueTask.FromResult(ActivityOutcome.Suspended);
         }
 
+        var reported = JsonValues.AsString(input?["outcome"]);
+        if (role is null && IsInterim(bookmark.Payload, reported))
+        {
+            // An interim outcome: recorded, and the same task opens again (same route, same deadline) for the final one.
+            context.SetOutput("result", input?.DeepClone());
+            context.CreateTask(bookmark.Name, bookmark.Payload?.DeepClone());
+            context.SetVariable("caseStatus", JsonValue.Create($"{bookmark.Name}：{reported}（待最終結果）"));
+            context.Journal("TaskProgress", $"{JsonValues.AsString(bookmark.Payload?["agencyName"])}：{bookmark.Name}（{reported}，待最終結果）");
+            return ValueTask.FromResult(ActivityOutcome.Suspended);
+        }
+
         // The task is done or its deadline has passed: whatever else this routing waits on is over.
         var withdrawn = context.Instance.Bookmarks.FirstOrDefault(b => b.TaskId is not null && JsonValues.AsString(b.Payload?["routeId"]) == routeId);
         context.RemoveBookmarks(b => JsonValues.AsString(b.Payload?["routeId"]) == routeId);
@@ -111,6 +127,10 @@ public sealed class RouteTaskActivity(Func<AgencyDirectory> directory, ChainOpti
         context.Journal("TaskCompleted", $"{JsonValues.AsString(bookmark.Payload?["agencyName"])}：{bookmark.Name}{(outcome is null ? string.Empty : "（" + outcome + "）")}");
         return ValueTask.FromResult(ActivityOutcome.Done);
     }
+
+    /// <summary>Whether an outcome is one the task's payload lists as interim.</summary>
+    public static bool IsInterim(JsonNode? payload, string? outcome) =>
+        outcome is not null && payload?["interimOutcomes"] is JsonArray interim && interim.Any(o => JsonValues.AsString(o) == outcome);
 
     private string Link(string taskId) => options.Link($"/inbox/{taskId}");
 }

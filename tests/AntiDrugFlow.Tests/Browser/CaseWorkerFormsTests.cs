@@ -1,0 +1,140 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Playwright;
+using Xunit;
+using static Microsoft.Playwright.Assertions;
+
+namespace AntiDrugFlow.Tests.Browser;
+
+/// <summary>
+/// The case workers' forms in a real browser: the notification's narrative with its personal-data check and its
+/// confirmation step, and the police outcome reported first as interim (偵辦中) then as final (查獲), after which
+/// the task's page is read-only.
+/// </summary>
+[Collection(CaseWorkerBrowserCollection.Name)]
+public sealed class CaseWorkerFormsTests(CaseWorkerBrowserHost host)
+{
+    [Fact]
+    public async Task The_notification_form_asks_for_a_narrative_refuses_personal_data_in_it_and_confirms_before_sending()
+    {
+        var (schoolContext, school) = await host.SignInAsync("school.kl-chenggong-jh");
+        await using var _ = schoolContext;
+        await school.GotoAsync("/notifications/new");
+        await Expect(school.Locator("#narrative-warning")).ToContainTextAsync("勿填寫任何人的姓名");
+
+        // A positive screening without the student is refused next to the name field; so is an empty narrative.
+        await school.GetByLabel("通報類別").SelectOptionAsync(new SelectOptionValue { Label = "篩檢發現第一、二級毒品個案" });
+        await school.GetByLabel("毒品級別").SelectOptionAsync(new SelectOptionValue { Label = "第二級" });
+        await school.GetByRole(AriaRole.Button, new() { Name = "送出通報" }).ClickAsync();
+        await Expect(school.Locator("#subjectName-error")).ToContainTextAsync("須填寫受篩檢學生的姓名");
+        await school.GetByLabel("姓名").FillAsync("林小華");
+        await school.GetByRole(AriaRole.Button, new() { Name = "送出通報" }).ClickAsync();
+        await Expect(school.Locator("#occurredAt-error")).ToContainTextAsync("請填寫發生或發現的日期時間");
+
+        // Someone's phone number, then the student's own name, in the free text: refused, and what was typed stays.
+        await CaseWorkerJourneyTests.FillNarrativeAsync(school, "同行者留下電話 0912-345-678 要求聯絡。");
+        await school.GetByRole(AriaRole.Button, new() { Name = "送出通報" }).ClickAsync();
+        await Expect(school.Locator("#observed-error")).ToContainTextAsync("看似含有個人資料");
+        await Expect(school.GetByLabel("所見情形")).ToHaveValueAsync("同行者留下電話 0912-345-678 要求聯絡。");
+        await school.GetByLabel("所見情形").FillAsync("林小華尿液篩檢呈陽性反應。");
+        await school.GetByRole(AriaRole.Button, new() { Name = "送出通報" }).ClickAsync();
+        await Expect(school.Locator("#observed-error")).ToContainTextAsync("勿寫任何人的姓名");
+
+        // A clean narrative: the confirmation step names where it goes and sends nothing yet.
+        await school.GetByLabel("所見情形").FillAsync("該生尿液篩檢呈第二級毒品陽性反應，經複驗確認。");
+        await school.GetByLabel("發現經過").SelectOptionAsync("尿液篩檢");
+        await school.GetByRole(AriaRole.Button, new() { Name = "送出通報" }).ClickAsync();
+        var confirmation = school.Locator("#confirmation");
+        await Expect(confirmation).ToContainTextAsync("請確認通報內容");
+        await Expect(confirmation).ToContainTextAsync("基隆市警察局第一分局忠二路派出所");
+        await Expect(confirmation).ToContainTextAsync("該生尿液篩檢呈第二級毒品陽性反應");
+        await Expect(confirmation).ToContainTextAsync("民國");
+        await CaseWorkerJourneyTests.CaptureAsync(school, "notification-confirm.png");
+
+        // Going back keeps every field; confirming sends it, and the case shows the narrative.
+        await school.GetByRole(AriaRole.Button, new() { Name = "返回修改" }).ClickAsync();
+        await Expect(school.GetByLabel("所見情形")).ToHaveValueAsync("該生尿液篩檢呈第二級毒品陽性反應，經複驗確認。");
+        await Expect(school.GetByLabel("姓名")).ToHaveValueAsync("林小華");
+        await Expect(school.GetByLabel("發現經過")).ToHaveValueAsync("尿液篩檢");
+        await school.GetByRole(AriaRole.Button, new() { Name = "送出通報" }).ClickAsync();
+        await school.GetByRole(AriaRole.Button, new() { Name = "確認送出" }).ClickAsync();
+        await Expect(school.Locator("#notice")).ToContainTextAsync("通報已送出");
+        await Expect(school.Locator("#narrative")).ToContainTextAsync("校門口對面的便利商店");
+        await Expect(school.Locator("#narrative")).ToContainTextAsync("尿液篩檢");
+        await Expect(school.Locator("#subject-name")).ToContainTextAsync("林小華");
+    }
+
+    [Fact]
+    public async Task The_header_names_the_person_and_agency_and_the_police_give_a_school_by_its_name()
+    {
+        var (policeContext, police) = await host.SignInAsync("police.kl-zhong-er-rd");
+        await using var _ = policeContext;
+        await Expect(police.Locator("#signed-in-as")).ToContainTextAsync("（基隆市警察局第一分局忠二路派出所）");
+        await Expect(police.Locator("#signed-in-as")).Not.ToContainTextAsync("police.kl-zhong-er-rd");
+
+        await police.GotoAsync("/notifications/new");
+        await police.GetByLabel("通報類別").SelectOptionAsync(new SelectOptionValue { Label = "初犯涉毒少年" });
+        await CaseWorkerJourneyTests.FillNarrativeAsync(police);
+        await police.GetByLabel("就讀學校").FillAsync("國民中學");
+        await police.GetByRole(AriaRole.Button, new() { Name = "送出通報" }).ClickAsync();
+        await Expect(police.Locator("#schoolId-error")).ToContainTextAsync("請輸入完整校名");
+        await police.GetByLabel("就讀學校").FillAsync("信義國民中學");
+        await police.GetByRole(AriaRole.Button, new() { Name = "送出通報" }).ClickAsync();
+        await police.GetByRole(AriaRole.Button, new() { Name = "確認送出" }).ClickAsync();
+        await Expect(police.Locator("#notice")).ToContainTextAsync("通報已送出");
+        await Expect(police.Locator("#case-facts")).ToContainTextAsync("基隆市立信義國民中學");
+    }
+
+    [Fact]
+    public async Task The_police_report_an_interim_outcome_the_task_stays_then_a_final_one_closes_it_and_its_page_turns_read_only()
+    {
+        using var schoolApi = await CaseWorkerJourneyTests.ApiClientAsync(host, "school.kl-chenggong-jh");
+        var created = await schoolApi.PostAsJsonAsync("/api/notifications", new { kind = "DrugSource", drugLevel = 2 });
+        var view = (await created.Content.ReadFromJsonAsync<JsonObject>())!;
+        var caseNumber = view["caseNumber"]!.GetValue<string>();
+
+        var (stationContext, station) = await host.SignInAsync("police.kl-zhong-er-rd");
+        await using var _ = stationContext;
+        var row = station.Locator("#inbox tbody tr", new() { HasText = caseNumber });
+        await Expect(row).ToContainTextAsync("藥頭情資");
+        await row.GetByRole(AriaRole.Link).ClickAsync();
+        var acknowledgeAddress = station.Url;
+        await station.GetByRole(AriaRole.Button, new() { Name = "確認收到" }).ClickAsync();
+        await Expect(station.Locator("#notice")).ToContainTextAsync("已處理");
+
+        // The acknowledged task's page is read-only now: no button, and it says so.
+        await station.GotoAsync(acknowledgeAddress);
+        await Expect(station.Locator("#task-closed")).ToContainTextAsync("已處理");
+        await Expect(station.Locator("#task-closed")).ToContainTextAsync("僅供檢視");
+        await Expect(station.GetByRole(AriaRole.Button, new() { Name = "確認收到" })).ToHaveCountAsync(0);
+
+        // 偵辦中 is interim: the task stays in the inbox and the case says it waits for the final outcome.
+        await station.GotoAsync("/inbox");
+        await station.Locator("#inbox tbody tr", new() { HasText = caseNumber }).GetByRole(AriaRole.Link).ClickAsync();
+        var firstOutcomeAddress = station.Url;
+        await Expect(station.Locator("#interim-help")).ToContainTextAsync("偵辦中");
+        await station.GetByLabel("處理結果").SelectOptionAsync("偵辦中");
+        await station.GetByRole(AriaRole.Button, new() { Name = "回報" }).ClickAsync();
+        await Expect(station.Locator("#notice")).ToContainTextAsync("已回報中間結果");
+        var still = station.Locator("#inbox tbody tr", new() { HasText = caseNumber });
+        await Expect(still).ToContainTextAsync("回報處理結果");
+        await station.GotoAsync($"/cases/{view["id"]!.GetValue<string>()}");
+        await Expect(station.Locator("#case-status")).ToContainTextAsync("偵辦中（待最終結果）");
+        await Expect(station.Locator("#timeline")).ToContainTextAsync("中間回報");
+
+        // 查獲 is final: the task leaves the inbox, and the case reads the outcome.
+        await station.GotoAsync("/inbox");
+        await still.GetByRole(AriaRole.Link).ClickAsync();
+        await station.GetByLabel("處理結果").SelectOptionAsync("查獲");
+        await station.GetByRole(AriaRole.Button, new() { Name = "回報" }).ClickAsync();
+        await Expect(station.Locator("#notice")).ToContainTextAsync("已處理");
+        await Expect(station.Locator("#inbox tbody tr", new() { HasText = caseNumber })).ToHaveCountAsync(0);
+        await station.GotoAsync($"/cases/{view["id"]!.GetValue<string>()}");
+        await Expect(station.Locator("#case-status")).ToContainTextAsync("查獲");
+
+        // The first outcome task's page is closed too: no outcome form to submit a second time.
+        await station.GotoAsync(firstOutcomeAddress);
+        await Expect(station.Locator("#task-closed")).ToContainTextAsync("偵辦中");
+        await Expect(station.Locator("#complete-form")).ToHaveCountAsync(0);
+    }
+}
