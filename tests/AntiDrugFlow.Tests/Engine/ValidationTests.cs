@@ -91,6 +91,7 @@ public sealed class ValidationTests
         { new Flow("x").Activity("f", "Elsa.FlowFork", ("branches", ObjectExpr("[\"Police\""))).Json(), "$.root.activities[0].branches", "fork.branches-not-json", "分流的 branches 不是有效的 JSON：物件或陣列沒有結束（缺少「}」或「]」）" },
         { new Flow("x").Activity("f", "Elsa.FlowFork", ("branches", ObjectExpr("[]"))).Json(), "$.root.activities[0].branches", "fork.branches-invalid", "分流的 branches 必須是列出輸出埠名稱的非空 JSON 陣列，例如 [\"Police\",\"Liaison\"]" },
         { new Flow("x").Activity("j", "Elsa.FlowJoin", ("mode", Literal("WaitSome"))).Json(), "$.root.activities[0].mode.expression", "join.unknown-mode", "合流模式「WaitSome」無效：只能是 WaitAll 或 WaitAny" },
+        { new Flow("x").WriteLine("w", "w").MergeMode("w", "Zip").Json(), "$.root.activities[0].customProperties.mergeMode", "merge.unknown-mode", "合併模式「Zip」無效：只能是 Stream、Merge、Converge、Cascade 或 Race" },
         { new Flow("x").Activity("h", "Elsa.HttpEndpoint", ("path", Literal("orders/{id"))).Json(), "$.root.activities[0].path.expression", "http.invalid-path", "路徑「orders/{id」無效：應為以 / 分隔的段落，參數段落是以大括號包住的名稱" },
         { new Flow("x").Activity("c", "Elsa.Cron", ("cronExpression", Literal("0 9 * *"))).Json(), "$.root.activities[0].cronExpression.expression", "cron.invalid", "排程「0 9 * *」無效：應有 5 或 6 個欄位（分 時 日 月 星期，可在最前面加上秒），卻有 4 個" },
         {

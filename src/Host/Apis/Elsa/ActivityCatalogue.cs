@@ -28,7 +28,7 @@ public static class ActivityCatalogue
     public static readonly IReadOnlyDictionary<string, ActivityText> Activities = new Dictionary<string, ActivityText>(StringComparer.Ordinal)
     {
         ["Elsa.Start"] = new("流程控制", "開始", "工作流程從這裡開始。", "Action", new Dictionary<string, InputText>()),
-        ["Elsa.End"] = new("流程控制", "結束分支", "結束所在的分支；沒有分支在執行或等待時，工作流程即完成。", "Action", new Dictionary<string, InputText>()),
+        ["Elsa.End"] = new("流程控制", "結束", "流程圖到此結束：工作流程立即完成，仍在執行或等待的分支一併取消。", "Action", new Dictionary<string, InputText>()),
         ["Elsa.Finish"] = new("流程控制", "完成流程", "立即完成整個工作流程，並取消仍在等待的分支。", "Action", new Dictionary<string, InputText>()),
         ["Elsa.WriteLine"] = new("基本", "寫入日誌", "把一行文字寫入執行紀錄。", "Action", new Dictionary<string, InputText> { ["text"] = Lines("文字") }),
         ["Elsa.SetVariable"] = new("基本", "設定變數", "把運算結果存入工作流程變數。", "Action", new Dictionary<string, InputText>

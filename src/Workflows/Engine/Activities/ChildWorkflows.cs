@@ -11,7 +11,10 @@ namespace AntiDrugFlow.Workflows.Activities;
 /// </summary>
 public static class ChildWorkflows
 {
-    /// <summary>What the parent's bookmark waits for (and the start message carries): when the child should tell it.</summary>
+    /// <summary>
+    /// Queues the child's start (with the parent link and when the child should tell the parent) and, when the parent
+    /// waits, its bookmark; returns the child's instance id, derived from the start message's key.
+    /// </summary>
     public static string Start(ActivityExecutionContext context, string definitionId, JsonObject? input, string? correlationId, ParentWaits waits)
     {
         var childInput = input?.DeepClone().AsObject() ?? [];

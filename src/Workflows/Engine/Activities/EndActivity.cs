@@ -3,7 +3,10 @@ using AntiDrugFlow.Workflows.Runtime;
 
 namespace AntiDrugFlow.Workflows.Activities;
 
-/// <summary>Ends its branch; the workflow finishes when no branch is left running or waiting.</summary>
+/// <summary>
+/// Elsa.End: as in Elsa 3, a terminal node that completes its flowchart at once; the flowchart being the workflow's
+/// root, the workflow finishes and whatever else still runs or waits is cancelled.
+/// </summary>
 public sealed class EndActivity : IActivity
 {
     public string TypeName => "Elsa.End";
@@ -12,5 +15,5 @@ public sealed class EndActivity : IActivity
 
     public IReadOnlyList<string> OutputPorts(ActivityNode node) => Ports.None;
 
-    public ValueTask<ActivityOutcome> ExecuteAsync(ActivityExecutionContext context) => ValueTask.FromResult(ActivityOutcome.EndOfBranch);
+    public ValueTask<ActivityOutcome> ExecuteAsync(ActivityExecutionContext context) => ValueTask.FromResult(ActivityOutcome.FinishWorkflow);
 }

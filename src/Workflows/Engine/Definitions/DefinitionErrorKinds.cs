@@ -203,6 +203,10 @@ public static class DefinitionErrorKinds
         "join.unknown-mode", "Elsa.FlowJoin mode is neither WaitAll nor WaitAny.",
         "合流模式「{mode}」無效：只能是 WaitAll 或 WaitAny", "mode");
 
+    public static readonly ErrorKind MergeModeUnknown = new(
+        "merge.unknown-mode", "customProperties.mergeMode is not one of Elsa's merge modes (Stream, Merge, Converge, Cascade, Race).",
+        "合併模式「{mode}」無效：只能是 Stream、Merge、Converge、Cascade 或 Race", "mode");
+
     public static readonly ErrorKind HttpPathInvalid = new(
         "http.invalid-path", "Elsa.HttpEndpoint path is not a template of segments with parameters in braces.",
         "路徑「{path}」無效：應為以 / 分隔的段落，參數段落是以大括號包住的名稱", "path");

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using AntiDrugFlow.Workflows.Activities;
 using AntiDrugFlow.Workflows.Expressions;
 using AntiDrugFlow.Workflows.Models;
+using AntiDrugFlow.Workflows.Runtime;
 
 namespace AntiDrugFlow.Workflows.Definitions;
 
@@ -146,6 +147,18 @@ public sealed class DefinitionValidator(ActivityRegistry registry)
             }
 
             activity.Validate(node, context);
+            CheckMergeMode(node, context);
+        }
+    }
+
+    /// <summary>An unknown <c>customProperties.mergeMode</c> is refused rather than run as Stream without a word.</summary>
+    private static void CheckMergeMode(ActivityNode node, DefinitionValidationContext context)
+    {
+        if (node.Json["customProperties"] is JsonObject properties
+            && properties[MergeModes.CustomProperty] is { } value
+            && (value is not JsonValue || value.GetValueKind() != System.Text.Json.JsonValueKind.String || MergeModes.Parse(value.GetValue<string>()) is null))
+        {
+            context.Error(DefinitionErrorKinds.MergeModeUnknown, $"{node.JsonPath}.customProperties.{MergeModes.CustomProperty}", Quoted(value));
         }
     }
 
