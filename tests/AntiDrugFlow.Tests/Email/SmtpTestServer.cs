@@ -11,7 +11,8 @@ using Xunit;
 namespace AntiDrugFlow.Tests.Email;
 
 /// <summary>What the test server does beyond accepting mail: STARTTLS with a certificate, refusing some recipients for good.</summary>
-public sealed record SmtpTestServerOptions(X509Certificate2? Certificate = null, string? RefuseRecipientsEndingWith = null);
+/// <summary>The test server's certificate (STARTTLS offered, or with <paramref name="ImplicitTls"/> TLS from the first byte) and the recipients it refuses for good.</summary>
+public sealed record SmtpTestServerOptions(X509Certificate2? Certificate = null, string? RefuseRecipientsEndingWith = null, bool ImplicitTls = false);
 
 /// <summary>
 /// A real SMTP server (aiosmtpd, driven by smtp_test_server.py) on a free loopback port, storing the bytes
@@ -64,6 +65,10 @@ public sealed partial class SmtpTestServer : IAsyncDisposable
             await File.WriteAllTextAsync(cert, certificate.ExportCertificatePem());
             await File.WriteAllTextAsync(key, certificate.GetRSAPrivateKey()!.ExportPkcs8PrivateKeyPem());
             arguments.AddRange(["--cert", cert, "--key", key]);
+            if (_options.ImplicitTls)
+            {
+                arguments.Add("--implicit-tls");
+            }
         }
 
         if (_options.RefuseRecipientsEndingWith is { } suffix)
@@ -115,7 +120,7 @@ public sealed partial class SmtpTestServer : IAsyncDisposable
     /// <summary>How many SMTP connections carried the stored messages (the server names each file after the client's port).</summary>
     public int ConnectionsThatDelivered() => StoredFiles().Select(f => Path.GetFileName(f).Split('.')[1]).Distinct(StringComparer.Ordinal).Count();
 
-    /// <summary>True when every stored message came over a session encrypted with STARTTLS.</summary>
+    /// <summary>True when every stored message came over an encrypted session (STARTTLS or implicit TLS).</summary>
     public bool AllArrivedEncrypted() => StoredFiles().All(f => Path.GetFileName(f).Split('.')[2] == "tls");
 
     private IEnumerable<string> StoredFiles() => Directory.GetFiles(Path.Combine(Maildir, "new")).Order(StringComparer.Ordinal);

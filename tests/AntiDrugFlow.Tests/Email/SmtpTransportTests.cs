@@ -70,6 +70,22 @@ public sealed class SmtpTransportTests
     }
 
     [Fact]
+    public async Task Implicit_TLS_to_a_self_signed_server_delivers_when_its_certificate_is_pinned()
+    {
+        using var certificate = SelfSigned();
+        await using var smtp = await SmtpTestServer.StartAsync(options: new SmtpTestServerOptions(certificate, ImplicitTls: true));
+        await using var host = await DeliveryHarness.CreateAsync(settings: Smtp(smtp,
+            ("Smtp:Security", "SslOnConnect"), ("Smtp:PinnedCertificateThumbprint", certificate.GetCertHashString(HashAlgorithmName.SHA256))));
+
+        await host.StartAsync(await host.PublishAsync(Mails(2)));
+        await host.DeliverAllDueAsync();
+
+        Assert.Equal(["反毒通報第1件", "反毒通報第2件"], smtp.Messages().Select(m => m.Subject).Order(StringComparer.Ordinal));
+        Assert.True(smtp.AllArrivedEncrypted());
+        Assert.All(await host.MessagesAsync(), m => Assert.Equal(OutboxStatuses.Sent, m.Status));
+    }
+
+    [Fact]
     public async Task STARTTLS_is_refused_and_retried_later_when_the_server_certificate_differs_from_the_pin()
     {
         using var certificate = SelfSigned();

@@ -1,7 +1,8 @@
 """A test SMTP server on aiosmtpd: stores each message's bytes exactly as received in a Maildir.
 
 The file name carries the client's port and whether the session was encrypted, so a test can
-count the connections that carried its messages and see that STARTTLS took place. Optional: STARTTLS with a given certificate, and a permanent refusal (550) of recipients
+count the connections that carried its messages and see that TLS took place. Optional: STARTTLS (or, with
+--implicit-tls, TLS from the first byte) with a given certificate, and a permanent refusal (550) of recipients
 whose address ends with a given suffix.
 """
 import argparse
@@ -26,7 +27,9 @@ class MaildirHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        protection = "tls" if session.ssl else "plain"
+        # STARTTLS sets session.ssl; an implicit-TLS connection is encrypted from the start.
+        encrypted = session.ssl or server.transport.get_extra_info("ssl_object") is not None
+        protection = "tls" if encrypted else "plain"
         name = "%020d.%d.%s.%s" % (time.time_ns(), session.peer[1], protection, uuid.uuid4().hex)
         temporary = os.path.join(self.maildir, "tmp", name)
         with open(temporary, "wb") as stored:
@@ -42,6 +45,7 @@ def main():
     parser.add_argument("--cert")
     parser.add_argument("--key")
     parser.add_argument("--refuse-suffix")
+    parser.add_argument("--implicit-tls", action="store_true", help="TLS from the first byte (port 465 style) instead of STARTTLS")
     args = parser.parse_args()
     tls = None
     if args.cert:
@@ -51,7 +55,8 @@ def main():
         MaildirHandler(args.maildir, args.refuse_suffix),
         hostname="127.0.0.1",
         port=args.port,
-        tls_context=tls,
+        tls_context=None if args.implicit_tls else tls,
+        ssl_context=tls if args.implicit_tls else None,
         require_starttls=False,
         decode_data=False,
     )

@@ -4,7 +4,7 @@ using AntiDrugFlow.Workflows.Calendar;
 namespace AntiDrugFlow.Workflows.Milestones;
 
 /// <summary>
-/// Plans the reminders of a cycle after its items changed: a trigger for every reminder still to come,
+/// Plans the reminders of a cycle after its items changed: a scheduled job for every reminder still to come,
 /// none for items that are done. Idempotent, so it can run at every start.
 /// </summary>
 public interface IMilestoneScheduler
