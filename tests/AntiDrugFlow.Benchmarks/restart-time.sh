@@ -16,7 +16,7 @@ trap 'kill -TERM "${pid:-0}" 2>/dev/null || true; wait "${pid:-0}" 2>/dev/null |
 start_once() {
   local t0 t1 code
   t0=$(date +%s%N)
-  Embedded__DataDirectory="$data/postgres" Smtp__PickupDirectory="$data/mail" Logging__LogLevel__Default=Warning Logging__LogLevel__AntiDrugFlow.Host=Information \
+  env Embedded__DataDirectory="$data/postgres" Smtp__PickupDirectory="$data/mail" Logging__LogLevel__Default=Warning 'Logging__LogLevel__AntiDrugFlow.Host=Information' \
     dotnet "$dll" serve --urls "http://127.0.0.1:$port" >"$data/host.log" 2>&1 &
   pid=$!
   while true; do
