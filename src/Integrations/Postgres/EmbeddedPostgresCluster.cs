@@ -128,15 +128,24 @@ public sealed class EmbeddedPostgresCluster : IAsyncDisposable
             return null;
         }
 
-        var (exitCode, _) = await RunCoreAsync("pg_ctl", ["-D", _dataDirectory, "status"], cancellationToken);
-        if (exitCode != 0)
-        {
-            return null;
-        }
-
-        // postmaster.pid: line 4 holds the port.
+        // postmaster.pid: line 1 holds the server's process id, line 4 its port. Reading it costs no process of its own
+        // (pg_ctl status did the same); a file left by a crash names a process that is gone, and postgres removes it at start.
         var lines = await File.ReadAllLinesAsync(pidFile, cancellationToken);
-        return lines.Length > 3 && int.TryParse(lines[3], out var port) ? port : null;
+        var alive = lines.Length > 3 && int.TryParse(lines[0], out var pid) && (OperatingSystem.IsLinux() ? Directory.Exists($"/proc/{pid}") : IsRunning(pid));
+        return alive && int.TryParse(lines[3], out var port) ? port : null;
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     private async Task RunAsync(string tool, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
@@ -151,9 +160,10 @@ public sealed class EmbeddedPostgresCluster : IAsyncDisposable
     private async Task<(int ExitCode, string Output)> RunCoreAsync(string tool, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
         var asRoot = Environment.IsPrivilegedProcess;
-        if (asRoot)
+        if (asRoot && !File.Exists(Path.Combine(_dataDirectory, "PG_VERSION")))
         {
-            // initdb and postgres refuse to run as root: run them as the postgres user, who owns the folder.
+            // initdb and postgres refuse to run as root: the new folder goes to the postgres user once, before initdb;
+            // after it, everything in the folder is the server's own (a recursive chown at every start costs seconds on a big cluster).
             await ChownToPostgresAsync(cancellationToken);
         }
 
