@@ -74,7 +74,7 @@ public sealed class HostProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var host = new HostProcess(process, port);
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = DateTime.UtcNow.AddSeconds(120);
         while (DateTime.UtcNow < deadline)
         {
             if (process.HasExited)
@@ -100,7 +100,7 @@ public sealed class HostProcess : IAsyncDisposable
         }
 
         await host.DisposeAsync();
-        throw new TimeoutException("the host did not answer within 60 s");
+        throw new TimeoutException("the host did not answer within 120 s");
     }
 
     /// <summary>Kills the process at once, as a crash or a power cut would: no shutdown, no flush.</summary>
