@@ -297,7 +297,8 @@ public static class DefinitionImport
     /// <summary>A path inside the repository is shown from its root (workflows-json/…), the same whichever folder the host started in.</summary>
     private static string ShownPath(string path)
     {
-        var relative = Path.GetRelativePath(ProjectPaths.Root(), Path.GetFullPath(path));
-        return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? path : relative.Replace('\\', '/');
+        var full = Path.GetFullPath(path);
+        var relative = Path.GetRelativePath(ProjectPaths.Root(), full);
+        return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? full : relative.Replace('\\', '/');
     }
 }

@@ -71,6 +71,7 @@ public sealed partial class AdministratorJourneyTests(BrowserHost host)
 
         // Retracting stops new instances; publishing again brings version 2 back.
         await page.GetByRole(AriaRole.Button, new() { Name = "撤回發布" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "確定撤回發布" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("已撤回發布");
         await Expect(versions.Nth(0)).ToContainTextAsync("已撤回");
         Assert.Equal(System.Net.HttpStatusCode.NotFound, (await host.Host.Http.GetAsync("/api/workflow-definitions/journey-demo?version=published")).StatusCode);

@@ -42,4 +42,27 @@ public sealed class CaseCancellationTests : IAsyncLifetime
         Assert.DoesNotContain("王小明", body, StringComparison.Ordinal);
         Assert.NotEmpty(notice.Payload["to"]!.AsArray());
     }
+
+    [Fact]
+    public async Task Instances_and_the_audit_log_are_found_by_case_number_and_a_missing_case_page_speaks_of_cases()
+    {
+        var school = await _host.SignedInAsync("school.kl-chenggong-jh");
+        var created = await ChainsHost.BodyAsync(await school.PostAsJsonAsync("/api/notifications", new { kind = "DrugSource", urgent = false, drugLevel = 2 }));
+        var caseId = created["id"]!.GetValue<string>();
+        var caseNumber = created["caseNumber"]!.GetValue<string>();
+        var instanceId = (await _host.InstancesAsync(new(CorrelationId: caseId))).Single().Id;
+        var admin = await _host.SignedInAsync("admin");
+
+        var instances = WebUtility.HtmlDecode(await admin.GetStringAsync($"/admin/instances?correlation={caseNumber}"));
+        var audit = WebUtility.HtmlDecode(await admin.GetStringAsync($"/admin/audit?case={caseNumber}"));
+        var missing = await school.GetAsync("/cases/no-such-case");
+
+        Assert.Contains(instanceId, instances, StringComparison.Ordinal);
+        Assert.Contains("case.create", audit, StringComparison.Ordinal);
+        Assert.Contains(caseId, audit, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        var page = WebUtility.HtmlDecode(await missing.Content.ReadAsStringAsync());
+        Assert.Contains("找不到這個案件", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("工作流程定義", page[page.IndexOf("<main", StringComparison.Ordinal)..], StringComparison.Ordinal);
+    }
 }
