@@ -9,6 +9,9 @@ public sealed record CaseRecord(
     string Id, string CaseNumber, string Kind, string Chain, string InstanceId, string OriginAgencyId, string? SchoolId, string? County,
     bool Urgent, int? DrugLevel, string? SubjectNameProtected, string? SubjectClassProtected, string CreatedBy, DateTimeOffset CreatedAt);
 
+/// <summary>An Idempotency-Key a user sent with a notification, the case it made and the request's fingerprint (encrypted).</summary>
+public sealed record NotificationRequestRecord(string UserId, string IdempotencyKey, string CaseId, string FingerprintProtected, DateTimeOffset CreatedAt);
+
 /// <summary>A case as listed: its row and the status its workflow last set, read in the same query.</summary>
 public sealed record CaseListing(CaseRecord Case, string? Status);
 
@@ -39,6 +42,27 @@ public sealed class PostgresCaseStore(NpgsqlDataSource dataSource)
         }
 
         await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Records a notification's Idempotency-Key in the transaction that makes its case; a key used already is a unique violation.</summary>
+    public async Task InsertNotificationRequestAsync(WorkflowTransaction transaction, NotificationRequestRecord request, CancellationToken cancellationToken)
+    {
+        await using var command = Sql.Command(transaction.Connection, transaction.Transaction, """
+            INSERT INTO notification_requests (user_id, idempotency_key, case_id, fingerprint_protected, created_at) VALUES ($1, $2, $3, $4, $5)
+            """, request.UserId, request.IdempotencyKey, request.CaseId, request.FingerprintProtected, request.CreatedAt);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<NotificationRequestRecord?> FindNotificationRequestAsync(string userId, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT case_id, fingerprint_protected, created_at FROM notification_requests WHERE user_id = $1 AND idempotency_key = $2");
+        command.Parameters.Add(Sql.Parameter(userId));
+        command.Parameters.Add(Sql.Parameter(idempotencyKey));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new NotificationRequestRecord(userId, idempotencyKey, reader.GetString(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2))
+            : null;
     }
 
     /// <summary>
