@@ -100,6 +100,14 @@ public static class AccountsApi
                 await audit.RecordAsync(new AuditEntry(now, account.Id, account.AgencyId, PostgresAuditLog.Actions.LockedOut, null, $"until {account.LockoutEnd:O}"), cancellationToken);
             }
 
+            // Only someone who knows the password learns that the account is locked or disabled: anyone else gets the answer an
+            // unknown name gets, so the answer cannot be used to find which names exist. (A locked sign-in checks no password,
+            // so this check also keeps its time that of an unknown name's.)
+            if (!await signIn.UserManager.CheckPasswordAsync(account, request.Password!))
+            {
+                return WrongCredentials();
+            }
+
             if (AccountStatuses.Of(account, now) == AccountStatus.Disabled)
             {
                 return TypedResults.Problem(

@@ -42,6 +42,10 @@ public static class CasesApi
         return app;
     }
 
+    /// <summary>
+    /// Starts a notification. An <c>Idempotency-Key</c> header makes a retry safe: the same key with the same body answers the
+    /// first case again (201, nothing new); the same key with another body is 409.
+    /// </summary>
     public static async Task<Results<Created<CaseView>, ValidationProblem>> StartAsync(HttpContext http, CaseService cases, CancellationToken cancellationToken)
     {
         var (body, problem) = await ReadAsync<NotificationRequest>(http.Request, cancellationToken);
@@ -50,7 +54,8 @@ public static class CasesApi
             return problem;
         }
 
-        var view = await cases.StartNotificationAsync(http.Actor(), new NewNotification(body!.Kind, body.Urgent ?? false, body.DrugLevel, body.SubjectName, body.SubjectClass, body.SchoolId, body.MilitarySchoolId, body.Narrative), cancellationToken);
+        var view = await cases.StartNotificationAsync(http.Actor(), new NewNotification(body!.Kind, body.Urgent ?? false, body.DrugLevel, body.SubjectName, body.SubjectClass, body.SchoolId, body.MilitarySchoolId, body.Narrative),
+            http.Request.Headers["Idempotency-Key"].FirstOrDefault(), cancellationToken);
         return TypedResults.Created($"/api/cases/{view.Id}", view);
     }
 

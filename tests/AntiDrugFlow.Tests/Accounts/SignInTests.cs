@@ -91,10 +91,30 @@ public sealed class SignInTests : IAsyncLifetime
         var afterwards = await LoginAsync(client, "social.cy", Password);
 
         Assert.Equal(HttpStatusCode.Unauthorized, fifth.StatusCode);
-        Assert.Equal("帳號已暫時鎖定", (await BodyAsync(fifth))["title"]!.GetValue<string>());
+        // A wrong password gets the unknown name's answer, locked or not: only the password's holder learns of the lock.
+        Assert.Equal("帳號或密碼不正確", (await BodyAsync(fifth))["title"]!.GetValue<string>());
         Assert.Equal(HttpStatusCode.Unauthorized, afterwards.StatusCode);
         Assert.Equal("帳號已暫時鎖定", (await BodyAsync(afterwards))["title"]!.GetValue<string>());
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/account/me")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Unknown_names_and_locked_or_disabled_accounts_with_a_wrong_password_get_the_same_answer()
+    {
+        using var client = _host.Anonymous();
+        for (var attempt = 1; attempt <= 5; attempt++)
+        {
+            await LoginAsync(client, "police.cy-beixing", "WrongPassword" + attempt);
+        }
+
+        var unknown = await LoginAsync(client, "nobody.anywhere", "WrongPassword9");
+        var locked = await LoginAsync(client, "police.cy-beixing", "WrongPassword9");
+
+        Assert.Equal(unknown.StatusCode, locked.StatusCode);
+        var (a, b) = (await BodyAsync(unknown), await BodyAsync(locked));
+        Assert.Equal(a["title"]!.GetValue<string>(), b["title"]!.GetValue<string>());
+        Assert.Equal(a["detail"]!.GetValue<string>(), b["detail"]!.GetValue<string>());
+        Assert.Equal("帳號已暫時鎖定", (await BodyAsync(await LoginAsync(client, "police.cy-beixing", Password)))["title"]!.GetValue<string>());
     }
 
     [Fact]

@@ -36,12 +36,15 @@ public sealed class RetractJourneyTests(BrowserHost browser)
         await school.GetByLabel("毒品級別").SelectOptionAsync(new SelectOptionValue { Label = "第二級" });
         await school.GetByLabel("姓名").FillAsync("王小明");
         await school.GetByLabel("班級").FillAsync("八年三班");
+        await CaseWorkerJourneyTests.FillNarrativeAsync(school);
         await school.GetByRole(AriaRole.Button, new() { Name = "送出通報" }).ClickAsync();
+        await school.GetByRole(AriaRole.Button, new() { Name = "確認送出" }).ClickAsync();
 
         await Expect(school.Locator("#form-error")).ToContainTextAsync("「藥頭情資」通報暫時無法送出：系統管理者已停用這項通報流程");
         await Expect(school.GetByLabel("姓名")).ToHaveValueAsync("王小明");
         await Expect(school.GetByLabel("班級")).ToHaveValueAsync("八年三班");
         await Expect(school.GetByLabel("毒品級別")).ToHaveValueAsync("2");
+        await Expect(school.GetByLabel("發生地點")).ToHaveValueAsync("校門口對面的便利商店");
         Assert.DoesNotContain("\"status\"", await school.ContentAsync(), StringComparison.Ordinal);
     }
 }

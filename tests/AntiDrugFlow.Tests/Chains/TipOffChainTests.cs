@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using System.Text.Json.Nodes;
 using AntiDrugFlow.Tests.Infrastructure;
 using AntiDrugFlow.Workflows.Chains;
 using AntiDrugFlow.Workflows.Messages;
@@ -158,6 +160,26 @@ public sealed class TipOffChainTests : IAsyncLifetime
         Assert.Contains(journal, j => j.Event == "EscalationTop");
         Assert.Contains(journal, j => j.Event == "Notified" && j.Message!.Contains("警方各層級均逾期未確認", StringComparison.Ordinal));
         Assert.Equal(WorkflowStatus.Finished, (await _engine.ReloadAsync(instance.Id)).Status);
+    }
+
+    [Fact]
+    public async Task The_incident_report_goes_to_the_schools_documented_campus_incident_report_endpoint_with_its_deadline()
+    {
+        var provider = _engine.Services.GetRequiredService<Workflows.Agencies.AgencyDirectoryProvider>();
+        var shipped = provider.Current;
+        provider.Replace(Workflows.Agencies.AgencyDirectory.Create(shipped.Agencies.Select(a => a.Id == School
+            ? a with { Endpoints = new Dictionary<string, string>(a.Endpoints) { ["campus-incident-report"] = "https://campus.agencies.invalid/reports" } }
+            : a)));
+
+        var instance = await StartAsync(urgent: false);
+
+        var report = Assert.Single(await _engine.OutboxAsync(new OutboxFilter(Kind: OutboxKinds.Http)), m => m.InstanceId == instance.Id);
+        Assert.Equal("https://campus.agencies.invalid/reports", report.Payload["url"]!.GetValue<string>());
+        Assert.Equal("campus-incident-report", report.Payload["system"]!.GetValue<string>());
+        var body = JsonNode.Parse(report.Payload["content"]!.GetValue<string>())!;
+        // Sent to the system, the school gets no task of its own; the report carries the statutory 24 hours the task would have.
+        Assert.DoesNotContain(await PendingAsync(instance.Id), t => t.TaskName == "完成校安通報");
+        Assert.Equal(_engine.Clock.GetUtcNow().AddHours(24), DateTimeOffset.Parse(body["dueAt"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture));
     }
 
     private async Task<WorkflowInstance> StartAsync(bool urgent) =>

@@ -115,7 +115,60 @@ public sealed class CaseService(
         return new NotificationPreview(kind.DisplayName, recipients);
     }
 
-    public async Task<CaseView> StartNotificationAsync(Actor actor, NewNotification request, CancellationToken cancellationToken)
+
+    public Task<CaseView> StartNotificationAsync(Actor actor, NewNotification request, CancellationToken cancellationToken) =>
+        StartNotificationAsync(actor, request, null, cancellationToken);
+
+    /// <summary>
+    /// Starts a notification's case. With an <paramref name="idempotencyKey"/>, a retry of the same request by the same user
+    /// returns the case the first one made and starts nothing; the same key with a different request is a
+    /// <see cref="CaseConflictException"/> naming the key. The key is recorded in the transaction that makes the case.
+    /// </summary>
+    public async Task<CaseView> StartNotificationAsync(Actor actor, NewNotification request, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        if (idempotencyKey is not null && (idempotencyKey.Length is 0 or > 100 || idempotencyKey.Any(c => c is < '!' or > '~')))
+        {
+            throw new CaseRequestException("Idempotency-Key", "Idempotency-Key 須為 1 至 100 個可見 ASCII 字元。");
+        }
+
+        var fingerprint = Fingerprint(request);
+        if (idempotencyKey is not null && await FirstOfKeyAsync(actor, idempotencyKey, fingerprint, cancellationToken) is { } first)
+        {
+            return first;
+        }
+
+        try
+        {
+            return await StartNewNotificationAsync(actor, request, idempotencyKey is null ? null : (idempotencyKey, protector.Protect(fingerprint)), cancellationToken);
+        }
+        catch (Npgsql.PostgresException ex) when (idempotencyKey is not null && ex.SqlState == Npgsql.PostgresErrorCodes.UniqueViolation && ex.TableName == "notification_requests")
+        {
+            // The same key at the same moment: the other request made the case; nothing of this one was committed.
+            return await FirstOfKeyAsync(actor, idempotencyKey, fingerprint, cancellationToken)
+                ?? throw new InvalidOperationException("an idempotency key that collided is not stored", ex);
+        }
+    }
+
+    /// <summary>The case the key made before, when it did; a conflict when the key came with a different request.</summary>
+    private async Task<CaseView?> FirstOfKeyAsync(Actor actor, string idempotencyKey, string fingerprint, CancellationToken cancellationToken)
+    {
+        if (await cases.FindNotificationRequestAsync(actor.UserId, idempotencyKey, cancellationToken) is not { } earlier)
+        {
+            return null;
+        }
+
+        if (protector.Unprotect(earlier.FingerprintProtected) != fingerprint)
+        {
+            throw new CaseConflictException($"Idempotency-Key「{idempotencyKey}」已用於另一份不同內容的通報；重送同一份通報請用相同內容，新的通報請用新的 Idempotency-Key。");
+        }
+
+        return await GetAsync(actor, earlier.CaseId, cancellationToken) ?? throw new InvalidOperationException($"the case {earlier.CaseId} of an idempotency key is not visible to the user who made it");
+    }
+
+    private static string Fingerprint(NewNotification request) =>
+        Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(request)));
+
+    private async Task<CaseView> StartNewNotificationAsync(Actor actor, NewNotification request, (string Key, string FingerprintProtected)? idempotency, CancellationToken cancellationToken)
     {
         var (kind, origin, schoolId) = Check(actor, request);
         var agencies = directory.Current;
@@ -133,8 +186,14 @@ public sealed class CaseService(
         WorkflowInstance instance;
         try
         {
-            instance = await runtime.StartAsync(input.DefinitionId, input.ToJson(), caseId, new StartOptions(AlsoInTransaction: (transaction, started, ct) =>
-                cases.InsertAsync(transaction, record with { InstanceId = started.Id }, ct)), cancellationToken);
+            instance = await runtime.StartAsync(input.DefinitionId, input.ToJson(), caseId, new StartOptions(AlsoInTransaction: async (transaction, started, ct) =>
+            {
+                await cases.InsertAsync(transaction, record with { InstanceId = started.Id }, ct);
+                if (idempotency is { } key)
+                {
+                    await cases.InsertNotificationRequestAsync(transaction, new NotificationRequestRecord(actor.UserId, key.Key, caseId, key.FingerprintProtected, now), ct);
+                }
+            }), cancellationToken);
         }
         catch (KeyNotFoundException)
         {

@@ -21,9 +21,24 @@ public sealed class SendAgencyReportActivity(Func<AgencyDirectory> directory) : 
     /// <summary>Passed on as written: the agency's system reads it, not the engine.</summary>
     public static readonly Input<string> DueAt = new("dueAt", DisplayName: "期限");
 
+    /// <summary>The report's deadline counted from now (the time the report is filed); the body's <c>dueAt</c> when <see cref="DueAt"/> is not given.</summary>
+    public static readonly Input<TimeSpan> DueIn = new("dueIn", DisplayName: "處理期限", Description: "自送出起算的時間長度，例如 1.00:00:00");
+
+    /// <summary>
+    /// The directory keys the systems are documented under (docs/DELIVERY.md), each with the older name the directory may
+    /// still use; a definition naming either finds the endpoint under either.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> Aliases { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["campus-incident-report"] = "campus-safety",
+        ["campus-safety"] = "campus-incident-report",
+        ["child-protection-report"] = "child-protection",
+        ["child-protection"] = "child-protection-report",
+    };
+
     public string TypeName => "AntiDrugFlow.SendAgencyReport";
 
-    public IReadOnlyList<InputDescriptor> Inputs { get; } = [ChainInputs.Agency, ChainInputs.Route, System, ReportKind, ChainInputs.CaseNumber, DueAt];
+    public IReadOnlyList<InputDescriptor> Inputs { get; } = [ChainInputs.Agency, ChainInputs.Route, System, ReportKind, ChainInputs.CaseNumber, DueAt, DueIn];
 
     public IReadOnlyList<string> OutputPorts(ActivityNode node) => ["Sent", "NotConfigured"];
 
@@ -33,7 +48,8 @@ public sealed class SendAgencyReportActivity(Func<AgencyDirectory> directory) : 
     {
         var agency = ChainActivities.ResolveAgency(context, directory());
         var system = context.Require(System);
-        if (!agency.Endpoints.TryGetValue(system, out var endpoint) || !Uri.TryCreate(endpoint, UriKind.Absolute, out var url))
+        if (!(agency.Endpoints.TryGetValue(system, out var endpoint) || (Aliases.TryGetValue(system, out var alias) && agency.Endpoints.TryGetValue(alias, out endpoint)))
+            || !Uri.TryCreate(endpoint, UriKind.Absolute, out var url))
         {
             context.Journal("ReportNotConfigured", $"{agency.Name} 未設定 {system} 介接");
             return ValueTask.FromResult(ActivityOutcome.Through("NotConfigured"));
@@ -43,7 +59,7 @@ public sealed class SendAgencyReportActivity(Func<AgencyDirectory> directory) : 
         {
             ["caseNumber"] = ChainActivities.CaseNumberOf(context),
             ["reportKind"] = context.Require(ReportKind),
-            ["dueAt"] = context.Get(DueAt),
+            ["dueAt"] = context.Has(DueAt) ? context.Get(DueAt) : context.Has(DueIn) ? (context.Now + context.Get(DueIn)).ToString("O", global::System.Globalization.CultureInfo.InvariantCulture) : null,
         };
         context.Enqueue(OutboxKinds.Http, new JsonObject
         {

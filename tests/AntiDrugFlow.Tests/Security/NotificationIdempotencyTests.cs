@@ -1,0 +1,70 @@
+using System.Net;
+using System.Net.Http.Json;
+using AntiDrugFlow.Tests.Chains;
+using AntiDrugFlow.Tests.WebPages;
+using Xunit;
+
+namespace AntiDrugFlow.Tests.Security;
+
+/// <summary>A notification sent again under its Idempotency-Key makes no second case; the same key with another body is refused.</summary>
+public sealed class NotificationIdempotencyTests : IAsyncLifetime
+{
+    private ChainsHost _host = null!;
+
+    public async Task InitializeAsync() => _host = await ChainsHost.StartAsync();
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    [Fact]
+    public async Task A_retry_with_the_same_key_returns_the_first_case_and_a_different_body_under_it_is_409()
+    {
+        var school = await _host.SignedInAsync("school.kl-chenggong-jh");
+
+        var first = await PostAsync(school, "retry-1", new { kind = "CampusSeizure", drugLevel = 3, subjectName = "王小明" });
+        var again = await PostAsync(school, "retry-1", new { kind = "CampusSeizure", drugLevel = 3, subjectName = "王小明" });
+        var changed = await PostAsync(school, "retry-1", new { kind = "CampusSeizure", drugLevel = 4, subjectName = "王小明" });
+        var other = await PostAsync(school, "retry-2", new { kind = "CampusSeizure", drugLevel = 3, subjectName = "王小明" });
+
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, again.StatusCode);
+        var firstId = (await ChainsHost.BodyAsync(first))["id"]!.GetValue<string>();
+        Assert.Equal(firstId, (await ChainsHost.BodyAsync(again))["id"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.Conflict, changed.StatusCode);
+        Assert.Equal("application/problem+json", changed.Content.Headers.ContentType?.MediaType);
+        Assert.DoesNotContain("王小明", await changed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Created, other.StatusCode);
+        Assert.Equal(2, (await ChainsHost.BodyAsync(await school.GetAsync("/api/cases"))).AsArray().Count);
+        Assert.Equal(2L, await _host.ScalarAsync<long>("SELECT count(*) FROM cases"));
+        Assert.Equal(0L, await _host.ScalarAsync<long>("SELECT count(*) FROM notification_requests WHERE fingerprint_protected LIKE '%王%'"));
+
+        // Another user's key of the same name is theirs.
+        var otherSchool = await _host.SignedInAsync("school.kl-xinyi-jh");
+        Assert.NotEqual(firstId, (await ChainsHost.BodyAsync(await PostAsync(otherSchool, "retry-1", new { kind = "CampusSeizure", drugLevel = 3 })))["id"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task The_pages_form_sent_twice_makes_one_case()
+    {
+        var school = await _host.SignedInAsync("school.kl-chenggong-jh", followRedirects: false);
+        var token = await PageForm.AntiforgeryTokenAsync(school, "/notifications/new");
+        var page = await PageForm.TextAsync(await school.GetAsync("/notifications/new"));
+        var key = System.Text.RegularExpressions.Regex.Match(page, "name=\"Form.IdempotencyKey\" value=\"([^\"]+)\"").Groups[1].Value;
+        Assert.NotEmpty(key);
+        FormUrlEncodedContent Form() => new([
+            new("_handler", "new-notification"), new("__RequestVerificationToken", token), new("Form.IdempotencyKey", key),
+            new("Form.Kind", "CampusSeizure"), new("Form.DrugLevel", "3")]);
+
+        var first = await school.PostAsync("/notifications/new", Form());
+        var second = await school.PostAsync("/notifications/new", Form());
+
+        Assert.Equal(first.Headers.Location, second.Headers.Location);
+        Assert.Equal(1L, await _host.ScalarAsync<long>("SELECT count(*) FROM cases"));
+    }
+
+    private static Task<HttpResponseMessage> PostAsync(HttpClient client, string key, object body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/notifications") { Content = JsonContent.Create(body) };
+        request.Headers.Add("Idempotency-Key", key);
+        return client.SendAsync(request);
+    }
+}
