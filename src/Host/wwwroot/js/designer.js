@@ -614,16 +614,20 @@
       });
       const existing = () => this.graph.getConnectedEdges(node, { outgoing: true }).filter((e) => e.getSourcePortId() === port.id);
       select.value = existing().length ? existing()[0].getTargetCellId() : '';
-      select.addEventListener('change', () => {
-        this.history.startBatch('connect');
+      const connect = () => {
+        const current = existing();
+        if ((current.length ? current[0].getTargetCellId() : '') === select.value) return;
+        this.graph.startBatch('connect');
         existing().forEach((e) => this.graph.removeCell(e));
         if (select.value) {
           const edge = this.graph.addEdge(Object.assign(this.edgeStyle(''), { source: { cell: node.id, port: port.id }, target: { cell: select.value, port: 'in' } }));
           edge.setLabels(this.edgeLabels(edge));
         }
-        this.history.stopBatch('connect');
+        this.graph.stopBatch('connect');
         this.changed();
-      });
+      };
+      select.addEventListener('input', connect);
+      select.addEventListener('change', connect);
       box.append(label, select);
     });
     return box;
@@ -761,11 +765,11 @@
       })),
     };
     const result = await elk.layout(graph);
-    if (record) this.history.startBatch('layout'); else this.loading = true;
+    if (record) this.graph.startBatch('layout'); else this.loading = true;
     try {
       result.children.forEach((c) => { const n = this.graph.getCellById(c.id); if (n) n.position(Math.round(c.x) + 20, Math.round(c.y) + 20); });
     } finally {
-      if (record) this.history.stopBatch('layout'); else this.loading = false;
+      if (record) this.graph.stopBatch('layout'); else this.loading = false;
     }
   };
 
