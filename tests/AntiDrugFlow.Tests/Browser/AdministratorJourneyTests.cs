@@ -104,8 +104,15 @@ public sealed partial class AdministratorJourneyTests(BrowserHost host)
         var page = await context.NewPageAsync();
 
         await page.GotoAsync("/admin/definitions/broken-draft");
-        await page.GetByRole(AriaRole.Button, new() { Name = "發布第 1 版" }).ClickAsync();
+        // The designer turns publish off while the validator reports errors, and says why.
+        await Expect(page.Locator("#designer")).ToHaveAttributeAsync("data-errors", "1");
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "發布第 1 版" })).ToBeDisabledAsync();
+        await Expect(page.Locator("#publish-note")).ToContainTextAsync("還有 1 個驗證錯誤");
+        await Expect(page.Locator("#designer [data-cell-id='say'] rect").First).ToHaveAttributeAsync("stroke", "#b3261e");
 
+        // Without the page's script the form still posts, and the server refuses.
+        await page.EvaluateAsync("document.getElementById('publish-button').disabled = false");
+        await page.GetByRole(AriaRole.Button, new() { Name = "發布第 1 版" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Alert).First).ToContainTextAsync("無法發布");
         await Expect(page.Locator("#definition-errors")).ToContainTextAsync("$.root.activities[0].text Elsa.WriteLine 活動必須設定輸入「text」（錯誤代碼 activity.input-missing）");
         await Expect(page.Locator("#versions tbody tr").First).ToContainTextAsync("草稿");

@@ -21,6 +21,9 @@ public static class ActivityCatalogue
     private static InputText Lines(string label, string? help = null) => new("String", label, "multiline", help);
     private static InputText Json(string label, string? help = null) => new("Object", label, "json-editor", help);
     private static InputText Duration(string label, string? help = null) => new("TimeSpan", label, "singleline", help ?? "例如 1.00:00:00、02:00:00 或 PT2H");
+    /// <summary>An agency id: the designer offers the agency directory.</summary>
+    private static InputText Agency(string label, string? help = null) => new("String", label, "agency-picker", help ?? "機構代碼，或搭配路由規則的起點");
+
     private static InputText Choice(string label, params string[] options) => new("String", label, "dropdown", null, options);
 
     private static readonly Dictionary<string, string> Result = new() { ["result"] = "結果" };
@@ -103,9 +106,57 @@ public static class ActivityCatalogue
             ["contentType"] = Text("內容類型"),
             ["requestHeaders"] = Json("請求標頭"),
         }),
+        ["Elsa.Break"] = new("流程控制", "跳出迴圈", "結束所在的迴圈，迴圈從 Done 離開。", "Action", new Dictionary<string, InputText>()),
+        ["Elsa.Complete"] = new("流程控制", "完成並回報結果", "以指定的結果完成工作流程。", "Action", new Dictionary<string, InputText> { ["outcomes"] = Json("結果") }),
+        ["Elsa.Fault"] = new("流程控制", "標記錯誤", "讓工作流程以錯誤結束，留下錯誤訊息與代碼。", "Action", new Dictionary<string, InputText>
+        {
+            ["message"] = Text("錯誤訊息"),
+            ["code"] = Text("錯誤代碼"),
+        }),
+        ["Elsa.ForEach"] = new("流程控制", "逐項處理", "對清單中的每一項從 Iterate 執行一次，全部處理完從 Done 離開。", "Action", new Dictionary<string, InputText> { ["items"] = Json("項目") }),
+        ["Elsa.While"] = new("流程控制", "條件迴圈", "條件為真時從 Iterate 重複執行，為假時從 Done 離開。", "Action", new Dictionary<string, InputText>
+        {
+            ["condition"] = new("Boolean", "條件", "singleline", "運算結果必須是 true 或 false"),
+        }),
+        ["Elsa.Cron"] = new("排程", "定期排程", "依排程運算式（台北時間）定期觸發。", "Trigger", new Dictionary<string, InputText>
+        {
+            ["cronExpression"] = Text("排程", "分 時 日 月 星期（台北時間），例如 0 9 * * 1-5"),
+        }),
+        ["Elsa.RunJavaScript"] = new("基本", "執行 JavaScript", "執行一段 JavaScript，可讀寫工作流程變數。", "Action", new Dictionary<string, InputText> { ["script"] = new("String", "JavaScript 程式", "code-editor") }),
+        ["Elsa.SetOutput"] = new("基本", "設定輸出", "設定工作流程的一項輸出。", "Action", new Dictionary<string, InputText>
+        {
+            ["outputName"] = Text("輸出名稱"),
+            ["outputValue"] = Json("輸出值"),
+        }),
+        ["Elsa.HttpEndpoint"] = new("HTTP", "HTTP 端點", "在 /workflows 下接收 HTTP 請求，啟動或喚醒工作流程。", "Trigger", new Dictionary<string, InputText>
+        {
+            ["path"] = Text("路徑", "相對於 /workflows 的路徑，例如 orders/{id}"),
+            ["supportedMethods"] = Json("HTTP 方法", "例如 [\"GET\",\"POST\"]；未設定時為 GET"),
+            ["authorize"] = new("Boolean", "需要登入", "checkbox"),
+            ["policy"] = Text("授權原則"),
+            ["allowAnonymous"] = new("Boolean", "允許匿名", "checkbox", "true 時不需登入即可呼叫"),
+        }),
+        ["Elsa.WriteHttpResponse"] = new("HTTP", "回應 HTTP 請求", "回覆觸發工作流程的 HTTP 請求。", "Action", new Dictionary<string, InputText>
+        {
+            ["statusCode"] = Text("狀態碼", "數字或名稱（201、Created），未設定時為 200"),
+            ["content"] = Json("內容"),
+            ["contentType"] = Text("內容類型"),
+            ["responseHeaders"] = Json("回應標頭"),
+        }),
+        ["AntiDrugFlow.SendNotice"] = new("反毒通報", "送出通知", "依通知種類送出固定用語的通知給機關系統（經待送信件匣）。", "Action", new Dictionary<string, InputText>
+        {
+            ["agencyId"] = Agency("機關代碼"),
+            ["notice"] = Text("通知種類"),
+            ["caseNumber"] = Text("案號"),
+            ["task"] = Text("工作代碼"),
+            ["deadline"] = Text("期限"),
+            ["link"] = Text("連結"),
+            ["taskId"] = Text("工作編號"),
+            ["items"] = Json("多筆通知"),
+        }),
         ["AntiDrugFlow.RouteTask"] = new("反毒通報", "交辦機關", "依機構名錄把工作交給機關：放入其待辦、寄信通知、期限前提醒；機關處理後從 Done 離開，逾期從 Overdue 離開。", "Task", new Dictionary<string, InputText>
         {
-            ["agency"] = Text("機關", "機構代碼，或搭配路由規則的起點"),
+            ["agency"] = Agency("機關"),
             ["route"] = Text("路由規則", "從 agency 找出承辦機關的規則"),
             ["taskName"] = Text("工作名稱"),
             ["taskKind"] = Text("工作類別"),
@@ -117,11 +168,11 @@ public static class ActivityCatalogue
         }, new Dictionary<string, string> { ["assignee"] = "承辦機關", ["result"] = "機關的回覆" }),
         ["AntiDrugFlow.Escalate"] = new("反毒通報", "上陳上級機關", "找出上一級機關；已是最上級時從 Top 離開。", "Action", new Dictionary<string, InputText>
         {
-            ["agency"] = Text("機關"),
+            ["agency"] = Agency("機關"),
         }, new Dictionary<string, string> { ["next"] = "上級機關" }),
         ["AntiDrugFlow.NotifyAgency"] = new("反毒通報", "通知機關", "以電子郵件通知機關（內容不得含個人資料）。", "Action", new Dictionary<string, InputText>
         {
-            ["agency"] = Text("機關"),
+            ["agency"] = Agency("機關"),
             ["route"] = Text("路由規則"),
             ["message"] = Lines("通知內容"),
             ["caseNumber"] = Text("案號"),
@@ -138,7 +189,7 @@ public static class ActivityCatalogue
         }),
         ["AntiDrugFlow.SendAgencyReport"] = new("反毒通報", "送交機關系統", "把案件報告送到機關的資訊系統；機關沒有該系統時從 NotConfigured 離開。", "Action", new Dictionary<string, InputText>
         {
-            ["agency"] = Text("機關"),
+            ["agency"] = Agency("機關"),
             ["route"] = Text("路由規則"),
             ["system"] = Text("機關系統"),
             ["reportKind"] = Text("報告類別"),

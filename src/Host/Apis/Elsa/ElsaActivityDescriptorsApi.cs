@@ -35,7 +35,7 @@ public static class ElsaActivityDescriptorsApi
         {
             var inputText = text?.Inputs.GetValueOrDefault(input.Name);
             var options = inputText?.Options is { } choices ? new JsonObject { ["dropdown"] = new JsonObject { ["items"] = new JsonArray([.. choices.Select(c => (JsonNode?)new JsonObject { ["text"] = c, ["value"] = c })]) } } : null;
-            return new ElsaInputDescriptor(input.Name, inputText?.TypeName ?? "Object", inputText?.DisplayName ?? input.Name, inputText?.Description, order, true, input.IsRequired,
+            return new ElsaInputDescriptor(input.Name, inputText?.TypeName ?? "Object", inputText?.DisplayName ?? input.DisplayName ?? input.Name, inputText?.Description ?? input.Description, order, true, input.IsRequired,
                 inputText?.UiHint ?? "singleline", string.Empty, "Literal", false, true, false, options);
         }).ToList();
         var outputs = (text?.Outputs ?? new Dictionary<string, string>()).Select(o => new ElsaOutputDescriptor(o.Key, "Object", o.Value, null, true, false)).ToList();
