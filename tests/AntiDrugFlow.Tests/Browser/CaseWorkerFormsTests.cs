@@ -192,4 +192,42 @@ public sealed class CaseWorkerFormsTests(CaseWorkerBrowserHost host)
         await Expect(school.Locator("#print-masked")).ToHaveCountAsync(0);
         await CaseWorkerJourneyTests.CaptureAsync(school, "case-print.png");
     }
+
+    [Fact]
+    public async Task The_school_transfers_a_followed_up_student_to_another_school_on_the_transition_page()
+    {
+        using var schoolApi = await CaseWorkerJourneyTests.ApiClientAsync(host, "school.kl-chenggong-jh");
+        var created = await schoolApi.PostAsJsonAsync("/api/notifications", new { kind = "ScreeningPositive", drugLevel = 2, subjectName = "張小安" });
+        var caseId = (await created.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
+
+        // Not the case's team: the police station sees no transition link and the page refuses it.
+        var (stationContext, station) = await host.SignInAsync("police.kl-zhong-er-rd");
+        await using var _ = stationContext;
+        await station.GotoAsync($"/cases/{caseId}");
+        await Expect(station.Locator("#transition-link")).ToHaveCountAsync(0);
+        await station.GotoAsync($"/cases/{caseId}/transition");
+        await Expect(station.Locator("#transition-not-team")).ToBeVisibleAsync();
+
+        var (schoolContext, school) = await host.SignInAsync("school.kl-chenggong-jh");
+        await using var __ = schoolContext;
+        await school.GotoAsync($"/cases/{caseId}");
+        await school.GetByRole(AriaRole.Link, new() { Name = "辦理轉銜" }).ClickAsync();
+
+        // A transfer needs the receiving school, found by its name.
+        await school.GetByRole(AriaRole.Button, new() { Name = "辦理轉銜" }).ClickAsync();
+        await Expect(school.Locator("#receivingSchoolId-error")).ToContainTextAsync("請填寫接收學校");
+        await school.GetByLabel("接收學校").FillAsync("找不到的學校");
+        await school.GetByRole(AriaRole.Button, new() { Name = "辦理轉銜" }).ClickAsync();
+        await Expect(school.Locator("#receivingSchoolId-error")).ToContainTextAsync("找不到");
+        await school.GetByLabel("接收學校").FillAsync("基隆市立信義國民中學");
+        await school.GetByRole(AriaRole.Button, new() { Name = "辦理轉銜" }).ClickAsync();
+        await Expect(school.Locator("#notice")).ToContainTextAsync("已辦理轉銜");
+        await Expect(school.Locator("#timeline")).ToContainTextAsync("轉銜");
+
+        // Once done, the follow-up no longer waits for a transition: a second one is refused with the reason.
+        await school.GotoAsync($"/cases/{caseId}/transition");
+        await school.GetByLabel("畢業或離校（不轉入他校）").CheckAsync();
+        await school.GetByRole(AriaRole.Button, new() { Name = "辦理轉銜" }).ClickAsync();
+        await Expect(school.Locator("#transition-error")).ToContainTextAsync("沒有進行中的個案追蹤");
+    }
 }

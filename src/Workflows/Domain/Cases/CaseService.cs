@@ -182,8 +182,8 @@ public sealed class CaseService(
         return (kind, origin, schoolId);
     }
 
-    /// <summary>The school a code or a name (臺/台 alike) names, when exactly one does; null for none given.</summary>
-    private string? SchoolNamed(string? text)
+    /// <summary>The school a code or a name (臺/台 alike) names, when exactly one does; null for none given. Errors name <paramref name="field"/>.</summary>
+    public string? SchoolNamed(string? text, string field = "schoolId")
     {
         if (string.IsNullOrWhiteSpace(text))
         {
@@ -193,8 +193,8 @@ public sealed class CaseService(
         return directory.Current.FindSchools(text) switch
         {
             [var school] => school.Id,
-            [] => throw new CaseRequestException("schoolId", $"找不到名稱或代碼為「{text.Trim()}」的學校，請輸入學校全名。"),
-            var several => throw new CaseRequestException("schoolId", $"「{text.Trim()}」符合 {several.Count} 所學校（{string.Join("、", several.Take(5).Select(s => s.Name))}{(several.Count > 5 ? "…" : string.Empty)}），請輸入完整校名。"),
+            [] => throw new CaseRequestException(field, $"找不到名稱或代碼為「{text.Trim()}」的學校，請輸入學校全名。"),
+            var several => throw new CaseRequestException(field, $"「{text.Trim()}」符合 {several.Count} 所學校（{string.Join("、", several.Take(5).Select(s => s.Name))}{(several.Count > 5 ? "…" : string.Empty)}），請輸入完整校名。"),
         };
     }
 
