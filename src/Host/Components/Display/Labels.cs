@@ -90,6 +90,7 @@ public static class Labels
             "case.list" => "查閱案件清單",
             "case.timeline" => "查閱案件歷程",
             "case.transition" => "辦理轉銜",
+            "case.search" => "搜尋案件",
             "task.acknowledge" => "確認收到任務",
             "task.complete" => "回報處理結果",
             "information-request.asked" => "請求補充資料",
