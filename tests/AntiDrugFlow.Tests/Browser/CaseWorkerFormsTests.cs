@@ -137,4 +137,97 @@ public sealed class CaseWorkerFormsTests(CaseWorkerBrowserHost host)
         await Expect(station.Locator("#task-closed")).ToContainTextAsync("偵辦中");
         await Expect(station.Locator("#complete-form")).ToHaveCountAsync(0);
     }
+
+    [Fact]
+    public async Task A_case_is_found_by_its_number_or_by_name_for_its_team_printed_masked_for_others_and_unread_tasks_are_counted()
+    {
+        using var schoolApi = await CaseWorkerJourneyTests.ApiClientAsync(host, "school.kl-chenggong-jh");
+        var created = await schoolApi.PostAsJsonAsync("/api/notifications", new { kind = "DrugSource", drugLevel = 2, subjectName = "陳大同" });
+        var view = (await created.Content.ReadFromJsonAsync<JsonObject>())!;
+        var caseNumber = view["caseNumber"]!.GetValue<string>();
+
+        // The station has a new, unopened task: the menu counts it and the row is marked; opening it clears the mark.
+        var (stationContext, station) = await host.SignInAsync("police.kl-zhong-er-rd");
+        await using var _ = stationContext;
+        var unread = await station.Locator("#unread-count").TextContentAsync();
+        Assert.True(int.Parse(unread!, System.Globalization.CultureInfo.InvariantCulture) >= 1);
+        var row = station.Locator("#inbox tbody tr", new() { HasText = caseNumber });
+        await Expect(row).ToContainTextAsync("未讀");
+        await row.GetByRole(AriaRole.Link).ClickAsync();
+        await station.GotoAsync("/inbox");
+        await Expect(row).Not.ToContainTextAsync("未讀");
+        Assert.Equal(int.Parse(unread!, System.Globalization.CultureInfo.InvariantCulture) - 1, await station.Locator("#unread-count").CountAsync() == 0 ? 0 : int.Parse((await station.Locator("#unread-count").TextContentAsync())!, System.Globalization.CultureInfo.InvariantCulture));
+
+        // The station finds the case by its number (in lower case too) and prints it with the name masked.
+        await station.GotoAsync("/cases");
+        await station.GetByLabel("搜尋案件").FillAsync(caseNumber.ToLowerInvariant());
+        await station.GetByRole(AriaRole.Button, new() { Name = "搜尋" }).ClickAsync();
+        await Expect(station.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync(caseNumber);
+        // A name finds nothing for the station: it is not the case's team.
+        await station.GotoAsync("/cases?q=" + Uri.EscapeDataString("陳大同"));
+        await Expect(station.Locator("#search-empty")).ToBeVisibleAsync();
+        await station.GotoAsync($"/cases/{view["id"]!.GetValue<string>()}");
+        await station.GetByRole(AriaRole.Link, new() { Name = "列印版" }).ClickAsync();
+        await Expect(station.Locator("#printable h1")).ToContainTextAsync(caseNumber);
+        await Expect(station.Locator("#subject-name")).ToContainTextAsync("陳○○");
+        await Expect(station.Locator("#printable")).Not.ToContainTextAsync("大同");
+        await Expect(station.Locator("#print-masked")).ToBeVisibleAsync();
+        await Expect(station.Locator("#print-meta")).ToContainTextAsync("民國");
+        await station.EmulateMediaAsync(new() { Media = Media.Print });
+        await Expect(station.Locator(".site-header")).ToBeHiddenAsync();
+        var pdf = await station.PdfAsync(new() { Format = "A4" });
+        Assert.StartsWith("%PDF", System.Text.Encoding.ASCII.GetString(pdf, 0, 4));
+
+        // The school, the case's team, finds it by part of the name and prints it in clear.
+        var (schoolContext, school) = await host.SignInAsync("school.kl-chenggong-jh");
+        await using var __ = schoolContext;
+        await school.GotoAsync("/cases");
+        await school.GetByLabel("搜尋案件").FillAsync("大同");
+        await school.GetByRole(AriaRole.Button, new() { Name = "搜尋" }).ClickAsync();
+        var result = school.Locator("#search-results tbody tr", new() { HasText = caseNumber });
+        await Expect(result).ToContainTextAsync("陳大同");
+        await result.GetByRole(AriaRole.Link).ClickAsync();
+        await school.GetByRole(AriaRole.Link, new() { Name = "列印版" }).ClickAsync();
+        await Expect(school.Locator("#subject-name")).ToContainTextAsync("陳大同");
+        await Expect(school.Locator("#print-masked")).ToHaveCountAsync(0);
+        await CaseWorkerJourneyTests.CaptureAsync(school, "case-print.png");
+    }
+
+    [Fact]
+    public async Task The_school_transfers_a_followed_up_student_to_another_school_on_the_transition_page()
+    {
+        using var schoolApi = await CaseWorkerJourneyTests.ApiClientAsync(host, "school.kl-chenggong-jh");
+        var created = await schoolApi.PostAsJsonAsync("/api/notifications", new { kind = "ScreeningPositive", drugLevel = 2, subjectName = "張小安" });
+        var caseId = (await created.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
+
+        // Not the case's team: the police station sees no transition link and the page refuses it.
+        var (stationContext, station) = await host.SignInAsync("police.kl-zhong-er-rd");
+        await using var _ = stationContext;
+        await station.GotoAsync($"/cases/{caseId}");
+        await Expect(station.Locator("#transition-link")).ToHaveCountAsync(0);
+        await station.GotoAsync($"/cases/{caseId}/transition");
+        await Expect(station.Locator("#transition-not-team")).ToBeVisibleAsync();
+
+        var (schoolContext, school) = await host.SignInAsync("school.kl-chenggong-jh");
+        await using var __ = schoolContext;
+        await school.GotoAsync($"/cases/{caseId}");
+        await school.GetByRole(AriaRole.Link, new() { Name = "辦理轉銜" }).ClickAsync();
+
+        // A transfer needs the receiving school, found by its name.
+        await school.GetByRole(AriaRole.Button, new() { Name = "辦理轉銜" }).ClickAsync();
+        await Expect(school.Locator("#receivingSchoolId-error")).ToContainTextAsync("請填寫接收學校");
+        await school.GetByLabel("接收學校").FillAsync("找不到的學校");
+        await school.GetByRole(AriaRole.Button, new() { Name = "辦理轉銜" }).ClickAsync();
+        await Expect(school.Locator("#receivingSchoolId-error")).ToContainTextAsync("找不到");
+        await school.GetByLabel("接收學校").FillAsync("基隆市立信義國民中學");
+        await school.GetByRole(AriaRole.Button, new() { Name = "辦理轉銜" }).ClickAsync();
+        await Expect(school.Locator("#notice")).ToContainTextAsync("已辦理轉銜");
+        await Expect(school.Locator("#timeline")).ToContainTextAsync("轉銜");
+
+        // Once done, the follow-up no longer waits for a transition: a second one is refused with the reason.
+        await school.GotoAsync($"/cases/{caseId}/transition");
+        await school.GetByLabel("畢業或離校（不轉入他校）").CheckAsync();
+        await school.GetByRole(AriaRole.Button, new() { Name = "辦理轉銜" }).ClickAsync();
+        await Expect(school.Locator("#transition-error")).ToContainTextAsync("沒有進行中的個案追蹤");
+    }
 }

@@ -95,6 +95,7 @@ public static class Labels
             "case.timeline" => "查閱案件歷程",
             "case.notes" => "查閱貴單位說明",
             "case.transition" => "辦理轉銜",
+            "case.search" => "搜尋案件",
             "task.acknowledge" => "確認收到任務",
             "task.complete" => "回報處理結果",
             "task.read" => "查閱任務",

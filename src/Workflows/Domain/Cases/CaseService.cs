@@ -66,7 +66,7 @@ public sealed record TimelineEntry(DateTimeOffset At, string Event, string? Mess
 public sealed record InboxItem(
     string TaskId, string TaskName, string TaskKind, string? CaseId, string? CaseNumber, DateTimeOffset DueAt, bool Late, bool Escalated, IReadOnlyList<string> Outcomes, DateTimeOffset CreatedAt,
     HumanTaskStatus Status = HumanTaskStatus.Pending, string? EscalatedTo = null, IReadOnlyList<string>? InterimOutcomes = null, string? Result = null,
-    string? CaseKindName = null, bool Urgent = false)
+    string? CaseKindName = null, bool Urgent = false, bool Unread = false)
 {
     public bool Open => Status == HumanTaskStatus.Pending;
 }
@@ -260,8 +260,8 @@ public sealed class CaseService(
         return (kind, origin, schoolId);
     }
 
-    /// <summary>The school a code or a name (臺/台 alike) names, when exactly one does; null for none given.</summary>
-    private string? SchoolNamed(string? text)
+    /// <summary>The school a code or a name (臺/台 alike) names, when exactly one does; null for none given. Errors name <paramref name="field"/>.</summary>
+    public string? SchoolNamed(string? text, string field = "schoolId")
     {
         if (string.IsNullOrWhiteSpace(text))
         {
@@ -271,8 +271,8 @@ public sealed class CaseService(
         return directory.Current.FindSchools(text) switch
         {
             [var school] => school.Id,
-            [] => throw new CaseRequestException("schoolId", $"找不到名稱或代碼為「{text.Trim()}」的學校，請輸入學校全名。"),
-            var several => throw new CaseRequestException("schoolId", $"「{text.Trim()}」符合 {several.Count} 所學校（{string.Join("、", several.Take(5).Select(s => s.Name))}{(several.Count > 5 ? "…" : string.Empty)}），請輸入完整校名。"),
+            [] => throw new CaseRequestException(field, $"找不到名稱或代碼為「{text.Trim()}」的學校，請輸入學校全名。"),
+            var several => throw new CaseRequestException(field, $"「{text.Trim()}」符合 {several.Count} 所學校（{string.Join("、", several.Take(5).Select(s => s.Name))}{(several.Count > 5 ? "…" : string.Empty)}），請輸入完整校名。"),
         };
     }
 
@@ -338,6 +338,57 @@ public sealed class CaseService(
         return new CaseListPage(page, [.. shown.Select(l => View(actor, l.Case, l.Status is null ? null : JsonValue.Create(l.Status)))], listings.Count > CaseListPage.Size);
     }
 
+    /// <summary>How many of its newest cases a team searches by name: names are stored encrypted, so they are compared once decrypted.</summary>
+    public const int NameSearchWindow = 2000;
+
+    /// <summary>
+    /// Cases the actor may see by their number (exact, any letter case), or, for the case's team only, by the subject's
+    /// name (the whole name, or part of it, among the team's newest <see cref="NameSearchWindow"/> cases). Audited, with
+    /// the kind of search but never the name searched for.
+    /// </summary>
+    public async Task<IReadOnlyList<CaseView>> SearchAsync(Actor actor, string? text, CancellationToken cancellationToken)
+    {
+        var query = text?.Trim() ?? string.Empty;
+        if (query.Length == 0)
+        {
+            throw new CaseRequestException("q", "請輸入案件編號或當事人姓名。");
+        }
+
+        if (query.Length > MaxNameLength)
+        {
+            throw new CaseRequestException("q", $"搜尋文字最多 {MaxNameLength} 字。");
+        }
+
+        var liaisonCounty = LiaisonCounty(actor);
+        List<CaseView> found;
+        string how;
+        if (query.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
+        {
+            var record = await cases.FindVisibleByNumberAsync(query.ToUpperInvariant(), actor.AgencyId, liaisonCounty, cancellationToken);
+            found = record is null ? [] : [View(actor, record, await StatusAsync(record, cancellationToken))];
+            how = $"number {query}";
+        }
+        else
+        {
+            found = [];
+            foreach (var record in await cases.TeamCasesWithSubjectAsync(actor.AgencyId, liaisonCounty, NameSearchWindow, cancellationToken))
+            {
+                if (protector.Unprotect(record.SubjectNameProtected!).Contains(query, StringComparison.Ordinal))
+                {
+                    found.Add(View(actor, record, await StatusAsync(record, cancellationToken)));
+                }
+            }
+
+            how = "name";
+        }
+
+        await audit.RecordAsync(new AuditEntry(time.GetUtcNow(), actor.UserId, actor.AgencyId, "case.search", found.Count == 1 ? found[0].Id : null, $"by {how}: {found.Count} found"), cancellationToken);
+        return found;
+    }
+
+    private async Task<JsonNode?> StatusAsync(CaseRecord record, CancellationToken cancellationToken) =>
+        (await instances.GetAsync(record.InstanceId, cancellationToken))?.State.Variables.GetValueOrDefault("caseStatus");
+
     /// <summary>
     /// What happened to the case, across every workflow that served it, with its requests for more information;
     /// statuses only, never investigation detail, and a request's text only for the two agencies involved.
@@ -399,7 +450,8 @@ public sealed class CaseService(
     public async Task<IReadOnlyList<InboxItem>> InboxAsync(Actor actor, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var items = (await tasks.ListTasksForAgencyAsync(actor.AgencyId, HumanTaskStatus.Pending, cancellationToken)).Select(t => Item(t, now)).ToList();
+        var unread = await cases.UnreadTaskIdsAsync(actor.AgencyId, actor.UserId, cancellationToken);
+        var items = (await tasks.ListTasksForAgencyAsync(actor.AgencyId, HumanTaskStatus.Pending, cancellationToken)).Select(t => Item(t, now) with { Unread = unread.Contains(t.Id) }).ToList();
         foreach (var (taskId, escalatedTo) in await EscalatedAwayAsync(actor, null, cancellationToken))
         {
             if (await tasks.GetTaskAsync(taskId, cancellationToken) is { } task)
@@ -434,11 +486,16 @@ public sealed class CaseService(
             return null;
         }
 
+        await cases.MarkReadAsync(actor.UserId, taskId, time.GetUtcNow(), cancellationToken);
         var item = (await WithCaseKindsAsync([Item(task, time.GetUtcNow())], cancellationToken)).Single();
         return task.Status == HumanTaskStatus.Cancelled && (await EscalatedAwayAsync(actor, taskId, cancellationToken)) is [var escalation]
             ? item with { EscalatedTo = escalation.EscalatedTo }
             : item;
     }
+
+    /// <summary>How many pending tasks of the actor's agency the actor has not opened yet (the menu's unread count).</summary>
+    public async Task<int> UnreadCountAsync(Actor actor, CancellationToken cancellationToken) =>
+        (await cases.UnreadTaskIdsAsync(actor.AgencyId, actor.UserId, cancellationToken)).Count;
 
     /// <summary>Acknowledges (受理) or completes a task of the actor's agency. Null when the task is not theirs (or does not exist).</summary>
     public async Task<TaskCompletion?> ActAsync(Actor actor, string taskId, string action, string? outcome, string? note, CancellationToken cancellationToken)

@@ -128,6 +128,53 @@ public sealed class PostgresCaseStore(NpgsqlDataSource dataSource)
         return result;
     }
 
+    /// <summary>The case with this number if the agency may see it (as <see cref="FindVisibleAsync"/>).</summary>
+    public async Task<CaseRecord?> FindVisibleByNumberAsync(string caseNumber, string agencyId, string? liaisonCounty, CancellationToken cancellationToken) =>
+        (await QueryAsync($"SELECT {Columns} FROM cases c WHERE c.case_number = $1 AND {Visible}", cancellationToken, caseNumber, agencyId, liaisonCounty)).FirstOrDefault();
+
+    /// <summary>
+    /// The newest <paramref name="limit"/> cases whose team the agency is part of (started it, is its school, or is
+    /// its county's liaison office) and that name a subject: the only cases whose names it may search.
+    /// </summary>
+    public Task<IReadOnlyList<CaseRecord>> TeamCasesWithSubjectAsync(string agencyId, string? liaisonCounty, int limit, CancellationToken cancellationToken) =>
+        QueryAsync(
+            $"""
+            SELECT {Columns} FROM cases c
+            WHERE c.subject_name_protected IS NOT NULL AND (c.origin_agency_id = $1 OR c.school_id = $1 OR ($2::text IS NOT NULL AND c.county = $2))
+            ORDER BY c.created_at DESC LIMIT $3::text::int
+            """,
+            cancellationToken, agencyId, liaisonCounty, limit.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>Records that the person opened the task (the first time only).</summary>
+    public async Task MarkReadAsync(string userId, string taskId, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("INSERT INTO task_reads (user_id, task_id, read_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING");
+        command.Parameters.Add(new NpgsqlParameter { Value = userId });
+        command.Parameters.Add(new NpgsqlParameter { Value = taskId });
+        command.Parameters.Add(new NpgsqlParameter { Value = at.ToUniversalTime() });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The agency's pending tasks the person has not opened yet.</summary>
+    public async Task<IReadOnlySet<string>> UnreadTaskIdsAsync(string agencyId, string userId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT t.id FROM human_tasks t
+            WHERE t.payload->>'agencyId' = $1 AND t.status = 'Pending'
+              AND NOT EXISTS (SELECT 1 FROM task_reads r WHERE r.user_id = $2 AND r.task_id = t.id)
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = agencyId });
+        command.Parameters.Add(new NpgsqlParameter { Value = userId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new HashSet<string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(reader.GetString(0));
+        }
+
+        return result;
+    }
+
     /// <summary>The kind and urgency of each of the given cases that exists (what an inbox shows of a task's case).</summary>
     public async Task<IReadOnlyDictionary<string, (string Kind, bool Urgent)>> KindsAsync(IReadOnlyCollection<string> caseIds, CancellationToken cancellationToken)
     {
