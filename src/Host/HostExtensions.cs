@@ -9,6 +9,7 @@ using AntiDrugFlow.Host.Health;
 using AntiDrugFlow.Host.Infrastructure;
 using AntiDrugFlow.Host.Operations;
 using AntiDrugFlow.Integrations;
+using AntiDrugFlow.Integrations.Postgres;
 using AntiDrugFlow.Integrations.Scheduling;
 using AntiDrugFlow.Workflows;
 using AntiDrugFlow.Workflows.Cases;
@@ -50,11 +51,14 @@ public static class HostExtensions
             builder.Configuration["App:PublicAddress"] = ListeningAddress(builder.Configuration);
         }
 
+        // One budget of connections for every pool this host opens (Database:MaxConnections).
+        var budget = ConnectionBudget.From(builder.Configuration);
+        builder.Services.AddSingleton(budget);
         builder.AddAgencyDirectory(out var agencies);
-        builder.Services.AddWorkflowSystem(connectionString, builder.Configuration, agencies);
+        builder.Services.AddWorkflowSystem(budget.ForEngine(connectionString), builder.Configuration, agencies);
         builder.Services.AddDefinitionSources();
         builder.AddIntegrations();
-        builder.AddDeadlines(connectionString, builder.Configuration["Workflows:Directory"] ?? ProjectPaths.WorkflowsDirectory());
+        builder.AddDeadlines(budget.ForBackgroundJobs(connectionString), builder.Configuration["Workflows:Directory"] ?? ProjectPaths.WorkflowsDirectory());
         builder.AddAccounts();
         builder.AddElsaApi();
         builder.Services.AddCases();

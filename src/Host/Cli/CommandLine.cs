@@ -1,3 +1,4 @@
+using AntiDrugFlow.Integrations.Postgres;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AntiDrugFlow.Host.Infrastructure;
@@ -68,7 +69,7 @@ public static class CommandLine
         var directory = await new AgencyDirectoryImporter().ImportFolderAsync(Path.Combine(ProjectPaths.WorkflowsDirectory(), "agencies"), cancellationToken);
         return new ServiceCollection()
             .AddLogging()
-            .AddWorkflowSystem(connectionString, configuration, new AgencyDirectoryProvider(directory))
+            .AddWorkflowSystem(ConnectionBudget.From(configuration).ForEngine(connectionString), configuration, new AgencyDirectoryProvider(directory))
             .AddDefinitionSources()
             .BuildServiceProvider();
     }

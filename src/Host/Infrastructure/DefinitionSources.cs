@@ -111,15 +111,16 @@ public sealed class DefinitionSourceRecorder(IServiceProvider services, TimeProv
 }
 
 /// <summary>Reads where versions came from (a person by the name people read) and what the start-up import last saw of each file.</summary>
-public sealed class PostgresDefinitionSources(NpgsqlDataSource dataSource)
+public sealed class PostgresDefinitionSources(NpgsqlDataSource dataSource, PostgresDefinitionStore definitions)
 {
     public async Task<IReadOnlyDictionary<int, DefinitionSource>> ForDefinitionAsync(string definitionId, CancellationToken cancellationToken)
     {
+        // Version numbers come from the engine's store: its tables are its own.
+        var numbers = (await definitions.VersionsAsync(definitionId, cancellationToken)).ToDictionary(v => v.Id, v => v.Version, StringComparer.Ordinal);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var command = Sql.Command(connection, null, """
-            SELECT s.version_id, d.version, s.source, s.file_path, s.user_id, coalesce(nullif(a.display_name, ''), s.user_name), s.at
+            SELECT s.version_id, s.source, s.file_path, s.user_id, coalesce(nullif(a.display_name, ''), s.user_name), s.at
             FROM definition_version_sources s
-            JOIN workflow_definitions d ON d.id = s.version_id
             LEFT JOIN accounts a ON a.id = s.user_id
             WHERE s.definition_id = $1
             """, definitionId);
@@ -127,7 +128,12 @@ public sealed class PostgresDefinitionSources(NpgsqlDataSource dataSource)
         var result = new Dictionary<int, DefinitionSource>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            var source = new DefinitionSource(reader.GetString(0), reader.GetInt32(1), reader.GetString(2), reader.NullableString(3), reader.GetString(4), reader.GetString(5), reader.GetFieldValue<DateTimeOffset>(6));
+            if (!numbers.TryGetValue(reader.GetString(0), out var version))
+            {
+                continue; // a version deleted since
+            }
+
+            var source = new DefinitionSource(reader.GetString(0), version, reader.GetString(1), reader.NullableString(2), reader.GetString(3), reader.GetString(4), reader.GetFieldValue<DateTimeOffset>(5));
             result[source.Version] = source;
         }
 

@@ -73,7 +73,9 @@ public static class TransientDatabaseErrors
                     // Connection exceptions, shutting down, cannot connect now, too many connections, serialization failure, deadlock.
                     return postgres.IsTransient || postgres.SqlState.StartsWith("08", StringComparison.Ordinal) || postgres.SqlState.StartsWith("57P0", StringComparison.Ordinal)
                         || postgres.SqlState is PostgresErrorCodes.TooManyConnections or PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected;
-                case NpgsqlException npgsql when npgsql.IsTransient:
+                // A broken connection, and a pool that stayed full for the whole of Database:ConnectionWait ("The connection
+                // pool has been exhausted", a timeout): the host is at its connection budget, which passes.
+                case NpgsqlException npgsql when npgsql.IsTransient || npgsql.InnerException is TimeoutException:
                     return true;
             }
         }

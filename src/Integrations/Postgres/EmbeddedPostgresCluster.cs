@@ -17,9 +17,12 @@ public sealed class EmbeddedPostgresCluster : IAsyncDisposable
     private readonly bool _durable;
     private readonly ILogger _logger;
     private readonly string _binDirectory;
+    private readonly int _maxConnections;
 
-    public EmbeddedPostgresCluster(string dataDirectory, bool durable = true, ILogger? logger = null)
+    /// <param name="maxConnections">The server's max_connections (tests of the host's connection budget use PostgreSQL's default, 100).</param>
+    public EmbeddedPostgresCluster(string dataDirectory, bool durable = true, ILogger? logger = null, int maxConnections = 300)
     {
+        _maxConnections = maxConnections;
         _dataDirectory = Path.GetFullPath(dataDirectory);
         _durable = durable;
         _logger = logger ?? NullLogger.Instance;
@@ -63,7 +66,7 @@ public sealed class EmbeddedPostgresCluster : IAsyncDisposable
         }
 
         Port = FreeLoopbackPort();
-        var options = $"-p {Port} -k {_dataDirectory} -c listen_addresses=127.0.0.1 -c max_connections=300";
+        var options = $"-p {Port} -k {_dataDirectory} -c listen_addresses=127.0.0.1 -c max_connections={_maxConnections}";
         if (!_durable)
         {
             // A throw-away cluster: no durability, and little WAL kept, since every test database's creation is logged.

@@ -17,7 +17,10 @@ public sealed class BackgroundJobOptions
     /// <summary>This host's name in the dashboard's list of servers; empty means the machine's name and a number.</summary>
     public string? ServerName { get; set; }
 
-    /// <summary>Jobs this host runs at once; empty means Hangfire's default (five per core, at most 20).</summary>
+    /// <summary>
+    /// Jobs this host runs at once; empty means Hangfire's default (five per core, at most 20), bounded so that the workers
+    /// and Hangfire's own pollers fit the pool of the storage's connection string (Database:BackgroundJobConnections).
+    /// </summary>
     public int? WorkerCount { get; set; }
 
     /// <summary>How often the host moves due delayed jobs (reminders) to the queue.</summary>
@@ -41,6 +44,7 @@ public static class BackgroundJobsExtensions
     public static IServiceCollection AddBackgroundJobs(this IServiceCollection services, string connectionString, BackgroundJobOptions settings)
     {
         services.AddSingleton(settings);
+        services.AddSingleton(new BackgroundJobPool(new NpgsqlConnectionStringBuilder(connectionString).MaxPoolSize));
         services.AddSingleton<JobStorage>(_ => new PostgreSqlStorage(
             new Hangfire.PostgreSql.Factories.NpgsqlConnectionFactory(connectionString, StorageOptions(settings)),
             StorageOptions(settings)));
@@ -60,8 +64,11 @@ public static class BackgroundJobsExtensions
 
     /// <summary>A Hangfire server on this host, started after the hosted services registered before it (the schema first).</summary>
     public static IServiceCollection AddBackgroundJobServer(this IServiceCollection services, BackgroundJobOptions settings) =>
-        services.AddHangfireServer((_, o) =>
+        services.AddHangfireServer((sp, o) =>
         {
+            // Each worker holds a connection while it waits for a job; the scheduler, the recurring jobs, the expiration
+            // manager and the heartbeat take theirs from the same pool.
+            o.WorkerCount = Math.Max(1, Math.Min(o.WorkerCount, sp.GetRequiredService<BackgroundJobPool>().MaxConnections - BackgroundJobPool.ForHangfireItself));
             o.SchedulePollingInterval = settings.SchedulePollingInterval;
             if (!string.IsNullOrWhiteSpace(settings.ServerName))
             {
@@ -73,6 +80,13 @@ public static class BackgroundJobsExtensions
                 o.WorkerCount = workers;
             }
         });
+
+    /// <summary>The size of the pool Hangfire's storage connects through.</summary>
+    private sealed record BackgroundJobPool(int MaxConnections)
+    {
+        /// <summary>Connections Hangfire's server keeps for its own processes besides the workers.</summary>
+        public const int ForHangfireItself = 6;
+    }
 
     public static PostgreSqlStorageOptions StorageOptions(BackgroundJobOptions settings) => new()
     {

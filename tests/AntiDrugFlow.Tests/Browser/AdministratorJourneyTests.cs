@@ -21,9 +21,13 @@ public sealed partial class AdministratorJourneyTests(BrowserHost host)
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "工作流程定義", Level = 1 })).ToBeVisibleAsync();
         await page.GetByRole(AriaRole.Link, new() { Name = "通知學校（瀏覽器測試）", Exact = true }).ClickAsync();
 
-        // The diagram: one box per activity, with its name and type, and arrows labelled with their port.
+        // The designer draws one node per activity; the server's own diagram (shown without script) has one box per
+        // activity, with its name and type, and arrows labelled with their port.
+        await Expect(page.Locator("#designer")).ToHaveAttributeAsync("data-ready", "true");
+        await Expect(page.Locator("#designer g.x6-node")).ToHaveCountAsync(3);
+        await Expect(page.Locator("#designer g.x6-node[data-cell-id='notify']")).ToContainTextAsync("通知學校");
         var diagram = page.Locator("svg[role=img]");
-        await Expect(diagram).ToBeVisibleAsync();
+        await Expect(diagram).ToBeAttachedAsync();
         await Expect(diagram.Locator("g.activity")).ToHaveCountAsync(3);
         await Expect(diagram.Locator("g[data-activity=notify]")).ToContainTextAsync("通知學校");
         await Expect(diagram.Locator("g[data-activity=notify]")).ToContainTextAsync("Elsa.WriteLine");

@@ -55,7 +55,8 @@ public sealed class ChainsHost : IAsyncDisposable
     public ConcurrentQueue<string> Logs { get; }
 
     /// <param name="configureServices">Test services added last, e.g. an in-memory telemetry exporter.</param>
-    public static async Task<ChainsHost> StartAsync(IReadOnlyDictionary<string, string>? extraSettings = null, Action<IServiceCollection>? configureServices = null)
+    /// <param name="connectionString">A database of the test's own (see <see cref="ApiFactory.CreateAsync"/>).</param>
+    public static async Task<ChainsHost> StartAsync(IReadOnlyDictionary<string, string>? extraSettings = null, Action<IServiceCollection>? configureServices = null, string? connectionString = null)
     {
         var smtp = await SmtpTestServer.StartAsync();
         var settings = new Dictionary<string, string>
@@ -73,7 +74,7 @@ public sealed class ChainsHost : IAsyncDisposable
             settings[key] = value;
         }
 
-        var host = new ChainsHost(await ApiFactory.CreateAsync(settings), smtp, new TestClock(), new ConcurrentQueue<string>(), configureServices);
+        var host = new ChainsHost(await ApiFactory.CreateAsync(settings, connectionString), smtp, new TestClock(), new ConcurrentQueue<string>(), configureServices);
         host.Factory.CreateClient().Dispose();
         return host;
     }
@@ -119,6 +120,9 @@ public sealed class ChainsHost : IAsyncDisposable
 
     /// <summary>Tasks through the engine's task queries.</summary>
     public IHumanTaskQueries Tasks => Factory.Services.GetRequiredService<IHumanTaskQueries>();
+
+    /// <summary>The database the host runs on.</summary>
+    public string ConnectionString => _api.ConnectionString;
 
     public async Task<T> ScalarAsync<T>(string sql)
     {

@@ -30,9 +30,10 @@ public sealed class ApiFactory(string connectionString, string workflowsDirector
         builder.UseEnvironment("Development");
     }
 
-    public static async Task<ApiFactory> CreateAsync(IReadOnlyDictionary<string, string>? settings = null)
+    /// <param name="connectionString">A database of the test's own; empty means a fresh one on the shared test cluster.</param>
+    public static async Task<ApiFactory> CreateAsync(IReadOnlyDictionary<string, string>? settings = null, string? connectionString = null)
     {
         var folder = Directory.CreateTempSubdirectory("adf-api-").FullName;
-        return new ApiFactory(await TestPostgres.CreateDatabaseAsync(migrate: false), folder, settings);
+        return new ApiFactory(connectionString ?? await TestPostgres.CreateDatabaseAsync(migrate: false), folder, settings);
     }
 }

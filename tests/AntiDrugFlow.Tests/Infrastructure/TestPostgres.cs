@@ -30,6 +30,19 @@ public static class TestPostgres
         return connectionString;
     }
 
+    /// <summary>
+    /// A database on a cluster of its own with the given max_connections, for tests of how many connections a host opens;
+    /// the cluster is stopped and deleted when the test process exits.
+    /// </summary>
+    public static async Task<string> CreateDatabaseOnOwnClusterAsync(int maxConnections)
+    {
+        var cluster = new EmbeddedPostgresCluster(Directory.CreateTempSubdirectory($"adf-test-pg-{Environment.ProcessId}-").FullName, durable: false, maxConnections: maxConnections);
+        await cluster.StartAsync(CancellationToken.None);
+        cluster.StopAndDeleteWhenProcessEnds(Environment.ProcessId);
+        await cluster.CreateDatabaseIfMissingAsync("budget", CancellationToken.None);
+        return cluster.ConnectionString("budget");
+    }
+
     private static async Task<EmbeddedPostgresCluster> ClusterAsync()
     {
         if (_cluster is not null)

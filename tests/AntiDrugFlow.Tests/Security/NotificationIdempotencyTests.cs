@@ -50,9 +50,11 @@ public sealed class NotificationIdempotencyTests : IAsyncLifetime
         var page = await PageForm.TextAsync(await school.GetAsync("/notifications/new"));
         var key = System.Text.RegularExpressions.Regex.Match(page, "name=\"Form.IdempotencyKey\" value=\"([^\"]+)\"").Groups[1].Value;
         Assert.NotEmpty(key);
+        var occurred = TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow.AddDays(-1), Workflows.Calendar.TaipeiTime.Zone).ToString("yyyy-MM-dd'T'HH:mm", System.Globalization.CultureInfo.InvariantCulture);
         FormUrlEncodedContent Form() => new([
             new("_handler", "new-notification"), new("__RequestVerificationToken", token), new("Form.IdempotencyKey", key),
-            new("Form.Kind", "CampusSeizure"), new("Form.DrugLevel", "3")]);
+            new("Form.Kind", "CampusSeizure"), new("Form.DrugLevel", "3"), new("Form.Step", "confirm"),
+            new("Form.OccurredAt", occurred), new("Form.Place", "校門口對面的便利商店"), new("Form.Observed", "下課時間見校外人士交換小包裝物品。"), new("Form.HowFound", "師長觀察發現")]);
 
         var first = await school.PostAsync("/notifications/new", Form());
         var second = await school.PostAsync("/notifications/new", Form());

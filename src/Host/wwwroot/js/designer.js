@@ -295,9 +295,11 @@
     this.updateToolbar();
     if (missing && options && options.layoutIfMissing) {
       // A definition without saved positions is laid out once; the positions reach the JSON but count as no edit.
+      // Text typed into the JSON editor while the layout ran wins: the positions are then written at its next load.
+      const loadedText = this.field ? this.field.value : null;
       this.layoutDone = this.layout({ record: false }).then(() => {
         this.fit();
-        if (this.field && !this.readOnly) { this.doc = this.serialize(); this.field.value = JSON.stringify(this.doc, null, 2); }
+        if (this.field && !this.readOnly && this.field.value === loadedText) { this.doc = this.serialize(); this.field.value = JSON.stringify(this.doc, null, 2); }
       }).catch((e) => this.say('自動排列失敗：' + e.message));
     } else this.fit();
     this.showErrors();

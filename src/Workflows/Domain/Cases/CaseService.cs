@@ -186,9 +186,12 @@ public sealed class CaseService(
         WorkflowInstance instance;
         try
         {
+            // The case, its audit row, its idempotency key and the chain's first step commit together, or none of them does.
+            var created = new AuditEntry(now, actor.UserId, actor.AgencyId, "case.create", caseId, $"{kind.Name} {number}");
             instance = await runtime.StartAsync(input.DefinitionId, input.ToJson(), caseId, new StartOptions(AlsoInTransaction: async (transaction, started, ct) =>
             {
                 await cases.InsertAsync(transaction, record with { InstanceId = started.Id }, ct);
+                await audit.RecordAsync(created, transaction.Connection, transaction.Transaction, ct);
                 if (idempotency is { } key)
                 {
                     await cases.InsertNotificationRequestAsync(transaction, new NotificationRequestRecord(actor.UserId, key.Key, caseId, key.FingerprintProtected, now), ct);
@@ -201,7 +204,6 @@ public sealed class CaseService(
             throw new CaseUnavailableException($"「{kind.DisplayName}」通報暫時無法送出：系統管理者已停用這項通報流程（撤回發布）。您填寫的內容仍保留，請稍後再送出；情況緊急時請先以電話通知轄區派出所，並聯絡系統管理者。");
         }
 
-        await audit.RecordAsync(new AuditEntry(now, actor.UserId, actor.AgencyId, "case.create", caseId, $"{kind.Name} {number}"), cancellationToken);
         return View(actor, record with { InstanceId = instance.Id }, instance.State.Variables.GetValueOrDefault("caseStatus"));
     }
 
