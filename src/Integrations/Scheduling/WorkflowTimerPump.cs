@@ -87,9 +87,13 @@ public sealed class WorkflowTimerPump(
         var settings = options.Value;
         var workers = Enumerable.Range(0, Math.Max(1, settings.Workers)).Select(_ => DrainOneAsync(settings.BatchSize, cancellationToken));
         var fired = (await Task.WhenAll(workers)).Sum();
-        while (await runtime.FireDueCronTriggersAsync(settings.BatchSize, cancellationToken) > 0)
+        int started;
+        do
         {
+            // Each call moves what it claimed past now, so this ends once every due schedule has been claimed.
+            started = await runtime.FireDueCronTriggersAsync(settings.BatchSize, cancellationToken);
         }
+        while (started > 0);
 
         return fired;
     }
