@@ -62,7 +62,7 @@ public sealed class TimerPumpSignal(TimeProvider time, IOptions<TimerPumpOptions
 /// <summary>
 /// Fires the engine's timers on every host: <see cref="TimerPumpOptions.Workers"/> batches at once, each claiming due timers
 /// with <c>FOR UPDATE SKIP LOCKED</c> and resuming them in the claim's transaction (<see cref="WorkflowRuntime.FireDueTimerBatchAsync"/>),
-/// until nothing due is left; then it sleeps until the next due time, a signal, or the poll interval.
+/// until nothing due is left, and starts the instances of cron triggers that are due; then it sleeps until the next due time, a signal, or the poll interval.
 /// </summary>
 public sealed class WorkflowTimerPump(
     WorkflowRuntime runtime,
@@ -78,12 +78,24 @@ public sealed class WorkflowTimerPump(
     /// <summary>Timers this host has resumed since it started.</summary>
     public long Fired => Interlocked.Read(ref _fired);
 
-    /// <summary>Fires everything due now, batches in parallel. Returns how many timers were resumed.</summary>
+    /// <summary>
+    /// Fires everything due now, batches in parallel, then starts the instances of due cron triggers
+    /// (<see cref="WorkflowRuntime.FireDueCronTriggersAsync"/>). Returns how many timers were resumed.
+    /// </summary>
     public async Task<long> DrainAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var workers = Enumerable.Range(0, Math.Max(1, settings.Workers)).Select(_ => DrainOneAsync(settings.BatchSize, cancellationToken));
-        return (await Task.WhenAll(workers)).Sum();
+        var fired = (await Task.WhenAll(workers)).Sum();
+        int started;
+        do
+        {
+            // Each call moves what it claimed past now, so this ends once every due schedule has been claimed.
+            started = await runtime.FireDueCronTriggersAsync(settings.BatchSize, cancellationToken);
+        }
+        while (started > 0);
+
+        return fired;
     }
 
     private async Task<long> DrainOneAsync(int batchSize, CancellationToken cancellationToken)

@@ -36,6 +36,7 @@ public static class EngineExtensions
         services.TryAddSingleton<PostgresOutboxStore>();
         services.TryAddSingleton<IOutboxStore>(sp => sp.GetRequiredService<PostgresOutboxStore>());
         services.TryAddSingleton<IOutbox>(sp => sp.GetRequiredService<PostgresOutboxStore>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IDefinitionChangeObserver, Scheduling.CronTriggers>());
         services.AddSingleton<WorkflowDefinitionService>();
         services.AddSingleton<WorkflowRuntime>();
         services.AddSingleton<Http.HttpEndpointIndex>();

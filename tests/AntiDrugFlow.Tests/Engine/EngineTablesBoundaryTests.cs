@@ -39,7 +39,7 @@ public sealed partial class EngineTablesBoundaryTests
     [Fact]
     public void The_scan_recognises_each_engine_table_name()
     {
-        foreach (var table in new[] { "outbox_messages", "workflow_bookmarks", "workflow_tasks", "workflow_instances", "workflow_journal", "workflow_definitions" })
+        foreach (var table in new[] { "outbox_messages", "workflow_bookmarks", "workflow_tasks", "workflow_instances", "workflow_journal", "workflow_definitions", "workflow_trigger_schedules" })
         {
             Assert.Matches(EngineTable(), $"SELECT count(*) FROM {table} WHERE id = $1");
         }
@@ -47,6 +47,6 @@ public sealed partial class EngineTablesBoundaryTests
         Assert.DoesNotMatch(EngineTable(), "SELECT count(*) FROM human_tasks t JOIN instance_variables i ON i.instance_id = t.instance_id");
     }
 
-    [GeneratedRegex(@"\b(outbox_messages|workflow_(bookmarks|tasks|instances|journal|definitions))")]
+    [GeneratedRegex(@"\b(outbox_messages|workflow_(bookmarks|tasks|instances|journal|definitions|trigger_schedules))")]
     private static partial Regex EngineTable();
 }

@@ -94,6 +94,8 @@ public sealed class ValidationTests
         { new Flow("x").WriteLine("w", "w").MergeMode("w", "Zip").Json(), "$.root.activities[0].customProperties.mergeMode", "merge.unknown-mode", "合併模式「Zip」無效：只能是 Stream、Merge、Converge、Cascade 或 Race" },
         { new Flow("x").Activity("h", "Elsa.HttpEndpoint", ("path", Literal("orders/{id"))).Json(), "$.root.activities[0].path.expression", "http.invalid-path", "路徑「orders/{id」無效：應為以 / 分隔的段落，參數段落是以大括號包住的名稱" },
         { new Flow("x").Activity("c", "Elsa.Cron", ("cronExpression", Literal("0 9 * *"))).Json(), "$.root.activities[0].cronExpression.expression", "cron.invalid", "排程「0 9 * *」無效：應有 5 或 6 個欄位（分 時 日 月 星期，可在最前面加上秒），卻有 4 個" },
+        { new Flow("x").Activity("c", "Elsa.Cron", ("cronExpression", Literal("0 25 * * *"))).CanStartWorkflow("c").Json(), "$.root.activities[0].cronExpression.expression", "cron.invalid", "排程「0 25 * * *」無效：「時」欄位的「25」超出 0 到 23 的範圍" },
+        { new Flow("x").Activity("c", "Elsa.Cron", ("cronExpression", Js("'0 9 * * *'", "String"))).CanStartWorkflow("c").Json(), "$.root.activities[0].cronExpression.expression", "cron.trigger-not-literal", "啟動流程的排程必須是固定的文字，不能是運算式：發布時就要算出下一次啟動的時間" },
         {
             new Flow("x").Activity("n", "AntiDrugFlow.NotifyAgency", ("agency", Literal("kee-sch-a")), ("route", Literal("Neighbours")), ("message", Literal("m"))).Json(),
             "$.root.activities[0].route.expression", "route.unknown", $"路由規則「Neighbours」不存在；可用的規則：{string.Join("、", Routes.Names)}"

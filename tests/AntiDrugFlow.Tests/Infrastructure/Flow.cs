@@ -38,10 +38,17 @@ public sealed class Flow(string definitionId)
     }
 
     /// <summary>Sets an activity's Elsa 3 merge mode (customProperties.mergeMode).</summary>
-    public Flow MergeMode(string id, string mode)
+    public Flow MergeMode(string id, string mode) => CustomProperty(id, "mergeMode", mode);
+
+    /// <summary>Marks an activity as Elsa 3 marks a trigger (customProperties.canStartWorkflow).</summary>
+    public Flow CanStartWorkflow(string id) => CustomProperty(id, "canStartWorkflow", true);
+
+    private Flow CustomProperty(string id, string name, JsonNode value)
     {
         var activity = _activities.OfType<JsonObject>().Single(a => a["id"]!.GetValue<string>() == id);
-        activity["customProperties"] = new JsonObject { ["mergeMode"] = mode };
+        var properties = activity["customProperties"] as JsonObject ?? [];
+        properties[name] = value;
+        activity["customProperties"] = properties;
         return this;
     }
 

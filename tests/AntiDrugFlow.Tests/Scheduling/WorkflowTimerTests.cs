@@ -83,6 +83,29 @@ public sealed class WorkflowTimerTests
     }
 
     [Fact]
+    public async Task The_running_pumps_of_two_hosts_start_a_cron_trigger_s_occurrence_once_and_wake_for_the_next()
+    {
+        var connectionString = await TestPostgres.CreateDatabaseAsync();
+        var clock = new MovingClock(Start); // 09:00 in Taipei
+        await using var first = await DeadlineHost.StartAsync(connectionString, clock, "cron-one", smtpPort: null);
+        await using var second = await DeadlineHost.StartAsync(connectionString, clock, "cron-two", smtpPort: null);
+        await first.Services.GetRequiredService<WorkflowDefinitionService>().SaveAndPublishAsync(JsonNode.Parse(new Flow("cron-pump")
+            .Activity("cron", "Elsa.Cron", ("cronExpression", Literal("0 10 * * *")))
+            .CanStartWorkflow("cron")
+            .WriteLine("tick", "tick")
+            .Chain("cron", "tick").Json())!.AsObject(), CancellationToken.None);
+        var timers = first.Services.GetRequiredService<ITimerBookmarkQueries>();
+        Assert.Equal(Start.AddHours(1), await timers.NextTimerDueAsync(CancellationToken.None));
+
+        clock.Advance(TimeSpan.FromHours(1));
+        await WaitForFinishedAsync(first, 1);
+        await Task.WhenAll(first.Timers.DrainAsync(CancellationToken.None), second.Timers.DrainAsync(CancellationToken.None));
+
+        Assert.Equal(1, await first.Runtime.Store.CountInstancesAsync(new InstanceFilter(DefinitionId: "cron-pump"), CancellationToken.None));
+        Assert.Equal(Start.AddHours(25), await timers.NextTimerDueAsync(CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Two_hosts_resume_each_of_two_thousand_timers_due_together_exactly_once()
     {
         const int count = 2_000;

@@ -11,7 +11,7 @@ public abstract class TimerActivityBase : IActivity
 
     public bool CanWait => true;
 
-    public ValueTask<ActivityOutcome> ExecuteAsync(ActivityExecutionContext context)
+    public virtual ValueTask<ActivityOutcome> ExecuteAsync(ActivityExecutionContext context)
     {
         var dueAt = DueAt(context);
         context.CreateBookmark(BookmarkKind.Timer, TypeName, context.Instance.CorrelationId, dueAt);

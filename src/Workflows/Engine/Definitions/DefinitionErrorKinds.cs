@@ -215,6 +215,10 @@ public static class DefinitionErrorKinds
         "cron.invalid", "Elsa.Cron cronExpression is not a cron expression of 5 or 6 fields.",
         "排程「{expression}」無效：{reason}", "expression", "reason");
 
+    public static readonly ErrorKind CronTriggerNotLiteral = new(
+        "cron.trigger-not-literal", "An Elsa.Cron that starts instances (canStartWorkflow) has a computed cronExpression; its schedule is needed before any instance exists.",
+        "啟動流程的排程必須是固定的文字，不能是運算式：發布時就要算出下一次啟動的時間");
+
     // Files given to the command line.
     public static readonly ErrorKind FileNotFound = new(
         "file.not-found", "A path given to the command line does not exist.",

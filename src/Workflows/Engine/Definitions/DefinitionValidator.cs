@@ -306,9 +306,10 @@ public sealed class DefinitionValidator(ActivityRegistry registry)
             return;
         }
 
-        var reached = new HashSet<string>(StringComparer.Ordinal) { start };
-        var pending = new Stack<string>();
-        pending.Push(start);
+        // A trigger (an Elsa.Cron with canStartWorkflow) starts instances of its own, so what follows it is reached too.
+        var roots = definition.Activities.Where(Activities.CronActivity.IsTrigger).Select(a => a.Id).Prepend(start).ToList();
+        var reached = new HashSet<string>(roots, StringComparer.Ordinal);
+        var pending = new Stack<string>(roots);
         while (pending.Count > 0)
         {
             foreach (var connection in definition.AllOutgoing(pending.Pop()))

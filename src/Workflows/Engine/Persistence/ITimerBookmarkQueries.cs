@@ -8,6 +8,6 @@ public interface ITimerBookmarkQueries
 {
     Task<IReadOnlyList<TimerBookmark>> ListTimerBookmarksAsync(CancellationToken cancellationToken);
 
-    /// <summary>When the next timer is due; null when none waits.</summary>
+    /// <summary>When the next timer or cron trigger is due; null when none waits.</summary>
     Task<DateTimeOffset?> NextTimerDueAsync(CancellationToken cancellationToken);
 }

@@ -210,7 +210,7 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
     public async Task<DateTimeOffset?> NextTimerDueAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = Sql.Command(connection, null, "SELECT min(due_at) FROM workflow_bookmarks WHERE due_at IS NOT NULL");
+        await using var command = Sql.Command(connection, null, "SELECT least((SELECT min(due_at) FROM workflow_bookmarks WHERE due_at IS NOT NULL), (SELECT min(next_due_at) FROM workflow_trigger_schedules))");
         return await command.ExecuteScalarAsync(cancellationToken) is DateTime at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : null;
     }
 

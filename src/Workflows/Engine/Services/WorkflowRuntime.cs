@@ -1,8 +1,11 @@
 using System.Text.Json.Nodes;
 using AntiDrugFlow.Workflows.Diagnostics;
+using AntiDrugFlow.Workflows.Expressions;
+using AntiDrugFlow.Workflows.Models;
 using AntiDrugFlow.Workflows.Outbox;
 using AntiDrugFlow.Workflows.Persistence;
 using AntiDrugFlow.Workflows.Runtime;
+using AntiDrugFlow.Workflows.Scheduling;
 using Microsoft.Extensions.Logging;
 
 namespace AntiDrugFlow.Workflows.Services;
@@ -69,9 +72,7 @@ public sealed class WorkflowRuntime(
         var definition = await definitions.PublishedAsync(definitionId, cancellationToken)
             ?? throw new KeyNotFoundException($"工作流程定義「{definitionId}」沒有發布中的版本。");
         // The step runs in memory before a connection is taken, so the pool is held only for the write.
-        var instance = WorkflowExecutor.NewInstance(definition, input, correlationId, time.GetUtcNow(), options.InstanceId);
-        instance.State.Trigger = options.Trigger?.DeepClone().AsObject();
-        instance.Parent = options.Parent;
+        var instance = NewInstance(definition, input, correlationId, options);
         var step = await executor.StartAsync(definition, instance, cancellationToken);
         await using var connection = await store.DataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -94,6 +95,81 @@ public sealed class WorkflowRuntime(
         EngineTelemetry.InstanceStarted(definition.DefinitionId);
         await AfterCommitAsync(step, cancellationToken);
         return new StepResult(instance, step);
+    }
+
+    /// <summary>
+    /// A new instance as <paramref name="options"/> say; one started by a trigger begins at the trigger's activity, as Elsa's
+    /// flowchart does when it is given the trigger activity id.
+    /// </summary>
+    private WorkflowInstance NewInstance(WorkflowDefinition definition, JsonObject? input, string? correlationId, StartOptions options)
+    {
+        var instance = WorkflowExecutor.NewInstance(definition, input, correlationId, time.GetUtcNow(), options.InstanceId);
+        instance.State.Trigger = options.Trigger?.DeepClone().AsObject();
+        instance.Parent = options.Parent;
+        if (JsonValues.AsString(options.Trigger?["activityId"]) is { } triggerActivity && triggerActivity != definition.StartActivityId && definition.Activities.Any(a => a.Id == triggerActivity))
+        {
+            instance.State.Queue.Clear();
+            instance.State.Queue.Add(new WorkItem(triggerActivity, null));
+        }
+
+        return instance;
+    }
+
+    /// <summary>
+    /// Starts an instance for each cron trigger due by now (<see cref="CronTriggers"/>), up to <paramref name="limit"/>, in one
+    /// transaction with the claim: the schedules are locked <c>FOR UPDATE SKIP LOCKED</c>, the instances are written and the
+    /// schedules moved on before it commits, so a host that dies mid-batch leaves them to another. An occurrence's instance id
+    /// is derived from the version, the activity and the occurrence, so it is started once even by a host that claimed a
+    /// schedule another host had moved on in between. Occurrences missed while no host ran are not caught up one by one:
+    /// the oldest due one starts once now and the schedule moves to the first occurrence after now (a misfire fires once).
+    /// Returns how many instances it started.
+    /// </summary>
+    public async Task<int> FireDueCronTriggersAsync(int limit, CancellationToken cancellationToken)
+    {
+        var steps = new List<ExecutionStep>();
+        await using var connection = await store.DataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        var claimed = await CronTriggers.ClaimDueAsync(connection, transaction, now, limit, cancellationToken);
+        if (claimed.Count == 0)
+        {
+            return 0;
+        }
+
+        foreach (var schedule in claimed)
+        {
+            var id = CronTriggers.InstanceId(schedule);
+            await store.LockKeyAsync(connection, transaction, "instance:" + id, cancellationToken);
+            if (await store.LockAsync(connection, transaction, id, skipLocked: false, cancellationToken) is null)
+            {
+                var occurrence = schedule.NextDueAt.ToOffset(CronSchedule.Taipei.GetUtcOffset(schedule.NextDueAt));
+                var trigger = new JsonObject { ["activityId"] = schedule.ActivityId, ["payload"] = new JsonObject { ["occurrence"] = occurrence.ToString("O", System.Globalization.CultureInfo.InvariantCulture) } };
+                try
+                {
+                    var definition = await definitions.VersionAsync(schedule.DefinitionVersionId, cancellationToken);
+                    steps.Add(await executor.StartAsync(definition, NewInstance(definition, null, null, new StartOptions(InstanceId: id, Trigger: trigger)), cancellationToken));
+                }
+                catch (Exception ex) when (ex is InvalidOperationException or KeyNotFoundException or Definitions.DefinitionValidationException)
+                {
+                    // The schedule stays due and comes back in a later batch; the rest of this one goes on.
+                    logger.LogError(ex, "Cron trigger {ActivityId} of {DefinitionVersionId} could not start an instance", schedule.ActivityId, schedule.DefinitionVersionId);
+                    continue;
+                }
+            }
+
+            var next = CronSchedule.TryParse(schedule.CronExpression, out var cron, out _) ? cron.Next(now, CronSchedule.Taipei) : null;
+            await CronTriggers.AdvanceAsync(connection, transaction, schedule, next, cancellationToken);
+        }
+
+        await store.SaveStepsAsync(connection, transaction, steps, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        foreach (var step in steps)
+        {
+            EngineTelemetry.InstanceStarted(step.Instance.DefinitionId);
+            await AfterCommitAsync(step, cancellationToken);
+        }
+
+        return steps.Count;
     }
 
     /// <summary>Accepts an instance durably (status Running) without running it; a runner picks it up.</summary>
