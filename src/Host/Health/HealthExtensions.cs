@@ -37,6 +37,11 @@ public static class HealthExtensions
             .AddCheck<DatabaseHealthCheck>("database", HealthStatus.Unhealthy, [ReadyTag], settings.CheckTimeout)
             .AddCheck<DefinitionsLoadedHealthCheck>("definitions", HealthStatus.Unhealthy, [ReadyTag], settings.CheckTimeout)
             .AddCheck<OutboxBacklogHealthCheck>("outbox", HealthStatus.Unhealthy, [ReadyTag], settings.CheckTimeout);
+        if (builder.Configuration.GetValue("BackgroundWork:Enabled", true))
+        {
+            // Only a host that runs background work runs a Hangfire server.
+            builder.Services.AddHealthChecks().AddCheck<HangfireServerHealthCheck>("hangfire", HealthStatus.Unhealthy, [ReadyTag], settings.CheckTimeout);
+        }
         return builder;
     }
 

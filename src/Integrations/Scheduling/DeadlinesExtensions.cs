@@ -1,3 +1,4 @@
+using AntiDrugFlow.Workflows.Operations;
 using AntiDrugFlow.Workflows.Milestones;
 using AntiDrugFlow.Workflows.Services;
 using Microsoft.Extensions.Configuration;
@@ -45,6 +46,11 @@ public static class DeadlinesExtensions
         services.AddTransient<OverdueDigestJob>();
         services.AddTransient<MilestoneCatchUpJob>();
         services.AddBackgroundJobs(connectionString, settings.Jobs);
+        // Long operations (when the host registers them) run as Hangfire jobs.
+        services.TryAddSingleton<IOperationQueue, HangfireOperationQueue>();
+        services.AddTransient<OperationJob>();
+        services.AddSingleton<HangfireJobsSampler>();
+        services.AddHostedService(sp => sp.GetRequiredService<HangfireJobsSampler>());
         services.AddHostedService<MilestoneCatalogStartup>();
         if (runScheduler)
         {
