@@ -10,7 +10,7 @@ using Xunit;
 
 namespace AntiDrugFlow.Tests.Service;
 
-/// <summary>The Hangfire server in /health/ready, and Hangfire's succeeded and failed counts as gauges.</summary>
+/// <summary>The Hangfire server in /health/ready, Hangfire's succeeded and failed counts as gauges, and a failed job retried.</summary>
 public sealed class HangfireServiceTests
 {
     [Fact]
@@ -66,6 +66,22 @@ public sealed class HangfireServiceTests
         Assert.Equal(after.Failed, observed["hangfire.jobs.failed"]);
     }
 
+    [Fact]
+    public async Task A_failed_job_retried_as_the_dashboard_retries_it_succeeds()
+    {
+        await using var api = await ApiFactory.CreateAsync(new Dictionary<string, string> { ["BackgroundWork:JobServer"] = "true" });
+        var jobs = api.Services.GetRequiredService<IBackgroundJobClient>();
+        var key = Guid.NewGuid().ToString("N");
+
+        var job = jobs.Enqueue(() => TestJobs.FailOnce(key));
+        await WaitForStateAsync(api, job, "Failed");
+
+        // The dashboard's 「重試」 on the failed list changes the job from failed to enqueued, as this call does.
+        Assert.True(jobs.ChangeState(job, new Hangfire.States.EnqueuedState(), Hangfire.States.FailedState.StateName));
+        await WaitForStateAsync(api, job, "Succeeded");
+        Assert.Equal(2, TestJobs.Runs(key));
+    }
+
     private static Dictionary<string, long> Observe()
     {
         var values = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -119,7 +135,7 @@ public sealed class HangfireServiceTests
     }
 }
 
-/// <summary>Jobs for the gauges' test: one that succeeds, one that fails without retries.</summary>
+/// <summary>Jobs for these tests: one that succeeds, one that fails without retries, one that fails once.</summary>
 public static class TestJobs
 {
     public static void Succeed()
@@ -128,4 +144,18 @@ public static class TestJobs
 
     [AutomaticRetry(Attempts = 0)]
     public static void Fail() => throw new InvalidOperationException("a test job that fails");
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> RunCounts = new();
+
+    public static int Runs(string key) => RunCounts.GetValueOrDefault(key);
+
+    /// <summary>Fails its first run, succeeds after.</summary>
+    [AutomaticRetry(Attempts = 0)]
+    public static void FailOnce(string key)
+    {
+        if (RunCounts.AddOrUpdate(key, 1, (_, n) => n + 1) == 1)
+        {
+            throw new InvalidOperationException("a test job that fails once");
+        }
+    }
 }
