@@ -80,7 +80,7 @@ public static class AgenciesApi
     /// default, or replace). 202 with the operation's address; its result lists every problem found.
     /// </summary>
     public static async Task<Results<Accepted<OperationView>, ValidationProblem>> ImportAsync(
-        HttpRequest request, OperationRunner runner, AgencyDirectoryImport import, CancellationToken cancellationToken)
+        HttpRequest request, OperationRunner runner, CancellationToken cancellationToken)
     {
         if (!request.HasFormContentType)
         {
@@ -99,7 +99,7 @@ public static class AgenciesApi
             return ApiProblems.Field("files", problem!);
         }
 
-        var id = await runner.StartImportAsync(import, new AgencyImportRequest(files, mode, request.HttpContext.OperationActor()), cancellationToken);
+        var id = await runner.StartImportAsync(new AgencyImportRequest(files, mode, request.HttpContext.OperationActor()), cancellationToken);
         var operation = await runner.Store.GetAsync(id, cancellationToken);
         return TypedResults.Accepted(OperationsApi.ApiPath(id), OperationView.From(operation!));
     }

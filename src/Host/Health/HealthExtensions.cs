@@ -37,6 +37,11 @@ public static class HealthExtensions
             .AddCheck<DatabaseHealthCheck>("database", HealthStatus.Unhealthy, [ReadyTag], settings.CheckTimeout)
             .AddCheck<DefinitionsLoadedHealthCheck>("definitions", HealthStatus.Unhealthy, [ReadyTag], settings.CheckTimeout)
             .AddCheck<OutboxBacklogHealthCheck>("outbox", HealthStatus.Unhealthy, [ReadyTag], settings.CheckTimeout);
+        if (AntiDrugFlow.Integrations.Scheduling.DeadlinesExtensions.RunsJobServer(builder.Configuration))
+        {
+            // Only a host that runs a Hangfire server is checked for it.
+            builder.Services.AddHealthChecks().AddCheck<HangfireServerHealthCheck>("hangfire", HealthStatus.Unhealthy, [ReadyTag], settings.CheckTimeout);
+        }
         return builder;
     }
 

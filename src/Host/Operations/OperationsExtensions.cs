@@ -19,24 +19,27 @@ public static class OperationsExtensions
         });
         builder.Services.AddHostedService<OperationsLifetime>();
         builder.Services.AddSingleton<CycleReport>();
+        // The kinds every host's background job server can run, whichever host started them.
+        builder.Services.AddSingleton<IOperationKind>(sp => sp.GetRequiredService<CycleReport>());
+        builder.Services.AddSingleton<IOperationKind>(sp => sp.GetRequiredService<AgencyDirectoryImport>());
         return builder;
     }
 
     /// <summary>Who starts an operation from a request: the signed-in account, or the system when login is switched off (as the audit log page records it).</summary>
     public static Actor OperationActor(this HttpContext http) => http.TryGetActor() ?? Actor.System;
 
-    /// <summary>Starts a directory import; the files are already read into memory.</summary>
-    public static Task<long> StartImportAsync(this OperationRunner runner, AgencyDirectoryImport import, AgencyImportRequest request, CancellationToken cancellationToken) =>
-        runner.StartAsync(
+    /// <summary>Queues a directory import as a background job; the files are stored with the operation.</summary>
+    public static Task<long> StartImportAsync(this OperationRunner runner, AgencyImportRequest request, CancellationToken cancellationToken) =>
+        runner.EnqueueAsync(
             new OperationStart(AgencyDirectoryImport.Kind, AgencyDirectoryImport.Title(request), request.Actor.UserId, request.Actor.AgencyId),
-            (progress, stopping) => import.RunAsync(request, progress, stopping),
+            request.ToInput(),
             cancellationToken);
 
-    /// <summary>Starts a cycle's execution report.</summary>
+    /// <summary>Queues a cycle's execution report as a background job.</summary>
     public static Task<long> StartCycleReportAsync(
-        this OperationRunner runner, CycleReport report, MilestoneCycle cycle, CycleReportRequest request, Actor actor, CancellationToken cancellationToken) =>
-        runner.StartAsync(
+        this OperationRunner runner, MilestoneCycle cycle, CycleReportRequest request, Actor actor, CancellationToken cancellationToken) =>
+        runner.EnqueueAsync(
             new OperationStart(CycleReport.Kind, CycleReport.Title(cycle, request), actor.UserId, actor.AgencyId),
-            (progress, stopping) => report.RunAsync(request, progress, stopping),
+            request,
             cancellationToken);
 }

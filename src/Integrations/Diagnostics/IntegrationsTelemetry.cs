@@ -22,10 +22,14 @@ public static class IntegrationsTelemetry
 
     private static OutboxBacklog _backlog = OutboxBacklog.Empty;
 
+    private static Scheduling.HangfireJobCounts _jobs = Scheduling.HangfireJobCounts.Empty;
+
     static IntegrationsTelemetry()
     {
         Meter.CreateObservableGauge("outbox.backlog.size", () => Volatile.Read(ref _backlog).Pending, "{message}", "Outbox messages waiting to be delivered, as last sampled.");
         Meter.CreateObservableGauge("outbox.backlog.oldest_age", () => Volatile.Read(ref _backlog).OldestAge.TotalSeconds, "s", "Age of the oldest outbox message waiting to be delivered, as last sampled.");
+        Meter.CreateObservableGauge("hangfire.jobs.succeeded", () => Volatile.Read(ref _jobs).Succeeded, "{job}", "Hangfire jobs succeeded, as Hangfire counts them, as last sampled.");
+        Meter.CreateObservableGauge("hangfire.jobs.failed", () => Volatile.Read(ref _jobs).Failed, "{job}", "Hangfire jobs now failed (waiting for a retry from the dashboard), as last sampled.");
     }
 
     internal static Activity? StartDelivery(OutboxItem item)
@@ -59,4 +63,7 @@ public static class IntegrationsTelemetry
 
     /// <summary>Keeps the latest sample for the backlog gauges.</summary>
     public static void BacklogSampled(OutboxBacklog backlog) => Volatile.Write(ref _backlog, backlog);
+
+    /// <summary>Keeps the latest sample for the Hangfire job gauges.</summary>
+    public static void JobsSampled(Scheduling.HangfireJobCounts counts) => Volatile.Write(ref _jobs, counts);
 }

@@ -1,3 +1,4 @@
+using AntiDrugFlow.Workflows.Operations;
 using AntiDrugFlow.Workflows.Milestones;
 using AntiDrugFlow.Workflows.Services;
 using Microsoft.Extensions.Configuration;
@@ -23,16 +24,23 @@ public static class DeadlinesExtensions
         builder.Configuration.GetSection("Deadlines").Bind(settings);
         settings.CatalogFile ??= Path.Combine(workflowsDirectory, "milestones", "action-plan-2017.json");
         settings.ContactsFile ??= Path.Combine(workflowsDirectory, "milestones", "contacts.json");
-        builder.Services.AddDeadlines(connectionString, settings, builder.Configuration.GetValue("BackgroundWork:Enabled", true));
+        builder.Services.AddDeadlines(connectionString, settings, builder.Configuration.GetValue("BackgroundWork:Enabled", true), RunsJobServer(builder.Configuration));
         return builder;
     }
 
     /// <summary>
-    /// The same for a service collection. With <paramref name="runScheduler"/> this host runs the timer pump and a Hangfire
-    /// server; every host schedules jobs. Hosted services start in this order: Hangfire's schema, the catalog and the
+    /// Whether this host runs a Hangfire server (reminders, the digest, long operations): "BackgroundWork:JobServer",
+    /// by default as "BackgroundWork:Enabled".
+    /// </summary>
+    public static bool RunsJobServer(Microsoft.Extensions.Configuration.IConfiguration configuration) =>
+        configuration.GetValue("BackgroundWork:JobServer", configuration.GetValue("BackgroundWork:Enabled", true));
+
+    /// <summary>
+    /// The same for a service collection. With <paramref name="runScheduler"/> this host runs the timer pump and, unless
+    /// <paramref name="runJobServer"/> says otherwise, a Hangfire server; every host schedules jobs. Hosted services start in this order: Hangfire's schema, the catalog and the
     /// reminders' plan, then the server.
     /// </summary>
-    public static IServiceCollection AddDeadlines(this IServiceCollection services, string connectionString, DeadlineOptions settings, bool runScheduler)
+    public static IServiceCollection AddDeadlines(this IServiceCollection services, string connectionString, DeadlineOptions settings, bool runScheduler, bool? runJobServer = null)
     {
         DeadlineOptions.DigestSchedule(settings.OverdueDigestCron);
         services.AddSingleton(Options.Create(settings));
@@ -45,8 +53,13 @@ public static class DeadlinesExtensions
         services.AddTransient<OverdueDigestJob>();
         services.AddTransient<MilestoneCatchUpJob>();
         services.AddBackgroundJobs(connectionString, settings.Jobs);
+        // Long operations (when the host registers them) run as Hangfire jobs.
+        services.TryAddSingleton<IOperationQueue, HangfireOperationQueue>();
+        services.AddTransient<OperationJob>();
+        services.AddSingleton<HangfireJobsSampler>();
+        services.AddHostedService(sp => sp.GetRequiredService<HangfireJobsSampler>());
         services.AddHostedService<MilestoneCatalogStartup>();
-        if (runScheduler)
+        if (runJobServer ?? runScheduler)
         {
             services.AddBackgroundJobServer(settings.Jobs);
         }

@@ -28,7 +28,8 @@ public sealed class DirectoryImportTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _factory = await ApiFactory.CreateAsync();
+        // The import runs as a background job: this host runs the job server, the other hosts of the tests do not.
+        _factory = await ApiFactory.CreateAsync(new Dictionary<string, string> { ["BackgroundWork:JobServer"] = "true" });
         _http = _factory.CreateClient();
     }
 

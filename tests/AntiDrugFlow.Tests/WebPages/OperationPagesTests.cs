@@ -29,6 +29,8 @@ public sealed partial class OperationPagesTests : IAsyncLifetime
         {
             ["Deadlines:CatalogFile"] = Path.Combine(RepositoryFiles.Root, "workflows-json", "milestones", "action-plan-2017.json"),
             ["Deadlines:ContactsFile"] = Path.Combine(RepositoryFiles.Root, "workflows-json", "milestones", "contacts.json"),
+            // The operations run as background jobs on this host's job server.
+            ["BackgroundWork:JobServer"] = "true",
         });
         _http = _factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
     }

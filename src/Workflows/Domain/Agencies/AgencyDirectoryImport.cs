@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using AntiDrugFlow.Workflows.Access;
 using AntiDrugFlow.Workflows.Operations;
 using Microsoft.Extensions.Logging;
@@ -6,7 +7,22 @@ using Microsoft.Extensions.Logging;
 namespace AntiDrugFlow.Workflows.Agencies;
 
 /// <summary>What an administrator asked to import: the files, how to combine them, and who asked.</summary>
-public sealed record AgencyImportRequest(IReadOnlyList<AgencySourceFile> Files, AgencyImportMode Mode, Actor Actor);
+public sealed record AgencyImportRequest(IReadOnlyList<AgencySourceFile> Files, AgencyImportMode Mode, Actor Actor)
+{
+    /// <summary>The request as stored with its operation, for the background job that runs it.</summary>
+    public AgencyImportInput ToInput() => new(
+        [.. Files.Select(f => new AgencyImportInputFile(f.Name, f.Content.ToArray()))], Mode, Actor.UserId, Actor.UserName, Actor.AgencyId, [.. Actor.Roles]);
+}
+
+/// <summary>An import request as stored with its operation (the files' bytes in base64).</summary>
+public sealed record AgencyImportInput(
+    IReadOnlyList<AgencyImportInputFile> Files, AgencyImportMode Mode, string UserId, string UserName, string AgencyId, IReadOnlyList<string> Roles)
+{
+    public AgencyImportRequest ToRequest() => new(
+        [.. Files.Select(f => new AgencySourceFile(f.Name, f.Content))], Mode, new Actor(UserId, UserName, AgencyId, Roles.ToHashSet(StringComparer.Ordinal)));
+}
+
+public sealed record AgencyImportInputFile(string Name, byte[] Content);
 
 /// <summary>
 /// The directory import as a long operation: reads and checks every row of the files (progress per
@@ -15,9 +31,14 @@ public sealed record AgencyImportRequest(IReadOnlyList<AgencySourceFile> Files, 
 /// </summary>
 public sealed class AgencyDirectoryImport(
     PostgresAgencyDirectoryStore store, AgencyDirectoryProvider provider, AgencyDirectoryLoader loader, IAuditLog audit, TimeProvider time,
-    ILogger<AgencyDirectoryImport> logger)
+    ILogger<AgencyDirectoryImport> logger) : IOperationKind
 {
     public const string Kind = "agency-directory.import";
+
+    string IOperationKind.Kind => Kind;
+
+    Task<OperationResult> IOperationKind.RunAsync(System.Text.Json.JsonElement input, IOperationProgress progress, CancellationToken cancellationToken) =>
+        RunAsync(input.Deserialize<AgencyImportInput>(OperationRunner.InputJson)!.ToRequest(), progress, cancellationToken);
 
     public const string SaveStage = "儲存名錄";
 

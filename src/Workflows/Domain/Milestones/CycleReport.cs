@@ -13,9 +13,14 @@ public sealed record CycleReportRequest(string CycleId, DateOnly From, DateOnly 
 /// The execution report (執行成果報告) of a cycle as a long operation: progress per item, and the
 /// finished report kept in the operation's result, so the page shows exactly what was generated.
 /// </summary>
-public sealed class CycleReport(PostgresMilestoneStore store, TimeProvider time)
+public sealed class CycleReport(PostgresMilestoneStore store, TimeProvider time) : IOperationKind
 {
     public const string Kind = "milestones.cycle-report";
+
+    string IOperationKind.Kind => Kind;
+
+    Task<OperationResult> IOperationKind.RunAsync(JsonElement input, IOperationProgress progress, CancellationToken cancellationToken) =>
+        RunAsync(input.Deserialize<CycleReportRequest>(OperationRunner.InputJson)!, progress, cancellationToken);
 
     public static string Title(MilestoneCycle cycle, CycleReportRequest request) =>
         $"產生執行成果報告（{cycle.Title}，{RocDate.Format(request.From)}至{RocDate.Format(request.Until)}）";

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
 
 namespace AntiDrugFlow.Workflows.Operations;
@@ -18,8 +19,31 @@ public sealed class OperationOptions
 /// progress is written as it goes, and the end (succeeded, failed, or interrupted by a shutdown) is
 /// written when the work returns. A host that dies leaves its rows to <see cref="MarkAbandonedAsync"/>.
 /// </summary>
-public sealed class OperationRunner(PostgresOperationStore store, TimeProvider time, OperationOptions options, ILogger<OperationRunner> logger)
+/// <summary>A kind of operation that runs as a background job: its work, from the input stored with the operation.</summary>
+public interface IOperationKind
 {
+    string Kind { get; }
+
+    Task<OperationResult> RunAsync(JsonElement input, IOperationProgress progress, CancellationToken cancellationToken);
+}
+
+/// <summary>The durable job queue that runs queued operations on any host (the background job server).</summary>
+public interface IOperationQueue
+{
+    /// <summary>Enqueues the job that calls <see cref="OperationRunner.RunQueuedAsync"/>; returns its id.</summary>
+    string Enqueue(long operationId, string title);
+}
+
+public sealed class OperationRunner(
+    PostgresOperationStore store,
+    TimeProvider time,
+    OperationOptions options,
+    ILogger<OperationRunner> logger,
+    IEnumerable<IOperationKind> kinds,
+    IOperationQueue? queue = null)
+{
+    public static readonly JsonSerializerOptions InputJson = new(JsonSerializerDefaults.Web);
+
     public const string FirstStage = "準備中";
 
     public const string AbandonedMessage = "執行這項作業的主機在作業完成前停止了（重新啟動、當機或失去資料庫連線），作業已中斷，沒有完成的部分不會生效。請重新執行。";
@@ -41,10 +65,56 @@ public sealed class OperationRunner(PostgresOperationStore store, TimeProvider t
 
         var lease = await store.BeginAsync(start, time.GetUtcNow(), FirstStage, cancellationToken);
         logger.LogInformation("Operation {OperationId} ({Kind}) started by {UserId}", lease.Id, start.Kind, start.UserId);
-        var task = Task.Run(() => RunAsync(lease, start.Kind, work), CancellationToken.None);
+        var task = Task.Run(() => RunAsync(lease, start.Kind, work, _stopping.Token, requeueOnStop: false), CancellationToken.None);
         _running[lease.Id] = task;
         _ = task.ContinueWith(_ => _running.TryRemove(lease.Id, out var _), TaskScheduler.Default);
         return lease.Id;
+    }
+
+    /// <summary>
+    /// Records the operation as running with its input and enqueues its background job, which runs it on whichever host
+    /// takes it, and again after a restart if a host stops while running it. Returns the operation's id.
+    /// </summary>
+    public async Task<long> EnqueueAsync<TInput>(OperationStart start, TInput input, CancellationToken cancellationToken)
+    {
+        if (queue is null)
+        {
+            throw new InvalidOperationException("no background job queue is registered for long operations");
+        }
+
+        if (!kinds.Any(k => k.Kind == start.Kind))
+        {
+            throw new ArgumentException($"no operation kind '{start.Kind}' is registered", nameof(start));
+        }
+
+        var id = await store.CreateQueuedAsync(start, JsonSerializer.Serialize(input, InputJson), time.GetUtcNow(), FirstStage, cancellationToken);
+        var jobId = queue.Enqueue(id, start.Title);
+        await store.SetJobAsync(id, jobId, cancellationToken);
+        logger.LogInformation("Operation {OperationId} ({Kind}) queued as job {JobId} by {UserId}", id, start.Kind, jobId, start.UserId);
+        return id;
+    }
+
+    /// <summary>
+    /// The background job's work: runs a queued operation unless it has ended (a job run twice does nothing more) or
+    /// another host holds it. Stopped by <paramref name="cancellationToken"/> (a shutdown), it leaves the operation running
+    /// and throws, so the job runs it again from the start on the next host.
+    /// </summary>
+    public async Task RunQueuedAsync(long operationId, CancellationToken cancellationToken)
+    {
+        if (await store.InputAsync(operationId, cancellationToken) is not var (kindName, input, _))
+        {
+            throw new InvalidOperationException($"operation {operationId} has no stored input");
+        }
+
+        var kind = kinds.FirstOrDefault(k => k.Kind == kindName)
+            ?? throw new InvalidOperationException($"no operation kind '{kindName}' is registered on this host (operation {operationId})");
+        if (await store.TryTakeAsync(operationId, cancellationToken) is not { } lease)
+        {
+            logger.LogInformation("Operation {OperationId} has ended or is being run by another host; nothing to do", operationId);
+            return;
+        }
+
+        await RunAsync(lease, kindName, (progress, stopping) => kind.RunAsync(input, progress, stopping), cancellationToken, requeueOnStop: true);
     }
 
     /// <summary>Marks the operations left running by hosts that are gone as interrupted (at start-up and now and then).</summary>
@@ -73,7 +143,7 @@ public sealed class OperationRunner(PostgresOperationStore store, TimeProvider t
         }
     }
 
-    private async Task RunAsync(OperationLease lease, string kind, OperationWork work)
+    private async Task RunAsync(OperationLease lease, string kind, OperationWork work, CancellationToken stopping, bool requeueOnStop)
     {
         await using (lease)
         {
@@ -83,10 +153,16 @@ public sealed class OperationRunner(PostgresOperationStore store, TimeProvider t
             string? error = null;
             try
             {
-                result = await work(progress, _stopping.Token);
+                result = await work(progress, stopping);
                 status = OperationStatus.Succeeded;
             }
-            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested && requeueOnStop)
+            {
+                // Left running, its lock let go with the lease: the job runs it again on the next host.
+                logger.LogWarning("Operation {OperationId} ({Kind}) stopped by a shutdown; its job runs it again", lease.Id, kind);
+                throw;
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
                 status = OperationStatus.Interrupted;
                 error = ShutdownMessage;

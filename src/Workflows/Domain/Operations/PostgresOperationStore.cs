@@ -52,6 +52,94 @@ public sealed class PostgresOperationStore(NpgsqlDataSource dataSource)
         }
     }
 
+    /// <summary>
+    /// Inserts the operation as running (stage <paramref name="stage"/>, waiting for its job) with its input, in one
+    /// transaction, without a lock: the job that runs it takes the lock.
+    /// </summary>
+    public async Task<long> CreateQueuedAsync(OperationStart start, string inputJson, DateTimeOffset now, string stage, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        long id;
+        await using (var insert = Sql.Command(connection, transaction, """
+            INSERT INTO long_operations (kind, title, started_by_user, started_by_agency, started_at, updated_at, status, stage)
+            VALUES ($1, $2, $3, $4, $5, $5, 'running', $6)
+            RETURNING id
+            """, start.Kind, start.Title, start.UserId, start.AgencyId, now, stage))
+        {
+            id = (long)(await insert.ExecuteScalarAsync(cancellationToken))!;
+        }
+
+        await using (var input = Sql.Command(connection, transaction,
+            "INSERT INTO long_operation_inputs (operation_id, kind, input) VALUES ($1, $2, $3)", id, start.Kind, new Jsonb(inputJson)))
+        {
+            await input.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return id;
+    }
+
+    /// <summary>Records the background job that runs the operation.</summary>
+    public async Task SetJobAsync(long id, string jobId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = Sql.Command(connection, null, "UPDATE long_operation_inputs SET job_id = $2 WHERE operation_id = $1", id, jobId);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The kind and stored input of a queued operation, and its job, or null when it has none.</summary>
+    public async Task<(string Kind, JsonElement Input, string? JobId)?> InputAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = Sql.Command(connection, null, "SELECT kind, input::text, job_id FROM long_operation_inputs WHERE operation_id = $1", id);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        using var document = JsonDocument.Parse(reader.GetString(1));
+        return (reader.GetString(0), document.RootElement.Clone(), reader.NullableString(2));
+    }
+
+    /// <summary>
+    /// Takes a queued operation to run it: its lock, if no one holds it, and only while it is still running. Null when it
+    /// has ended (a job run twice) or another host's job holds it.
+    /// </summary>
+    public async Task<OperationLease?> TryTakeAsync(long id, CancellationToken cancellationToken)
+    {
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var lease = new OperationLease(id, connection);
+        try
+        {
+            await using (var tryLock = Sql.Command(connection, null, "SELECT pg_try_advisory_lock($1, $2)", LockClass, LockKey(id)))
+            {
+                if (!(bool)(await tryLock.ExecuteScalarAsync(cancellationToken))!)
+                {
+                    await lease.DisposeAsync();
+                    return null;
+                }
+            }
+
+            await using (var check = Sql.Command(connection, null, "SELECT status = 'running' FROM long_operations WHERE id = $1", id))
+            {
+                if (await check.ExecuteScalarAsync(cancellationToken) is not true)
+                {
+                    await lease.DisposeAsync();
+                    return null;
+                }
+            }
+
+            return lease;
+        }
+        catch
+        {
+            await lease.DisposeAsync();
+            throw;
+        }
+    }
+
     public async Task<LongOperation?> GetAsync(long id, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -89,7 +177,14 @@ public sealed class PostgresOperationStore(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var running = new List<long>();
-        await using (var query = Sql.Command(connection, null, "SELECT id FROM long_operations WHERE status = 'running' ORDER BY id"))
+        // An operation with a background job belongs to the job scheduler, which runs it again after a host is gone; one
+        // whose job was never recorded (its host died between the two writes) is abandoned once it is a minute old.
+        await using (var query = Sql.Command(connection, null, """
+            SELECT o.id FROM long_operations o
+            LEFT JOIN long_operation_inputs i ON i.operation_id = o.id
+            WHERE o.status = 'running' AND (i.operation_id IS NULL OR (i.job_id IS NULL AND o.started_at < $1 - interval '1 minute'))
+            ORDER BY o.id
+            """, now))
         await using (var reader = await query.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
