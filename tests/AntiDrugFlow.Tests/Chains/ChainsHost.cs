@@ -124,6 +124,21 @@ public sealed class ChainsHost : IAsyncDisposable
     /// <summary>The database the host runs on.</summary>
     public string ConnectionString => _api.ConnectionString;
 
+    /// <summary>The ids of every workflow instance, through the engine's instance queries (its tables are its own).</summary>
+    public async Task<HashSet<string>> InstanceIdsAsync()
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        for (var page = 0; ; page++)
+        {
+            var found = await Factory.Services.GetRequiredService<IWorkflowInstanceQueries>().ListInstancesAsync(new InstanceFilter(Page: page, PageSize: 500), CancellationToken.None);
+            ids.UnionWith(found.Select(i => i.Id));
+            if (found.Count < 500)
+            {
+                return ids;
+            }
+        }
+    }
+
     public async Task<T> ScalarAsync<T>(string sql)
     {
         await using var dataSource = Npgsql.NpgsqlDataSource.Create(_api.ConnectionString);

@@ -50,7 +50,7 @@ public sealed class NotificationIdempotencyTests : IAsyncLifetime
         var page = await PageForm.TextAsync(await school.GetAsync("/notifications/new"));
         var key = System.Text.RegularExpressions.Regex.Match(page, "name=\"Form.IdempotencyKey\" value=\"([^\"]+)\"").Groups[1].Value;
         Assert.NotEmpty(key);
-        var occurred = TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow.AddDays(-1), Workflows.Calendar.TaipeiTime.Zone).ToString("yyyy-MM-dd'T'HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+        var occurred = TimeZoneInfo.ConvertTime(_host.Clock.GetUtcNow().AddDays(-1), Workflows.Calendar.TaipeiTime.Zone).ToString("yyyy-MM-dd'T'HH:mm", System.Globalization.CultureInfo.InvariantCulture);
         FormUrlEncodedContent Form() => new([
             new("_handler", "new-notification"), new("__RequestVerificationToken", token), new("Form.IdempotencyKey", key),
             new("Form.Kind", "CampusSeizure"), new("Form.DrugLevel", "3"), new("Form.Step", "confirm"),
