@@ -45,9 +45,12 @@ public static class BackgroundJobsExtensions
     {
         services.AddSingleton(settings);
         services.AddSingleton(new BackgroundJobPool(new NpgsqlConnectionStringBuilder(connectionString).MaxPoolSize));
-        services.AddSingleton<JobStorage>(_ => new PostgreSqlStorage(
-            new Hangfire.PostgreSql.Factories.NpgsqlConnectionFactory(connectionString, StorageOptions(settings)),
-            StorageOptions(settings)));
+        services.AddSingleton(_ => new BackgroundJobConnections(connectionString));
+        services.AddSingleton<JobStorage>(sp =>
+        {
+            sp.GetRequiredService<BackgroundJobConnections>();
+            return new PostgreSqlStorage(new Hangfire.PostgreSql.Factories.NpgsqlConnectionFactory(connectionString, StorageOptions(settings)), StorageOptions(settings));
+        });
         services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
         services.AddSingleton<HangfireLogAttachment>();
         services.AddHangfire((sp, c) =>
@@ -80,6 +83,20 @@ public static class BackgroundJobsExtensions
                 o.WorkerCount = workers;
             }
         });
+
+    /// <summary>
+    /// Hangfire's storage opens its connections by connection string, so they live in Npgsql's pool for that string, which
+    /// outlives this host: when the host's services are disposed (its server stopped), the pool's idle connections are closed,
+    /// so a stopped host leaves none open on the server.
+    /// </summary>
+    private sealed class BackgroundJobConnections(string connectionString) : IDisposable
+    {
+        public void Dispose()
+        {
+            using var connection = new NpgsqlConnection(connectionString);
+            NpgsqlConnection.ClearPool(connection);
+        }
+    }
 
     /// <summary>The size of the pool Hangfire's storage connects through.</summary>
     private sealed record BackgroundJobPool(int MaxConnections)
