@@ -48,7 +48,8 @@ public sealed class EngineReader : IAsyncDisposable
     /// </summary>
     public async Task AddDeadLetterAsync(Guid id, string kind, string idempotencyKey, JsonObject payload, string lastError)
     {
-        var then = new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        // Due only in a far future, so the running host's own dispatcher (on the real clock) never claims it before this does.
+        var then = new DateTimeOffset(2100, 1, 1, 0, 0, 0, TimeSpan.Zero);
         await using (var connection = await _dataSource.OpenConnectionAsync())
         await using (var transaction = await connection.BeginTransactionAsync())
         {
