@@ -38,9 +38,14 @@ public sealed class JobsDashboardTests(CaseWorkerBrowserHost host)
 
         // 「立即執行」 of a reminder not yet due: the job runs (and, as it is early, puts itself back on the schedule).
         await reminder.Locator("input.js-jobs-list-checkbox").CheckAsync();
+        // The dashboard reloads the page once its post is answered: wait for that reload (the marker set here is gone in
+        // the new document), or the next navigation below races it.
+        await page.EvaluateAsync("() => { window.beforeCommand = true; }");
         var command = await page.RunAndWaitForResponseAsync(
             () => page.Locator("button.js-jobs-list-command[data-url$='/jobs/scheduled/enqueue']").ClickAsync(),
             r => r.Url.EndsWith("/jobs/scheduled/enqueue", StringComparison.Ordinal));
+        await page.WaitForFunctionAsync("() => window.beforeCommand === undefined");
+        await page.WaitForLoadStateAsync(LoadState.Load);
         Assert.True(command.Ok, $"the dashboard's own post answered {command.Status}");
         await WaitForRowAsync(page, "/admin/jobs/jobs/succeeded", title);
         await WaitForRowAsync(page, "/admin/jobs/jobs/scheduled", title);
