@@ -42,6 +42,8 @@ public static class AccessExtensions
                 options.Password.RequireUppercase = false;
                 options.Password.RequireNonAlphanumeric = false;
                 options.Password.RequiredUniqueChars = 5;
+                // Sign-in does not count towards this lockout (SignInThrottle slows guessing instead, so that no one else can lock
+                // an account); guessing the current password in a signed-in session does, and an administrator's lock uses it.
                 options.Lockout.AllowedForNewUsers = true;
                 options.Lockout.MaxFailedAccessAttempts = configuration.GetValue("Security:Lockout:MaxFailedAttempts", 5);
                 options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(configuration.GetValue("Security:Lockout:Minutes", 15));
@@ -52,6 +54,8 @@ public static class AccessExtensions
             .AddErrorDescriber<ChineseIdentityErrors>()
             .AddPasswordValidator<CommonPasswordValidator>();
         services.AddScoped<PostgresAccountStore>();
+        services.Configure<SignInThrottleOptions>(configuration.GetSection("Security:SignInThrottle"));
+        services.AddSingleton<SignInThrottle>();
         services.AddScoped<AccountAdministration>();
         services.AddScoped<PasswordChange>();
         // A locked account or a changed or reset password ends existing sessions within this interval.
@@ -153,8 +157,8 @@ public static class AccessExtensions
     }
 
     /// <summary>
-    /// Lockout stops guessing one account's password; this stops one address trying a common
-    /// password on many accounts. Zero turns it off.
+    /// A quick per-host cap on one address's sign-in requests, before the durable <see cref="SignInThrottle"/> counts
+    /// wrong passwords. Zero turns it off.
     /// </summary>
     private static void AddLoginRateLimit(IServiceCollection services, int attemptsPerMinute)
     {

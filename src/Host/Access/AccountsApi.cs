@@ -48,8 +48,13 @@ public static class AccountsApi
         return app;
     }
 
+    /// <summary>
+    /// Signs in with a name and a password. Wrong passwords do not lock the account: <see cref="SignInThrottle"/> makes
+    /// further attempts wait (429 with Retry-After), the same for a name no account has.
+    /// </summary>
     public static async Task<Results<Ok<MeView>, ValidationProblem, ProblemHttpResult>> LoginAsync(
-        LoginRequest request, SignInManager<Account> signIn, IAuditLog audit, AgencyDirectoryProvider agencies, TimeProvider time, CancellationToken cancellationToken)
+        LoginRequest request, HttpContext http, SignInManager<Account> signIn, SignInThrottle throttle, IAuditLog audit, AgencyDirectoryProvider agencies,
+        TimeProvider time, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(request.UserName))
@@ -68,21 +73,41 @@ public static class AccountsApi
         }
 
         var userName = request.UserName!.Trim();
+        var address = http.Connection.RemoteIpAddress;
         var account = await signIn.UserManager.FindByNameAsync(userName);
+        if (await throttle.RefusedUntilAsync(userName, address, cancellationToken) is { } until)
+        {
+            // No password is checked and nothing is counted, so the wait ends when it says; the answer names no account.
+            await audit.RecordAsync(
+                account is null
+                    ? new AuditEntry(time.GetUtcNow(), "(unknown)", "(unknown)", PostgresAuditLog.Actions.SignInThrottled, null, $"userName={Shorten(userName)}")
+                    : new AuditEntry(time.GetUtcNow(), account.Id, account.AgencyId, PostgresAuditLog.Actions.SignInThrottled, null, null),
+                cancellationToken);
+            var seconds = (int)Math.Ceiling((until - time.GetUtcNow()).TotalSeconds);
+            http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return TypedResults.Problem(
+                title: "嘗試次數過多",
+                detail: $"登入失敗次數過多，請於 {Math.Max(1, (seconds + 59) / 60)} 分鐘後再試。",
+                statusCode: StatusCodes.Status429TooManyRequests);
+        }
+
         if (account is null)
         {
             // Hashing anyway makes an unknown name take as long as a wrong password, so timing does not tell which names exist.
             signIn.UserManager.PasswordHasher.HashPassword(new Account(), request.Password!);
+            await throttle.FailedAsync(userName, address, cancellationToken);
             // The attempted name is kept (cut short) so that guessing shows in the log; it is a login name, not a minor's data.
             await audit.RecordAsync(new AuditEntry(time.GetUtcNow(), "(unknown)", "(unknown)", PostgresAuditLog.Actions.SignInFailed, null, $"userName={Shorten(userName)}"), cancellationToken);
             return WrongCredentials();
         }
 
-        var wasLockedOut = await signIn.UserManager.IsLockedOutAsync(account);
-        var result = await signIn.PasswordSignInAsync(account, request.Password!, isPersistent: false, lockoutOnFailure: true);
+        // Wrong sign-in passwords are throttled, not counted towards Identity's lockout (which only guessing the current
+        // password in a signed-in session, or an administrator, sets).
+        var result = await signIn.PasswordSignInAsync(account, request.Password!, isPersistent: false, lockoutOnFailure: false);
         var now = time.GetUtcNow();
         if (result.Succeeded)
         {
+            await throttle.SucceededAsync(userName, address, cancellationToken);
             await audit.RecordAsync(new AuditEntry(now, account.Id, account.AgencyId, PostgresAuditLog.Actions.SignedIn, null, null), cancellationToken);
             var actor = new Actor(account.Id, account.UserName, account.AgencyId, account.Roles.ToHashSet(StringComparer.Ordinal));
             return TypedResults.Ok(MeView.From(actor, agencies.Current, account.MustChangePassword));
@@ -90,24 +115,17 @@ public static class AccountsApi
 
         if (result.IsLockedOut)
         {
-            if (wasLockedOut)
-            {
-                await audit.RecordAsync(new AuditEntry(now, account.Id, account.AgencyId, PostgresAuditLog.Actions.SignInWhileLockedOut, null, null), cancellationToken);
-            }
-            else
-            {
-                await audit.RecordAsync(new AuditEntry(now, account.Id, account.AgencyId, PostgresAuditLog.Actions.SignInFailed, null, "wrong password"), cancellationToken);
-                await audit.RecordAsync(new AuditEntry(now, account.Id, account.AgencyId, PostgresAuditLog.Actions.LockedOut, null, $"until {account.LockoutEnd:O}"), cancellationToken);
-            }
-
             // Only someone who knows the password learns that the account is locked or disabled: anyone else gets the answer an
             // unknown name gets, so the answer cannot be used to find which names exist. (A locked sign-in checks no password,
             // so this check also keeps its time that of an unknown name's.)
             if (!await signIn.UserManager.CheckPasswordAsync(account, request.Password!))
             {
+                await throttle.FailedAsync(userName, address, cancellationToken);
+                await audit.RecordAsync(new AuditEntry(now, account.Id, account.AgencyId, PostgresAuditLog.Actions.SignInFailed, null, "wrong password"), cancellationToken);
                 return WrongCredentials();
             }
 
+            await audit.RecordAsync(new AuditEntry(now, account.Id, account.AgencyId, PostgresAuditLog.Actions.SignInWhileLockedOut, null, null), cancellationToken);
             if (AccountStatuses.Of(account, now) == AccountStatus.Disabled)
             {
                 return TypedResults.Problem(
@@ -118,10 +136,11 @@ public static class AccountsApi
 
             return TypedResults.Problem(
                 title: "帳號已暫時鎖定",
-                detail: "登入失敗次數過多，帳號已暫時鎖定。請稍後再試，或請系統管理者解除鎖定。",
+                detail: "變更密碼時目前的密碼輸入錯誤次數過多，帳號已暫時鎖定。請稍後再試，或請系統管理者解除鎖定。",
                 statusCode: StatusCodes.Status401Unauthorized);
         }
 
+        await throttle.FailedAsync(userName, address, cancellationToken);
         await audit.RecordAsync(new AuditEntry(now, account.Id, account.AgencyId, PostgresAuditLog.Actions.SignInFailed, null, result.IsNotAllowed ? "not allowed" : "wrong password"), cancellationToken);
         return WrongCredentials();
     }

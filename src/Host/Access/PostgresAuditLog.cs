@@ -16,6 +16,7 @@ public sealed class PostgresAuditLog(NpgsqlDataSource dataSource) : IAuditLog
         public const string SignInFailed = "account.sign-in-failed";
         public const string LockedOut = "account.locked-out";
         public const string SignInWhileLockedOut = "account.sign-in-while-locked-out";
+        public const string SignInThrottled = "account.sign-in-throttled";
         public const string SignedOut = "account.signed-out";
         public const string UserCreated = "user.created";
         public const string UserLocked = "user.locked";
@@ -32,7 +33,7 @@ public sealed class PostgresAuditLog(NpgsqlDataSource dataSource) : IAuditLog
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await InsertAsync(entry, connection, null, cancellationToken);
-        if (entry.Action is Actions.SignInFailed or Actions.SignInWhileLockedOut)
+        if (entry.Action is Actions.SignInFailed or Actions.SignInWhileLockedOut or Actions.SignInThrottled)
         {
             Diagnostics.HostTelemetry.SignInFailed(entry.Action);
         }

@@ -13,12 +13,12 @@ public sealed class AuditLogTests : IAsyncLifetime
 {
     private AccountsHost _host = null!;
 
-    public async Task InitializeAsync() => _host = await AccountsHost.StartAsync(new Dictionary<string, string> { ["Security:Lockout:MaxFailedAttempts"] = "2" });
+    public async Task InitializeAsync() => _host = await AccountsHost.StartAsync(new Dictionary<string, string> { ["Security:SignInThrottle:PairFreeFailures"] = "2" });
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
     [Fact]
-    public async Task Sign_ins_failed_sign_ins_and_lockouts_are_recorded_and_queryable_by_user()
+    public async Task Sign_ins_failed_sign_ins_and_throttled_attempts_are_recorded_and_queryable_by_user()
     {
         using var client = _host.Anonymous();
         await LoginAsync(client, "police.cy-houhu", Password);
@@ -36,7 +36,7 @@ public sealed class AuditLogTests : IAsyncLifetime
         Assert.Equal("cyi-p2-houhu", police[0]!["agencyId"]!.GetValue<string>());
         // Newest first.
         Assert.Equal(
-            [PostgresAuditLog.Actions.SignInWhileLockedOut, PostgresAuditLog.Actions.LockedOut, PostgresAuditLog.Actions.SignInFailed, PostgresAuditLog.Actions.SignInFailed],
+            [PostgresAuditLog.Actions.SignInThrottled, PostgresAuditLog.Actions.SignInFailed, PostgresAuditLog.Actions.SignInFailed],
             school.Select(Action));
         Assert.Contains(unknown, e => Action(e) == PostgresAuditLog.Actions.SignInFailed && e!["details"]!.GetValue<string>() == "userName=no.such-user");
     }
