@@ -24,7 +24,7 @@ public enum AgencySystem
 public sealed record AgencyEndpoint(string AgencyId, AgencySystem System, Uri Address, IReadOnlySet<string> Notices);
 
 /// <summary>
-/// Reads endpoint settings from the agency directory. An agency's <c>endpoints</c> names each system by
+/// Reads endpoint settings from the agency directory (keys and defaults in <see cref="AgencySystemNotices"/>). An agency's <c>endpoints</c> names each system by
 /// key with its address (<c>"police-case": "https://…"</c>) and may narrow the notices it takes
 /// (<c>"police-case.notices": "task-routed;escalation"</c>). Signing keys are secrets and so live in
 /// configuration (<c>AgencySystems:SigningKeys:{agencyId}</c>), never in the directory files.
@@ -72,21 +72,6 @@ public sealed class FixedAgencyDirectorySource(AgencyDirectory directory) : IAge
 
 public sealed class DirectoryAgencyEndpoints(IAgencyDirectorySource source, IOptions<AgencySystemsOptions> options) : IAgencyEndpoints
 {
-    /// <summary>
-    /// Directory key of each system. "campus-safety" is the name the chains' AntiDrugFlow.SendAgencyReport
-    /// uses for 校安通報, and "http" the name the shipped data already uses for a webhook.
-    /// </summary>
-    public static IReadOnlyDictionary<string, AgencySystem> Keys { get; } = new Dictionary<string, AgencySystem>(StringComparer.Ordinal)
-    {
-        ["campus-incident-report"] = AgencySystem.CampusIncidentReport,
-        ["campus-safety"] = AgencySystem.CampusIncidentReport,
-        ["police-case"] = AgencySystem.PoliceCase,
-        ["child-protection-report"] = AgencySystem.ChildProtectionReport,
-        ["child-protection"] = AgencySystem.ChildProtectionReport,
-        ["webhook"] = AgencySystem.Webhook,
-        ["http"] = AgencySystem.Webhook,
-    };
-
     public async Task<IReadOnlyList<AgencyEndpoint>> ForAgencyAsync(string agencyId, CancellationToken cancellationToken)
     {
         var directory = await source.GetAsync(cancellationToken);
@@ -95,21 +80,7 @@ public sealed class DirectoryAgencyEndpoints(IAgencyDirectorySource source, IOpt
             return [];
         }
 
-        var result = new List<AgencyEndpoint>();
-        foreach (var (key, value) in agency.Endpoints)
-        {
-            if (!Keys.TryGetValue(key, out var system) || !Uri.TryCreate(value, UriKind.Absolute, out var address) || address.Scheme is not ("http" or "https"))
-            {
-                continue;
-            }
-
-            var notices = agency.Endpoints.TryGetValue($"{key}.notices", out var list)
-                ? list.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal)
-                : DefaultNotices(system);
-            result.Add(new AgencyEndpoint(agency.Id, system, address, notices));
-        }
-
-        return result;
+        return [.. AgencySystemNotices.EndpointsOf(agency).Select(e => new AgencyEndpoint(e.AgencyId, Enum.Parse<AgencySystem>(e.System), e.Address, e.Notices))];
     }
 
     public async Task<IReadOnlyList<string>> ContactEmailsAsync(string agencyId, CancellationToken cancellationToken)
@@ -120,13 +91,4 @@ public sealed class DirectoryAgencyEndpoints(IAgencyDirectorySource source, IOpt
 
     public byte[]? SigningKey(string agencyId) =>
         options.Value.SigningKeys.TryGetValue(agencyId, out var secret) && !string.IsNullOrEmpty(secret) ? System.Text.Encoding.UTF8.GetBytes(secret) : null;
-
-    /// <summary>What a system takes unless the agency narrows it: the report systems only their own report.</summary>
-    public static IReadOnlySet<string> DefaultNotices(AgencySystem system) => system switch
-    {
-        AgencySystem.CampusIncidentReport => new HashSet<string>(StringComparer.Ordinal) { "campus-incident-report" },
-        AgencySystem.ChildProtectionReport => new HashSet<string>(StringComparer.Ordinal) { "child-protection-report" },
-        AgencySystem.PoliceCase => new HashSet<string>(StringComparer.Ordinal) { MessageKinds.TaskRouted, MessageKinds.Reminder, MessageKinds.Escalation },
-        _ => new HashSet<string>(MessageKinds.Notices, StringComparer.Ordinal),
-    };
 }

@@ -17,7 +17,7 @@ namespace AntiDrugFlow.Integrations.AgencySystems;
 /// </summary>
 public sealed class AgencySystemChannel : IOutboxChannel
 {
-    public const string OutboxKind = "agency-system";
+    public const string OutboxKind = AgencySystemNotices.OutboxKind;
 
     private readonly IAgencyEndpoints _endpoints;
     private readonly IServiceProvider _services;
@@ -68,20 +68,8 @@ public sealed class AgencySystemChannel : IOutboxChannel
         }
     }
 
-    public static JsonObject Payload(string agencyId, AgencySystem system, AgencyNotice notice) => new()
-    {
-        ["agencyId"] = agencyId,
-        ["system"] = system.ToString(),
-        ["notice"] = notice.Kind,
-        ["taskId"] = notice.TaskId,
-        ["items"] = new JsonArray([.. notice.Items.Select(i => (JsonNode)new JsonObject
-        {
-            ["caseNumber"] = i.CaseNumber,
-            ["task"] = i.Task,
-            ["deadline"] = i.Deadline.ToString("O", CultureInfo.InvariantCulture),
-            ["link"] = i.Link,
-        })]),
-    };
+    public static JsonObject Payload(string agencyId, AgencySystem system, AgencyNotice notice) =>
+        AgencySystemNotices.Payload(agencyId, system.ToString(), notice.Kind, notice.TaskId, notice.Items);
 
     private static AgencyNotice ReadNotice(JsonObject payload)
     {

@@ -58,11 +58,13 @@ public sealed class EngineHarness : IAsyncDisposable
         return delivered;
     }
 
-    public static async Task<EngineHarness> CreateAsync(string? connectionString = null, TestClock? clock = null, Action<EngineOptions>? configure = null)
+    /// <param name="settings">More configuration, as appsettings would give it (e.g. agency signing keys, outbox limits).</param>
+    public static async Task<EngineHarness> CreateAsync(
+        string? connectionString = null, TestClock? clock = null, Action<EngineOptions>? configure = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         connectionString ??= await TestPostgres.CreateDatabaseAsync();
         clock ??= new TestClock();
-        var configuration = TestConfiguration.With(("App:BaseUrl", "https://antidrugflow.test"));
+        var configuration = TestConfiguration.With([("App:BaseUrl", "https://antidrugflow.test"), .. (settings ?? new Dictionary<string, string?>()).Select(s => (s.Key, s.Value))]);
         var services = new ServiceCollection()
             .AddLogging()
             .AddSingleton<TimeProvider>(clock)

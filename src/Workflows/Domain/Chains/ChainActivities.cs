@@ -18,7 +18,7 @@ public static class ChainActivities
     ];
 
     /// <summary>Renders a chain's email; content the message rules refuse faults the step, naming the rule and never the value.</summary>
-    internal static OutgoingMessage Render(ActivityExecutionContext context, Func<OutgoingMessage> render)
+    internal static T Render<T>(ActivityExecutionContext context, Func<T> render)
     {
         try
         {
@@ -27,6 +27,30 @@ public static class ChainActivities
         catch (MessageContentException ex)
         {
             throw new ActivityFaultException(ChainFaultKinds.MessageRefused, context.Where(ChainInputs.CaseNumber), ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// Tells each of the agency's systems that takes <paramref name="notice"/> (docs/DELIVERY.md: a police case system
+    /// takes routed tasks, reminders and escalations, a webhook every notice), one outbox row each, signed at delivery.
+    /// The item passes the notice rules first; a refused one faults the step like a refused email.
+    /// </summary>
+    internal static void NotifySystems(ActivityExecutionContext context, Agency agency, string notice, string taskId, NoticeItem item)
+    {
+        var systems = AgencySystemNotices.EndpointsOf(agency).Where(e => e.Notices.Contains(notice)).ToList();
+        if (systems.Count == 0)
+        {
+            return;
+        }
+
+        Render(context, () =>
+        {
+            item.Check();
+            return item;
+        });
+        foreach (var system in systems)
+        {
+            context.Enqueue(AgencySystemNotices.OutboxKind, AgencySystemNotices.Payload(agency.Id, system.System, notice, taskId, [item]));
         }
     }
 

@@ -63,6 +63,9 @@ public static class NoticeTasks
         ["case-follow-up"] = "個案追蹤輔導",
         ["referral"] = "辦理轉介",
         ["meeting-summary"] = "彙整聯繫會議統計",
+        ["report"] = "辦理通報",
+        ["decide"] = "決定是否收案",
+        ["task"] = "處理交辦事項",
     };
 
     public static IReadOnlyCollection<string> Codes => Phrases.Keys;

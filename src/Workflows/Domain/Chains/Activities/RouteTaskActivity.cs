@@ -12,7 +12,8 @@ namespace AntiDrugFlow.Workflows.Chains;
 
 /// <summary>
 /// Routes a task to an agency resolved from the directory: creates the task in that agency's inbox,
-/// emails its contacts, reminds them before the deadline, and leaves through <c>Overdue</c> when the
+/// emails its contacts and tells its systems (police case system, webhook: task-routed, or escalation for an
+/// escalated task; reminder), reminds them before the deadline, and leaves through <c>Overdue</c> when the
 /// deadline passes (the task is withdrawn, so the definition can escalate it) or <c>Done</c> when the
 /// agency acts. Outputs: assignee (the agency id), result (what the agency answered).
 /// An outcome listed in <c>interimOutcomes</c> (e.g. 偵辦中) is recorded (result, journal) but does not end the
@@ -74,10 +75,16 @@ public sealed class RouteTaskActivity(Func<AgencyDirectory> directory, ChainOpti
             context.CreateBookmark(BookmarkKind.Timer, "reminder", context.Instance.CorrelationId, remindAt, new JsonObject { ["routeId"] = routeId, ["role"] = "reminder", ["taskId"] = task.Id });
         }
 
+        var escalated = payload["escalated"]!.GetValue<bool>();
         if (agency.ContactEmails.Count > 0)
         {
-            context.Enqueue(OutboxKinds.Email, ChainActivities.Render(context, () => OutgoingMessages.TaskRouted(caseNumber, taskName, dueAt, Link(task.Id), payload["escalated"]!.GetValue<bool>())).ToEmail(agency.ContactEmails));
+            context.Enqueue(OutboxKinds.Email, ChainActivities.Render(context, () => OutgoingMessages.TaskRouted(caseNumber, taskName, dueAt, Link(task.Id), escalated)).ToEmail(agency.ContactEmails));
         }
+
+        // The agency's own systems get the task by its kind's fixed phrase, never the definition's task name.
+        ChainActivities.NotifySystems(
+            context, agency, escalated ? MessageKinds.Escalation : MessageKinds.TaskRouted, task.Id,
+            new NoticeItem(caseNumber, AgencySystemNotices.TaskCode(context.Require(TaskKind)), dueAt, Link(task.Id)));
 
         context.SetOutput("assignee", JsonValue.Create(agency.Id));
         context.Journal("TaskRouted", $"{agency.Name}：{taskName}（期限 {RocDate.FormatDateTime(dueAt)}）");
@@ -91,11 +98,19 @@ public sealed class RouteTaskActivity(Func<AgencyDirectory> directory, ChainOpti
         if (role == "reminder")
         {
             var task = context.Instance.Bookmarks.FirstOrDefault(b => b.TaskId is not null && JsonValues.AsString(b.Payload?["routeId"]) == routeId);
-            if (task?.Payload is JsonObject taskPayload && directory().TryGet(JsonValues.AsString(taskPayload["agencyId"]) ?? string.Empty, out var assignee) && assignee.ContactEmails.Count > 0)
+            if (task?.Payload is JsonObject taskPayload && directory().TryGet(JsonValues.AsString(taskPayload["agencyId"]) ?? string.Empty, out var assignee))
             {
                 var dueAt = JsonValues.AsDateTimeOffset(taskPayload["dueAt"], "dueAt");
-                context.Enqueue(OutboxKinds.Email, ChainActivities.Render(context, () => OutgoingMessages.Reminder(JsonValues.AsString(taskPayload["caseNumber"]) ?? string.Empty, task.Name, dueAt, Link(task.TaskId!))).ToEmail(assignee.ContactEmails));
-                context.Journal("Reminded", $"{assignee.Name}：{task.Name}");
+                var caseNumber = JsonValues.AsString(taskPayload["caseNumber"]) ?? string.Empty;
+                if (assignee.ContactEmails.Count > 0)
+                {
+                    context.Enqueue(OutboxKinds.Email, ChainActivities.Render(context, () => OutgoingMessages.Reminder(caseNumber, task.Name, dueAt, Link(task.TaskId!))).ToEmail(assignee.ContactEmails));
+                    context.Journal("Reminded", $"{assignee.Name}：{task.Name}");
+                }
+
+                ChainActivities.NotifySystems(
+                    context, assignee, MessageKinds.Reminder, task.TaskId!,
+                    new NoticeItem(caseNumber, AgencySystemNotices.TaskCode(JsonValues.AsString(taskPayload["taskKind"])), dueAt, Link(task.TaskId!)));
             }
 
             return ValueTask.FromResult(ActivityOutcome.Suspended);
