@@ -144,6 +144,7 @@ public static class HostExtensions
     {
         app.UseSecurityHeaders();
         app.UseApiRequestGuard();
+        app.UsePageFormText();
         app.UseExceptionHandler();
         app.UseTransientDatabaseRetry();
         app.UseStatusCodePages();

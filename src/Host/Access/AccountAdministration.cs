@@ -1,3 +1,4 @@
+using AntiDrugFlow.Workflows.Messages;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using AntiDrugFlow.Workflows.Access;
@@ -182,9 +183,9 @@ public sealed partial class AccountAdministration(
         {
             errors["displayName"] = [$"顯示名稱最多 {DisplayNameMaxLength} 個字，目前有 {displayName.Length} 個字。"];
         }
-        else if (displayName.Any(char.IsControl))
+        else if (TextRules.Problem(displayName, TextShape.SingleLine) is { } problem)
         {
-            errors["displayName"] = ["顯示名稱不能含有換行或其他控制字元。"];
+            errors["displayName"] = ["顯示名稱" + problem];
         }
 
         var agency = ResolveAgency(request.Agency, out var agencyError);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AntiDrugFlow.Workflows.Messages;
 using Microsoft.AspNetCore.Mvc;
 
 namespace AntiDrugFlow.Host.Infrastructure;
@@ -11,7 +12,8 @@ namespace AntiDrugFlow.Host.Infrastructure;
 /// <item>a body is JSON (<c>application/json</c> or <c>+json</c>): else 415. A browser form can post text/plain or a form
 /// across sites without a preflight, never JSON. The directory upload (multipart) and agency callbacks (signed, not cookie
 /// sessions, checked before their body is read) are the exceptions;</item>
-/// <item>no string of a JSON body holds a NUL character or an unpaired surrogate: else 400 naming where.</item>
+/// <item>no string of a JSON body holds a NUL character or an unpaired surrogate (<see cref="TextRules"/>, the rule notes and
+/// display names share): else 400 naming where.</item>
 /// </list>
 /// </summary>
 public static class ApiRequestGuard
@@ -54,13 +56,13 @@ public static class ApiRequestGuard
                     var body = new MemoryStream();
                     await request.Body.CopyToAsync(body, context.RequestAborted);
                     request.Body.Position = 0;
-                    if (InvalidText(body.GetBuffer().AsSpan(0, (int)body.Length)) is { } path)
+                    if (FirstInvalidText(body.GetBuffer().AsSpan(0, (int)body.Length)) is var (path, problem))
                     {
                         context.Response.StatusCode = StatusCodes.Status400BadRequest;
                         await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
                         {
                             HttpContext = context,
-                            ProblemDetails = new ValidationProblemDetails(new Dictionary<string, string[]> { [path] = ["文字不可含 NUL 字元（\\u0000）或不成對的代理字元。"] })
+                            ProblemDetails = new ValidationProblemDetails(new Dictionary<string, string[]> { [path] = ["文字" + problem] })
                             {
                                 Status = StatusCodes.Status400BadRequest,
                                 Title = "請求內容有誤",
@@ -77,10 +79,14 @@ public static class ApiRequestGuard
     }
 
     /// <summary>
-    /// The JSON path of the first string (value or property name) holding a NUL character or an unpaired surrogate; null when
-    /// there is none or the body is not well-formed JSON (the endpoint answers that itself).
+    /// The JSON path of the first string (value or property name) the database cannot store (<see cref="TextShape.Storable"/>:
+    /// a NUL character or an unpaired surrogate); null when there is none or the body is not well-formed JSON (the endpoint
+    /// answers that itself).
     /// </summary>
-    public static string? InvalidText(ReadOnlySpan<byte> json)
+    public static string? InvalidText(ReadOnlySpan<byte> json) => FirstInvalidText(json)?.Path;
+
+    /// <summary>As <see cref="InvalidText"/>, with the shared rule's reason (zh-TW).</summary>
+    public static (string Path, string Problem)? FirstInvalidText(ReadOnlySpan<byte> json)
     {
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
         var path = new List<object>();
@@ -91,12 +97,13 @@ public static class ApiRequestGuard
                 switch (reader.TokenType)
                 {
                     case JsonTokenType.PropertyName:
-                        if (Text(ref reader) is not { } name)
+                        var (name, nameProblem) = Text(ref reader);
+                        if (nameProblem is not null)
                         {
-                            return Path(path[..^1]) + ".<name>";
+                            return (Path(path[..^1]) + ".<name>", nameProblem);
                         }
 
-                        path[^1] = name;
+                        path[^1] = name!;
                         continue;
                     case JsonTokenType.StartObject or JsonTokenType.StartArray:
                         Advance(path);
@@ -107,9 +114,9 @@ public static class ApiRequestGuard
                         continue;
                     case JsonTokenType.String:
                         Advance(path);
-                        if (Text(ref reader) is not { })
+                        if (Text(ref reader).Problem is { } problem)
                         {
-                            return Path(path);
+                            return (Path(path), problem);
                         }
 
                         continue;
@@ -127,17 +134,18 @@ public static class ApiRequestGuard
         return null;
     }
 
-    /// <summary>The token's text, or null when it holds a NUL character or an unpaired surrogate (only an escape can write either).</summary>
-    private static string? Text(ref Utf8JsonReader reader)
+    /// <summary>The token's text, or why the shared rule refuses it (only an escape can write a NUL or a lone surrogate in JSON).</summary>
+    private static (string? Text, string? Problem) Text(ref Utf8JsonReader reader)
     {
         try
         {
             var text = reader.GetString()!;
-            return text.Contains('\0', StringComparison.Ordinal) ? null : text;
+            return (text, TextRules.Problem(text, TextShape.Storable));
         }
         catch (InvalidOperationException)
         {
-            return null;
+            // The reader refuses to decode an unpaired surrogate escape: the rule's own reason for one.
+            return (null, TextRules.Problem("\uD800", TextShape.Storable));
         }
     }
 

@@ -44,6 +44,24 @@ public sealed class InvalidTextTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_control_character_in_a_note_gets_the_shared_rules_reason_and_the_task_stays_pending()
+    {
+        var school = await _host.SignedInAsync("school.kl-chenggong-jh");
+        var caseId = (await ChainsHost.BodyAsync(await school.PostAsJsonAsync("/api/notifications", new { kind = "CampusSeizure", drugLevel = 3 })))["id"]!.GetValue<string>();
+        var station = await _host.SignedInAsync("police.kl-zhong-er-rd");
+        var acknowledge = (await ChainsHost.BodyAsync(await station.GetAsync("/api/inbox"))).AsArray().Single(t => t!["caseId"]!.GetValue<string>() == caseId)!;
+        Assert.Equal(HttpStatusCode.NoContent, (await station.PostAsync($"/api/inbox/{acknowledge["taskId"]}/acknowledge", null)).StatusCode);
+        var task = (await ChainsHost.BodyAsync(await station.GetAsync("/api/inbox"))).AsArray().Single(t => t!["caseId"]!.GetValue<string>() == caseId)!;
+
+        // An escape character passes the JSON guard (JSON may carry it) and is refused by the note's rule.
+        var response = await station.PostAsJsonAsync($"/api/inbox/{task["taskId"]}/complete", new { outcome = "查獲", note = "已查獲\u001b[2J" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("說明" + Workflows.Messages.TextRules.Problem("\u001b", Workflows.Messages.TextShape.MultiLine), (await ChainsHost.BodyAsync(response))["errors"]!["note"]![0]!.GetValue<string>());
+        Assert.Contains((await ChainsHost.BodyAsync(await station.GetAsync("/api/inbox"))).AsArray(), t => t!["taskId"]!.GetValue<string>() == task["taskId"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task A_NUL_or_an_unpaired_surrogate_in_a_definition_is_a_400_naming_where()
     {
         var admin = await _host.SignedInAsync("admin");

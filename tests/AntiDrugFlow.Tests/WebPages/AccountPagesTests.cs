@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net;
 using System.Text.RegularExpressions;
 using AntiDrugFlow.Host.Access;
@@ -56,6 +57,34 @@ public sealed partial class AccountPagesTests : IAsyncLifetime
 
         Assert.Null(await FindAccountAsync("police badou"));
         Assert.DoesNotContain(await AuditByAdminAsync(), e => e.Action == PostgresAuditLog.Actions.UserCreated);
+    }
+
+    [Theory]
+    [InlineData("值班\0警員", "顯示名稱不可含 NUL 字元（\\u0000）。")]
+    [InlineData("值班\n警員", "顯示名稱不可含換行、定位字元或其他控制字元。")]
+    public async Task A_control_character_in_a_display_name_on_the_page_is_a_chinese_error_next_to_the_field_not_a_500(string displayName, string message)
+    {
+        var response = await SubmitAsync(_admin, "/admin/users/new", "new-account",
+            ("Form.UserName", "police.kl-nul"), ("Form.DisplayName", displayName), ("Form.Agency", "kee-p2-badouzi"),
+            ("Form.Roles", RoleNames.PoliceOfficer), ("Form.Password", NewPassword));
+
+        var html = await TextAsync(response);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, html);
+        AssertErrorAfter(html, "id=\"display-name\"", "displayName", message);
+        Assert.Null(await FindAccountAsync("police.kl-nul"));
+    }
+
+    [Fact]
+    public async Task The_api_refuses_a_display_name_with_a_control_character_by_the_same_rule()
+    {
+        var response = await _admin.PostAsJsonAsync("/api/admin/users", new
+        {
+            userName = "police.kl-bell", displayName = "值班\u0007警員", agencyId = "kee-p2-badouzi", roles = new[] { RoleNames.PoliceOfficer }, password = NewPassword,
+        });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("顯示名稱不可含換行、定位字元或其他控制字元。", (await AccountsHost.BodyAsync(response))["errors"]!["$.displayName"]![0]!.GetValue<string>());
+        Assert.Null(await FindAccountAsync("police.kl-bell"));
     }
 
     [Fact]

@@ -543,9 +543,9 @@ public sealed class CaseService(
             throw new CaseRequestException("note", $"說明最多 {CaseNotes.MaxLength} 字。");
         }
 
-        if (note is not null && note.Any(c => c == '\0' || (char.IsControl(c) && c is not ('\n' or '\r' or '\t'))))
+        if (TextRules.Problem(note, TextShape.MultiLine) is { } problem)
         {
-            throw new CaseRequestException("note", "說明不可含控制字元（例如 NUL）。");
+            throw new CaseRequestException("note", "說明" + problem);
         }
 
         // The note stays out of the result (a workflow variable): it is stored encrypted with the case, for this agency only.
