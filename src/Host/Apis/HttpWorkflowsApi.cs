@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using AntiDrugFlow.Host.Access;
 using AntiDrugFlow.Workflows.Expressions;
 using AntiDrugFlow.Workflows.Http;
+using AntiDrugFlow.Workflows.Messages;
 using AntiDrugFlow.Workflows.Runtime;
 using AntiDrugFlow.Workflows.Services;
 using Microsoft.AspNetCore.Authorization;
@@ -119,7 +120,17 @@ public static class HttpWorkflowsApi
 
         if (request.HasFormContentType)
         {
-            var form = await request.ReadFormAsync(cancellationToken);
+            IFormCollection form;
+            try
+            {
+                form = await request.ReadFormAsync(cancellationToken);
+            }
+            catch (InvalidDataException)
+            {
+                // The framework's reader refuses an escaped NUL (and malformed forms) outright.
+                return (null, TypedResults.Problem(title: "表單內容有誤", detail: "表單內容無法讀取（例如含 NUL 字元 %00）。", statusCode: StatusCodes.Status400BadRequest));
+            }
+
             return (new JsonObject(form.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)JsonValue.Create(p.Value.ToString())))), null);
         }
 
@@ -138,6 +149,12 @@ public static class HttpWorkflowsApi
 
         if (request.ContentType is { } type && type.Contains("json", StringComparison.OrdinalIgnoreCase))
         {
+            // Text the database cannot store (the shared rule) would fail the instance's save: a 400 naming where, as on the API.
+            if (Infrastructure.ApiRequestGuard.FirstInvalidText(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)) is var (path, problem))
+            {
+                return (null, TypedResults.ValidationProblem(new Dictionary<string, string[]> { [path] = ["文字" + problem] }, title: "請求內容有誤"));
+            }
+
             try
             {
                 return (buffer.Length == 0 ? null : JsonNode.Parse(buffer.ToArray()), null);
@@ -148,7 +165,13 @@ public static class HttpWorkflowsApi
             }
         }
 
-        return (JsonValue.Create(Encoding.UTF8.GetString(buffer.ToArray())), null);
+        var text = Encoding.UTF8.GetString(buffer.ToArray());
+        if (TextRules.Problem(text, TextShape.Storable) is { } textProblem)
+        {
+            return (null, TypedResults.Problem(title: "請求內容有誤", detail: "要求內容" + textProblem, statusCode: StatusCodes.Status400BadRequest));
+        }
+
+        return (JsonValue.Create(text), null);
     }
 
     /// <summary>Writes what an Elsa.WriteHttpResponse recorded: text as it is, any other JSON as JSON.</summary>

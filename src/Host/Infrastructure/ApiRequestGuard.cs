@@ -12,14 +12,23 @@ namespace AntiDrugFlow.Host.Infrastructure;
 /// <item>a body is JSON (<c>application/json</c> or <c>+json</c>): else 415. A browser form can post text/plain or a form
 /// across sites without a preflight, never JSON. The directory upload (multipart) and agency callbacks (signed, not cookie
 /// sessions, checked before their body is read) are the exceptions;</item>
+/// <item>on <c>/workflows/*</c> (workflows' HTTP endpoints, which may take any content type and calls from other systems)
+/// only the Origin rule, and only for a call carrying the session cookie;</item>
 /// <item>no string of a JSON body holds a NUL character or an unpaired surrogate (<see cref="TextRules"/>, the rule notes and
 /// display names share): else 400 naming where.</item>
 /// </list>
 /// </summary>
 public static class ApiRequestGuard
 {
-    /// <summary>Bodies up to this size are scanned for text PostgreSQL cannot store; larger ones go to the endpoint's own limits.</summary>
+    /// <summary>
+    /// Bodies up to this size are scanned for text PostgreSQL cannot store. Only the definition endpoints take larger bodies
+    /// (a 50,000-activity definition); they are for administrators, and scanning them here would mean buffering a large
+    /// body of any anonymous caller before authentication.
+    /// </summary>
     private const long MaxScannedBytes = 8 * 1024 * 1024;
+
+    /// <summary>The pages' and the API's session cookie.</summary>
+    private const string SessionCookie = "AntiDrugFlow.Session";
 
     public static WebApplication UseApiRequestGuard(this WebApplication app)
     {
@@ -28,7 +37,22 @@ public static class ApiRequestGuard
         {
             var request = context.Request;
             var elsa = request.Path.StartsWithSegments("/elsa/api");
-            if (!(elsa || request.Path.StartsWithSegments("/api")) || HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method))
+            var readOnly = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method);
+            if (!readOnly && request.Path.StartsWithSegments("/workflows"))
+            {
+                // A workflow's HTTP endpoint may take any content type and calls from other systems; a call riding on a
+                // signed-in browser's session cookie must come from this site, as on the API.
+                if (request.Cookies.ContainsKey(SessionCookie) && request.Headers.Origin.FirstOrDefault() is { Length: > 0 } workflowOrigin && !SameOrigin(request, workflowOrigin))
+                {
+                    await WriteAsync(context, StatusCodes.Status403Forbidden, "來源網站不符", $"不接受來自其他網站（{workflowOrigin}）且帶有登入工作階段的請求。");
+                    return;
+                }
+
+                await next(context);
+                return;
+            }
+
+            if (!(elsa || request.Path.StartsWithSegments("/api")) || readOnly)
             {
                 await next(context);
                 return;
@@ -54,9 +78,10 @@ public static class ApiRequestGuard
                 {
                     request.EnableBuffering();
                     var body = new MemoryStream();
-                    await request.Body.CopyToAsync(body, context.RequestAborted);
+                    // A body without a length is read no further than the limit: what lies beyond is left to the endpoint.
+                    var whole = await CopyAtMostAsync(request.Body, body, MaxScannedBytes, context.RequestAborted);
                     request.Body.Position = 0;
-                    if (FirstInvalidText(body.GetBuffer().AsSpan(0, (int)body.Length)) is var (path, problem))
+                    if (whole && FirstInvalidText(body.GetBuffer().AsSpan(0, (int)body.Length)) is var (path, problem))
                     {
                         context.Response.StatusCode = StatusCodes.Status400BadRequest;
                         await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
@@ -147,6 +172,24 @@ public static class ApiRequestGuard
             // The reader refuses to decode an unpaired surrogate escape: the rule's own reason for one.
             return (null, TextRules.Problem("\uD800", TextShape.Storable));
         }
+    }
+
+    /// <summary>Copies up to <paramref name="limit"/> bytes; false when the source holds more.</summary>
+    private static async Task<bool> CopyAtMostAsync(Stream source, MemoryStream target, long limit, CancellationToken cancellationToken)
+    {
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await source.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (target.Length + read > limit)
+            {
+                return false;
+            }
+
+            target.Write(chunk, 0, read);
+        }
+
+        return true;
     }
 
     private static void Advance(List<object> path)

@@ -20,7 +20,7 @@ public static class PageFormText
         {
             var request = context.Request;
             if (HttpMethods.IsPost(request.Method) && IsUrlEncodedForm(request.ContentType) && request.ContentLength is > 0 and <= MaxBytes
-                && !request.Path.StartsWithSegments("/api") && !request.Path.StartsWithSegments("/elsa/api"))
+                && !request.Path.StartsWithSegments("/api") && !request.Path.StartsWithSegments("/elsa/api") && !request.Path.StartsWithSegments("/workflows"))
             {
                 request.EnableBuffering();
                 using var buffer = new MemoryStream();

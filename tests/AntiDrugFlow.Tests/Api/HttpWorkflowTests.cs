@@ -75,6 +75,55 @@ public sealed class HttpWorkflowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_foreign_origin_is_refused_only_on_a_call_carrying_the_session_cookie_and_any_content_type_is_taken()
+    {
+        var flow = Endpoint(new Flow("http-hook").Variable("body", "Object"), "request", "hooks/in", "[\"POST\"]", allowAnonymous: true, Output("parsedContent", "body"))
+            .Activity("answer", "Elsa.WriteHttpResponse", ("statusCode", Literal(200, "Int32")), ("content", Js("'收到 ' + getVariable('body')", "String")))
+            .Chain("request", "answer");
+        await PublishAsync(flow);
+
+        HttpRequestMessage Post(string? cookie)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/workflows/hooks/in") { Content = new StringContent("ping", Encoding.UTF8, "text/plain") };
+            request.Headers.Add("Origin", "https://evil.example");
+            if (cookie is not null)
+            {
+                request.Headers.Add("Cookie", cookie);
+            }
+
+            return request;
+        }
+
+        using var riding = Post("AntiDrugFlow.Session=copied");
+        var refused = await _http.SendAsync(riding);
+        using var system = Post(null);
+        var taken = await _http.SendAsync(system);
+
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal("來源網站不符", (await refused.Content.ReadFromJsonAsync<JsonObject>())!["title"]!.GetValue<string>());
+        // Another system's call (no session) with a text body: the endpoint decides, here it answers.
+        Assert.Equal(HttpStatusCode.OK, taken.StatusCode);
+        Assert.Equal("收到 ping", await taken.Content.ReadAsStringAsync());
+        Assert.Single(await _factory.Services.GetRequiredService<PostgresInstanceStore>().ListInstancesAsync(new InstanceFilter(DefinitionId: "http-hook"), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Text_the_database_cannot_store_is_a_400_on_a_workflow_endpoint_and_starts_nothing()
+    {
+        await PublishAsync(Endpoint(new Flow("http-text"), "request", "texts", "[\"POST\"]", allowAnonymous: true).WriteLine("after", "ran").Chain("request", "after"));
+
+        var json = await _http.PostAsync("/workflows/texts", new StringContent("{\"note\":\"a\\u0000b\"}", Encoding.UTF8, "application/json"));
+        var text = await _http.PostAsync("/workflows/texts", new StringContent("a\0b", Encoding.UTF8, "text/plain"));
+        var form = await _http.PostAsync("/workflows/texts", new StringContent("note=a%00b", Encoding.UTF8, "application/x-www-form-urlencoded"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, json.StatusCode);
+        Assert.NotNull((await json.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!["$.note"]);
+        Assert.Equal(HttpStatusCode.BadRequest, text.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, form.StatusCode);
+        Assert.Empty(await _factory.Services.GetRequiredService<PostgresInstanceStore>().ListInstancesAsync(new InstanceFilter(DefinitionId: "http-text"), CancellationToken.None));
+    }
+
+    [Fact]
     public async Task An_anonymous_request_is_refused_unless_the_definition_allows_anonymous_calls()
     {
         await PublishAsync(Endpoint(new Flow("http-closed"), "request", "closed", "[\"GET\"]", allowAnonymous: false).WriteLine("after", "ran").Chain("request", "after"));
