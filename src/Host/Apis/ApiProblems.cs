@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using AntiDrugFlow.Workflows.Cases;
 using AntiDrugFlow.Workflows.Definitions;
+using AntiDrugFlow.Workflows.Messages;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -73,6 +74,50 @@ public static class ApiProblems
         }
 
         var (document, errors) = DefinitionReader.ParseObject(text);
-        return document is null ? (null, Invalid(errors, "請求內容有誤")) : (document, null);
+        if (document is null)
+        {
+            return (null, Invalid(errors, "請求內容有誤"));
+        }
+
+        // The API's guard scans bodies up to 8 MB before authentication; a larger one (a big definition, for administrators) is
+        // checked here, after it, by the same rule, so text the database cannot store is a 400 and never a failed save.
+        return FirstInvalidText(document, "$") is var (path, problem) ? (null, Field(path, "文字" + problem)) : (document, null);
+    }
+
+    /// <summary>The path of the first property name or string value the shared text rule refuses as <see cref="TextShape.Storable"/>.</summary>
+    public static (string Path, string Problem)? FirstInvalidText(JsonNode? node, string path)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (name, value) in obj)
+                {
+                    if (TextRules.Problem(name, TextShape.Storable) is { } nameProblem)
+                    {
+                        return (path + ".<name>", nameProblem);
+                    }
+
+                    if (FirstInvalidText(value, $"{path}.{name}") is { } found)
+                    {
+                        return found;
+                    }
+                }
+
+                return null;
+            case JsonArray array:
+                for (var i = 0; i < array.Count; i++)
+                {
+                    if (FirstInvalidText(array[i], $"{path}[{i}]") is { } found)
+                    {
+                        return found;
+                    }
+                }
+
+                return null;
+            case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                return TextRules.Problem(value.GetValue<string>(), TextShape.Storable) is { } problem ? (path, problem) : null;
+            default:
+                return null;
+        }
     }
 }

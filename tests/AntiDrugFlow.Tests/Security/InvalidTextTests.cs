@@ -79,6 +79,23 @@ public sealed class InvalidTextTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_NUL_in_a_definition_too_large_for_the_guards_scan_is_a_400_from_the_endpoint()
+    {
+        var admin = await _host.SignedInAsync("admin");
+        var json = new Flow("big-text").WriteLine("say", "MARKER").Json();
+        // Over the guard's 8 MB: the padding goes in the description, the NUL in the activity's text.
+        var big = json.Replace("\"MARKER\"", "\"a\\u0000b\"", StringComparison.Ordinal).Insert(1, $"\"description\":\"{new string('x', 9 * 1024 * 1024)}\",");
+        Assert.True(Encoding.UTF8.GetByteCount(big) > 8 * 1024 * 1024);
+
+        var response = await admin.PostAsync("/api/workflow-definitions", new StringContent(big, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = (await ChainsHost.BodyAsync(response))["errors"]!.AsObject();
+        Assert.Contains(errors, e => e.Key.EndsWith(".text.expression.value", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync("/api/workflow-definitions/big-text")).StatusCode);
+    }
+
+    [Fact]
     public void The_path_names_array_items_and_property_names()
     {
         Assert.Equal("$.a[1].b", ApiRequestGuard.InvalidText("""{"a":[{"b":"ok"},{"b":"x\u0000"}]}"""u8));
