@@ -194,7 +194,8 @@ public sealed class NotificationEndToEndTests : IAsyncLifetime
         await ActAsync(liaison, offender, "受理初犯涉毒少年通報並開案", null);
         await _host.DeliverAsync();
         await ActAsync(school, offender, "啟動即時關懷並聯繫家長", "已聯繫家長");
-        await _host.AdvanceAsync(TimeSpan.FromDays(84));
+        await _host.AdvanceAsync(TimeSpan.FromDays(42));
+        await _host.AdvanceAsync(TimeSpan.FromDays(42));
         var today = Workflows.Calendar.TaipeiTime.DateOf(_host.Clock.GetUtcNow());
         var retest = await (await _host.SignedInAsync(school)).PostAsJsonAsync($"/api/cases/{offender}/retests", new { date = today, result = "negative" });
         Assert.Equal(HttpStatusCode.Created, retest.StatusCode);

@@ -509,7 +509,7 @@ public sealed class CaseService(
         var resumed = await runtime.TriggerEventAsync(CounsellingRecordEvent.EventName, caseId, pending.Event.ToJson(), (transaction, ct) => StoreAsync(transaction.Connection, transaction.Transaction, ct), cancellationToken);
         if (resumed.Count == 0)
         {
-            await counselling.InsertAsync(pending, StoreAsync, cancellationToken);
+            await counselling.InOwnTransactionAsync(StoreAsync, cancellationToken);
         }
 
         return (await counselling.ListAsync(caseId, cancellationToken)).Single(r => r.Id == pending.Id);

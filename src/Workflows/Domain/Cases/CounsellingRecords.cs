@@ -83,13 +83,12 @@ public sealed class CounsellingRecords(NpgsqlDataSource dataSource, IPersonalDat
         await insert.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Inserts the record and runs <paramref name="also"/> (its audit row) in a transaction of their own.</summary>
-    public async Task InsertAsync(PendingRecord record, Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task> also, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="store"/> (a record and its audit row) in a transaction of its own, for a record no chain step takes.</summary>
+    public async Task InOwnTransactionAsync(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task> store, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await InsertAsync(record, connection, transaction, cancellationToken);
-        await also(connection, transaction, cancellationToken);
+        await store(connection, transaction, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
 
