@@ -60,7 +60,11 @@ public sealed class CounsellingRecordTests : IAsyncLifetime
         Assert.Equal(0L, await _host.ScalarAsync<long>("SELECT count(*) FROM counselling_records WHERE details_protected LIKE $1", "%情緒穩定%"));
         Assert.Equal(0L, await _host.ScalarAsync<long>("SELECT count(*) FROM instance_variables WHERE variables::text LIKE $1", "%情緒穩定%"));
 
-        var audit = (await ChainsHost.BodyAsync(await (await _host.SignedInAsync("admin")).GetAsync($"/api/audit?caseId={caseId}"))).AsArray();
+        // The administrator finds the case's audit rows by its number as by its id.
+        var admin = await _host.SignedInAsync("admin");
+        var number = (await ChainsHost.BodyAsync(await (await _host.SignedInAsync(School)).GetAsync($"/api/cases/{caseId}")))["caseNumber"]!.GetValue<string>();
+        var audit = (await ChainsHost.BodyAsync(await admin.GetAsync($"/api/audit?caseNumber={number.ToLowerInvariant()}"))).AsArray();
+        Assert.All(audit, e => Assert.Equal(caseId, e!["caseId"]!.GetValue<string>()));
         Assert.Single(audit, e => e!["action"]!.GetValue<string>() == "case.counselling.session");
         Assert.Equal(2, audit.Count(e => e!["action"]!.GetValue<string>() == "case.counselling.retest"));
         Assert.DoesNotContain(audit, e => e!["details"]?.GetValue<string>().Contains("情緒", StringComparison.Ordinal) == true);
