@@ -171,6 +171,29 @@ public sealed class CounsellingRecordTests : IAsyncLifetime
         Assert.DoesNotContain("id=\"session-form\"", liaison, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Administrators_find_a_cases_instances_by_its_number()
+    {
+        var caseId = await OpenCaseAsync();
+        await OpenCaseAsync();
+        var admin = await _host.SignedInAsync("admin");
+        var number = (await ChainsHost.BodyAsync(await (await _host.SignedInAsync(School)).GetAsync($"/api/cases/{caseId}")))["caseNumber"]!.GetValue<string>();
+
+        var found = (await ChainsHost.BodyAsync(await admin.GetAsync($"/api/workflow-instances?caseNumber={number}"))).AsArray();
+        Assert.Equal(["tip-off-chain", "youth-case-followup"], found.Select(i => i!["definitionId"]!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.All(found, i => Assert.Equal(caseId, i!["correlationId"]!.GetValue<string>()));
+        Assert.Equal(2, (await ChainsHost.BodyAsync(await admin.GetAsync($"/api/workflow-instances?caseNumber={number}&correlationId={caseId}"))).AsArray().Count);
+
+        var unknown = await admin.GetAsync("/api/workflow-instances?caseNumber=TIP-115-999999");
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Contains("TIP-115-999999", (await ChainsHost.BodyAsync(unknown))["errors"]!["caseNumber"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.GetAsync($"/api/workflow-instances?caseNumber={number}&correlationId=other")).StatusCode);
+
+        // The instances page takes the number too.
+        var page = await PageForm.TextAsync(await admin.GetAsync($"/admin/instances?correlation={number}"));
+        Assert.Contains(found[0]!["id"]!.GetValue<string>(), page, StringComparison.Ordinal);
+    }
+
     /// <summary>A positive screening by the school: the tip-off chain opens the youth follow-up.</summary>
     private async Task<string> OpenCaseAsync()
     {
