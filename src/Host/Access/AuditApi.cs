@@ -1,6 +1,7 @@
 using System.Globalization;
 using AntiDrugFlow.Host.Apis;
 using AntiDrugFlow.Workflows.Access;
+using AntiDrugFlow.Workflows.Cases;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AntiDrugFlow.Host.Access;
@@ -16,11 +17,12 @@ public static class AuditApi
         return app;
     }
 
+    /// <param name="caseNumber">A case number (TIP-115-000001), what people have; the log keeps case ids. Unknown numbers are a 400.</param>
     /// <param name="from">ISO 8601 time, inclusive.</param>
-    /// <param name="to">ISO 8601 time, exclusive.</param>
+    /// <param name="to">ISO 8601 time, exclusive; a range that ends before it starts is a 400 naming both.</param>
     public static async Task<Results<Ok<IReadOnlyList<AuditEntry>>, ValidationProblem>> QueryAsync(
-        string? userId, string? caseId, string? from, string? to, int? limit,
-        HttpContext http, PostgresAuditLog audit, TimeProvider time, CancellationToken cancellationToken)
+        string? userId, string? caseId, string? caseNumber, string? from, string? to, int? limit,
+        HttpContext http, PostgresAuditLog audit, PostgresCaseStore cases, TimeProvider time, CancellationToken cancellationToken)
     {
         if (!TryParseTime(from, out var fromTime))
         {
@@ -34,7 +36,8 @@ public static class AuditApi
 
         if (fromTime is not null && toTime is not null && toTime <= fromTime)
         {
-            return ApiProblems.Field("to", "結束時間必須晚於開始時間。");
+            var reversed = $"結束時間（to={to}）必須晚於開始時間（from={from}）；這個範圍不會有任何紀錄，請對調或修正其中一個。";
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["from"] = [reversed], ["to"] = [reversed] }, title: "請求內容有誤");
         }
 
         if (limit is < 1 or > MaxLimit)
@@ -42,7 +45,24 @@ public static class AuditApi
             return ApiProblems.Field("limit", $"必須介於 1 到 {MaxLimit} 之間。");
         }
 
-        var query = new AuditQuery(Blank(userId), Blank(caseId), fromTime, toTime, limit ?? 200);
+        var caseById = Blank(caseId);
+        if (Blank(caseNumber) is { } number)
+        {
+            var numbered = await cases.IdOfNumberAsync(number, cancellationToken);
+            if (numbered is null)
+            {
+                return ApiProblems.Field("caseNumber", $"案件編號「{number}」不存在。");
+            }
+
+            if (caseById is not null && caseById != numbered)
+            {
+                return ApiProblems.Field("caseNumber", $"案件編號「{number}」與 caseId「{caseById}」不是同一件案件；請只填其中一個。");
+            }
+
+            caseById = numbered;
+        }
+
+        var query = new AuditQuery(Blank(userId), caseById, fromTime, toTime, limit ?? 200);
         var entries = await audit.QueryAsync(query, cancellationToken);
         // Reading the log is itself a read of who looked at which case, so it is recorded too.
         var actor = http.Actor();

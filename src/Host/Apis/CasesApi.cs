@@ -13,6 +13,12 @@ public sealed record TaskAction(string? Outcome, string? Note);
 
 public sealed record TransitionRequest(string? ReceivingSchoolId);
 
+/// <summary>A 春暉小組 session: <paramref name="Date"/> as yyyy-MM-dd, <paramref name="Form"/> one of 個別晤談、團體輔導、家庭訪視、親師座談.</summary>
+public sealed record CounsellingSessionRequest(DateOnly? Date, string? Form, string? LedBy, string? Note);
+
+/// <summary>A urine re-test: <paramref name="Result"/> negative, positive or not-taken (then <paramref name="Reason"/> says why).</summary>
+public sealed record RetestRequest(DateOnly? Date, string? Result, string? Reason);
+
 public sealed record QuarterlyStatistics(int Year, int Quarter, int Total, IReadOnlyList<CaseCount> Counts);
 
 /// <summary>
@@ -32,6 +38,9 @@ public static class CasesApi
         cases.MapGet("/{caseId}/timeline", TimelineAsync);
         cases.MapGet("/{caseId}/notes", NotesAsync);
         cases.MapPost("/{caseId}/transition", TransitionAsync);
+        cases.MapGet("/{caseId}/counselling", CounsellingAsync);
+        cases.MapPost("/{caseId}/counselling-sessions", SessionAsync);
+        cases.MapPost("/{caseId}/retests", RetestAsync);
         var inbox = api.MapGroup("/inbox").WithTags("Inbox");
         inbox.MapGet("/", InboxAsync);
         inbox.MapGet("/{taskId}", InboxTaskAsync);
@@ -95,6 +104,38 @@ public static class CasesApi
             true => TypedResults.NoContent(),
             false => TypedResults.Conflict("本案沒有進行中的個案追蹤可辦理轉銜。"),
         };
+    }
+
+    /// <summary>The case's 春暉 counselling sessions and re-tests, oldest first (the case's team only: others 403).</summary>
+    public static async Task<Results<Ok<IReadOnlyList<CounsellingRecord>>, NotFound>> CounsellingAsync(string caseId, HttpContext http, CaseService cases, CancellationToken cancellationToken) =>
+        await cases.CounsellingAsync(http.Actor(), caseId, cancellationToken) is { } records ? TypedResults.Ok(records) : TypedResults.NotFound();
+
+    /// <summary>The case's school records a 春暉小組 session; the follow-up chain counts it.</summary>
+    public static async Task<Results<Created<CounsellingRecord>, NotFound, ValidationProblem>> SessionAsync(string caseId, HttpContext http, CaseService cases, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await ReadAsync<CounsellingSessionRequest>(http.Request, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        return await cases.RecordSessionAsync(http.Actor(), caseId, new NewCounsellingSession(body!.Date, body.Form, body.LedBy, body.Note), cancellationToken) is { } record
+            ? TypedResults.Created($"/api/cases/{caseId}/counselling", record)
+            : TypedResults.NotFound();
+    }
+
+    /// <summary>The case's school records a urine re-test; the follow-up chain closes, goes on, starts a second round or refers the case on it.</summary>
+    public static async Task<Results<Created<CounsellingRecord>, NotFound, ValidationProblem>> RetestAsync(string caseId, HttpContext http, CaseService cases, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await ReadAsync<RetestRequest>(http.Request, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        return await cases.RecordRetestAsync(http.Actor(), caseId, new NewRetest(body!.Date, body.Result, body.Reason), cancellationToken) is { } record
+            ? TypedResults.Created($"/api/cases/{caseId}/counselling", record)
+            : TypedResults.NotFound();
     }
 
     public static async Task<Ok<IReadOnlyList<InboxItem>>> InboxAsync(HttpContext http, CaseService cases, CancellationToken cancellationToken) =>

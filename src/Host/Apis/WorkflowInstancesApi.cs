@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using AntiDrugFlow.Workflows.Cases;
 using AntiDrugFlow.Workflows.Persistence;
 using AntiDrugFlow.Workflows.Runtime;
 using AntiDrugFlow.Workflows.Services;
@@ -40,8 +41,26 @@ public static class WorkflowInstancesApi
         return app;
     }
 
-    public static async Task<Results<Ok<IReadOnlyList<InstanceSummary>>, ValidationProblem>> ListAsync(string? definitionId, string? status, string? correlationId, int? page, int? pageSize, IWorkflowInstanceQueries store, CancellationToken cancellationToken)
+    /// <summary>A page of instances; <paramref name="caseNumber"/> (TIP-115-000001) finds a case's instances as its id (the correlation id) does.</summary>
+    public static async Task<Results<Ok<IReadOnlyList<InstanceSummary>>, ValidationProblem>> ListAsync(
+        string? definitionId, string? status, string? correlationId, string? caseNumber, int? page, int? pageSize, IWorkflowInstanceQueries store, PostgresCaseStore cases, CancellationToken cancellationToken)
     {
+        if (!string.IsNullOrWhiteSpace(caseNumber))
+        {
+            var caseId = await cases.IdOfNumberAsync(caseNumber, cancellationToken);
+            if (caseId is null)
+            {
+                return ApiProblems.Field("caseNumber", $"案件編號「{caseNumber.Trim()}」不存在。");
+            }
+
+            if (correlationId is not null && correlationId != caseId)
+            {
+                return ApiProblems.Field("caseNumber", $"案件編號「{caseNumber.Trim()}」與 correlationId「{correlationId}」不是同一件案件；請只填其中一個。");
+            }
+
+            correlationId = caseId;
+        }
+
         WorkflowStatus? parsed = null;
         if (status is not null)
         {

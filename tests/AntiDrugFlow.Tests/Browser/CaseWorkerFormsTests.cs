@@ -230,4 +230,42 @@ public sealed class CaseWorkerFormsTests(CaseWorkerBrowserHost host)
         await school.GetByRole(AriaRole.Button, new() { Name = "辦理轉銜" }).ClickAsync();
         await Expect(school.Locator("#transition-error")).ToContainTextAsync("沒有進行中的個案追蹤");
     }
+
+    [Fact]
+    public async Task The_school_records_a_counselling_session_and_a_retest_on_the_counselling_page()
+    {
+        using var schoolApi = await CaseWorkerJourneyTests.ApiClientAsync(host, "school.kl-chenggong-jh");
+        var created = await schoolApi.PostAsJsonAsync("/api/notifications", new { kind = "ScreeningPositive", drugLevel = 2, subjectName = "陳小宇" });
+        var caseId = (await created.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
+        var today = Workflows.Calendar.TaipeiTime.DateOf(DateTimeOffset.UtcNow);
+
+        var (schoolContext, school) = await host.SignInAsync("school.kl-chenggong-jh");
+        await using var _ = schoolContext;
+        await school.GotoAsync($"/cases/{caseId}");
+        await school.GetByRole(AriaRole.Link, new() { Name = "春暉輔導紀錄" }).ClickAsync();
+        await Expect(school.Locator("#no-records")).ToBeVisibleAsync();
+
+        // A date in the future is refused next to its field, and what was typed stays.
+        await school.GetByLabel("輔導日期").FillAsync(Workflows.Calendar.RocDate.Format(today.AddDays(2)));
+        await school.GetByLabel("輔導方式").SelectOptionAsync("個別晤談");
+        await school.GetByLabel("帶領人").FillAsync("輔導老師");
+        await school.GetByLabel("紀要").FillAsync("該生願意配合輔導");
+        await school.GetByRole(AriaRole.Button, new() { Name = "登錄輔導" }).ClickAsync();
+        await Expect(school.Locator("#session-date-error")).ToContainTextAsync("不可晚於今天");
+        await Expect(school.GetByLabel("紀要")).ToHaveValueAsync("該生願意配合輔導");
+
+        await school.GetByLabel("輔導日期").FillAsync(Workflows.Calendar.RocDate.Format(today));
+        await school.GetByRole(AriaRole.Button, new() { Name = "登錄輔導" }).ClickAsync();
+        await Expect(school.Locator("#notice")).ToContainTextAsync("已登錄輔導紀錄");
+        await school.GetByLabel("篩檢日期").FillAsync(Workflows.Calendar.RocDate.Format(today));
+        await school.GetByLabel("陰性").CheckAsync();
+        await school.GetByRole(AriaRole.Button, new() { Name = "登錄篩檢結果" }).ClickAsync();
+        await Expect(school.Locator("#notice")).ToContainTextAsync("已登錄尿液篩檢結果");
+        var records = school.Locator("#counselling-records");
+        await Expect(records).ToContainTextAsync("個別晤談");
+        await Expect(records).ToContainTextAsync("該生願意配合輔導");
+        await Expect(records).ToContainTextAsync("陰性");
+        await Expect(records).ToContainTextAsync(Workflows.Calendar.RocDate.Format(today));
+        await CaseWorkerJourneyTests.CaptureAsync(school, "counselling.png");
+    }
 }

@@ -71,20 +71,29 @@ public sealed partial class ChainContractTests
     }
 
     [Fact]
-    public void The_chains_read_of_a_task_result_and_of_a_transition_only_what_the_records_carry()
+    public void The_chains_read_of_a_task_result_a_transition_and_a_counselling_record_only_what_the_records_carry()
     {
         var text = string.Concat(ChainSamples.Inputs.Select(i => File.ReadAllText(Path.Combine(ChainsFolder(), i.DefinitionId + ".json"))));
         var resultKeys = new RoutedTaskResult(RoutedTaskResult.Complete, "x").ToJson().Select(p => p.Key).ToHashSet();
         var transitionKeys = new StudentTransitionEvent("s").ToJson().Select(p => p.Key).ToHashSet();
+        var recordKeys = new CounsellingRecordEvent("r", CounsellingRecordEvent.Retest, default, "negative").ToJson().Select(p => p.Key).ToHashSet();
+        string[] events = ["Transition", "CounsellingRecord"];
 
-        var readFromResults = PropertyRead().Matches(text).Where(m => m.Groups[1].Value != "Transition").Select(m => m.Groups[2].Value).ToList();
+        var readFromResults = PropertyRead().Matches(text).Where(m => !events.Contains(m.Groups[1].Value)).Select(m => m.Groups[2].Value).ToList();
         var readFromTransition = PropertyRead().Matches(text).Where(m => m.Groups[1].Value == "Transition").Select(m => m.Groups[2].Value).ToList();
+        var readFromRecords = PropertyRead().Matches(text).Where(m => m.Groups[1].Value == "CounsellingRecord").Select(m => m.Groups[2].Value).ToList();
 
         Assert.NotEmpty(readFromResults);
         Assert.All(readFromResults, key => Assert.Contains(key, resultKeys));
         Assert.NotEmpty(readFromTransition);
         Assert.All(readFromTransition, key => Assert.Contains(key, transitionKeys));
-        Assert.Contains($"\"{StudentTransitionEvent.EventName}\"", File.ReadAllText(Path.Combine(ChainsFolder(), YouthCaseFollowUpInput.Definition + ".json")), StringComparison.Ordinal);
+        Assert.NotEmpty(readFromRecords);
+        Assert.All(readFromRecords, key => Assert.Contains(key, recordKeys));
+        var followUp = File.ReadAllText(Path.Combine(ChainsFolder(), YouthCaseFollowUpInput.Definition + ".json"));
+        Assert.Contains($"\"{StudentTransitionEvent.EventName}\"", followUp, StringComparison.Ordinal);
+        Assert.Contains($"\"{CounsellingRecordEvent.EventName}\"", followUp, StringComparison.Ordinal);
+        // The results the chain compares are the ones the records store.
+        Assert.All(CounsellingRecords.Results.Where(r => r.Value != "not-taken"), r => Assert.Contains($"=== '{r.Value}'", followUp, StringComparison.Ordinal));
     }
 
     private static string ChainsFolder() => Path.Combine(Host.Infrastructure.ProjectPaths.WorkflowsDirectory(), "chains");

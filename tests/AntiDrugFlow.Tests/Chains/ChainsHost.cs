@@ -139,10 +139,15 @@ public sealed class ChainsHost : IAsyncDisposable
         }
     }
 
-    public async Task<T> ScalarAsync<T>(string sql)
+    /// <summary>One value of a query on the host's database, through the host's own data source (its pool), not a new one per call.</summary>
+    public async Task<T> ScalarAsync<T>(string sql, params object?[] parameters)
     {
-        await using var dataSource = Npgsql.NpgsqlDataSource.Create(_api.ConnectionString);
-        await using var command = dataSource.CreateCommand(sql);
+        await using var command = Factory.Services.GetRequiredService<Npgsql.NpgsqlDataSource>().CreateCommand(sql);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(Workflows.Persistence.Sql.Parameter(parameter));
+        }
+
         return (T)(await command.ExecuteScalarAsync())!;
     }
 

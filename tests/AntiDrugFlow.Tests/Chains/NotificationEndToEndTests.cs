@@ -195,9 +195,10 @@ public sealed class NotificationEndToEndTests : IAsyncLifetime
         await _host.DeliverAsync();
         await ActAsync(school, offender, "啟動即時關懷並聯繫家長", "已聯繫家長");
         await _host.AdvanceAsync(TimeSpan.FromDays(42));
-        await ActAsync(school, offender, "執行不預警尿液篩檢並回報結果", "陰性");
         await _host.AdvanceAsync(TimeSpan.FromDays(42));
-        await ActAsync(school, offender, "輔導期滿尿液篩檢並回報結果", "陰性");
+        var today = Workflows.Calendar.TaipeiTime.DateOf(_host.Clock.GetUtcNow());
+        var retest = await (await _host.SignedInAsync(school)).PostAsJsonAsync($"/api/cases/{offender}/retests", new { date = today, result = "negative" });
+        Assert.Equal(HttpStatusCode.Created, retest.StatusCode);
         var offenderInstances = await _host.InstancesAsync(new InstanceFilter(CorrelationId: offender));
         Assert.Equal(2, offenderInstances.Count);
         Assert.All(offenderInstances, i => Assert.Equal(WorkflowStatus.Finished, i.Status));

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using AntiDrugFlow.Workflows.Access;
 using AntiDrugFlow.Workflows.Agencies;
+using AntiDrugFlow.Workflows.Calendar;
 using AntiDrugFlow.Workflows.Chains;
 using AntiDrugFlow.Workflows.Expressions;
 using AntiDrugFlow.Workflows.Messages;
@@ -83,6 +84,7 @@ public sealed class CaseService(
     IHumanTaskQueries tasks,
     InformationRequestService informationRequests,
     CaseNotes notes,
+    CounsellingRecords counselling,
     WorkflowRuntime runtime,
     AgencyDirectoryProvider directory,
     IPersonalDataProtector protector,
@@ -443,6 +445,74 @@ public sealed class CaseService(
 
         var resumed = await runtime.TriggerEventAsync(StudentTransitionEvent.EventName, caseId, new StudentTransitionEvent(receivingSchoolId).ToJson(), cancellationToken);
         return resumed.Count > 0;
+    }
+
+    /// <summary>The case's 春暉 counselling sessions and re-tests, for its team; null when the actor may not see the case.</summary>
+    public async Task<IReadOnlyList<CounsellingRecord>?> CounsellingAsync(Actor actor, string caseId, CancellationToken cancellationToken)
+    {
+        var record = await FindAsync(actor, caseId, "case.counselling.read", cancellationToken);
+        if (record is null)
+        {
+            return null;
+        }
+
+        return IsTeam(actor, record) ? await counselling.ListAsync(caseId, cancellationToken) : throw new CaseForbiddenException(CounsellingTeamOnly);
+    }
+
+    /// <summary>Records a 春暉小組 session of the case (by its school) and resumes the follow-up chain with it; null when the case is not visible.</summary>
+    public Task<CounsellingRecord?> RecordSessionAsync(Actor actor, string caseId, NewCounsellingSession session, CancellationToken cancellationToken) =>
+        RecordCounsellingAsync(actor, caseId, "case.counselling.session", (record, today, now) =>
+            counselling.Session(caseId, TaipeiTime.DateOf(record.CreatedAt), today, session, actor.AgencyId, actor.UserId, now), cancellationToken);
+
+    /// <summary>Records a urine re-test of the case (by its school) and resumes the follow-up chain with it; null when the case is not visible.</summary>
+    public Task<CounsellingRecord?> RecordRetestAsync(Actor actor, string caseId, NewRetest retest, CancellationToken cancellationToken) =>
+        RecordCounsellingAsync(actor, caseId, "case.counselling.retest", (record, today, now) =>
+            counselling.Retest(caseId, TaipeiTime.DateOf(record.CreatedAt), today, retest, actor.AgencyId, actor.UserId, now), cancellationToken);
+
+    private const string CounsellingTeamOnly = "只有個案所屬學校與校外會可以查看春暉輔導紀錄。";
+
+    /// <summary>
+    /// Only the school of the case records counselling, and only its school staff. The record, its audit row and the chain's step
+    /// commit together (the engine writes them in the transaction of the step the event resumes); when no follow-up waits for it
+    /// (none runs, or it was referred or closed already) the record and its audit row commit on their own. Refusals are audited as denied.
+    /// </summary>
+    private async Task<CounsellingRecord?> RecordCounsellingAsync(
+        Actor actor, string caseId, string action, Func<CaseRecord, DateOnly, DateTimeOffset, PendingRecord> build, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var record = await cases.FindVisibleAsync(caseId, actor.AgencyId, LiaisonCounty(actor), cancellationToken);
+        if (record is null || record.SchoolId != actor.AgencyId || !actor.IsIn(RoleNames.SchoolStaff))
+        {
+            await audit.RecordAsync(new AuditEntry(now, actor.UserId, actor.AgencyId, action + ".denied", caseId, null), cancellationToken);
+            return record is null ? null : throw new CaseForbiddenException("只有個案所屬學校的承辦人可以登錄春暉輔導與尿液篩檢紀錄。");
+        }
+
+        PendingRecord pending;
+        try
+        {
+            pending = build(record, TaipeiTime.DateOf(now), now);
+        }
+        catch (CaseRequestException refused)
+        {
+            await audit.RecordAsync(new AuditEntry(now, actor.UserId, actor.AgencyId, action + ".denied", caseId, refused.Field), cancellationToken);
+            throw;
+        }
+
+        // The details name the kind and date only: a test's result is health data and stays with the case.
+        var done = new AuditEntry(now, actor.UserId, actor.AgencyId, action, caseId, $"{record.CaseNumber} {RocDate.Format(pending.OccurredOn)}");
+        async Task StoreAsync(Npgsql.NpgsqlConnection connection, Npgsql.NpgsqlTransaction transaction, CancellationToken ct)
+        {
+            await counselling.InsertAsync(pending, connection, transaction, ct);
+            await audit.RecordAsync(done, connection, transaction, ct);
+        }
+
+        var resumed = await runtime.TriggerEventAsync(CounsellingRecordEvent.EventName, caseId, pending.Event.ToJson(), (transaction, ct) => StoreAsync(transaction.Connection, transaction.Transaction, ct), cancellationToken);
+        if (resumed.Count == 0)
+        {
+            await counselling.InOwnTransactionAsync(StoreAsync, cancellationToken);
+        }
+
+        return (await counselling.ListAsync(caseId, cancellationToken)).Single(r => r.Id == pending.Id);
     }
 
     /// <summary>

@@ -11,6 +11,7 @@ public static class CasesExtensions
         services.TryAddSingleton<PostgresCaseStore>();
         services.AddSingleton<PostgresInformationRequestStore>();
         services.TryAddSingleton<CaseNotes>();
+        services.TryAddSingleton<CounsellingRecords>();
         services.AddSingleton<InformationRequestService>();
         services.AddSingleton<CaseService>();
         services.AddSingleton<Services.IWorkflowCancellationObserver, CaseCancellation>();

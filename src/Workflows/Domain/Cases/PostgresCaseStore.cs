@@ -155,13 +155,19 @@ public sealed class PostgresCaseStore(NpgsqlDataSource dataSource)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>The agency's pending tasks the person has not opened yet.</summary>
+    /// <summary>
+    /// The agency's pending tasks the person has not opened yet. A task reopened after an interim outcome (偵辦中) is a new task of
+    /// the same routing (same instance and <c>routeId</c>): opening the earlier one counts, so it does not show 未讀 again.
+    /// </summary>
     public async Task<IReadOnlySet<string>> UnreadTaskIdsAsync(string agencyId, string userId, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
             SELECT t.id FROM human_tasks t
             WHERE t.payload->>'agencyId' = $1 AND t.status = 'Pending'
               AND NOT EXISTS (SELECT 1 FROM task_reads r WHERE r.user_id = $2 AND r.task_id = t.id)
+              AND NOT EXISTS (
+                  SELECT 1 FROM task_reads r JOIN human_tasks o ON o.id = r.task_id
+                  WHERE r.user_id = $2 AND o.instance_id = t.instance_id AND o.payload->>'routeId' = t.payload->>'routeId')
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = agencyId });
         command.Parameters.Add(new NpgsqlParameter { Value = userId });

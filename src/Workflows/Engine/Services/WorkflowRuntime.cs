@@ -263,12 +263,22 @@ public sealed class WorkflowRuntime(
     }
 
     /// <summary>Triggers an event: resumes every instance waiting for it (only those with the correlation id, when one is given).</summary>
-    public async Task<IReadOnlyList<string>> TriggerEventAsync(string eventName, string? correlationId, JsonNode? payload, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<string>> TriggerEventAsync(string eventName, string? correlationId, JsonNode? payload, CancellationToken cancellationToken) =>
+        TriggerEventAsync(eventName, correlationId, payload, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="TriggerEventAsync(string, string?, JsonNode?, CancellationToken)"/>; <paramref name="alsoInTransaction"/> writes the
+    /// caller's rows in the transaction of the first step the event resumes, so they commit with it. When the event resumes nothing,
+    /// nothing of the caller's is written (the caller sees an empty list and decides).
+    /// </summary>
+    public async Task<IReadOnlyList<string>> TriggerEventAsync(
+        string eventName, string? correlationId, JsonNode? payload, Func<WorkflowTransaction, CancellationToken, Task>? alsoInTransaction, CancellationToken cancellationToken)
     {
         var resumed = new List<string>();
         foreach (var bookmark in await store.FindEventBookmarksAsync(eventName, correlationId, cancellationToken))
         {
-            if (await ResumeAsync(bookmark.InstanceId, bookmark.BookmarkId, payload?.DeepClone(), cancellationToken) == ResumeResult.Resumed)
+            var rows = resumed.Count == 0 ? alsoInTransaction : null;
+            if ((await ResumeStepAsync(bookmark.InstanceId, bookmark.BookmarkId, payload?.DeepClone(), rows, cancellationToken)).Result == ResumeResult.Resumed)
             {
                 resumed.Add(bookmark.InstanceId);
             }
