@@ -45,8 +45,21 @@ public sealed class DesignerLayoutTests(BrowserHost host)
         }
         """;
 
+    /// <summary>In the page: the connections of an activity with several outcomes whose label is not the whole outcome name.</summary>
+    private const string LabelsScript = """
+        () => {
+          const graph = document.getElementById('designer').designer.graph;
+          return graph.getEdges().filter((e) => e.getSourceCell().getPortsByGroup('out').length > 1).flatMap((e) => {
+            const outcome = e.getSourcePortId().slice(4);
+            const shown = graph.findViewByCell(e).container.querySelector('.x6-edge-label text');
+            const text = shown ? shown.textContent : '(no label)';
+            return text === outcome ? [] : [e.getSourceCellId() + ' ' + outcome + ' is labelled ' + text];
+          });
+        }
+        """;
+
     [Fact]
-    public async Task After_automatic_layout_no_connection_of_the_five_chains_passes_through_an_activity()
+    public async Task After_automatic_layout_no_connection_of_the_five_chains_passes_through_an_activity_and_outcomes_are_labelled_in_full()
     {
         await using var context = await host.NewContextAsync();
         var page = await context.NewPageAsync();
@@ -57,10 +70,65 @@ public sealed class DesignerLayoutTests(BrowserHost host)
             var result = JsonNode.Parse(await page.EvaluateAsync<string>(CrossingsScript))!;
             Assert.True(result["edges"]!.GetValue<int>() > 10, $"{chain}: the diagram has too few connections");
             failures.AddRange(result["crossings"]!.AsArray().Select(c => chain + ": " + c!.GetValue<string>()));
-            Console.WriteLine(chain + " " + await page.EvaluateAsync<string>("(() => { const g = document.getElementById('designer').designer.graph; return JSON.stringify([g.getCellsBBox(g.getNodes()), g.zoom()]); })()"));
+            failures.AddRange((await page.EvaluateAsync<string[]>(LabelsScript)).Select(l => chain + ": " + l));
         }
 
-        Assert.True(failures.Count == 0, "Connections through activities:\n" + string.Join('\n', failures));
+        Assert.True(failures.Count == 0, "Connections through activities or labels cut short:\n" + string.Join('\n', failures));
+    }
+
+    /// <summary>
+    /// Each chain laid out, in the designer widened to the page, in pictures 1280 pixels wide at 85 % (text stays
+    /// legible): one after another from the start of the chain to its end, overlapping a little.
+    /// </summary>
+    [Fact]
+    public async Task Each_chain_is_captured_in_the_designer_in_legible_pictures_across_a_1280_pixel_page()
+    {
+        const double Scale = 0.85;
+        await using var context = await host.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.SetViewportSizeAsync(1280, 1150);
+        var folder = Path.Combine(BrowserHost.Repository, "docs", "screenshots");
+        Directory.CreateDirectory(folder);
+        foreach (var stale in Directory.GetFiles(folder, "designer-*.png"))
+        {
+            File.Delete(stale);
+        }
+
+        foreach (var chain in Chains)
+        {
+            var designer = await OpenLaidOutAsync(page, chain);
+            await designer.Locator("[data-action='wide']").ClickAsync();
+            await Expect(designer.Locator("[data-action='wide']")).ToHaveAttributeAsync("aria-pressed", "true");
+            await Expect(designer.Locator(".designer-panel")).ToBeHiddenAsync();
+            await designer.Locator("[data-action='actual']").ClickAsync();
+            Assert.Equal(1.0, await page.EvaluateAsync<double>("document.getElementById('designer').designer.graph.zoom()"));
+            var box = (await designer.BoundingBoxAsync())!;
+            Assert.InRange(box.Width, 1000, 1280);
+
+            // The pictures pan along the chain: the tile count follows from its width at this scale.
+            var tiles = await page.EvaluateAsync<int>($$"""
+                () => {
+                  const d = document.getElementById('designer').designer, g = d.graph, b = g.getCellsBBox(g.getNodes());
+                  const w = d.canvas.clientWidth - 60;
+                  return Math.ceil((b.width * {{Scale}} + 48) / w);
+                }
+                """);
+            for (var tile = 0; tile < tiles; tile++)
+            {
+                var fits = await page.EvaluateAsync<bool>($$"""
+                    () => {
+                      const d = document.getElementById('designer').designer, g = d.graph, b = g.getCellsBBox(g.getNodes());
+                      g.zoomTo({{Scale}});
+                      g.translate(24 - b.x * {{Scale}} - {{tile}} * (d.canvas.clientWidth - 60), (d.canvas.clientHeight - b.height * {{Scale}}) / 2 - b.y * {{Scale}});
+                      return b.height * {{Scale}} <= d.canvas.clientHeight;
+                    }
+                    """);
+                Assert.True(fits, $"{chain} is taller than the widened canvas");
+                var path = Path.Combine(folder, $"designer-{chain}-{tile + 1}.png");
+                await designer.ScreenshotAsync(new() { Path = path });
+                Assert.True(new FileInfo(path).Length > 20_000, $"{path} looks empty");
+            }
+        }
     }
 
     /// <summary>The chain on its own definition page, laid out by the designer's 「自動排列」.</summary>
