@@ -160,7 +160,8 @@
     const X6 = window.X6;
     this.graph = new X6.Graph({
       container: this.canvas,
-      autoResize: true,
+      // The canvas's own box (its grid cell) is the drawing's size; X6's default would follow the whole body.
+      autoResize: this.canvas,
       // Drawn synchronously: a route, an overlay or a test reads the drawing right after a change.
       async: false,
       grid: { visible: true, size: 10 },
