@@ -145,6 +145,7 @@
     this.fit();
     document.querySelectorAll('[data-designer-fallback]').forEach((e) => { e.hidden = true; });
     if (root.dataset.overlay) this.applyOverlay(JSON.parse(document.getElementById(root.dataset.overlay).textContent));
+    this.showPanel();
     if (!this.readOnly) this.scheduleValidation(0);
     root.dataset.ready = 'true';
   };
