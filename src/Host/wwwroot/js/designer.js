@@ -8,6 +8,10 @@
   const NODE_WIDTH = 230;
   const NODE_MIN_HEIGHT = 60;
   const PORT_ROW = 22;
+  // A connection drawn by hand, or whose activity was moved, goes round the activities on a grid search; one laid
+  // out automatically follows the route the layout computed (its bend points are the edge's vertices).
+  const ROUTER = { name: 'manhattan', args: { padding: 12, step: 10, maxLoopCount: 20000, startDirections: ['right'], endDirections: ['left'] } };
+  const LAID_OUT_ROUTER = { name: 'normal' };
   const UNITS = [
     { key: 'minutes', label: '分鐘', seconds: 60 },
     { key: 'hours', label: '小時', seconds: 3600 },
@@ -141,6 +145,7 @@
     this.fit();
     document.querySelectorAll('[data-designer-fallback]').forEach((e) => { e.hidden = true; });
     if (root.dataset.overlay) this.applyOverlay(JSON.parse(document.getElementById(root.dataset.overlay).textContent));
+    this.showPanel();
     if (!this.readOnly) this.scheduleValidation(0);
     root.dataset.ready = 'true';
   };
@@ -156,7 +161,10 @@
     const X6 = window.X6;
     this.graph = new X6.Graph({
       container: this.canvas,
-      autoResize: true,
+      // The canvas's own box (its grid cell) is the drawing's size; X6's default would follow the whole body.
+      autoResize: this.canvas,
+      // Drawn synchronously: a route, an overlay or a test reads the drawing right after a change.
+      async: false,
       grid: { visible: true, size: 10 },
       background: { color: '#fbfbfd' },
       panning: { enabled: true, eventTypes: ['rightMouseDown'] },
@@ -164,7 +172,7 @@
       interacting: () => !this.readOnly,
       connecting: {
         snap: true, allowBlank: false, allowLoop: false, allowNode: false, allowEdge: false, allowMulti: 'withPort', highlight: true,
-        router: { name: 'manhattan', args: { padding: 12, startDirections: ['right'], endDirections: ['left'] } },
+        router: ROUTER,
         connector: { name: 'rounded' },
         validateMagnet: ({ magnet }) => magnet.getAttribute('port-group') === 'out',
         validateConnection: ({ targetMagnet }) => !!targetMagnet && targetMagnet.getAttribute('port-group') === 'in',
@@ -193,15 +201,24 @@
       edge.setLabels(this.edgeLabels(edge));
       this.changed();
     });
+    this.graph.on('node:moved', ({ node }) => { if (!this.loading) this.reroute(node); });
     ['node:moved', 'cell:removed', 'node:added'].forEach((e) => this.graph.on(e, () => { if (!this.loading) this.changed(); }));
     this.history.on('change', () => { if (!this.loading) this.changed(true); this.updateToolbar(); });
     this.graph.on('node:click', ({ node }) => this.root.dispatchEvent(new CustomEvent('designer:node', { detail: { id: node.id } })));
   };
 
+  /** A moved activity's connections leave their laid-out routes and go round the activities again. */
+  Designer.prototype.reroute = function (node) {
+    this.graph.getConnectedEdges(node).filter((e) => e.getVertices().length).forEach((e) => {
+      e.setVertices([]);
+      e.setRouter(ROUTER);
+    });
+  };
+
   Designer.prototype.edgeStyle = function (label) {
     return {
       shape: 'edge',
-      router: { name: 'manhattan', args: { padding: 12, startDirections: ['right'], endDirections: ['left'] } },
+      router: ROUTER,
       connector: { name: 'rounded' },
       attrs: { line: { stroke: '#4a5a70', strokeWidth: 1.6, targetMarker: { name: 'block', width: 8, height: 6 } } },
       labels: label ? [this.label(label)] : [],
@@ -283,10 +300,11 @@
     connections.forEach((c) => {
       const source = c.source || {}; const target = c.target || {};
       if (!this.graph.getCellById(source.activity) || !this.graph.getCellById(target.activity)) return;
+      const vertices = (Array.isArray(c.vertices) ? c.vertices : []).filter((v) => v && typeof v.x === 'number' && typeof v.y === 'number');
       const edge = this.graph.addEdge(Object.assign(this.edgeStyle(''), {
         source: { cell: source.activity, port: 'out:' + (source.port || 'Done') },
         target: { cell: target.activity, port: 'in' },
-      }));
+      }, vertices.length ? { vertices: vertices.map((v) => ({ x: v.x, y: v.y })), router: LAID_OUT_ROUTER } : {}));
       edge.setLabels(this.edgeLabels(edge));
     });
     this.history.clean();
@@ -314,7 +332,7 @@
       const p = node.getPosition(); const s = node.getSize();
       activity.metadata = activity.metadata || {};
       activity.metadata.designer = Object.assign({}, activity.metadata.designer, {
-        position: { x: Math.round(p.x), y: Math.round(p.y) },
+        position: { x: p.x, y: p.y },
         size: { width: s.width, height: s.height },
       });
       return activity;
@@ -322,6 +340,7 @@
     flow.connections = this.graph.getEdges().filter((e) => e.getSourceCellId() && e.getTargetCellId()).map((e) => ({
       source: { activity: e.getSourceCellId(), port: (e.getSourcePortId() || 'out:Done').slice(4) },
       target: { activity: e.getTargetCellId(), port: 'In' },
+      vertices: e.getVertices().map((v) => ({ x: v.x, y: v.y })),
     }));
     return doc;
   };
@@ -652,6 +671,8 @@
       'zoom-in': () => this.graph.zoom(0.1),
       'zoom-out': () => this.graph.zoom(-0.1),
       fit: () => this.fit(),
+      actual: () => this.actualSize(),
+      wide: () => this.toggleWide(),
       layout: () => this.layout().then(() => { this.fit(); this.changed(); }),
       delete: () => this.removeSelected(),
     };
@@ -708,6 +729,7 @@
       else if (evt.key === '+' || evt.key === '=') this.graph.zoom(0.1);
       else if (evt.key === '-') this.graph.zoom(-0.1);
       else if (evt.key === '0') this.fit();
+      else if (evt.key === '1') this.actualSize();
       else if (!this.readOnly && evt.key.toLowerCase() === 'l' && !ctrl) this.layout().then(() => { this.fit(); this.changed(); });
       else if (evt.key === 'Tab' && this.graph.getNodes().length) {
         const nodes = this.graph.getNodes();
@@ -718,11 +740,30 @@
         const step = evt.shiftKey ? 50 : 10;
         const d = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] }[evt.key];
         node.translate(d[0], d[1]);
+        this.reroute(node);
         this.changed();
       } else if (evt.key === 'Escape') this.select(null);
       else handled = false;
       if (handled) evt.preventDefault();
     });
+  };
+
+  /** At 100 %, the start of the flow (its leftmost activity) at the left of the canvas. */
+  Designer.prototype.actualSize = function () {
+    const nodes = this.graph.getNodes();
+    if (nodes.length === 0) return;
+    this.graph.zoomTo(1);
+    const first = nodes.reduce((a, b) => (b.getBBox().x < a.getBBox().x ? b : a));
+    const box = first.getBBox();
+    this.graph.translate(24 - box.x, this.canvas.clientHeight / 2 - box.center.y);
+  };
+
+  /** The canvas across the whole width (palette and panel folded away), for reading a long flow. */
+  Designer.prototype.toggleWide = function () {
+    const wide = this.root.classList.toggle('designer-wide');
+    const b = this.root.querySelector('[data-action="wide"]');
+    if (b) b.setAttribute('aria-pressed', String(wide));
+    this.graph.resize(this.canvas.clientWidth, this.canvas.clientHeight);
   };
 
   Designer.prototype.fit = function () {
@@ -732,12 +773,24 @@
 
   // ---- automatic layout (elkjs) ---------------------------------------------------------------------
 
-  /** Left to right, layered; outcome ports keep their order and edge labels get room between layers. */
+  /**
+   * Left to right, layered (elkjs). Ports are given to ELK where X6 draws them, so ELK's orthogonal routes start and end
+   * on them; each connection then follows its route (the bend points become its vertices), which keeps it off every
+   * activity but its own two. Labels get room between the layers.
+   */
   Designer.prototype.layout = async function (options) {
     const record = !options || options.record !== false;
     const elk = new window.ELK();
     const nodes = this.graph.getNodes();
     const edges = this.graph.getEdges().filter((e) => e.getSourceCellId() && e.getTargetCellId());
+    const portsOf = (n) => {
+      const at = Object.assign({}, n.getPortsPosition('in'), n.getPortsPosition('out'));
+      return n.getPorts().map((p) => ({
+        id: n.id + '|' + p.id, width: 0, height: 0,
+        x: at[p.id] ? at[p.id].position.x : 0, y: at[p.id] ? at[p.id].position.y : 0,
+        layoutOptions: { 'elk.port.side': p.group === 'in' ? 'WEST' : 'EAST' },
+      }));
+    };
     const graph = {
       id: 'root',
       layoutOptions: {
@@ -746,7 +799,10 @@
         'elk.layered.spacing.nodeNodeBetweenLayers': '90',
         'elk.spacing.nodeNode': '36',
         'elk.spacing.edgeLabel': '4',
+        'elk.spacing.edgeNode': '24',
+        'elk.spacing.edgeEdge': '14',
         'elk.layered.spacing.edgeNodeBetweenLayers': '24',
+        'elk.layered.spacing.edgeEdgeBetweenLayers': '14',
         'elk.edgeRouting': 'ORTHOGONAL',
         'elk.layered.nodePlacement.strategy': 'BRANDES_KOEPF',
         'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
@@ -756,23 +812,32 @@
         id: n.id,
         width: n.getSize().width,
         height: n.getSize().height,
-        layoutOptions: { 'elk.portConstraints': 'FIXED_ORDER' },
-        ports: n.getPorts().map((p, i) => ({ id: n.id + '|' + p.id, layoutOptions: { 'elk.port.side': p.group === 'in' ? 'WEST' : 'EAST', 'elk.port.index': String(i) } })),
+        layoutOptions: { 'elk.portConstraints': 'FIXED_POS' },
+        ports: portsOf(n),
       })),
       edges: edges.map((e) => ({
         id: e.id,
         sources: [e.getSourceCellId() + '|' + e.getSourcePortId()],
         targets: [e.getTargetCellId() + '|' + e.getTargetPortId()],
-        labels: e.getLabels().map((l) => ({ text: l.attrs.label.text, width: 8 * l.attrs.label.text.length + 16, height: 18 })),
+        labels: e.getLabels().map((l) => ({ text: l.attrs.label.text, width: textWidth(l.attrs.label.text) + 16, height: 20 })),
       })),
     };
     const result = await elk.layout(graph);
+    const shift = (v) => Math.round(v) + 20;
     if (record) this.graph.startBatch('layout'); else this.loading = true;
     try {
-      result.children.forEach((c) => { const n = this.graph.getCellById(c.id); if (n) n.position(Math.round(c.x) + 20, Math.round(c.y) + 20); });
+      result.children.forEach((c) => { const n = this.graph.getCellById(c.id); if (n) n.position(shift(c.x), shift(c.y)); });
+      (result.edges || []).forEach((r) => {
+        const edge = this.graph.getCellById(r.id);
+        const section = r.sections && r.sections[0];
+        if (!edge || !section) return;
+        edge.setVertices((section.bendPoints || []).map((b) => ({ x: shift(b.x), y: shift(b.y) })));
+        edge.setRouter(LAID_OUT_ROUTER);
+      });
     } finally {
       if (record) this.graph.stopBatch('layout'); else this.loading = false;
     }
+    this.root.dataset.layouts = String((+this.root.dataset.layouts || 0) + 1);
   };
 
   // ---- validation by the server ----------------------------------------------------------------------
@@ -893,6 +958,8 @@
       const c = colours[e.state] || colours.executed;
       edge.attr('line/stroke', c[0]); edge.attr('line/strokeWidth', 3);
       if (e.state === 'removed') edge.attr('line/strokeDasharray', '6 4');
+      edge.setData({ state: e.state }, { silent: true });
+      this.canvas.querySelector('[data-cell-id="' + CSS.escape(edge.id) + '"]')?.setAttribute('data-state', e.state);
     });
   };
 
@@ -901,6 +968,14 @@
   };
 
   // ---- small DOM helpers -----------------------------------------------------------------------------
+
+  let measure = null;
+  /** The drawn width of an edge label (12 px text), so the layout leaves room for the whole outcome name. */
+  function textWidth(text) {
+    measure = measure || document.createElement('canvas').getContext('2d');
+    measure.font = '12px sans-serif';
+    return Math.ceil(measure.measureText(text).width);
+  }
 
   function el(tag, text, className) {
     const e = document.createElement(tag);
