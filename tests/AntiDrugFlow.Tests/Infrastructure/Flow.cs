@@ -75,6 +75,23 @@ public sealed class Flow(string definitionId)
         return this;
     }
 
+    /// <summary>This flow's activities and connections as an <c>Elsa.Flowchart</c> activity with the id, to nest in another flow (an activity or a body).</summary>
+    public JsonObject AsFlowchart(string id) => new()
+    {
+        ["type"] = "Elsa.Flowchart",
+        ["id"] = id,
+        ["version"] = 1,
+        ["activities"] = _activities.DeepClone(),
+        ["connections"] = _connections.DeepClone(),
+    };
+
+    /// <summary>Adds a nested flowchart (built by <see cref="AsFlowchart"/>) as an activity of this flow.</summary>
+    public Flow Nested(JsonObject flowchart)
+    {
+        _activities.Add(flowchart.DeepClone());
+        return this;
+    }
+
     public JsonObject Build() => new()
     {
         ["id"] = definitionId + ":v1",

@@ -208,6 +208,14 @@ public sealed class JavaScriptEvaluator
             {
                 DefineAccessor(name);
             }
+
+            if (scope.RunScope is not null)
+            {
+                foreach (var name in scope.LocalNames())
+                {
+                    DefineAccessor(name);
+                }
+            }
         }
 
         private void DefineAccessor(string name)

@@ -112,14 +112,15 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
         UpgradeJoins(definition, instance.State);
         var node = definition.Activity(bookmark.ActivityId);
         var activity = Activities.Get(node);
-        var evaluator = new ExpressionEvaluator(new ExpressionScope(instance), _javaScript);
+        var scope = instance.State.BookmarkScopes.Remove(bookmark.Id, out var bookmarkScope) ? bookmarkScope : null;
+        var evaluator = new ExpressionEvaluator(new ExpressionScope(instance) { RunScope = scope }, _javaScript);
         step.Journal.Add(new JournalEntry(instance.Id, now, node.Id, node.Type, "Resumed", bookmark.Kind + ": " + bookmark.Name));
         try
         {
             using var activitySpan = EngineTelemetry.StartActivity(definition, instance, node);
-            var context = new ActivityExecutionContext(definition, node, new WorkItem(node.Id, null), step, evaluator, now, cancellationToken);
+            var context = new ActivityExecutionContext(definition, node, new WorkItem(node.Id, null, scope), step, evaluator, now, cancellationToken);
             var outcome = await activity.ResumeAsync(context, bookmark, input);
-            if (!Apply(definition, step, node, outcome, now, evaluator))
+            if (!await ApplyAsync(definition, step, node, scope, outcome, now, evaluator, cancellationToken))
             {
                 return step;
             }
@@ -219,10 +220,11 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
             try
             {
                 using var activitySpan = EngineTelemetry.StartActivity(definition, instance, node);
+                evaluator.Scope.RunScope = item.Scope;
                 var context = new ActivityExecutionContext(definition, node, item, step, evaluator, now, cancellationToken);
                 var outcome = await activity.ExecuteAsync(context);
-                step.Journal.Add(new JournalEntry(instance.Id, now, node.Id, node.Type, outcome.Kind == ActivityOutcomeKind.Suspended ? "Suspended" : "Executed", outcome.Ports.Count > 0 ? string.Join(",", outcome.Ports) : null));
-                Apply(definition, step, node, outcome, now, evaluator);
+                step.Journal.Add(new JournalEntry(instance.Id, now, node.Id, node.Type, JournalEvent(outcome), outcome.Ports.Count > 0 ? string.Join(",", outcome.Ports) : null));
+                await ApplyAsync(definition, step, node, item.Scope, outcome, now, evaluator, cancellationToken);
             }
             catch (WorkflowFaultException ex)
             {
@@ -234,8 +236,105 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
         return step;
     }
 
-    /// <summary>Moves tokens out of the ports an activity completed through. Returns false when the instance ended.</summary>
-    private static bool Apply(WorkflowDefinition definition, ExecutionStep step, ActivityNode node, ActivityOutcome outcome, DateTimeOffset now, ExpressionEvaluator evaluator)
+    private static string JournalEvent(ActivityOutcome outcome) => outcome.Kind switch
+    {
+        ActivityOutcomeKind.Suspended => "Suspended",
+        ActivityOutcomeKind.Running => "Started",
+        _ => "Executed",
+    };
+
+    /// <summary>
+    /// Applies an activity's outcome in its run-time scope, then, while that leaves a nested scope with nothing to run
+    /// or wait for, completes the scope and applies its owner's outcome in the scope around it. An Elsa.End or
+    /// Elsa.Complete in a nested scope ends that scope's flowchart only. Returns false when the instance ended.
+    /// </summary>
+    private async ValueTask<bool> ApplyAsync(WorkflowDefinition definition, ExecutionStep step, ActivityNode node, string? scope, ActivityOutcome outcome, DateTimeOffset now, ExpressionEvaluator evaluator, CancellationToken cancellationToken)
+    {
+        var instance = step.Instance;
+        while (true)
+        {
+            IReadOnlyList<string> outcomes = [];
+            if (outcome.Kind == ActivityOutcomeKind.FinishWorkflow && scope is not null)
+            {
+                outcomes = instance.State.Outcomes ?? [];
+                instance.State.Outcomes = null;
+                CancelScope(step, scope, now, $"by {node.Id}", keepScope: true);
+                step.Journal.Add(new JournalEntry(instance.Id, now, node.Id, node.Type, "FlowchartCompleted", outcomes.Count == 0 ? null : string.Join(",", outcomes)));
+                outcome = ActivityOutcome.EndOfBranch;
+            }
+
+            if (!Apply(definition, step, node, scope, outcome, now, evaluator))
+            {
+                return false;
+            }
+
+            if (scope is null || instance.Status != WorkflowStatus.Running || !IsIdle(instance, scope) || !instance.State.Scopes.Remove(scope, out var completed))
+            {
+                return true;
+            }
+
+            instance.State.Tokens.RemoveAll(t => t.Scope == scope); // left at a merge that never ran
+            node = definition.Activity(completed.Owner);
+            scope = completed.Parent;
+            evaluator.Scope.RunScope = scope;
+            var context = new ActivityExecutionContext(definition, node, new WorkItem(node.Id, null, scope), step, evaluator, now, cancellationToken);
+            outcome = await Activities.Get(node).ScopeCompletedAsync(context, completed, outcomes);
+            step.Journal.Add(new JournalEntry(instance.Id, now, node.Id, node.Type, outcome.Kind == ActivityOutcomeKind.Running ? "ScopeCompleted" : "Completed", outcome.Ports.Count > 0 ? string.Join(",", outcome.Ports) : null));
+        }
+    }
+
+    /// <summary>True when nothing runs or waits in a run-time scope any more: no work queued, no bookmark, no scope inside it.</summary>
+    private static bool IsIdle(WorkflowInstance instance, string scope)
+    {
+        var state = instance.State;
+        return !state.Queue.Exists(item => item.Scope == scope)
+            && !instance.Bookmarks.Exists(b => ScopeOf(state, b) == scope)
+            && !state.Scopes.Values.Any(s => s.Parent == scope);
+    }
+
+    private static string? ScopeOf(InstanceState state, Bookmark bookmark) => state.BookmarkScopes.GetValueOrDefault(bookmark.Id);
+
+    /// <summary>
+    /// Cancels what runs or waits in a run-time scope and the scopes inside it: queued work, tokens, bookmarks (their
+    /// tasks cancelled). The scope itself goes too unless <paramref name="keepScope"/> (its flowchart completing).
+    /// </summary>
+    private static void CancelScope(ExecutionStep step, string scope, DateTimeOffset now, string reason, bool keepScope)
+    {
+        var instance = step.Instance;
+        var state = instance.State;
+        foreach (var inner in state.Scopes.Values.Where(s => s.Parent == scope).Select(s => s.Id).ToList())
+        {
+            CancelScope(step, inner, now, reason, keepScope: false);
+        }
+
+        state.Queue.RemoveAll(item => item.Scope == scope);
+        state.Tokens.RemoveAll(token => token.Scope == scope);
+        foreach (var bookmark in instance.Bookmarks.Where(b => ScopeOf(state, b) == scope).ToList())
+        {
+            RemoveBookmark(step, bookmark, now);
+            step.Journal.Add(new JournalEntry(instance.Id, now, bookmark.ActivityId, null, "BranchCancelled", reason));
+        }
+
+        if (!keepScope)
+        {
+            state.Scopes.Remove(scope);
+        }
+    }
+
+    private static void RemoveBookmark(ExecutionStep step, Bookmark bookmark, DateTimeOffset now)
+    {
+        var instance = step.Instance;
+        instance.Bookmarks.Remove(bookmark);
+        instance.State.BookmarkScopes.Remove(bookmark.Id);
+        step.RemovedBookmarks.Add(bookmark);
+        if (bookmark.TaskId is { } taskId)
+        {
+            step.ClosedTasks.Add(new TaskClosure(taskId, HumanTaskStatus.Cancelled, null, now));
+        }
+    }
+
+    /// <summary>Moves tokens out of the ports an activity completed through, in its run-time scope. Returns false when the instance ended.</summary>
+    private static bool Apply(WorkflowDefinition definition, ExecutionStep step, ActivityNode node, string? scope, ActivityOutcome outcome, DateTimeOffset now, ExpressionEvaluator evaluator)
     {
         var instance = step.Instance;
         switch (outcome.Kind)
@@ -246,20 +345,20 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
                 instance.FinishedAt = now;
                 step.Journal.Add(new JournalEntry(instance.Id, now, node.Id, node.Type, "WorkflowFinished", null));
                 return false;
-            case ActivityOutcomeKind.Suspended:
+            case ActivityOutcomeKind.Suspended or ActivityOutcomeKind.Running:
                 return true;
         }
 
         // As in Elsa 3: the activity consumes the tokens that brought it, then emits one per connection it leaves by.
         var tokens = instance.State.Tokens;
-        tokens.RemoveAll(t => t.To == node.Id);
+        tokens.RemoveAll(t => t.To == node.Id && t.Scope == scope);
         var active = new List<FlowConnection>();
         foreach (var port in outcome.Ports)
         {
             foreach (var connection in definition.Outgoing(node.Id, port))
             {
                 active.Add(connection);
-                tokens.Add(new FlowToken(connection.Source, connection.SourcePort, connection.Target, connection.Index));
+                tokens.Add(new FlowToken(connection.Source, connection.SourcePort, connection.Target, connection.Index, scope));
             }
         }
 
@@ -267,19 +366,19 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
         {
             var target = definition.Activity(connection.Target);
             var mode = MergeModes.Of(target, spec => JsonValues.AsString(evaluator.Evaluate(spec)));
-            if (mode != MergeMode.Cascade && instance.State.Queue.Exists(item => item.ActivityId == target.Id))
+            if (mode != MergeMode.Cascade && instance.State.Queue.Exists(item => item.ActivityId == target.Id && item.Scope == scope))
             {
                 continue; // already on its way: a merge continues once per activation
             }
 
             if (mode == MergeMode.Race)
             {
-                CancelBranchesInto(definition, step, target.Id, now);
+                CancelBranchesInto(definition, step, target.Id, scope, now);
             }
 
-            if (mode is MergeMode.Cascade or MergeMode.Race || IsReady(definition, instance, target.Id, mode))
+            if (mode is MergeMode.Cascade or MergeMode.Race || IsReady(definition, instance, target.Id, mode, scope))
             {
-                instance.State.Queue.Add(new WorkItem(target.Id, connection.Index));
+                instance.State.Queue.Add(new WorkItem(target.Id, connection.Index, scope));
             }
         }
 
@@ -294,25 +393,27 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
     private static void ReleaseStreams(WorkflowDefinition definition, WorkflowInstance instance, ExpressionEvaluator evaluator)
     {
         var state = instance.State;
-        foreach (var token in state.Tokens.DistinctBy(t => t.To).ToList())
+        foreach (var token in state.Tokens.DistinctBy(t => (t.To, t.Scope)).ToList())
         {
-            if (state.Queue.Exists(item => item.ActivityId == token.To) || instance.Bookmarks.Exists(b => b.ActivityId == token.To))
+            if (state.Queue.Exists(item => item.ActivityId == token.To && item.Scope == token.Scope)
+                || instance.Bookmarks.Exists(b => b.ActivityId == token.To && ScopeOf(state, b) == token.Scope)
+                || state.Scopes.Values.Any(s => s.Owner == token.To && s.Parent == token.Scope))
             {
-                continue; // on its way, or waiting: the token is the one that brought it
+                continue; // on its way, waiting, or running its nested flowchart: the token is the one that brought it
             }
 
             var target = definition.Activity(token.To);
-            if (MergeModes.Of(target, spec => JsonValues.AsString(evaluator.Evaluate(spec))) == MergeMode.Stream && IsReady(definition, instance, target.Id, MergeMode.Stream))
+            if (MergeModes.Of(target, spec => JsonValues.AsString(evaluator.Evaluate(spec))) == MergeMode.Stream && IsReady(definition, instance, target.Id, MergeMode.Stream, token.Scope))
             {
-                state.Queue.Add(new WorkItem(target.Id, token.Connection));
+                state.Queue.Add(new WorkItem(target.Id, token.Connection, token.Scope));
             }
         }
     }
 
     /// <summary>Whether the tokens waiting at an activity let it run in its merge mode.</summary>
-    private static bool IsReady(WorkflowDefinition definition, WorkflowInstance instance, string target, MergeMode mode)
+    private static bool IsReady(WorkflowDefinition definition, WorkflowInstance instance, string target, MergeMode mode, string? scope)
     {
-        var tokens = instance.State.Tokens;
+        var tokens = scope is null && instance.State.Scopes.Count == 0 ? instance.State.Tokens : instance.State.Tokens.FindAll(t => t.Scope == scope);
         var inbound = definition.Incoming(target);
         switch (mode)
         {
@@ -324,7 +425,7 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
             default:
                 // Stream: go on unless a branch leading here is still running: an activity upstream has a token waiting or is queued.
                 var upstream = definition.ForwardAncestors(target);
-                return !tokens.Exists(t => upstream.Contains(t.To)) && !instance.State.Queue.Exists(item => upstream.Contains(item.ActivityId));
+                return !tokens.Exists(t => upstream.Contains(t.To)) && !instance.State.Queue.Exists(item => item.Scope == scope && upstream.Contains(item.ActivityId));
         }
     }
 
@@ -362,6 +463,7 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
                 instance.Status = WorkflowStatus.Finished;
                 instance.FinishedAt = now;
                 instance.State.Tokens.Clear(); // tokens left at a merge that never ran (Converge on a branch not taken)
+                instance.State.Scopes.Clear();
                 step.Journal.Add(new JournalEntry(instance.Id, now, null, null, "WorkflowFinished", null));
             }
         }
@@ -397,25 +499,28 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
         instance.Bookmarks.Clear();
         instance.State.Queue.Clear();
         instance.State.Tokens.Clear();
+        instance.State.Scopes.Clear();
+        instance.State.BookmarkScopes.Clear();
     }
 
     /// <summary>Cancels the other branches running into an activity that won a race (Race, FlowJoin WaitAny): their work, tokens, bookmarks and tasks.</summary>
-    private static void CancelBranchesInto(WorkflowDefinition definition, ExecutionStep step, string joinId, DateTimeOffset now)
+    private static void CancelBranchesInto(WorkflowDefinition definition, ExecutionStep step, string joinId, string? scope, DateTimeOffset now)
     {
         var upstream = Upstream(definition, joinId);
         var instance = step.Instance;
-        instance.State.Queue.RemoveAll(item => upstream.Contains(item.ActivityId));
-        instance.State.Tokens.RemoveAll(token => upstream.Contains(token.To));
-        foreach (var bookmark in instance.Bookmarks.Where(b => upstream.Contains(b.ActivityId)).ToList())
+        var state = instance.State;
+        state.Queue.RemoveAll(item => item.Scope == scope && upstream.Contains(item.ActivityId));
+        state.Tokens.RemoveAll(token => token.Scope == scope && upstream.Contains(token.To));
+        foreach (var bookmark in instance.Bookmarks.Where(b => ScopeOf(state, b) == scope && upstream.Contains(b.ActivityId)).ToList())
         {
-            instance.Bookmarks.Remove(bookmark);
-            step.RemovedBookmarks.Add(bookmark);
-            if (bookmark.TaskId is { } taskId)
-            {
-                step.ClosedTasks.Add(new TaskClosure(taskId, HumanTaskStatus.Cancelled, null, now));
-            }
-
+            RemoveBookmark(step, bookmark, now);
             step.Journal.Add(new JournalEntry(instance.Id, now, bookmark.ActivityId, null, "BranchCancelled", $"by join {joinId}"));
+        }
+
+        // A nested flowchart (or parallel iterations) on a losing branch is cancelled with all it runs.
+        foreach (var inner in state.Scopes.Values.Where(s => s.Parent == scope && upstream.Contains(s.Owner)).Select(s => s.Id).ToList())
+        {
+            CancelScope(step, inner, now, $"by join {joinId}", keepScope: false);
         }
     }
 
