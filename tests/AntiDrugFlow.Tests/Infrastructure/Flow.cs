@@ -43,7 +43,7 @@ public sealed class Flow(string definitionId)
     /// <summary>Marks an activity as Elsa 3 marks a trigger (customProperties.canStartWorkflow).</summary>
     public Flow CanStartWorkflow(string id) => CustomProperty(id, "canStartWorkflow", true);
 
-    private Flow CustomProperty(string id, string name, JsonNode value)
+    public Flow CustomProperty(string id, string name, JsonNode value)
     {
         var activity = _activities.OfType<JsonObject>().Single(a => a["id"]!.GetValue<string>() == id);
         var properties = activity["customProperties"] as JsonObject ?? [];

@@ -307,9 +307,9 @@ public sealed class DefinitionValidator(ActivityRegistry registry)
             return;
         }
 
-        // A trigger (an Elsa.Cron with canStartWorkflow) starts instances of its own, so what follows it is reached too.
-        // Each nested flowchart or body starts its own children when its container runs.
-        var roots = definition.Activities.Where(Activities.CronActivity.IsTrigger).Select(a => a.Id).Prepend(start)
+        // A trigger (an Elsa.Cron or Elsa.HttpEndpoint with canStartWorkflow) starts instances of its own, so what follows
+        // it is reached too. Each nested flowchart or body starts its own children when its container runs.
+        var roots = definition.Activities.Where(a => Activities.CronActivity.IsTrigger(a) || Activities.HttpEndpointActivity.IsTrigger(a)).Select(a => a.Id).Prepend(start)
             .Concat(definition.ContainerStarts.Values.OfType<string>()).ToList();
         var reached = new HashSet<string>(roots, StringComparer.Ordinal);
         var pending = new Stack<string>(roots);

@@ -148,6 +148,27 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
     }
 
     /// <summary>
+    /// A sub-workflow the instance dispatched without waiting could not start: its definition has no published version.
+    /// The instance faults at the activity that dispatched it (<c>workflow.child-not-published</c>, naming the
+    /// definition), cancelling what it still runs or waits for; one that has ended already gets a journal line instead.
+    /// </summary>
+    public ExecutionStep ChildNotPublished(WorkflowDefinition definition, WorkflowInstance instance, string activityId, string childDefinitionId)
+    {
+        var step = new ExecutionStep { Instance = instance };
+        var now = time.GetUtcNow();
+        var node = definition.FindActivity(activityId);
+        var description = FaultKinds.ChildDefinitionNotPublished.Format(childDefinitionId);
+        if (instance.IsEnded || node is null)
+        {
+            step.Journal.Add(new JournalEntry(instance.Id, now, activityId, node?.Type, "ChildWorkflowNotStarted", description));
+            return step;
+        }
+
+        Fault(step, node, FaultKinds.ChildDefinitionNotPublished, $"{node.JsonPath}.workflowDefinitionId", description, now);
+        return TellParent(step, firstRun: false);
+    }
+
+    /// <summary>
     /// A child instance whose parent waits for it queues, in its own step, the message that resumes the parent's
     /// bookmark: once it has ended (or, for a parent waiting only for the first run, once that run is over). The
     /// message's key is the child's, so the parent hears of it once, and a crash between the two commits loses nothing.
