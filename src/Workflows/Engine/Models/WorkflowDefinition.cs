@@ -221,7 +221,10 @@ public sealed class WorkflowDefinition
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, HashSet<string>> _forwardAncestors = new(StringComparer.Ordinal);
 
     /// <summary>The activities from which forward connections lead to this one (a loop's way back not followed).</summary>
-    public IReadOnlySet<string> ForwardAncestors(string activityId) => _forwardAncestors.GetOrAdd(activityId, id =>
+    public IReadOnlySet<string> ForwardAncestors(string activityId) =>
+        _forwardAncestors.TryGetValue(activityId, out var known) ? known : ComputeForwardAncestors(activityId);
+
+    private HashSet<string> ComputeForwardAncestors(string activityId) => _forwardAncestors.GetOrAdd(activityId, id =>
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var pending = new Stack<string>();

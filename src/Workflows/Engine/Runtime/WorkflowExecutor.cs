@@ -219,7 +219,8 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
         var instance = step.Instance;
         UpgradeJoins(definition, instance.State);
         evaluator ??= new ExpressionEvaluator(new ExpressionScope(instance), _javaScript);
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        // Executions per activity, counted only in the second half of the step limit: enough to name the loop that hits it.
+        Dictionary<string, int>? counts = null;
         var executed = 0;
         while (instance.State.Queue.Count > 0 && instance.Status == WorkflowStatus.Running)
         {
@@ -229,13 +230,18 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
             var now = time.GetUtcNow();
             if (++executed > options.MaxStepsPerRun)
             {
-                var hottest = counts.MaxBy(p => p.Value).Key;
+                var hottest = counts!.MaxBy(p => p.Value).Key;
                 var loop = LoopThrough(definition, hottest);
                 Fault(step, definition.Activity(hottest), FaultKinds.StepLimit, null, FaultKinds.StepLimit.Format(options.MaxStepsPerRun.ToString(CultureInfo.InvariantCulture), loop), now);
                 break;
             }
 
-            counts[item.ActivityId] = counts.GetValueOrDefault(item.ActivityId) + 1;
+            if (executed > options.MaxStepsPerRun / 2)
+            {
+                counts ??= new Dictionary<string, int>(StringComparer.Ordinal);
+                counts[item.ActivityId] = counts.GetValueOrDefault(item.ActivityId) + 1;
+            }
+
             var node = definition.Activity(item.ActivityId);
             var activity = Activities.Get(node);
             try
@@ -244,7 +250,7 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
                 evaluator.Scope.RunScope = item.Scope;
                 var context = new ActivityExecutionContext(definition, node, item, step, evaluator, now, cancellationToken);
                 var outcome = await activity.ExecuteAsync(context);
-                step.Journal.Add(new JournalEntry(instance.Id, now, node.Id, node.Type, JournalEvent(outcome), outcome.Ports.Count > 0 ? string.Join(",", outcome.Ports) : null));
+                step.Journal.Add(new JournalEntry(instance.Id, now, node.Id, node.Type, JournalEvent(outcome), PortsText(outcome)));
                 await ApplyAsync(definition, step, node, item.Scope, outcome, now, evaluator, cancellationToken);
             }
             catch (WorkflowFaultException ex)
@@ -256,6 +262,13 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
         Settle(step);
         return step;
     }
+
+    private static string? PortsText(ActivityOutcome outcome) => outcome.Ports.Count switch
+    {
+        0 => null,
+        1 => outcome.Ports[0],
+        _ => string.Join(",", outcome.Ports),
+    };
 
     private static string JournalEvent(ActivityOutcome outcome) => outcome.Kind switch
     {
@@ -300,7 +313,7 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
             evaluator.Scope.RunScope = scope;
             var context = new ActivityExecutionContext(definition, node, new WorkItem(node.Id, null, scope), step, evaluator, now, cancellationToken);
             outcome = await Activities.Get(node).ScopeCompletedAsync(context, completed, outcomes);
-            step.Journal.Add(new JournalEntry(instance.Id, now, node.Id, node.Type, outcome.Kind == ActivityOutcomeKind.Running ? "ScopeCompleted" : "Completed", outcome.Ports.Count > 0 ? string.Join(",", outcome.Ports) : null));
+            step.Journal.Add(new JournalEntry(instance.Id, now, node.Id, node.Type, outcome.Kind == ActivityOutcomeKind.Running ? "ScopeCompleted" : "Completed", PortsText(outcome)));
         }
     }
 
@@ -371,25 +384,46 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
         }
 
         // As in Elsa 3: the activity consumes the tokens that brought it, then emits one per connection it leaves by.
+        // (Loops rather than lambdas on this path: it runs for every activity of every step.)
         var tokens = instance.State.Tokens;
-        tokens.RemoveAll(t => t.To == node.Id && t.Scope == scope);
-        var active = new List<FlowConnection>();
+        for (var i = tokens.Count - 1; i >= 0; i--)
+        {
+            if (tokens[i].To == node.Id && tokens[i].Scope == scope)
+            {
+                tokens.RemoveAt(i);
+            }
+        }
+
         foreach (var port in outcome.Ports)
         {
             foreach (var connection in definition.Outgoing(node.Id, port))
             {
-                active.Add(connection);
                 tokens.Add(new FlowToken(connection.Source, connection.SourcePort, connection.Target, connection.Index, scope));
             }
         }
 
-        foreach (var connection in active)
+        foreach (var port in outcome.Ports)
+        {
+            foreach (var connection in definition.Outgoing(node.Id, port))
+            {
+                MoveInto(definition, step, connection, scope, now, evaluator);
+            }
+        }
+
+        ReleaseStreams(definition, instance, evaluator);
+        return true;
+    }
+
+    /// <summary>Queues the target of a connection a token was just emitted on, when its merge mode lets it run.</summary>
+    private static void MoveInto(WorkflowDefinition definition, ExecutionStep step, FlowConnection connection, string? scope, DateTimeOffset now, ExpressionEvaluator evaluator)
+    {
+        var instance = step.Instance;
         {
             var target = definition.Activity(connection.Target);
-            var mode = MergeModes.Of(target, spec => JsonValues.AsString(evaluator.Evaluate(spec)));
-            if (mode != MergeMode.Cascade && instance.State.Queue.Exists(item => item.ActivityId == target.Id && item.Scope == scope))
+            var mode = MergeModes.Of(target, evaluator.Text);
+            if (mode != MergeMode.Cascade && IsQueued(instance.State, target.Id, scope))
             {
-                continue; // already on its way: a merge continues once per activation
+                return; // already on its way: a merge continues once per activation
             }
 
             if (mode == MergeMode.Race)
@@ -402,9 +436,19 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
                 instance.State.Queue.Add(new WorkItem(target.Id, connection.Index, scope));
             }
         }
+    }
 
-        ReleaseStreams(definition, instance, evaluator);
-        return true;
+    private static bool IsQueued(InstanceState state, string activityId, string? scope)
+    {
+        foreach (var item in state.Queue)
+        {
+            if (item.ActivityId == activityId && item.Scope == scope)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
@@ -414,21 +458,40 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
     private static void ReleaseStreams(WorkflowDefinition definition, WorkflowInstance instance, ExpressionEvaluator evaluator)
     {
         var state = instance.State;
-        foreach (var token in state.Tokens.DistinctBy(t => (t.To, t.Scope)).ToList())
+        // By index, without a copy: an activity queued here is seen by the later tokens' check. Usually every token's
+        // activity is queued already and nothing is allocated.
+        var count = state.Tokens.Count;
+        for (var i = 0; i < count; i++)
         {
-            if (state.Queue.Exists(item => item.ActivityId == token.To && item.Scope == token.Scope)
+            var token = state.Tokens[i];
+            if (IsQueued(state, token.To, token.Scope) || SeenBefore(state.Tokens, i)
                 || instance.Bookmarks.Exists(b => b.ActivityId == token.To && ScopeOf(state, b) == token.Scope)
-                || state.Scopes.Values.Any(s => s.Owner == token.To && s.Parent == token.Scope))
+                || (state.Scopes.Count > 0 && state.Scopes.Values.Any(s => s.Owner == token.To && s.Parent == token.Scope)))
             {
                 continue; // on its way, waiting, or running its nested flowchart: the token is the one that brought it
             }
 
             var target = definition.Activity(token.To);
-            if (MergeModes.Of(target, spec => JsonValues.AsString(evaluator.Evaluate(spec))) == MergeMode.Stream && IsReady(definition, instance, target.Id, MergeMode.Stream, token.Scope))
+            if (MergeModes.Of(target, evaluator.Text) == MergeMode.Stream && IsReady(definition, instance, target.Id, MergeMode.Stream, token.Scope))
             {
                 state.Queue.Add(new WorkItem(target.Id, token.Connection, token.Scope));
             }
         }
+    }
+
+    /// <summary>True when an earlier token goes to the same activity in the same scope.</summary>
+    private static bool SeenBefore(List<FlowToken> tokens, int index)
+    {
+        var token = tokens[index];
+        for (var i = 0; i < index; i++)
+        {
+            if (tokens[i].To == token.To && tokens[i].Scope == token.Scope)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Whether the tokens waiting at an activity let it run in its merge mode.</summary>
@@ -446,7 +509,23 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
             default:
                 // Stream: go on unless a branch leading here is still running: an activity upstream has a token waiting or is queued.
                 var upstream = definition.ForwardAncestors(target);
-                return !tokens.Exists(t => upstream.Contains(t.To)) && !instance.State.Queue.Exists(item => item.Scope == scope && upstream.Contains(item.ActivityId));
+                foreach (var token in tokens)
+                {
+                    if (upstream.Contains(token.To))
+                    {
+                        return false;
+                    }
+                }
+
+                foreach (var item in instance.State.Queue)
+                {
+                    if (item.Scope == scope && upstream.Contains(item.ActivityId))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
         }
     }
 
