@@ -80,6 +80,29 @@ public sealed class ParallelForEachTests : IAsyncLifetime
         Assert.Equal(["item 10", "item 20", "End"], await _engine.LinesAsync(instance.Id));
     }
 
+    [Fact]
+    public async Task A_null_list_completes_the_loop_at_once_and_getVariable_reads_the_iterations_value()
+    {
+        var body = new Flow("body").Activity("line", "Elsa.WriteLine", ("text", Js("'value ' + getVariable('CurrentValue')", "String")));
+        var instance = await RunAsync(Fruits(new Flow("parallel-null"), Js("null"), body));
+        Assert.Equal(["Start", "End"], await _engine.LinesAsync(instance.Id));
+
+        instance = await RunAsync(Fruits(new Flow("parallel-get-variable"), Js("['Kiwi']"), body));
+        Assert.Equal(WorkflowStatus.Finished, instance.Status);
+        Assert.Equal(["Start", "value Kiwi", "End"], await _engine.LinesAsync(instance.Id));
+    }
+
+    [Fact]
+    public void An_unknown_activity_in_a_body_is_reported_at_its_nested_path()
+    {
+        var body = new Flow("body").Activity("odd", "Elsa.NoSuchActivity");
+        var (_, errors) = new AntiDrugFlow.Workflows.Definitions.DefinitionValidator(AntiDrugFlow.Workflows.Activities.ActivityRegistry.WithBuiltIns())
+            .Load(Fruits(new Flow("parallel-unknown"), Js("[1]"), body).Build());
+
+        var error = Assert.Single(errors);
+        Assert.Equal(("$.root.activities[1].body.activities[0].type", "activity.unknown-type"), (error.Path, error.Code));
+    }
+
     /// <summary>Start → ParallelForEach over the items with the body flowchart → End, the first and last writing lines.</summary>
     private static Flow Fruits(Flow flow, System.Text.Json.Nodes.JsonObject items, Flow body) => flow
         .WriteLine("start", "Start")
