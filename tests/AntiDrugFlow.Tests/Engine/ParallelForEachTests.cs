@@ -93,6 +93,23 @@ public sealed class ParallelForEachTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_ForEach_inside_each_iteration_keeps_its_own_position()
+    {
+        // The two iterations' ForEach loops interleave in one step; each must still go through both of its items.
+        var body = new Flow("body")
+            .Activity("loop", "Elsa.ForEach", ("items", ObjectExpr("[1, 2]")))
+            .Activity("line", "Elsa.WriteLine", ("text", Js("getCurrentValue()", "String")))
+            .Connect("loop", "line", "Iterate").Connect("line", "loop");
+        var instance = await RunAsync(Fruits(new Flow("parallel-nested-loop"), Js("['A', 'B']"), body));
+
+        Assert.Equal(WorkflowStatus.Finished, instance.Status);
+        var lines = await _engine.LinesAsync(instance.Id);
+        Assert.Equal(["A", "A", "B", "B"], [.. lines.Skip(1).SkipLast(1).Order(StringComparer.Ordinal)]);
+        Assert.Equal("End", lines[^1]);
+        Assert.Empty(instance.State.Loops);
+    }
+
+    [Fact]
     public void An_unknown_activity_in_a_body_is_reported_at_its_nested_path()
     {
         var body = new Flow("body").Activity("odd", "Elsa.NoSuchActivity");

@@ -148,6 +148,12 @@ public sealed class ActivityExecutionContext
         return id;
     }
 
+    /// <summary>
+    /// The key of a loop activity's state in <see cref="InstanceState.Loops"/>: its id, and in a nested run-time scope the
+    /// scope's too, so parallel iterations looping through the same activity keep positions of their own.
+    /// </summary>
+    public string LoopKey(string activityId) => Scope is null ? activityId : activityId + "@" + Scope;
+
     /// <summary>The run-time scopes this activity started that still run.</summary>
     public int RunningScopes => Instance.State.Scopes.Values.Count(s => s.Owner == Node.Id && s.Parent == Scope);
 

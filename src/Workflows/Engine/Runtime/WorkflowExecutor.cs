@@ -308,6 +308,7 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
             }
 
             instance.State.Tokens.RemoveAll(t => t.Scope == scope); // left at a merge that never ran
+            ForgetLoops(instance.State, scope);
             node = definition.Activity(completed.Owner);
             scope = completed.Parent;
             evaluator.Scope.RunScope = scope;
@@ -349,9 +350,25 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
             step.Journal.Add(new JournalEntry(instance.Id, now, bookmark.ActivityId, null, "BranchCancelled", reason));
         }
 
+        ForgetLoops(state, scope);
         if (!keepScope)
         {
             state.Scopes.Remove(scope);
+        }
+    }
+
+    /// <summary>Drops the loop positions kept for a run-time scope (see <see cref="ActivityExecutionContext.LoopKey"/>).</summary>
+    private static void ForgetLoops(InstanceState state, string scope)
+    {
+        if (state.Loops.Count == 0)
+        {
+            return;
+        }
+
+        var suffix = "@" + scope;
+        foreach (var key in state.Loops.Keys.Where(k => k.EndsWith(suffix, StringComparison.Ordinal)).ToList())
+        {
+            state.Loops.Remove(key);
         }
     }
 
