@@ -25,5 +25,11 @@ if (args.Length > 0 && args[0] == "smtp")
     return await SmtpThroughputBenchmark.MainAsync(args[1..], Console.Out, Console.Error);
 }
 
+// "inmemory" measures the 10-activity in-memory runs in this process, without BenchmarkDotNet's build (docs/BENCHMARKS.md).
+if (args.Length > 0 && args[0] == "inmemory")
+{
+    return await InMemoryRunProbe.MainAsync(args[1..], Console.Out);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(InMemoryFlowchartBenchmarks).Assembly).Run(args);
 return 0;

@@ -91,7 +91,8 @@ public sealed class EventChannel(WorkflowRuntime runtime) : IOutboxChannel
 /// <summary>
 /// Starts a workflow (AntiDrugFlow.StartWorkflow, a sub-workflow): the message's key becomes the new instance's id, so a
 /// repeat starts nothing. A sub-workflow whose definition has no published version resumes a waiting parent with that
-/// error (the parent faults, naming the definition) instead of retrying.
+/// error, or faults a parent that dispatched it without waiting; either way the parent's fault names the definition,
+/// and the message is not retried.
 /// </summary>
 public sealed class StartWorkflowChannel(WorkflowRuntime runtime, WorkflowDefinitionService definitions) : IOutboxChannel
 {
@@ -104,9 +105,18 @@ public sealed class StartWorkflowChannel(WorkflowRuntime runtime, WorkflowDefini
         var definitionId = JsonValues.AsString(item.Payload["definitionId"]) ?? string.Empty;
         var instanceId = WorkflowExecutor.InstanceIdFromKey(item.IdempotencyKey);
         var parent = ChildWorkflows.Link(item.Payload);
-        if (parent is { Waits: not ParentWaits.None } && await definitions.PublishedAsync(definitionId, cancellationToken) is null)
+        if (parent is not null && await definitions.PublishedAsync(definitionId, cancellationToken) is null)
         {
-            await runtime.ResumeParentAsync(parent.InstanceId, instanceId, new JsonObject { ["error"] = "not-published" }, cancellationToken);
+            if (parent.Waits != ParentWaits.None)
+            {
+                await runtime.ResumeParentAsync(parent.InstanceId, instanceId, new JsonObject { ["error"] = "not-published" }, cancellationToken);
+            }
+            else
+            {
+                // Nobody waits to hear of it: the parent faults, naming the definition, instead of the message dead-lettering.
+                await runtime.ChildNotPublishedAsync(parent.InstanceId, parent.ActivityId, definitionId, cancellationToken);
+            }
+
             return;
         }
 

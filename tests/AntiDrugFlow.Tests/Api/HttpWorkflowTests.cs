@@ -40,6 +40,26 @@ public sealed class HttpWorkflowTests : IAsyncLifetime
         flow.Activity(id, "Elsa.HttpEndpoint", [("path", Literal(path)), ("supportedMethods", ObjectExpr(methods)), ("allowAnonymous", Literal(allowAnonymous, "Boolean")), .. outputs]);
 
     [Fact]
+    public async Task An_endpoint_marked_canStartWorkflow_starts_instances_wherever_it_is_and_one_marked_false_does_not()
+    {
+        // As in Elsa: canStartWorkflow decides. The trigger here is not the start activity; the start activity is an
+        // endpoint that says it starts nothing, so a request to it finds no instance waiting.
+        var flow = Endpoint(new Flow("http-can-start"), "inbox", "hooks/inbox", "[\"GET\"]", allowAnonymous: true)
+            .Activity("inbox-answer", "Elsa.WriteHttpResponse", ("statusCode", Literal(200, "Int32")), ("content", Literal("inbox")))
+            .Chain("inbox", "inbox-answer");
+        flow = Endpoint(flow, "ping", "hooks/ping", "[\"GET\"]", allowAnonymous: true)
+            .Activity("pong", "Elsa.WriteHttpResponse", ("statusCode", Literal(200, "Int32")), ("content", Literal("pong")))
+            .Connect("ping", "pong")
+            .CanStartWorkflow("ping");
+        flow.CustomProperty("inbox", "canStartWorkflow", false);
+        await PublishAsync(flow);
+
+        Assert.Equal("pong", await _http.GetStringAsync("/workflows/hooks/ping"));
+        var refused = await _http.GetAsync("/workflows/hooks/inbox");
+        Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
+    }
+
+    [Fact]
     public async Task A_GET_workflow_answers_with_a_body_built_from_a_route_value()
     {
         var flow = Endpoint(new Flow("http-get").Variable("route", "Object"), "request", "orders/{id}", "[\"GET\"]", allowAnonymous: true, Output("routeData", "route"))

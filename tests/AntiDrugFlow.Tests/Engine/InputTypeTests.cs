@@ -157,7 +157,7 @@ public sealed class InputTypeTests
 
         Assert.Contains(activities, a => a is SendNoticeActivity);
         Assert.Contains(activities, a => a is RouteTaskActivity);
-        Assert.Equal(29 + 6 + 1, activities.Count);
+        Assert.Equal(32 + 6 + 1, activities.Count);
         Assert.All(activities, activity =>
         {
             Assert.Equal(activity.Inputs.Count, activity.Inputs.Select(i => i.Name).Distinct(StringComparer.OrdinalIgnoreCase).Count());

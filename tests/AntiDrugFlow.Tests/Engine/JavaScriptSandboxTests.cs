@@ -61,6 +61,15 @@ public sealed class JavaScriptSandboxTests
     }
 
     [Fact]
+    public void A_single_expression_reaching_the_global_object_through_this_leaves_nothing_for_another_instance()
+    {
+        // One expression runs as strict global code, where an arrow function's this is the global object.
+        Assert.Equal("秘密", Evaluate("(() => this)().leak = '秘密'", count: 1)!.GetValue<string>());
+
+        Assert.Equal("undefined", Evaluate("typeof globalThis.leak", count: 2)!.GetValue<string>());
+    }
+
+    [Fact]
     public void A_script_cannot_create_a_global_by_assigning_an_undeclared_name()
     {
         var fault = Fault("leaked = 1; leaked");

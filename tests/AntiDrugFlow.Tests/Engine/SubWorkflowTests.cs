@@ -106,6 +106,28 @@ public sealed class SubWorkflowTests
     }
 
     [Fact]
+    public async Task A_dispatch_without_waiting_of_a_definition_never_published_faults_the_parent_instead_of_dead_lettering()
+    {
+        await using var engine = await EngineHarness.CreateAsync();
+        await engine.PublishAsync(new Flow("dispatch-missing")
+            .Activity("dispatch", "Elsa.DispatchWorkflow", ("workflowDefinitionId", Literal("never-published")))
+            .Activity("wait", "Elsa.Event", ("eventName", Literal("later")))
+            .Chain("dispatch", "wait").Json());
+        var parent = await engine.StartAsync("dispatch-missing");
+        Assert.Equal(WorkflowStatus.Suspended, parent.Status);
+
+        await engine.DeliverOutboxAsync();
+
+        parent = await engine.ReloadAsync(parent.Id);
+        Assert.Equal(WorkflowStatus.Faulted, parent.Status);
+        Assert.Contains("dispatch", parent.Fault, StringComparison.Ordinal);
+        Assert.EndsWith(FaultKinds.ChildDefinitionNotPublished.Format("never-published"), parent.Fault, StringComparison.Ordinal);
+        Assert.Empty(parent.Bookmarks);
+        Assert.Empty(await engine.OutboxAsync(new Workflows.Outbox.OutboxFilter(Status: Workflows.Outbox.OutboxStatuses.DeadLettered)));
+        Assert.Single(await engine.OutboxAsync(new Workflows.Outbox.OutboxFilter(Status: Workflows.Outbox.OutboxStatuses.Sent, Kind: OutboxKinds.StartWorkflow)));
+    }
+
+    [Fact]
     public async Task A_faulting_child_ends_the_wait_and_a_child_without_a_published_version_faults_the_parent()
     {
         await using var engine = await EngineHarness.CreateAsync();

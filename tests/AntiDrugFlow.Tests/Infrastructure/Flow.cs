@@ -43,7 +43,7 @@ public sealed class Flow(string definitionId)
     /// <summary>Marks an activity as Elsa 3 marks a trigger (customProperties.canStartWorkflow).</summary>
     public Flow CanStartWorkflow(string id) => CustomProperty(id, "canStartWorkflow", true);
 
-    private Flow CustomProperty(string id, string name, JsonNode value)
+    public Flow CustomProperty(string id, string name, JsonNode value)
     {
         var activity = _activities.OfType<JsonObject>().Single(a => a["id"]!.GetValue<string>() == id);
         var properties = activity["customProperties"] as JsonObject ?? [];
@@ -72,6 +72,23 @@ public sealed class Flow(string definitionId)
             Connect(ids[i - 1], ids[i]);
         }
 
+        return this;
+    }
+
+    /// <summary>This flow's activities and connections as an <c>Elsa.Flowchart</c> activity with the id, to nest in another flow (an activity or a body).</summary>
+    public JsonObject AsFlowchart(string id) => new()
+    {
+        ["type"] = "Elsa.Flowchart",
+        ["id"] = id,
+        ["version"] = 1,
+        ["activities"] = _activities.DeepClone(),
+        ["connections"] = _connections.DeepClone(),
+    };
+
+    /// <summary>Adds a nested flowchart (built by <see cref="AsFlowchart"/>) as an activity of this flow.</summary>
+    public Flow Nested(JsonObject flowchart)
+    {
+        _activities.Add(flowchart.DeepClone());
         return this;
     }
 

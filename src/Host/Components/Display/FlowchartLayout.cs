@@ -35,7 +35,8 @@ public static class FlowchartLayout
 
     public static DiagramLayout Compute(WorkflowDefinition definition)
     {
-        var activities = definition.Activities.GroupBy(a => a.Id, StringComparer.Ordinal).Select(g => g.First()).ToList();
+        // The root flowchart's activities: a nested flowchart shows as one box.
+        var activities = definition.Activities.Where(a => a.Container is null).GroupBy(a => a.Id, StringComparer.Ordinal).Select(g => g.First()).ToList();
         var designer = DesignerPositions(activities);
         var positions = designer ?? Layered(definition, activities);
         var boxes = activities.Select(a => new DiagramBox(a.Id, a.Type, a.Name, a.Index, positions[a.Id].X, positions[a.Id].Y, BoxWidth, BoxHeight)).ToList();
@@ -43,7 +44,7 @@ public static class FlowchartLayout
         var right = boxes.Count == 0 ? Margin : boxes.Max(b => b.X + b.Width);
         var arrows = new List<DiagramArrow>();
         var seenPairs = new Dictionary<(string, string), int>();
-        foreach (var connection in definition.Connections)
+        foreach (var connection in definition.Connections.Where(c => c.Container is null))
         {
             if (!byId.TryGetValue(connection.Source, out var from) || !byId.TryGetValue(connection.Target, out var to))
             {

@@ -17,9 +17,10 @@ public sealed class BreakActivity : IActivity
         if (LoopControl.EnclosingLoop(context.Definition, context.Node.Id) is { } loop)
         {
             var loops = context.Instance.State.Loops;
-            if (!loops.TryGetValue(loop, out var state))
+            var key = context.LoopKey(loop);
+            if (!loops.TryGetValue(key, out var state))
             {
-                loops[loop] = state = [];
+                loops[key] = state = [];
             }
 
             state[LoopControl.BreakKey] = true;

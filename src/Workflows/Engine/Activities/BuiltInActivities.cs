@@ -13,5 +13,6 @@ public static class BuiltInActivities
         new ForEachActivity(), new WhileActivity(), new BreakActivity(),
         new HttpEndpointActivity(), new WriteHttpResponseActivity(), new CronActivity(),
         new ExecuteWorkflowActivity(), new DispatchWorkflowActivity(),
+        new FlowchartActivity(), new FlowNodeActivity(), new ParallelForEachActivity(),
     ];
 }

@@ -26,14 +26,15 @@ public sealed class ForEachActivity : IActivity
     public ValueTask<ActivityOutcome> ExecuteAsync(ActivityExecutionContext context)
     {
         var loops = context.Instance.State.Loops;
-        if (loops.TryGetValue(context.Node.Id, out var asked) && asked[LoopControl.BreakKey] is not null)
+        var key = context.LoopKey(context.Node.Id);
+        if (loops.TryGetValue(key, out var asked) && asked[LoopControl.BreakKey] is not null)
         {
-            loops.Remove(context.Node.Id);
+            loops.Remove(key);
             return ValueTask.FromResult(ActivityOutcome.Done);
         }
 
         JsonObject state;
-        if (context.EnteredByLoopBack && loops.TryGetValue(context.Node.Id, out var saved) && saved[ItemsKey] is JsonArray)
+        if (context.EnteredByLoopBack && loops.TryGetValue(key, out var saved) && saved[ItemsKey] is JsonArray)
         {
             state = saved;
             state[IndexKey] = state[IndexKey]!.GetValue<int>() + 1;
@@ -47,14 +48,14 @@ public sealed class ForEachActivity : IActivity
                 null => [],
                 var single => [single.DeepClone()],
             };
-            loops[context.Node.Id] = state = new JsonObject { [ItemsKey] = items, [IndexKey] = 0 };
+            loops[key] = state = new JsonObject { [ItemsKey] = items, [IndexKey] = 0 };
         }
 
         var list = state[ItemsKey]!.AsArray();
         var index = state[IndexKey]!.GetValue<int>();
         if (index >= list.Count)
         {
-            loops.Remove(context.Node.Id);
+            loops.Remove(key);
             return ValueTask.FromResult(ActivityOutcome.Done);
         }
 

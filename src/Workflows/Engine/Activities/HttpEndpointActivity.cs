@@ -27,6 +27,12 @@ public sealed class HttpEndpointActivity : IActivity
 
     public bool CanWait => true;
 
+    /// <summary>True for an endpoint marked as Elsa marks a trigger (<c>customProperties.canStartWorkflow</c>): requests start instances there.</summary>
+    public static bool IsTrigger(ActivityNode node) =>
+        node.Type == "Elsa.HttpEndpoint"
+        && node.Json["customProperties"] is JsonObject properties
+        && string.Equals(JsonValues.AsString(properties["canStartWorkflow"]), "true", StringComparison.OrdinalIgnoreCase);
+
     public void Validate(ActivityNode node, DefinitionValidationContext context)
     {
         // The template must be a literal the host can index; a bad one would never match.

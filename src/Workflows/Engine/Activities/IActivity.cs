@@ -39,6 +39,14 @@ public interface IActivity
     /// <summary>Called when one of this activity's bookmarks is resumed.</summary>
     ValueTask<ActivityOutcome> ResumeAsync(ActivityExecutionContext context, Bookmark bookmark, JsonNode? input) =>
         ValueTask.FromResult(ActivityOutcome.Done);
+
+    /// <summary>
+    /// Called when a run-time scope this activity started (<see cref="ActivityExecutionContext.StartScope"/>) has nothing
+    /// left to run or wait for; <paramref name="outcomes"/> are those an <c>Elsa.Complete</c> in it gave (empty: none).
+    /// Returns <see cref="ActivityOutcome.Running"/> while other scopes it started still run.
+    /// </summary>
+    ValueTask<ActivityOutcome> ScopeCompletedAsync(ActivityExecutionContext context, RunScope completed, IReadOnlyList<string> outcomes) =>
+        ValueTask.FromResult(outcomes.Count > 0 ? ActivityOutcome.Through(outcomes) : ActivityOutcome.Done);
 }
 
 public static class Ports
@@ -58,6 +66,9 @@ public sealed record ActivityOutcome(ActivityOutcomeKind Kind, IReadOnlyList<str
     public static readonly ActivityOutcome EndOfBranch = new(ActivityOutcomeKind.Completed, Activities.Ports.None);
     public static readonly ActivityOutcome FinishWorkflow = new(ActivityOutcomeKind.FinishWorkflow, Activities.Ports.None);
 
+    /// <summary>The activity runs on in scopes it started (a nested flowchart, parallel iterations); it completes when they do.</summary>
+    public static readonly ActivityOutcome Running = new(ActivityOutcomeKind.Running, Activities.Ports.None);
+
     public static ActivityOutcome Through(params string[] ports) => new(ActivityOutcomeKind.Completed, ports);
 
     public static ActivityOutcome Through(IReadOnlyList<string> ports) => new(ActivityOutcomeKind.Completed, ports);
@@ -67,5 +78,13 @@ public enum ActivityOutcomeKind
 {
     Completed,
     Suspended,
+
+    /// <summary>
+    /// Ends the flowchart the activity is in (Elsa.End, Elsa.Complete): the workflow when it is the root, else the
+    /// nested flowchart, whose owner goes on.
+    /// </summary>
     FinishWorkflow,
+
+    /// <summary>Waits for run-time scopes the activity started; see <see cref="IActivity.ScopeCompletedAsync"/>.</summary>
+    Running,
 }

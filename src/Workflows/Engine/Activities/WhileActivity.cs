@@ -19,8 +19,9 @@ public sealed class WhileActivity : IActivity
     public ValueTask<ActivityOutcome> ExecuteAsync(ActivityExecutionContext context)
     {
         var loops = context.Instance.State.Loops;
-        var broken = loops.TryGetValue(context.Node.Id, out var state) && state[LoopControl.BreakKey] is not null;
-        loops.Remove(context.Node.Id);
+        var key = context.LoopKey(context.Node.Id);
+        var broken = loops.TryGetValue(key, out var state) && state[LoopControl.BreakKey] is not null;
+        loops.Remove(key);
         return ValueTask.FromResult(!broken && context.Get(Condition) ? ActivityOutcome.Through(Ports.Iterate) : ActivityOutcome.Done);
     }
 }

@@ -63,6 +63,7 @@ public static class DefinitionReader
         var inputs = ReadInputs(document, errors);
         var activities = new List<ActivityNode>();
         var connections = new List<FlowConnection>();
+        var containerStarts = new Dictionary<string, string?>(StringComparer.Ordinal);
         string? start = null;
         if (document["root"] is not JsonObject root)
         {
@@ -75,9 +76,9 @@ public static class DefinitionReader
                 errors.Add(DefinitionErrorKinds.RootNotAFlowchart.At("$.root.type", Text(root, "type") ?? string.Empty));
             }
 
-            ReadActivities(root, activities, errors);
-            ReadConnections(root, connections, errors);
-            start = StartActivity(root, activities, connections);
+            ReadFlowchart(root, "$.root", null, activities, connections, containerStarts, errors);
+            start = containerStarts[RootKey];
+            containerStarts.Remove(RootKey);
         }
 
         if (document["root"] is not JsonObject)
@@ -86,7 +87,7 @@ public static class DefinitionReader
         }
 
         // Built even when the reader found errors, so the validator can report the rest in the same pass.
-        var definition = new WorkflowDefinition(document, id, definitionId ?? string.Empty, name, version, variables, inputs, activities, connections, start) { Warnings = warnings };
+        var definition = new WorkflowDefinition(document, id, definitionId ?? string.Empty, name, version, variables, inputs, activities, connections, start, containerStarts) { Warnings = warnings };
         return (definition, errors);
     }
 
@@ -130,6 +131,65 @@ public static class DefinitionReader
     }
 
     private static string Count(int n) => n.ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The key of the root flowchart among the containers' starts while reading (no activity id is empty).</summary>
+    private const string RootKey = "";
+
+    /// <summary>The activities that hold one child activity in their <c>body</c> (a nested flowchart, or any activity), as Elsa writes them.</summary>
+    public static readonly IReadOnlySet<string> BodyContainers = new HashSet<string>(StringComparer.Ordinal) { "Elsa.FlowNode", "Elsa.ParallelForEach" };
+
+    /// <summary>
+    /// Reads a flowchart's activities and connections, then those of the flowcharts and bodies nested in them, depth
+    /// first: every activity of the definition ends up in one list, each knowing its container, and every connection
+    /// gets an index unique in the definition (the root's keep their positions).
+    /// </summary>
+    private static void ReadFlowchart(JsonObject flowchart, string path, string? container, List<ActivityNode> activities, List<FlowConnection> connections, Dictionary<string, string?> starts, List<DefinitionError> errors)
+    {
+        var first = activities.Count;
+        var firstConnection = connections.Count;
+        ReadActivities(flowchart, path, container, activities, errors);
+        ReadConnections(flowchart, path, container, connections, errors);
+        var own = activities.GetRange(first, activities.Count - first);
+        starts[container ?? RootKey] = StartActivity(flowchart, own, connections.GetRange(firstConnection, connections.Count - firstConnection));
+        foreach (var node in own)
+        {
+            ReadChildren(node, activities, connections, starts, errors);
+        }
+    }
+
+    private static void ReadChildren(ActivityNode node, List<ActivityNode> activities, List<FlowConnection> connections, Dictionary<string, string?> starts, List<DefinitionError> errors)
+    {
+        if (node.Type == FlowchartType)
+        {
+            ReadFlowchart(node.Json, node.JsonPath, node.Id, activities, connections, starts, errors);
+        }
+        else if (BodyContainers.Contains(node.Type))
+        {
+            starts[node.Id] = null;
+            if (node.Json["body"] is JsonObject body)
+            {
+                var id = Text(body, "id");
+                var type = Text(body, "type");
+                if (string.IsNullOrWhiteSpace(id))
+                {
+                    errors.Add(DefinitionErrorKinds.ActivityIdMissing.At(node.JsonPath + ".body.id"));
+                }
+
+                if (string.IsNullOrWhiteSpace(type))
+                {
+                    errors.Add(DefinitionErrorKinds.ActivityTypeMissing.At(node.JsonPath + ".body.type"));
+                }
+
+                if (!string.IsNullOrWhiteSpace(id) && !string.IsNullOrWhiteSpace(type))
+                {
+                    var child = new ActivityNode { Id = id, Type = type, Name = Text(body, "name"), Index = -1, Json = body, Container = node.Id, JsonPath = node.JsonPath + ".body" };
+                    activities.Add(child);
+                    starts[node.Id] = id;
+                    ReadChildren(child, activities, connections, starts, errors);
+                }
+            }
+        }
+    }
 
     private static string? StartActivity(JsonObject root, List<ActivityNode> activities, List<FlowConnection> connections)
     {
@@ -207,23 +267,23 @@ public static class DefinitionReader
         return result;
     }
 
-    private static void ReadActivities(JsonObject root, List<ActivityNode> activities, List<DefinitionError> errors)
+    private static void ReadActivities(JsonObject root, string flowchartPath, string? container, List<ActivityNode> activities, List<DefinitionError> errors)
     {
         if (root["activities"] is not JsonArray array)
         {
-            errors.Add(DefinitionErrorKinds.ActivitiesMissing.At("$.root.activities"));
+            errors.Add(DefinitionErrorKinds.ActivitiesMissing.At(flowchartPath + ".activities"));
             return;
         }
 
-        if (array.Count > MaxActivities)
+        if (activities.Count + array.Count > MaxActivities)
         {
-            errors.Add(DefinitionErrorKinds.DefinitionTooLarge.At("$.root.activities", "活動", Count(array.Count), Count(MaxActivities)));
+            errors.Add(DefinitionErrorKinds.DefinitionTooLarge.At(flowchartPath + ".activities", "活動", Count(activities.Count + array.Count), Count(MaxActivities)));
             return;
         }
 
         for (var i = 0; i < array.Count; i++)
         {
-            var path = $"$.root.activities[{i}]";
+            var path = $"{flowchartPath}.activities[{i}]";
             if (array[i] is not JsonObject item)
             {
                 errors.Add(DefinitionErrorKinds.ActivityNotAnObject.At(path));
@@ -244,12 +304,12 @@ public static class DefinitionReader
 
             if (!string.IsNullOrWhiteSpace(id) && !string.IsNullOrWhiteSpace(type))
             {
-                activities.Add(new ActivityNode { Id = id, Type = type, Name = Text(item, "name"), Index = i, Json = item });
+                activities.Add(new ActivityNode { Id = id, Type = type, Name = Text(item, "name"), Index = i, Json = item, Container = container, JsonPath = path });
             }
         }
     }
 
-    private static void ReadConnections(JsonObject root, List<FlowConnection> connections, List<DefinitionError> errors)
+    private static void ReadConnections(JsonObject root, string flowchartPath, string? container, List<FlowConnection> connections, List<DefinitionError> errors)
     {
         if (root["connections"] is null)
         {
@@ -258,19 +318,21 @@ public static class DefinitionReader
 
         if (root["connections"] is not JsonArray array)
         {
-            errors.Add(DefinitionErrorKinds.ConnectionsNotAList.At("$.root.connections"));
+            errors.Add(DefinitionErrorKinds.ConnectionsNotAList.At(flowchartPath + ".connections"));
             return;
         }
 
-        if (array.Count > MaxConnections)
+        if (connections.Count + array.Count > MaxConnections)
         {
-            errors.Add(DefinitionErrorKinds.DefinitionTooLarge.At("$.root.connections", "連線", Count(array.Count), Count(MaxConnections)));
+            errors.Add(DefinitionErrorKinds.DefinitionTooLarge.At(flowchartPath + ".connections", "連線", Count(connections.Count + array.Count), Count(MaxConnections)));
             return;
         }
 
+        // Indices unique in the definition: the root's are their positions (saved tokens name them), nested ones follow.
+        var offset = container is null ? 0 : connections.Count == 0 ? 0 : connections.Max(c => c.Index) + 1;
         for (var i = 0; i < array.Count; i++)
         {
-            var path = $"$.root.connections[{i}]";
+            var path = $"{flowchartPath}.connections[{i}]";
             if (array[i] is not JsonObject item)
             {
                 errors.Add(DefinitionErrorKinds.ConnectionNotAnObject.At(path));
@@ -292,7 +354,7 @@ public static class DefinitionReader
 
             if (source is not null && target is not null)
             {
-                connections.Add(new FlowConnection(source, sourcePort, target, targetPort, i));
+                connections.Add(container is null ? new FlowConnection(source, sourcePort, target, targetPort, i) : new FlowConnection(source, sourcePort, target, targetPort, offset + i, container, path));
             }
         }
     }

@@ -111,12 +111,12 @@ public sealed class DefinitionValidator(ActivityRegistry registry)
 
     private void CheckActivities(WorkflowDefinition definition, DefinitionValidationContext context)
     {
-        var firstIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        var firstPath = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var node in definition.Activities)
         {
-            if (!firstIndex.TryAdd(node.Id, node.Index))
+            if (!firstPath.TryAdd(node.Id, node.JsonPath))
             {
-                context.Error(DefinitionErrorKinds.ActivityIdDuplicate, $"{node.JsonPath}.id", node.Id, $"$.root.activities[{firstIndex[node.Id]}]");
+                context.Error(DefinitionErrorKinds.ActivityIdDuplicate, $"{node.JsonPath}.id", node.Id, firstPath[node.Id]);
             }
 
             var activity = registry.Find(node);
@@ -267,8 +267,9 @@ public sealed class DefinitionValidator(ActivityRegistry registry)
     {
         foreach (var connection in definition.Connections)
         {
-            var source = definition.FindActivity(connection.Source);
-            var target = definition.FindActivity(connection.Target);
+            // A connection joins activities of its own flowchart only: one nested elsewhere is unknown here.
+            var source = definition.FindActivity(connection.Source) is { } s && s.Container == connection.Container ? s : null;
+            var target = definition.FindActivity(connection.Target) is { } t && t.Container == connection.Container ? t : null;
             var sourcePath = connection.JsonPath + ".source";
             var targetPath = connection.JsonPath + ".target";
             if (source is null)
@@ -306,8 +307,10 @@ public sealed class DefinitionValidator(ActivityRegistry registry)
             return;
         }
 
-        // A trigger (an Elsa.Cron with canStartWorkflow) starts instances of its own, so what follows it is reached too.
-        var roots = definition.Activities.Where(Activities.CronActivity.IsTrigger).Select(a => a.Id).Prepend(start).ToList();
+        // A trigger (an Elsa.Cron or Elsa.HttpEndpoint with canStartWorkflow) starts instances of its own, so what follows
+        // it is reached too. Each nested flowchart or body starts its own children when its container runs.
+        var roots = definition.Activities.Where(a => Activities.CronActivity.IsTrigger(a) || Activities.HttpEndpointActivity.IsTrigger(a)).Select(a => a.Id).Prepend(start)
+            .Concat(definition.ContainerStarts.Values.OfType<string>()).ToList();
         var reached = new HashSet<string>(roots, StringComparer.Ordinal);
         var pending = new Stack<string>(roots);
         while (pending.Count > 0)

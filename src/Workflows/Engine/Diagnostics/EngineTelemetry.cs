@@ -28,6 +28,12 @@ public static class EngineTelemetry
     /// <summary>A span for one step of an instance; null when nothing listens.</summary>
     internal static Activity? StartStep(string kind, WorkflowDefinition definition, WorkflowInstance instance)
     {
+        // Nothing listening (the usual case): no span, and no name built for it.
+        if (!Source.HasListeners())
+        {
+            return null;
+        }
+
         var span = Source.StartActivity("workflow.step " + kind);
         if (span is not null)
         {
@@ -41,6 +47,11 @@ public static class EngineTelemetry
     /// <summary>A span for one activity's execution or resumption inside a step.</summary>
     internal static Activity? StartActivity(WorkflowDefinition definition, WorkflowInstance instance, ActivityNode node)
     {
+        if (!Source.HasListeners())
+        {
+            return null;
+        }
+
         var span = Source.StartActivity("workflow.activity " + node.Type);
         if (span is not null)
         {

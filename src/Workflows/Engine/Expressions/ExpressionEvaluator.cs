@@ -24,6 +24,11 @@ public sealed class ExpressionEvaluator(ExpressionScope scope, JavaScriptEvaluat
 
     public ExpressionScope Scope { get; } = scope;
 
+    private Func<ExpressionSpec, string?>? _text;
+
+    /// <summary>Evaluates an expression to text (e.g. a merge mode); one delegate per evaluator.</summary>
+    public Func<ExpressionSpec, string?> Text => _text ??= spec => JsonValues.AsString(Evaluate(spec));
+
     public JsonNode? Evaluate(ExpressionSpec spec) => spec.Type switch
     {
         ExpressionTypes.Literal => spec.Value?.DeepClone(),

@@ -111,6 +111,12 @@ public sealed class JavaScriptEvaluator
         private ExpressionScope? _scope;
         private string? _instanceId;
 
+        // Whether a program that may write globals ran since they were last forgotten.
+        private bool _globalsWritten;
+
+        // What the accessors were last defined for: defining them again finds nothing new unless one of these changed.
+        private (WorkflowInstance? Instance, int Variables, int Inputs, string? RunScope) _accessorsFor;
+
         public Interpreter(JavaScriptEvaluator owner)
         {
             _owner = owner;
@@ -136,11 +142,24 @@ public sealed class JavaScriptEvaluator
         {
             if (!string.Equals(_instanceId, scope.Instance.Id, StringComparison.Ordinal))
             {
-                ForgetGlobals();
+                if (_globalsWritten)
+                {
+                    ForgetGlobals();
+                    _globalsWritten = false;
+                }
+
                 _instanceId = scope.Instance.Id;
             }
 
-            DefineAccessors(scope);
+            _globalsWritten |= program.MayWriteGlobals;
+            var state = scope.Instance.State;
+            var accessorsFor = (scope.Instance, state.Variables.Count, state.Input.Count, scope.RunScope);
+            if (accessorsFor != _accessorsFor)
+            {
+                DefineAccessors(scope);
+                _accessorsFor = accessorsFor;
+            }
+
             _scope = scope;
             try
             {
@@ -207,6 +226,14 @@ public sealed class JavaScriptEvaluator
             foreach (var (name, _) in scope.Instance.State.Input)
             {
                 DefineAccessor(name);
+            }
+
+            if (scope.RunScope is not null)
+            {
+                foreach (var name in scope.LocalNames())
+                {
+                    DefineAccessor(name);
+                }
             }
         }
 

@@ -17,18 +17,26 @@ public sealed class JavaScriptProgram
 {
     private readonly Prepared<Script> _script;
 
-    private JavaScriptProgram(Prepared<Script> script, JavaScriptSyntaxError? syntaxError)
+    private JavaScriptProgram(Prepared<Script> script, JavaScriptSyntaxError? syntaxError, bool mayWriteGlobals)
     {
         _script = script;
         SyntaxError = syntaxError;
+        MayWriteGlobals = mayWriteGlobals;
     }
 
     /// <summary>Null when the code parses.</summary>
     public JavaScriptSyntaxError? SyntaxError { get; }
 
-    internal static JavaScriptProgram Prepared(Prepared<Script> script) => new(script, null);
+    /// <summary>
+    /// False when running the program cannot add a property to the global object: strict code (no implicit globals, no
+    /// top-level declarations) that does not name <c>globalThis</c> or <c>this</c>, the only ways left to reach it with
+    /// string compilation disabled. An interpreter forgets what the previous instance wrote only after such a program.
+    /// </summary>
+    internal bool MayWriteGlobals { get; }
 
-    internal static JavaScriptProgram Invalid(JavaScriptSyntaxError error) => new(default, error);
+    internal static JavaScriptProgram Prepared(Prepared<Script> script, bool mayWriteGlobals = true) => new(script, null, mayWriteGlobals);
+
+    internal static JavaScriptProgram Invalid(JavaScriptSyntaxError error) => new(default, error, false);
 
     /// <summary>The prepared script; Jint's prepared scripts may be run by any interpreter on any thread.</summary>
     internal ref readonly Prepared<Script> Script
@@ -101,6 +109,11 @@ public sealed class JavaScriptPrograms(int capacity)
         try
         {
             var plain = Engine.PrepareScript(code).Program ?? throw new InvalidOperationException("A prepared script has no tree.");
+            if (SingleExpression(code, plain) is { } expression)
+            {
+                return expression;
+            }
+
             body = ReturningLast(code, plain);
         }
         catch (ScriptPreparationException plain)
@@ -116,6 +129,33 @@ public sealed class JavaScriptPrograms(int capacity)
 
         return TryPrepare(body) ?? JavaScriptProgram.Invalid(new JavaScriptSyntaxError(1, 1, "The value cannot be wrapped in a function."));
     }
+
+    /// <summary>
+    /// A script that is one expression (what nearly every input holds) runs as strict global code whose completion value
+    /// is the expression's: no function is made per evaluation, and nothing is declared. Null for anything else, or when
+    /// strict mode does not parse it.
+    /// </summary>
+    private static JavaScriptProgram? SingleExpression(string code, Script plain)
+    {
+        if (plain.Body.Count != 1 || plain.Body[0] is not ExpressionStatement || plain.Body[0] is Directive)
+        {
+            return null;
+        }
+
+        try
+        {
+            var mayWriteGlobals = NamesTheGlobalObject(code);
+            return JavaScriptProgram.Prepared(Engine.PrepareScript("\"use strict\";\n" + code), mayWriteGlobals);
+        }
+        catch (ScriptPreparationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Whether strict code may reach the global object: through <c>globalThis</c> or <c>this</c> (global code's, or an arrow function's there).</summary>
+    private static bool NamesTheGlobalObject(string code) =>
+        code.Contains("this", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The body of a function that returns what the script's last statement computes, when that is an expression.</summary>
     private static string ReturningLast(string code, Script script)
@@ -137,7 +177,9 @@ public sealed class JavaScriptPrograms(int capacity)
         {
             try
             {
-                return JavaScriptProgram.Prepared(Engine.PrepareScript("(function(){" + prologue + "\n" + body + "\n})()"));
+                // Inside a strict function nothing is declared globally; a sloppy one may assign undeclared names.
+                var mayWriteGlobals = prologue.Length == 0 || NamesTheGlobalObject(body);
+                return JavaScriptProgram.Prepared(Engine.PrepareScript("(function(){" + prologue + "\n" + body + "\n})()"), mayWriteGlobals);
             }
             catch (ScriptPreparationException)
             {

@@ -127,10 +127,27 @@ public sealed class HttpEndpointIndex
                 node.Id,
                 template,
                 methods,
-                node.Id == definition.StartActivityId,
+                StartsInstances(definition, node),
                 allowAnonymous,
                 LiteralText(node, HttpEndpointActivity.Policy.Name) is { Length: > 0 } policy ? policy : null);
         }
+    }
+
+    /// <summary>
+    /// Whether requests to the endpoint start instances: as in Elsa, when its <c>customProperties.canStartWorkflow</c> is
+    /// true (wherever it is in the root flowchart) and never when it is false; a definition that does not say (written
+    /// before the property was read) starts at its start activity. An endpoint inside a nested flowchart only resumes.
+    /// </summary>
+    public static bool StartsInstances(WorkflowDefinition definition, ActivityNode node)
+    {
+        if (node.Container is not null)
+        {
+            return false;
+        }
+
+        return node.Json["customProperties"] is JsonObject properties && properties["canStartWorkflow"] is JsonValue flag
+            ? string.Equals(JsonValues.AsString(flag), "true", StringComparison.OrdinalIgnoreCase)
+            : node.Id == definition.StartActivityId;
     }
 
     private static string? LiteralText(ActivityNode node, string input) =>

@@ -13,10 +13,14 @@ public sealed record VariableDefinition(string Id, string Name, string TypeName,
 
 public sealed record InputDefinition(string Name, string TypeName, bool IsRequired);
 
-/// <summary>A connection between two activity ports, in either of Elsa's two JSON forms.</summary>
-public sealed record FlowConnection(string Source, string SourcePort, string Target, string TargetPort, int Index)
+/// <summary>
+/// A connection between two activity ports, in either of Elsa's two JSON forms. <see cref="Index"/> is unique in the
+/// definition (the root flowchart's connections first, then those of nested flowcharts); <see cref="Container"/> is the
+/// nested flowchart the connection belongs to (null for the root).
+/// </summary>
+public sealed record FlowConnection(string Source, string SourcePort, string Target, string TargetPort, int Index, string? Container = null, string? Path = null)
 {
-    public string JsonPath => $"$.root.connections[{Index}]";
+    public string JsonPath => Path ?? $"$.root.connections[{Index}]";
 }
 
 /// <summary>An activity of a flowchart: its identity, its place in the JSON, and the raw JSON its inputs are read from.</summary>
@@ -32,7 +36,19 @@ public sealed class ActivityNode
 
     public required JsonObject Json { get; init; }
 
-    public string JsonPath => $"$.root.activities[{Index}]";
+    /// <summary>
+    /// The activity this one runs inside: a nested <c>Elsa.Flowchart</c> holding it in its <c>activities</c>, or an
+    /// activity holding it as its <c>body</c> (<c>Elsa.FlowNode</c>, <c>Elsa.ParallelForEach</c>); null in the root flowchart.
+    /// </summary>
+    public string? Container { get; init; }
+
+    private readonly string? _jsonPath;
+
+    public string JsonPath
+    {
+        get => _jsonPath ?? $"$.root.activities[{Index}]";
+        init => _jsonPath = value;
+    }
 
     public string DisplayName => string.IsNullOrWhiteSpace(Name) ? Id : $"{Id} ({Name})";
 
@@ -102,8 +118,10 @@ public sealed class WorkflowDefinition
         IReadOnlyList<InputDefinition> inputs,
         IReadOnlyList<ActivityNode> activities,
         IReadOnlyList<FlowConnection> connections,
-        string? startActivityId)
+        string? startActivityId,
+        IReadOnlyDictionary<string, string?>? containerStarts = null)
     {
+        ContainerStarts = containerStarts ?? new Dictionary<string, string?>(StringComparer.Ordinal);
         Document = document;
         Id = id;
         DefinitionId = definitionId;
@@ -168,6 +186,12 @@ public sealed class WorkflowDefinition
     /// <summary>The activity a new instance starts at; null only for an empty flowchart.</summary>
     public string? StartActivityId { get; }
 
+    /// <summary>The activity each container (nested flowchart, body-holding activity) starts its children at; null for an empty one.</summary>
+    public IReadOnlyDictionary<string, string?> ContainerStarts { get; }
+
+    /// <summary>Where a container's children start; null when it has none.</summary>
+    public string? StartOf(string containerId) => ContainerStarts.GetValueOrDefault(containerId);
+
     public ActivityNode? FindActivity(string id) => _activities.GetValueOrDefault(id);
 
     public ActivityNode Activity(string id) =>
@@ -197,7 +221,10 @@ public sealed class WorkflowDefinition
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, HashSet<string>> _forwardAncestors = new(StringComparer.Ordinal);
 
     /// <summary>The activities from which forward connections lead to this one (a loop's way back not followed).</summary>
-    public IReadOnlySet<string> ForwardAncestors(string activityId) => _forwardAncestors.GetOrAdd(activityId, id =>
+    public IReadOnlySet<string> ForwardAncestors(string activityId) =>
+        _forwardAncestors.TryGetValue(activityId, out var known) ? known : ComputeForwardAncestors(activityId);
+
+    private HashSet<string> ComputeForwardAncestors(string activityId) => _forwardAncestors.GetOrAdd(activityId, id =>
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var pending = new Stack<string>();
@@ -220,7 +247,8 @@ public sealed class WorkflowDefinition
     {
         var backward = new HashSet<int>();
         var state = new Dictionary<string, bool>(StringComparer.Ordinal); // false: on the current path, true: done
-        var roots = StartActivityId is { } start ? new[] { start }.Concat(Activities.Select(a => a.Id)) : Activities.Select(a => a.Id);
+        var starts = ContainerStarts.Values.OfType<string>();
+        var roots = (StartActivityId is { } start ? starts.Prepend(start) : starts).Concat(Activities.Select(a => a.Id));
         foreach (var root in roots)
         {
             if (state.ContainsKey(root) || !_activities.ContainsKey(root))

@@ -29,6 +29,9 @@ public sealed class ActivityExecutionContext
 
     public WorkItem Item { get; }
 
+    /// <summary>The run-time scope the activity runs in (a nested flowchart's run, a parallel iteration); null in the root flowchart.</summary>
+    public string? Scope => Item.Scope;
+
     public WorkflowInstance Instance => _step.Instance;
 
     public DateTimeOffset Now { get; }
@@ -103,6 +106,11 @@ public sealed class ActivityExecutionContext
     {
         var bookmark = new Bookmark(NewId(), Instance.Id, Node.Id, kind, name, correlationId, dueAt, taskId, payload, Now);
         Instance.Bookmarks.Add(bookmark);
+        if (Scope is { } scope)
+        {
+            Instance.State.BookmarkScopes[bookmark.Id] = scope;
+        }
+
         _step.AddedBookmarks.Add(bookmark);
         return bookmark;
     }
@@ -113,6 +121,7 @@ public sealed class ActivityExecutionContext
         foreach (var bookmark in Instance.Bookmarks.Where(which).ToList())
         {
             Instance.Bookmarks.Remove(bookmark);
+            Instance.State.BookmarkScopes.Remove(bookmark.Id);
             _step.RemovedBookmarks.Add(bookmark);
             if (bookmark.TaskId is { } taskId)
             {
@@ -120,6 +129,33 @@ public sealed class ActivityExecutionContext
             }
         }
     }
+
+    /// <summary>
+    /// Starts a run of what this activity contains (its nested flowchart, its body) in a new run-time scope inside
+    /// the activity's own, with variables only that run sees; null when the activity contains nothing to run.
+    /// The executor calls <see cref="IActivity.ScopeCompletedAsync"/> once the run has nothing left to do.
+    /// </summary>
+    public string? StartScope(JsonObject? locals = null)
+    {
+        if (Definition.StartOf(Node.Id) is not { } start)
+        {
+            return null;
+        }
+
+        var id = NewId();
+        Instance.State.Scopes[id] = new RunScope(id, Node.Id, Scope, locals);
+        Instance.State.Queue.Add(new WorkItem(start, null, id));
+        return id;
+    }
+
+    /// <summary>
+    /// The key of a loop activity's state in <see cref="InstanceState.Loops"/>: its id, and in a nested run-time scope the
+    /// scope's too, so parallel iterations looping through the same activity keep positions of their own.
+    /// </summary>
+    public string LoopKey(string activityId) => Scope is null ? activityId : activityId + "@" + Scope;
+
+    /// <summary>The run-time scopes this activity started that still run.</summary>
+    public int RunningScopes => Instance.State.Scopes.Values.Count(s => s.Owner == Node.Id && s.Parent == Scope);
 
     /// <summary>A human task and the bookmark its completion resumes.</summary>
     public HumanTask CreateTask(string taskName, JsonNode? payload)
@@ -147,7 +183,7 @@ public sealed class ActivityExecutionContext
     public bool EnteredByLoopBack => Item.ViaConnection is int via && Definition.Connections.FirstOrDefault(c => c.Index == via) is { } connection && Definition.IsBackward(connection);
 
     /// <summary>Runs another activity of the flowchart next, without a connection (a Break sends its loop on to Done).</summary>
-    public void Schedule(string activityId) => Instance.State.Queue.Add(new WorkItem(activityId, null));
+    public void Schedule(string activityId) => Instance.State.Queue.Add(new WorkItem(activityId, null, Scope));
 
     private static string NewId() => Guid.CreateVersion7().ToString("N");
 }

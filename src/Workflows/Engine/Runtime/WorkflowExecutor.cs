@@ -112,14 +112,15 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
         UpgradeJoins(definition, instance.State);
         var node = definition.Activity(bookmark.ActivityId);
         var activity = Activities.Get(node);
-        var evaluator = new ExpressionEvaluator(new ExpressionScope(instance), _javaScript);
+        var scope = instance.State.BookmarkScopes.Remove(bookmark.Id, out var bookmarkScope) ? bookmarkScope : null;
+        var evaluator = new ExpressionEvaluator(new ExpressionScope(instance) { RunScope = scope }, _javaScript);
         step.Journal.Add(new JournalEntry(instance.Id, now, node.Id, node.Type, "Resumed", bookmark.Kind + ": " + bookmark.Name));
         try
         {
             using var activitySpan = EngineTelemetry.StartActivity(definition, instance, node);
-            var context = new ActivityExecutionContext(definition, node, new WorkItem(node.Id, null), step, evaluator, now, cancellationToken);
+            var context = new ActivityExecutionContext(definition, node, new WorkItem(node.Id, null, scope), step, evaluator, now, cancellationToken);
             var outcome = await activity.ResumeAsync(context, bookmark, input);
-            if (!Apply(definition, step, node, outcome, now, evaluator))
+            if (!await ApplyAsync(definition, step, node, scope, outcome, now, evaluator, cancellationToken))
             {
                 return step;
             }
@@ -143,6 +144,27 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
         instance.FinishedAt = now;
         instance.UpdatedAt = now;
         step.Journal.Add(new JournalEntry(instance.Id, now, null, null, "WorkflowCancelled", reason));
+        return TellParent(step, firstRun: false);
+    }
+
+    /// <summary>
+    /// A sub-workflow the instance dispatched without waiting could not start: its definition has no published version.
+    /// The instance faults at the activity that dispatched it (<c>workflow.child-not-published</c>, naming the
+    /// definition), cancelling what it still runs or waits for; one that has ended already gets a journal line instead.
+    /// </summary>
+    public ExecutionStep ChildNotPublished(WorkflowDefinition definition, WorkflowInstance instance, string activityId, string childDefinitionId)
+    {
+        var step = new ExecutionStep { Instance = instance };
+        var now = time.GetUtcNow();
+        var node = definition.FindActivity(activityId);
+        var description = FaultKinds.ChildDefinitionNotPublished.Format(childDefinitionId);
+        if (instance.IsEnded || node is null)
+        {
+            step.Journal.Add(new JournalEntry(instance.Id, now, activityId, node?.Type, "ChildWorkflowNotStarted", description));
+            return step;
+        }
+
+        Fault(step, node, FaultKinds.ChildDefinitionNotPublished, $"{node.JsonPath}.workflowDefinitionId", description, now);
         return TellParent(step, firstRun: false);
     }
 
@@ -197,7 +219,8 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
         var instance = step.Instance;
         UpgradeJoins(definition, instance.State);
         evaluator ??= new ExpressionEvaluator(new ExpressionScope(instance), _javaScript);
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        // Executions per activity, counted only in the second half of the step limit: enough to name the loop that hits it.
+        Dictionary<string, int>? counts = null;
         var executed = 0;
         while (instance.State.Queue.Count > 0 && instance.Status == WorkflowStatus.Running)
         {
@@ -207,22 +230,28 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
             var now = time.GetUtcNow();
             if (++executed > options.MaxStepsPerRun)
             {
-                var hottest = counts.MaxBy(p => p.Value).Key;
+                var hottest = counts!.MaxBy(p => p.Value).Key;
                 var loop = LoopThrough(definition, hottest);
                 Fault(step, definition.Activity(hottest), FaultKinds.StepLimit, null, FaultKinds.StepLimit.Format(options.MaxStepsPerRun.ToString(CultureInfo.InvariantCulture), loop), now);
                 break;
             }
 
-            counts[item.ActivityId] = counts.GetValueOrDefault(item.ActivityId) + 1;
+            if (executed > options.MaxStepsPerRun / 2)
+            {
+                counts ??= new Dictionary<string, int>(StringComparer.Ordinal);
+                counts[item.ActivityId] = counts.GetValueOrDefault(item.ActivityId) + 1;
+            }
+
             var node = definition.Activity(item.ActivityId);
             var activity = Activities.Get(node);
             try
             {
                 using var activitySpan = EngineTelemetry.StartActivity(definition, instance, node);
+                evaluator.Scope.RunScope = item.Scope;
                 var context = new ActivityExecutionContext(definition, node, item, step, evaluator, now, cancellationToken);
                 var outcome = await activity.ExecuteAsync(context);
-                step.Journal.Add(new JournalEntry(instance.Id, now, node.Id, node.Type, outcome.Kind == ActivityOutcomeKind.Suspended ? "Suspended" : "Executed", outcome.Ports.Count > 0 ? string.Join(",", outcome.Ports) : null));
-                Apply(definition, step, node, outcome, now, evaluator);
+                step.Journal.Add(new JournalEntry(instance.Id, now, node.Id, node.Type, JournalEvent(outcome), PortsText(outcome)));
+                await ApplyAsync(definition, step, node, item.Scope, outcome, now, evaluator, cancellationToken);
             }
             catch (WorkflowFaultException ex)
             {
@@ -234,8 +263,129 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
         return step;
     }
 
-    /// <summary>Moves tokens out of the ports an activity completed through. Returns false when the instance ended.</summary>
-    private static bool Apply(WorkflowDefinition definition, ExecutionStep step, ActivityNode node, ActivityOutcome outcome, DateTimeOffset now, ExpressionEvaluator evaluator)
+    private static string? PortsText(ActivityOutcome outcome) => outcome.Ports.Count switch
+    {
+        0 => null,
+        1 => outcome.Ports[0],
+        _ => string.Join(",", outcome.Ports),
+    };
+
+    private static string JournalEvent(ActivityOutcome outcome) => outcome.Kind switch
+    {
+        ActivityOutcomeKind.Suspended => "Suspended",
+        ActivityOutcomeKind.Running => "Started",
+        _ => "Executed",
+    };
+
+    /// <summary>
+    /// Applies an activity's outcome in its run-time scope, then, while that leaves a nested scope with nothing to run
+    /// or wait for, completes the scope and applies its owner's outcome in the scope around it. An Elsa.End or
+    /// Elsa.Complete in a nested scope ends that scope's flowchart only. Returns false when the instance ended.
+    /// </summary>
+    private async ValueTask<bool> ApplyAsync(WorkflowDefinition definition, ExecutionStep step, ActivityNode node, string? scope, ActivityOutcome outcome, DateTimeOffset now, ExpressionEvaluator evaluator, CancellationToken cancellationToken)
+    {
+        var instance = step.Instance;
+        while (true)
+        {
+            IReadOnlyList<string> outcomes = [];
+            if (outcome.Kind == ActivityOutcomeKind.FinishWorkflow && scope is not null)
+            {
+                outcomes = instance.State.Outcomes ?? [];
+                instance.State.Outcomes = null;
+                CancelScope(step, scope, now, $"by {node.Id}", keepScope: true);
+                step.Journal.Add(new JournalEntry(instance.Id, now, node.Id, node.Type, "FlowchartCompleted", outcomes.Count == 0 ? null : string.Join(",", outcomes)));
+                outcome = ActivityOutcome.EndOfBranch;
+            }
+
+            if (!Apply(definition, step, node, scope, outcome, now, evaluator))
+            {
+                return false;
+            }
+
+            if (scope is null || instance.Status != WorkflowStatus.Running || !IsIdle(instance, scope) || !instance.State.Scopes.Remove(scope, out var completed))
+            {
+                return true;
+            }
+
+            instance.State.Tokens.RemoveAll(t => t.Scope == scope); // left at a merge that never ran
+            ForgetLoops(instance.State, scope);
+            node = definition.Activity(completed.Owner);
+            scope = completed.Parent;
+            evaluator.Scope.RunScope = scope;
+            var context = new ActivityExecutionContext(definition, node, new WorkItem(node.Id, null, scope), step, evaluator, now, cancellationToken);
+            outcome = await Activities.Get(node).ScopeCompletedAsync(context, completed, outcomes);
+            step.Journal.Add(new JournalEntry(instance.Id, now, node.Id, node.Type, outcome.Kind == ActivityOutcomeKind.Running ? "ScopeCompleted" : "Completed", PortsText(outcome)));
+        }
+    }
+
+    /// <summary>True when nothing runs or waits in a run-time scope any more: no work queued, no bookmark, no scope inside it.</summary>
+    private static bool IsIdle(WorkflowInstance instance, string scope)
+    {
+        var state = instance.State;
+        return !state.Queue.Exists(item => item.Scope == scope)
+            && !instance.Bookmarks.Exists(b => ScopeOf(state, b) == scope)
+            && !state.Scopes.Values.Any(s => s.Parent == scope);
+    }
+
+    private static string? ScopeOf(InstanceState state, Bookmark bookmark) => state.BookmarkScopes.GetValueOrDefault(bookmark.Id);
+
+    /// <summary>
+    /// Cancels what runs or waits in a run-time scope and the scopes inside it: queued work, tokens, bookmarks (their
+    /// tasks cancelled). The scope itself goes too unless <paramref name="keepScope"/> (its flowchart completing).
+    /// </summary>
+    private static void CancelScope(ExecutionStep step, string scope, DateTimeOffset now, string reason, bool keepScope)
+    {
+        var instance = step.Instance;
+        var state = instance.State;
+        foreach (var inner in state.Scopes.Values.Where(s => s.Parent == scope).Select(s => s.Id).ToList())
+        {
+            CancelScope(step, inner, now, reason, keepScope: false);
+        }
+
+        state.Queue.RemoveAll(item => item.Scope == scope);
+        state.Tokens.RemoveAll(token => token.Scope == scope);
+        foreach (var bookmark in instance.Bookmarks.Where(b => ScopeOf(state, b) == scope).ToList())
+        {
+            RemoveBookmark(step, bookmark, now);
+            step.Journal.Add(new JournalEntry(instance.Id, now, bookmark.ActivityId, null, "BranchCancelled", reason));
+        }
+
+        ForgetLoops(state, scope);
+        if (!keepScope)
+        {
+            state.Scopes.Remove(scope);
+        }
+    }
+
+    /// <summary>Drops the loop positions kept for a run-time scope (see <see cref="ActivityExecutionContext.LoopKey"/>).</summary>
+    private static void ForgetLoops(InstanceState state, string scope)
+    {
+        if (state.Loops.Count == 0)
+        {
+            return;
+        }
+
+        var suffix = "@" + scope;
+        foreach (var key in state.Loops.Keys.Where(k => k.EndsWith(suffix, StringComparison.Ordinal)).ToList())
+        {
+            state.Loops.Remove(key);
+        }
+    }
+
+    private static void RemoveBookmark(ExecutionStep step, Bookmark bookmark, DateTimeOffset now)
+    {
+        var instance = step.Instance;
+        instance.Bookmarks.Remove(bookmark);
+        instance.State.BookmarkScopes.Remove(bookmark.Id);
+        step.RemovedBookmarks.Add(bookmark);
+        if (bookmark.TaskId is { } taskId)
+        {
+            step.ClosedTasks.Add(new TaskClosure(taskId, HumanTaskStatus.Cancelled, null, now));
+        }
+    }
+
+    /// <summary>Moves tokens out of the ports an activity completed through, in its run-time scope. Returns false when the instance ended.</summary>
+    private static bool Apply(WorkflowDefinition definition, ExecutionStep step, ActivityNode node, string? scope, ActivityOutcome outcome, DateTimeOffset now, ExpressionEvaluator evaluator)
     {
         var instance = step.Instance;
         switch (outcome.Kind)
@@ -246,45 +396,76 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
                 instance.FinishedAt = now;
                 step.Journal.Add(new JournalEntry(instance.Id, now, node.Id, node.Type, "WorkflowFinished", null));
                 return false;
-            case ActivityOutcomeKind.Suspended:
+            case ActivityOutcomeKind.Suspended or ActivityOutcomeKind.Running:
                 return true;
         }
 
         // As in Elsa 3: the activity consumes the tokens that brought it, then emits one per connection it leaves by.
+        // (Loops rather than lambdas on this path: it runs for every activity of every step.)
         var tokens = instance.State.Tokens;
-        tokens.RemoveAll(t => t.To == node.Id);
-        var active = new List<FlowConnection>();
+        for (var i = tokens.Count - 1; i >= 0; i--)
+        {
+            if (tokens[i].To == node.Id && tokens[i].Scope == scope)
+            {
+                tokens.RemoveAt(i);
+            }
+        }
+
         foreach (var port in outcome.Ports)
         {
             foreach (var connection in definition.Outgoing(node.Id, port))
             {
-                active.Add(connection);
-                tokens.Add(new FlowToken(connection.Source, connection.SourcePort, connection.Target, connection.Index));
+                tokens.Add(new FlowToken(connection.Source, connection.SourcePort, connection.Target, connection.Index, scope));
             }
         }
 
-        foreach (var connection in active)
+        foreach (var port in outcome.Ports)
         {
-            var target = definition.Activity(connection.Target);
-            var mode = MergeModes.Of(target, spec => JsonValues.AsString(evaluator.Evaluate(spec)));
-            if (mode != MergeMode.Cascade && instance.State.Queue.Exists(item => item.ActivityId == target.Id))
+            foreach (var connection in definition.Outgoing(node.Id, port))
             {
-                continue; // already on its way: a merge continues once per activation
-            }
-
-            if (mode == MergeMode.Race)
-            {
-                CancelBranchesInto(definition, step, target.Id, now);
-            }
-
-            if (mode is MergeMode.Cascade or MergeMode.Race || IsReady(definition, instance, target.Id, mode))
-            {
-                instance.State.Queue.Add(new WorkItem(target.Id, connection.Index));
+                MoveInto(definition, step, connection, scope, now, evaluator);
             }
         }
 
         ReleaseStreams(definition, instance, evaluator);
         return true;
+    }
+
+    /// <summary>Queues the target of a connection a token was just emitted on, when its merge mode lets it run.</summary>
+    private static void MoveInto(WorkflowDefinition definition, ExecutionStep step, FlowConnection connection, string? scope, DateTimeOffset now, ExpressionEvaluator evaluator)
+    {
+        var instance = step.Instance;
+        {
+            var target = definition.Activity(connection.Target);
+            var mode = MergeModes.Of(target, evaluator.Text);
+            if (mode != MergeMode.Cascade && IsQueued(instance.State, target.Id, scope))
+            {
+                return; // already on its way: a merge continues once per activation
+            }
+
+            if (mode == MergeMode.Race)
+            {
+                CancelBranchesInto(definition, step, target.Id, scope, now);
+            }
+
+            if (mode is MergeMode.Cascade or MergeMode.Race || IsReady(definition, instance, target.Id, mode, scope))
+            {
+                instance.State.Queue.Add(new WorkItem(target.Id, connection.Index, scope));
+            }
+        }
+    }
+
+    private static bool IsQueued(InstanceState state, string activityId, string? scope)
+    {
+        foreach (var item in state.Queue)
+        {
+            if (item.ActivityId == activityId && item.Scope == scope)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
@@ -294,25 +475,46 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
     private static void ReleaseStreams(WorkflowDefinition definition, WorkflowInstance instance, ExpressionEvaluator evaluator)
     {
         var state = instance.State;
-        foreach (var token in state.Tokens.DistinctBy(t => t.To).ToList())
+        // By index, without a copy: an activity queued here is seen by the later tokens' check. Usually every token's
+        // activity is queued already and nothing is allocated.
+        var count = state.Tokens.Count;
+        for (var i = 0; i < count; i++)
         {
-            if (state.Queue.Exists(item => item.ActivityId == token.To) || instance.Bookmarks.Exists(b => b.ActivityId == token.To))
+            var token = state.Tokens[i];
+            if (IsQueued(state, token.To, token.Scope) || SeenBefore(state.Tokens, i)
+                || instance.Bookmarks.Exists(b => b.ActivityId == token.To && ScopeOf(state, b) == token.Scope)
+                || (state.Scopes.Count > 0 && state.Scopes.Values.Any(s => s.Owner == token.To && s.Parent == token.Scope)))
             {
-                continue; // on its way, or waiting: the token is the one that brought it
+                continue; // on its way, waiting, or running its nested flowchart: the token is the one that brought it
             }
 
             var target = definition.Activity(token.To);
-            if (MergeModes.Of(target, spec => JsonValues.AsString(evaluator.Evaluate(spec))) == MergeMode.Stream && IsReady(definition, instance, target.Id, MergeMode.Stream))
+            if (MergeModes.Of(target, evaluator.Text) == MergeMode.Stream && IsReady(definition, instance, target.Id, MergeMode.Stream, token.Scope))
             {
-                state.Queue.Add(new WorkItem(target.Id, token.Connection));
+                state.Queue.Add(new WorkItem(target.Id, token.Connection, token.Scope));
             }
         }
     }
 
-    /// <summary>Whether the tokens waiting at an activity let it run in its merge mode.</summary>
-    private static bool IsReady(WorkflowDefinition definition, WorkflowInstance instance, string target, MergeMode mode)
+    /// <summary>True when an earlier token goes to the same activity in the same scope.</summary>
+    private static bool SeenBefore(List<FlowToken> tokens, int index)
     {
-        var tokens = instance.State.Tokens;
+        var token = tokens[index];
+        for (var i = 0; i < index; i++)
+        {
+            if (tokens[i].To == token.To && tokens[i].Scope == token.Scope)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether the tokens waiting at an activity let it run in its merge mode.</summary>
+    private static bool IsReady(WorkflowDefinition definition, WorkflowInstance instance, string target, MergeMode mode, string? scope)
+    {
+        var tokens = scope is null && instance.State.Scopes.Count == 0 ? instance.State.Tokens : instance.State.Tokens.FindAll(t => t.Scope == scope);
         var inbound = definition.Incoming(target);
         switch (mode)
         {
@@ -324,7 +526,23 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
             default:
                 // Stream: go on unless a branch leading here is still running: an activity upstream has a token waiting or is queued.
                 var upstream = definition.ForwardAncestors(target);
-                return !tokens.Exists(t => upstream.Contains(t.To)) && !instance.State.Queue.Exists(item => upstream.Contains(item.ActivityId));
+                foreach (var token in tokens)
+                {
+                    if (upstream.Contains(token.To))
+                    {
+                        return false;
+                    }
+                }
+
+                foreach (var item in instance.State.Queue)
+                {
+                    if (item.Scope == scope && upstream.Contains(item.ActivityId))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
         }
     }
 
@@ -362,6 +580,7 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
                 instance.Status = WorkflowStatus.Finished;
                 instance.FinishedAt = now;
                 instance.State.Tokens.Clear(); // tokens left at a merge that never ran (Converge on a branch not taken)
+                instance.State.Scopes.Clear();
                 step.Journal.Add(new JournalEntry(instance.Id, now, null, null, "WorkflowFinished", null));
             }
         }
@@ -397,25 +616,28 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
         instance.Bookmarks.Clear();
         instance.State.Queue.Clear();
         instance.State.Tokens.Clear();
+        instance.State.Scopes.Clear();
+        instance.State.BookmarkScopes.Clear();
     }
 
     /// <summary>Cancels the other branches running into an activity that won a race (Race, FlowJoin WaitAny): their work, tokens, bookmarks and tasks.</summary>
-    private static void CancelBranchesInto(WorkflowDefinition definition, ExecutionStep step, string joinId, DateTimeOffset now)
+    private static void CancelBranchesInto(WorkflowDefinition definition, ExecutionStep step, string joinId, string? scope, DateTimeOffset now)
     {
         var upstream = Upstream(definition, joinId);
         var instance = step.Instance;
-        instance.State.Queue.RemoveAll(item => upstream.Contains(item.ActivityId));
-        instance.State.Tokens.RemoveAll(token => upstream.Contains(token.To));
-        foreach (var bookmark in instance.Bookmarks.Where(b => upstream.Contains(b.ActivityId)).ToList())
+        var state = instance.State;
+        state.Queue.RemoveAll(item => item.Scope == scope && upstream.Contains(item.ActivityId));
+        state.Tokens.RemoveAll(token => token.Scope == scope && upstream.Contains(token.To));
+        foreach (var bookmark in instance.Bookmarks.Where(b => ScopeOf(state, b) == scope && upstream.Contains(b.ActivityId)).ToList())
         {
-            instance.Bookmarks.Remove(bookmark);
-            step.RemovedBookmarks.Add(bookmark);
-            if (bookmark.TaskId is { } taskId)
-            {
-                step.ClosedTasks.Add(new TaskClosure(taskId, HumanTaskStatus.Cancelled, null, now));
-            }
-
+            RemoveBookmark(step, bookmark, now);
             step.Journal.Add(new JournalEntry(instance.Id, now, bookmark.ActivityId, null, "BranchCancelled", $"by join {joinId}"));
+        }
+
+        // A nested flowchart (or parallel iterations) on a losing branch is cancelled with all it runs.
+        foreach (var inner in state.Scopes.Values.Where(s => s.Parent == scope && upstream.Contains(s.Owner)).Select(s => s.Id).ToList())
+        {
+            CancelScope(step, inner, now, $"by join {joinId}", keepScope: false);
         }
     }
 

@@ -15,14 +15,38 @@ public enum WorkflowStatus
     Cancelled,
 }
 
-/// <summary>A token on its way to an activity; <see cref="ViaConnection"/> tells a join which inbound connection it came by.</summary>
-public sealed record WorkItem(string ActivityId, int? ViaConnection);
+/// <summary>
+/// A token on its way to an activity; <see cref="ViaConnection"/> tells a join which inbound connection it came by,
+/// <see cref="Scope"/> the run-time scope it runs in (null: the root flowchart).
+/// </summary>
+public sealed record WorkItem(
+    string ActivityId,
+    int? ViaConnection,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Scope = null);
 
 /// <summary>
 /// A token on a connection, in Elsa 3's sense: emitted when the source completes through the port, consumed when
-/// the target completes. Merge modes decide from the tokens waiting at an activity whether it runs.
+/// the target completes. Merge modes decide from the tokens waiting at an activity whether it runs. Tokens of one
+/// run-time <see cref="Scope"/> never meet those of another.
 /// </summary>
-public sealed record FlowToken(string From, string Port, string To, int Connection);
+public sealed record FlowToken(
+    string From,
+    string Port,
+    string To,
+    int Connection,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Scope = null);
+
+/// <summary>
+/// A run-time scope: one run of a nested flowchart or body (<c>Elsa.Flowchart</c> inside a flowchart, <c>Elsa.FlowNode</c>,
+/// one iteration of <c>Elsa.ParallelForEach</c>), started by <see cref="Owner"/> running in <see cref="Parent"/>. Its
+/// tokens, joins and completion are its own; when nothing in it runs or waits any more it completes and its owner
+/// goes on. <see cref="Locals"/> are variables only its activities see (an iteration's <c>CurrentValue</c>).
+/// </summary>
+public sealed record RunScope(
+    string Id,
+    string Owner,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Parent,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JsonObject? Locals = null);
 
 /// <summary>The arrivals at a FlowJoin as instances saved before tokens kept them; read once and turned into tokens.</summary>
 public sealed class JoinState
@@ -86,6 +110,14 @@ public sealed class InstanceState
     /// <summary>Tokens emitted and not yet consumed: the flowchart's memory of which branches reached an activity.</summary>
     [JsonPropertyName("tokens")]
     public List<FlowToken> Tokens { get; init; } = [];
+
+    /// <summary>The run-time scopes alive, by id (nested flowcharts running, parallel iterations).</summary>
+    [JsonPropertyName("scopes")]
+    public Dictionary<string, RunScope> Scopes { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>The run-time scope of each bookmark made inside one, by bookmark id; a bookmark not listed waits in the root.</summary>
+    [JsonPropertyName("bookmarkScopes")]
+    public Dictionary<string, string> BookmarkScopes { get; init; } = new(StringComparer.Ordinal);
 
     /// <summary>Loop activities' state (Elsa.ForEach's position, a Break asked of a loop), by activity id.</summary>
     [JsonPropertyName("loops")]

@@ -106,7 +106,7 @@ public sealed class WorkflowRuntime(
         var instance = WorkflowExecutor.NewInstance(definition, input, correlationId, time.GetUtcNow(), options.InstanceId);
         instance.State.Trigger = options.Trigger?.DeepClone().AsObject();
         instance.Parent = options.Parent;
-        if (JsonValues.AsString(options.Trigger?["activityId"]) is { } triggerActivity && triggerActivity != definition.StartActivityId && definition.Activities.Any(a => a.Id == triggerActivity))
+        if (JsonValues.AsString(options.Trigger?["activityId"]) is { } triggerActivity && triggerActivity != definition.StartActivityId && definition.FindActivity(triggerActivity) is { Container: null })
         {
             instance.State.Queue.Clear();
             instance.State.Queue.Add(new WorkItem(triggerActivity, null));
@@ -260,6 +260,21 @@ public sealed class WorkflowRuntime(
             return await executor.ResumeAsync(definition, instance, bookmark.Id, result.DeepClone(), cancellationToken);
         }, cancellationToken);
         return step is not null ? ResumeResult.Resumed : found ? ResumeResult.AlreadyResumed : ResumeResult.InstanceNotFound;
+    }
+
+    /// <summary>
+    /// Tells an instance that a sub-workflow it dispatched without waiting could not start (no published version): it
+    /// faults with a message naming the definition (see <see cref="WorkflowExecutor.ChildNotPublished"/>). Once: a
+    /// repeat finds the instance faulted and only journals again. False when the instance is gone.
+    /// </summary>
+    public async Task<bool> ChildNotPublishedAsync(string parentInstanceId, string activityId, string childDefinitionId, CancellationToken cancellationToken)
+    {
+        var step = await WithLockAsync(parentInstanceId, skipLocked: false, async (instance, _) =>
+        {
+            var definition = await definitions.VersionAsync(instance.DefinitionVersionId, cancellationToken);
+            return executor.ChildNotPublished(definition, instance, activityId, childDefinitionId);
+        }, cancellationToken);
+        return step is not null;
     }
 
     /// <summary>Triggers an event: resumes every instance waiting for it (only those with the correlation id, when one is given).</summary>
