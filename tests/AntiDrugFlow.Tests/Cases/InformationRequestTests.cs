@@ -251,7 +251,7 @@ public sealed class InformationRequestTests(InformationRequestHost fixture) : IC
     /// <summary>The school reports a tip-off naming a student; the task routed to its 派出所.</summary>
     private async Task<(CaseView View, InboxItem Task)> TipOffAsync()
     {
-        var view = await Cases.StartNotificationAsync(School, new NewNotification("DrugSource", false, 2, Name, ClassName, null, null), CancellationToken.None);
+        var view = await Cases.StartNotificationAsync(School, new NewNotification("DrugSource", false, 2, Name, ClassName, null, null), idempotencyKey: null, CancellationToken.None);
         var task = Assert.Single(await Cases.InboxAsync(Station, CancellationToken.None), i => i.CaseId == view.Id);
         return (view, task);
     }

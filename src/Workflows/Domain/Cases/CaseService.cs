@@ -115,12 +115,8 @@ public sealed class CaseService(
         return new NotificationPreview(kind.DisplayName, recipients);
     }
 
-
-    public Task<CaseView> StartNotificationAsync(Actor actor, NewNotification request, CancellationToken cancellationToken) =>
-        StartNotificationAsync(actor, request, null, cancellationToken);
-
     /// <summary>
-    /// Starts a notification's case. With an <paramref name="idempotencyKey"/>, a retry of the same request by the same user
+    /// Starts a notification's case. Without an idempotency key (null) every call starts a case. With an <paramref name="idempotencyKey"/>, a retry of the same request by the same user
     /// returns the case the first one made and starts nothing; the same key with a different request is a
     /// <see cref="CaseConflictException"/> naming the key. The key is recorded in the transaction that makes the case.
     /// </summary>
