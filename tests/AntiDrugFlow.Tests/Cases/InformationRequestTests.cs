@@ -175,7 +175,7 @@ public sealed class InformationRequestTests(InformationRequestHost fixture) : IC
         Assert.NotNull(still);
         Assert.Equal(task.DueAt, still.DueAt);
         Assert.True((await Requests.ThreadAsync(Station, task.TaskId, CancellationToken.None))!.CanAsk);
-        Assert.Equal(ResumeResult.Resumed, (await Cases.ActAsync(Station, task.TaskId, "acknowledge", null, null, CancellationToken.None))!.Result);
+        Assert.Equal(ResumeResult.Resumed, await Cases.ActAsync(Station, task.TaskId, "acknowledge", null, null, CancellationToken.None));
 
         var closed = await Assert.ThrowsAsync<CaseConflictException>(() => Requests.AskAsync(Station, task.TaskId, "再問一次", CancellationToken.None));
         Assert.Contains("已處理", closed.Message);
