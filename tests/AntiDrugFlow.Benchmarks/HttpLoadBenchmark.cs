@@ -68,6 +68,7 @@ public sealed class EndpointTimes(string name)
 {
     private readonly ConcurrentBag<TimeSpan> _latencies = [];
     private int _failures;
+    private string? _firstFailure;
 
     public string Name { get; } = name;
 
@@ -77,7 +78,14 @@ public sealed class EndpointTimes(string name)
 
     public void Add(TimeSpan latency) => _latencies.Add(latency);
 
-    public void Failed() => Interlocked.Increment(ref _failures);
+    /// <summary>Counts a request that did not do its work; the first reason is kept for the report.</summary>
+    public void Failed(string reason)
+    {
+        Interlocked.Increment(ref _failures);
+        Interlocked.CompareExchange(ref _firstFailure, reason, null);
+    }
+
+    public string? FirstFailure => _firstFailure;
 
     public string Line(TimeSpan elapsed)
     {
@@ -199,6 +207,14 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
         }
 
         output.WriteLine();
+        foreach (var times in new[] { level.Submit, level.BigInbox, level.Acknowledge, level.Complete, level.PipelineSubmit, level.Inbox, level.PipelineAcknowledge, level.PipelineComplete })
+        {
+            if (times.FirstFailure is { } reason)
+            {
+                output.WriteLine($"First failure of {times.Name}: {(reason.Length > 300 ? reason[..300] : reason)}");
+            }
+        }
+
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Submit phase: {arguments.Notifications} notifications in {submit.TotalSeconds:0.00} s, this process's CPU {submitCpu.TotalMilliseconds / arguments.Notifications:0.0} ms per notification (host and client), working set {Process.GetCurrentProcess().WorkingSet64 / 1024 / 1024} MB; load average {LoadAverage()}."));
         if (pgbench is not null)
@@ -261,11 +277,17 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
                 return;
             }
 
-            var task = await WaitForTaskAsync(police, caseId, null, level.Inbox, cancellationToken);
+            if (await WaitForTaskAsync(police, caseId, null, level.Inbox, cancellationToken) is not { } task)
+            {
+                return;
+            }
+
             level.Visible.Add(Stopwatch.GetElapsedTime(submitted));
             await ActAsync(police, task, level.PipelineAcknowledge, cancellationToken);
-            var followUp = await WaitForTaskAsync(police, caseId, (string)task["taskId"]!, level.Inbox, cancellationToken);
-            await ActAsync(police, followUp, level.PipelineComplete, cancellationToken);
+            if (await WaitForTaskAsync(police, caseId, (string)task["taskId"]!, level.Inbox, cancellationToken) is { } followUp)
+            {
+                await ActAsync(police, followUp, level.PipelineComplete, cancellationToken);
+            }
         }, cancellationToken);
         return Stopwatch.GetElapsedTime(started);
     }
@@ -276,7 +298,7 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
         using var response = await school.PostAsJsonAsync("/api/notifications", new { kind = "DrugSource", urgent = false, drugLevel = 2 }, cancellationToken);
         if (response.StatusCode != HttpStatusCode.Created)
         {
-            times.Failed();
+            times.Failed($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
             return null;
         }
 
@@ -285,7 +307,7 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
         return (string)body["id"]!;
     }
 
-    private static async Task<JsonNode> WaitForTaskAsync(HttpClient police, string caseId, string? notTaskId, EndpointTimes times, CancellationToken cancellationToken)
+    private static async Task<JsonNode?> WaitForTaskAsync(HttpClient police, string caseId, string? notTaskId, EndpointTimes times, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < 200; attempt++)
         {
@@ -296,7 +318,8 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
             }
         }
 
-        throw new InvalidOperationException($"case {caseId}'s task did not reach the police inbox after 200 reads");
+        times.Failed($"case {caseId}: no open task{(notTaskId is null ? string.Empty : " after " + notTaskId)} in the police inbox after 200 reads");
+        return null;
     }
 
     private static async Task<List<JsonNode>> OpenTasksAsync(HttpClient police, HashSet<string> cases, EndpointTimes times, CancellationToken cancellationToken) =>
@@ -306,7 +329,13 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
     {
         var started = Stopwatch.GetTimestamp();
         using var response = await police.GetAsync("/api/inbox", cancellationToken);
-        response.EnsureSuccessStatusCode();
+        if (!response.IsSuccessStatusCode)
+        {
+            // Counted, as a refused submission is (a 503 when the connection budget stays full); the caller reads again.
+            times.Failed($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+            return [];
+        }
+
         var tasks = JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken))!.AsArray();
         times.Add(Stopwatch.GetElapsedTime(started));
         return tasks;
@@ -325,7 +354,7 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
         }
         else
         {
-            times.Failed();
+            times.Failed($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
         }
     }
 
