@@ -31,5 +31,11 @@ if (args.Length > 0 && args[0] == "inmemory")
     return await InMemoryRunProbe.MainAsync(args[1..], Console.Out);
 }
 
+// "http" drives the host over loopback HTTP: notifications, inbox reads, task completions at chosen concurrencies (docs/BENCHMARKS.md).
+if (args.Length > 0 && args[0] == "http")
+{
+    return await HttpLoadBenchmark.MainAsync(args[1..], Console.Out, Console.Error);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(InMemoryFlowchartBenchmarks).Assembly).Run(args);
 return 0;

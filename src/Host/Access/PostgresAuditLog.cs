@@ -1,4 +1,5 @@
 using AntiDrugFlow.Workflows.Access;
+using AntiDrugFlow.Workflows.Persistence;
 using Npgsql;
 
 namespace AntiDrugFlow.Host.Access;
@@ -41,6 +42,9 @@ public sealed class PostgresAuditLog(NpgsqlDataSource dataSource) : IAuditLog
 
     public Task RecordAsync(AuditEntry entry, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
         InsertAsync(entry, connection, transaction, cancellationToken);
+
+    public void Record(AuditEntry entry, WorkflowTransaction transaction) =>
+        transaction.Batch(Sql.BatchCommand(InsertSql, Values(entry)));
 
     /// <summary>The latest successful sign-in of each of the given accounts; an account that never signed in is left out.</summary>
     public async Task<IReadOnlyDictionary<string, DateTimeOffset>> LastSignInsAsync(IReadOnlyCollection<string> userIds, CancellationToken cancellationToken)
@@ -103,14 +107,11 @@ public sealed class PostgresAuditLog(NpgsqlDataSource dataSource) : IAuditLog
     /// <summary>Inserts an entry within a transaction of the caller's, so a change and its record commit together.</summary>
     internal static async Task InsertAsync(AuditEntry entry, NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(
-            "INSERT INTO audit_log (at, user_id, agency_id, action, case_id, details) VALUES ($1, $2, $3, $4, $5, $6)", connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter { Value = entry.At.ToUniversalTime() });
-        command.Parameters.Add(new NpgsqlParameter { Value = entry.UserId });
-        command.Parameters.Add(new NpgsqlParameter { Value = entry.AgencyId });
-        command.Parameters.Add(new NpgsqlParameter { Value = entry.Action });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)entry.CaseId ?? DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)entry.Details ?? DBNull.Value });
+        await using var command = Sql.Command(connection, transaction, InsertSql, Values(entry));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    private const string InsertSql = "INSERT INTO audit_log (at, user_id, agency_id, action, case_id, details) VALUES ($1, $2, $3, $4, $5, $6)";
+
+    private static object?[] Values(AuditEntry entry) => [entry.At, entry.UserId, entry.AgencyId, entry.Action, entry.CaseId, entry.Details];
 }

@@ -166,7 +166,7 @@ public static class CasesApi
         await cases.ActAsync(http.Actor(), taskId, action, body.Outcome, body.Note, cancellationToken) switch
         {
             null => TypedResults.NotFound(),
-            { Result: ResumeResult.Resumed } => TypedResults.NoContent(),
+            ResumeResult.Resumed => TypedResults.NoContent(),
             _ => TypedResults.Conflict("這項待辦已處理或已撤回。"),
         };
 

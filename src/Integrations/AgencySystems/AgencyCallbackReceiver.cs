@@ -238,8 +238,7 @@ public sealed class AgencyCallbackReceiver(
         var by = "agency-system:" + agencyId;
         var result = new RoutedTaskResult(RoutedTaskResult.Complete, JsonValues.AsString(request["result"]?["outcome"]), by, agencyId);
         var note = notes.Store(task, agencyId, by, JsonValues.AsString(request["result"]?["detail"]));
-        var completion = await runtime.CompleteTaskAsync(taskId, result.ToJson(), note, cancellationToken);
-        return completion.Result switch
+        return await runtime.CompleteTaskAsync(task, result.ToJson(), note, cancellationToken) switch
         {
             ResumeResult.Resumed => new(CallbackStatus.Accepted, "task completed", [task.InstanceId]),
             ResumeResult.AlreadyResumed => new(CallbackStatus.AlreadyDone, "the task was already completed"),

@@ -175,7 +175,7 @@ public sealed class InformationRequestTests(InformationRequestHost fixture) : IC
         Assert.NotNull(still);
         Assert.Equal(task.DueAt, still.DueAt);
         Assert.True((await Requests.ThreadAsync(Station, task.TaskId, CancellationToken.None))!.CanAsk);
-        Assert.Equal(ResumeResult.Resumed, (await Cases.ActAsync(Station, task.TaskId, "acknowledge", null, null, CancellationToken.None))!.Result);
+        Assert.Equal(ResumeResult.Resumed, await Cases.ActAsync(Station, task.TaskId, "acknowledge", null, null, CancellationToken.None));
 
         var closed = await Assert.ThrowsAsync<CaseConflictException>(() => Requests.AskAsync(Station, task.TaskId, "再問一次", CancellationToken.None));
         Assert.Contains("已處理", closed.Message);
@@ -251,7 +251,7 @@ public sealed class InformationRequestTests(InformationRequestHost fixture) : IC
     /// <summary>The school reports a tip-off naming a student; the task routed to its 派出所.</summary>
     private async Task<(CaseView View, InboxItem Task)> TipOffAsync()
     {
-        var view = await Cases.StartNotificationAsync(School, new NewNotification("DrugSource", false, 2, Name, ClassName, null, null), CancellationToken.None);
+        var view = await Cases.StartNotificationAsync(School, new NewNotification("DrugSource", false, 2, Name, ClassName, null, null), idempotencyKey: null, CancellationToken.None);
         var task = Assert.Single(await Cases.InboxAsync(Station, CancellationToken.None), i => i.CaseId == view.Id);
         return (view, task);
     }

@@ -12,4 +12,7 @@ public interface IAuditLog
 
     /// <summary>Records inside the caller's transaction, so a change and its audit row commit together or not at all.</summary>
     Task RecordAsync(AuditEntry entry, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken);
+
+    /// <summary>Records with a workflow step, in its transaction and its round trip (<see cref="Persistence.WorkflowTransaction.Batch"/>).</summary>
+    void Record(AuditEntry entry, Persistence.WorkflowTransaction transaction);
 }

@@ -32,13 +32,14 @@ public sealed class CaseNotes(NpgsqlDataSource dataSource, IPersonalDataProtecto
         var caseId = JsonValues.AsString(task.Payload?["caseId"]);
         var stored = protector.Protect(text.Trim());
         var at = time.GetUtcNow();
-        return async (transaction, cancellationToken) =>
+        // Sent with the step's writes, in their round trip.
+        return (transaction, _) =>
         {
-            await using var insert = Sql.Command(transaction.Connection, transaction.Transaction, """
+            transaction.Batch(Sql.BatchCommand("""
                 INSERT INTO case_notes (id, case_id, task_id, task_name, agency_id, written_by, note_protected, written_at)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-                """, Guid.CreateVersion7(at).ToString("N"), caseId, task.Id, task.TaskName, agencyId, writtenBy, stored, at);
-            await insert.ExecuteNonQueryAsync(cancellationToken);
+                """, Guid.CreateVersion7(at).ToString("N"), caseId, task.Id, task.TaskName, agencyId, writtenBy, stored, at));
+            return Task.CompletedTask;
         };
     }
 

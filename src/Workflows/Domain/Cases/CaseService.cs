@@ -117,12 +117,8 @@ public sealed class CaseService(
         return new NotificationPreview(kind.DisplayName, recipients);
     }
 
-
-    public Task<CaseView> StartNotificationAsync(Actor actor, NewNotification request, CancellationToken cancellationToken) =>
-        StartNotificationAsync(actor, request, null, cancellationToken);
-
     /// <summary>
-    /// Starts a notification's case. With an <paramref name="idempotencyKey"/>, a retry of the same request by the same user
+    /// Starts a notification's case. Without an idempotency key (null) every call starts a case. With an <paramref name="idempotencyKey"/>, a retry of the same request by the same user
     /// returns the case the first one made and starts nothing; the same key with a different request is a
     /// <see cref="CaseConflictException"/> naming the key. The key is recorded in the transaction that makes the case.
     /// </summary>
@@ -188,16 +184,19 @@ public sealed class CaseService(
         WorkflowInstance instance;
         try
         {
-            // The case, its audit row, its idempotency key and the chain's first step commit together, or none of them does.
+            // The case, its audit row, its idempotency key and the chain's first step commit together, or none of them does,
+            // written in one round trip with the step.
             var created = new AuditEntry(now, actor.UserId, actor.AgencyId, "case.create", caseId, $"{kind.Name} {number}");
-            instance = await runtime.StartAsync(input.DefinitionId, input.ToJson(), caseId, new StartOptions(AlsoInTransaction: async (transaction, started, ct) =>
+            instance = await runtime.StartAsync(input.DefinitionId, input.ToJson(), caseId, new StartOptions(AlsoInTransaction: (transaction, started, _) =>
             {
-                await cases.InsertAsync(transaction, record with { InstanceId = started.Id }, ct);
-                await audit.RecordAsync(created, transaction.Connection, transaction.Transaction, ct);
+                PostgresCaseStore.Insert(transaction, record with { InstanceId = started.Id });
+                audit.Record(created, transaction);
                 if (idempotency is { } key)
                 {
-                    await cases.InsertNotificationRequestAsync(transaction, new NotificationRequestRecord(actor.UserId, key.Key, caseId, key.FingerprintProtected, now), ct);
+                    PostgresCaseStore.InsertNotificationRequest(transaction, new NotificationRequestRecord(actor.UserId, key.Key, caseId, key.FingerprintProtected, now));
                 }
+
+                return Task.CompletedTask;
             }), cancellationToken);
         }
         catch (KeyNotFoundException)
@@ -570,7 +569,7 @@ public sealed class CaseService(
         (await cases.UnreadTaskIdsAsync(actor.AgencyId, actor.UserId, cancellationToken)).Count;
 
     /// <summary>Acknowledges (受理) or completes a task of the actor's agency. Null when the task is not theirs (or does not exist).</summary>
-    public async Task<TaskCompletion?> ActAsync(Actor actor, string taskId, string action, string? outcome, string? note, CancellationToken cancellationToken)
+    public async Task<ResumeResult?> ActAsync(Actor actor, string taskId, string action, string? outcome, string? note, CancellationToken cancellationToken)
     {
         var task = await tasks.GetTaskAsync(taskId, cancellationToken);
         if (task is null || Assignee(task) != actor.AgencyId)
@@ -593,7 +592,7 @@ public sealed class CaseService(
     private Task RecordTaskAsync(Actor actor, HumanTask? task, string action, string details, CancellationToken cancellationToken) =>
         audit.RecordAsync(new AuditEntry(time.GetUtcNow(), actor.UserId, actor.AgencyId, action, JsonValues.AsString(task?.Payload?["caseId"]), details), cancellationToken);
 
-    private async Task<TaskCompletion> ActOnOwnTaskAsync(Actor actor, HumanTask task, string action, string? outcome, string? note, CancellationToken cancellationToken)
+    private async Task<ResumeResult> ActOnOwnTaskAsync(Actor actor, HumanTask task, string action, string? outcome, string? note, CancellationToken cancellationToken)
     {
         var taskId = task.Id;
         var kind = JsonValues.AsString(task.Payload?["taskKind"]);
@@ -620,11 +619,26 @@ public sealed class CaseService(
 
         // The note stays out of the result (a workflow variable): it is stored encrypted with the case, for this agency only.
         var result = new RoutedTaskResult(action, action == RoutedTaskResult.Acknowledge ? RoutedTaskResult.Acknowledged : outcome, actor.UserId, actor.AgencyId);
-        var completion = await runtime.CompleteTaskAsync(taskId, result.ToJson(), notes.Store(task, actor.AgencyId, actor.UserId, note), cancellationToken);
-        // A task closed already (answered twice, cancelled, escalated away) is refused with 409: recorded as denied, not done.
-        var done = completion.Result == ResumeResult.Resumed;
-        await RecordTaskAsync(actor, task, done ? "task." + action : "task." + action + ".denied", $"{task.TaskName}{(outcome is null ? string.Empty : "：" + outcome)}{(done ? string.Empty : "（已處理或已撤回）")}", cancellationToken);
-        return completion;
+        // The note and the audit row commit with the step, in its round trip: a completed task is always audited.
+        var details = $"{task.TaskName}{(outcome is null ? string.Empty : "：" + outcome)}";
+        var done = new AuditEntry(time.GetUtcNow(), actor.UserId, actor.AgencyId, "task." + action, JsonValues.AsString(task.Payload?["caseId"]), details);
+        var storeNote = notes.Store(task, actor.AgencyId, actor.UserId, note);
+        var resumed = await runtime.CompleteTaskAsync(task, result.ToJson(), async (transaction, ct) =>
+        {
+            if (storeNote is not null)
+            {
+                await storeNote(transaction, ct);
+            }
+
+            audit.Record(done, transaction);
+        }, cancellationToken);
+        if (resumed != ResumeResult.Resumed)
+        {
+            // A task closed already (answered twice, cancelled, escalated away) is refused with 409: recorded as denied, not done.
+            await RecordTaskAsync(actor, task, "task." + action + ".denied", details + "（已處理或已撤回）", cancellationToken);
+        }
+
+        return resumed;
     }
 
     public async Task<IReadOnlyList<CaseCount>> QuarterlyStatisticsAsync(Actor actor, int rocOrGregorianYear, int quarter, CancellationToken cancellationToken)

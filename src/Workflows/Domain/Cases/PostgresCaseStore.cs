@@ -30,20 +30,14 @@ public sealed class PostgresCaseStore(NpgsqlDataSource dataSource)
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    /// <summary>Inserts the case in the transaction that starts its instance, so neither exists without the other.</summary>
-    public async Task InsertAsync(WorkflowTransaction transaction, CaseRecord record, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand("""
+    /// <summary>Inserts the case with the step that starts its instance (one round trip), so neither exists without the other.</summary>
+    public static void Insert(WorkflowTransaction transaction, CaseRecord record) =>
+        transaction.Batch(Sql.BatchCommand("""
             INSERT INTO cases (id, case_number, kind, chain, instance_id, origin_agency_id, school_id, county, urgent, drug_level, subject_name_protected, subject_class_protected, created_by, created_at, narrative_protected)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-            """, transaction.Connection, transaction.Transaction);
-        foreach (var value in new object?[] { record.Id, record.CaseNumber, record.Kind, record.Chain, record.InstanceId, record.OriginAgencyId, record.SchoolId, record.County, record.Urgent, record.DrugLevel, record.SubjectNameProtected, record.SubjectClassProtected, record.CreatedBy, record.CreatedAt.ToUniversalTime(), record.NarrativeProtected })
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
-        }
-
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+            """,
+            record.Id, record.CaseNumber, record.Kind, record.Chain, record.InstanceId, record.OriginAgencyId, record.SchoolId, record.County, record.Urgent, record.DrugLevel,
+            record.SubjectNameProtected, record.SubjectClassProtected, record.CreatedBy, record.CreatedAt, record.NarrativeProtected));
 
     /// <summary>The id of the case with this number (TIP-115-000001), for filters that take either; null when there is none.</summary>
     public async Task<string?> IdOfNumberAsync(string caseNumber, CancellationToken cancellationToken) =>
@@ -53,14 +47,11 @@ public sealed class PostgresCaseStore(NpgsqlDataSource dataSource)
     public async Task<CaseRecord?> FindAsync(string caseId, CancellationToken cancellationToken) =>
         (await QueryAsync($"SELECT {Columns} FROM cases c WHERE c.id = $1", cancellationToken, caseId)).FirstOrDefault();
 
-    /// <summary>Records a notification's Idempotency-Key in the transaction that makes its case; a key used already is a unique violation.</summary>
-    public async Task InsertNotificationRequestAsync(WorkflowTransaction transaction, NotificationRequestRecord request, CancellationToken cancellationToken)
-    {
-        await using var command = Sql.Command(transaction.Connection, transaction.Transaction, """
+    /// <summary>Records a notification's Idempotency-Key with the step that makes its case (after the case); a key used already is a unique violation.</summary>
+    public static void InsertNotificationRequest(WorkflowTransaction transaction, NotificationRequestRecord request) =>
+        transaction.Batch(Sql.BatchCommand("""
             INSERT INTO notification_requests (user_id, idempotency_key, case_id, fingerprint_protected, created_at) VALUES ($1, $2, $3, $4, $5)
-            """, request.UserId, request.IdempotencyKey, request.CaseId, request.FingerprintProtected, request.CreatedAt);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+            """, request.UserId, request.IdempotencyKey, request.CaseId, request.FingerprintProtected, request.CreatedAt));
 
     public async Task<NotificationRequestRecord?> FindNotificationRequestAsync(string userId, string idempotencyKey, CancellationToken cancellationToken)
     {

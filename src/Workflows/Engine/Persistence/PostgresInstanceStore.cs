@@ -33,11 +33,19 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Writes one step: the instance, bookmark changes, tasks, journal and outbox, in one round trip.</summary>
-    public async Task SaveStepAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ExecutionStep step, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes one step: the instance, bookmark changes, tasks, journal and outbox, then the caller's <paramref name="also"/>
+    /// commands (<see cref="WorkflowTransaction.Batch"/>), in one round trip.
+    /// </summary>
+    public async Task SaveStepAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ExecutionStep step, CancellationToken cancellationToken, IReadOnlyList<NpgsqlBatchCommand>? also = null)
     {
         await using var batch = new NpgsqlBatch(connection, transaction);
         AddStep(batch, step);
+        foreach (var command in also ?? [])
+        {
+            batch.BatchCommands.Add(command);
+        }
+
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -322,27 +330,31 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
         return instance;
     }
 
+    /// <summary>
+    /// The instance row (locked as <paramref name="lockClause"/> says) and its bookmarks in one round trip: the statements run
+    /// in order, so the bookmarks are read once the row is locked.
+    /// </summary>
     private static async Task<WorkflowInstance?> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string instanceId, string lockClause, CancellationToken cancellationToken)
     {
-        WorkflowInstance instance;
-        await using (var command = Sql.Command(connection, transaction, "SELECT " + InstanceColumns + " FROM workflow_instances WHERE id = $1" + lockClause, instanceId))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        await using var batch = new NpgsqlBatch(connection, transaction)
         {
-            if (!await reader.ReadAsync(cancellationToken))
+            BatchCommands =
             {
-                return null;
-            }
-
-            instance = ReadInstance(reader);
+                Sql.BatchCommand("SELECT " + InstanceColumns + " FROM workflow_instances WHERE id = $1" + lockClause, instanceId),
+                Sql.BatchCommand("SELECT id, instance_id, activity_id, kind, name, correlation_id, due_at, task_id, payload::text, created_at FROM workflow_bookmarks WHERE instance_id = $1 ORDER BY created_at, id", instanceId),
+            },
+        };
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
         }
 
-        await using (var command = Sql.Command(connection, transaction, "SELECT id, instance_id, activity_id, kind, name, correlation_id, due_at, task_id, payload::text, created_at FROM workflow_bookmarks WHERE instance_id = $1 ORDER BY created_at, id", instanceId))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        var instance = ReadInstance(reader);
+        await reader.NextResultAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
         {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                instance.Bookmarks.Add(ReadBookmark(reader));
-            }
+            instance.Bookmarks.Add(ReadBookmark(reader));
         }
 
         return instance;

@@ -85,12 +85,14 @@ public sealed class WorkflowRuntime(
             }
         }
 
-        await store.SaveStepAsync(connection, transaction, step, cancellationToken);
+        // The caller's rows go with the step's writes in one round trip (WorkflowTransaction.Batch).
+        var shared = new WorkflowTransaction(transaction, outbox);
         if (options.AlsoInTransaction is { } also)
         {
-            await also(new WorkflowTransaction(transaction, outbox), instance, cancellationToken);
+            await also(shared, instance, cancellationToken);
         }
 
+        await store.SaveStepAsync(connection, transaction, step, cancellationToken, shared.Batched);
         await transaction.CommitAsync(cancellationToken);
         EngineTelemetry.InstanceStarted(definition.DefinitionId);
         await AfterCommitAsync(step, cancellationToken);
@@ -318,11 +320,18 @@ public sealed class WorkflowRuntime(
             return new TaskCompletion(ResumeResult.InstanceNotFound, null, null);
         }
 
-        var outcome = task.Status == HumanTaskStatus.Pending
-            ? (await ResumeStepAsync(task.InstanceId, task.BookmarkId, result, alsoInTransaction, cancellationToken)).Result
-            : ResumeResult.AlreadyResumed;
+        var outcome = await CompleteTaskAsync(task, result, alsoInTransaction, cancellationToken);
         return new TaskCompletion(outcome, await store.GetTaskAsync(taskId, cancellationToken), await store.GetAsync(task.InstanceId, cancellationToken));
     }
+
+    /// <summary>
+    /// As <see cref="CompleteTaskAsync(string, JsonNode?, Func{WorkflowTransaction, CancellationToken, Task}?, CancellationToken)"/>
+    /// for a task the caller has just read, giving only what happened: no read before or after the step.
+    /// </summary>
+    public async Task<ResumeResult> CompleteTaskAsync(HumanTask task, JsonNode? result, Func<WorkflowTransaction, CancellationToken, Task>? alsoInTransaction, CancellationToken cancellationToken) =>
+        task.Status == HumanTaskStatus.Pending
+            ? (await ResumeStepAsync(task.InstanceId, task.BookmarkId, result, alsoInTransaction, cancellationToken)).Result
+            : ResumeResult.AlreadyResumed;
 
     /// <summary>
     /// Fires every timer due by now, in batches of <paramref name="limit"/> (see <see cref="FireDueTimerBatchAsync"/>), including
@@ -448,12 +457,13 @@ public sealed class WorkflowRuntime(
             return null;
         }
 
-        await store.SaveStepAsync(connection, transaction, step, cancellationToken);
+        var shared = new WorkflowTransaction(transaction, outbox);
         if (alsoInTransaction is not null)
         {
-            await alsoInTransaction(new WorkflowTransaction(transaction, outbox), cancellationToken);
+            await alsoInTransaction(shared, cancellationToken);
         }
 
+        await store.SaveStepAsync(connection, transaction, step, cancellationToken, shared.Batched);
         await transaction.CommitAsync(cancellationToken);
         await AfterCommitAsync(step, cancellationToken);
         return step;

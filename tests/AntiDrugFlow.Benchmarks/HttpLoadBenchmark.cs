@@ -1,0 +1,562 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using AntiDrugFlow.Host;
+using AntiDrugFlow.Host.Infrastructure;
+using AntiDrugFlow.Integrations.Postgres;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace AntiDrugFlow.Benchmarks;
+
+/// <summary>What the http mode was asked to do.</summary>
+public sealed record HttpLoadArguments(int Notifications, int Pipeline, int WarmUp, IReadOnlyList<int> Concurrency, bool Pgbench, bool Profile, int? MaxConnections)
+{
+    public const string Usage = "http [--notifications N] [--pipeline N] [--warm-up N] [--concurrency 1,10,100] [--max-connections N] [--profile] [--no-pgbench]";
+
+    public static HttpLoadArguments Parse(IReadOnlyList<string> args)
+    {
+        var result = new HttpLoadArguments(300, 100, 40, [1, 10, 100], Pgbench: true, Profile: false, MaxConnections: null);
+        for (var i = 0; i < args.Count; i++)
+        {
+            switch (args[i])
+            {
+                case "--profile":
+                    result = result with { Profile = true };
+                    continue;
+                case "--no-pgbench":
+                    result = result with { Pgbench = false };
+                    continue;
+                case "--notifications" or "--pipeline" or "--warm-up" or "--concurrency" or "--max-connections":
+                    break;
+                default:
+                    throw new ArgumentException($"unknown option {args[i]}. Usage: {Usage}");
+            }
+
+            var value = i + 1 < args.Count ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value. Usage: {Usage}");
+            result = args[i] switch
+            {
+                "--notifications" => result with { Notifications = Number(value, args[i], minimum: 1) },
+                "--pipeline" => result with { Pipeline = Number(value, args[i], minimum: 0) },
+                "--warm-up" => result with { WarmUp = Number(value, args[i], minimum: 0) },
+                "--max-connections" => result with { MaxConnections = Number(value, args[i], minimum: 4) },
+                _ => result with { Concurrency = [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(c => Number(c, args[i], minimum: 1))] },
+            };
+            i++;
+        }
+
+        return result;
+    }
+
+    private static int Number(string text, string option, int minimum) =>
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= minimum
+            ? value
+            : throw new ArgumentException($"{option} expects a whole number of at least {minimum}, not '{text}'.");
+}
+
+/// <summary>The latencies of one endpoint in one phase.</summary>
+public sealed class EndpointTimes(string name)
+{
+    private readonly ConcurrentBag<TimeSpan> _latencies = [];
+    private int _failures;
+    private string? _firstFailure;
+
+    public string Name { get; } = name;
+
+    public int Count => _latencies.Count;
+
+    public int Failures => _failures;
+
+    public void Add(TimeSpan latency) => _latencies.Add(latency);
+
+    /// <summary>Counts a request that did not do its work; the first reason is kept for the report.</summary>
+    public void Failed(string reason)
+    {
+        Interlocked.Increment(ref _failures);
+        Interlocked.CompareExchange(ref _firstFailure, reason, null);
+    }
+
+    public string? FirstFailure => _firstFailure;
+
+    public string Line(TimeSpan elapsed)
+    {
+        var sorted = _latencies.OrderBy(l => l).ToArray();
+        return sorted.Length == 0
+            ? $"| {Name} | 0 | | | | | {_failures} |"
+            : string.Create(CultureInfo.InvariantCulture,
+                $"| {Name} | {sorted.Length} | {sorted.Length / elapsed.TotalSeconds:0} | {Percentile(sorted, 0.50).TotalMilliseconds:0.0} | {Percentile(sorted, 0.99).TotalMilliseconds:0.0} | {sorted[^1].TotalMilliseconds:0.0} | {_failures} |");
+    }
+
+    private static TimeSpan Percentile(TimeSpan[] sorted, double fraction) =>
+        sorted[Math.Clamp((int)Math.Ceiling(fraction * sorted.Length) - 1, 0, sorted.Length - 1)];
+}
+
+/// <summary>
+/// The host in this process on a private PostgreSQL (fsync on, max_connections 100), Kestrel on loopback, driven over
+/// HTTP as a school and a police station use it: notifications, inbox reads, acknowledgements and completions at each
+/// chosen concurrency, and the time from a submission until its task shows in the police inbox. pgbench's single-row
+/// insert rate on the same cluster, at the same concurrency, is printed beside each level when pgbench is installed.
+/// </summary>
+public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter output)
+{
+    private const string Database = "bench";
+    private const string Password = "BenchDemoPass2026";
+    private const string School = "school.kl-xinyi-jh";
+    private const string Police = "police.kl-xinyi";
+
+    /// <summary>The command line's http mode: 0 when measured, 2 for a wrong option, 130 when cancelled.</summary>
+    public static Task<int> MainAsync(string[] args, TextWriter output, TextWriter error) =>
+        BenchmarkMode.RunAsync(args, HttpLoadArguments.Parse, (arguments, cancellationToken) => new HttpLoadBenchmark(arguments, output).RunAsync(cancellationToken), error);
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), $"adf-bench-http-{Environment.ProcessId}");
+        try
+        {
+            await using var cluster = new EmbeddedPostgresCluster(directory, durable: true, maxConnections: 100);
+            await cluster.StartAsync(cancellationToken);
+            cluster.StopAndDeleteWhenProcessEnds(Environment.ProcessId);
+            await cluster.CreateDatabaseIfMissingAsync(Database, cancellationToken);
+            using var profiler = arguments.Profile ? new RequestProfiler() : null;
+            await using var app = await StartHostAsync(cluster.ConnectionString(Database), Path.Combine(directory, "mail"), cancellationToken);
+            try
+            {
+                await MeasureAsync(app, cluster, profiler, cancellationToken);
+            }
+            finally
+            {
+                // Disposed without stopping, the host's background services would fail on their way out.
+                await app.StopAsync(CancellationToken.None);
+            }
+
+            await cluster.StopAsync(cancellationToken);
+        }
+        finally
+        {
+            try
+            {
+                if (Directory.Exists(directory))
+                {
+                    Directory.Delete(directory, recursive: true);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"Could not remove {directory}: {ex.Message}");
+            }
+        }
+    }
+
+    private async Task MeasureAsync(WebApplication app, EmbeddedPostgresCluster cluster, RequestProfiler? profiler, CancellationToken cancellationToken)
+    {
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        WriteMachine(address);
+
+        using var school = await SignedInAsync(address, School, cancellationToken);
+        using var police = await SignedInAsync(address, Police, cancellationToken);
+        var pgbench = arguments.Pgbench ? await Pgbench.CreateAsync(cluster, output, cancellationToken) : null;
+
+        var warmUp = new Level(1);
+        await SubmitAsync(school, warmUp, arguments.WarmUp, 1, cancellationToken);
+        await DrainAsync(police, warmUp, Math.Min(10, arguments.Concurrency.Max()), cancellationToken);
+        await PipelineAsync(school, police, warmUp, Math.Min(10, arguments.WarmUp), 1, cancellationToken);
+
+        if (profiler is not null)
+        {
+            await ProfileAsync(profiler, school, police, cancellationToken);
+        }
+
+        foreach (var concurrency in arguments.Concurrency)
+        {
+            await MeasureLevelAsync(school, police, concurrency, pgbench, cancellationToken);
+        }
+    }
+
+    private async Task MeasureLevelAsync(HttpClient school, HttpClient police, int concurrency, Pgbench? pgbench, CancellationToken cancellationToken)
+    {
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"## concurrency {concurrency} (load average {LoadAverage()})"));
+        output.WriteLine();
+        var level = new Level(concurrency);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var submit = await SubmitAsync(school, level, arguments.Notifications, concurrency, cancellationToken);
+        var submitCpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        var drain = await DrainAsync(police, level, concurrency, cancellationToken);
+        var pipeline = arguments.Pipeline > 0 ? await PipelineAsync(school, police, level, arguments.Pipeline, concurrency, cancellationToken) : TimeSpan.Zero;
+
+        output.WriteLine("| phase, endpoint | requests | per second | p50 ms | p99 ms | max ms | failed |");
+        output.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+        output.WriteLine("| **submit** " + level.Submit.Line(submit)[1..]);
+        output.WriteLine("| drain: " + level.BigInbox.Line(drain.Inbox)[1..]);
+        output.WriteLine("| drain: " + level.Acknowledge.Line(drain.Acknowledge)[1..]);
+        output.WriteLine("| drain: " + level.Complete.Line(drain.Complete)[1..]);
+        if (arguments.Pipeline > 0)
+        {
+            foreach (var times in new[] { level.PipelineSubmit, level.Inbox, level.PipelineAcknowledge, level.PipelineComplete, level.Visible })
+            {
+                output.WriteLine("| pipeline: " + times.Line(pipeline)[1..]);
+            }
+        }
+
+        output.WriteLine();
+        foreach (var times in new[] { level.Submit, level.BigInbox, level.Acknowledge, level.Complete, level.PipelineSubmit, level.Inbox, level.PipelineAcknowledge, level.PipelineComplete })
+        {
+            if (times.FirstFailure is { } reason)
+            {
+                output.WriteLine($"First failure of {times.Name}: {(reason.Length > 300 ? reason[..300] : reason)}");
+            }
+        }
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Submit phase: {arguments.Notifications} notifications in {submit.TotalSeconds:0.00} s, this process's CPU {submitCpu.TotalMilliseconds / arguments.Notifications:0.0} ms per notification (host and client), working set {Process.GetCurrentProcess().WorkingSet64 / 1024 / 1024} MB; load average {LoadAverage()}."));
+        if (pgbench is not null)
+        {
+            // The server's 100 connections are shared with the host's budget (40): pgbench gets at most 50 of them.
+            var clients = Math.Min(concurrency, Pgbench.MaxClients);
+            var rate = await pgbench.InsertRateAsync(clients, cancellationToken);
+            var ours = arguments.Notifications / submit.TotalSeconds;
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"pgbench single-row insert commits, {clients} clients, same cluster, just after: {rate:0} tx/s; notifications through HTTP: {ours:0}/s = {100 * ours / rate:0.0} % of it (load average {LoadAverage()})."));
+        }
+
+        output.WriteLine();
+    }
+
+    /// <summary><paramref name="count"/> notifications from <paramref name="concurrency"/> submitters; each case joins the level's work.</summary>
+    private static async Task<TimeSpan> SubmitAsync(HttpClient school, Level level, int count, int concurrency, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        await ManyAsync(count, concurrency, async _ =>
+        {
+            if (await NotifyAsync(school, level.Submit, cancellationToken) is { } caseId)
+            {
+                level.Cases.Add(caseId);
+            }
+        }, cancellationToken);
+        return Stopwatch.GetElapsedTime(started);
+    }
+
+    /// <summary>
+    /// The station works off every case of the submit phase: reads its inbox (all of them open at once), acknowledges each
+    /// from <paramref name="concurrency"/> workers, reads the inbox again and completes each follow-up task.
+    /// </summary>
+    private static async Task<(TimeSpan Inbox, TimeSpan Acknowledge, TimeSpan Complete)> DrainAsync(HttpClient police, Level level, int concurrency, CancellationToken cancellationToken)
+    {
+        var cases = level.Cases.ToHashSet(StringComparer.Ordinal);
+        level.Cases.Clear();
+        var inboxStarted = Stopwatch.GetTimestamp();
+        var open = await OpenTasksAsync(police, cases, level.BigInbox, cancellationToken);
+        var inbox = Stopwatch.GetElapsedTime(inboxStarted);
+        var started = Stopwatch.GetTimestamp();
+        await ManyAsync(open.Count, concurrency, i => ActAsync(police, open[i], level.Acknowledge, cancellationToken), cancellationToken);
+        var acknowledge = Stopwatch.GetElapsedTime(started);
+        var followUps = await OpenTasksAsync(police, cases, level.BigInbox, cancellationToken);
+        started = Stopwatch.GetTimestamp();
+        await ManyAsync(followUps.Count, concurrency, i => ActAsync(police, followUps[i], level.Complete, cancellationToken), cancellationToken);
+        return (inbox, acknowledge, Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <summary>
+    /// Each of <paramref name="concurrency"/> workers in turn submits a notification, reads the police inbox until its task is
+    /// there (the submit → inbox latency), acknowledges it, reads the inbox for the follow-up task and completes that.
+    /// </summary>
+    private static async Task<TimeSpan> PipelineAsync(HttpClient school, HttpClient police, Level level, int count, int concurrency, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        await ManyAsync(count, concurrency, async _ =>
+        {
+            var submitted = Stopwatch.GetTimestamp();
+            if (await NotifyAsync(school, level.PipelineSubmit, cancellationToken) is not { } caseId)
+            {
+                return;
+            }
+
+            if (await WaitForTaskAsync(police, caseId, null, level.Inbox, cancellationToken) is not { } task)
+            {
+                return;
+            }
+
+            level.Visible.Add(Stopwatch.GetElapsedTime(submitted));
+            await ActAsync(police, task, level.PipelineAcknowledge, cancellationToken);
+            if (await WaitForTaskAsync(police, caseId, (string)task["taskId"]!, level.Inbox, cancellationToken) is { } followUp)
+            {
+                await ActAsync(police, followUp, level.PipelineComplete, cancellationToken);
+            }
+        }, cancellationToken);
+        return Stopwatch.GetElapsedTime(started);
+    }
+
+    private static async Task<string?> NotifyAsync(HttpClient school, EndpointTimes times, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        using var response = await school.PostAsJsonAsync("/api/notifications", new { kind = "DrugSource", urgent = false, drugLevel = 2 }, cancellationToken);
+        if (response.StatusCode != HttpStatusCode.Created)
+        {
+            times.Failed($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+            return null;
+        }
+
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken))!;
+        times.Add(Stopwatch.GetElapsedTime(started));
+        return (string)body["id"]!;
+    }
+
+    private static async Task<JsonNode?> WaitForTaskAsync(HttpClient police, string caseId, string? notTaskId, EndpointTimes times, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var tasks = await InboxAsync(police, times, cancellationToken);
+            if (tasks.FirstOrDefault(t => (string?)t!["caseId"] == caseId && (bool)t["open"]! && (string)t["taskId"]! != notTaskId) is { } task)
+            {
+                return task;
+            }
+        }
+
+        times.Failed($"case {caseId}: no open task{(notTaskId is null ? string.Empty : " after " + notTaskId)} in the police inbox after 200 reads");
+        return null;
+    }
+
+    private static async Task<List<JsonNode>> OpenTasksAsync(HttpClient police, HashSet<string> cases, EndpointTimes times, CancellationToken cancellationToken) =>
+        [.. (await InboxAsync(police, times, cancellationToken)).Where(t => (bool)t!["open"]! && cases.Contains((string?)t["caseId"] ?? string.Empty)).Select(t => t!)];
+
+    private static async Task<JsonArray> InboxAsync(HttpClient police, EndpointTimes times, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        using var response = await police.GetAsync("/api/inbox", cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            // Counted, as a refused submission is (a 503 when the connection budget stays full); the caller reads again.
+            times.Failed($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+            return [];
+        }
+
+        var tasks = JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken))!.AsArray();
+        times.Add(Stopwatch.GetElapsedTime(started));
+        return tasks;
+    }
+
+    /// <summary>
+    /// Acknowledges a task that asks for it, else completes it with its first final outcome (an interim one would keep the task
+    /// open, and the inbox, which lists an agency's 500 oldest open tasks, would fill up).
+    /// </summary>
+    private static async Task ActAsync(HttpClient police, JsonNode task, EndpointTimes times, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        using var response = (string?)task["taskKind"] == "Acknowledge"
+            ? await police.PostAsync($"/api/inbox/{task["taskId"]}/acknowledge", null, cancellationToken)
+            : await police.PostAsJsonAsync($"/api/inbox/{task["taskId"]}/complete", new { outcome = FinalOutcome(task) }, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NoContent)
+        {
+            times.Add(Stopwatch.GetElapsedTime(started));
+        }
+        else
+        {
+            times.Failed($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+        }
+    }
+
+    private static string? FinalOutcome(JsonNode task)
+    {
+        var interim = task["interimOutcomes"]?.AsArray().Select(o => (string?)o).ToHashSet() ?? [];
+        return task["outcomes"]?.AsArray().Select(o => (string?)o).FirstOrDefault(o => !interim.Contains(o));
+    }
+
+    /// <summary>Runs <paramref name="work"/> for 0 … count-1 from <paramref name="concurrency"/> callers at once.</summary>
+    private static async Task ManyAsync(int count, int concurrency, Func<int, Task> work, CancellationToken cancellationToken)
+    {
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count)
+            {
+                await work(i);
+            }
+        }, cancellationToken)));
+    }
+
+    /// <summary>
+    /// One notification, one inbox read, one acknowledgement and one completion at a time, 50 times each, with every database
+    /// command, engine step and the request itself timed by their activities.
+    /// </summary>
+    private async Task ProfileAsync(RequestProfiler profiler, HttpClient school, HttpClient police, CancellationToken cancellationToken)
+    {
+        const int Rounds = 50;
+        var level = new Level(1);
+        profiler.Reset();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        await SubmitAsync(school, level, Rounds, 1, cancellationToken);
+        var cpuPerNotification = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / Rounds;
+        var cases = level.Cases.ToHashSet(StringComparer.Ordinal);
+        var open = await OpenTasksAsync(police, cases, level.BigInbox, cancellationToken);
+        foreach (var task in open)
+        {
+            await ActAsync(police, task, level.Acknowledge, cancellationToken);
+        }
+
+        foreach (var task in await OpenTasksAsync(police, cases, level.BigInbox, cancellationToken))
+        {
+            await ActAsync(police, task, level.Complete, cancellationToken);
+        }
+
+        for (var i = 0; i < Rounds; i++)
+        {
+            await InboxAsync(police, level.Inbox, cancellationToken);
+        }
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"## Profile: one request at a time, {Rounds} of each (load average {LoadAverage()})"));
+        output.WriteLine();
+        profiler.Write(output);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Notifications: this process's CPU {cpuPerNotification:0.0} ms each (host and client, background services included)."));
+        output.WriteLine();
+    }
+
+    private static async Task<WebApplication> StartHostAsync(string connectionString, string mail, CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            ApplicationName = typeof(HostExtensions).Assembly.GetName().Name,
+            ContentRootPath = Path.Combine(ProjectPaths.Root(), "src", "Host"),
+            EnvironmentName = "Production",
+        });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:AntiDrugFlow"] = connectionString,
+            ["DataProtection:AllowUnencryptedKeys"] = "true",
+            ["Demo:SeedAccounts"] = "true",
+            ["Demo:Password"] = Password,
+            ["Security:RequireLogin"] = "true",
+            ["Workflows:Directory"] = ProjectPaths.WorkflowsDirectory(),
+            ["Smtp:PickupDirectory"] = mail,
+            ["App:PublicAddress"] = "https://antidrugflow.invalid",
+        });
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders().AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
+        await builder.AddAntiDrugFlowAsync();
+        var app = builder.Build();
+        await app.PrepareDatabaseAsync();
+        app.MapAntiDrugFlow();
+        await app.StartAsync(cancellationToken);
+        return app;
+    }
+
+    private static async Task<HttpClient> SignedInAsync(string address, string userName, CancellationToken cancellationToken)
+    {
+        var client = new HttpClient(new SocketsHttpHandler { CookieContainer = new CookieContainer(), MaxConnectionsPerServer = 1000 })
+        {
+            BaseAddress = new Uri(address),
+            Timeout = TimeSpan.FromMinutes(2),
+        };
+        using var response = await client.PostAsJsonAsync("/api/account/login", new { userName, password = Password }, cancellationToken);
+        response.EnsureSuccessStatusCode();
+        return client;
+    }
+
+    private void WriteMachine(string address)
+    {
+        output.WriteLine($"Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}; load average {LoadAverage()}");
+        output.WriteLine($"Host in this process on {address} (Kestrel, loopback), PostgreSQL private cluster, fsync on, max_connections 100; {School} submits DrugSource, {Police} works the tasks.");
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Per level: {arguments.Notifications} notifications, then the station drains them, then {arguments.Pipeline} pipelined rounds (submit, inbox until seen, acknowledge, inbox, complete); {arguments.WarmUp} warm-up notifications first."));
+        output.WriteLine();
+    }
+
+    /// <summary>The 1-, 5- and 15-minute load averages, as uptime prints them.</summary>
+    internal static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+
+    private sealed class Level(int concurrency)
+    {
+        public int Concurrency { get; } = concurrency;
+
+        public ConcurrentBag<string> Cases { get; } = [];
+
+        public EndpointTimes Submit { get; } = new("POST /api/notifications");
+
+        public EndpointTimes BigInbox { get; } = new("GET /api/inbox (every open task of the submit phase)");
+
+        public EndpointTimes Acknowledge { get; } = new("POST /api/inbox/{id}/acknowledge");
+
+        public EndpointTimes Complete { get; } = new("POST /api/inbox/{id}/complete");
+
+        public EndpointTimes PipelineSubmit { get; } = new("POST /api/notifications");
+
+        public EndpointTimes Inbox { get; } = new("GET /api/inbox");
+
+        public EndpointTimes PipelineAcknowledge { get; } = new("POST /api/inbox/{id}/acknowledge");
+
+        public EndpointTimes PipelineComplete { get; } = new("POST /api/inbox/{id}/complete");
+
+        public EndpointTimes Visible { get; } = new("submit → task in the police inbox");
+    }
+}
+
+/// <summary>pgbench's single-row insert commit rate on the benchmark's own cluster (a database of its own), for the same concurrency.</summary>
+public sealed class Pgbench
+{
+    /// <summary>The most clients pgbench opens next to the host, on a server of 100 connections.</summary>
+    public const int MaxClients = 50;
+
+    private readonly string _binary;
+    private readonly NpgsqlConnectionStringBuilder _server;
+    private readonly string _script;
+
+    private Pgbench(string binary, NpgsqlConnectionStringBuilder server, string script)
+    {
+        _binary = binary;
+        _server = server;
+        _script = script;
+    }
+
+    public static async Task<Pgbench?> CreateAsync(EmbeddedPostgresCluster cluster, TextWriter output, CancellationToken cancellationToken)
+    {
+        var binary = Directory.Exists("/usr/lib/postgresql")
+            ? Directory.GetDirectories("/usr/lib/postgresql").OrderBy(d => d, StringComparer.Ordinal).Select(d => Path.Combine(d, "bin", "pgbench")).LastOrDefault(File.Exists)
+            : null;
+        if (binary is null)
+        {
+            output.WriteLine("pgbench is not installed: no reference rate.");
+            return null;
+        }
+
+        await cluster.CreateDatabaseIfMissingAsync("pgref", cancellationToken);
+        var server = new NpgsqlConnectionStringBuilder(cluster.ConnectionString("pgref")) { Pooling = false };
+        await using (var connection = new NpgsqlConnection(server.ConnectionString))
+        {
+            await connection.OpenAsync(cancellationToken);
+            await using var create = new NpgsqlCommand("CREATE TABLE IF NOT EXISTS one_row (id bigint)", connection);
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        // The script lives in the cluster's folder, which the benchmark deletes at the end.
+        var script = Path.Combine(cluster.DataDirectory, "bench-insert.sql");
+        await File.WriteAllTextAsync(script, "INSERT INTO one_row VALUES (1);\n", cancellationToken);
+        return new Pgbench(binary, server, script);
+    }
+
+    /// <summary>Single-row insert commits per second from <paramref name="clients"/> clients over 5 seconds.</summary>
+    public async Task<double> InsertRateAsync(int clients, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(_binary) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { "-h", _server.Host!, "-p", _server.Port.ToString(CultureInfo.InvariantCulture), "-U", _server.Username!, "-n", "-T", "5", "-c", clients.ToString(CultureInfo.InvariantCulture), "-j", Math.Min(clients, 2).ToString(CultureInfo.InvariantCulture), "-f", _script, _server.Database! })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var text = await process.StandardOutput.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        var line = text.Split('\n').FirstOrDefault(l => l.StartsWith("tps = ", StringComparison.Ordinal))
+            ?? throw new InvalidOperationException($"pgbench printed no rate: {text} {await process.StandardError.ReadToEndAsync(cancellationToken)}");
+        return double.Parse(line["tps = ".Length..].Split(' ')[0], CultureInfo.InvariantCulture);
+    }
+}
