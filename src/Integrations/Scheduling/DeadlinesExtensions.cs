@@ -87,8 +87,10 @@ public static class DeadlinesExtensions
 }
 
 /// <summary>
-/// Loads the configured catalog as its cycle unless it is there, plans every cycle's reminders (jobs lost in a crash
-/// come back), registers the catch-up job and runs it once, so what fell due while every host was down goes out now.
+/// Loads the configured catalog as its cycle unless it is there (before the host answers, so the first request sees its
+/// milestones), registers the catch-up job and runs it once, so what fell due while every host was down goes out now;
+/// then, off the start-up path, plans every other cycle's reminders again (jobs lost in a crash come back). Readiness
+/// does not wait for that planning: what it schedules is days away, and the catch-up sends what is already late.
 /// </summary>
 public sealed class MilestoneCatalogStartup(
     MilestoneTracker tracker,
@@ -96,30 +98,53 @@ public sealed class MilestoneCatalogStartup(
     IBackgroundJobClient jobs,
     IRecurringJobManager recurring,
     IOptions<DeadlineOptions> options,
-    ILogger<MilestoneCatalogStartup> logger) : IHostedService
+    ILogger<MilestoneCatalogStartup> logger) : BackgroundService
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
+    private string? _planned;
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
     {
         if (options.Value.CatalogFile is { } file && File.Exists(file))
         {
             var catalog = await MilestoneCatalog.LoadAsync(file, cancellationToken);
             var cycleId = MilestoneTracker.CycleIdOf(catalog);
-            if (await tracker.LoadCycleAsync(cycleId, catalog, null, cancellationToken))
+            // Loading plans the new cycle's reminders too; a cycle that is there already is planned with the others.
+            if (await tracker.Store.CycleAsync(cycleId, cancellationToken) is null)
             {
-                logger.LogInformation("Milestone catalog {File} loaded as cycle {Cycle} ({Count} items)", file, cycleId, catalog.Items.Count);
-            }
-        }
+                if (await tracker.LoadCycleAsync(cycleId, catalog, null, cancellationToken))
+                {
+                    logger.LogInformation("Milestone catalog {File} loaded as cycle {Cycle} ({Count} items)", file, cycleId, catalog.Items.Count);
+                }
 
-        foreach (var cycle in await tracker.Store.CyclesAsync(cancellationToken))
-        {
-            await scheduler.PlanAsync(cycle.Id, cancellationToken);
+                _planned = cycleId;
+            }
         }
 
         recurring.AddOrUpdate<MilestoneCatchUpJob>(MilestoneJobs.CatchUpId, j => j.RunAsync(CancellationToken.None), options.Value.CatchUpCron, new RecurringJobOptions { TimeZone = TaipeiTime.Zone });
         jobs.Enqueue<MilestoneCatchUpJob>(j => j.RunAsync(CancellationToken.None));
+        await base.StartAsync(cancellationToken);
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Let the start-up go on.
+        await Task.Yield();
+        try
+        {
+            foreach (var cycle in await tracker.Store.CyclesAsync(stoppingToken))
+            {
+                if (cycle.Id != _planned)
+                {
+                    await scheduler.PlanAsync(cycle.Id, stoppingToken);
+                }
+            }
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            // The next start plans again; meanwhile the catch-up job sends what falls due.
+            logger.LogError(ex, "Planning the milestone reminders at start failed");
+        }
+    }
 }
 
 /// <summary>The reminders' addresses, read from the contacts file once, when the first reminder needs them.</summary>
