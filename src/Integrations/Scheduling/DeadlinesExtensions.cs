@@ -87,10 +87,11 @@ public static class DeadlinesExtensions
 }
 
 /// <summary>
-/// Loads the configured catalog as its cycle unless it is there (before the host answers, so the first request sees its
-/// milestones), registers the catch-up job and runs it once, so what fell due while every host was down goes out now;
-/// then, off the start-up path, plans every other cycle's reminders again (jobs lost in a crash come back). Readiness
-/// does not wait for that planning: what it schedules is days away, and the catch-up sends what is already late.
+/// Loads the configured catalog as its cycle unless it is there, plans every cycle's reminders (jobs lost in a crash come
+/// back), registers the catch-up job and runs it once, so what fell due while every host was down goes out now. On the
+/// first start of a database this is done before the host answers, so the first request sees the milestones; on a
+/// restart it is done off the start-up path, and readiness does not wait for it: the catch-up job is registered in the
+/// database already, and what the planning schedules is days away.
 /// </summary>
 public sealed class MilestoneCatalogStartup(
     MilestoneTracker tracker,
@@ -100,10 +101,42 @@ public sealed class MilestoneCatalogStartup(
     IOptions<DeadlineOptions> options,
     ILogger<MilestoneCatalogStartup> logger) : BackgroundService
 {
-    private string? _planned;
+    private bool _done;
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
+        if ((await tracker.Store.CyclesAsync(cancellationToken)).Count == 0)
+        {
+            await RunAsync(cancellationToken);
+            _done = true;
+        }
+
+        await base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (_done)
+        {
+            return;
+        }
+
+        // Let the start-up go on.
+        await Task.Yield();
+        try
+        {
+            await RunAsync(stoppingToken);
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            // The next start tries again; meanwhile the catch-up job registered by an earlier start sends what falls due.
+            logger.LogError(ex, "Loading the milestone catalog or planning its reminders at start failed");
+        }
+    }
+
+    private async Task RunAsync(CancellationToken cancellationToken)
+    {
+        string? planned = null;
         if (options.Value.CatalogFile is { } file && File.Exists(file))
         {
             var catalog = await MilestoneCatalog.LoadAsync(file, cancellationToken);
@@ -116,34 +149,20 @@ public sealed class MilestoneCatalogStartup(
                     logger.LogInformation("Milestone catalog {File} loaded as cycle {Cycle} ({Count} items)", file, cycleId, catalog.Items.Count);
                 }
 
-                _planned = cycleId;
+                planned = cycleId;
+            }
+        }
+
+        foreach (var cycle in await tracker.Store.CyclesAsync(cancellationToken))
+        {
+            if (cycle.Id != planned)
+            {
+                await scheduler.PlanAsync(cycle.Id, cancellationToken);
             }
         }
 
         recurring.AddOrUpdate<MilestoneCatchUpJob>(MilestoneJobs.CatchUpId, j => j.RunAsync(CancellationToken.None), options.Value.CatchUpCron, new RecurringJobOptions { TimeZone = TaipeiTime.Zone });
         jobs.Enqueue<MilestoneCatchUpJob>(j => j.RunAsync(CancellationToken.None));
-        await base.StartAsync(cancellationToken);
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        // Let the start-up go on.
-        await Task.Yield();
-        try
-        {
-            foreach (var cycle in await tracker.Store.CyclesAsync(stoppingToken))
-            {
-                if (cycle.Id != _planned)
-                {
-                    await scheduler.PlanAsync(cycle.Id, stoppingToken);
-                }
-            }
-        }
-        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-        {
-            // The next start plans again; meanwhile the catch-up job sends what falls due.
-            logger.LogError(ex, "Planning the milestone reminders at start failed");
-        }
     }
 }
 
