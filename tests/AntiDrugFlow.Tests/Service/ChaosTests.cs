@@ -309,42 +309,50 @@ public sealed class ChaosTests(ITestOutputHelper output)
     {
         var (kills, restarts, underWay, starting) = (0, 0, new List<int>(), new List<Task>());
         var next = 0;
-        for (var round = 0; !abort.IsCancellationRequested && (!done.IsCancellationRequested || kills < MinimumKills || restarts == 0); round++)
+        try
         {
-            await Task.Delay(TimeSpan.FromSeconds(RoundSeconds), CancellationToken.None);
-            if (abort.IsCancellationRequested)
+            for (var round = 0; !abort.IsCancellationRequested && (!done.IsCancellationRequested || kills < MinimumKills || restarts == 0); round++)
             {
-                break;
-            }
+                await Task.Delay(TimeSpan.FromSeconds(RoundSeconds), CancellationToken.None);
+                if (abort.IsCancellationRequested)
+                {
+                    break;
+                }
 
-            if (round == 2)
-            {
-                underWay.Add(Volatile.Read(ref _underWay));
-                await cluster.RestartAsync(CancellationToken.None);
-                restarts++;
-            }
-            else if (Enumerable.Range(next, _hosts.Length).Select(n => n % _hosts.Length).Where(n => _hosts[n] is not null).ToList() is { Count: >= 2 } up)
-            {
-                // Never the last host up: a client must always find one.
-                var slot = up[0];
-                next = slot + 1;
-                var victim = _hosts[slot]!;
-                _hosts[slot] = null;
-                underWay.Add(Volatile.Read(ref _underWay));
-                victim.Kill();
-                await victim.DisposeAsync();
-                kills++;
-                starting.Add(Task.Run(async () => _hosts[slot] = await RestartAsync(connectionString)));
-            }
-            else
-            {
-                continue;
-            }
+                if (round == 2)
+                {
+                    underWay.Add(Volatile.Read(ref _underWay));
+                    await cluster.RestartAsync(CancellationToken.None);
+                    restarts++;
+                }
+                else if (Enumerable.Range(next, _hosts.Length).Select(n => n % _hosts.Length).Where(n => _hosts[n] is not null).ToList() is { Count: >= 2 } up)
+                {
+                    // Never the last host up: a client must always find one.
+                    var slot = up[0];
+                    next = slot + 1;
+                    var victim = _hosts[slot]!;
+                    _hosts[slot] = null;
+                    underWay.Add(Volatile.Read(ref _underWay));
+                    victim.Kill();
+                    await victim.DisposeAsync();
+                    kills++;
+                    starting.Add(Task.Run(async () => _hosts[slot] = await RestartAsync(connectionString)));
+                }
+                else
+                {
+                    continue;
+                }
 
-            if (underWay.Count <= _rounds.Count)
-            {
-                _rounds[underWay.Count - 1].TrySetResult();
+                if (underWay.Count <= _rounds.Count)
+                {
+                    _rounds[underWay.Count - 1].TrySetResult();
+                }
             }
+        }
+        finally
+        {
+            // Every host being started is up (or failed) before the test goes on or disposes the hosts.
+            await Task.WhenAll(starting.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
         }
 
         await Task.WhenAll(starting);
