@@ -116,7 +116,7 @@ public sealed class PostgresDefinitionSources(NpgsqlDataSource dataSource, Postg
     public async Task<IReadOnlyDictionary<int, DefinitionSource>> ForDefinitionAsync(string definitionId, CancellationToken cancellationToken)
     {
         // Version numbers come from the engine's store: its tables are its own.
-        var numbers = (await definitions.VersionsAsync(definitionId, cancellationToken)).ToDictionary(v => v.Id, v => v.Version, StringComparer.Ordinal);
+        var numbers = await definitions.VersionNumbersAsync(definitionId, cancellationToken);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var command = Sql.Command(connection, null, """
             SELECT s.version_id, s.source, s.file_path, s.user_id, coalesce(nullif(a.display_name, ''), s.user_name), s.at

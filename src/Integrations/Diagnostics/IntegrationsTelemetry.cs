@@ -32,9 +32,21 @@ public static class IntegrationsTelemetry
         Meter.CreateObservableGauge("hangfire.jobs.failed", () => Volatile.Read(ref _jobs).Failed, "{job}", "Hangfire jobs now failed (waiting for a retry from the dashboard), as last sampled.");
     }
 
+    /// <summary>
+    /// The span of one delivery attempt, continuing the trace that queued the message (its stored traceparent) on
+    /// whichever host delivers it. Without a listener the trace is still continued, by an activity that is not
+    /// recorded, as ASP.NET Core does for an incoming request, so outgoing HTTP calls carry the traceparent.
+    /// </summary>
     internal static Activity? StartDelivery(OutboxItem item)
     {
-        var span = Source.StartActivity("outbox.deliver " + item.Kind, ActivityKind.Consumer);
+        var name = "outbox.deliver " + item.Kind;
+        ActivityContext.TryParse(item.TraceParent, null, isRemote: true, out var queuedIn);
+        var span = Source.StartActivity(name, ActivityKind.Consumer, queuedIn);
+        if (span is null && queuedIn != default)
+        {
+            return new Activity(name).SetParentId(queuedIn.TraceId, queuedIn.SpanId, queuedIn.TraceFlags).Start();
+        }
+
         if (span is not null)
         {
             span.SetTag("outbox.message.kind", item.Kind);

@@ -44,7 +44,20 @@ public sealed class EmbeddedPostgresCluster : IAsyncDisposable
             MaxPoolSize = 50,
         }.ConnectionString;
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public Task StartAsync(CancellationToken cancellationToken) => StartAsync(port: null, cancellationToken);
+
+    /// <summary>
+    /// Stops the server (fast: open sessions are ended) and starts it again on the same port, as an operator's restart or a
+    /// failover to the same address does: clients keep their connection strings and must reconnect.
+    /// </summary>
+    public async Task RestartAsync(CancellationToken cancellationToken)
+    {
+        var port = Port;
+        await StopAsync(cancellationToken);
+        await StartAsync(port, cancellationToken);
+    }
+
+    private async Task StartAsync(int? port, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(_dataDirectory);
         if (Environment.IsPrivilegedProcess)
@@ -58,14 +71,14 @@ public sealed class EmbeddedPostgresCluster : IAsyncDisposable
         }
 
         var running = await RunningPortAsync(cancellationToken);
-        if (running is int port)
+        if (running is int runningPort)
         {
-            Port = port;
+            Port = runningPort;
             _logger.LogInformation("Embedded PostgreSQL already running in {DataDirectory} on port {Port}", _dataDirectory, Port);
             return;
         }
 
-        Port = FreeLoopbackPort();
+        Port = port ?? FreeLoopbackPort();
         var options = $"-p {Port} -k {_dataDirectory} -c listen_addresses=127.0.0.1 -c max_connections={_maxConnections}";
         if (!_durable)
         {

@@ -45,12 +45,8 @@ public static class BackgroundJobsExtensions
     {
         services.AddSingleton(settings);
         services.AddSingleton(new BackgroundJobPool(new NpgsqlConnectionStringBuilder(connectionString).MaxPoolSize));
-        services.AddSingleton(_ => new BackgroundJobConnections(connectionString));
-        services.AddSingleton<JobStorage>(sp =>
-        {
-            sp.GetRequiredService<BackgroundJobConnections>();
-            return new PostgreSqlStorage(new Hangfire.PostgreSql.Factories.NpgsqlConnectionFactory(connectionString, StorageOptions(settings)), StorageOptions(settings));
-        });
+        services.AddSingleton(_ => new BackgroundJobConnections(NpgsqlDataSource.Create(connectionString)));
+        services.AddSingleton<JobStorage>(sp => new PostgreSqlStorage(sp.GetRequiredService<BackgroundJobConnections>(), StorageOptions(settings)));
         services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
         services.AddSingleton<HangfireLogAttachment>();
         services.AddHangfire((sp, c) =>
@@ -61,7 +57,7 @@ public static class BackgroundJobsExtensions
                 .UseRecommendedSerializerSettings()
                 .UseLogProvider(HostsLogProvider.Instance);
         });
-        services.AddHostedService(sp => new HangfireSchemaInstaller(connectionString, settings.Schema, sp.GetRequiredService<ILogger<HangfireSchemaInstaller>>()));
+        services.AddHostedService(sp => new HangfireSchemaInstaller(sp.GetRequiredService<BackgroundJobConnections>().DataSource, settings.Schema, sp.GetRequiredService<ILogger<HangfireSchemaInstaller>>()));
         return services;
     }
 
@@ -85,17 +81,20 @@ public static class BackgroundJobsExtensions
         });
 
     /// <summary>
-    /// Hangfire's storage opens its connections by connection string, so they live in Npgsql's pool for that string, which
-    /// outlives this host: when the host's services are disposed (its server stopped), the pool's idle connections are closed,
-    /// so a stopped host leaves none open on the server.
+    /// Hangfire's connections come from a data source of this host's own (its share of the connection budget), which the
+    /// host's container disposes when it stops, closing the pool: a stopped host leaves no connection open on the server,
+    /// and hosts in one process (the tests) never share a pool.
     /// </summary>
-    private sealed class BackgroundJobConnections(string connectionString) : IDisposable
+    private sealed class BackgroundJobConnections(NpgsqlDataSource dataSource) : IConnectionFactory, IAsyncDisposable, IDisposable
     {
-        public void Dispose()
-        {
-            using var connection = new NpgsqlConnection(connectionString);
-            NpgsqlConnection.ClearPool(connection);
-        }
+        public NpgsqlDataSource DataSource => dataSource;
+
+        /// <summary>A closed connection of the pool; Hangfire opens it and disposes it, which hands it back.</summary>
+        public NpgsqlConnection GetOrCreateConnection() => dataSource.CreateConnection();
+
+        public ValueTask DisposeAsync() => dataSource.DisposeAsync();
+
+        public void Dispose() => dataSource.Dispose();
     }
 
     /// <summary>The size of the pool Hangfire's storage connects through.</summary>
@@ -119,23 +118,29 @@ public static class BackgroundJobsExtensions
 /// Installs or upgrades Hangfire's schema at start, holding a PostgreSQL advisory lock so that hosts starting together
 /// take turns. Registered before the Hangfire server and before anything that schedules a job.
 /// </summary>
-public sealed class HangfireSchemaInstaller(string connectionString, string schema, ILogger<HangfireSchemaInstaller> logger) : IHostedService
+public sealed class HangfireSchemaInstaller(NpgsqlDataSource dataSource, string schema, ILogger<HangfireSchemaInstaller> logger) : IHostedService
 {
     /// <summary>The advisory lock's key: "HFSCHEMA" as a number, shared by every host on the database.</summary>
     private const long LockKey = 0x4846_5343_4845_4D41;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await InstallAsync(connectionString, schema, cancellationToken);
+        await InstallAsync(dataSource, schema, cancellationToken);
         logger.LogInformation("Hangfire's schema {Schema} is installed and current", schema);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>Installs the schema through a data source of its own, closed afterwards (tools and benchmarks).</summary>
     public static async Task InstallAsync(string connectionString, string schema, CancellationToken cancellationToken)
     {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(cancellationToken);
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await InstallAsync(dataSource, schema, cancellationToken);
+    }
+
+    public static async Task InstallAsync(NpgsqlDataSource dataSource, string schema, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using (var take = new NpgsqlCommand("SELECT pg_advisory_lock($1)", connection) { Parameters = { new() { Value = LockKey } } })
         {
             await take.ExecuteNonQueryAsync(cancellationToken);

@@ -87,8 +87,11 @@ public static class DeadlinesExtensions
 }
 
 /// <summary>
-/// Loads the configured catalog as its cycle unless it is there, plans every cycle's reminders (jobs lost in a crash
-/// come back), registers the catch-up job and runs it once, so what fell due while every host was down goes out now.
+/// Loads the configured catalog as its cycle unless it is there, plans every cycle's reminders (jobs lost in a crash come
+/// back), registers the catch-up job and runs it once, so what fell due while every host was down goes out now. On the
+/// first start of a database this is done before the host answers, so the first request sees the milestones; on a
+/// restart it is done off the start-up path, and readiness does not wait for it: the catch-up job is registered in the
+/// database already, and what the planning schedules is days away.
 /// </summary>
 public sealed class MilestoneCatalogStartup(
     MilestoneTracker tracker,
@@ -96,30 +99,71 @@ public sealed class MilestoneCatalogStartup(
     IBackgroundJobClient jobs,
     IRecurringJobManager recurring,
     IOptions<DeadlineOptions> options,
-    ILogger<MilestoneCatalogStartup> logger) : IHostedService
+    ILogger<MilestoneCatalogStartup> logger) : BackgroundService
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
+    private bool _done;
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
     {
+        if ((await tracker.Store.CyclesAsync(cancellationToken)).Count == 0)
+        {
+            await RunAsync(cancellationToken);
+            _done = true;
+        }
+
+        await base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (_done)
+        {
+            return;
+        }
+
+        // Let the start-up go on.
+        await Task.Yield();
+        try
+        {
+            await RunAsync(stoppingToken);
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            // The next start tries again; meanwhile the catch-up job registered by an earlier start sends what falls due.
+            logger.LogError(ex, "Loading the milestone catalog or planning its reminders at start failed");
+        }
+    }
+
+    private async Task RunAsync(CancellationToken cancellationToken)
+    {
+        string? planned = null;
         if (options.Value.CatalogFile is { } file && File.Exists(file))
         {
             var catalog = await MilestoneCatalog.LoadAsync(file, cancellationToken);
             var cycleId = MilestoneTracker.CycleIdOf(catalog);
-            if (await tracker.LoadCycleAsync(cycleId, catalog, null, cancellationToken))
+            // Loading plans the new cycle's reminders too; a cycle that is there already is planned with the others.
+            if (await tracker.Store.CycleAsync(cycleId, cancellationToken) is null)
             {
-                logger.LogInformation("Milestone catalog {File} loaded as cycle {Cycle} ({Count} items)", file, cycleId, catalog.Items.Count);
+                if (await tracker.LoadCycleAsync(cycleId, catalog, null, cancellationToken))
+                {
+                    logger.LogInformation("Milestone catalog {File} loaded as cycle {Cycle} ({Count} items)", file, cycleId, catalog.Items.Count);
+                }
+
+                planned = cycleId;
             }
         }
 
         foreach (var cycle in await tracker.Store.CyclesAsync(cancellationToken))
         {
-            await scheduler.PlanAsync(cycle.Id, cancellationToken);
+            if (cycle.Id != planned)
+            {
+                await scheduler.PlanAsync(cycle.Id, cancellationToken);
+            }
         }
 
         recurring.AddOrUpdate<MilestoneCatchUpJob>(MilestoneJobs.CatchUpId, j => j.RunAsync(CancellationToken.None), options.Value.CatchUpCron, new RecurringJobOptions { TimeZone = TaipeiTime.Zone });
         jobs.Enqueue<MilestoneCatchUpJob>(j => j.RunAsync(CancellationToken.None));
     }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>The reminders' addresses, read from the contacts file once, when the first reminder needs them.</summary>

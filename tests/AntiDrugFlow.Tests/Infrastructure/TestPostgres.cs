@@ -36,11 +36,21 @@ public static class TestPostgres
     /// </summary>
     public static async Task<string> CreateDatabaseOnOwnClusterAsync(int maxConnections)
     {
+        var cluster = await StartOwnClusterAsync(maxConnections);
+        await cluster.CreateDatabaseIfMissingAsync("budget", CancellationToken.None);
+        return cluster.ConnectionString("budget");
+    }
+
+    /// <summary>
+    /// A cluster of the test's own, for tests that restart the server under running hosts; stopped and deleted when the
+    /// test process exits (disposing it stops it sooner).
+    /// </summary>
+    public static async Task<EmbeddedPostgresCluster> StartOwnClusterAsync(int maxConnections = 300)
+    {
         var cluster = new EmbeddedPostgresCluster(Directory.CreateTempSubdirectory($"adf-test-pg-{Environment.ProcessId}-").FullName, durable: false, maxConnections: maxConnections);
         await cluster.StartAsync(CancellationToken.None);
         cluster.StopAndDeleteWhenProcessEnds(Environment.ProcessId);
-        await cluster.CreateDatabaseIfMissingAsync("budget", CancellationToken.None);
-        return cluster.ConnectionString("budget");
+        return cluster;
     }
 
     private static async Task<EmbeddedPostgresCluster> ClusterAsync()

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using AntiDrugFlow.Tests.Chains;
 using AntiDrugFlow.Tests.Infrastructure;
+using AntiDrugFlow.Tests.Outbox;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -111,6 +112,32 @@ public sealed class ConnectionBudgetTests
         Assert.Equal(HttpStatusCode.Created, accepted.StatusCode);
         Assert.Equal(1L, await host.ScalarAsync<long>("SELECT count(*) FROM cases"));
         Assert.Equal(1L, await host.ScalarAsync<long>("SELECT count(*) FROM audit_log a JOIN cases c ON c.id = a.case_id WHERE a.action = 'case.create'"));
+    }
+
+    [Fact]
+    public async Task A_stopped_host_leaves_no_connection_open_on_the_server()
+    {
+        var connectionString = await TestPostgres.CreateDatabaseOnOwnClusterAsync(maxConnections: 100);
+        var host = await ChainsHost.StartAsync(connectionString: connectionString);
+        using (var school = await host.SignedInAsync("school.kl-xinyi-jh"))
+        {
+            Assert.Equal(HttpStatusCode.Created, (await school.PostAsJsonAsync("/api/notifications", new { kind = "DrugSource", urgent = false, drugLevel = 2 })).StatusCode);
+        }
+
+        // The engine's pool and Hangfire's (its server polls) hold connections while the host runs.
+        Assert.True(await ConnectionsAsync(connectionString) > 0);
+        await host.DisposeAsync();
+
+        // Both pools belong to the host and close with it: nothing is left for the server to hold.
+        await Eventually.TrueAsync(async () => await ConnectionsAsync(connectionString) == 0, "the stopped host's connections to close");
+    }
+
+    private static async Task<long> ConnectionsAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync(CancellationToken.None);
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()", connection);
+        return (long)(await count.ExecuteScalarAsync(CancellationToken.None))!;
     }
 
     /// <summary>The most connections to the database seen at once (not counting this watcher's own) until cancelled.</summary>

@@ -6,7 +6,11 @@ using System.Net.Http.Json;
 using AntiDrugFlow.Integrations.Diagnostics;
 using AntiDrugFlow.Tests.Chains;
 using AntiDrugFlow.Tests.Outbox;
+using AntiDrugFlow.Workflows.Agencies;
 using AntiDrugFlow.Workflows.Diagnostics;
+using AntiDrugFlow.Workflows.Outbox;
+using AntiDrugFlow.Workflows.Persistence;
+using AntiDrugFlow.Workflows.Runtime;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
 using OpenTelemetry.Logs;
@@ -76,6 +80,37 @@ public sealed class TelemetryTests : IAsyncLifetime
             Assert.DoesNotContain(Masked, text);
             Assert.DoesNotContain(ClassName, text);
         }
+    }
+
+    [Fact]
+    public async Task Deliveries_queued_by_a_request_keep_its_traceparent_in_the_outbox_continue_its_trace_and_the_agency_call_carries_it()
+    {
+        // The school's campus incident report goes to its system: a loopback agency.
+        await using var agency = await LoopbackAgency.StartAsync(AgencyBehaviour.Ok);
+        var directory = _host.Factory.Services.GetRequiredService<AgencyDirectoryProvider>();
+        directory.Replace(AgencyDirectory.Create(directory.Current.Agencies.Select(a => a.Id == "kee-sch-chenggong-jh"
+            ? a with { Endpoints = new Dictionary<string, string>(a.Endpoints) { ["campus-incident-report"] = agency.Endpoint("/reports").ToString() } }
+            : a)));
+
+        var request = await FileTipOffAsync();
+        var instanceId = Assert.Single(await _host.InstancesAsync(new InstanceFilter("tip-off-chain"))).Id;
+        var queued = await _host.OutboxAsync(new OutboxFilter(InstanceId: instanceId));
+        Assert.Contains(queued, m => m.Kind == OutboxKinds.Email);
+        Assert.Contains(queued, m => m.Kind == OutboxKinds.Http);
+        var traceParent = $"00-{request.TraceId.ToHexString()}-";
+        Assert.All(queued, m => Assert.StartsWith(traceParent, m.TraceParent, StringComparison.Ordinal));
+
+        await _host.DeliverAsync();
+
+        // Each delivery is a span of the request's trace, under the span that queued it.
+        var spans = _spans.Snapshot();
+        var deliveries = spans.Where(s => s.OperationName.StartsWith("outbox.deliver ", StringComparison.Ordinal) && (string?)s.GetTagItem("workflow.instance.id") == instanceId).ToList();
+        Assert.Equal(queued.Count, deliveries.Count);
+        Assert.All(deliveries, d => Assert.Equal(request.TraceId, d.TraceId));
+        Assert.All(deliveries, d => Assert.Contains(queued, m => m.TraceParent!.Contains(d.ParentSpanId.ToHexString(), StringComparison.Ordinal)));
+        // The agency's system is called inside that trace, so its own traces join it.
+        var call = Assert.Single(agency.Accepted);
+        Assert.StartsWith(traceParent, call.Header("traceparent"), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -6,7 +6,8 @@ using Npgsql;
 namespace AntiDrugFlow.Workflows.Outbox;
 
 /// <param name="ClaimToken">Set while a host holds the message; only that claim may record the outcome.</param>
-public sealed record OutboxItem(Guid Id, string? InstanceId, string Kind, string IdempotencyKey, JsonObject Payload, string Status, int Attempts, DateTimeOffset NextAttemptAt, string? LastError, DateTimeOffset CreatedAt, DateTimeOffset? SentAt, Guid? ClaimToken = null);
+/// <param name="TraceParent">The W3C traceparent of the trace that queued the message, which its delivery continues.</param>
+public sealed record OutboxItem(Guid Id, string? InstanceId, string Kind, string IdempotencyKey, JsonObject Payload, string Status, int Attempts, DateTimeOffset NextAttemptAt, string? LastError, DateTimeOffset CreatedAt, DateTimeOffset? SentAt, Guid? ClaimToken = null, string? TraceParent = null);
 
 /// <summary>An administrator's decision on a dead letter.</summary>
 public sealed record OutboxAuditEntry(Guid MessageId, string Action, string Actor, string? Reason, DateTimeOffset At);
@@ -75,7 +76,7 @@ public interface IOutboxStore
 /// <summary>All SQL of the outbox table: queuing, claiming due messages, recording the outcome, dead letters and their audit.</summary>
 public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutboxStore, IOutbox
 {
-    private const string Columns = "id, instance_id, kind, idempotency_key, payload::text, status, attempts, next_attempt_at, last_error, created_at, sent_at, claim_token";
+    private const string Columns = "id, instance_id, kind, idempotency_key, payload::text, status, attempts, next_attempt_at, last_error, created_at, sent_at, claim_token, traceparent";
 
     public async Task EnqueueAsync(NpgsqlTransaction transaction, IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken)
     {
@@ -91,17 +92,22 @@ public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutboxSt
 
     /// <summary>
     /// The statement that queues <paramref name="messages"/>, for a writer that sends it in its own batch (a step's
-    /// one round trip). A replayed step or job produces the same keys; the first write wins.
+    /// one round trip). A replayed step or job produces the same keys; the first write wins. Each message keeps the
+    /// trace it was queued in (the current activity's W3C id), so its delivery continues that trace.
     /// </summary>
-    internal static NpgsqlBatchCommand EnqueueCommand(IReadOnlyList<OutboxMessage> messages) =>
-        Sql.BatchCommand("""
-            INSERT INTO outbox_messages (id, instance_id, kind, idempotency_key, payload, next_attempt_at, created_at)
-            SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[], $7::timestamptz[])
+    internal static NpgsqlBatchCommand EnqueueCommand(IReadOnlyList<OutboxMessage> messages)
+    {
+        var traceParent = System.Diagnostics.Activity.Current is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C } current ? current.Id : null;
+        return Sql.BatchCommand("""
+            INSERT INTO outbox_messages (id, instance_id, kind, idempotency_key, payload, next_attempt_at, created_at, traceparent)
+            SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[], $7::timestamptz[], $8::text[])
             ON CONFLICT (idempotency_key) DO NOTHING
             """,
             messages.Select(m => m.Id).ToArray(), messages.Select(m => m.InstanceId).ToArray(), messages.Select(m => m.Kind).ToArray(),
             messages.Select(m => m.IdempotencyKey).ToArray(), messages.Select(m => m.Payload.ToJsonString()).ToArray(),
-            messages.Select(m => m.CreatedAt.UtcDateTime).ToArray(), messages.Select(m => m.CreatedAt.UtcDateTime).ToArray());
+            messages.Select(m => m.CreatedAt.UtcDateTime).ToArray(), messages.Select(m => m.CreatedAt.UtcDateTime).ToArray(),
+            messages.Select(_ => traceParent).ToArray());
+    }
 
     /// <summary>
     /// Claims due messages for a lease: their next attempt moves past the lease and a fresh token marks
@@ -224,7 +230,7 @@ public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutboxSt
             result.Add(new OutboxItem(reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetString(2), reader.GetString(3),
                 JsonNode.Parse(reader.GetString(4))!.AsObject(), reader.GetString(5), reader.GetInt32(6), reader.GetFieldValue<DateTimeOffset>(7),
                 reader.IsDBNull(8) ? null : reader.GetString(8), reader.GetFieldValue<DateTimeOffset>(9), reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10),
-                reader.IsDBNull(11) ? null : reader.GetGuid(11)));
+                reader.IsDBNull(11) ? null : reader.GetGuid(11), reader.IsDBNull(12) ? null : reader.GetString(12)));
         }
 
         return result;

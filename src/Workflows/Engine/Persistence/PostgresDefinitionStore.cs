@@ -61,6 +61,21 @@ public sealed class PostgresDefinitionStore(NpgsqlDataSource dataSource)
         return await QueryAsync(connection, null, $"SELECT {Columns} FROM workflow_definitions WHERE definition_id = $1 ORDER BY version DESC", cancellationToken, definitionId);
     }
 
+    /// <summary>The number of each version of a definition by its id, without reading the documents.</summary>
+    public async Task<IReadOnlyDictionary<string, int>> VersionNumbersAsync(string definitionId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = Sql.Command(connection, null, "SELECT id, version FROM workflow_definitions WHERE definition_id = $1", definitionId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new Dictionary<string, int>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result[reader.GetString(0)] = reader.GetInt32(1);
+        }
+
+        return result;
+    }
+
     /// <summary>The id of the published version, without its document (which callers usually have compiled already).</summary>
     public async Task<string?> PublishedIdAsync(string definitionId, CancellationToken cancellationToken)
     {
