@@ -312,6 +312,21 @@ public sealed class CaseWorkerJourneyTests(CaseWorkerBrowserHost host)
         Assert.True(new FileInfo(path).Length > 10_000, $"{file} looks empty");
     }
 
+    /// <summary>
+    /// Waits, boundedly, for a real timer the host runs: reloads <paramref name="page"/> once a second, at most a minute, until
+    /// <paramref name="locator"/> shows <paramref name="text"/>, then asserts it does.
+    /// </summary>
+    internal static async Task ReloadUntilAsync(IPage page, ILocator locator, string text)
+    {
+        for (var attempt = 0; attempt < 60 && !((await locator.AllTextContentsAsync()).Any(t => t.Contains(text, StringComparison.Ordinal))); attempt++)
+        {
+            await Task.Delay(1_000);
+            await page.ReloadAsync();
+        }
+
+        await Expect(locator).ToContainTextAsync(text);
+    }
+
     internal static async Task<HttpClient> ApiClientAsync(CaseWorkerBrowserHost host, string userName)
     {
         var client = new HttpClient { BaseAddress = host.Host.Http.BaseAddress };

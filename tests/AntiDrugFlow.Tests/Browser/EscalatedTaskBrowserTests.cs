@@ -1,49 +1,10 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using AntiDrugFlow.Tests.Infrastructure;
 using Microsoft.Playwright;
 using Xunit;
 using static Microsoft.Playwright.Assertions;
 
 namespace AntiDrugFlow.Tests.Browser;
-
-/// <summary>
-/// A host whose shipped tip-off chain gives an urgent tip-off seconds, not hours, to be acknowledged, so a real
-/// deadline passes and the timer pump escalates the task while the browser watches.
-/// </summary>
-public sealed class ShortDeadlineBrowserHost : IAsyncLifetime
-{
-    private readonly CaseWorkerBrowserHost _inner = new();
-    private string? _workflows;
-
-    public CaseWorkerBrowserHost Browser => _inner;
-
-    public async Task InitializeAsync()
-    {
-        _workflows = Directory.CreateTempSubdirectory("adf-short-deadline-").FullName;
-        foreach (var file in Directory.EnumerateFiles(AntiDrugFlow.Host.Infrastructure.ProjectPaths.WorkflowsDirectory(), "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(_workflows, Path.GetRelativePath(AntiDrugFlow.Host.Infrastructure.ProjectPaths.WorkflowsDirectory(), file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
-
-        var chain = Path.Combine(_workflows, "chains", "tip-off-chain.json");
-        var document = JsonNode.Parse(await File.ReadAllTextAsync(chain))!;
-        document["variables"]!.AsArray().Single(v => v!["name"]!.GetValue<string>() == "urgentAckDeadline")!["value"] = "00:00:06";
-        await File.WriteAllTextAsync(chain, document.ToJsonString());
-        await _inner.InitializeAsync(_workflows);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _inner.DisposeAsync();
-        if (_workflows is not null)
-        {
-            Directory.Delete(_workflows, recursive: true);
-        }
-    }
-}
 
 /// <summary>An escalated task stays in the station's inbox, marked 已升級 and read-only, naming where it went.</summary>
 public sealed class EscalatedTaskBrowserTests(ShortDeadlineBrowserHost fixture) : IClassFixture<ShortDeadlineBrowserHost>
@@ -62,13 +23,7 @@ public sealed class EscalatedTaskBrowserTests(ShortDeadlineBrowserHost fixture) 
         await Expect(row).ToContainTextAsync("緊急");
 
         // The deadline passes: the row stays, marked 已升級 with the precinct it went to.
-        for (var attempt = 0; attempt < 30 && !((await row.TextContentAsync()) ?? string.Empty).Contains("已升級", StringComparison.Ordinal); attempt++)
-        {
-            await Task.Delay(1_000);
-            await station.ReloadAsync();
-        }
-
-        await Expect(row).ToContainTextAsync("已升級");
+        await CaseWorkerJourneyTests.ReloadUntilAsync(station, row, "已升級");
         await Expect(row).ToContainTextAsync("基隆市警察局第一分局");
         await Expect(row).Not.ToContainTextAsync("待處理");
 

@@ -46,6 +46,9 @@ public sealed class CaseUnavailableException(string message) : Exception(message
 /// <summary>The request comes too late or twice: the task is closed, the request already answered.</summary>
 public sealed class CaseConflictException(string message) : Exception(message);
 
+/// <summary>A case's 春暉 follow-up as its chain left it: the status it set, whether the counselling period is over, whether it finished.</summary>
+public sealed record FollowUpState(string? Status, bool PeriodOver, bool Finished);
+
 public sealed record CaseView(
     string Id, string CaseNumber, string Kind, string KindName, string? Status, string OriginAgencyId, string OriginAgencyName, string? SchoolId, string? SchoolName,
     string? County, bool Urgent, int? DrugLevel, string? SubjectName, string? SubjectClass, bool Masked, DateTimeOffset CreatedAt, NotificationNarrative? Narrative = null);
@@ -456,6 +459,33 @@ public sealed class CaseService(
         }
 
         return IsTeam(actor, record) ? await counselling.ListAsync(caseId, cancellationToken) : throw new CaseForbiddenException(CounsellingTeamOnly);
+    }
+
+    /// <summary>
+    /// Where the case's 春暉 follow-up stands, for its team: the status its chain last set, whether the counselling period is over
+    /// (its <c>periodOver</c>), and whether the follow-up has finished; null when the case is not visible, not the actor's team's, or has no follow-up.
+    /// </summary>
+    public async Task<FollowUpState?> FollowUpAsync(Actor actor, string caseId, CancellationToken cancellationToken)
+    {
+        var record = await FindAsync(actor, caseId, "case.counselling.state", cancellationToken);
+        if (record is null || !IsTeam(actor, record))
+        {
+            return null;
+        }
+
+        var latest = (await instances.ListInstancesAsync(new InstanceFilter(DefinitionId: YouthCaseFollowUpInput.Definition, CorrelationId: caseId), cancellationToken))
+            .MaxBy(i => i.CreatedAt);
+        var instance = latest is null ? null : await instances.GetAsync(latest.Id, cancellationToken);
+        if (instance is null)
+        {
+            return null;
+        }
+
+        var variables = instance.State.Variables;
+        return new FollowUpState(
+            variables.GetValueOrDefault("caseStatus")?.GetValue<string>(),
+            variables.GetValueOrDefault("periodOver") is JsonValue over && over.TryGetValue<bool>(out var isOver) && isOver,
+            latest!.Status == WorkflowStatus.Finished);
     }
 
     /// <summary>Records a 春暉小組 session of the case (by its school) and resumes the follow-up chain with it; null when the case is not visible.</summary>
