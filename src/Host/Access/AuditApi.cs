@@ -45,21 +45,10 @@ public static class AuditApi
             return ApiProblems.Field("limit", $"必須介於 1 到 {MaxLimit} 之間。");
         }
 
-        var caseById = Blank(caseId);
-        if (Blank(caseNumber) is { } number)
+        var (caseById, caseProblem) = await ApiProblems.CaseIdOfNumberAsync(cases, caseNumber, Blank(caseId), "caseId", cancellationToken);
+        if (caseProblem is not null)
         {
-            var numbered = await cases.IdOfNumberAsync(number, cancellationToken);
-            if (numbered is null)
-            {
-                return ApiProblems.Field("caseNumber", $"案件編號「{number}」不存在。");
-            }
-
-            if (caseById is not null && caseById != numbered)
-            {
-                return ApiProblems.Field("caseNumber", $"案件編號「{number}」與 caseId「{caseById}」不是同一件案件；請只填其中一個。");
-            }
-
-            caseById = numbered;
+            return caseProblem;
         }
 
         var query = new AuditQuery(Blank(userId), caseById, fromTime, toTime, limit ?? 200);

@@ -63,6 +63,31 @@ public static class ApiProblems
     public static ValidationProblem Field(string field, string message) =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: "請求內容有誤");
 
+    /// <summary>
+    /// A filter by case number (what people have; TIP-115-000001) turned into the case id the stores keep. Without a number the
+    /// given id stands; an unknown number, or one naming another case than the id given as <paramref name="idParameter"/>, is a
+    /// validation error on caseNumber.
+    /// </summary>
+    public static async Task<(string? CaseId, ValidationProblem? Problem)> CaseIdOfNumberAsync(
+        PostgresCaseStore cases, string? caseNumber, string? caseId, string idParameter, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(caseNumber))
+        {
+            return (caseId, null);
+        }
+
+        var number = caseNumber.Trim();
+        var numbered = await cases.IdOfNumberAsync(number, cancellationToken);
+        if (numbered is null)
+        {
+            return (null, Field("caseNumber", $"案件編號「{number}」不存在。"));
+        }
+
+        return caseId is not null && caseId != numbered
+            ? (null, Field("caseNumber", $"案件編號「{number}」與 {idParameter}「{caseId}」不是同一件案件；請只填其中一個。"))
+            : (numbered, null);
+    }
+
     /// <summary>Reads the body as a JSON object; a malformed body becomes a validation error that says where.</summary>
     public static async Task<(JsonObject? Body, ValidationProblem? Problem)> ReadObjectAsync(HttpRequest request, bool required, CancellationToken cancellationToken)
     {

@@ -45,20 +45,10 @@ public static class WorkflowInstancesApi
     public static async Task<Results<Ok<IReadOnlyList<InstanceSummary>>, ValidationProblem>> ListAsync(
         string? definitionId, string? status, string? correlationId, string? caseNumber, int? page, int? pageSize, IWorkflowInstanceQueries store, PostgresCaseStore cases, CancellationToken cancellationToken)
     {
-        if (!string.IsNullOrWhiteSpace(caseNumber))
+        (correlationId, var caseProblem) = await ApiProblems.CaseIdOfNumberAsync(cases, caseNumber, correlationId, "correlationId", cancellationToken);
+        if (caseProblem is not null)
         {
-            var caseId = await cases.IdOfNumberAsync(caseNumber, cancellationToken);
-            if (caseId is null)
-            {
-                return ApiProblems.Field("caseNumber", $"案件編號「{caseNumber.Trim()}」不存在。");
-            }
-
-            if (correlationId is not null && correlationId != caseId)
-            {
-                return ApiProblems.Field("caseNumber", $"案件編號「{caseNumber.Trim()}」與 correlationId「{correlationId}」不是同一件案件；請只填其中一個。");
-            }
-
-            correlationId = caseId;
+            return caseProblem;
         }
 
         WorkflowStatus? parsed = null;
