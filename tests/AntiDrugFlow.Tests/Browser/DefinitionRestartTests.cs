@@ -23,6 +23,8 @@ public sealed class DefinitionRestartTests(BrowserHost browser)
             await Expect(versions).ToHaveCountAsync(1);
             await Expect(versions.Nth(0).Locator(".version-source")).ToContainTextAsync(new System.Text.RegularExpressions.Regex("由檔案 .*hello-world.json 匯入"));
 
+            // The designer lays the diagram out and writes the JSON editor once at load: read and edit after that.
+            await Expect(page.Locator("#designer")).ToHaveAttributeAsync("data-ready", "true");
             var editor = page.GetByLabel("第 1 版的定義");
             var original = await editor.InputValueAsync();
             await editor.FillAsync(original.Replace("\"第一、二級毒品\"", "\"第一、二級毒品（管理者修改）\"", StringComparison.Ordinal));

@@ -132,17 +132,27 @@ public sealed class TelemetryTests : IAsyncLifetime
         }
     }
 
-    /// <summary>Files a tip-off naming the minor and returns the server span of that request.</summary>
+    /// <summary>
+    /// Files a tip-off naming the minor and returns the server span of that request. Spans are heard process-wide and
+    /// other tests file notifications too: the request carries a trace id of its own, by which its span is found.
+    /// </summary>
     private async Task<Activity> FileTipOffAsync()
     {
         var school = await _host.SignedInAsync("school.kl-chenggong-jh");
-        using var created = await school.PostAsJsonAsync("/api/notifications", new { kind = "DrugSource", urgent = true, drugLevel = 2, subjectName = Name, subjectClass = ClassName });
+        var traceId = ActivityTraceId.CreateRandom();
+        using var message = new HttpRequestMessage(HttpMethod.Post, "/api/notifications")
+        {
+            Content = JsonContent.Create(new { kind = "DrugSource", urgent = true, drugLevel = 2, subjectName = Name, subjectClass = ClassName }),
+        };
+        message.Headers.Add("traceparent", $"00-{traceId.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+        using var created = await school.SendAsync(message);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         Activity? request = null;
         await Eventually.TrueAsync(
-            () => Task.FromResult((request = _spans.Snapshot().LastOrDefault(s => s.Kind == ActivityKind.Server && s.GetTagItem("http.route") as string == "/api/notifications")) is not null),
+            () => Task.FromResult((request = _spans.Snapshot().SingleOrDefault(s => s.Kind == ActivityKind.Server && s.TraceId == traceId)) is not null),
             "the request's server span to be exported");
-        return request!;
+        Assert.Equal("/api/notifications", request!.GetTagItem("http.route"));
+        return request;
     }
 
     private static MeterListener Listen(string instrument, Action<long, Dictionary<string, object?>> measured)

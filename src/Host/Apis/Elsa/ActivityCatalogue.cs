@@ -114,6 +114,9 @@ public static class ActivityCatalogue
             ["code"] = Text("錯誤代碼"),
         }),
         ["Elsa.ForEach"] = new("流程控制", "逐項處理", "對清單中的每一項從 Iterate 執行一次，全部處理完從 Done 離開。", "Action", new Dictionary<string, InputText> { ["items"] = Json("項目") }),
+        ["Elsa.ParallelForEach"] = new("流程控制", "平行逐項處理", "對清單中的每一項同時執行一次主體（各自的 CurrentValue），全部完成後從 Done 離開。", "Action", new Dictionary<string, InputText> { ["items"] = Json("項目") }),
+        ["Elsa.Flowchart"] = new("組合", "內嵌流程圖", "在流程圖中放入另一張流程圖；它的活動全部結束（或遇到完成、結束）後從 Done 離開。", "Action", new Dictionary<string, InputText>()),
+        ["Elsa.FlowNode"] = new("組合", "流程節點", "執行其主體（通常是一張流程圖），主體結束後從 Done 離開。", "Action", new Dictionary<string, InputText>()),
         ["Elsa.While"] = new("流程控制", "條件迴圈", "條件為真時從 Iterate 重複執行，為假時從 Done 離開。", "Action", new Dictionary<string, InputText>
         {
             ["condition"] = new("Boolean", "條件", "singleline", "運算結果必須是 true 或 false"),

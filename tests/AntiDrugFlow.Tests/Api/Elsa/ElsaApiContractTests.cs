@@ -127,6 +127,8 @@ public sealed class ElsaApiContractTests : IAsyncLifetime
         Assert.False(route.Inputs.Single(i => i.Name == "route").IsRequired);
         Assert.Equal("TimeSpan", route.Inputs.Single(i => i.Name == "dueIn").TypeName);
         Assert.All(descriptors.Items, d => Assert.False(string.IsNullOrEmpty(d.DisplayName)));
+        // Every activity the engine registers has its zh-TW words in the catalogue: none falls into 「其他」.
+        Assert.Empty(descriptors.Items.Where(d => d.Category == AntiDrugFlow.Host.Apis.Elsa.ActivityCatalogue.OtherCategory).Select(d => d.TypeName));
         Assert.Equal(descriptors.Items.Count, descriptors.Items.Select(d => d.TypeName).Distinct().Count());
     }
 
