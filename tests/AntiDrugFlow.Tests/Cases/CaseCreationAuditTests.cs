@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using AntiDrugFlow.Tests.Chains;
-using Npgsql;
 using Xunit;
 
 namespace AntiDrugFlow.Tests.Cases;
@@ -26,15 +25,8 @@ public sealed class CaseCreationAuditTests : IAsyncLifetime
 
         Assert.Equal(1L, await _host.ScalarAsync<long>("SELECT count(*) FROM cases c JOIN audit_log a ON a.case_id = c.id AND a.action = 'case.create'"));
 
-        // The audit log refuses the next creation, as a full disk or a crash between the two writes would lose it.
-        await ExecuteAsync("""
-            CREATE FUNCTION refuse_case_create() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                IF NEW.action = 'case.create' THEN RAISE EXCEPTION 'audit refused'; END IF;
-                RETURN NEW;
-            END $$;
-            CREATE TRIGGER refuse_case_create BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_case_create();
-            """);
+        // The audit log refuses the next creation.
+        await using var refusal = await _host.RefuseAuditRowsAsync("case.create");
         using (var refused = await school.PostAsJsonAsync("/api/notifications", new { kind = "DrugSource", urgent = false, drugLevel = 2 }))
         {
             Assert.NotEqual(HttpStatusCode.Created, refused.StatusCode);
@@ -43,12 +35,5 @@ public sealed class CaseCreationAuditTests : IAsyncLifetime
         Assert.Equal(1L, await _host.ScalarAsync<long>("SELECT count(*) FROM cases"));
         Assert.Single(await _host.InstanceIdsAsync());
         Assert.Equal(1L, await _host.ScalarAsync<long>("SELECT count(*) FROM audit_log WHERE action = 'case.create'"));
-    }
-
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var dataSource = NpgsqlDataSource.Create(_host.ConnectionString);
-        await using var command = dataSource.CreateCommand(sql);
-        await command.ExecuteNonQueryAsync();
     }
 }

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using AntiDrugFlow.Tests.Chains;
-using Npgsql;
 using Xunit;
 
 namespace AntiDrugFlow.Tests.Cases;
@@ -23,15 +22,8 @@ public sealed class TaskActionAuditTests : IAsyncLifetime
         using var station = await _host.SignedInAsync("police.kl-xinyi");
         var taskId = (await ChainsHost.BodyAsync(await station.GetAsync("/api/inbox"))).AsArray().Single(t => t!["caseId"]!.GetValue<string>() == caseId)!["taskId"]!.GetValue<string>();
 
-        // The audit log refuses the acknowledgement's row, as a full disk or a crash between two separate writes would lose it.
-        await ExecuteAsync("""
-            CREATE FUNCTION refuse_task_acknowledge() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                IF NEW.action = 'task.acknowledge' THEN RAISE EXCEPTION 'audit refused'; END IF;
-                RETURN NEW;
-            END $$;
-            CREATE TRIGGER refuse_task_acknowledge BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_task_acknowledge();
-            """);
+        // The audit log refuses the acknowledgement's row.
+        var refusal = await _host.RefuseAuditRowsAsync("task.acknowledge");
         using (var refused = await station.PostAsync($"/api/inbox/{taskId}/acknowledge", null))
         {
             Assert.NotEqual(HttpStatusCode.NoContent, refused.StatusCode);
@@ -41,7 +33,7 @@ public sealed class TaskActionAuditTests : IAsyncLifetime
         Assert.Equal(AntiDrugFlow.Workflows.Runtime.HumanTaskStatus.Pending, task!.Status);
         Assert.Equal(0L, await _host.ScalarAsync<long>("SELECT count(*) FROM audit_log WHERE action = 'task.acknowledge'"));
 
-        await ExecuteAsync("DROP TRIGGER refuse_task_acknowledge ON audit_log");
+        await refusal.DisposeAsync();
         using (var accepted = await station.PostAsync($"/api/inbox/{taskId}/acknowledge", null))
         {
             Assert.Equal(HttpStatusCode.NoContent, accepted.StatusCode);
@@ -49,12 +41,5 @@ public sealed class TaskActionAuditTests : IAsyncLifetime
 
         Assert.NotEqual(AntiDrugFlow.Workflows.Runtime.HumanTaskStatus.Pending, (await _host.Tasks.GetTaskAsync(taskId, CancellationToken.None))!.Status);
         Assert.Equal(1L, await _host.ScalarAsync<long>($"SELECT count(*) FROM audit_log WHERE action = 'task.acknowledge' AND case_id = '{caseId}'"));
-    }
-
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var dataSource = NpgsqlDataSource.Create(_host.ConnectionString);
-        await using var command = dataSource.CreateCommand(sql);
-        await command.ExecuteNonQueryAsync();
     }
 }

@@ -142,13 +142,48 @@ public sealed class ChainsHost : IAsyncDisposable
     /// <summary>One value of a query on the host's database, through the host's own data source (its pool), not a new one per call.</summary>
     public async Task<T> ScalarAsync<T>(string sql, params object?[] parameters)
     {
-        await using var command = Factory.Services.GetRequiredService<Npgsql.NpgsqlDataSource>().CreateCommand(sql);
+        await using var command = Command(sql, parameters);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    public async Task ExecuteAsync(string sql, params object?[] parameters)
+    {
+        await using var command = Command(sql, parameters);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>
+    /// Makes the audit log refuse every row of <paramref name="action"/>, as a full disk or a crash between two separate
+    /// writes would lose it, until the result is disposed.
+    /// </summary>
+    public async Task<IAsyncDisposable> RefuseAuditRowsAsync(string action)
+    {
+        var name = "refuse_" + action.Replace('.', '_').Replace('-', '_');
+        await ExecuteAsync($"""
+            CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NEW.action = '{action}' THEN RAISE EXCEPTION 'audit refused'; END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER {name} BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION {name}();
+            """);
+        return new Undo(() => ExecuteAsync($"DROP TRIGGER {name} ON audit_log; DROP FUNCTION {name}();"));
+    }
+
+    private Npgsql.NpgsqlCommand Command(string sql, object?[] parameters)
+    {
+        var command = Factory.Services.GetRequiredService<Npgsql.NpgsqlDataSource>().CreateCommand(sql);
         foreach (var parameter in parameters)
         {
             command.Parameters.Add(Workflows.Persistence.Sql.Parameter(parameter));
         }
 
-        return (T)(await command.ExecuteScalarAsync())!;
+        return command;
+    }
+
+    private sealed class Undo(Func<Task> undo) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await undo();
     }
 
     public async ValueTask DisposeAsync()
