@@ -64,7 +64,7 @@ public static class CasesApi
         }
 
         var view = await cases.StartNotificationAsync(http.Actor(), new NewNotification(body!.Kind, body.Urgent ?? false, body.DrugLevel, body.SubjectName, body.SubjectClass, body.SchoolId, body.MilitarySchoolId, body.Narrative),
-            http.Request.Headers["Idempotency-Key"].FirstOrDefault(), cancellationToken);
+            IdempotencyKey(http), cancellationToken);
         return TypedResults.Created($"/api/cases/{view.Id}", view);
     }
 
@@ -110,7 +110,11 @@ public static class CasesApi
     public static async Task<Results<Ok<IReadOnlyList<CounsellingRecord>>, NotFound>> CounsellingAsync(string caseId, HttpContext http, CaseService cases, CancellationToken cancellationToken) =>
         await cases.CounsellingAsync(http.Actor(), caseId, cancellationToken) is { } records ? TypedResults.Ok(records) : TypedResults.NotFound();
 
-    /// <summary>The case's school records a 春暉小組 session; the follow-up chain counts it.</summary>
+    /// <summary>
+    /// The case's school records a 春暉小組 session; the follow-up chain counts it. An <c>Idempotency-Key</c> header makes a retry
+    /// safe, as for a notification: the same key with the same body answers the first record again (201, nothing stored); the
+    /// same key with another body is 409.
+    /// </summary>
     public static async Task<Results<Created<CounsellingRecord>, NotFound, ValidationProblem>> SessionAsync(string caseId, HttpContext http, CaseService cases, CancellationToken cancellationToken)
     {
         var (body, problem) = await ReadAsync<CounsellingSessionRequest>(http.Request, cancellationToken);
@@ -119,12 +123,15 @@ public static class CasesApi
             return problem;
         }
 
-        return await cases.RecordSessionAsync(http.Actor(), caseId, new NewCounsellingSession(body!.Date, body.Form, body.LedBy, body.Note), cancellationToken) is { } record
+        return await cases.RecordSessionAsync(http.Actor(), caseId, new NewCounsellingSession(body!.Date, body.Form, body.LedBy, body.Note), IdempotencyKey(http), cancellationToken) is { } record
             ? TypedResults.Created($"/api/cases/{caseId}/counselling", record)
             : TypedResults.NotFound();
     }
 
-    /// <summary>The case's school records a urine re-test; the follow-up chain closes, goes on, starts a second round or refers the case on it.</summary>
+    /// <summary>
+    /// The case's school records a urine re-test; the follow-up chain closes, goes on, starts a second round or refers the case on
+    /// it. An <c>Idempotency-Key</c> header makes a retry safe, as for a session.
+    /// </summary>
     public static async Task<Results<Created<CounsellingRecord>, NotFound, ValidationProblem>> RetestAsync(string caseId, HttpContext http, CaseService cases, CancellationToken cancellationToken)
     {
         var (body, problem) = await ReadAsync<RetestRequest>(http.Request, cancellationToken);
@@ -133,7 +140,7 @@ public static class CasesApi
             return problem;
         }
 
-        return await cases.RecordRetestAsync(http.Actor(), caseId, new NewRetest(body!.Date, body.Result, body.Reason), cancellationToken) is { } record
+        return await cases.RecordRetestAsync(http.Actor(), caseId, new NewRetest(body!.Date, body.Result, body.Reason), IdempotencyKey(http), cancellationToken) is { } record
             ? TypedResults.Created($"/api/cases/{caseId}/counselling", record)
             : TypedResults.NotFound();
     }
@@ -169,6 +176,8 @@ public static class CasesApi
             ResumeResult.Resumed => TypedResults.NoContent(),
             _ => TypedResults.Conflict("這項待辦已處理或已撤回。"),
         };
+
+    private static string? IdempotencyKey(HttpContext http) => http.Request.Headers[IdempotencyKeys.Header].FirstOrDefault();
 
     /// <summary>Reads a JSON body into a record; a malformed body or a wrongly typed field is a 400 naming the field.</summary>
     internal static async Task<(T? Body, ValidationProblem? Problem)> ReadAsync<T>(HttpRequest request, CancellationToken cancellationToken)

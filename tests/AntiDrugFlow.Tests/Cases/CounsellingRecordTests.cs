@@ -109,6 +109,45 @@ public sealed class CounsellingRecordTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_record_retried_under_its_Idempotency_Key_is_stored_once_and_the_key_with_another_body_is_409()
+    {
+        var caseId = await OpenCaseAsync();
+        var school = await _host.SignedInAsync(School);
+        var session = new { date = Today, form = "個別晤談", ledBy = "輔導老師", note = Note };
+
+        var first = await PostWithKeyAsync(school, $"/api/cases/{caseId}/counselling-sessions", "visit-1", session);
+        var again = await PostWithKeyAsync(school, $"/api/cases/{caseId}/counselling-sessions", "visit-1", session);
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, again.StatusCode);
+        var firstId = (await ChainsHost.BodyAsync(first))["id"]!.GetValue<string>();
+        Assert.Equal(firstId, (await ChainsHost.BodyAsync(again))["id"]!.GetValue<string>());
+        Assert.Equal(Note, (await ChainsHost.BodyAsync(again))["note"]!.GetValue<string>());
+
+        // The key with another note, or for a re-test, is another request: refused without quoting what was typed.
+        var changed = await PostWithKeyAsync(school, $"/api/cases/{caseId}/counselling-sessions", "visit-1", session with { note = "另一份紀要" });
+        Assert.Equal(HttpStatusCode.Conflict, changed.StatusCode);
+        Assert.Equal("application/problem+json", changed.Content.Headers.ContentType?.MediaType);
+        Assert.DoesNotContain("紀要", await changed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Conflict, (await PostWithKeyAsync(school, $"/api/cases/{caseId}/retests", "visit-1", new { date = Today, result = "negative" })).StatusCode);
+
+        // Two copies of one re-test at the same moment store one record and give both the same answer.
+        var retest = new { date = Today, result = "positive" };
+        var both = await Task.WhenAll(
+            PostWithKeyAsync(school, $"/api/cases/{caseId}/retests", "test-1", retest), PostWithKeyAsync(await _host.SignedInAsync(School), $"/api/cases/{caseId}/retests", "test-1", retest));
+        Assert.All(both, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
+        Assert.Single((await Task.WhenAll(both.Select(ChainsHost.BodyAsync))).Select(b => b["id"]!.GetValue<string>()).Distinct());
+
+        // A malformed key is a 400 naming the header; without a key every request is stored.
+        await AssertInvalidAsync(await PostWithKeyAsync(school, $"/api/cases/{caseId}/retests", new string('k', 101), retest), "Idempotency-Key", "Idempotency-Key 須為");
+        Assert.Equal(HttpStatusCode.Created, (await school.PostAsJsonAsync($"/api/cases/{caseId}/counselling-sessions", session)).StatusCode);
+
+        Assert.Equal(3L, await _host.ScalarAsync<long>("SELECT count(*) FROM counselling_records"));
+        var followUp = await InstanceAsync(await FollowUpAsync(caseId));
+        Assert.Equal(2, followUp.State.Variables["round"]!.GetValue<int>());
+        Assert.Equal(2L, await _host.ScalarAsync<long>("SELECT count(*) FROM counselling_requests"));
+    }
+
+    [Fact]
     public async Task Another_school_gets_404_an_agency_outside_the_team_403_and_each_refusal_is_audited_as_denied()
     {
         var caseId = await OpenCaseAsync();
@@ -215,6 +254,13 @@ public sealed class CounsellingRecordTests : IAsyncLifetime
         var school = await _host.SignedInAsync(School);
         var response = await school.PostAsJsonAsync($"/api/cases/{caseId}/retests", new { date = Today, result });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+    }
+
+    private static Task<HttpResponseMessage> PostWithKeyAsync(HttpClient client, string address, string key, object body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, address) { Content = JsonContent.Create(body) };
+        request.Headers.Add("Idempotency-Key", key);
+        return client.SendAsync(request);
     }
 
     private static async Task AssertInvalidAsync(HttpResponseMessage response, string field, string message)

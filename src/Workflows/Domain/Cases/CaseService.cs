@@ -127,12 +127,8 @@ public sealed class CaseService(
     /// </summary>
     public async Task<CaseView> StartNotificationAsync(Actor actor, NewNotification request, string? idempotencyKey, CancellationToken cancellationToken)
     {
-        if (idempotencyKey is not null && (idempotencyKey.Length is 0 or > 100 || idempotencyKey.Any(c => c is < '!' or > '~')))
-        {
-            throw new CaseRequestException("Idempotency-Key", "Idempotency-Key 須為 1 至 100 個可見 ASCII 字元。");
-        }
-
-        var fingerprint = Fingerprint(request);
+        IdempotencyKeys.Check(idempotencyKey);
+        var fingerprint = IdempotencyKeys.Fingerprint(request);
         if (idempotencyKey is not null && await FirstOfKeyAsync(actor, idempotencyKey, fingerprint, cancellationToken) is { } first)
         {
             return first;
@@ -142,7 +138,7 @@ public sealed class CaseService(
         {
             return await StartNewNotificationAsync(actor, request, idempotencyKey is null ? null : (idempotencyKey, protector.Protect(fingerprint)), cancellationToken);
         }
-        catch (Npgsql.PostgresException ex) when (idempotencyKey is not null && ex.SqlState == Npgsql.PostgresErrorCodes.UniqueViolation && ex.TableName == "notification_requests")
+        catch (Npgsql.PostgresException ex) when (idempotencyKey is not null && IdempotencyKeys.IsCollision(ex, "notification_requests"))
         {
             // The same key at the same moment: the other request made the case; nothing of this one was committed.
             return await FirstOfKeyAsync(actor, idempotencyKey, fingerprint, cancellationToken)
@@ -160,14 +156,11 @@ public sealed class CaseService(
 
         if (protector.Unprotect(earlier.FingerprintProtected) != fingerprint)
         {
-            throw new CaseConflictException($"Idempotency-Key「{idempotencyKey}」已用於另一份不同內容的通報；重送同一份通報請用相同內容，新的通報請用新的 Idempotency-Key。");
+            throw IdempotencyKeys.Reused(idempotencyKey, "通報");
         }
 
         return await GetAsync(actor, earlier.CaseId, cancellationToken) ?? throw new InvalidOperationException($"the case {earlier.CaseId} of an idempotency key is not visible to the user who made it");
     }
-
-    private static string Fingerprint(NewNotification request) =>
-        Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(request)));
 
     private async Task<CaseView> StartNewNotificationAsync(Actor actor, NewNotification request, (string Key, string FingerprintProtected)? idempotency, CancellationToken cancellationToken)
     {
@@ -489,13 +482,13 @@ public sealed class CaseService(
     }
 
     /// <summary>Records a 春暉小組 session of the case (by its school) and resumes the follow-up chain with it; null when the case is not visible.</summary>
-    public Task<CounsellingRecord?> RecordSessionAsync(Actor actor, string caseId, NewCounsellingSession session, CancellationToken cancellationToken) =>
-        RecordCounsellingAsync(actor, caseId, "case.counselling.session", (record, today, now) =>
+    public Task<CounsellingRecord?> RecordSessionAsync(Actor actor, string caseId, NewCounsellingSession session, string? idempotencyKey, CancellationToken cancellationToken) =>
+        RecordCounsellingAsync(actor, caseId, "case.counselling.session", session, idempotencyKey, (record, today, now) =>
             counselling.Session(caseId, TaipeiTime.DateOf(record.CreatedAt), today, session, actor.AgencyId, actor.UserId, now), cancellationToken);
 
     /// <summary>Records a urine re-test of the case (by its school) and resumes the follow-up chain with it; null when the case is not visible.</summary>
-    public Task<CounsellingRecord?> RecordRetestAsync(Actor actor, string caseId, NewRetest retest, CancellationToken cancellationToken) =>
-        RecordCounsellingAsync(actor, caseId, "case.counselling.retest", (record, today, now) =>
+    public Task<CounsellingRecord?> RecordRetestAsync(Actor actor, string caseId, NewRetest retest, string? idempotencyKey, CancellationToken cancellationToken) =>
+        RecordCounsellingAsync(actor, caseId, "case.counselling.retest", retest, idempotencyKey, (record, today, now) =>
             counselling.Retest(caseId, TaipeiTime.DateOf(record.CreatedAt), today, retest, actor.AgencyId, actor.UserId, now), cancellationToken);
 
     private const string CounsellingTeamOnly = "只有個案所屬學校與校外會可以查看春暉輔導紀錄。";
@@ -504,16 +497,26 @@ public sealed class CaseService(
     /// Only the school of the case records counselling, and only its school staff. The record, its audit row and the chain's step
     /// commit together (the engine writes them in the transaction of the step the event resumes); when no follow-up waits for it
     /// (none runs, or it was referred or closed already) the record and its audit row commit on their own. Refusals are audited as denied.
+    /// With an <paramref name="idempotencyKey"/> the key commits with the record, as a notification's does: a retry of the same
+    /// request by the same user answers the first record again and stores nothing; the key with another request is a conflict.
     /// </summary>
-    private async Task<CounsellingRecord?> RecordCounsellingAsync(
-        Actor actor, string caseId, string action, Func<CaseRecord, DateOnly, DateTimeOffset, PendingRecord> build, CancellationToken cancellationToken)
+    private async Task<CounsellingRecord?> RecordCounsellingAsync<TRequest>(
+        Actor actor, string caseId, string action, TRequest request, string? idempotencyKey, Func<CaseRecord, DateOnly, DateTimeOffset, PendingRecord> build, CancellationToken cancellationToken)
     {
+        IdempotencyKeys.Check(idempotencyKey);
         var now = time.GetUtcNow();
         var record = await cases.FindVisibleAsync(caseId, actor.AgencyId, LiaisonCounty(actor), cancellationToken);
         if (record is null || record.SchoolId != actor.AgencyId || !actor.IsIn(RoleNames.SchoolStaff))
         {
             await audit.RecordAsync(new AuditEntry(now, actor.UserId, actor.AgencyId, action + ".denied", caseId, null), cancellationToken);
             return record is null ? null : throw new CaseForbiddenException("只有個案所屬學校的承辦人可以登錄春暉輔導與尿液篩檢紀錄。");
+        }
+
+        // The fingerprint covers what is recorded and where: the same key for another case or kind is another request.
+        var fingerprint = IdempotencyKeys.Fingerprint(new CounsellingRequestFingerprint<TRequest>(action, caseId, request));
+        if (idempotencyKey is not null && await FirstCounsellingOfKeyAsync(actor, caseId, idempotencyKey, fingerprint, cancellationToken) is { } first)
+        {
+            return first;
         }
 
         PendingRecord pending;
@@ -529,20 +532,54 @@ public sealed class CaseService(
 
         // The details name the kind and date only: a test's result is health data and stays with the case.
         var done = new AuditEntry(now, actor.UserId, actor.AgencyId, action, caseId, $"{record.CaseNumber} {RocDate.Format(pending.OccurredOn)}");
+        var key = idempotencyKey is null ? null : new CounsellingRequestRecord(actor.UserId, idempotencyKey, pending.Id, protector.Protect(fingerprint), now);
         async Task StoreAsync(Npgsql.NpgsqlConnection connection, Npgsql.NpgsqlTransaction transaction, CancellationToken ct)
         {
             await counselling.InsertAsync(pending, connection, transaction, ct);
+            if (key is not null)
+            {
+                await counselling.InsertRequestAsync(key, connection, transaction, ct);
+            }
+
             await audit.RecordAsync(done, connection, transaction, ct);
         }
 
-        var resumed = await runtime.TriggerEventAsync(CounsellingRecordEvent.EventName, caseId, pending.Event.ToJson(), (transaction, ct) => StoreAsync(transaction.Connection, transaction.Transaction, ct), cancellationToken);
-        if (resumed.Count == 0)
+        try
         {
-            await counselling.InOwnTransactionAsync(StoreAsync, cancellationToken);
+            var resumed = await runtime.TriggerEventAsync(CounsellingRecordEvent.EventName, caseId, pending.Event.ToJson(), (transaction, ct) => StoreAsync(transaction.Connection, transaction.Transaction, ct), cancellationToken);
+            if (resumed.Count == 0)
+            {
+                await counselling.InOwnTransactionAsync(StoreAsync, cancellationToken);
+            }
+        }
+        catch (Exception ex) when (idempotencyKey is not null && IdempotencyKeys.IsCollision(ex, CounsellingRecords.RequestsTable))
+        {
+            // The same key at the same moment: the other request stored the record; nothing of this one was committed.
+            return await FirstCounsellingOfKeyAsync(actor, caseId, idempotencyKey, fingerprint, cancellationToken)
+                ?? throw new InvalidOperationException("an idempotency key that collided is not stored", ex);
         }
 
         return (await counselling.ListAsync(caseId, cancellationToken)).Single(r => r.Id == pending.Id);
     }
+
+    /// <summary>The record the key stored before, when it did; a conflict when the key came with a different request.</summary>
+    private async Task<CounsellingRecord?> FirstCounsellingOfKeyAsync(Actor actor, string caseId, string idempotencyKey, string fingerprint, CancellationToken cancellationToken)
+    {
+        if (await counselling.FindRequestAsync(actor.UserId, idempotencyKey, cancellationToken) is not { } earlier)
+        {
+            return null;
+        }
+
+        if (protector.Unprotect(earlier.FingerprintProtected) != fingerprint)
+        {
+            throw IdempotencyKeys.Reused(idempotencyKey, "輔導紀錄");
+        }
+
+        return (await counselling.ListAsync(caseId, cancellationToken)).SingleOrDefault(r => r.Id == earlier.RecordId)
+            ?? throw new InvalidOperationException($"the counselling record {earlier.RecordId} of an idempotency key is not with its case");
+    }
+
+    private sealed record CounsellingRequestFingerprint<TRequest>(string Action, string CaseId, TRequest Request);
 
     /// <summary>
     /// The agency's pending tasks, and those escalated away from it while their case still runs (shown read-only,
