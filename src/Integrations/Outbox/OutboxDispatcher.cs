@@ -78,6 +78,7 @@ public sealed class OutboxDispatcher : BackgroundService
 
     // Cancelled after the shutdown grace, not at once: a stopping host claims nothing new but lets deliveries under way finish.
     private readonly CancellationTokenSource _deliveries = new();
+    private int _disposed;
 
     public OutboxDispatcher(IOutboxStore store, IEnumerable<IOutboxChannel> channels, TimeProvider time, IOptions<OutboxOptions> options, ILogger<OutboxDispatcher> logger)
     {
@@ -121,8 +122,9 @@ public sealed class OutboxDispatcher : BackgroundService
             {
                 _logger.LogError(ex, "Outbox claim round failed; retrying");
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (Exception ex) when (stoppingToken.IsCancellationRequested && ex is OperationCanceledException or ObjectDisposedException)
             {
+                // Stopping, or disposed without a stop while the round ran (the data source goes with the host).
                 break;
             }
 
@@ -151,10 +153,23 @@ public sealed class OutboxDispatcher : BackgroundService
         await Task.WhenAll(_inFlight.Values);
     }
 
+    /// <summary>
+    /// Also for a host disposed without being stopped: the deliveries and the loop are cancelled, and the loop, which still reads
+    /// the deliveries' source as it ends, winds down on its own. The source is disposed only once nothing can use it any more.
+    /// </summary>
     public override void Dispose()
     {
-        _deliveries.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        _deliveries.Cancel();
         base.Dispose();
+        if (ExecuteTask is null || ExecuteTask.IsCompleted)
+        {
+            _deliveries.Dispose();
+        }
     }
 
     /// <summary>Claims as many messages as there are free slots and starts them without waiting for one another.</summary>
@@ -199,6 +214,10 @@ public sealed class OutboxDispatcher : BackgroundService
         {
             // The outcome could not be recorded; the claim lapses with its lease and another attempt follows.
             _logger.LogError(ex, "Outbox {Kind} message {Key}: recording the outcome failed", item.Kind, item.IdempotencyKey);
+        }
+        catch (ObjectDisposedException) when (Volatile.Read(ref _disposed) == 1)
+        {
+            // The host was disposed without a stop and took the database with it: the claim lapses with its lease.
         }
         finally
         {

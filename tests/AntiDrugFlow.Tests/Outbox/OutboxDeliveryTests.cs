@@ -41,6 +41,36 @@ public sealed class OutboxDeliveryTests
         Assert.All(await first.MessagesAsync(), m => Assert.Equal(1, m.Attempts));
     }
 
+    /// <summary>
+    /// A host torn down by its owner without StopAsync (a test host, a crashed start): the dispatcher's loop and a delivery under
+    /// way end without a fault, and the message is not lost: its claim lapses with the lease and it is delivered later.
+    /// </summary>
+    [Fact]
+    public async Task A_host_disposed_without_being_stopped_ends_its_dispatcher_without_a_fault()
+    {
+        await using var agency = await LoopbackAgency.StartAsync(AgencyBehaviour.Slow);
+        var settings = new Dictionary<string, string?> { ["Outbox:PollInterval"] = "00:00:00.050" };
+        var host = await DeliveryHarness.CreateAsync(settings: settings);
+        await host.StartAsync(await host.PublishAsync(Calls("one-slow-call", agency.Address, 1)));
+        var dispatcher = host.Dispatcher;
+        await dispatcher.StartAsync(CancellationToken.None);
+        await Eventually.TrueAsync(() => Task.FromResult(agency.InFlight == 1), "the delivery to be under way");
+
+        await host.DisposeAsync();
+        var loop = dispatcher.ExecuteTask!;
+        await loop;
+
+        Assert.True(loop.IsCompletedSuccessfully);
+        dispatcher.Dispose();
+        Assert.Equal(OutboxStatuses.Pending, Assert.Single(await MessagesOfAsync(host.ConnectionString)).Status);
+    }
+
+    private static async Task<IReadOnlyList<OutboxItem>> MessagesOfAsync(string connectionString)
+    {
+        await using var other = await DeliveryHarness.CreateAsync(connectionString);
+        return await other.MessagesAsync();
+    }
+
     [Fact]
     public async Task Failed_attempts_back_off_exponentially_and_the_message_is_dead_lettered_after_the_configured_attempts()
     {
