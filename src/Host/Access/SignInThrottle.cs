@@ -31,7 +31,8 @@ public sealed class SignInThrottleOptions
 
 /// <summary>
 /// Throttles password guessing in PostgreSQL, so it holds across hosts, without a lockout an attacker can
-/// trigger: wrong passwords make the next attempts wait (per name and address, per name, per address) instead
+/// trigger: wrong passwords make the next attempts wait (per name and address, per name, per address; an IPv6
+/// address counted by its /64) instead
 /// of locking the account. A name is counted whether or not an account has it, so the answer is the same for
 /// unknown names. The per-name count leaves out the addresses the account has signed in from, so its user
 /// still signs in from their usual place while someone elsewhere guesses. A refused attempt checks no
@@ -149,8 +150,31 @@ public sealed class SignInThrottle(NpgsqlDataSource dataSource, TimeProvider tim
         return name.Length <= 128 ? name : name[..128];
     }
 
-    private static string AddressKey(IPAddress? address) =>
-        address is null ? "unknown" : (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
+    /// <summary>
+    /// What one client is: an IPv4 address as it is, an IPv6 address by its /64 network (one subscriber or site is given a whole
+    /// /64 and can pick any address in it, so counting single addresses would let it guess from a new one each time).
+    /// </summary>
+    private static string AddressKey(IPAddress? address)
+    {
+        if (address is null)
+        {
+            return "unknown";
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            return address.MapToIPv4().ToString();
+        }
+
+        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
+        {
+            return address.ToString();
+        }
+
+        var bytes = address.GetAddressBytes();
+        Array.Clear(bytes, 8, 8);
+        return new IPAddress(bytes) + "/64";
+    }
 
     private static string PairKey(string name, string address) => name + "\n" + address;
 }

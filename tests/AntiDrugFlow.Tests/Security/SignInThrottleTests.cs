@@ -15,7 +15,8 @@ namespace AntiDrugFlow.Tests.Security;
 
 /// <summary>
 /// Wrong passwords make further attempts wait instead of locking the account: per name and address, per name
-/// (except from the addresses the account signed in from) and per address, counted in PostgreSQL, on the test clock.
+/// (except from the addresses the account signed in from) and per address (an IPv6 one by its /64), counted in PostgreSQL,
+/// on the test clock.
 /// </summary>
 public sealed class SignInThrottleTests : IAsyncLifetime
 {
@@ -136,6 +137,21 @@ public sealed class SignInThrottleTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.TooManyRequests, (await LoginAsync(sprayer, "school.kl-xinyi-jh", Password)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await LoginAsync(From(_factory, "203.0.113.61"), "school.kl-xinyi-jh", Password)).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_IPv6_client_is_counted_by_its_64_so_a_new_address_in_it_for_each_guess_still_waits()
+    {
+        for (var attempt = 1; attempt <= 5; attempt++)
+        {
+            using var attacker = From(_factory, $"2001:db8:5:6:{attempt:x}::{attempt:x}");
+            Assert.Equal(HttpStatusCode.Unauthorized, (await LoginAsync(attacker, "admin", "WrongPassword" + attempt)).StatusCode);
+        }
+
+        using var sameNetwork = From(_factory, "2001:db8:5:6:ffff:1:2:3");
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await LoginAsync(sameNetwork, "admin", Password)).StatusCode);
+        using var nextNetwork = From(_factory, "2001:db8:5:7::1");
+        Assert.Equal(HttpStatusCode.OK, (await LoginAsync(nextNetwork, "admin", Password)).StatusCode);
     }
 
     private WebApplicationFactory<Program> OnClock(WebApplicationFactory<Program> factory) =>
