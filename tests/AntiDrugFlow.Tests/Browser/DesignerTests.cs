@@ -53,6 +53,43 @@ public sealed class DesignerTests(BrowserHost host)
         await AssertNewInstanceWaitsOnTheRouteAsync("designer-drag");
     }
 
+    /// <summary>
+    /// While the designer loads (its descriptors held back here) it may still write the laid-out JSON into the editor, so the
+    /// editor takes no typing; once the designer is ready the editor holds the laid-out JSON alone and takes input again.
+    /// </summary>
+    [Fact]
+    public async Task The_JSON_editor_takes_no_input_until_the_designer_is_ready()
+    {
+        await CreateDefinitionAsync("designer-loading");
+        await using var context = await host.NewContextAsync();
+        var page = await context.NewPageAsync();
+        var held = new TaskCompletionSource<IRoute>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await page.RouteAsync("**/descriptors/activities*", route =>
+        {
+            held.TrySetResult(route);
+            return Task.CompletedTask;
+        });
+        await page.GotoAsync("/admin/definitions/designer-loading");
+        var descriptors = await held.Task;
+
+        var editor = page.Locator("#definition-json");
+        var shown = await editor.InputValueAsync();
+        await Expect(editor).Not.ToBeEditableAsync();
+        await editor.FocusAsync();
+        await page.Keyboard.TypeAsync("typed while loading");
+        Assert.Equal(shown, await editor.InputValueAsync());
+
+        await descriptors.ContinueAsync();
+        await Expect(page.Locator("#designer")).ToHaveAttributeAsync("data-ready", "true");
+        await Expect(editor).ToBeEditableAsync();
+        var laidOut = await editor.InputValueAsync();
+        Assert.DoesNotContain("typed while loading", laidOut, StringComparison.Ordinal);
+        Assert.NotNull(JsonNode.Parse(laidOut)!["root"]!["activities"]![0]!["metadata"]?["designer"]?["position"]);
+        await editor.PressAsync("Control+End");
+        await page.Keyboard.TypeAsync(" ");
+        Assert.Equal(laidOut + " ", await editor.InputValueAsync());
+    }
+
     [Fact]
     public async Task The_same_edit_is_done_with_the_keyboard_alone()
     {

@@ -115,6 +115,9 @@
 
   Designer.prototype.start = async function () {
     const root = this.root;
+    // Until the designer is ready it may still write its laid-out JSON into the editor: text typed meanwhile would be
+    // overwritten or run into it, so the editor takes no input until then (and again if the designer fails to load).
+    this.lockField(true);
     this.canvas = root.querySelector('.designer-canvas');
     this.panel = root.querySelector('.designer-panel');
     this.palette = root.querySelector('.designer-palette');
@@ -147,7 +150,24 @@
     if (root.dataset.overlay) this.applyOverlay(JSON.parse(document.getElementById(root.dataset.overlay).textContent));
     this.showPanel();
     if (!this.readOnly) this.scheduleValidation(0);
+    this.lockField(false);
     root.dataset.ready = 'true';
+  };
+
+  /** Makes the page's JSON editor read-only while the designer loads (a field read-only in the page stays so). */
+  Designer.prototype.lockField = function (locked) {
+    const field = this.field;
+    if (!field || field.tagName !== 'TEXTAREA' || this.readOnly) return;
+    if (locked) {
+      if (field.readOnly) return;
+      this.lockedField = true;
+      field.readOnly = true;
+      field.setAttribute('aria-busy', 'true');
+    } else if (this.lockedField) {
+      this.lockedField = false;
+      field.readOnly = false;
+      field.removeAttribute('aria-busy');
+    }
   };
 
   Designer.prototype.readDocument = function () {
@@ -1058,6 +1078,7 @@
       const designer = new Designer(root);
       root.designer = designer;
       designer.start().catch((e) => {
+        designer.lockField(false);
         root.dataset.failed = 'true';
         const status = root.querySelector('.designer-status');
         if (status) status.textContent = '設計器無法載入（' + e.message + '），請改用下方的 JSON 編輯。';
