@@ -53,10 +53,10 @@ public sealed class AccountsHost : IAsyncDisposable
     /// <summary>A client of its own (its own cookie jar), not signed in.</summary>
     public HttpClient Anonymous() => Factory.CreateClient();
 
-    /// <summary>A client signed in as the given user.</summary>
-    public async Task<HttpClient> SignedInAsync(string userName, string password = Password)
+    /// <summary>A client signed in as the given user; a page test that looks at redirects asks for one that does not follow them.</summary>
+    public async Task<HttpClient> SignedInAsync(string userName, string password = Password, bool followRedirects = true)
     {
-        var client = Factory.CreateClient();
+        var client = Factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = followRedirects });
         var response = await LoginAsync(client, userName, password);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return client;

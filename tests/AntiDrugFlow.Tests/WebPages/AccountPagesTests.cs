@@ -27,7 +27,7 @@ public sealed partial class AccountPagesTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _host = await AccountsHost.StartAsync();
-        _admin = await SignInAsync("admin");
+        _admin = await _host.SignedInAsync("admin", followRedirects: false);
         _adminId = (await AccountsHost.BodyAsync(await _admin.GetAsync("/api/account/me")))["userId"]!.GetValue<string>();
     }
 
@@ -111,7 +111,7 @@ public sealed partial class AccountPagesTests : IAsyncLifetime
         Assert.Contains("基隆市警察局第二分局八斗子派出所", page, StringComparison.Ordinal);
         Assert.Contains("<dd id=\"password-state\">系統管理者設定，使用者登入後須先變更</dd>", page, StringComparison.Ordinal);
         Assert.True(account.MustChangePassword);
-        using var officer = await SignInAsync("police.kl-badouzi", NewPassword);
+        using var officer = await _host.SignedInAsync("police.kl-badouzi", NewPassword, followRedirects: false);
     }
 
     [Fact]
@@ -125,7 +125,7 @@ public sealed partial class AccountPagesTests : IAsyncLifetime
         Assert.True(response.Headers.CacheControl!.NoStore);
         var password = GeneratedPassword().Match(await TextAsync(response)).Groups[1].Value;
         Assert.Matches("^[A-Za-z0-9]{16}$", password);
-        using var teacher = await SignInAsync("school.kl-badou-sh", password);
+        using var teacher = await _host.SignedInAsync("school.kl-badou-sh", password, followRedirects: false);
 
         var account = await FindAccountAsync("school.kl-badou-sh");
         var later = await TextAsync(await _admin.GetAsync($"/admin/users/{account!.Id}"));
@@ -183,7 +183,7 @@ public sealed partial class AccountPagesTests : IAsyncLifetime
         Assert.Equal(AccountStatus.Active, AccountStatuses.Of((await FindAccountAsync("social.kl"))!, DateTimeOffset.UtcNow));
         var unlocked = Assert.Single(await AuditByAdminAsync(), e => e.Action == PostgresAuditLog.Actions.UserUnlocked);
         Assert.Equal($"account={account.Id};userName=social.kl", unlocked.Details);
-        using var worker = await SignInAsync("social.kl");
+        using var worker = await _host.SignedInAsync("social.kl", followRedirects: false);
     }
 
     [Fact]
@@ -218,16 +218,16 @@ public sealed partial class AccountPagesTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.True(response.Headers.CacheControl!.NoStore);
         var password = GeneratedPassword().Match(await TextAsync(response)).Groups[1].Value;
-        using var liaison = await SignInAsync("liaison.kl", password);
+        using var liaison = await _host.SignedInAsync("liaison.kl", password, followRedirects: false);
         Assert.Single(await AuditByAdminAsync(), e => e.Action == PostgresAuditLog.Actions.PasswordReset);
     }
 
     [Fact]
     public async Task The_list_shows_status_agency_roles_and_last_sign_in_and_filters_by_agency_and_by_name()
     {
-        using var officer = await SignInAsync("police.kl-xinyi");
+        using var officer = await _host.SignedInAsync("police.kl-xinyi", followRedirects: false);
         // Guessing the current password in a session locks the account (wrong sign-ins only make the next one wait).
-        using var guesser = await SignInAsync("school.kl-xinyi-jh");
+        using var guesser = await _host.SignedInAsync("school.kl-xinyi-jh", followRedirects: false);
         for (var attempt = 0; attempt < 5; attempt++)
         {
             await AccountsHost.ChangePasswordAsync(guesser, "WrongPassword1", "AnotherPassword2026");
@@ -259,7 +259,7 @@ public sealed partial class AccountPagesTests : IAsyncLifetime
     [Fact]
     public async Task The_account_pages_are_for_signed_in_administrators_only()
     {
-        using var officer = await SignInAsync("police.kl-xinyi");
+        using var officer = await _host.SignedInAsync("police.kl-xinyi", followRedirects: false);
         foreach (var address in new[] { "/admin/users", "/admin/users/new", $"/admin/users/{_adminId}" })
         {
             var refused = await officer.GetAsync(address);
@@ -288,14 +288,6 @@ public sealed partial class AccountPagesTests : IAsyncLifetime
     /// <summary>The table rows by user name, each as its HTML.</summary>
     private static Dictionary<string, string> Rows(string html) =>
         UserRow().Matches(html).ToDictionary(m => m.Groups[1].Value, m => m.Value, StringComparer.Ordinal);
-
-    private async Task<HttpClient> SignInAsync(string userName, string password = AccountsHost.Password)
-    {
-        var client = _host.Factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
-        var response = await AccountsHost.LoginAsync(client, userName, password);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return client;
-    }
 
     private async Task<Account?> FindAccountAsync(string userName)
     {

@@ -23,7 +23,7 @@ public sealed partial class ApiKeyPagesTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _host = await AccountsHost.StartAsync();
-        _admin = await SignInAsync("admin");
+        _admin = await _host.SignedInAsync("admin", followRedirects: false);
     }
 
     public async Task DisposeAsync()
@@ -91,7 +91,7 @@ public sealed partial class ApiKeyPagesTests : IAsyncLifetime
     [Fact]
     public async Task School_staff_are_refused_the_page()
     {
-        using var school = await SignInAsync("school.kl-xinyi-jh");
+        using var school = await _host.SignedInAsync("school.kl-xinyi-jh", followRedirects: false);
 
         var refused = await school.GetAsync("/admin/api-keys");
 
@@ -107,14 +107,6 @@ public sealed partial class ApiKeyPagesTests : IAsyncLifetime
     {
         var client = _host.Factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("ApiKey", key);
-        return client;
-    }
-
-    private async Task<HttpClient> SignInAsync(string userName)
-    {
-        var client = _host.Factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
-        var response = await AccountsHost.LoginAsync(client, userName, AccountsHost.Password);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return client;
     }
 

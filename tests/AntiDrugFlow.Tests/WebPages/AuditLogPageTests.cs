@@ -1,6 +1,4 @@
-using System.Net;
 using AntiDrugFlow.Host.Access;
-using AntiDrugFlow.Tests.Infrastructure;
 using AntiDrugFlow.Workflows.Access;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,17 +10,15 @@ namespace AntiDrugFlow.Tests.WebPages;
 public sealed class AuditLogPageTests : IAsyncLifetime
 {
     private static readonly TimeSpan Taipei = TimeSpan.FromHours(8);
-    private ApiFactory _factory = null!;
-    private HttpClient _http = null!;
+    private PageHost _pages = null!;
     private string _xinyiId = null!;
 
     public async Task InitializeAsync()
     {
-        _factory = await ApiFactory.CreateAsync();
-        _http = _factory.CreateClient();
-        var audit = _factory.Services.GetRequiredService<PostgresAuditLog>();
+        _pages = await PageHost.StartAsync(followRedirects: true);
+        var audit = _pages.Factory.Services.GetRequiredService<PostgresAuditLog>();
         // The log keeps account ids; the page shows and takes user names.
-        using var scope = _factory.Services.CreateScope();
+        using var scope = _pages.Factory.Services.CreateScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<Account>>();
         var xinyi = new Account { UserName = "police.kl-xinyi", DisplayName = "信義派出所承辦人", AgencyId = "kee-p2-xinyi" };
         Assert.True((await users.CreateAsync(xinyi)).Succeeded);
@@ -41,27 +37,23 @@ public sealed class AuditLogPageTests : IAsyncLifetime
         }
     }
 
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _factory.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _pages.DisposeAsync();
 
     [Fact]
     public async Task Roc_dates_keep_whole_taipei_days_and_the_filters_combine()
     {
-        var days = await PageAsync("/admin/audit?from=115年11月1日&to=115/11/02");
+        var days = await _pages.PageAsync("/admin/audit?from=115年11月1日&to=115/11/02");
         Assert.Contains("case-first-day", days, StringComparison.Ordinal);
         Assert.Contains("case-last-day", days, StringComparison.Ordinal);
         Assert.DoesNotContain("case-before", days, StringComparison.Ordinal);
         Assert.DoesNotContain("case-after", days, StringComparison.Ordinal);
 
-        var oneUser = await PageAsync("/admin/audit?from=115年11月1日&to=115/11/02&user=police.kl-xinyi");
+        var oneUser = await _pages.PageAsync("/admin/audit?from=115年11月1日&to=115/11/02&user=police.kl-xinyi");
         Assert.Contains("case-last-day", oneUser, StringComparison.Ordinal);
         Assert.DoesNotContain("case-first-day", oneUser, StringComparison.Ordinal);
         Assert.Contains(_xinyiId, oneUser, StringComparison.Ordinal);
 
-        var oneCase = await PageAsync("/admin/audit?case=case-after");
+        var oneCase = await _pages.PageAsync("/admin/audit?case=case-after");
         Assert.Contains("case-after", oneCase, StringComparison.Ordinal);
         Assert.DoesNotContain("case-first-day", oneCase, StringComparison.Ordinal);
     }
@@ -69,7 +61,7 @@ public sealed class AuditLogPageTests : IAsyncLifetime
     [Fact]
     public async Task Entries_name_the_agency_and_say_what_was_done_in_words()
     {
-        var page = await PageAsync("/admin/audit?from=115/11/02&to=115/11/02");
+        var page = await _pages.PageAsync("/admin/audit?from=115/11/02&to=115/11/02");
 
         Assert.Contains("基隆市立成功國民中學", page, StringComparison.Ordinal);
         Assert.Contains("確認收到任務", page, StringComparison.Ordinal);
@@ -81,18 +73,11 @@ public sealed class AuditLogPageTests : IAsyncLifetime
     [Fact]
     public async Task A_western_or_impossible_date_is_refused_quoting_it_and_nothing_is_listed()
     {
-        var western = await PageAsync("/admin/audit?from=2026-11-01");
+        var western = await _pages.PageAsync("/admin/audit?from=2026-11-01");
         Assert.Contains("起日：無法解讀日期「2026-11-01」", western, StringComparison.Ordinal);
         Assert.DoesNotContain("case-first-day", western, StringComparison.Ordinal);
 
-        var impossible = await PageAsync("/admin/audit?to=115/02/30");
+        var impossible = await _pages.PageAsync("/admin/audit?to=115/02/30");
         Assert.Contains("迄日：無法解讀日期「115/02/30」：民國115年2月沒有30日", impossible, StringComparison.Ordinal);
-    }
-
-    private async Task<string> PageAsync(string address)
-    {
-        var response = await _http.GetAsync(address);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync());
     }
 }

@@ -16,20 +16,11 @@ namespace AntiDrugFlow.Tests.WebPages;
 /// </summary>
 public sealed partial class DefinitionPageTests : IAsyncLifetime
 {
-    private ApiFactory _factory = null!;
-    private HttpClient _http = null!;
+    private PageHost _pages = null!;
 
-    public async Task InitializeAsync()
-    {
-        _factory = await ApiFactory.CreateAsync();
-        _http = _factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
-    }
+    public async Task InitializeAsync() => _pages = await PageHost.StartAsync();
 
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _factory.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _pages.DisposeAsync();
 
     [Fact]
     public async Task A_draft_with_errors_lists_each_with_its_path_code_and_a_message_that_is_not_only_ASCII()
@@ -44,11 +35,11 @@ public sealed partial class DefinitionPageTests : IAsyncLifetime
             .Activity("join", "Elsa.FlowJoin", ("mode", Literal("WaitSome")))
             .Chain("start", "odd", "say", "liquid", "decide").Connect("decide", "join", "Maybe").Connect("decide", "ghost", "True")
             .Json();
-        var saved = await _http.PostAsync("/api/workflow-definitions", new StringContent(draft, Encoding.UTF8, "application/json"));
+        var saved = await _pages.Http.PostAsync("/api/workflow-definitions", new StringContent(draft, Encoding.UTF8, "application/json"));
         var expected = (await saved.Content.ReadFromJsonAsync<JsonObject>())!["validationErrors"]!.AsArray()
             .Select(e => (e!["path"]!.GetValue<string>(), e["code"]!.GetValue<string>(), e["message"]!.GetValue<string>())).ToList();
 
-        var shown = ErrorsShown(await _http.GetStringAsync("/admin/definitions/page-errors"));
+        var shown = ErrorsShown(await _pages.Http.GetStringAsync("/admin/definitions/page-errors"));
 
         Assert.True(expected.Count >= 7, $"only {expected.Count} errors");
         Assert.Equal(expected, shown);
@@ -84,10 +75,10 @@ public sealed partial class DefinitionPageTests : IAsyncLifetime
     public async Task The_instance_page_shows_a_fault_in_zh_TW_with_the_activity_and_the_path()
     {
         var definition = new Flow("page-fault").Activity("boom", "Elsa.WriteLine", ("text", Js("noSuchFunction()", "String"))).Json();
-        (await _http.PostAsync("/api/workflow-definitions?publish=true", new StringContent(definition, Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
-        var started = await (await _http.PostAsync("/api/workflow-definitions/page-fault/execute", null)).Content.ReadFromJsonAsync<JsonObject>();
+        (await _pages.Http.PostAsync("/api/workflow-definitions?publish=true", new StringContent(definition, Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        var started = await (await _pages.Http.PostAsync("/api/workflow-definitions/page-fault/execute", null)).Content.ReadFromJsonAsync<JsonObject>();
 
-        var html = WebUtility.HtmlDecode(await _http.GetStringAsync($"/admin/instances/{started!["id"]!.GetValue<string>()}"));
+        var html = WebUtility.HtmlDecode(await _pages.Http.GetStringAsync($"/admin/instances/{started!["id"]!.GetValue<string>()}"));
 
         Assert.Contains("<dd class=\"fault\">活動「boom」在 $.root.activities[0].text.expression 出錯：JavaScript 執行失敗：noSuchFunction is not defined</dd>", html, StringComparison.Ordinal);
         Assert.Contains("<td>$.root.activities[0].text.expression：JavaScript 執行失敗：noSuchFunction is not defined</td>", html, StringComparison.Ordinal);
@@ -104,20 +95,20 @@ public sealed partial class DefinitionPageTests : IAsyncLifetime
                 .Json(),
         })
         {
-            (await _http.PostAsync("/api/workflow-definitions?publish=true", new StringContent(definition, Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+            (await _pages.Http.PostAsync("/api/workflow-definitions?publish=true", new StringContent(definition, Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
         }
 
-        var parentId = (await (await _http.PostAsync("/api/workflow-definitions/page-parent/execute", null)).Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
-        var dispatcher = _factory.Services.GetRequiredService<AntiDrugFlow.Integrations.Outbox.OutboxDispatcher>();
+        var parentId = (await (await _pages.Http.PostAsync("/api/workflow-definitions/page-parent/execute", null)).Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
+        var dispatcher = _pages.Factory.Services.GetRequiredService<AntiDrugFlow.Integrations.Outbox.OutboxDispatcher>();
         while (await dispatcher.DeliverDueAsync(CancellationToken.None) > 0)
         {
         }
 
-        var parentPage = WebUtility.HtmlDecode(await _http.GetStringAsync($"/admin/instances/{parentId}"));
+        var parentPage = WebUtility.HtmlDecode(await _pages.Http.GetStringAsync($"/admin/instances/{parentId}"));
         var childId = ChildLink().Match(parentPage).Groups["id"].Value;
-        var childPage = WebUtility.HtmlDecode(await _http.GetStringAsync($"/admin/instances/{childId}"));
-        var elsaChild = (await _http.GetFromJsonAsync<JsonObject>($"/elsa/api/workflow-instances/{childId}"))!;
-        var elsaParent = (await _http.GetFromJsonAsync<JsonObject>($"/elsa/api/workflow-instances/{parentId}"))!;
+        var childPage = WebUtility.HtmlDecode(await _pages.Http.GetStringAsync($"/admin/instances/{childId}"));
+        var elsaChild = (await _pages.Http.GetFromJsonAsync<JsonObject>($"/elsa/api/workflow-instances/{childId}"))!;
+        var elsaParent = (await _pages.Http.GetFromJsonAsync<JsonObject>($"/elsa/api/workflow-instances/{parentId}"))!;
 
         Assert.Contains("<h2 id=\"children-heading\">子流程</h2>", parentPage, StringComparison.Ordinal);
         Assert.Contains("<code>page-child</code> 第 1 版", parentPage, StringComparison.Ordinal);
@@ -133,20 +124,20 @@ public sealed partial class DefinitionPageTests : IAsyncLifetime
     private static partial Regex ChildLink();
 
     private async Task SaveDraftAsync(string definitionId) =>
-        (await _http.PostAsync("/api/workflow-definitions", new StringContent(new Flow(definitionId).WriteLine("a", "a").Json(), Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        (await _pages.Http.PostAsync("/api/workflow-definitions", new StringContent(new Flow(definitionId).WriteLine("a", "a").Json(), Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
 
     /// <summary>Posts the editor's form as a browser would: its hidden fields (form name, antiforgery token) with the text and the button pressed.</summary>
     private async Task<string> PostEditorAsync(string definitionId, string json, string intent)
     {
         var address = $"/admin/definitions/{definitionId}";
-        var page = await _http.GetStringAsync(address);
+        var page = await _pages.Http.GetStringAsync(address);
         var form = EditorForm().Match(page);
         Assert.True(form.Success, "the page has no editor form");
         var fields = HiddenField().Matches(form.Value).ToDictionary(m => m.Groups["name"].Value, m => WebUtility.HtmlDecode(m.Groups["value"].Value));
         fields["Json"] = json;
         fields["Intent"] = intent;
 
-        var response = await _http.PostAsync(address, new FormUrlEncodedContent(fields));
+        var response = await _pages.Http.PostAsync(address, new FormUrlEncodedContent(fields));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return await response.Content.ReadAsStringAsync();

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using AntiDrugFlow.Tests.Infrastructure;
 using AntiDrugFlow.Workflows.Calendar;
 using AntiDrugFlow.Workflows.Milestones;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,20 +13,11 @@ namespace AntiDrugFlow.Tests.WebPages;
 /// </summary>
 public sealed class MilestonePagesCalendarTests : IAsyncLifetime
 {
-    private ApiFactory _factory = null!;
-    private HttpClient _http = null!;
+    private PageHost _pages = null!;
 
-    public async Task InitializeAsync()
-    {
-        _factory = await ApiFactory.CreateAsync();
-        _http = _factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
-    }
+    public async Task InitializeAsync() => _pages = await PageHost.StartAsync();
 
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _factory.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _pages.DisposeAsync();
 
     [Fact]
     public async Task The_calendar_lists_open_items_due_in_each_of_the_next_three_months_under_roc_month_headings()
@@ -42,11 +32,11 @@ public sealed class MilestonePagesCalendarTests : IAsyncLifetime
             Item("planning-1-2", "下個月到期但已完成的項目", nextMonthEnd),
             Item("planning-1-3", "半年後才到期的項目", farEnd),
         ]);
-        var tracker = _factory.Services.GetRequiredService<MilestoneTracker>();
+        var tracker = _pages.Factory.Services.GetRequiredService<MilestoneTracker>();
         await tracker.LoadCycleAsync("calendar", catalog, null, CancellationToken.None);
         await tracker.RecordProgressAsync("calendar", "planning-1-2", new ProgressUpdate("測試", MilestoneStatus.Done, null), CancellationToken.None);
 
-        var response = await _http.GetAsync("/admin/milestones?cycle=calendar");
+        var response = await _pages.Http.GetAsync("/admin/milestones?cycle=calendar");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         // Blazor writes the Chinese text as character references; the test reads it as a browser would.

@@ -233,13 +233,7 @@ public sealed partial class MilestonePagesFormsTests : IAsyncLifetime
         Assert.DoesNotContain("progress-occurrence", page, StringComparison.Ordinal);
     }
 
-    private async Task<string> PageAsync(string address)
-    {
-        var response = await _http.GetAsync(address);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        // Blazor writes Chinese text as character references; the test reads it as a browser would.
-        return WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync());
-    }
+    private Task<string> PageAsync(string address) => PageForm.PageAsync(_http, address);
 
     private Task<HttpResponseMessage> PostFormAsync(string address, string formName, Dictionary<string, string> fields) =>
         PageForm.SubmitAsync(_http, address, formName, [.. fields.Select(f => (f.Key, f.Value))]);

@@ -8,7 +8,6 @@ using AntiDrugFlow.Tests.Milestones;
 using AntiDrugFlow.Tests.Operations;
 using AntiDrugFlow.Workflows.Agencies;
 using AntiDrugFlow.Workflows.Operations;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
@@ -20,48 +19,34 @@ namespace AntiDrugFlow.Tests.WebPages;
 /// </summary>
 public sealed partial class OperationPagesTests : IAsyncLifetime
 {
-    private ApiFactory _factory = null!;
-    private HttpClient _http = null!;
+    private PageHost _pages = null!;
 
     public async Task InitializeAsync()
     {
-        _factory = await ApiFactory.CreateAsync(new Dictionary<string, string>
+        _pages = await PageHost.StartAsync(new Dictionary<string, string>
         {
             ["Deadlines:CatalogFile"] = Path.Combine(RepositoryFiles.Root, "workflows-json", "milestones", "action-plan-2017.json"),
             ["Deadlines:ContactsFile"] = Path.Combine(RepositoryFiles.Root, "workflows-json", "milestones", "contacts.json"),
             // The operations run as background jobs on this host's job server.
             ["BackgroundWork:JobServer"] = "true",
         });
-        _http = _factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
     }
 
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _factory.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _pages.DisposeAsync();
 
-    private async Task<string> PageAsync(string address)
-    {
-        var response = await _http.GetAsync(address);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        // Blazor writes Chinese text as character references; the tests read it as a browser would.
-        return WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync());
-    }
-
-    private Task<string> AntiforgeryTokenAsync(string address) => PageForm.AntiforgeryTokenAsync(_http, address);
+    private Task<string> AntiforgeryTokenAsync(string address) => PageForm.AntiforgeryTokenAsync(_pages.Http, address);
 
     private Task<HttpResponseMessage> PostReportFormAsync(string from, string until) =>
-        PageForm.SubmitAsync(_http, "/admin/milestones?cycle=2017", "cycle-report", ("ReportCycle", "2017"), ("ReportFrom", from), ("ReportUntil", until));
+        PageForm.SubmitAsync(_pages.Http, "/admin/milestones?cycle=2017", "cycle-report", ("ReportCycle", "2017"), ("ReportFrom", from), ("ReportUntil", until));
 
     [Fact]
     public async Task A_running_operation_shows_its_stage_and_a_labelled_progress_bar_with_counts_and_refreshes_itself_until_it_ends()
     {
-        var store = _factory.Services.GetRequiredService<PostgresOperationStore>();
+        var store = _pages.Factory.Services.GetRequiredService<PostgresOperationStore>();
         await using var lease = await store.BeginAsync(new OperationStart("test.pages", "測試作業：逐筆檢查", "admin-1", "kee-liaison"), DateTimeOffset.UtcNow, "準備中", CancellationToken.None);
         await lease.WriteProgressAsync("檢查各筆資料的欄位", 1200, 5500, DateTimeOffset.UtcNow, CancellationToken.None);
 
-        var running = await PageAsync($"/admin/operations/{lease.Id}");
+        var running = await _pages.PageAsync($"/admin/operations/{lease.Id}");
 
         Assert.Contains("<meta http-equiv=\"refresh\" content=\"1\">", running, StringComparison.Ordinal);
         Assert.Contains("<h1>測試作業：逐筆檢查</h1>", running, StringComparison.Ordinal);
@@ -71,13 +56,13 @@ public sealed partial class OperationPagesTests : IAsyncLifetime
         Assert.Matches("<progress id=\"operation-progress\" value=\"1200\" max=\"5500\"", running);
         Assert.Contains("已處理 1,200／5,500 筆（21%）", running, StringComparison.Ordinal);
         Assert.Contains("教育部學生事務及特殊教育司基隆市聯絡處", running, StringComparison.Ordinal);
-        Assert.Contains("測試作業：逐筆檢查", await PageAsync("/admin/operations"), StringComparison.Ordinal);
+        Assert.Contains("測試作業：逐筆檢查", await _pages.PageAsync("/admin/operations"), StringComparison.Ordinal);
 
         // Someone reading with a screen reader can stop the reloading.
-        Assert.DoesNotContain("http-equiv=\"refresh\"", await PageAsync($"/admin/operations/{lease.Id}?refresh=off"), StringComparison.Ordinal);
+        Assert.DoesNotContain("http-equiv=\"refresh\"", await _pages.PageAsync($"/admin/operations/{lease.Id}?refresh=off"), StringComparison.Ordinal);
 
         await lease.FinishAsync(OperationStatus.Succeeded, "儲存名錄", 1, 1, new OperationResult("已匯入機關名錄第 1 版。", "/admin/agencies", "查看機關名錄"), null, DateTimeOffset.UtcNow, CancellationToken.None);
-        var finished = await PageAsync($"/admin/operations/{lease.Id}");
+        var finished = await _pages.PageAsync($"/admin/operations/{lease.Id}");
 
         Assert.DoesNotContain("http-equiv=\"refresh\"", finished, StringComparison.Ordinal);
         Assert.Contains("已完成", finished, StringComparison.Ordinal);
@@ -89,10 +74,10 @@ public sealed partial class OperationPagesTests : IAsyncLifetime
     [Fact]
     public async Task A_missing_operation_is_a_404_page()
     {
-        var response = await _http.GetAsync("/admin/operations/987654");
+        var response = await _pages.Http.GetAsync("/admin/operations/987654");
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync("/api/operations/987654")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _pages.Http.GetAsync("/api/operations/987654")).StatusCode);
     }
 
     [Fact]
@@ -110,16 +95,16 @@ public sealed partial class OperationPagesTests : IAsyncLifetime
             },
         };
 
-        var response = await _http.PostAsync("/admin/agencies", form);
+        var response = await _pages.Http.PostAsync("/admin/agencies", form);
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         var location = response.Headers.Location!.AbsolutePath;
         Assert.Matches("^/admin/operations/\\d+$", location);
-        var operation = await _http.WaitForEndAsync("/api/operations/" + location[(location.LastIndexOf('/') + 1)..]);
+        var operation = await _pages.Http.WaitForEndAsync("/api/operations/" + location[(location.LastIndexOf('/') + 1)..]);
         Assert.Equal("Succeeded", operation["status"]!.GetValue<string>());
         Assert.Contains("page-upload.csv", operation["title"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.True(_factory.Services.GetRequiredService<AgencyDirectoryProvider>().Current.TryGet("kee-sch-page-jh", out _));
-        Assert.Contains("基隆市立網頁上傳國民中學", await PageAsync("/admin/agencies?county=TW-KEE&kind=School"), StringComparison.Ordinal);
+        Assert.True(_pages.Factory.Services.GetRequiredService<AgencyDirectoryProvider>().Current.TryGet("kee-sch-page-jh", out _));
+        Assert.Contains("基隆市立網頁上傳國民中學", await _pages.PageAsync("/admin/agencies?county=TW-KEE&kind=School"), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -133,13 +118,13 @@ public sealed partial class OperationPagesTests : IAsyncLifetime
             { new StringContent("merge"), "ImportMode" },
         };
 
-        var response = await _http.PostAsync("/admin/agencies", form);
+        var response = await _pages.Http.PostAsync("/admin/agencies", form);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var html = WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync());
         Assert.Contains("名錄檔案：請選擇至少一個名錄檔案", html, StringComparison.Ordinal);
         Assert.Contains("aria-describedby=\"import-files-hint import-files-error\"", html, StringComparison.Ordinal);
-        Assert.Empty((await _http.GetFromJsonAsync<JsonArray>("/api/operations"))!);
+        Assert.Empty((await _pages.Http.GetFromJsonAsync<JsonArray>("/api/operations"))!);
     }
 
     [Fact]
@@ -151,18 +136,18 @@ public sealed partial class OperationPagesTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         var page = response.Headers.Location!.AbsolutePath;
         var id = page[(page.LastIndexOf('/') + 1)..];
-        var operation = await _http.WaitForEndAsync($"/api/operations/{id}");
+        var operation = await _pages.Http.WaitForEndAsync($"/api/operations/{id}");
         Assert.Equal("Succeeded", operation["status"]!.GetValue<string>());
         Assert.Equal(operation["total"]!.GetValue<long>(), operation["done"]!.GetValue<long>());
-        Assert.Contains($"<a href=\"/admin/operations/{id}/report\" id=\"operation-next\">檢視執行成果報告</a>", await PageAsync(page), StringComparison.Ordinal);
+        Assert.Contains($"<a href=\"/admin/operations/{id}/report\" id=\"operation-next\">檢視執行成果報告</a>", await _pages.PageAsync(page), StringComparison.Ordinal);
 
         // The report the existing API builds for the same period names the items the page must list.
-        var markdown = await _http.GetStringAsync("/api/milestones/2017/report?from=2017-01-01&until=2020-12-31&format=markdown");
+        var markdown = await _pages.Http.GetStringAsync("/api/milestones/2017/report?from=2017-01-01&until=2020-12-31&format=markdown");
         var items = MarkdownItemIds().Matches(markdown).Select(m => m.Groups[1].Value).ToList();
         Assert.NotEmpty(items);
         Assert.Equal(items.Count, operation["total"]!.GetValue<long>());
 
-        var report = await PageAsync($"/admin/operations/{id}/report");
+        var report = await _pages.PageAsync($"/admin/operations/{id}/report");
         Assert.Contains("執行成果報告</h1>", report, StringComparison.Ordinal);
         Assert.Contains("反毒通報流程系統", report, StringComparison.Ordinal);
         foreach (var item in items)
@@ -170,7 +155,7 @@ public sealed partial class OperationPagesTests : IAsyncLifetime
             Assert.Contains($"/admin/milestones/2017/{item}\">{item}</a>", report, StringComparison.Ordinal);
         }
 
-        var download = await _http.GetAsync($"/api/operations/{id}/report?format=markdown");
+        var download = await _pages.Http.GetAsync($"/api/operations/{id}/report?format=markdown");
         Assert.Equal("text/markdown", download.Content.Headers.ContentType!.MediaType);
         Assert.Equal("attachment", download.Content.Headers.ContentDisposition!.DispositionType);
         Assert.Equal(items, MarkdownItemIds().Matches(await download.Content.ReadAsStringAsync()).Select(m => m.Groups[1].Value));
@@ -184,14 +169,14 @@ public sealed partial class OperationPagesTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("報告期間迄日：不可早於報告期間起日。", WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync()), StringComparison.Ordinal);
-        Assert.DoesNotContain((await _http.GetFromJsonAsync<JsonArray>("/api/operations"))!, o => o!["kind"]!.GetValue<string>() == "milestones.cycle-report");
+        Assert.DoesNotContain((await _pages.Http.GetFromJsonAsync<JsonArray>("/api/operations"))!, o => o!["kind"]!.GetValue<string>() == "milestones.cycle-report");
     }
 
     [Fact]
     public async Task The_cycle_report_form_takes_roc_dates_and_refuses_a_western_date_quoting_it()
     {
         await WaitForCycleAsync();
-        var form = WebUtility.HtmlDecode(await _http.GetStringAsync("/admin/milestones?cycle=2017"));
+        var form = WebUtility.HtmlDecode(await _pages.Http.GetStringAsync("/admin/milestones?cycle=2017"));
         Assert.Contains("value=\"民國106年1月1日\"", form, StringComparison.Ordinal);
         Assert.Contains("value=\"民國109年12月31日\"", form, StringComparison.Ordinal);
         var response = await PostReportFormAsync("2017-01-01", "106年12月31日");
@@ -201,7 +186,7 @@ public sealed partial class OperationPagesTests : IAsyncLifetime
         Assert.Contains("報告期間起日：", page, StringComparison.Ordinal);
         Assert.Contains("「2017-01-01」", page, StringComparison.Ordinal);
         Assert.Contains("民國年", page, StringComparison.Ordinal);
-        Assert.DoesNotContain((await _http.GetFromJsonAsync<JsonArray>("/api/operations"))!, o => o!["kind"]!.GetValue<string>() == "milestones.cycle-report");
+        Assert.DoesNotContain((await _pages.Http.GetFromJsonAsync<JsonArray>("/api/operations"))!, o => o!["kind"]!.GetValue<string>() == "milestones.cycle-report");
     }
 
     private async Task WaitForCycleAsync()
@@ -209,7 +194,7 @@ public sealed partial class OperationPagesTests : IAsyncLifetime
         // The catalog is loaded in the background at start.
         for (var attempt = 0; attempt < 200; attempt++)
         {
-            if ((await _http.GetFromJsonAsync<JsonArray>("/api/milestones/cycles"))!.Count > 0)
+            if ((await _pages.Http.GetFromJsonAsync<JsonArray>("/api/milestones/cycles"))!.Count > 0)
             {
                 return;
             }

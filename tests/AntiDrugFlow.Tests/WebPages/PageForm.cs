@@ -44,6 +44,14 @@ public static partial class PageForm
         Assert.True(messageAt > errorAt && messageAt < nextField, $"「{message}」 is not in the {field} message");
     }
 
+    /// <summary>GETs a page that must answer 200 and gives its text as a browser shows it.</summary>
+    public static async Task<string> PageAsync(HttpClient client, string address)
+    {
+        var response = await client.GetAsync(address);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await TextAsync(response);
+    }
+
     /// <summary>The page's text as a browser shows it: Blazor writes Chinese as character references.</summary>
     public static async Task<string> TextAsync(HttpResponseMessage response) =>
         WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync());

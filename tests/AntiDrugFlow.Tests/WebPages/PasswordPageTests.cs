@@ -30,7 +30,7 @@ public sealed class PasswordPageTests : IAsyncLifetime
     [Fact]
     public async Task Every_page_header_links_to_the_password_page_which_states_the_policy()
     {
-        using var school = await SignInAsync("school.kl-xinyi-jh");
+        using var school = await _host.SignedInAsync("school.kl-xinyi-jh", followRedirects: false);
 
         var inbox = await TextAsync(await school.GetAsync("/inbox"));
         var link = inbox.IndexOf("<a href=\"/account/password\" id=\"account-password\">變更密碼</a>", StringComparison.Ordinal);
@@ -49,7 +49,7 @@ public sealed class PasswordPageTests : IAsyncLifetime
     [Fact]
     public async Task A_wrong_current_password_and_a_weak_new_one_get_their_messages_next_to_their_fields_and_nothing_changes()
     {
-        using var school = await SignInAsync("school.kl-anle-sh");
+        using var school = await _host.SignedInAsync("school.kl-anle-sh", followRedirects: false);
 
         var response = await SubmitAsync(school, Address, FormName,
             ("CurrentPassword", "NotMyPassword1"), ("NewPassword", "short"), ("ConfirmPassword", "short"));
@@ -74,7 +74,7 @@ public sealed class PasswordPageTests : IAsyncLifetime
     [Fact]
     public async Task A_different_confirmation_and_a_new_password_equal_to_the_current_one_are_refused_next_to_their_fields()
     {
-        using var school = await SignInAsync("school.cy-beixing-jh");
+        using var school = await _host.SignedInAsync("school.cy-beixing-jh", followRedirects: false);
 
         var mismatch = await TextAsync(await SubmitAsync(school, Address, FormName,
             ("CurrentPassword", AccountsHost.Password), ("NewPassword", OwnPassword), ("ConfirmPassword", OwnPassword + "x")));
@@ -96,8 +96,8 @@ public sealed class PasswordPageTests : IAsyncLifetime
     [Fact]
     public async Task A_change_on_the_page_keeps_this_session_ends_the_others_and_is_audited_with_the_change()
     {
-        using var here = await SignInAsync("police.cy-beixing");
-        using var elsewhere = await SignInAsync("police.cy-beixing");
+        using var here = await _host.SignedInAsync("police.cy-beixing", followRedirects: false);
+        using var elsewhere = await _host.SignedInAsync("police.cy-beixing", followRedirects: false);
         Assert.Equal(HttpStatusCode.OK, (await elsewhere.GetAsync("/inbox")).StatusCode);
 
         var response = await SubmitAsync(here, Address, FormName,
@@ -127,12 +127,12 @@ public sealed class PasswordPageTests : IAsyncLifetime
     [Fact]
     public async Task A_user_signed_in_with_an_administrators_password_is_sent_from_every_page_to_change_it_then_returns_to_the_page_asked_for()
     {
-        using var admin = await SignInAsync("admin");
+        using var admin = await _host.SignedInAsync("admin", followRedirects: false);
         var created = await SubmitAsync(admin, "/admin/users/new", "new-account",
             ("Form.UserName", "police.kl-badouzi"), ("Form.DisplayName", "八斗子派出所值班警員"), ("Form.Agency", "kee-p2-badouzi"),
             ("Form.Roles", RoleNames.PoliceOfficer), ("Form.Password", "GivenByAdmin42"));
         Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
-        using var officer = await SignInAsync("police.kl-badouzi", "GivenByAdmin42");
+        using var officer = await _host.SignedInAsync("police.kl-badouzi", "GivenByAdmin42", followRedirects: false);
 
         foreach (var (page, expected) in new[]
         {
@@ -177,7 +177,7 @@ public sealed class PasswordPageTests : IAsyncLifetime
     [Fact]
     public async Task The_way_on_after_a_change_stays_on_this_site_and_suits_the_role()
     {
-        using var school = await SignInAsync("school.cy-yushan-jh");
+        using var school = await _host.SignedInAsync("school.cy-yushan-jh", followRedirects: false);
         var elsewhere = await TextAsync(await school.GetAsync("/account/password?notice=changed&ReturnUrl=%2F%2Fother.example%2Fphish"));
         Assert.Contains("<a href=\"/inbox\" id=\"continue\">", elsewhere, StringComparison.Ordinal);
         Assert.DoesNotContain("href=\"//other.example", elsewhere, StringComparison.Ordinal);
@@ -185,7 +185,7 @@ public sealed class PasswordPageTests : IAsyncLifetime
         var overview = await TextAsync(await school.GetAsync("/account/password?notice=changed&ReturnUrl=%2F"));
         Assert.Contains("<a href=\"/inbox\" id=\"continue\">", overview, StringComparison.Ordinal);
 
-        using var admin = await SignInAsync("admin");
+        using var admin = await _host.SignedInAsync("admin", followRedirects: false);
         var administrator = await TextAsync(await admin.GetAsync("/account/password?notice=changed"));
         Assert.Contains("<a href=\"/\" id=\"continue\">", administrator, StringComparison.Ordinal);
     }
@@ -203,14 +203,6 @@ public sealed class PasswordPageTests : IAsyncLifetime
 
     /// <summary>The gate answers with a path, the pages and the cookie handler with an absolute address; the path is what matters.</summary>
     private static string PathOf(Uri location) => location.IsAbsoluteUri ? location.PathAndQuery : location.OriginalString;
-
-    private async Task<HttpClient> SignInAsync(string userName, string password = AccountsHost.Password)
-    {
-        var client = _host.Factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
-        var response = await AccountsHost.LoginAsync(client, userName, password);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return client;
-    }
 
     private async Task<Account> FindAccountAsync(string userName)
     {
