@@ -73,7 +73,9 @@ public sealed partial class ApiExceptionHandler(IProblemDetailsService problems,
         var traceId = System.Diagnostics.Activity.Current?.Id ?? httpContext.TraceIdentifier;
         LogServerFault(logger, httpContext.Request.Method, (httpContext.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(no endpoint)", traceId, Describe(exception));
         httpContext.Response.StatusCode = StatusCodes.Status500InternalServerError;
-        return await problems.TryWriteAsync(new ProblemDetailsContext
+        // Handled even when the client accepts no problem details (an empty 500 then): it is logged above, and a fault left
+        // to the framework would be logged again with its message.
+        await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = httpContext,
             ProblemDetails = new Microsoft.AspNetCore.Mvc.ProblemDetails
@@ -83,6 +85,7 @@ public sealed partial class ApiExceptionHandler(IProblemDetailsService problems,
                 Detail = "伺服器處理這個請求時發生錯誤，已記錄下來；請稍後再試，或將追蹤代碼告知系統管理者。",
             },
         });
+        return true;
     }
 
     /// <summary>Each exception of the chain by type and stack; messages are left out, as they may quote personal data.</summary>
