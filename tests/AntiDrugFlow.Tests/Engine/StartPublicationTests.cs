@@ -80,7 +80,13 @@ public sealed class StartPublicationTests
     [Fact]
     public async Task A_start_commits_once_with_the_rows_its_caller_batched_or_not_at_all()
     {
-        var database = await TestPostgres.CreateDatabaseAsync();
+        // A cluster of the test's own without autovacuum: a worker visiting the database commits transactions of its own.
+        await using var cluster = await TestPostgres.StartOwnClusterAsync();
+        await ExecuteAsync(cluster.ConnectionString("postgres"), "ALTER SYSTEM SET autovacuum = off");
+        await ExecuteAsync(cluster.ConnectionString("postgres"), "SELECT pg_reload_conf()");
+        await cluster.CreateDatabaseIfMissingAsync("counted", CancellationToken.None);
+        var database = cluster.ConnectionString("counted");
+        await TestPostgres.MigrateAsync(database);
         await using var engine = await EngineHarness.CreateAsync(database);
         await engine.PublishAsync(Version("counted", "text"));
         await ExecuteAsync(database, "CREATE TABLE caller_rows (id text PRIMARY KEY)");
