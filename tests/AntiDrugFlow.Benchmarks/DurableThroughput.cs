@@ -13,16 +13,16 @@ using Npgsql;
 namespace AntiDrugFlow.Benchmarks;
 
 /// <summary>What the durable mode was asked to do.</summary>
-public sealed record DurableArguments(int Instances, int WarmUp, IReadOnlyList<int> Concurrency)
+public sealed record DurableArguments(int Instances, int WarmUp, IReadOnlyList<int> Concurrency, int PgbenchSeconds = 10)
 {
-    public const string Usage = "durable [--instances N] [--warm-up N] [--concurrency 1,4,16]";
+    public const string Usage = "durable [--instances N] [--warm-up N] [--concurrency 1,4,16] [--pgbench-seconds N (0: no reference)]";
 
     public static DurableArguments Parse(IReadOnlyList<string> args)
     {
         var result = new DurableArguments(1_000, 200, [1, 4, 16]);
         for (var i = 0; i < args.Count; i++)
         {
-            if (args[i] is not ("--instances" or "--warm-up" or "--concurrency"))
+            if (args[i] is not ("--instances" or "--warm-up" or "--concurrency" or "--pgbench-seconds"))
             {
                 throw new ArgumentException($"unknown option {args[i]}. Usage: {Usage}");
             }
@@ -32,6 +32,7 @@ public sealed record DurableArguments(int Instances, int WarmUp, IReadOnlyList<i
             {
                 "--instances" => result with { Instances = Number(value, args[i], minimum: 1) },
                 "--warm-up" => result with { WarmUp = Number(value, args[i], minimum: 0) },
+                "--pgbench-seconds" => result with { PgbenchSeconds = Number(value, args[i], minimum: 0) },
                 "--concurrency" => result with { Concurrency = [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(c => Number(c, args[i], minimum: 1))] },
                 _ => result,
             };
@@ -47,12 +48,19 @@ public sealed record DurableArguments(int Instances, int WarmUp, IReadOnlyList<i
             : throw new ArgumentException($"{option} expects a whole number of at least {minimum}, not '{text}'.");
 }
 
-/// <summary>One concurrency level's figures.</summary>
-public sealed record ThroughputResult(int Concurrency, int Instances, TimeSpan Elapsed, TimeSpan Mean, TimeSpan P50, TimeSpan P99, long Commits, long Rollbacks, long AutovacuumRuns)
+/// <summary>One concurrency level's figures, with the pgbench single-insert rate measured right after it (null when not run).</summary>
+public sealed record ThroughputResult(
+    int Concurrency, int Instances, TimeSpan Elapsed, TimeSpan Mean, TimeSpan P50, TimeSpan P99, long Commits, long Rollbacks, long AutovacuumRuns,
+    TimeSpan ClientCpu, string LoadAverage, double? PgbenchInsertsPerSecond = null)
 {
     public double PerSecond => Instances / Elapsed.TotalSeconds;
 
     public double CommitsPerInstance => (double)Commits / Instances;
+
+    /// <summary>This process's CPU time (user and system, every thread) per start: what load on the machine does not change.</summary>
+    public double ClientCpuMsPerInstance => ClientCpu.TotalMilliseconds / Instances;
+
+    public double? PercentOfPgbench => PgbenchInsertsPerSecond is > 0 ? 100 * PerSecond / PgbenchInsertsPerSecond : null;
 }
 
 /// <summary>
@@ -87,12 +95,27 @@ public sealed class DurableThroughput(DurableArguments arguments, TextWriter out
                 .SaveAndPublishAsync(JsonNode.Parse(BenchmarkFlows.UntilHumanTask())!.AsObject(), cancellationToken);
 
             await WriteMachineAsync(connectionString, directory, cancellationToken);
-            await MeasureDefinitionLookupAsync(services, counter, cancellationToken);
+            using var pgbench = arguments.PgbenchSeconds == 0 ? null : await PgbenchReference.PrepareAsync(cluster, arguments.PgbenchSeconds, output, cancellationToken);
+
+            // The first level would otherwise pay for tiered compilation: measured, its client CPU per start was three
+            // times that of the same level run again afterwards.
+            var processWarmUp = Math.Max(arguments.WarmUp, 2_000);
+            await StartManyAsync(services.GetRequiredService<WorkflowRuntime>(), processWarmUp, 4, "jit", cancellationToken);
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Process warm-up: {processWarmUp} starts from 4 callers before the first level (JIT tiering), then {arguments.WarmUp} per level."));
+            output.WriteLine();
 
             var results = new List<ThroughputResult>();
             foreach (var concurrency in arguments.Concurrency)
             {
-                results.Add(await MeasureAsync(services, counter, connectionString, concurrency, cancellationToken));
+                var result = await MeasureAsync(services, counter, connectionString, concurrency, cancellationToken);
+                // Right after the engine's level, on the same server and concurrency, so both see the same load from other work.
+                if (pgbench is not null)
+                {
+                    result = result with { PgbenchInsertsPerSecond = await pgbench.InsertsPerSecondAsync(concurrency, cancellationToken) };
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"              pgbench single insert: {result.PgbenchInsertsPerSecond,7:0} tx/s, engine {result.PercentOfPgbench:0.0} % of it"));
+                }
+
+                results.Add(result);
             }
 
             WriteTable(results);
@@ -102,32 +125,6 @@ public sealed class DurableThroughput(DurableArguments arguments, TextWriter out
         {
             DeleteQuietly(directory);
         }
-    }
-
-    /// <summary>
-    /// Each start first asks the database which version is published, outside the step's transaction; that
-    /// read commits on its own, so it is measured alone to explain the commits per instance.
-    /// </summary>
-    private async Task MeasureDefinitionLookupAsync(ServiceProvider services, CommitCounter counter, CancellationToken cancellationToken)
-    {
-        const int lookups = 200;
-        var definitions = services.GetRequiredService<WorkflowDefinitionService>();
-        var dataSource = services.GetRequiredService<NpgsqlDataSource>();
-        dataSource.Clear();
-        await counter.SettledAsync(cancellationToken);
-        await OpenPoolAsync(dataSource, 1, cancellationToken);
-        var before = await counter.StableAsync(cancellationToken);
-        for (var i = 0; i < lookups; i++)
-        {
-            _ = await definitions.PublishedAsync(BenchmarkFlows.UntilTaskId, cancellationToken)
-                ?? throw new InvalidOperationException("The benchmark definition is not published.");
-        }
-
-        dataSource.Clear();
-        var after = await counter.SettledAsync(cancellationToken);
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Published-definition lookup alone: {after.Commits - before.Commits} commits for {lookups} lookups ({(double)(after.Commits - before.Commits) / lookups:0.00} each)."));
-        output.WriteLine();
     }
 
     private async Task<ThroughputResult> MeasureAsync(ServiceProvider services, CommitCounter counter, string connectionString, int concurrency, CancellationToken cancellationToken)
@@ -144,9 +141,12 @@ public sealed class DurableThroughput(DurableArguments arguments, TextWriter out
         await OpenPoolAsync(dataSource, concurrency, cancellationToken);
         var before = await counter.StableAsync(cancellationToken);
 
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var started = Stopwatch.GetTimestamp();
         var latencies = await StartManyAsync(runtime, arguments.Instances, concurrency, $"c{concurrency}", cancellationToken);
         var elapsed = Stopwatch.GetElapsedTime(started);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+        var load = LoadAverage();
 
         dataSource.Clear();
         var after = await counter.SettledAsync(cancellationToken);
@@ -156,9 +156,9 @@ public sealed class DurableThroughput(DurableArguments arguments, TextWriter out
         var result = new ThroughputResult(
             concurrency, arguments.Instances, elapsed,
             TimeSpan.FromTicks((long)latencies.Average(l => l.Ticks)), Percentile(latencies, 0.50), Percentile(latencies, 0.99),
-            after.Commits - before.Commits, after.Rollbacks - before.Rollbacks, autovacuumAfter - autovacuumBefore);
+            after.Commits - before.Commits, after.Rollbacks - before.Rollbacks, autovacuumAfter - autovacuumBefore, cpu, load);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"concurrency {concurrency,2}: {result.PerSecond,7:0} instances/s, p50 {result.P50.TotalMilliseconds:0.00} ms, p99 {result.P99.TotalMilliseconds:0.00} ms, {result.CommitsPerInstance:0.00} commits/instance"));
+            $"concurrency {concurrency,2}: {result.PerSecond,7:0} instances/s, p50 {result.P50.TotalMilliseconds:0.00} ms, p99 {result.P99.TotalMilliseconds:0.00} ms, {result.CommitsPerInstance:0.00} commits/instance, {result.ClientCpuMsPerInstance:0.00} client CPU ms/instance, load {load}"));
         return result;
     }
 
@@ -233,6 +233,19 @@ public sealed class DurableThroughput(DurableArguments arguments, TextWriter out
     private void WriteTable(IReadOnlyList<ThroughputResult> results)
     {
         output.WriteLine();
+        output.WriteLine("Goal (issue 17): durable starts at least 25 % of pgbench's single-insert rate at the same concurrency.");
+        output.WriteLine();
+        output.WriteLine("| callers | engine starts/s | pgbench single insert tx/s | engine / pgbench | engine p50 ms | commits/start | client CPU ms/start | load average (1, 5, 15 min) |");
+        output.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---|");
+        foreach (var r in results)
+        {
+            var reference = r.PgbenchInsertsPerSecond is { } tps ? tps.ToString("0", CultureInfo.InvariantCulture) : "not run";
+            var percent = r.PercentOfPgbench is { } p ? p.ToString("0.0", CultureInfo.InvariantCulture) + " %" : "-";
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {r.Concurrency} | {r.PerSecond:0} | {reference} | {percent} | {r.P50.TotalMilliseconds:0.00} | {r.CommitsPerInstance:0.00} | {r.ClientCpuMsPerInstance:0.00} | {r.LoadAverage} |"));
+        }
+
+        output.WriteLine();
         output.WriteLine("| concurrency | instances | seconds | instances/s | mean ms | p50 ms | p99 ms | commits | commits/instance | rollbacks | autovacuum runs |");
         output.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results)
@@ -244,9 +257,13 @@ public sealed class DurableThroughput(DurableArguments arguments, TextWriter out
         output.WriteLine();
         output.WriteLine("Commits are pg_stat_database.xact_commit of the benchmark database, after minus before, nothing subtracted;");
         output.WriteLine("the counters are read from the maintenance database, so reading them adds none. Autovacuum runs in the window add their own commits.");
-        output.WriteLine("A start is the published-definition lookup (its own autocommit read, measured alone above) and the step's one write transaction;");
-        output.WriteLine("Only the step's transaction writes WAL and waits for fsync; the others are read-only commits.");
+        output.WriteLine("A start is one round trip: the proof that the version is still published, then the step's writes, as one implicit transaction;");
+        output.WriteLine("pgbench's reference is one INSERT of one row per transaction (-n -f insert.sql) on the same server, for --pgbench-seconds, right after each level.");
     }
+
+    /// <summary>The machine's load average as /proc/loadavg gives it (1, 5 and 15 minutes).</summary>
+    internal static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(", ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
     private static TimeSpan Percentile(TimeSpan[] sorted, double fraction) =>
         sorted[Math.Clamp((int)Math.Ceiling(fraction * sorted.Length) - 1, 0, sorted.Length - 1)];

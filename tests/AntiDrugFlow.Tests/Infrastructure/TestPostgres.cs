@@ -23,11 +23,17 @@ public static class TestPostgres
         var connectionString = cluster.ConnectionString(name);
         if (migrate)
         {
-            await using var dataSource = NpgsqlDataSource.Create(connectionString);
-            await new SchemaMigrator(dataSource, [new SchemaScripts(typeof(Workflows.ChainsExtensions).Assembly)], NullLogger<SchemaMigrator>.Instance).MigrateAsync(CancellationToken.None);
+            await MigrateAsync(connectionString);
         }
 
         return connectionString;
+    }
+
+    /// <summary>Applies every schema script (engine, outbox, domain) to the database, as a host does at start-up.</summary>
+    public static async Task MigrateAsync(string connectionString)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await new SchemaMigrator(dataSource, [new SchemaScripts(typeof(Workflows.ChainsExtensions).Assembly)], NullLogger<SchemaMigrator>.Instance).MigrateAsync(CancellationToken.None);
     }
 
     /// <summary>

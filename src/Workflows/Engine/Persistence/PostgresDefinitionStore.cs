@@ -15,6 +15,9 @@ public sealed record DefinitionVersion(
     DateTimeOffset? RetractedAt,
     JsonObject Document);
 
+/// <summary>Which version is published: its id and creation time (see <see cref="PostgresDefinitionStore.PublishedStampAsync"/>).</summary>
+public sealed record PublishedStamp(string VersionId, DateTimeOffset CreatedAt);
+
 /// <summary>One version without its document: what lists of versions need.</summary>
 public sealed record DefinitionVersionSummary(string Id, string DefinitionId, int Version, string Name, string? Description, bool IsPublished, bool IsLatest, DateTimeOffset CreatedAt, DateTimeOffset? PublishedAt);
 
@@ -83,6 +86,28 @@ public sealed class PostgresDefinitionStore(NpgsqlDataSource dataSource)
         await using var command = Sql.Command(connection, null, "SELECT id FROM workflow_definitions WHERE definition_id = $1 AND is_published", definitionId);
         return await command.ExecuteScalarAsync(cancellationToken) as string;
     }
+
+    /// <summary>
+    /// The published version's id and creation time, without its document: together they name one content for good (ids are
+    /// reused only by a definition deleted and created again, which gets a new creation time).
+    /// </summary>
+    public async Task<PublishedStamp?> PublishedStampAsync(string definitionId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = Sql.Command(connection, null, "SELECT id, created_at FROM workflow_definitions WHERE definition_id = $1 AND is_published", definitionId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? new PublishedStamp(reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1)) : null;
+    }
+
+    /// <summary>
+    /// A command that fails with <see cref="NotPublishedState"/> unless <paramref name="stamp"/> is still the published version;
+    /// put first in a start's writes, it makes them commit only on the version that is published when they commit.
+    /// </summary>
+    public static NpgsqlBatchCommand RequirePublishedCommand(PublishedStamp stamp) =>
+        Sql.BatchCommand("SELECT workflow_require_published($1, $2)", stamp.VersionId, stamp.CreatedAt);
+
+    /// <summary>The SQLSTATE of <see cref="RequirePublishedCommand"/> when the version is no longer the published one.</summary>
+    public const string NotPublishedState = "WF001";
 
     public async Task<DefinitionVersion?> GetByIdAsync(string versionId, CancellationToken cancellationToken)
     {

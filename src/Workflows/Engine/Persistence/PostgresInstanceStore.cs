@@ -34,12 +34,19 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
     }
 
     /// <summary>
-    /// Writes one step: the instance, bookmark changes, tasks, journal and outbox, then the caller's <paramref name="also"/>
-    /// commands (<see cref="WorkflowTransaction.Batch"/>), in one round trip.
+    /// Writes one step: <paramref name="first"/> (e.g. a check that must pass), the instance, bookmark changes, tasks, journal
+    /// and outbox, then the caller's <paramref name="also"/> commands (<see cref="WorkflowTransaction.Batch"/>), in one round
+    /// trip. Without a <paramref name="transaction"/> the batch is one implicit transaction that commits as it ends: all of it
+    /// or, when any command fails, none.
     /// </summary>
-    public async Task SaveStepAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ExecutionStep step, CancellationToken cancellationToken, IReadOnlyList<NpgsqlBatchCommand>? also = null)
+    public async Task SaveStepAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, ExecutionStep step, CancellationToken cancellationToken, IReadOnlyList<NpgsqlBatchCommand>? also = null, NpgsqlBatchCommand? first = null)
     {
         await using var batch = new NpgsqlBatch(connection, transaction);
+        if (first is not null)
+        {
+            batch.BatchCommands.Add(first);
+        }
+
         AddStep(batch, step);
         foreach (var command in also ?? [])
         {

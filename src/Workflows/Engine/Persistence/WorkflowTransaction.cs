@@ -10,20 +10,37 @@ namespace AntiDrugFlow.Workflows.Persistence;
 /// The caller's work runs before the step's writes; what it <see cref="Batch"/>es is sent with them, after them,
 /// in the same round trip.
 /// </summary>
-public sealed class WorkflowTransaction
+public sealed class WorkflowTransaction : IAsyncDisposable
 {
     private readonly IOutbox _outbox;
+    private readonly NpgsqlConnection _connection;
     private readonly List<NpgsqlBatchCommand> _batched = [];
+    private NpgsqlTransaction? _transaction;
 
     internal WorkflowTransaction(NpgsqlTransaction transaction, IOutbox outbox)
     {
-        Transaction = transaction;
+        _transaction = transaction;
+        _connection = transaction.Connection ?? throw new InvalidOperationException("The transaction has ended.");
         _outbox = outbox;
     }
 
-    public NpgsqlTransaction Transaction { get; }
+    /// <summary>
+    /// A transaction begun only when the caller asks for it (<see cref="Transaction"/>, <see cref="Connection"/>,
+    /// <see cref="EnqueueAsync"/>); a caller that only <see cref="Batch"/>es lets the step commit in one round trip.
+    /// </summary>
+    internal WorkflowTransaction(NpgsqlConnection connection, IOutbox outbox)
+    {
+        _connection = connection;
+        _outbox = outbox;
+    }
+
+    /// <summary>The step's transaction, begun now if it was not (Npgsql sends its BEGIN with the next command: no round trip).</summary>
+    public NpgsqlTransaction Transaction => _transaction ??= _connection.BeginTransaction();
 
     public NpgsqlConnection Connection => Transaction.Connection ?? throw new InvalidOperationException("The transaction has ended.");
+
+    /// <summary>The transaction when one was begun; null when the step's writes may commit on their own.</summary>
+    internal NpgsqlTransaction? Begun => _transaction;
 
     /// <summary>
     /// A write that needs no answer, sent in one round trip with the step's own writes and after them (so it may refer to
@@ -37,4 +54,6 @@ public sealed class WorkflowTransaction
     /// <summary>Queues messages with the step; a key queued already is skipped (see <see cref="IOutbox"/>).</summary>
     public Task EnqueueAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken) =>
         _outbox.EnqueueAsync(Transaction, messages, cancellationToken);
+
+    public ValueTask DisposeAsync() => _transaction?.DisposeAsync() ?? ValueTask.CompletedTask;
 }

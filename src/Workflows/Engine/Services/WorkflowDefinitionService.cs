@@ -9,6 +9,9 @@ namespace AntiDrugFlow.Workflows.Services;
 /// <summary>What saving a draft gave: the stored version and the errors that would stop it being published.</summary>
 public sealed record DraftSaved(DefinitionVersion Version, IReadOnlyList<DefinitionError> Errors);
 
+/// <summary>A published version ready to run, with the stamp that names what was compiled (see <see cref="PostgresDefinitionStore.RequirePublishedCommand"/>).</summary>
+public sealed record PublishedDefinition(WorkflowDefinition Definition, PublishedStamp Stamp);
+
 /// <summary>
 /// Drafts, publishing, retracting and versions of workflow definitions. A published version never
 /// changes, so instances keep running on the version they started with.
@@ -16,7 +19,10 @@ public sealed record DraftSaved(DefinitionVersion Version, IReadOnlyList<Definit
 public sealed class WorkflowDefinitionService(PostgresDefinitionStore store, DefinitionValidator validator, TimeProvider time, IEnumerable<IDefinitionChangeObserver> observers)
 {
     private static readonly string[] ManagedFields = ["id", "definitionId", "version", "isPublished", "isLatest"];
-    private readonly ConcurrentDictionary<string, WorkflowDefinition> _compiled = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, CompiledVersion> _compiled = new(StringComparer.Ordinal);
+
+    // The version each definition's last start ran on, by definition id; a start proves it still published as it commits.
+    private readonly ConcurrentDictionary<string, PublishedDefinition> _published = new(StringComparer.Ordinal);
 
     public PostgresDefinitionStore Store => store;
 
@@ -50,6 +56,7 @@ public sealed class WorkflowDefinitionService(PostgresDefinitionStore store, Def
     public async Task<DefinitionVersion> PublishAsync(string definitionId, CancellationToken cancellationToken)
     {
         var version = await PublishLatestAsync(definitionId, cancellationToken);
+        _published.TryRemove(definitionId, out _);
         PublishedChanged?.Invoke(definitionId);
         return version;
     }
@@ -118,6 +125,7 @@ public sealed class WorkflowDefinitionService(PostgresDefinitionStore store, Def
             await change.NotifyAsync(observers, new DefinitionChanged(DefinitionChangeKind.Retracted, definitionId, published.Id, published.Version), cancellationToken);
             return true;
         }, cancellationToken);
+        _published.TryRemove(definitionId, out _);
         PublishedChanged?.Invoke(definitionId);
         return retracted;
     }
@@ -140,13 +148,15 @@ public sealed class WorkflowDefinitionService(PostgresDefinitionStore store, Def
         }, cancellationToken);
         if (deletion == DefinitionDeletion.Deleted)
         {
-            foreach (var (versionId, definition) in _compiled)
+            foreach (var (versionId, compiled) in _compiled)
             {
-                if (definition.DefinitionId == definitionId)
+                if (compiled.Definition.DefinitionId == definitionId)
                 {
                     _compiled.TryRemove(versionId, out _);
                 }
             }
+
+            _published.TryRemove(definitionId, out _);
 
             PublishedChanged?.Invoke(definitionId);
         }
@@ -161,12 +171,47 @@ public sealed class WorkflowDefinitionService(PostgresDefinitionStore store, Def
         return versionId is null ? null : await VersionAsync(versionId, cancellationToken);
     }
 
+    /// <summary>
+    /// The published version for a start, without a round trip when this host has run it before (unless <paramref name="fresh"/>).
+    /// It may have been retracted or replaced since, on any host: the start proves it still published in its own writes
+    /// (<see cref="PostgresDefinitionStore.RequirePublishedCommand"/>) and asks again with <paramref name="fresh"/> when it is
+    /// not, so a publish elsewhere is honoured by the next start that commits. Null when no version is published.
+    /// </summary>
+    public async Task<PublishedDefinition?> PublishedForStartAsync(string definitionId, bool fresh, CancellationToken cancellationToken)
+    {
+        if (!fresh && _published.TryGetValue(definitionId, out var known))
+        {
+            return known;
+        }
+
+        var stamp = await store.PublishedStampAsync(definitionId, cancellationToken);
+        if (stamp is null)
+        {
+            _published.TryRemove(definitionId, out _);
+            return null;
+        }
+
+        if (_compiled.TryGetValue(stamp.VersionId, out var compiled) && compiled.CreatedAt != stamp.CreatedAt)
+        {
+            // The definition was deleted and created again (on another host): the id names other content now.
+            _compiled.TryRemove(stamp.VersionId, out _);
+        }
+
+        await VersionAsync(stamp.VersionId, cancellationToken);
+        // The stamp of what was compiled, which a concurrent re-creation could make differ from the one just read.
+        var published = _compiled.TryGetValue(stamp.VersionId, out var now)
+            ? new PublishedDefinition(now.Definition, new PublishedStamp(stamp.VersionId, now.CreatedAt))
+            : throw new InvalidOperationException($"工作流程定義版本「{stamp.VersionId}」無法載入。");
+        _published[definitionId] = published;
+        return published;
+    }
+
     /// <summary>The exact version an instance started on.</summary>
     public async Task<WorkflowDefinition> VersionAsync(string versionId, CancellationToken cancellationToken)
     {
         if (_compiled.TryGetValue(versionId, out var cached))
         {
-            return cached;
+            return cached.Definition;
         }
 
         var version = await store.GetByIdAsync(versionId, cancellationToken)
@@ -178,8 +223,10 @@ public sealed class WorkflowDefinitionService(PostgresDefinitionStore store, Def
         _compiled.GetOrAdd(version.Id, _ =>
         {
             var (definition, errors) = validator.Load(version.Document.DeepClone().AsObject());
-            return definition ?? throw new DefinitionValidationException(errors);
-        });
+            return new CompiledVersion(definition ?? throw new DefinitionValidationException(errors), version.CreatedAt);
+        }).Definition;
+
+    private sealed record CompiledVersion(WorkflowDefinition Definition, DateTimeOffset CreatedAt);
 
     /// <summary>The document as exported: Elsa's shape with the version's current flags.</summary>
     public static JsonObject Export(DefinitionVersion version)

@@ -7,6 +7,7 @@ using AntiDrugFlow.Workflows.Persistence;
 using AntiDrugFlow.Workflows.Runtime;
 using AntiDrugFlow.Workflows.Scheduling;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace AntiDrugFlow.Workflows.Services;
 
@@ -67,33 +68,72 @@ public sealed class WorkflowRuntime(
         (await StartStepAsync(definitionId, input, correlationId, options, cancellationToken)).Instance;
 
     /// <summary>As <see cref="StartAsync(string, JsonObject?, string?, StartOptions, CancellationToken)"/>, giving the first step too (e.g. the HTTP response it recorded).</summary>
+    /// <remarks>
+    /// The published version comes from this host's memory when it has started one before; the step's writes begin by proving
+    /// it still the published one (<see cref="PostgresDefinitionStore.RequirePublishedCommand"/>), so nothing commits on a version
+    /// retracted or replaced on another host meanwhile: the start looks again and runs on what is published then, or is refused.
+    /// </remarks>
     public async Task<StepResult> StartStepAsync(string definitionId, JsonObject? input, string? correlationId, StartOptions options, CancellationToken cancellationToken)
     {
-        var definition = await definitions.PublishedAsync(definitionId, cancellationToken)
-            ?? throw new KeyNotFoundException($"工作流程定義「{definitionId}」沒有發布中的版本。");
+        const int attempts = 3;
+        var published = await definitions.PublishedForStartAsync(definitionId, fresh: false, cancellationToken) ?? throw NotPublished(definitionId);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnAsync(published, input, correlationId, options, cancellationToken);
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresDefinitionStore.NotPublishedState)
+            {
+                if (attempt == attempts)
+                {
+                    throw new InvalidOperationException($"工作流程定義「{definitionId}」的發布版本在啟動期間一再變更，請稍後再試。", ex);
+                }
+
+                published = await definitions.PublishedForStartAsync(definitionId, fresh: true, cancellationToken) ?? throw NotPublished(definitionId);
+            }
+        }
+    }
+
+    private static KeyNotFoundException NotPublished(string definitionId) => new($"工作流程定義「{definitionId}」沒有發布中的版本。");
+
+    /// <summary>
+    /// Runs the first step on <paramref name="published"/> and writes it. Without an instance id to check and with a caller
+    /// that only batches rows, the proof of publication, the step's writes and the caller's rows go in one round trip as one
+    /// implicit transaction (one commit, one WAL flush); otherwise in an explicit transaction, as a resumed step is.
+    /// </summary>
+    private async Task<StepResult> StartOnAsync(PublishedDefinition published, JsonObject? input, string? correlationId, StartOptions options, CancellationToken cancellationToken)
+    {
+        var definition = published.Definition;
         // The step runs in memory before a connection is taken, so the pool is held only for the write.
         var instance = NewInstance(definition, input, correlationId, options);
         var step = await executor.StartAsync(definition, instance, cancellationToken);
         await using var connection = await store.DataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        if (options.InstanceId is { } id)
+        var shared = new WorkflowTransaction(connection, outbox);
+        await using (shared)
         {
-            await store.LockKeyAsync(connection, transaction, "instance:" + id, cancellationToken);
-            if (await store.LockAsync(connection, transaction, id, skipLocked: false, cancellationToken) is { } existing)
+            if (options.InstanceId is { } id)
             {
-                return new StepResult(existing, null);
+                await store.LockKeyAsync(connection, shared.Transaction, "instance:" + id, cancellationToken);
+                if (await store.LockAsync(connection, shared.Transaction, id, skipLocked: false, cancellationToken) is { } existing)
+                {
+                    return new StepResult(existing, null);
+                }
+            }
+
+            // The caller's rows go with the step's writes in one round trip (WorkflowTransaction.Batch).
+            if (options.AlsoInTransaction is { } also)
+            {
+                await also(shared, instance, cancellationToken);
+            }
+
+            await store.SaveStepAsync(connection, shared.Begun, step, cancellationToken, shared.Batched, PostgresDefinitionStore.RequirePublishedCommand(published.Stamp));
+            if (shared.Begun is { } transaction)
+            {
+                await transaction.CommitAsync(cancellationToken);
             }
         }
 
-        // The caller's rows go with the step's writes in one round trip (WorkflowTransaction.Batch).
-        var shared = new WorkflowTransaction(transaction, outbox);
-        if (options.AlsoInTransaction is { } also)
-        {
-            await also(shared, instance, cancellationToken);
-        }
-
-        await store.SaveStepAsync(connection, transaction, step, cancellationToken, shared.Batched);
-        await transaction.CommitAsync(cancellationToken);
         EngineTelemetry.InstanceStarted(definition.DefinitionId);
         await AfterCommitAsync(step, cancellationToken);
         return new StepResult(instance, step);

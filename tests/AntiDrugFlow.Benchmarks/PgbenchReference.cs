@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using AntiDrugFlow.Integrations.Postgres;
+using Npgsql;
+
+namespace AntiDrugFlow.Benchmarks;
+
+/// <summary>
+/// The server's own single-insert commit rate, as the reference of the durable mode: pgbench runs one
+/// <c>INSERT INTO one_row VALUES (1);</c> per transaction (no vacuum, <c>-n</c>) from N clients against a database of its
+/// own on the benchmark's PostgreSQL, so both see the same server, fsync settings and load (as pgbench-ceiling.sh does
+/// on a cluster of its own).
+/// </summary>
+public sealed partial class PgbenchReference : IDisposable
+{
+    private const string Database = "pgbench_reference";
+
+    private readonly string _pgbench;
+    private readonly int _port;
+    private readonly string _script;
+    private readonly int _seconds;
+    private readonly TextWriter _output;
+
+    private PgbenchReference(string pgbench, int port, string script, int seconds, TextWriter output)
+    {
+        _pgbench = pgbench;
+        _port = port;
+        _script = script;
+        _seconds = seconds;
+        _output = output;
+    }
+
+    /// <summary>Creates the reference's database and script; null (after saying so) when there is no pgbench on this machine.</summary>
+    public static async Task<PgbenchReference?> PrepareAsync(EmbeddedPostgresCluster cluster, int seconds, TextWriter output, CancellationToken cancellationToken)
+    {
+        var pgbench = Find();
+        if (pgbench is null)
+        {
+            output.WriteLine("pgbench was not found (PATH, /usr/lib/postgresql/*/bin): the engine's figures are printed without their reference.");
+            output.WriteLine();
+            return null;
+        }
+
+        await cluster.CreateDatabaseIfMissingAsync(Database, cancellationToken);
+        await using (var dataSource = NpgsqlDataSource.Create(cluster.ConnectionString(Database)))
+        await using (var create = dataSource.CreateCommand("CREATE TABLE IF NOT EXISTS one_row (id bigint)"))
+        {
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var script = Path.Combine(Path.GetTempPath(), $"adf-pgbench-insert-{Environment.ProcessId}.sql");
+        await File.WriteAllTextAsync(script, "INSERT INTO one_row VALUES (1);\n", cancellationToken);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Reference: {pgbench} -n -c N -j min(N, {Environment.ProcessorCount}) -T {seconds} -f insert.sql (INSERT INTO one_row VALUES (1);) on the same server, database {Database}"));
+        output.WriteLine();
+        return new PgbenchReference(pgbench, cluster.Port, script, seconds, output);
+    }
+
+    /// <summary>pgbench's transactions per second from <paramref name="clients"/> clients; null (after saying why) when it failed.</summary>
+    public async Task<double?> InsertsPerSecondAsync(int clients, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(_pgbench) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new object[] { "-h", "127.0.0.1", "-p", _port, "-U", "postgres", "-n", "-c", clients, "-j", Math.Min(clients, Environment.ProcessorCount), "-T", _seconds, "-f", _script, Database })
+        {
+            start.ArgumentList.Add(Convert.ToString(argument, CultureInfo.InvariantCulture)!);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{_pgbench} did not start.");
+        var standardOutput = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var standardError = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        var match = Tps().Match(await standardOutput);
+        if (process.ExitCode == 0 && match.Success)
+        {
+            return double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+        }
+
+        _output.WriteLine($"pgbench with {clients} clients failed (exit code {process.ExitCode}): {(await standardError).Trim()}");
+        return null;
+    }
+
+    public void Dispose() => File.Delete(_script);
+
+    private static string? Find()
+    {
+        var onPath = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(directory => Path.Combine(directory, "pgbench"));
+        var debian = Directory.Exists("/usr/lib/postgresql")
+            ? Directory.GetDirectories("/usr/lib/postgresql").OrderByDescending(d => int.TryParse(Path.GetFileName(d), out var v) ? v : 0).Select(d => Path.Combine(d, "bin", "pgbench"))
+            : [];
+        return debian.Concat(onPath).FirstOrDefault(File.Exists);
+    }
+
+    [GeneratedRegex(@"^tps = ([0-9.]+)", RegexOptions.Multiline)]
+    private static partial Regex Tps();
+}
