@@ -19,7 +19,7 @@ public sealed class DefinitionValidationContext(WorkflowDefinition definition)
     public void Error(ErrorKind kind, string path, params string[] values) => Errors.Add(kind.At(path, values));
 
     public VariableDefinition? FindVariable(string idOrName) =>
-        Definition.Variables.FirstOrDefault(v => v.Id == idOrName || v.Name == idOrName);
+        Definition.FindVariable(idOrName);
 
     /// <summary>Checks an expression's type and, for JavaScript, its syntax.</summary>
     public void CheckExpression(ExpressionSpec spec)

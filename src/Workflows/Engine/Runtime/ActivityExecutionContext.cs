@@ -23,18 +23,30 @@ public sealed class ActivityExecutionContext
         CancellationToken = cancellationToken;
     }
 
+    /// <summary>
+    /// Points the context at the next activity of the same step: the executor runs one activity at a time and no
+    /// activity keeps its context once it has returned, so a step needs one context, not one per activity.
+    /// </summary>
+    internal ActivityExecutionContext For(ActivityNode node, WorkItem item, DateTimeOffset now)
+    {
+        Node = node;
+        Item = item;
+        Now = now;
+        return this;
+    }
+
     public WorkflowDefinition Definition { get; }
 
-    public ActivityNode Node { get; }
+    public ActivityNode Node { get; private set; }
 
-    public WorkItem Item { get; }
+    public WorkItem Item { get; private set; }
 
     /// <summary>The run-time scope the activity runs in (a nested flowchart's run, a parallel iteration); null in the root flowchart.</summary>
     public string? Scope => Item.Scope;
 
     public WorkflowInstance Instance => _step.Instance;
 
-    public DateTimeOffset Now { get; }
+    public DateTimeOffset Now { get; private set; }
 
     public CancellationToken CancellationToken { get; }
 
@@ -74,7 +86,10 @@ public sealed class ActivityExecutionContext
 
     /// <summary>The variable's id or name as the definition wrote it, or null when it names none.</summary>
     public VariableReference? Get(Input<VariableReference> input) =>
-        ExpressionEvaluator.VariableName(Node.Raw(input.Name)) is { } name ? new VariableReference(name) : null;
+        VariableName(input) is { } name ? new VariableReference(name) : null;
+
+    /// <summary>The variable's id or name as the definition wrote it, or null when it names none (without a reference object).</summary>
+    public string? VariableName(Input<VariableReference> input) => ExpressionEvaluator.VariableName(Node.Raw(input.Name));
 
     /// <summary>The JSON path of the input, for faults.</summary>
     public string Where(InputDescriptor input) => $"{Node.JsonPath}.{input.Name}";
@@ -88,7 +103,7 @@ public sealed class ActivityExecutionContext
     {
         if (Node.Raw(output) is JsonObject binding && binding["memoryReference"] is JsonObject reference && JsonValues.AsString(reference["id"]) is { } id)
         {
-            var variable = Definition.Variables.FirstOrDefault(v => v.Id == id || v.Name == id);
+            var variable = Definition.FindVariable(id);
             SetVariable(variable?.Name ?? id, value?.DeepClone());
         }
     }

@@ -258,7 +258,7 @@ public sealed class ExecutionStep
 
     public List<OutboxMessage> Outbox { get; } = [];
 
-    public List<JournalEntry> Journal { get; } = [];
+    public List<JournalEntry> Journal { get; } = new(16); // a short run's lines without growing
 
     /// <summary>Texts of Elsa.WriteLine, in order.</summary>
     public List<string> Lines { get; } = [];
