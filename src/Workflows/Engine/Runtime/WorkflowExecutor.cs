@@ -127,8 +127,7 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
         }
         catch (WorkflowFaultException ex)
         {
-            Fault(step, node, ex.Kind, ex.Path, ex.Description, now);
-            return step;
+            RaiseFault(step, node, scope, ex, now);
         }
 
         return await DrainAsync(definition, step, cancellationToken, evaluator);
@@ -256,8 +255,13 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
             }
             catch (WorkflowFaultException ex)
             {
-                Fault(step, node, ex.Kind, ex.Path, ex.Description, now);
+                RaiseFault(step, node, item.Scope, ex, now);
             }
+        }
+
+        if (step.Fault is not null && instance.Status == WorkflowStatus.Running)
+        {
+            EndFaulted(step, time.GetUtcNow());
         }
 
         Settle(step);
@@ -303,7 +307,8 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
                 return false;
             }
 
-            if (scope is null || instance.Status != WorkflowStatus.Running || !IsIdle(instance, scope) || !instance.State.Scopes.Remove(scope, out var completed))
+            if (scope is null || instance.Status != WorkflowStatus.Running || !IsIdle(instance, scope)
+                || step.FaultedScopes?.Contains(scope) == true || !instance.State.Scopes.Remove(scope, out var completed))
             {
                 return true;
             }
@@ -391,6 +396,9 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
         var instance = step.Instance;
         switch (outcome.Kind)
         {
+            case ActivityOutcomeKind.FinishWorkflow when step.Fault is not null:
+                EndFaulted(step, now); // another branch reached the end after a fault: the fault stands
+                return false;
             case ActivityOutcomeKind.FinishWorkflow:
                 CloseEverything(step, now);
                 instance.Status = WorkflowStatus.Finished;
@@ -646,17 +654,49 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
         instance.UpdatedAt = step.Journal.Count > 0 ? step.Journal[^1].At : instance.UpdatedAt;
     }
 
-    /// <summary>Ends the instance: the fault names the activity and the path at fault in zh-TW; the step keeps the code for the log.</summary>
+    /// <summary>Ends the instance at once (the step limit, a child that cannot start): nothing else of the step runs.</summary>
     private static void Fault(ExecutionStep step, ActivityNode node, ErrorKind kind, string? path, string description, DateTimeOffset now)
+    {
+        RecordFault(step, node, kind, path, description, now);
+        EndFaulted(step, now);
+    }
+
+    /// <summary>
+    /// An activity faulted, as Elsa 3's default incident strategy (FaultStrategy) handles it: the instance is faulted, but
+    /// the work already scheduled in the step still runs, and what it schedules, until nothing is left (Elsa's scheduler
+    /// loop does not stop at a fault): other branches of a fork, the other iterations of an Elsa.ParallelForEach. The
+    /// faulted activity completes nothing, so nothing after it runs and its run-time scope never completes. The step ends
+    /// the instance Faulted with the first fault (<see cref="EndFaulted"/>); later ones only go to the journal.
+    /// </summary>
+    private static void RaiseFault(ExecutionStep step, ActivityNode node, string? scope, WorkflowFaultException ex, DateTimeOffset now)
+    {
+        RecordFault(step, node, ex.Kind, ex.Path, ex.Description, now);
+        if (scope is not null)
+        {
+            (step.FaultedScopes ??= new HashSet<string>(StringComparer.Ordinal)).Add(scope);
+        }
+    }
+
+    /// <summary>The fault names the activity and the path at fault in zh-TW; the step keeps the code for the log. The first fault of a step is the instance's.</summary>
+    private static void RecordFault(ExecutionStep step, ActivityNode node, ErrorKind kind, string? path, string description, DateTimeOffset now)
+    {
+        var instance = step.Instance;
+        if (step.Fault is null)
+        {
+            instance.Fault = path is null ? $"活動「{node.DisplayName}」出錯：{description}" : $"活動「{node.DisplayName}」在 {path} 出錯：{description}";
+            step.Fault = new StepFault(kind.Code, node.Id, path);
+        }
+
+        step.Journal.Add(new JournalEntry(instance.Id, now, node.Id, node.Type, "Faulted", path is null ? description : $"{path}：{description}"));
+    }
+
+    /// <summary>Ends a faulted instance: whatever still waits (bookmarks, tasks) is cancelled.</summary>
+    private static void EndFaulted(ExecutionStep step, DateTimeOffset now)
     {
         var instance = step.Instance;
         instance.Status = WorkflowStatus.Faulted;
-        instance.Fault = path is null ? $"活動「{node.DisplayName}」出錯：{description}" : $"活動「{node.DisplayName}」在 {path} 出錯：{description}";
         instance.FinishedAt = now;
-        instance.State.Queue.Clear();
         CloseEverything(step, now);
-        step.Fault = new StepFault(kind.Code, node.Id, path);
-        step.Journal.Add(new JournalEntry(instance.Id, now, node.Id, node.Type, "Faulted", path is null ? description : $"{path}：{description}"));
     }
 
     private static void CloseEverything(ExecutionStep step, DateTimeOffset now)
