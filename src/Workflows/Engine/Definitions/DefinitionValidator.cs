@@ -324,9 +324,11 @@ public sealed class DefinitionValidator(ActivityRegistry registry)
             }
         }
 
+        // Named from the start of the flowchart the activity belongs to: a nested one's own start, not the root's.
         foreach (var node in definition.Activities.Where(a => !reached.Contains(a.Id)))
         {
-            context.Error(DefinitionErrorKinds.ActivityUnreachable, node.JsonPath, start, node.Id);
+            var from = node.Container is { } container ? definition.StartOf(container) ?? container : start;
+            context.Error(DefinitionErrorKinds.ActivityUnreachable, node.JsonPath, from, node.Id);
         }
     }
 

@@ -152,7 +152,7 @@ public sealed class ActivityExecutionContext
     /// </summary>
     public string? StartScope(JsonObject? locals = null)
     {
-        if (Definition.StartOf(Node.Id) is not { } start)
+        if ((TriggerChild() ?? Definition.StartOf(Node.Id)) is not { } start)
         {
             return null;
         }
@@ -162,6 +162,15 @@ public sealed class ActivityExecutionContext
         Instance.State.Queue.Add(new WorkItem(start, null, id));
         return id;
     }
+
+    /// <summary>
+    /// The trigger that started the instance when it is one of this container's own children (an <c>Elsa.Cron</c> with
+    /// <c>canStartWorkflow</c> inside a nested flowchart): as Elsa's flowchart starts at the trigger activity when it holds
+    /// it, the run starts there rather than at its usual start. Null otherwise, and once the trigger has run (it clears it).
+    /// </summary>
+    private string? TriggerChild() =>
+        Instance.State.Trigger is { } trigger && JsonValues.AsString(trigger["activityId"]) is { } id
+        && Definition.FindActivity(id) is { } node && node.Container == Node.Id ? id : null;
 
     /// <summary>
     /// The key of a loop activity's state in <see cref="InstanceState.Loops"/>: its id, and in a nested run-time scope the
