@@ -6,12 +6,12 @@ namespace AntiDrugFlow.Benchmarks;
 
 /// <summary>
 /// "inmemory [runs] [rounds] [--by-type]": the runs of <see cref="InMemoryFlowchartBenchmarks"/> measured in this
-/// process, without BenchmarkDotNet's generated project (whose build times out on a loaded machine): after a warm-up,
-/// per run the mean wall time, the process CPU time (what load on a shared machine changes least) and the bytes
-/// allocated (<c>GC.GetTotalAllocatedBytes(precise: true)</c>, so every thread's allocations count), for the JavaScript
-/// and the Literal-only variants, three rounds each unless told, then the median and worst round. The load average is
-/// printed with every figure. <c>--by-type</c> adds the sampled allocations by type (the runtime's allocation ticks,
-/// one per ~100 KB) of the JavaScript variant, to see what a run allocates.
+/// process, without BenchmarkDotNet's generated project (whose build times out on a loaded machine): after a warm-up
+/// (at least a tenth of the runs and two seconds), per run the mean wall time, the process CPU time (what load on a
+/// shared machine changes least) and the bytes allocated (<c>GC.GetTotalAllocatedBytes(precise: true)</c>, so every
+/// thread's allocations count), for the JavaScript and the Literal-only variants, three rounds each unless told, then
+/// the median and worst round. The load average is printed with every figure. <c>--by-type</c> adds the sampled
+/// allocations by type (the runtime's allocation ticks, one per ~100 KB) of the JavaScript variant.
 /// </summary>
 public static class InMemoryRunProbe
 {
@@ -29,7 +29,11 @@ public static class InMemoryRunProbe
             ("Run, Literal expressions only", benchmarks.RunWithLiteralsOnly),
         })
         {
-            for (var i = 0; i < Math.Max(1_000, runs / 10); i++)
+            // Warm-up: at least a tenth of the runs and two seconds, so the runtime's tiered compiler has promoted the hot
+            // path (its background compiles wait ~100 ms and more on a loaded machine); a short warm-up put unoptimised
+            // code into the first rounds.
+            var warming = Stopwatch.StartNew();
+            for (var i = 0; i < Math.Max(1_000, runs / 10) || warming.Elapsed < TimeSpan.FromSeconds(2); i++)
             {
                 await run();
             }

@@ -53,6 +53,9 @@ public sealed class ActivityNode
 
     public string DisplayName => string.IsNullOrWhiteSpace(Name) ? Id : $"{Id} ({Name})";
 
+    /// <summary>The merge mode its custom properties declare, as an int (-1: not read yet); kept by the runtime's <c>MergeModes.Of</c>.</summary>
+    internal int DeclaredMergeMode = -1;
+
     // The activity's properties by name (any case) and its inputs as read, built once: a definition's activities are
     // read on every step by every thread, and reading them again would allocate on each (enumerating the JSON, the paths).
     private Dictionary<string, (string Key, JsonNode? Node)>? _properties;
@@ -226,6 +229,11 @@ public sealed class WorkflowDefinition
     public string Name { get; }
 
     public int Version { get; }
+
+    /// <summary>"DEFINITION vN", as the journal names the version an instance started on.</summary>
+    public string VersionLabel => _versionLabel ??= $"{DefinitionId} v{Version}";
+
+    private string? _versionLabel;
 
     public IReadOnlyList<VariableDefinition> Variables { get; }
 

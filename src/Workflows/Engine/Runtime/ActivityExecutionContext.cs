@@ -63,7 +63,16 @@ public sealed class ActivityExecutionContext
     public bool Has(InputDescriptor input) => Node.HasInput(input.Name);
 
     /// <summary>The text, or null when unset; a number or JSON value is read as its JSON text.</summary>
-    public string? Get(Input<string> input) => JsonValues.AsString(Evaluate(input));
+    public string? Get(Input<string> input)
+    {
+        var spec = Node.Input(input.Name);
+        if (spec is { Type: ExpressionTypes.Literal, TypeName: null or "String", Value: JsonValue literal } && literal.GetValueKind() == System.Text.Json.JsonValueKind.String)
+        {
+            return literal.GetValue<string>(); // a literal text is read as it is, without a copy to evaluate
+        }
+
+        return spec is null ? null : JsonValues.AsString(JsonValues.Coerce(_expressions.Evaluate(spec), spec.TypeName));
+    }
 
     /// <summary>The text, faulting when it is unset or empty.</summary>
     public string Require(Input<string> input) =>

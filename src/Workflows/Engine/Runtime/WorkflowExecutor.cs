@@ -56,7 +56,7 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
         using var span = EngineTelemetry.StartStep("start", definition, instance);
         var started = Stopwatch.GetTimestamp();
         var step = new ExecutionStep { Instance = instance };
-        var message = instance.Parent is { } parent ? $"{definition.DefinitionId} v{definition.Version}, parent {parent.InstanceId} ({parent.ActivityId})" : $"{definition.DefinitionId} v{definition.Version}";
+        var message = instance.Parent is { } parent ? $"{definition.VersionLabel}, parent {parent.InstanceId} ({parent.ActivityId})" : definition.VersionLabel;
         step.Journal.Add(new JournalEntry(instance.Id, time.GetUtcNow(), null, null, "WorkflowStarted", message));
         step = TellParent(await DrainAsync(definition, step, cancellationToken), firstRun: true);
         EngineTelemetry.StepEnded("start", definition, instance, span, Stopwatch.GetElapsedTime(started));
