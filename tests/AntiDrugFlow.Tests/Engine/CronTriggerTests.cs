@@ -141,6 +141,43 @@ public sealed class CronTriggerTests
     }
 
     [Fact]
+    public async Task A_cron_trigger_inside_a_nested_flowchart_is_indexed_and_its_flowchart_starts_at_it_when_it_fires()
+    {
+        // As Elsa indexes triggers (every activity of the workflow, nested ones included, with canStartWorkflow) and as its
+        // flowchart starts at the trigger activity when it holds it: the root runs from its start, the nested flowchart
+        // from the cron, which completes at once; started by hand, the nested flowchart runs from its own start instead.
+        var clock = new TestClock(Taipei(2026, 12, 3, 8, 30));
+        await using var engine = await EngineHarness.CreateAsync(clock: clock);
+        var inner = new Flow("inner")
+            .Activity("inner-start", "Elsa.Start")
+            .WriteLine("by-hand", "by hand")
+            .Chain("inner-start", "by-hand")
+            .Activity("cron", "Elsa.Cron", ("cronExpression", Literal("0 9 * * *")))
+            .CanStartWorkflow("cron")
+            .WriteLine("tick", "nested tick")
+            .Chain("cron", "tick");
+        await engine.PublishAsync(new Flow("cron-nested")
+            .Activity("start", "Elsa.Start")
+            .WriteLine("before", "before")
+            .Nested(inner.AsFlowchart("nested"))
+            .WriteLine("after", "after")
+            .Chain("start", "before", "nested", "after")
+            .Json());
+
+        var schedule = await ScheduleAsync(engine, "cron-nested");
+        Assert.Equal(("cron", Taipei(2026, 12, 3, 9, 0)), (schedule.ActivityId, schedule.NextDueAt));
+        clock.Advance(TimeSpan.FromMinutes(30));
+        Assert.Equal(1, await engine.Runtime.FireDueCronTriggersAsync(10, CancellationToken.None));
+        var fired = await engine.ReloadAsync(CronTriggers.InstanceId(schedule));
+        Assert.Equal(WorkflowStatus.Finished, fired.Status);
+        Assert.Equal(["before", "nested tick", "after"], await engine.LinesAsync(fired.Id));
+
+        var byHand = await engine.ReloadAsync((await engine.StartAsync("cron-nested")).Id);
+        Assert.Equal(WorkflowStatus.Finished, byHand.Status);
+        Assert.Equal(["before", "by hand", "after"], await engine.LinesAsync(byHand.Id));
+    }
+
+    [Fact]
     public async Task A_cron_without_canStartWorkflow_is_no_trigger()
     {
         await using var engine = await EngineHarness.CreateAsync();

@@ -237,6 +237,40 @@ public sealed class FlowchartSemanticsTests
         Assert.EndsWith(FaultKinds.Raised.Format("資料不完整"), faulted.Fault, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_fault_on_one_branch_faults_the_instance_after_the_other_branch_has_run_what_was_scheduled()
+    {
+        // Elsa's incident-strategy scenario under its default FaultStrategy: Start forks into 1a → event → 1b and
+        // 2a → fault (Elsa's version goes on from the fault, which has no port here); the lines are Start, 1a, 2a,
+        // the instance faults, and nothing is left waiting.
+        var (instance, lines) = await RunAsync(new Flow("faulty")
+            .WriteLine("start", "Start")
+            .WriteLine("step1a", "Step 1a")
+            .Activity("event1", "Elsa.Event", ("eventName", Literal("Event 1")))
+            .WriteLine("step1b", "Step 1b")
+            .WriteLine("step2a", "Step 2a")
+            .Activity("fault", "Elsa.Fault", ("message", Literal("Whoops!")), ("code", Literal("Test")))
+            .Chain("start", "step1a", "event1", "step1b")
+            .Chain("start", "step2a", "fault"));
+
+        Assert.Equal(["Start", "Step 1a", "Step 2a"], lines);
+        Assert.Equal(WorkflowStatus.Faulted, instance.Status);
+        Assert.Empty(instance.Bookmarks);
+    }
+
+    [Fact]
+    public async Task A_branch_reaching_End_after_a_fault_does_not_finish_the_instance()
+    {
+        var (instance, lines) = await RunAsync(Forked("fault-then-end")
+            .Activity("fault", "Elsa.Fault", ("message", Literal("分支出錯")))
+            .Activity("end", "Elsa.End")
+            .Connect("a", "fault").Connect("b", "end"));
+
+        Assert.Equal(["Start", "A", "B"], lines);
+        Assert.Equal(WorkflowStatus.Faulted, instance.Status);
+        Assert.EndsWith(FaultKinds.Raised.Format("分支出錯"), instance.Fault, StringComparison.Ordinal);
+    }
+
     private static Flow Forked(string id) => new Flow(id)
         .WriteLine("start", "Start")
         .Activity("fork", "Elsa.FlowFork", ("branches", ObjectExpr("[\"A\",\"B\"]")))

@@ -1,5 +1,6 @@
 using AntiDrugFlow.Tests.Infrastructure;
 using AntiDrugFlow.Workflows.Runtime;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 using static AntiDrugFlow.Tests.Infrastructure.Flow;
 
@@ -107,6 +108,43 @@ public sealed class ParallelForEachTests : IAsyncLifetime
         Assert.Equal(["A", "A", "B", "B"], [.. lines.Skip(1).SkipLast(1).Order(StringComparer.Ordinal)]);
         Assert.Equal("End", lines[^1]);
         Assert.Empty(instance.State.Loops);
+    }
+
+    [Fact]
+    public async Task A_fault_in_one_iteration_lets_the_other_iterations_run_then_faults_the_instance()
+    {
+        // Elsa's "ParallelForEach executes all items when one faults": under its default incident strategy the fault
+        // faults the workflow, yet the iterations already scheduled still run; the loop itself never completes.
+        var body = new Flow("body")
+            .Activity("check", "Elsa.FlowDecision", ("condition", Js("getCurrentValue() === 'b'", "Boolean")))
+            .Activity("fault", "Elsa.Fault", ("message", Literal("項目 b 無法處理")))
+            .Activity("line", "Elsa.WriteLine", ("text", Js("getCurrentValue()", "String")))
+            .Connect("check", "fault", "True").Connect("check", "line", "False");
+        var instance = await RunAsync(Fruits(new Flow("parallel-fault"), Js("['a', 'b', 'c']"), body));
+
+        Assert.Equal(WorkflowStatus.Faulted, instance.Status);
+        Assert.EndsWith(FaultKinds.Raised.Format("項目 b 無法處理"), instance.Fault, StringComparison.Ordinal);
+        Assert.Equal(["Start", "a", "c"], await _engine.LinesAsync(instance.Id));
+        Assert.Empty(instance.Bookmarks);
+        Assert.Empty(instance.State.Scopes);
+    }
+
+    [Fact]
+    public async Task An_iteration_waiting_when_another_faults_has_its_bookmark_and_task_cancelled()
+    {
+        var body = new Flow("body")
+            .Activity("check", "Elsa.FlowDecision", ("condition", Js("getCurrentIndex() === 1", "Boolean")))
+            .Activity("fault", "Elsa.Fault", ("message", Literal("第二項出錯")))
+            .Activity("review", "Elsa.RunTask", ("taskName", Js("`審核 ${getCurrentValue()}`", "String")))
+            .Connect("check", "fault", "True").Connect("check", "review", "False");
+        var instance = await RunAsync(Fruits(new Flow("parallel-fault-wait"), Js("['x', 'y']"), body));
+
+        Assert.Equal(WorkflowStatus.Faulted, instance.Status);
+        Assert.Empty(instance.Bookmarks);
+        var tasks = _engine.Services.GetRequiredService<AntiDrugFlow.Workflows.Persistence.IHumanTaskQueries>();
+        var task = Assert.Single(await tasks.ListTasksAsync(null, instance.Id, CancellationToken.None));
+        Assert.Equal(("審核 x", HumanTaskStatus.Cancelled), (task.TaskName, task.Status));
+        Assert.Equal(["Start"], await _engine.LinesAsync(instance.Id));
     }
 
     [Fact]

@@ -49,6 +49,7 @@ public sealed class ValidationTests
         { new Flow("x").Activity("a", "Elsa.Start").Activity("b", "Elsa.Teleport").Chain("a", "b").Json(), "$.root.activities[1].type", "activity.unknown-type", "「Elsa.Teleport」不是已知的活動類型" },
         { new Flow("x").Activity("w", "Elsa.WriteLine").Json(), "$.root.activities[0].text", "activity.input-missing", "Elsa.WriteLine 活動必須設定輸入「text」" },
         { new Flow("x").Activity("start", "Elsa.Start").WriteLine("a", "a").WriteLine("island", "never").Chain("start", "a").Json(), "$.root.activities[2]", "activity.unreachable", "從起始活動「start」沒有連線可以到達活動「island」" },
+        { new Flow("x").Activity("start", "Elsa.Start").Nested(new Flow("inner").Activity("inner-start", "Elsa.Start").WriteLine("inner-island", "never").AsFlowchart("nested")).Chain("start", "nested").Json(), "$.root.activities[1].activities[1]", "activity.unreachable", "從起始活動「inner-start」沒有連線可以到達活動「inner-island」" },
         { Document(connections: "[7]"), "$.root.connections[0]", "connection.not-an-object", "連線必須是 JSON 物件" },
         { Document(connections: "[{\"target\": {\"activity\": \"a\", \"port\": \"In\"}}]"), "$.root.connections[0].source", "connection.source-missing", "連線缺少來源活動 source" },
         { Document(connections: "[{\"source\": {\"activity\": \"a\", \"port\": \"Done\"}}]"), "$.root.connections[0].target", "connection.target-missing", "連線缺少目標活動 target" },

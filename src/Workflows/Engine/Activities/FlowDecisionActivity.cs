@@ -13,6 +13,9 @@ public sealed class FlowDecisionActivity : IActivity
 
     public IReadOnlyList<string> OutputPorts(ActivityNode node) => ["True", "False"];
 
+    private static readonly ActivityOutcome True = ActivityOutcome.Through("True");
+    private static readonly ActivityOutcome False = ActivityOutcome.Through("False");
+
     public ValueTask<ActivityOutcome> ExecuteAsync(ActivityExecutionContext context) =>
-        ValueTask.FromResult(ActivityOutcome.Through(context.Get(Condition) ? "True" : "False"));
+        ValueTask.FromResult(context.Get(Condition) ? True : False);
 }

@@ -33,8 +33,8 @@ public sealed class SetVariableActivity : IActivity
 
     public ValueTask<ActivityOutcome> ExecuteAsync(ActivityExecutionContext context)
     {
-        var reference = context.Get(Variable)!.Name;
-        var variable = context.Definition.Variables.FirstOrDefault(v => v.Id == reference || v.Name == reference);
+        var reference = context.VariableName(Variable)!;
+        var variable = context.Definition.FindVariable(reference);
         var value = context.Get(Value);
         context.SetVariable(variable?.Name ?? reference, JsonValues.Coerce(value, variable?.TypeName));
         return ValueTask.FromResult(ActivityOutcome.Done);

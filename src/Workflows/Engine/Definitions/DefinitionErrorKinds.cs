@@ -104,7 +104,7 @@ public static class DefinitionErrorKinds
         "{type} 活動必須設定輸入「{input}」", "type", "input");
 
     public static readonly ErrorKind ActivityUnreachable = new(
-        "activity.unreachable", "No path of connections leads from the start activity to this one.",
+        "activity.unreachable", "No path of connections leads from the start activity to this one (in a nested flowchart, from that flowchart's own start).",
         "從起始活動「{start}」沒有連線可以到達活動「{id}」", "start", "id");
 
     // Connections.

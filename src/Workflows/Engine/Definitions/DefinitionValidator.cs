@@ -19,7 +19,7 @@ public sealed class DefinitionValidationContext(WorkflowDefinition definition)
     public void Error(ErrorKind kind, string path, params string[] values) => Errors.Add(kind.At(path, values));
 
     public VariableDefinition? FindVariable(string idOrName) =>
-        Definition.Variables.FirstOrDefault(v => v.Id == idOrName || v.Name == idOrName);
+        Definition.FindVariable(idOrName);
 
     /// <summary>Checks an expression's type and, for JavaScript, its syntax.</summary>
     public void CheckExpression(ExpressionSpec spec)
@@ -324,9 +324,11 @@ public sealed class DefinitionValidator(ActivityRegistry registry)
             }
         }
 
+        // Named from the start of the flowchart the activity belongs to: a nested one's own start, not the root's.
         foreach (var node in definition.Activities.Where(a => !reached.Contains(a.Id)))
         {
-            context.Error(DefinitionErrorKinds.ActivityUnreachable, node.JsonPath, start, node.Id);
+            var from = node.Container is { } container ? definition.StartOf(container) ?? container : start;
+            context.Error(DefinitionErrorKinds.ActivityUnreachable, node.JsonPath, from, node.Id);
         }
     }
 

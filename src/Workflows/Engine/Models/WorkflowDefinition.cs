@@ -43,19 +43,43 @@ public sealed class ActivityNode
     public string? Container { get; init; }
 
     private readonly string? _jsonPath;
+    private string? _indexedPath;
 
     public string JsonPath
     {
-        get => _jsonPath ?? $"$.root.activities[{Index}]";
+        get => _jsonPath ?? (_indexedPath ??= $"$.root.activities[{Index}]");
         init => _jsonPath = value;
     }
 
     public string DisplayName => string.IsNullOrWhiteSpace(Name) ? Id : $"{Id} ({Name})";
 
+    /// <summary>The merge mode its custom properties declare, as an int (-1: not read yet); kept by the runtime's <c>MergeModes.Of</c>.</summary>
+    internal int DeclaredMergeMode = -1;
+
+    // The activity's properties by name (any case) and its inputs as read, built once: a definition's activities are
+    // read on every step by every thread, and reading them again would allocate on each (enumerating the JSON, the paths).
+    private Dictionary<string, (string Key, JsonNode? Node)>? _properties;
+    private System.Collections.Concurrent.ConcurrentDictionary<string, ExpressionSpec?>? _inputs;
+    private readonly Lock _gate = new();
+
     public bool HasInput(string name) => FindProperty(name) is not null;
 
-    /// <summary>Reads an input in Elsa's shape; a bare JSON value counts as a literal.</summary>
+    /// <summary>Reads an input in Elsa's shape; a bare JSON value counts as a literal. Read once per activity and input.</summary>
     public ExpressionSpec? Input(string name)
+    {
+        var inputs = _inputs ?? InputsRead();
+        return inputs.TryGetValue(name, out var known) ? known : inputs.GetOrAdd(name, ReadInput(name));
+    }
+
+    private System.Collections.Concurrent.ConcurrentDictionary<string, ExpressionSpec?> InputsRead()
+    {
+        lock (_gate)
+        {
+            return _inputs ??= new(StringComparer.OrdinalIgnoreCase);
+        }
+    }
+
+    private ExpressionSpec? ReadInput(string name)
     {
         var (key, node) = FindProperty(name) ?? default;
         if (key is null || node is null)
@@ -70,30 +94,53 @@ public sealed class ActivityNode
             if (expression is JsonObject exprObj)
             {
                 var type = exprObj["type"]?.GetValueKind() == System.Text.Json.JsonValueKind.String ? exprObj["type"]!.GetValue<string>() : "Literal";
-                return new ExpressionSpec(type, exprObj["value"], typeName, path + ".expression");
+                return new ExpressionSpec(type, Materialized(exprObj["value"]), typeName, path + ".expression");
             }
 
             // Some exports put the literal text straight into "expression".
-            return new ExpressionSpec("Literal", expression, typeName, path + ".expression");
+            return new ExpressionSpec("Literal", Materialized(expression), typeName, path + ".expression");
         }
 
-        return new ExpressionSpec("Literal", node, null, path);
+        return new ExpressionSpec("Literal", Materialized(node), null, path);
     }
+
+    /// <summary>
+    /// A text or boolean value of the document as a value of its own, detached from it: reading a value still backed by
+    /// the parsed document decodes it again on every read. Numbers, objects and arrays are kept as written.
+    /// </summary>
+    private static JsonNode? Materialized(JsonNode? value) => value is JsonValue scalar
+        ? scalar.GetValueKind() switch
+        {
+            System.Text.Json.JsonValueKind.String => JsonValue.Create(scalar.GetValue<string>()),
+            System.Text.Json.JsonValueKind.True => JsonValue.Create(true),
+            System.Text.Json.JsonValueKind.False => JsonValue.Create(false),
+            _ => value,
+        }
+        : value;
 
     /// <summary>The raw JSON of a property that is not an expression (e.g. a variable reference, switch cases).</summary>
     public JsonNode? Raw(string name) => FindProperty(name)?.Node;
 
-    private (string Key, JsonNode? Node)? FindProperty(string name)
-    {
-        foreach (var (key, value) in Json)
-        {
-            if (string.Equals(key, name, StringComparison.OrdinalIgnoreCase))
-            {
-                return (key, value);
-            }
-        }
+    private (string Key, JsonNode? Node)? FindProperty(string name) =>
+        (_properties ?? Properties()).TryGetValue(name, out var found) ? found : null;
 
-        return null;
+    private Dictionary<string, (string Key, JsonNode? Node)> Properties()
+    {
+        lock (_gate)
+        {
+            if (_properties is { } built)
+            {
+                return built;
+            }
+
+            var properties = new Dictionary<string, (string Key, JsonNode? Node)>(StringComparer.OrdinalIgnoreCase);
+            foreach (var (key, value) in Json)
+            {
+                properties.TryAdd(key, (key, value)); // the first of two names differing in case only, as before
+            }
+
+            return _properties = properties;
+        }
     }
 }
 
@@ -104,6 +151,7 @@ public sealed class ActivityNode
 public sealed class WorkflowDefinition
 {
     private readonly Dictionary<string, ActivityNode> _activities;
+    private readonly Dictionary<string, VariableDefinition> _variables;
     private readonly Dictionary<(string Activity, string Port), List<FlowConnection>> _outgoing;
     private readonly Dictionary<string, List<FlowConnection>> _incoming;
     private readonly Dictionary<string, List<FlowConnection>> _bySource;
@@ -132,6 +180,13 @@ public sealed class WorkflowDefinition
         Activities = activities;
         Connections = connections;
         StartActivityId = startActivityId;
+        _variables = new Dictionary<string, VariableDefinition>(StringComparer.Ordinal);
+        foreach (var variable in variables)
+        {
+            _variables.TryAdd(variable.Id, variable);
+            _variables.TryAdd(variable.Name, variable);
+        }
+
         _activities = new Dictionary<string, ActivityNode>(StringComparer.Ordinal);
         foreach (var activity in activities)
         {
@@ -175,7 +230,15 @@ public sealed class WorkflowDefinition
 
     public int Version { get; }
 
+    /// <summary>"DEFINITION vN", as the journal names the version an instance started on.</summary>
+    public string VersionLabel => _versionLabel ??= $"{DefinitionId} v{Version}";
+
+    private string? _versionLabel;
+
     public IReadOnlyList<VariableDefinition> Variables { get; }
+
+    /// <summary>The first variable declared with this id or name (a reference may use either), or null.</summary>
+    public VariableDefinition? FindVariable(string idOrName) => _variables.GetValueOrDefault(idOrName);
 
     public IReadOnlyList<InputDefinition> Inputs { get; }
 

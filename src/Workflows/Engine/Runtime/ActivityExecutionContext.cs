@@ -23,18 +23,30 @@ public sealed class ActivityExecutionContext
         CancellationToken = cancellationToken;
     }
 
+    /// <summary>
+    /// Points the context at the next activity of the same step: the executor runs one activity at a time and no
+    /// activity keeps its context once it has returned, so a step needs one context, not one per activity.
+    /// </summary>
+    internal ActivityExecutionContext For(ActivityNode node, WorkItem item, DateTimeOffset now)
+    {
+        Node = node;
+        Item = item;
+        Now = now;
+        return this;
+    }
+
     public WorkflowDefinition Definition { get; }
 
-    public ActivityNode Node { get; }
+    public ActivityNode Node { get; private set; }
 
-    public WorkItem Item { get; }
+    public WorkItem Item { get; private set; }
 
     /// <summary>The run-time scope the activity runs in (a nested flowchart's run, a parallel iteration); null in the root flowchart.</summary>
     public string? Scope => Item.Scope;
 
     public WorkflowInstance Instance => _step.Instance;
 
-    public DateTimeOffset Now { get; }
+    public DateTimeOffset Now { get; private set; }
 
     public CancellationToken CancellationToken { get; }
 
@@ -51,7 +63,16 @@ public sealed class ActivityExecutionContext
     public bool Has(InputDescriptor input) => Node.HasInput(input.Name);
 
     /// <summary>The text, or null when unset; a number or JSON value is read as its JSON text.</summary>
-    public string? Get(Input<string> input) => JsonValues.AsString(Evaluate(input));
+    public string? Get(Input<string> input)
+    {
+        var spec = Node.Input(input.Name);
+        if (spec is { Type: ExpressionTypes.Literal, TypeName: null or "String", Value: JsonValue literal } && literal.GetValueKind() == System.Text.Json.JsonValueKind.String)
+        {
+            return literal.GetValue<string>(); // a literal text is read as it is, without a copy to evaluate
+        }
+
+        return spec is null ? null : JsonValues.AsString(JsonValues.Coerce(_expressions.Evaluate(spec), spec.TypeName));
+    }
 
     /// <summary>The text, faulting when it is unset or empty.</summary>
     public string Require(Input<string> input) =>
@@ -74,7 +95,10 @@ public sealed class ActivityExecutionContext
 
     /// <summary>The variable's id or name as the definition wrote it, or null when it names none.</summary>
     public VariableReference? Get(Input<VariableReference> input) =>
-        ExpressionEvaluator.VariableName(Node.Raw(input.Name)) is { } name ? new VariableReference(name) : null;
+        VariableName(input) is { } name ? new VariableReference(name) : null;
+
+    /// <summary>The variable's id or name as the definition wrote it, or null when it names none (without a reference object).</summary>
+    public string? VariableName(Input<VariableReference> input) => ExpressionEvaluator.VariableName(Node.Raw(input.Name));
 
     /// <summary>The JSON path of the input, for faults.</summary>
     public string Where(InputDescriptor input) => $"{Node.JsonPath}.{input.Name}";
@@ -88,7 +112,7 @@ public sealed class ActivityExecutionContext
     {
         if (Node.Raw(output) is JsonObject binding && binding["memoryReference"] is JsonObject reference && JsonValues.AsString(reference["id"]) is { } id)
         {
-            var variable = Definition.Variables.FirstOrDefault(v => v.Id == id || v.Name == id);
+            var variable = Definition.FindVariable(id);
             SetVariable(variable?.Name ?? id, value?.DeepClone());
         }
     }
@@ -137,7 +161,7 @@ public sealed class ActivityExecutionContext
     /// </summary>
     public string? StartScope(JsonObject? locals = null)
     {
-        if (Definition.StartOf(Node.Id) is not { } start)
+        if ((TriggerChild() ?? Definition.StartOf(Node.Id)) is not { } start)
         {
             return null;
         }
@@ -147,6 +171,15 @@ public sealed class ActivityExecutionContext
         Instance.State.Queue.Add(new WorkItem(start, null, id));
         return id;
     }
+
+    /// <summary>
+    /// The trigger that started the instance when it is one of this container's own children (an <c>Elsa.Cron</c> with
+    /// <c>canStartWorkflow</c> inside a nested flowchart): as Elsa's flowchart starts at the trigger activity when it holds
+    /// it, the run starts there rather than at its usual start. Null otherwise, and once the trigger has run (it clears it).
+    /// </summary>
+    private string? TriggerChild() =>
+        Instance.State.Trigger is { } trigger && JsonValues.AsString(trigger["activityId"]) is { } id
+        && Definition.FindActivity(id) is { } node && node.Container == Node.Id ? id : null;
 
     /// <summary>
     /// The key of a loop activity's state in <see cref="InstanceState.Loops"/>: its id, and in a nested run-time scope the

@@ -39,7 +39,15 @@ public static class MergeModes
             return string.Equals(mode, "WaitAny", StringComparison.OrdinalIgnoreCase) ? MergeMode.Race : MergeMode.Merge;
         }
 
-        return Parse(node.Json["customProperties"]?[CustomProperty] is { } value ? JsonValues.AsString(value) : null) ?? MergeMode.Stream;
+        // Any other activity's mode is fixed by its JSON: read once per activity (it is asked for at every token move).
+        if (node.DeclaredMergeMode is var known and >= 0)
+        {
+            return (MergeMode)known;
+        }
+
+        var declared = Parse(node.Json["customProperties"]?[CustomProperty] is { } value ? JsonValues.AsString(value) : null) ?? MergeMode.Stream;
+        node.DeclaredMergeMode = (int)declared;
+        return declared;
     }
 
     public static MergeMode? Parse(string? text) =>

@@ -56,7 +56,7 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
         using var span = EngineTelemetry.StartStep("start", definition, instance);
         var started = Stopwatch.GetTimestamp();
         var step = new ExecutionStep { Instance = instance };
-        var message = instance.Parent is { } parent ? $"{definition.DefinitionId} v{definition.Version}, parent {parent.InstanceId} ({parent.ActivityId})" : $"{definition.DefinitionId} v{definition.Version}";
+        var message = instance.Parent is { } parent ? $"{definition.VersionLabel}, parent {parent.InstanceId} ({parent.ActivityId})" : definition.VersionLabel;
         step.Journal.Add(new JournalEntry(instance.Id, time.GetUtcNow(), null, null, "WorkflowStarted", message));
         step = TellParent(await DrainAsync(definition, step, cancellationToken), firstRun: true);
         EngineTelemetry.StepEnded("start", definition, instance, span, Stopwatch.GetElapsedTime(started));
@@ -127,8 +127,7 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
         }
         catch (WorkflowFaultException ex)
         {
-            Fault(step, node, ex.Kind, ex.Path, ex.Description, now);
-            return step;
+            RaiseFault(step, node, scope, ex, now);
         }
 
         return await DrainAsync(definition, step, cancellationToken, evaluator);
@@ -221,6 +220,7 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
         evaluator ??= new ExpressionEvaluator(new ExpressionScope(instance), _javaScript);
         // Executions per activity, counted only in the second half of the step limit: enough to name the loop that hits it.
         Dictionary<string, int>? counts = null;
+        ActivityExecutionContext? reused = null;
         var executed = 0;
         while (instance.State.Queue.Count > 0 && instance.Status == WorkflowStatus.Running)
         {
@@ -248,15 +248,20 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
             {
                 using var activitySpan = EngineTelemetry.StartActivity(definition, instance, node);
                 evaluator.Scope.RunScope = item.Scope;
-                var context = new ActivityExecutionContext(definition, node, item, step, evaluator, now, cancellationToken);
+                var context = reused?.For(node, item, now) ?? (reused = new ActivityExecutionContext(definition, node, item, step, evaluator, now, cancellationToken));
                 var outcome = await activity.ExecuteAsync(context);
                 step.Journal.Add(new JournalEntry(instance.Id, now, node.Id, node.Type, JournalEvent(outcome), PortsText(outcome)));
                 await ApplyAsync(definition, step, node, item.Scope, outcome, now, evaluator, cancellationToken);
             }
             catch (WorkflowFaultException ex)
             {
-                Fault(step, node, ex.Kind, ex.Path, ex.Description, now);
+                RaiseFault(step, node, item.Scope, ex, now);
             }
+        }
+
+        if (step.Fault is not null && instance.Status == WorkflowStatus.Running)
+        {
+            EndFaulted(step, time.GetUtcNow());
         }
 
         Settle(step);
@@ -302,12 +307,13 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
                 return false;
             }
 
-            if (scope is null || instance.Status != WorkflowStatus.Running || !IsIdle(instance, scope) || !instance.State.Scopes.Remove(scope, out var completed))
+            if (scope is null || instance.Status != WorkflowStatus.Running || !IsIdle(instance, scope)
+                || step.FaultedScopes?.Contains(scope) == true || !instance.State.Scopes.Remove(scope, out var completed))
             {
                 return true;
             }
 
-            instance.State.Tokens.RemoveAll(t => t.Scope == scope); // left at a merge that never ran
+            RemoveTokensIn(instance.State.Tokens, scope); // left at a merge that never ran
             ForgetLoops(instance.State, scope);
             node = definition.Activity(completed.Owner);
             scope = completed.Parent;
@@ -390,6 +396,9 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
         var instance = step.Instance;
         switch (outcome.Kind)
         {
+            case ActivityOutcomeKind.FinishWorkflow when step.Fault is not null:
+                EndFaulted(step, now); // another branch reached the end after a fault: the fault stands
+                return false;
             case ActivityOutcomeKind.FinishWorkflow:
                 CloseEverything(step, now);
                 instance.Status = WorkflowStatus.Finished;
@@ -411,19 +420,23 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
             }
         }
 
-        foreach (var port in outcome.Ports)
+        var ports = outcome.Ports;
+        for (var p = 0; p < ports.Count; p++)
         {
-            foreach (var connection in definition.Outgoing(node.Id, port))
+            var connections = definition.Outgoing(node.Id, ports[p]);
+            for (var c = 0; c < connections.Count; c++)
             {
+                var connection = connections[c];
                 tokens.Add(new FlowToken(connection.Source, connection.SourcePort, connection.Target, connection.Index, scope));
             }
         }
 
-        foreach (var port in outcome.Ports)
+        for (var p = 0; p < ports.Count; p++)
         {
-            foreach (var connection in definition.Outgoing(node.Id, port))
+            var connections = definition.Outgoing(node.Id, ports[p]);
+            for (var c = 0; c < connections.Count; c++)
             {
-                MoveInto(definition, step, connection, scope, now, evaluator);
+                MoveInto(definition, step, connections[c], scope, now, evaluator);
             }
         }
 
@@ -482,8 +495,7 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
         {
             var token = state.Tokens[i];
             if (IsQueued(state, token.To, token.Scope) || SeenBefore(state.Tokens, i)
-                || instance.Bookmarks.Exists(b => b.ActivityId == token.To && ScopeOf(state, b) == token.Scope)
-                || (state.Scopes.Count > 0 && state.Scopes.Values.Any(s => s.Owner == token.To && s.Parent == token.Scope)))
+                || IsWaiting(instance, token.To, token.Scope) || RunsScope(state, token.To, token.Scope))
             {
                 continue; // on its way, waiting, or running its nested flowchart: the token is the one that brought it
             }
@@ -492,6 +504,50 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
             if (MergeModes.Of(target, evaluator.Text) == MergeMode.Stream && IsReady(definition, instance, target.Id, MergeMode.Stream, token.Scope))
             {
                 state.Queue.Add(new WorkItem(target.Id, token.Connection, token.Scope));
+            }
+        }
+    }
+
+    /// <summary>True when the activity has a bookmark in the run-time scope.</summary>
+    private static bool IsWaiting(WorkflowInstance instance, string activityId, string? scope)
+    {
+        foreach (var bookmark in instance.Bookmarks)
+        {
+            if (bookmark.ActivityId == activityId && ScopeOf(instance.State, bookmark) == scope)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>True when the activity, running in <paramref name="scope"/>, has a run-time scope of its own still running (its nested flowchart, its iterations).</summary>
+    private static bool RunsScope(InstanceState state, string activityId, string? scope)
+    {
+        if (state.Scopes.Count == 0)
+        {
+            return false;
+        }
+
+        foreach (var running in state.Scopes.Values)
+        {
+            if (running.Owner == activityId && running.Parent == scope)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static void RemoveTokensIn(List<FlowToken> tokens, string scope)
+    {
+        for (var i = tokens.Count - 1; i >= 0; i--)
+        {
+            if (tokens[i].Scope == scope)
+            {
+                tokens.RemoveAt(i);
             }
         }
     }
@@ -514,21 +570,17 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
     /// <summary>Whether the tokens waiting at an activity let it run in its merge mode.</summary>
     private static bool IsReady(WorkflowDefinition definition, WorkflowInstance instance, string target, MergeMode mode, string? scope)
     {
-        var tokens = scope is null && instance.State.Scopes.Count == 0 ? instance.State.Tokens : instance.State.Tokens.FindAll(t => t.Scope == scope);
-        var inbound = definition.Incoming(target);
         switch (mode)
         {
-            case MergeMode.Converge:
-                return inbound.Count <= 1 || inbound.All(c => tokens.Exists(t => t.Connection == c.Index));
-            case MergeMode.Merge:
-                var branches = inbound.Where(c => !definition.IsBackward(c)).GroupBy(c => c.Source, StringComparer.Ordinal).ToList();
-                return branches.Count <= 1 || branches.All(branch => branch.Any(c => tokens.Exists(t => t.Connection == c.Index)));
+            case MergeMode.Converge or MergeMode.Merge:
+                return AllBranchesArrived(definition, instance.State.Tokens, scope, target, mode);
             default:
                 // Stream: go on unless a branch leading here is still running: an activity upstream has a token waiting or is queued.
+                // (Loops rather than lambdas: this runs for every connection a token moves along.)
                 var upstream = definition.ForwardAncestors(target);
-                foreach (var token in tokens)
+                foreach (var token in instance.State.Tokens)
                 {
-                    if (upstream.Contains(token.To))
+                    if (token.Scope == scope && upstream.Contains(token.To))
                     {
                         return false;
                     }
@@ -544,6 +596,20 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
 
                 return true;
         }
+    }
+
+    /// <summary>Converge: a token on every inbound connection; Merge: on a connection from every activity connected forward into the target.</summary>
+    private static bool AllBranchesArrived(WorkflowDefinition definition, List<FlowToken> all, string? scope, string target, MergeMode mode)
+    {
+        var tokens = all.FindAll(t => t.Scope == scope);
+        var inbound = definition.Incoming(target);
+        if (mode == MergeMode.Converge)
+        {
+            return inbound.Count <= 1 || inbound.All(c => tokens.Exists(t => t.Connection == c.Index));
+        }
+
+        var branches = inbound.Where(c => !definition.IsBackward(c)).GroupBy(c => c.Source, StringComparer.Ordinal).ToList();
+        return branches.Count <= 1 || branches.All(branch => branch.Any(c => tokens.Exists(t => t.Connection == c.Index)));
     }
 
     /// <summary>Turns the FlowJoin arrivals of an instance saved before tokens into tokens, once.</summary>
@@ -588,17 +654,49 @@ public sealed class WorkflowExecutor(ActivityRegistry activities, TimeProvider t
         instance.UpdatedAt = step.Journal.Count > 0 ? step.Journal[^1].At : instance.UpdatedAt;
     }
 
-    /// <summary>Ends the instance: the fault names the activity and the path at fault in zh-TW; the step keeps the code for the log.</summary>
+    /// <summary>Ends the instance at once (the step limit, a child that cannot start): nothing else of the step runs.</summary>
     private static void Fault(ExecutionStep step, ActivityNode node, ErrorKind kind, string? path, string description, DateTimeOffset now)
+    {
+        RecordFault(step, node, kind, path, description, now);
+        EndFaulted(step, now);
+    }
+
+    /// <summary>
+    /// An activity faulted, as Elsa 3's default incident strategy (FaultStrategy) handles it: the instance is faulted, but
+    /// the work already scheduled in the step still runs, and what it schedules, until nothing is left (Elsa's scheduler
+    /// loop does not stop at a fault): other branches of a fork, the other iterations of an Elsa.ParallelForEach. The
+    /// faulted activity completes nothing, so nothing after it runs and its run-time scope never completes. The step ends
+    /// the instance Faulted with the first fault (<see cref="EndFaulted"/>); later ones only go to the journal.
+    /// </summary>
+    private static void RaiseFault(ExecutionStep step, ActivityNode node, string? scope, WorkflowFaultException ex, DateTimeOffset now)
+    {
+        RecordFault(step, node, ex.Kind, ex.Path, ex.Description, now);
+        if (scope is not null)
+        {
+            (step.FaultedScopes ??= new HashSet<string>(StringComparer.Ordinal)).Add(scope);
+        }
+    }
+
+    /// <summary>The fault names the activity and the path at fault in zh-TW; the step keeps the code for the log. The first fault of a step is the instance's.</summary>
+    private static void RecordFault(ExecutionStep step, ActivityNode node, ErrorKind kind, string? path, string description, DateTimeOffset now)
+    {
+        var instance = step.Instance;
+        if (step.Fault is null)
+        {
+            instance.Fault = path is null ? $"活動「{node.DisplayName}」出錯：{description}" : $"活動「{node.DisplayName}」在 {path} 出錯：{description}";
+            step.Fault = new StepFault(kind.Code, node.Id, path);
+        }
+
+        step.Journal.Add(new JournalEntry(instance.Id, now, node.Id, node.Type, "Faulted", path is null ? description : $"{path}：{description}"));
+    }
+
+    /// <summary>Ends a faulted instance: whatever still waits (bookmarks, tasks) is cancelled.</summary>
+    private static void EndFaulted(ExecutionStep step, DateTimeOffset now)
     {
         var instance = step.Instance;
         instance.Status = WorkflowStatus.Faulted;
-        instance.Fault = path is null ? $"活動「{node.DisplayName}」出錯：{description}" : $"活動「{node.DisplayName}」在 {path} 出錯：{description}";
         instance.FinishedAt = now;
-        instance.State.Queue.Clear();
         CloseEverything(step, now);
-        step.Fault = new StepFault(kind.Code, node.Id, path);
-        step.Journal.Add(new JournalEntry(instance.Id, now, node.Id, node.Type, "Faulted", path is null ? description : $"{path}：{description}"));
     }
 
     private static void CloseEverything(ExecutionStep step, DateTimeOffset now)

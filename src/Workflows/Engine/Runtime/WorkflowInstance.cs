@@ -258,7 +258,7 @@ public sealed class ExecutionStep
 
     public List<OutboxMessage> Outbox { get; } = [];
 
-    public List<JournalEntry> Journal { get; } = [];
+    public List<JournalEntry> Journal { get; } = new(16); // a short run's lines without growing
 
     /// <summary>Texts of Elsa.WriteLine, in order.</summary>
     public List<string> Lines { get; } = [];
@@ -268,6 +268,9 @@ public sealed class ExecutionStep
 
     /// <summary>Set when the step faulted the instance; not stored (the instance's fault text is).</summary>
     public StepFault? Fault { get; set; }
+
+    /// <summary>The run-time scopes in which an activity faulted during the step: they never complete (not stored; the step ends the instance).</summary>
+    internal HashSet<string>? FaultedScopes { get; set; }
 }
 
 /// <summary>An HTTP answer a step recorded: status, content (text or JSON), content type and extra headers.</summary>
