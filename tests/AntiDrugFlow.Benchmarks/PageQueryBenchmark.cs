@@ -145,7 +145,7 @@ public sealed class PageQueryBenchmark(PageQueryArguments arguments, TextWriter 
 
         var queries = new (string Name, Func<Task<int>> Run)[]
         {
-            ("inbox, busy station (pending tasks)", async () => (await instances.ListTasksForAgencyAsync(BusyStation, HumanTaskStatus.Pending, cancellationToken)).Count),
+            ("inbox, busy station (pending tasks)", async () => (await instances.ListTasksForAgencyAsync(BusyStation, HumanTaskStatus.Pending, 0, 100, cancellationToken)).Tasks.Count),
             ("case list page 1, school", async () => (await cases.ListVisibleAsync(BigSchool, null, 0, CaseListPage.Size + 1, cancellationToken)).Count),
             ($"case list oldest page (offset {schoolDeep:N0}), school", async () => (await cases.ListVisibleAsync(BigSchool, null, schoolDeep, CaseListPage.Size + 1, cancellationToken)).Count),
             ("case list page 1, busy station", async () => (await cases.ListVisibleAsync(BusyStation, null, 0, CaseListPage.Size + 1, cancellationToken)).Count),

@@ -54,6 +54,22 @@ public sealed record CaseView(
     string? County, bool Urgent, int? DrugLevel, string? SubjectName, string? SubjectClass, bool Masked, DateTimeOffset CreatedAt, NotificationNarrative? Narrative = null);
 
 /// <summary>One page of a case list.</summary>
+/// <summary>
+/// One page of an agency's inbox: <paramref name="Items"/> are the tasks at positions (Page − 1) × PageSize onwards of
+/// all <paramref name="Total"/> (pending ones by due time, then those escalated away).
+/// </summary>
+public sealed record InboxPage(int Page, int PageSize, int Total, IReadOnlyList<InboxItem> Items)
+{
+    public const int DefaultSize = 100;
+
+    public const int MaxSize = 500;
+
+    /// <summary>How many pages the inbox has (at least one, empty when there is nothing to do).</summary>
+    public int Pages => Math.Max(1, (Total + PageSize - 1) / PageSize);
+
+    public bool More => (long)Page * PageSize < Total;
+}
+
 public sealed record CaseListPage(int Page, IReadOnlyList<CaseView> Cases, bool More)
 {
     public const int Size = 50;
@@ -545,15 +561,31 @@ public sealed class CaseService(
     }
 
     /// <summary>
-    /// The agency's pending tasks, and those escalated away from it while their case still runs (shown read-only,
-    /// marked 已升級, so the agency sees where its overdue task went).
+    /// One page of the agency's inbox: its pending tasks by due time (late ones, whose due time has passed, come first),
+    /// then those escalated away from it while their case still runs (shown read-only, marked 已升級, so the agency sees
+    /// where its overdue task went); with how many there are in all. <paramref name="page"/> counts from 1; a page past
+    /// the end is empty.
     /// </summary>
-    public async Task<IReadOnlyList<InboxItem>> InboxAsync(Actor actor, CancellationToken cancellationToken)
+    public async Task<InboxPage> InboxAsync(Actor actor, int page, int pageSize, CancellationToken cancellationToken)
     {
+        if (page < 1)
+        {
+            throw new CaseRequestException("page", "頁碼須為 1 以上的整數。");
+        }
+
+        if (pageSize is < 1 or > InboxPage.MaxSize)
+        {
+            throw new CaseRequestException("pageSize", $"每頁筆數須為 1 到 {InboxPage.MaxSize} 的整數。");
+        }
+
         var now = time.GetUtcNow();
+        var start = (long)(page - 1) * pageSize;
         var unread = await cases.UnreadTaskIdsAsync(actor.AgencyId, actor.UserId, cancellationToken);
-        var items = (await tasks.ListTasksForAgencyAsync(actor.AgencyId, HumanTaskStatus.Pending, cancellationToken)).Select(t => Item(t, now) with { Unread = unread.Contains(t.Id) }).ToList();
-        foreach (var (taskId, escalatedTo) in await EscalatedAwayAsync(actor, null, cancellationToken))
+        var pending = await tasks.ListTasksForAgencyAsync(actor.AgencyId, HumanTaskStatus.Pending, (int)Math.Min(start, int.MaxValue), pageSize, cancellationToken);
+        var items = pending.Tasks.Select(t => Item(t, now) with { Unread = unread.Contains(t.Id) }).ToList();
+        var escalatedAway = await EscalatedAwayAsync(actor, null, cancellationToken);
+        var escalatedFrom = Math.Max(0, start - pending.Total);
+        foreach (var (taskId, escalatedTo) in escalatedAway.Skip((int)Math.Min(escalatedFrom, escalatedAway.Count)).Take(pageSize - items.Count))
         {
             if (await tasks.GetTaskAsync(taskId, cancellationToken) is { } task)
             {
@@ -561,7 +593,7 @@ public sealed class CaseService(
             }
         }
 
-        return [.. (await WithCaseKindsAsync(items, cancellationToken)).OrderBy(i => i.DueAt)];
+        return new InboxPage(page, pageSize, pending.Total + escalatedAway.Count, [.. await WithCaseKindsAsync(items, cancellationToken)]);
     }
 
     private async Task<IReadOnlyList<(string TaskId, string EscalatedTo)>> EscalatedAwayAsync(Actor actor, string? taskId, CancellationToken cancellationToken) =>
