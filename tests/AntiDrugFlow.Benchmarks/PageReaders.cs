@@ -42,6 +42,8 @@ public sealed class PageReaders(int readers, int closedRequests, TimeSpan think,
                 response.EnsureSuccessStatusCode();
             }
 
+            await ProfileAsync(clients, pages, cancellationToken);
+
             output.WriteLine();
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Closed loop: {readers} readers, no think time, {closedRequests} requests per page after {readers} warm-up. Open loop: {readers} readers each opening the page every {think.TotalMilliseconds:0} ms ({readers / think.TotalSeconds:0} pages/s) for {openDuration.TotalSeconds:0} s, latency from the scheduled time."));
@@ -73,6 +75,28 @@ public sealed class PageReaders(int readers, int closedRequests, TimeSpan think,
         finally
         {
             await app.StopAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>One reader, <see cref="ProfiledRequests"/> of each page one at a time: the database round trips and the server's own time of each page.</summary>
+    private async Task ProfileAsync(Dictionary<string, HttpClient> clients, IReadOnlyList<ReaderPage> pages, CancellationToken cancellationToken)
+    {
+        const int ProfiledRequests = 30;
+        using var profiler = new RequestProfiler();
+        output.WriteLine();
+        output.WriteLine($"### One reader, {ProfiledRequests} of each page one at a time: where the server's time goes (load average {HttpLoadBenchmark.LoadAverage()})");
+        foreach (var page in pages)
+        {
+            profiler.Reset();
+            var times = new EndpointTimes(page.Name);
+            for (var i = 0; i < ProfiledRequests; i++)
+            {
+                await GetAsync(clients[page.Viewer], page.Path, times, Stopwatch.GetTimestamp(), cancellationToken);
+            }
+
+            output.WriteLine();
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{page.Name} ({page.Viewer}): client p50 {times.Percentile(0.5):0.0} ms"));
+            profiler.Write(output);
         }
     }
 

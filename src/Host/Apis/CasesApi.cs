@@ -69,12 +69,15 @@ public static class CasesApi
     }
 
     /// <summary>A page of 50 cases, newest first; a <c>Link: rel="next"</c> header names the next page when there is one.</summary>
-    public static async Task<Ok<IReadOnlyList<CaseView>>> ListAsync(HttpContext http, CaseService cases, CancellationToken cancellationToken, int page = 1)
+    /// <summary>A page of the visible cases, newest first; <c>Link</c> gives the next page, from where this one ends (<c>after</c>, keyset paging).</summary>
+    public static async Task<Ok<IReadOnlyList<CaseView>>> ListAsync(HttpContext http, CaseService cases, CancellationToken cancellationToken, int page = 1, string? after = null, string? before = null)
     {
-        var listed = await cases.ListAsync(http.Actor(), page, cancellationToken);
+        var listed = await cases.ListAsync(http.Actor(), page, cancellationToken, after, before);
         if (listed.More)
         {
-            http.Response.Headers.Link = $"</api/cases?page={listed.Page + 1}>; rel=\"next\"";
+            http.Response.Headers.Link = listed.After is null
+                ? $"</api/cases?page={listed.Page + 1}>; rel=\"next\""
+                : $"</api/cases?page={listed.Page + 1}&after={Uri.EscapeDataString(listed.After)}>; rel=\"next\"";
         }
 
         return TypedResults.Ok(listed.Cases);

@@ -70,9 +70,17 @@ public sealed record InboxPage(int Page, int PageSize, int Total, IReadOnlyList<
     public bool More => (long)Page * PageSize < Total;
 }
 
+/// <summary>
+/// A page of the case list. <see cref="After"/> is where the next (older) page starts and <see cref="Before"/> where the
+/// previous (newer) one ends: what the page's links carry, so a page far back costs what the first one does.
+/// </summary>
 public sealed record CaseListPage(int Page, IReadOnlyList<CaseView> Cases, bool More)
 {
     public const int Size = 50;
+
+    public string? After { get; init; }
+
+    public string? Before { get; init; }
 }
 
 /// <summary>One line of a case's history; <paramref name="Title"/> is the zh-TW heading for events that are not the engine's journal codes.</summary>
@@ -351,13 +359,32 @@ public sealed class CaseService(
     }
 
     /// <summary>A page of the cases the actor may see, newest first (page 1 is the newest); <c>More</c> when an older page exists.</summary>
-    public async Task<CaseListPage> ListAsync(Actor actor, int page, CancellationToken cancellationToken)
+    /// <summary>
+    /// Page <paramref name="page"/> of the cases the actor may see, newest first. The page's links carry where it ends
+    /// (<paramref name="after"/>) or, going back, where the later page begins (<paramref name="before"/>): then the page
+    /// is read from there (keyset paging), as fast however old; without them, by its position. A cursor that is not one
+    /// of <see cref="CaseListPage"/>'s is a <see cref="CaseRequestException"/> naming it.
+    /// </summary>
+    public async Task<CaseListPage> ListAsync(Actor actor, int page, CancellationToken cancellationToken, string? after = null, string? before = null)
     {
         page = Math.Max(page, 1);
-        var listings = await cases.ListVisibleAsync(actor.AgencyId, LiaisonCounty(actor), (page - 1) * CaseListPage.Size, CaseListPage.Size + 1, cancellationToken);
-        var shown = listings.Take(CaseListPage.Size).ToList();
+        var cursor = (after, before) switch
+        {
+            (not null, not null) => throw new CaseRequestException("before", "after 與 before 只能擇一。"),
+            (not null, _) => CaseListCursor.Parse(after, before: false) ?? throw new CaseRequestException("after", "分頁位置無效，請由案件列表重新開始。"),
+            (_, not null) => CaseListCursor.Parse(before, before: true) ?? throw new CaseRequestException("before", "分頁位置無效，請由案件列表重新開始。"),
+            _ => null,
+        };
+        var listings = await cases.ListVisibleAsync(actor.AgencyId, LiaisonCounty(actor), cursor is null ? (page - 1) * CaseListPage.Size : 0, CaseListPage.Size + 1, cancellationToken, cursor);
+        // Going back, the extra row is the newest one: the page is the older 50, and there are older ones (where we came from).
+        var shown = cursor?.Before == true ? listings.TakeLast(Math.Min(CaseListPage.Size, listings.Count)).ToList() : listings.Take(CaseListPage.Size).ToList();
         await audit.RecordAsync(new AuditEntry(time.GetUtcNow(), actor.UserId, actor.AgencyId, "case.list", null, $"page {page}: {shown.Count} cases"), cancellationToken);
-        return new CaseListPage(page, [.. shown.Select(l => View(actor, l.Case, l.Status is null ? null : JsonValue.Create(l.Status)))], listings.Count > CaseListPage.Size);
+        var more = cursor?.Before == true || listings.Count > CaseListPage.Size;
+        return new CaseListPage(page, [.. shown.Select(l => View(actor, l.Case, l.Status is null ? null : JsonValue.Create(l.Status)))], more)
+        {
+            After = more && shown.Count > 0 ? new CaseListCursor(shown[^1].Case.CreatedAt, shown[^1].Case.Id).ToString() : null,
+            Before = page > 1 && shown.Count > 0 ? new CaseListCursor(shown[0].Case.CreatedAt, shown[0].Case.Id).ToString() : null,
+        };
     }
 
     /// <summary>How many of its newest cases a team searches by name: names are stored encrypted, so they are compared once decrypted.</summary>
