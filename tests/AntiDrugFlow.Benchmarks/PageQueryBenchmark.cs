@@ -130,7 +130,11 @@ public sealed class PageQueryBenchmark(PageQueryArguments arguments, TextWriter 
     private sealed record Measured(string Query, int Rows, List<double> Milliseconds);
 
     /// <summary>What the measured pages show: a case routed to the busy station, the school's newest case, the last audit time, the offsets of each viewer's oldest page.</summary>
-    private sealed record Targets(string Liaison, string RoutedCase, string RecentCase, DateTimeOffset LastAudit, int SchoolDeep, int StationDeep, int LiaisonDeep);
+    private sealed record Targets(string Liaison, string RoutedCase, string RecentCase, DateTimeOffset LastAudit, int SchoolDeep, int StationDeep, int LiaisonDeep)
+    {
+        /// <summary>Where the previous page of the liaison office's oldest one ends: what that page's 較早的案件 link carries.</summary>
+        public CaseListCursor? LiaisonDeepCursor { get; init; }
+    }
 
     private async Task<Targets> TargetsAsync(NpgsqlDataSource dataSource, BenchmarkAgencies agencies, CancellationToken cancellationToken)
     {
@@ -155,7 +159,11 @@ public sealed class PageQueryBenchmark(PageQueryArguments arguments, TextWriter 
         var stationDeep = await DeepOffsetAsync(BusyStation, null);
         var liaisonDeep = await DeepOffsetAsync(liaison, County);
         output.WriteLine($"visible cases: school {schoolDeep + CaseListPage.Size:N0} at most, busy station {stationDeep + CaseListPage.Size:N0} at most, liaison office {liaisonDeep + CaseListPage.Size:N0} at most (deep page = the oldest page)");
-        return new Targets(liaison, routedCase, recentCase, lastAudit, schoolDeep, stationDeep, liaisonDeep);
+        var beforeDeep = liaisonDeep > 0 ? (await cases.ListVisibleAsync(liaison, County, liaisonDeep - 1, 1, cancellationToken)).Single().Case : null;
+        return new Targets(liaison, routedCase, recentCase, lastAudit, schoolDeep, stationDeep, liaisonDeep)
+        {
+            LiaisonDeepCursor = beforeDeep is null ? null : new CaseListCursor(beforeDeep.CreatedAt, beforeDeep.Id),
+        };
     }
 
     /// <summary>The pages of the store queries below, as the viewers open them (demo accounts of the same agencies).</summary>
@@ -167,6 +175,7 @@ public sealed class PageQueryBenchmark(PageQueryArguments arguments, TextWriter 
         new($"/cases oldest page ({t.StationDeep / CaseListPage.Size + 1}), busy station", "police.kl-zhong-er-rd", $"/cases?page={t.StationDeep / CaseListPage.Size + 1}"),
         new("/cases page 1, liaison office", "liaison.kl", "/cases"),
         new($"/cases oldest page ({t.LiaisonDeep / CaseListPage.Size + 1}), liaison office", "liaison.kl", $"/cases?page={t.LiaisonDeep / CaseListPage.Size + 1}"),
+        new($"/cases oldest page ({t.LiaisonDeep / CaseListPage.Size + 1}) through its link's cursor, liaison office", "liaison.kl", $"/cases?page={t.LiaisonDeep / CaseListPage.Size + 1}&after={t.LiaisonDeepCursor}"),
         new("/cases/{id}, busy station (routed case)", "police.kl-zhong-er-rd", $"/cases/{t.RoutedCase}"),
         new("/admin/audit, administrator (newest)", "admin", "/admin/audit"),
         new("/admin/audit?case=, administrator", "admin", $"/admin/audit?case={t.RoutedCase}"),
@@ -188,6 +197,7 @@ public sealed class PageQueryBenchmark(PageQueryArguments arguments, TextWriter 
             ($"case list oldest page (offset {stationDeep:N0}), busy station", async () => (await cases.ListVisibleAsync(BusyStation, null, stationDeep, CaseListPage.Size + 1, cancellationToken)).Count),
             ("case list page 1, liaison office", async () => (await cases.ListVisibleAsync(liaison, County, 0, CaseListPage.Size + 1, cancellationToken)).Count),
             ($"case list oldest page (offset {liaisonDeep:N0}), liaison office", async () => (await cases.ListVisibleAsync(liaison, County, liaisonDeep, CaseListPage.Size + 1, cancellationToken)).Count),
+            ($"case list oldest page through its link's cursor, liaison office", async () => (await cases.ListVisibleAsync(liaison, County, 0, CaseListPage.Size + 1, cancellationToken, targets.LiaisonDeepCursor)).Count),
             ("visible case, found through a routed task", async () => await cases.FindVisibleAsync(routedCase, BusyStation, null, cancellationToken) is null ? 0 : 1),
             ("visible case, outsider (not found)", async () => await cases.FindVisibleAsync(routedCase, Outsider, null, cancellationToken) is null ? 0 : 1),
             ("timeline of one case (instances + journals)", async () =>
