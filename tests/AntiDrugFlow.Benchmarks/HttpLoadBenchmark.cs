@@ -96,6 +96,13 @@ public sealed class EndpointTimes(string name)
                 $"| {Name} | {sorted.Length} | {sorted.Length / elapsed.TotalSeconds:0} | {Percentile(sorted, 0.50).TotalMilliseconds:0.0} | {Percentile(sorted, 0.99).TotalMilliseconds:0.0} | {sorted[^1].TotalMilliseconds:0.0} | {_failures} |");
     }
 
+    /// <summary>The latency at <paramref name="fraction"/> (0.5 the median, 1 the slowest) in milliseconds; NaN when nothing succeeded.</summary>
+    public double Percentile(double fraction)
+    {
+        var sorted = _latencies.OrderBy(l => l).ToArray();
+        return sorted.Length == 0 ? double.NaN : Percentile(sorted, fraction).TotalMilliseconds;
+    }
+
     private static TimeSpan Percentile(TimeSpan[] sorted, double fraction) =>
         sorted[Math.Clamp((int)Math.Ceiling(fraction * sorted.Length) - 1, 0, sorted.Length - 1)];
 }
@@ -109,7 +116,7 @@ public sealed class EndpointTimes(string name)
 public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter output)
 {
     private const string Database = "bench";
-    private const string Password = "BenchDemoPass2026";
+    internal const string Password = "BenchDemoPass2026";
     private const string School = "school.kl-xinyi-jh";
     private const string Police = "police.kl-xinyi";
 
@@ -420,7 +427,7 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
         output.WriteLine();
     }
 
-    private static async Task<WebApplication> StartHostAsync(string connectionString, string mail, CancellationToken cancellationToken)
+    internal static async Task<WebApplication> StartHostAsync(string connectionString, string mail, CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -449,7 +456,7 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
         return app;
     }
 
-    private static async Task<HttpClient> SignedInAsync(string address, string userName, CancellationToken cancellationToken)
+    internal static async Task<HttpClient> SignedInAsync(string address, string userName, CancellationToken cancellationToken)
     {
         var client = new HttpClient(new SocketsHttpHandler { CookieContainer = new CookieContainer(), MaxConnectionsPerServer = 1000 })
         {

@@ -13,9 +13,9 @@ using Npgsql;
 namespace AntiDrugFlow.Benchmarks;
 
 /// <summary>What the pages mode was asked to do.</summary>
-public sealed record PageQueryArguments(int Cases, int AuditRows, int Iterations, int WarmUp, bool Explain)
+public sealed record PageQueryArguments(int Cases, int AuditRows, int Iterations, int WarmUp, bool Explain, int Readers = 100, int ClosedRequests = 1000, int ThinkMilliseconds = 1000, int OpenSeconds = 10)
 {
-    public const string Usage = "pages [--cases N] [--audit-rows N] [--iterations N] [--warm-up N] [--explain]";
+    public const string Usage = "pages [--cases N] [--audit-rows N] [--iterations N] [--warm-up N] [--explain] [--readers N (0: no HTTP)] [--closed-requests N] [--think-ms N] [--open-seconds N]";
 
     public static PageQueryArguments Parse(IReadOnlyList<string> args)
     {
@@ -28,20 +28,25 @@ public sealed record PageQueryArguments(int Cases, int AuditRows, int Iterations
                 continue;
             }
 
-            if (args[i] is not ("--cases" or "--audit-rows" or "--iterations" or "--warm-up"))
+            if (args[i] is not ("--cases" or "--audit-rows" or "--iterations" or "--warm-up" or "--readers" or "--closed-requests" or "--think-ms" or "--open-seconds"))
             {
                 throw new ArgumentException($"unknown option {args[i]}. Usage: {Usage}");
             }
 
             var value = i + 1 < args.Count ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value. Usage: {Usage}");
-            var number = int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= 1
+            var least = args[i] == "--readers" ? 0 : 1;
+            var number = int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= least
                 ? n
-                : throw new ArgumentException($"{args[i]} expects a whole number of at least 1, not '{value}'.");
+                : throw new ArgumentException($"{args[i]} expects a whole number of at least {least}, not '{value}'.");
             result = args[i] switch
             {
                 "--cases" => result with { Cases = number },
                 "--audit-rows" => result with { AuditRows = number },
                 "--iterations" => result with { Iterations = number },
+                "--readers" => result with { Readers = number },
+                "--closed-requests" => result with { ClosedRequests = number },
+                "--think-ms" => result with { ThinkMilliseconds = number },
+                "--open-seconds" => result with { OpenSeconds = number },
                 _ => result with { WarmUp = number },
             };
             i++;
@@ -92,12 +97,19 @@ public sealed class PageQueryBenchmark(PageQueryArguments arguments, TextWriter 
             output.WriteLine($"seeded in {watch.Elapsed.TotalSeconds:0} s: {await SizesAsync(dataSource, cancellationToken)}");
             output.WriteLine($"{agencies.Schools.Count:N0} schools, {agencies.Stations.Count:N0} stations, {agencies.Liaisons.Count} liaison offices; {Environment.ProcessorCount} cores, load average {LoadAverage()}");
 
-            var measured = await MeasureAllAsync(dataSource, agencies, cancellationToken);
+            var targets = await TargetsAsync(dataSource, agencies, cancellationToken);
+            var measured = await MeasureAllAsync(dataSource, targets, cancellationToken);
             WriteTable(measured);
+
+            if (arguments.Readers > 0)
+            {
+                await new PageReaders(arguments.Readers, arguments.ClosedRequests, TimeSpan.FromMilliseconds(arguments.ThinkMilliseconds), TimeSpan.FromSeconds(arguments.OpenSeconds), output)
+                    .MeasureAsync(connectionString, directory, ReaderPages(targets), cancellationToken);
+            }
 
             if (arguments.Explain)
             {
-                await ExplainAsync(cluster, connectionString, agencies, cancellationToken);
+                await ExplainAsync(cluster, connectionString, targets, cancellationToken);
             }
 
             await cluster.StopAsync(cancellationToken);
@@ -117,11 +129,16 @@ public sealed class PageQueryBenchmark(PageQueryArguments arguments, TextWriter 
 
     private sealed record Measured(string Query, int Rows, List<double> Milliseconds);
 
-    private async Task<List<Measured>> MeasureAllAsync(NpgsqlDataSource dataSource, BenchmarkAgencies agencies, CancellationToken cancellationToken)
+    /// <summary>What the measured pages show: a case routed to the busy station, the school's newest case, the last audit time, the offsets of each viewer's oldest page.</summary>
+    private sealed record Targets(string Liaison, string RoutedCase, string RecentCase, DateTimeOffset LastAudit, int SchoolDeep, int StationDeep, int LiaisonDeep)
+    {
+        /// <summary>Where the previous page of the liaison office's oldest one ends: what that page's 較早的案件 link carries.</summary>
+        public CaseListCursor? LiaisonDeepCursor { get; init; }
+    }
+
+    private async Task<Targets> TargetsAsync(NpgsqlDataSource dataSource, BenchmarkAgencies agencies, CancellationToken cancellationToken)
     {
         var cases = new PostgresCaseStore(dataSource);
-        var instances = new PostgresInstanceStore(dataSource);
-        var audit = new PostgresAuditLog(dataSource);
         var liaison = agencies.Liaisons[County];
         var routedCase = await ScalarAsync(dataSource, $"SELECT payload->>'caseId' FROM human_tasks WHERE payload->>'agencyId' = '{BusyStation}' ORDER BY created_at LIMIT 1 OFFSET 100", cancellationToken);
         var recentCase = await ScalarAsync(dataSource, $"SELECT id FROM cases WHERE school_id = '{BigSchool}' ORDER BY created_at DESC LIMIT 1", cancellationToken);
@@ -142,16 +159,45 @@ public sealed class PageQueryBenchmark(PageQueryArguments arguments, TextWriter 
         var stationDeep = await DeepOffsetAsync(BusyStation, null);
         var liaisonDeep = await DeepOffsetAsync(liaison, County);
         output.WriteLine($"visible cases: school {schoolDeep + CaseListPage.Size:N0} at most, busy station {stationDeep + CaseListPage.Size:N0} at most, liaison office {liaisonDeep + CaseListPage.Size:N0} at most (deep page = the oldest page)");
+        var beforeDeep = liaisonDeep > 0 ? (await cases.ListVisibleAsync(liaison, County, liaisonDeep - 1, 1, cancellationToken)).Single().Case : null;
+        return new Targets(liaison, routedCase, recentCase, lastAudit, schoolDeep, stationDeep, liaisonDeep)
+        {
+            LiaisonDeepCursor = beforeDeep is null ? null : new CaseListCursor(beforeDeep.CreatedAt, beforeDeep.Id),
+        };
+    }
+
+    /// <summary>The pages of the store queries below, as the viewers open them (demo accounts of the same agencies).</summary>
+    private static List<ReaderPage> ReaderPages(Targets t) =>
+    [
+        new("/inbox, busy station", "police.kl-zhong-er-rd", "/inbox"),
+        new("/cases page 1, school", "school.kl-chenggong-jh", "/cases"),
+        new("/cases page 1, busy station", "police.kl-zhong-er-rd", "/cases"),
+        new($"/cases oldest page ({t.StationDeep / CaseListPage.Size + 1}), busy station", "police.kl-zhong-er-rd", $"/cases?page={t.StationDeep / CaseListPage.Size + 1}"),
+        new("/cases page 1, liaison office", "liaison.kl", "/cases"),
+        new($"/cases oldest page ({t.LiaisonDeep / CaseListPage.Size + 1}), liaison office", "liaison.kl", $"/cases?page={t.LiaisonDeep / CaseListPage.Size + 1}"),
+        new($"/cases oldest page ({t.LiaisonDeep / CaseListPage.Size + 1}) through its link's cursor, liaison office", "liaison.kl", $"/cases?page={t.LiaisonDeep / CaseListPage.Size + 1}&after={t.LiaisonDeepCursor}"),
+        new("/cases/{id}, busy station (routed case)", "police.kl-zhong-er-rd", $"/cases/{t.RoutedCase}"),
+        new("/admin/audit, administrator (newest)", "admin", "/admin/audit"),
+        new("/admin/audit?case=, administrator", "admin", $"/admin/audit?case={t.RoutedCase}"),
+    ];
+
+    private async Task<List<Measured>> MeasureAllAsync(NpgsqlDataSource dataSource, Targets targets, CancellationToken cancellationToken)
+    {
+        var cases = new PostgresCaseStore(dataSource);
+        var instances = new PostgresInstanceStore(dataSource);
+        var audit = new PostgresAuditLog(dataSource);
+        var (liaison, routedCase, recentCase, lastAudit, schoolDeep, stationDeep, liaisonDeep) = targets;
 
         var queries = new (string Name, Func<Task<int>> Run)[]
         {
-            ("inbox, busy station (pending tasks)", async () => (await instances.ListTasksForAgencyAsync(BusyStation, HumanTaskStatus.Pending, cancellationToken)).Count),
+            ("inbox, busy station (pending tasks)", async () => (await instances.ListTasksForAgencyAsync(BusyStation, HumanTaskStatus.Pending, 0, 100, cancellationToken)).Tasks.Count),
             ("case list page 1, school", async () => (await cases.ListVisibleAsync(BigSchool, null, 0, CaseListPage.Size + 1, cancellationToken)).Count),
             ($"case list oldest page (offset {schoolDeep:N0}), school", async () => (await cases.ListVisibleAsync(BigSchool, null, schoolDeep, CaseListPage.Size + 1, cancellationToken)).Count),
             ("case list page 1, busy station", async () => (await cases.ListVisibleAsync(BusyStation, null, 0, CaseListPage.Size + 1, cancellationToken)).Count),
             ($"case list oldest page (offset {stationDeep:N0}), busy station", async () => (await cases.ListVisibleAsync(BusyStation, null, stationDeep, CaseListPage.Size + 1, cancellationToken)).Count),
             ("case list page 1, liaison office", async () => (await cases.ListVisibleAsync(liaison, County, 0, CaseListPage.Size + 1, cancellationToken)).Count),
             ($"case list oldest page (offset {liaisonDeep:N0}), liaison office", async () => (await cases.ListVisibleAsync(liaison, County, liaisonDeep, CaseListPage.Size + 1, cancellationToken)).Count),
+            ($"case list oldest page through its link's cursor, liaison office", async () => (await cases.ListVisibleAsync(liaison, County, 0, CaseListPage.Size + 1, cancellationToken, targets.LiaisonDeepCursor)).Count),
             ("visible case, found through a routed task", async () => await cases.FindVisibleAsync(routedCase, BusyStation, null, cancellationToken) is null ? 0 : 1),
             ("visible case, outsider (not found)", async () => await cases.FindVisibleAsync(routedCase, Outsider, null, cancellationToken) is null ? 0 : 1),
             ("timeline of one case (instances + journals)", async () =>
@@ -206,7 +252,7 @@ public sealed class PageQueryBenchmark(PageQueryArguments arguments, TextWriter 
     }
 
     /// <summary>The plans of the stores' own SQL, logged by auto_explain on a second data source and copied from the server log.</summary>
-    private async Task ExplainAsync(EmbeddedPostgresCluster cluster, string connectionString, BenchmarkAgencies agencies, CancellationToken cancellationToken)
+    private async Task ExplainAsync(EmbeddedPostgresCluster cluster, string connectionString, Targets targets, CancellationToken cancellationToken)
     {
         var log = Path.Combine(cluster.DataDirectory, "server.log");
         var before = new FileInfo(log).Length;
@@ -217,7 +263,7 @@ public sealed class PageQueryBenchmark(PageQueryArguments arguments, TextWriter 
         await using (var dataSource = NpgsqlDataSource.Create(explained))
         {
             var once = new PageQueryBenchmark(arguments with { Iterations = 1, WarmUp = 0 }, TextWriter.Null);
-            await once.MeasureAllAsync(dataSource, agencies, cancellationToken);
+            await once.MeasureAllAsync(dataSource, targets, cancellationToken);
         }
 
         await Task.Delay(500, cancellationToken);

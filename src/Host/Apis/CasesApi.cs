@@ -69,12 +69,15 @@ public static class CasesApi
     }
 
     /// <summary>A page of 50 cases, newest first; a <c>Link: rel="next"</c> header names the next page when there is one.</summary>
-    public static async Task<Ok<IReadOnlyList<CaseView>>> ListAsync(HttpContext http, CaseService cases, CancellationToken cancellationToken, int page = 1)
+    /// <summary>A page of the visible cases, newest first; <c>Link</c> gives the next page, from where this one ends (<c>after</c>, keyset paging).</summary>
+    public static async Task<Ok<IReadOnlyList<CaseView>>> ListAsync(HttpContext http, CaseService cases, CancellationToken cancellationToken, int page = 1, string? after = null, string? before = null)
     {
-        var listed = await cases.ListAsync(http.Actor(), page, cancellationToken);
+        var listed = await cases.ListAsync(http.Actor(), page, cancellationToken, after, before);
         if (listed.More)
         {
-            http.Response.Headers.Link = $"</api/cases?page={listed.Page + 1}>; rel=\"next\"";
+            http.Response.Headers.Link = listed.After is null
+                ? $"</api/cases?page={listed.Page + 1}>; rel=\"next\""
+                : $"</api/cases?page={listed.Page + 1}&after={Uri.EscapeDataString(listed.After)}>; rel=\"next\"";
         }
 
         return TypedResults.Ok(listed.Cases);
@@ -145,8 +148,35 @@ public static class CasesApi
             : TypedResults.NotFound();
     }
 
-    public static async Task<Ok<IReadOnlyList<InboxItem>>> InboxAsync(HttpContext http, CaseService cases, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await cases.InboxAsync(http.Actor(), cancellationToken));
+    /// <summary>
+    /// One page of the caller's agency's inbox (<c>?page=1&amp;pageSize=100</c>): the page's tasks in the body, how many there
+    /// are in all in <c>X-Total-Count</c>, the next and previous pages in <c>Link</c>. A page or page size that is not a
+    /// positive whole number (or a size over 500) is a 400 naming the parameter.
+    /// </summary>
+    public static async Task<Ok<IReadOnlyList<InboxItem>>> InboxAsync(HttpContext http, CaseService cases, CancellationToken cancellationToken, string? page = null, string? pageSize = null)
+    {
+        // Not a number reads as 0, which the service refuses with the parameter's name.
+        static int Number(string? text, int absent) => text is null ? absent : int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 0;
+        var inbox = await cases.InboxAsync(http.Actor(), Number(page, 1), Number(pageSize, InboxPage.DefaultSize), cancellationToken);
+        http.Response.Headers["X-Total-Count"] = inbox.Total.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var links = new List<string>();
+        if (inbox.More)
+        {
+            links.Add($"</api/inbox?page={inbox.Page + 1}&pageSize={inbox.PageSize}>; rel=\"next\"");
+        }
+
+        if (inbox.Page > 1)
+        {
+            links.Add($"</api/inbox?page={Math.Min(inbox.Page - 1, inbox.Pages)}&pageSize={inbox.PageSize}>; rel=\"prev\"");
+        }
+
+        if (links.Count > 0)
+        {
+            http.Response.Headers.Link = string.Join(", ", links);
+        }
+
+        return TypedResults.Ok(inbox.Items);
+    }
 
     public static async Task<Results<Ok<InboxItem>, NotFound>> InboxTaskAsync(string taskId, HttpContext http, CaseService cases, CancellationToken cancellationToken) =>
         await cases.InboxTaskAsync(http.Actor(), taskId, cancellationToken) is { } item ? TypedResults.Ok(item) : TypedResults.NotFound();

@@ -63,7 +63,7 @@ public sealed class CaseVisibilityTests : IAsyncLifetime
         var count = 0;
         foreach (var status in Enum.GetValues<HumanTaskStatus>())
         {
-            count += (await _host.Tasks.ListTasksForAgencyAsync(agencyId, status, CancellationToken.None)).Count(t => t.Payload?["caseId"]?.GetValue<string>() == caseId);
+            count += (await _host.Tasks.ListTasksForAgencyAsync(agencyId, status, 0, 1000, CancellationToken.None)).Tasks.Count(t => t.Payload?["caseId"]?.GetValue<string>() == caseId);
         }
 
         return count;

@@ -209,7 +209,7 @@ public sealed class InformationRequestTests(InformationRequestHost fixture) : IC
     public async Task The_agency_that_started_the_case_cannot_ask_itself_on_its_own_task()
     {
         var (view, _) = await TipOffAsync();
-        var schoolTask = Assert.Single(await Cases.InboxAsync(School, CancellationToken.None), i => i.CaseId == view.Id && i.TaskName == "完成校安通報");
+        var schoolTask = Assert.Single((await Cases.InboxAsync(School, 1, InboxPage.MaxSize, CancellationToken.None)).Items, i => i.CaseId == view.Id && i.TaskName == "完成校安通報");
 
         Assert.False((await Requests.ThreadAsync(School, schoolTask.TaskId, CancellationToken.None))!.CanAsk);
         await Assert.ThrowsAsync<CaseForbiddenException>(() => Requests.AskAsync(School, schoolTask.TaskId, Question, CancellationToken.None));
@@ -252,7 +252,7 @@ public sealed class InformationRequestTests(InformationRequestHost fixture) : IC
     private async Task<(CaseView View, InboxItem Task)> TipOffAsync()
     {
         var view = await Cases.StartNotificationAsync(School, new NewNotification("DrugSource", false, 2, Name, ClassName, null, null), idempotencyKey: null, CancellationToken.None);
-        var task = Assert.Single(await Cases.InboxAsync(Station, CancellationToken.None), i => i.CaseId == view.Id);
+        var task = Assert.Single((await Cases.InboxAsync(Station, 1, InboxPage.MaxSize, CancellationToken.None)).Items, i => i.CaseId == view.Id);
         return (view, task);
     }
 

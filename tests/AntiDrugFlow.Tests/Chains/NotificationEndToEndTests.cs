@@ -99,7 +99,7 @@ public sealed class NotificationEndToEndTests : IAsyncLifetime
         var first = await school.GetAsync("/api/cases");
         var page1 = (await ChainsHost.BodyAsync(first)).AsArray();
         Assert.Equal(50, page1.Count);
-        Assert.Equal("</api/cases?page=2>; rel=\"next\"", first.Headers.GetValues("Link").Single());
+        Assert.StartsWith("</api/cases?page=2&after=", first.Headers.GetValues("Link").Single(), StringComparison.Ordinal);
         Assert.Equal(created[^1], page1[0]!["id"]!.GetValue<string>());
         Assert.Equal(status, page1[0]!["status"]!.GetValue<string>());
 

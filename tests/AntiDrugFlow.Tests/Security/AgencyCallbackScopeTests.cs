@@ -44,7 +44,7 @@ public sealed class AgencyCallbackScopeTests : IAsyncLifetime
             new JsonObject { ["caseId"] = caseId, ["caseNumber"] = "TIP-115-000001", ["county"] = "TW-CYI", ["schoolId"] = ChiayiSchool },
             caseId,
             CancellationToken.None);
-        Assert.Contains(await _host.Tasks.ListTasksForAgencyAsync(ChiayiStation, HumanTaskStatus.Pending, CancellationToken.None), t => t.Payload?["caseId"]?.GetValue<string>() == caseId);
+        Assert.Contains((await _host.Tasks.ListTasksForAgencyAsync(ChiayiStation, HumanTaskStatus.Pending, 0, 1000, CancellationToken.None)).Tasks, t => t.Payload?["caseId"]?.GetValue<string>() == caseId);
 
         var uncorrelated = await SendAsync(KeelungStation, "keelung-station-key", "k-1", new JsonObject { ["action"] = "trigger-event", ["eventName"] = "student-transition" });
         var otherCounty = await SendAsync(KeelungStation, "keelung-station-key", "k-2", Transition(caseId));

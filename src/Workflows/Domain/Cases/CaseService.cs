@@ -54,9 +54,33 @@ public sealed record CaseView(
     string? County, bool Urgent, int? DrugLevel, string? SubjectName, string? SubjectClass, bool Masked, DateTimeOffset CreatedAt, NotificationNarrative? Narrative = null);
 
 /// <summary>One page of a case list.</summary>
+/// <summary>
+/// One page of an agency's inbox: <paramref name="Items"/> are the tasks at positions (Page − 1) × PageSize onwards of
+/// all <paramref name="Total"/> (pending ones by due time, then those escalated away).
+/// </summary>
+public sealed record InboxPage(int Page, int PageSize, int Total, IReadOnlyList<InboxItem> Items)
+{
+    public const int DefaultSize = 100;
+
+    public const int MaxSize = 500;
+
+    /// <summary>How many pages the inbox has (at least one, empty when there is nothing to do).</summary>
+    public int Pages => Math.Max(1, (Total + PageSize - 1) / PageSize);
+
+    public bool More => (long)Page * PageSize < Total;
+}
+
+/// <summary>
+/// A page of the case list. <see cref="After"/> is where the next (older) page starts and <see cref="Before"/> where the
+/// previous (newer) one ends: what the page's links carry, so a page far back costs what the first one does.
+/// </summary>
 public sealed record CaseListPage(int Page, IReadOnlyList<CaseView> Cases, bool More)
 {
     public const int Size = 50;
+
+    public string? After { get; init; }
+
+    public string? Before { get; init; }
 }
 
 /// <summary>One line of a case's history; <paramref name="Title"/> is the zh-TW heading for events that are not the engine's journal codes.</summary>
@@ -328,13 +352,32 @@ public sealed class CaseService(
     }
 
     /// <summary>A page of the cases the actor may see, newest first (page 1 is the newest); <c>More</c> when an older page exists.</summary>
-    public async Task<CaseListPage> ListAsync(Actor actor, int page, CancellationToken cancellationToken)
+    /// <summary>
+    /// Page <paramref name="page"/> of the cases the actor may see, newest first. The page's links carry where it ends
+    /// (<paramref name="after"/>) or, going back, where the later page begins (<paramref name="before"/>): then the page
+    /// is read from there (keyset paging), as fast however old; without them, by its position. A cursor that is not one
+    /// of <see cref="CaseListPage"/>'s is a <see cref="CaseRequestException"/> naming it.
+    /// </summary>
+    public async Task<CaseListPage> ListAsync(Actor actor, int page, CancellationToken cancellationToken, string? after = null, string? before = null)
     {
         page = Math.Max(page, 1);
-        var listings = await cases.ListVisibleAsync(actor.AgencyId, LiaisonCounty(actor), (page - 1) * CaseListPage.Size, CaseListPage.Size + 1, cancellationToken);
-        var shown = listings.Take(CaseListPage.Size).ToList();
+        var cursor = (after, before) switch
+        {
+            (not null, not null) => throw new CaseRequestException("before", "after 與 before 只能擇一。"),
+            (not null, _) => CaseListCursor.Parse(after, before: false) ?? throw new CaseRequestException("after", "分頁位置無效，請由案件列表重新開始。"),
+            (_, not null) => CaseListCursor.Parse(before, before: true) ?? throw new CaseRequestException("before", "分頁位置無效，請由案件列表重新開始。"),
+            _ => null,
+        };
+        var listings = await cases.ListVisibleAsync(actor.AgencyId, LiaisonCounty(actor), cursor is null ? (page - 1) * CaseListPage.Size : 0, CaseListPage.Size + 1, cancellationToken, cursor);
+        // Going back, the extra row is the newest one: the page is the older 50, and there are older ones (where we came from).
+        var shown = cursor?.Before == true ? listings.TakeLast(Math.Min(CaseListPage.Size, listings.Count)).ToList() : listings.Take(CaseListPage.Size).ToList();
         await audit.RecordAsync(new AuditEntry(time.GetUtcNow(), actor.UserId, actor.AgencyId, "case.list", null, $"page {page}: {shown.Count} cases"), cancellationToken);
-        return new CaseListPage(page, [.. shown.Select(l => View(actor, l.Case, l.Status is null ? null : JsonValue.Create(l.Status)))], listings.Count > CaseListPage.Size);
+        var more = cursor?.Before == true || listings.Count > CaseListPage.Size;
+        return new CaseListPage(page, [.. shown.Select(l => View(actor, l.Case, l.Status is null ? null : JsonValue.Create(l.Status)))], more)
+        {
+            After = more && shown.Count > 0 ? new CaseListCursor(shown[^1].Case.CreatedAt, shown[^1].Case.Id).ToString() : null,
+            Before = page > 1 && shown.Count > 0 ? new CaseListCursor(shown[0].Case.CreatedAt, shown[0].Case.Id).ToString() : null,
+        };
     }
 
     /// <summary>How many of its newest cases a team searches by name: names are stored encrypted, so they are compared once decrypted.</summary>
@@ -582,15 +625,31 @@ public sealed class CaseService(
     private sealed record CounsellingRequestFingerprint<TRequest>(string Action, string CaseId, TRequest Request);
 
     /// <summary>
-    /// The agency's pending tasks, and those escalated away from it while their case still runs (shown read-only,
-    /// marked 已升級, so the agency sees where its overdue task went).
+    /// One page of the agency's inbox: its pending tasks by due time (late ones, whose due time has passed, come first),
+    /// then those escalated away from it while their case still runs (shown read-only, marked 已升級, so the agency sees
+    /// where its overdue task went); with how many there are in all. <paramref name="page"/> counts from 1; a page past
+    /// the end is empty.
     /// </summary>
-    public async Task<IReadOnlyList<InboxItem>> InboxAsync(Actor actor, CancellationToken cancellationToken)
+    public async Task<InboxPage> InboxAsync(Actor actor, int page, int pageSize, CancellationToken cancellationToken)
     {
+        if (page < 1)
+        {
+            throw new CaseRequestException("page", "頁碼須為 1 以上的整數。");
+        }
+
+        if (pageSize is < 1 or > InboxPage.MaxSize)
+        {
+            throw new CaseRequestException("pageSize", $"每頁筆數須為 1 到 {InboxPage.MaxSize} 的整數。");
+        }
+
         var now = time.GetUtcNow();
+        var start = (long)(page - 1) * pageSize;
         var unread = await cases.UnreadTaskIdsAsync(actor.AgencyId, actor.UserId, cancellationToken);
-        var items = (await tasks.ListTasksForAgencyAsync(actor.AgencyId, HumanTaskStatus.Pending, cancellationToken)).Select(t => Item(t, now) with { Unread = unread.Contains(t.Id) }).ToList();
-        foreach (var (taskId, escalatedTo) in await EscalatedAwayAsync(actor, null, cancellationToken))
+        var pending = await tasks.ListTasksForAgencyAsync(actor.AgencyId, HumanTaskStatus.Pending, (int)Math.Min(start, int.MaxValue), pageSize, cancellationToken);
+        var items = pending.Tasks.Select(t => Item(t, now) with { Unread = unread.Contains(t.Id) }).ToList();
+        var escalatedAway = await EscalatedAwayAsync(actor, null, cancellationToken);
+        var escalatedFrom = Math.Max(0, start - pending.Total);
+        foreach (var (taskId, escalatedTo) in escalatedAway.Skip((int)Math.Min(escalatedFrom, escalatedAway.Count)).Take(pageSize - items.Count))
         {
             if (await tasks.GetTaskAsync(taskId, cancellationToken) is { } task)
             {
@@ -598,7 +657,7 @@ public sealed class CaseService(
             }
         }
 
-        return [.. (await WithCaseKindsAsync(items, cancellationToken)).OrderBy(i => i.DueAt)];
+        return new InboxPage(page, pageSize, pending.Total + escalatedAway.Count, [.. await WithCaseKindsAsync(items, cancellationToken)]);
     }
 
     private async Task<IReadOnlyList<(string TaskId, string EscalatedTo)>> EscalatedAwayAsync(Actor actor, string? taskId, CancellationToken cancellationToken) =>

@@ -20,6 +20,27 @@ public sealed record CaseListing(CaseRecord Case, string? Status);
 public sealed record CaseCount(string? County, string Kind, int? DrugLevel, string? Outcome, int Cases);
 
 /// <summary>All SQL of cases, their visibility and their statistics.</summary>
+/// <summary>
+/// A place in the case list (newest first, then by id): the case at <paramref name="CreatedAt"/> with <paramref name="Id"/>;
+/// a page after it holds older cases, one <paramref name="Before"/> it newer ones. Its text form (<see cref="ToString"/>)
+/// is what the pages' links carry.
+/// </summary>
+public sealed record CaseListCursor(DateTimeOffset CreatedAt, string Id, bool Before = false)
+{
+    public override string ToString() => $"{CreatedAt.UtcTicks.ToString(CultureInfo.InvariantCulture)}_{Id}";
+
+    /// <summary>The cursor of <see cref="ToString"/>'s form, or null for anything else.</summary>
+    public static CaseListCursor? Parse(string? text, bool before)
+    {
+        var separator = text?.IndexOf('_', StringComparison.Ordinal) ?? -1;
+        return separator > 0 && separator < text!.Length - 1
+            && long.TryParse(text.AsSpan(0, separator), NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+            && ticks <= DateTimeOffset.MaxValue.UtcTicks
+            ? new CaseListCursor(new DateTimeOffset(ticks, TimeSpan.Zero), text[(separator + 1)..], before)
+            : null;
+    }
+}
+
 public sealed class PostgresCaseStore(NpgsqlDataSource dataSource)
 {
     private const string Columns = "c.id, c.case_number, c.kind, c.chain, c.instance_id, c.origin_agency_id, c.school_id, c.county, c.urgent, c.drug_level, c.subject_name_protected, c.subject_class_protected, c.created_by, c.created_at, c.narrative_protected";
@@ -73,28 +94,39 @@ public sealed class PostgresCaseStore(NpgsqlDataSource dataSource)
         (await QueryAsync($"SELECT {Columns} FROM cases c WHERE c.id = $1 AND {Visible}", cancellationToken, caseId, agencyId, liaisonCounty)).FirstOrDefault();
 
     /// <summary>
-    /// The cases the agency may see, newest first, <paramref name="limit"/> from <paramref name="offset"/>, each with
-    /// its workflow's <c>caseStatus</c>: one query, however many cases a page shows.
+    /// The cases the agency may see, newest first (then by id), <paramref name="limit"/> from <paramref name="offset"/>,
+    /// each with its workflow's <c>caseStatus</c>: one query, however many cases a page shows. With a
+    /// <paramref name="cursor"/>, the offset counts from the cursor's case (keyset paging): the cases after it, or with
+    /// <see cref="CaseListCursor.Before"/> the newest ones before it (still listed newest first).
     /// </summary>
     /// <remarks>
     /// The visible cases are a union of one index lookup per reason to see a case (<see cref="VisibleIds"/>): the
     /// same cases as <see cref="Visible"/>, but an OR with a correlated EXISTS over every case would read the whole
-    /// table. Only the page's rows are then read with their instance.
+    /// table. Each lookup stops at offset + limit cases in the list's order (the page cannot hold a case that is not
+    /// among the first offset + limit of a reason it is visible for), so page 1 of a county's liaison office reads
+    /// about 4 × 51 index entries instead of all the county's cases, and a page reached through a cursor costs as
+    /// little however old it is. Only the page's rows are then read with their instance.
     /// </remarks>
-    public async Task<IReadOnlyList<CaseListing>> ListVisibleAsync(string agencyId, string? liaisonCounty, int offset, int limit, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<CaseListing>> ListVisibleAsync(string agencyId, string? liaisonCounty, int offset, int limit, CancellationToken cancellationToken, CaseListCursor? cursor = null)
     {
+        var before = cursor?.Before == true;
+        var order = before ? "created_at, id DESC" : "created_at DESC, id";
+        var bound = before
+            ? "($6::text IS NULL OR (c.created_at >= $6::text::timestamptz AND (c.created_at > $6::text::timestamptz OR c.id < $7)))"
+            : "($6::text IS NULL OR (c.created_at <= $6::text::timestamptz AND (c.created_at < $6::text::timestamptz OR c.id > $7)))";
         var listings = new List<CaseListing>();
         await QueryAsync(
             $"""
-            WITH visible AS ({VisibleIds}),
-            page AS (SELECT id, created_at FROM visible ORDER BY created_at DESC, id OFFSET $4::text::int LIMIT $5::text::int)
+            WITH visible AS ({VisibleIds.Replace("{bound}", bound).Replace("{order}", "c." + order.Replace(", ", ", c."))}),
+            page AS (SELECT id, created_at FROM visible ORDER BY {order} OFFSET $4::text::int LIMIT $5::text::int)
             SELECT {Columns}, i.variables->>'caseStatus'
             FROM page p JOIN cases c ON c.id = p.id LEFT JOIN instance_variables i ON i.instance_id = c.instance_id
             WHERE $1::text IS NULL
             ORDER BY c.created_at DESC, c.id
             """,
             (record, reader) => listings.Add(new CaseListing(record, reader.IsDBNull(15) ? null : reader.GetString(15))),
-            cancellationToken, null, agencyId, liaisonCounty, offset.ToString(CultureInfo.InvariantCulture), limit.ToString(CultureInfo.InvariantCulture));
+            cancellationToken, null, agencyId, liaisonCounty, offset.ToString(CultureInfo.InvariantCulture), limit.ToString(CultureInfo.InvariantCulture),
+            cursor?.CreatedAt.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture), cursor?.Id, ((long)offset + limit).ToString(CultureInfo.InvariantCulture));
         return listings;
     }
 
@@ -232,11 +264,13 @@ public sealed class PostgresCaseStore(NpgsqlDataSource dataSource)
 
     // The ids (with created_at, for the order) of the cases <see cref="Visible"/> admits, each reason through its own index
     // (0402_case_visibility_indexes.sql). A null $3 matches no county, as in Visible.
+    /// <summary>The first $8 visible cases past the cursor ({bound}) in the list's {order}, one branch per reason to see a case.</summary>
     private const string VisibleIds = """
-        SELECT c.id, c.created_at FROM cases c WHERE c.origin_agency_id = $2
-        UNION SELECT c.id, c.created_at FROM cases c WHERE c.school_id = $2
-        UNION SELECT c.id, c.created_at FROM cases c WHERE c.county = $3
-        UNION SELECT c.id, c.created_at FROM human_tasks t JOIN cases c ON c.id = t.payload->>'caseId' WHERE t.payload->>'agencyId' = $2
+        (SELECT c.id, c.created_at FROM cases c WHERE c.origin_agency_id = $2 AND {bound} ORDER BY {order} LIMIT $8::text::bigint)
+        UNION (SELECT c.id, c.created_at FROM cases c WHERE c.school_id = $2 AND {bound} ORDER BY {order} LIMIT $8::text::bigint)
+        UNION (SELECT c.id, c.created_at FROM cases c WHERE c.county = $3 AND {bound} ORDER BY {order} LIMIT $8::text::bigint)
+        UNION (SELECT c.id, c.created_at FROM cases c
+               WHERE c.id IN (SELECT t.payload->>'caseId' FROM human_tasks t WHERE t.payload->>'agencyId' = $2) AND {bound} ORDER BY {order} LIMIT $8::text::bigint)
         """;
 
     private async Task<IReadOnlyList<CaseRecord>> QueryAsync(string sql, CancellationToken cancellationToken, params object?[] parameters)

@@ -10,6 +10,13 @@ public interface IHumanTaskQueries
     /// <summary>Tasks by status and instance (either may be null for all), oldest first, at most 500.</summary>
     Task<IReadOnlyList<HumanTask>> ListTasksAsync(HumanTaskStatus? status, string? instanceId, CancellationToken cancellationToken);
 
-    /// <summary>The tasks routed to one agency (its inbox), by the agency id in the task's payload.</summary>
-    Task<IReadOnlyList<HumanTask>> ListTasksForAgencyAsync(string agencyId, HumanTaskStatus status, CancellationToken cancellationToken);
+    /// <summary>
+    /// One page of the tasks routed to one agency (its inbox), by the agency id in the task's payload: by the payload's
+    /// <c>dueAt</c>, earliest first (tasks without one last), then by id, skipping <paramref name="offset"/> and taking at
+    /// most <paramref name="limit"/>; with how many tasks match in all.
+    /// </summary>
+    Task<HumanTaskPage> ListTasksForAgencyAsync(string agencyId, HumanTaskStatus status, int offset, int limit, CancellationToken cancellationToken);
 }
+
+/// <summary>A page of tasks and how many tasks the query matches in all, whatever the page.</summary>
+public sealed record HumanTaskPage(IReadOnlyList<HumanTask> Tasks, int Total);

@@ -266,8 +266,23 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
     public Task<IReadOnlyList<HumanTask>> ListTasksAsync(HumanTaskStatus? status, string? instanceId, CancellationToken cancellationToken) =>
         QueryTasksAsync("WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR instance_id = $2) ORDER BY created_at LIMIT 500", cancellationToken, status?.ToString(), instanceId);
 
-    public Task<IReadOnlyList<HumanTask>> ListTasksForAgencyAsync(string agencyId, HumanTaskStatus status, CancellationToken cancellationToken) =>
-        QueryTasksAsync("WHERE payload->>'agencyId' = $1 AND status = $2 ORDER BY created_at LIMIT 500", cancellationToken, agencyId, status.ToString());
+    public async Task<HumanTaskPage> ListTasksForAgencyAsync(string agencyId, HumanTaskStatus status, int offset, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        var page = await QueryTasksAsync(
+            "WHERE payload->>'agencyId' = $1 AND status = $2 ORDER BY (payload->>'dueAt')::timestamptz NULLS LAST, id OFFSET $3 LIMIT $4",
+            cancellationToken, agencyId, status.ToString(), offset, limit);
+        if (page.Count > 0 && page.Count < limit)
+        {
+            // The last page says how many there are without counting again.
+            return new HumanTaskPage(page, offset + page.Count);
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var count = Sql.Command(connection, null, "SELECT count(*) FROM workflow_tasks WHERE payload->>'agencyId' = $1 AND status = $2", agencyId, status.ToString());
+        return new HumanTaskPage(page, Convert.ToInt32(await count.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture));
+    }
 
     public async Task<IReadOnlyList<InstanceSummary>> ListInstancesAsync(InstanceFilter filter, CancellationToken cancellationToken)
     {
