@@ -551,9 +551,12 @@ public sealed class CaseService(
     public async Task<IReadOnlyList<InboxItem>> InboxAsync(Actor actor, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var unread = await cases.UnreadTaskIdsAsync(actor.AgencyId, actor.UserId, cancellationToken);
-        var items = (await tasks.ListTasksForAgencyAsync(actor.AgencyId, HumanTaskStatus.Pending, cancellationToken)).Select(t => Item(t, now) with { Unread = unread.Contains(t.Id) }).ToList();
-        foreach (var (taskId, escalatedTo) in await EscalatedAwayAsync(actor, null, cancellationToken))
+        var items = (await tasks.ListTasksForAgencyAsync(actor.AgencyId, HumanTaskStatus.Pending, cancellationToken)).Select(t => Item(t, now)).ToList();
+        // Unread marks, escalated-away tasks and the cases' kinds in one round trip after the engine's list.
+        var details = await cases.InboxDetailsAsync(
+            actor.AgencyId, actor.UserId, EscalationTargetId(actor), [.. items.Select(i => i.TaskId)], [.. CaseIds(items)], cancellationToken);
+        items = [.. items.Select(i => i with { Unread = details.Unread.Contains(i.TaskId) })];
+        foreach (var (taskId, escalatedTo) in details.EscalatedAway)
         {
             if (await tasks.GetTaskAsync(taskId, cancellationToken) is { } task)
             {
@@ -561,21 +564,24 @@ public sealed class CaseService(
             }
         }
 
-        return [.. (await WithCaseKindsAsync(items, cancellationToken)).OrderBy(i => i.DueAt)];
+        return [.. WithCaseKinds(items, details.Kinds).OrderBy(i => i.DueAt)];
     }
+
+    private string? EscalationTargetId(Actor actor) =>
+        directory.Current.TryGet(actor.AgencyId, out _) && directory.Current.EscalationTarget(actor.AgencyId) is { } target ? target.Id : null;
 
     private async Task<IReadOnlyList<(string TaskId, string EscalatedTo)>> EscalatedAwayAsync(Actor actor, string? taskId, CancellationToken cancellationToken) =>
-        directory.Current.TryGet(actor.AgencyId, out _) && directory.Current.EscalationTarget(actor.AgencyId) is { } target
-            ? await cases.EscalatedAwayAsync(actor.AgencyId, target.Id, taskId, cancellationToken)
-            : [];
+        EscalationTargetId(actor) is { } target ? await cases.EscalatedAwayAsync(actor.AgencyId, target, taskId, cancellationToken) : [];
 
-    private async Task<IEnumerable<InboxItem>> WithCaseKindsAsync(IReadOnlyList<InboxItem> items, CancellationToken cancellationToken)
-    {
-        var kinds = await cases.KindsAsync([.. items.Select(i => i.CaseId).OfType<string>().Distinct()], cancellationToken);
-        return items.Select(i => i.CaseId is not null && kinds.TryGetValue(i.CaseId, out var k)
+    private static IEnumerable<string> CaseIds(IEnumerable<InboxItem> items) => items.Select(i => i.CaseId).OfType<string>().Distinct();
+
+    private async Task<IEnumerable<InboxItem>> WithCaseKindsAsync(IReadOnlyList<InboxItem> items, CancellationToken cancellationToken) =>
+        WithCaseKinds(items, await cases.KindsAsync([.. CaseIds(items)], cancellationToken));
+
+    private static IEnumerable<InboxItem> WithCaseKinds(IEnumerable<InboxItem> items, IReadOnlyDictionary<string, (string Kind, bool Urgent)> kinds) =>
+        items.Select(i => i.CaseId is not null && kinds.TryGetValue(i.CaseId, out var k)
             ? i with { CaseKindName = CaseKinds.Find(k.Kind)?.DisplayName ?? k.Kind, Urgent = k.Urgent }
             : i);
-    }
 
     public async Task<InboxItem?> InboxTaskAsync(Actor actor, string taskId, CancellationToken cancellationToken)
     {
