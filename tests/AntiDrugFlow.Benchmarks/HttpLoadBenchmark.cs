@@ -297,12 +297,18 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
         var elapsed = Stopwatch.GetElapsedTime(start, lastAnswer);
         var cpuPerNotification = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / total;
         var submitted = level.Cases.Count;
+        var workOff = Stopwatch.GetTimestamp();
         var found = await WorkOffAsync(police, level, submitters, cancellationToken);
+        var workedOff = Stopwatch.GetElapsedTime(workOff);
 
         output.WriteLine("| phase, endpoint | requests | per second | p50 ms | p99 ms | max ms | failed |");
         output.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
         output.WriteLine("| **open loop**  " + level.Submit.Line(elapsed)[1..]);
-        output.WriteLine("| then: " + level.BigInbox.Line(elapsed)[1..].Replace(" (every open task of the submit phase)", " (station working the cases off)", StringComparison.Ordinal));
+        foreach (var times in new[] { level.BigInbox, level.Acknowledge, level.Complete })
+        {
+            output.WriteLine("| then, the station working the cases off: " + times.Line(workedOff)[1..].Replace(" (every open task of the submit phase)", string.Empty, StringComparison.Ordinal));
+        }
+
         output.WriteLine();
         if (level.Submit.FirstFailure is { } reason)
         {
@@ -312,7 +318,7 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Offered {arguments.Rate}/s, achieved {submitted / elapsed.TotalSeconds:0}/s ({submitted} created in {elapsed.TotalSeconds:0.00} s); latency from each notification's scheduled time to its 201. This process's CPU {cpuPerNotification:0.0} ms per notification (host and client), working set {Process.GetCurrentProcess().WorkingSet64 / 1024 / 1024} MB; load average {LoadAverage()}."));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"The station then found {found} of the {submitted} cases' tasks in its inbox and worked them off ({level.Acknowledge.Count} acknowledged, {level.Complete.Count} completed, {level.Acknowledge.Failures + level.Complete.Failures} failed)."));
+            $"The station then found {found} of the {submitted} cases' tasks in its inbox and worked them off in {workedOff.TotalSeconds:0.00} s ({level.Acknowledge.Count} acknowledged, {level.Complete.Count} completed, {level.Acknowledge.Failures + level.Complete.Failures} failed)."));
         output.WriteLine();
         return new OpenLoop(level, submitted / elapsed.TotalSeconds, found, submitted);
     }
