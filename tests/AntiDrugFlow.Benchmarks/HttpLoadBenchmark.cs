@@ -140,7 +140,7 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
             cluster.StopAndDeleteWhenProcessEnds(Environment.ProcessId);
             await cluster.CreateDatabaseIfMissingAsync(Database, cancellationToken);
             using var profiler = arguments.Profile ? new RequestProfiler() : null;
-            await using var app = await StartHostAsync(cluster.ConnectionString(Database), Path.Combine(directory, "mail"), cancellationToken);
+            await using var app = await StartHostAsync(cluster.ConnectionString(Database), Path.Combine(directory, "mail"), tagRequests: profiler is not null, cancellationToken);
             try
             {
                 await MeasureAsync(app, cluster, profiler, cancellationToken);
@@ -565,7 +565,11 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
         output.WriteLine();
     }
 
-    private static async Task<WebApplication> StartHostAsync(string connectionString, string mail, CancellationToken cancellationToken)
+    /// <param name="tagRequests">
+    /// Tags each request's activity with its method and route pattern, for the profile: without an OTLP endpoint the host
+    /// registers no OpenTelemetry instrumentation, which would otherwise add them.
+    /// </param>
+    private static async Task<WebApplication> StartHostAsync(string connectionString, string mail, bool tagRequests, CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -589,6 +593,17 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
         await builder.AddAntiDrugFlowAsync();
         var app = builder.Build();
         await app.PrepareDatabaseAsync();
+        if (tagRequests)
+        {
+            app.Use(async (context, next) =>
+            {
+                var activity = Activity.Current;
+                await next(context);
+                activity?.SetTag("http.request.method", context.Request.Method);
+                activity?.SetTag("http.route", (Microsoft.AspNetCore.Http.EndpointHttpContextExtensions.GetEndpoint(context) as Microsoft.AspNetCore.Routing.RouteEndpoint)?.RoutePattern.RawText);
+            });
+        }
+
         app.MapAntiDrugFlow();
         await app.StartAsync(cancellationToken);
         return app;
