@@ -19,9 +19,13 @@ using Npgsql;
 namespace AntiDrugFlow.Benchmarks;
 
 /// <summary>What the http mode was asked to do.</summary>
-public sealed record HttpLoadArguments(int Notifications, int Pipeline, int WarmUp, IReadOnlyList<int> Concurrency, bool Pgbench, bool Profile, int? MaxConnections)
+/// <remarks>
+/// <see cref="Rate"/> and <see cref="OpenLoopSeconds"/> shape the open-loop phase: the largest <see cref="Concurrency"/>'s
+/// submitters share an offered rate of <see cref="Rate"/> notifications a second for <see cref="OpenLoopSeconds"/> (0 skips it).
+/// </remarks>
+public sealed record HttpLoadArguments(int Notifications, int Pipeline, int WarmUp, IReadOnlyList<int> Concurrency, bool Pgbench, bool Profile, int? MaxConnections, int Rate = 500, int OpenLoopSeconds = 10)
 {
-    public const string Usage = "http [--notifications N] [--pipeline N] [--warm-up N] [--concurrency 1,10,100] [--max-connections N] [--profile] [--no-pgbench]";
+    public const string Usage = "http [--notifications N] [--pipeline N] [--warm-up N] [--concurrency 1,10,100] [--rate N] [--open-loop-seconds N] [--max-connections N] [--profile] [--no-pgbench]";
 
     public static HttpLoadArguments Parse(IReadOnlyList<string> args)
     {
@@ -36,7 +40,7 @@ public sealed record HttpLoadArguments(int Notifications, int Pipeline, int Warm
                 case "--no-pgbench":
                     result = result with { Pgbench = false };
                     continue;
-                case "--notifications" or "--pipeline" or "--warm-up" or "--concurrency" or "--max-connections":
+                case "--notifications" or "--pipeline" or "--warm-up" or "--concurrency" or "--max-connections" or "--rate" or "--open-loop-seconds":
                     break;
                 default:
                     throw new ArgumentException($"unknown option {args[i]}. Usage: {Usage}");
@@ -49,6 +53,8 @@ public sealed record HttpLoadArguments(int Notifications, int Pipeline, int Warm
                 "--pipeline" => result with { Pipeline = Number(value, args[i], minimum: 0) },
                 "--warm-up" => result with { WarmUp = Number(value, args[i], minimum: 0) },
                 "--max-connections" => result with { MaxConnections = Number(value, args[i], minimum: 4) },
+                "--rate" => result with { Rate = Number(value, args[i], minimum: 1) },
+                "--open-loop-seconds" => result with { OpenLoopSeconds = Number(value, args[i], minimum: 0) },
                 _ => result with { Concurrency = [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(c => Number(c, args[i], minimum: 1))] },
             };
             i++;
@@ -86,6 +92,13 @@ public sealed class EndpointTimes(string name)
     }
 
     public string? FirstFailure => _firstFailure;
+
+    /// <summary>The latency below which <paramref name="fraction"/> of the requests finished (nearest rank); zero when none did.</summary>
+    public TimeSpan Percentile(double fraction)
+    {
+        var sorted = _latencies.OrderBy(l => l).ToArray();
+        return sorted.Length == 0 ? TimeSpan.Zero : Percentile(sorted, fraction);
+    }
 
     public string Line(TimeSpan elapsed)
     {
@@ -134,7 +147,7 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
             cluster.StopAndDeleteWhenProcessEnds(Environment.ProcessId);
             await cluster.CreateDatabaseIfMissingAsync(Database, cancellationToken);
             using var profiler = arguments.Profile ? new RequestProfiler() : null;
-            await using var app = await StartHostAsync(cluster.ConnectionString(Database), Path.Combine(directory, "mail"), cancellationToken);
+            await using var app = await StartHostAsync(cluster.ConnectionString(Database), Path.Combine(directory, "mail"), tagRequests: profiler is not null, cancellationToken);
             try
             {
                 await MeasureAsync(app, cluster, profiler, cancellationToken);
@@ -182,13 +195,18 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
             await ProfileAsync(profiler, school, police, cancellationToken);
         }
 
+        var closedLoop = new Dictionary<int, (Level Level, TimeSpan Submit, TimeSpan Pipeline)>();
         foreach (var concurrency in arguments.Concurrency)
         {
-            await MeasureLevelAsync(school, police, concurrency, pgbench, cancellationToken);
+            closedLoop[concurrency] = await MeasureLevelAsync(school, police, concurrency, pgbench, cancellationToken);
         }
+
+        var submitters = arguments.Concurrency.Max();
+        var openLoop = arguments.OpenLoopSeconds > 0 ? await MeasureOpenLoopAsync(school, police, submitters, cancellationToken) : null;
+        WriteGoals(submitters, closedLoop[submitters], openLoop);
     }
 
-    private async Task MeasureLevelAsync(HttpClient school, HttpClient police, int concurrency, Pgbench? pgbench, CancellationToken cancellationToken)
+    private async Task<(Level Level, TimeSpan Submit, TimeSpan Pipeline)> MeasureLevelAsync(HttpClient school, HttpClient police, int concurrency, Pgbench? pgbench, CancellationToken cancellationToken)
     {
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"## concurrency {concurrency} (load average {LoadAverage()})"));
         output.WriteLine();
@@ -232,6 +250,132 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
             var ours = arguments.Notifications / submit.TotalSeconds;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"pgbench single-row insert commits, {clients} clients, same cluster, just after: {rate:0} tx/s; notifications through HTTP: {ours:0}/s = {100 * ours / rate:0.0} % of it (load average {LoadAverage()})."));
+        }
+
+        output.WriteLine();
+        return (level, submit, pipeline);
+    }
+
+    /// <summary>What the open-loop phase measured.</summary>
+    private sealed record OpenLoop(Level Level, double Achieved, int Found, int Submitted);
+
+    /// <summary>
+    /// Open loop: <paramref name="submitters"/> submitters share the offered rate (<c>--rate</c>), each on its own schedule
+    /// (submitter k sends notification i = k, k + n, k + 2n … at i / rate seconds), for <c>--open-loop-seconds</c>. A request's
+    /// latency runs from its scheduled time, so a submitter held up by a slow answer counts the wait in its next ones. The
+    /// 201 answers when the case, its audit row and the police task are committed together: the task is in the inbox from
+    /// then on. Afterwards the station works every case off through its inbox, which shows that each task is there.
+    /// </summary>
+    private async Task<OpenLoop> MeasureOpenLoopAsync(HttpClient school, HttpClient police, int submitters, CancellationToken cancellationToken)
+    {
+        var total = arguments.Rate * arguments.OpenLoopSeconds;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"## open loop: {submitters} submitters sharing {arguments.Rate} notifications/s for {arguments.OpenLoopSeconds} s, {total} notifications (load average {LoadAverage()})"));
+        output.WriteLine();
+        var level = new Level(submitters);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var start = Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 10);
+        var lastAnswer = start;
+        await Task.WhenAll(Enumerable.Range(0, submitters).Select(k => Task.Run(async () =>
+        {
+            for (var i = k; i < total; i += submitters)
+            {
+                var scheduled = start + (long)(i * (double)Stopwatch.Frequency / arguments.Rate);
+                if (Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), scheduled) is { Ticks: > 0 } wait)
+                {
+                    await Task.Delay(wait, cancellationToken);
+                }
+
+                if (await NotifyAsync(school, level.Submit, cancellationToken, scheduled) is { } caseId)
+                {
+                    level.Cases.Add(caseId);
+                }
+
+                var now = Stopwatch.GetTimestamp();
+                for (var seen = Volatile.Read(ref lastAnswer); now > seen; seen = Volatile.Read(ref lastAnswer))
+                {
+                    if (Interlocked.CompareExchange(ref lastAnswer, now, seen) == seen)
+                    {
+                        break;
+                    }
+                }
+            }
+        }, cancellationToken)));
+        var elapsed = Stopwatch.GetElapsedTime(start, lastAnswer);
+        var cpuPerNotification = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / total;
+        var submitted = level.Cases.Count;
+        var workOff = Stopwatch.GetTimestamp();
+        var found = await WorkOffAsync(police, level, submitters, cancellationToken);
+        var workedOff = Stopwatch.GetElapsedTime(workOff);
+
+        output.WriteLine("| phase, endpoint | requests | per second | p50 ms | p99 ms | max ms | failed |");
+        output.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+        output.WriteLine("| **open loop**  " + level.Submit.Line(elapsed)[1..]);
+        foreach (var times in new[] { level.BigInbox, level.Acknowledge, level.Complete })
+        {
+            output.WriteLine("| then, the station working the cases off: " + times.Line(workedOff)[1..].Replace(" (every open task of the submit phase)", string.Empty, StringComparison.Ordinal));
+        }
+
+        output.WriteLine();
+        if (level.Submit.FirstFailure is { } reason)
+        {
+            output.WriteLine($"First failure of {level.Submit.Name}: {(reason.Length > 300 ? reason[..300] : reason)}");
+        }
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Offered {arguments.Rate}/s, achieved {submitted / elapsed.TotalSeconds:0}/s ({submitted} created in {elapsed.TotalSeconds:0.00} s); latency from each notification's scheduled time to its 201. This process's CPU {cpuPerNotification:0.0} ms per notification (host and client), working set {Process.GetCurrentProcess().WorkingSet64 / 1024 / 1024} MB; load average {LoadAverage()}."));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"The station then found {found} of the {submitted} cases' tasks in its inbox and worked them off in {workedOff.TotalSeconds:0.00} s ({level.Acknowledge.Count} acknowledged, {level.Complete.Count} completed, {level.Acknowledge.Failures + level.Complete.Failures} failed)."));
+        output.WriteLine();
+        return new OpenLoop(level, submitted / elapsed.TotalSeconds, found, submitted);
+    }
+
+    /// <summary>
+    /// The station reads its inbox, acts on every open task of the level's cases from <paramref name="concurrency"/> workers and
+    /// reads again, until none is left (the inbox shows a page of tasks at a time); returns how many cases' tasks it saw.
+    /// </summary>
+    private static async Task<int> WorkOffAsync(HttpClient police, Level level, int concurrency, CancellationToken cancellationToken)
+    {
+        var pending = level.Cases.ToHashSet(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var round = 0; round < 10_000 && pending.Count > 0; round++)
+        {
+            var open = await OpenTasksAsync(police, pending, level.BigInbox, cancellationToken);
+            if (open.Count == 0)
+            {
+                break;
+            }
+
+            seen.UnionWith(open.Select(t => (string)t["caseId"]!));
+            await ManyAsync(open.Count, concurrency, i => ActAsync(police, open[i], (string?)open[i]["taskKind"] == "Acknowledge" ? level.Acknowledge : level.Complete, cancellationToken), cancellationToken);
+            pending.ExceptWith(open.Where(t => (string?)t["taskKind"] != "Acknowledge").Select(t => (string)t["caseId"]!));
+        }
+
+        return seen.Count;
+    }
+
+    /// <summary>The issue's two HTTP goals, each beside what this run measured (the interpretation: docs/BENCHMARKS.md).</summary>
+    private void WriteGoals(int submitters, (Level Level, TimeSpan Submit, TimeSpan Pipeline) closedLoop, OpenLoop? openLoop)
+    {
+        output.WriteLine($"## The HTTP goals of issue 17, {submitters} submitters (load average {LoadAverage()})");
+        output.WriteLine();
+        output.WriteLine("| goal | how measured | notifications/s | p50 ms | p99 ms | met |");
+        output.WriteLine("|---|---|---:|---:|---:|---|");
+        var closedRate = closedLoop.Level.Submit.Count / closedLoop.Submit.TotalSeconds;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| ≥ 500 notifications/s | closed loop: {submitters} submitters as fast as they can (submit phase) | {closedRate:0} | {closedLoop.Level.Submit.Percentile(0.5).TotalMilliseconds:0.0} | {closedLoop.Level.Submit.Percentile(0.99).TotalMilliseconds:0.0} | {(closedRate >= 500 && closedLoop.Level.Submit.Failures == 0 ? "yes" : "no")} |"));
+        if (closedLoop.Level.Visible.Count > 0)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| (p99 ≤ 50 ms, closed loop) | submit → task read back from the police inbox, {submitters} pipelined callers | {closedLoop.Level.Visible.Count / closedLoop.Pipeline.TotalSeconds:0} | {closedLoop.Level.Visible.Percentile(0.5).TotalMilliseconds:0.0} | {closedLoop.Level.Visible.Percentile(0.99).TotalMilliseconds:0.0} | {(closedLoop.Level.Visible.Percentile(0.99).TotalMilliseconds <= 50 ? "yes" : "no")} |"));
+        }
+
+        if (openLoop is not null)
+        {
+            var p99 = openLoop.Level.Submit.Percentile(0.99).TotalMilliseconds;
+            var met = p99 <= 50 && openLoop.Achieved >= 0.95 * arguments.Rate && openLoop.Found == openLoop.Submitted && openLoop.Level.Submit.Failures == 0;
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| p99 submit → task in the police inbox ≤ 50 ms | open loop: {submitters} submitters sharing {arguments.Rate}/s offered, from the scheduled time; {openLoop.Found}/{openLoop.Submitted} tasks then found in the inbox | {openLoop.Achieved:0} | {openLoop.Level.Submit.Percentile(0.5).TotalMilliseconds:0.0} | {p99:0.0} | {(met ? "yes" : "no")} |"));
         }
 
         output.WriteLine();
@@ -301,9 +445,10 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
         return Stopwatch.GetElapsedTime(started);
     }
 
-    private static async Task<string?> NotifyAsync(HttpClient school, EndpointTimes times, CancellationToken cancellationToken)
+    /// <summary>A notification; its latency runs from <paramref name="scheduled"/> (a timestamp) when given, else from now.</summary>
+    private static async Task<string?> NotifyAsync(HttpClient school, EndpointTimes times, CancellationToken cancellationToken, long? scheduled = null)
     {
-        var started = Stopwatch.GetTimestamp();
+        var started = scheduled ?? Stopwatch.GetTimestamp();
         using var response = await school.PostAsJsonAsync("/api/notifications", new { kind = "DrugSource", urgent = false, drugLevel = 2 }, cancellationToken);
         if (response.StatusCode != HttpStatusCode.Created)
         {
@@ -427,7 +572,11 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
         output.WriteLine();
     }
 
-    internal static async Task<WebApplication> StartHostAsync(string connectionString, string mail, CancellationToken cancellationToken)
+    /// <param name="tagRequests">
+    /// Tags each request's activity with its method and route pattern, for the profile: without an OTLP endpoint the host
+    /// registers no OpenTelemetry instrumentation, which would otherwise add them.
+    /// </param>
+    internal static async Task<WebApplication> StartHostAsync(string connectionString, string mail, bool tagRequests, CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -451,6 +600,17 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
         await builder.AddAntiDrugFlowAsync();
         var app = builder.Build();
         await app.PrepareDatabaseAsync();
+        if (tagRequests)
+        {
+            app.Use(async (context, next) =>
+            {
+                var activity = Activity.Current;
+                await next(context);
+                activity?.SetTag("http.request.method", context.Request.Method);
+                activity?.SetTag("http.route", (Microsoft.AspNetCore.Http.EndpointHttpContextExtensions.GetEndpoint(context) as Microsoft.AspNetCore.Routing.RouteEndpoint)?.RoutePattern.RawText);
+            });
+        }
+
         app.MapAntiDrugFlow();
         await app.StartAsync(cancellationToken);
         return app;

@@ -21,7 +21,7 @@ public sealed class PageReaders(int readers, int closedRequests, TimeSpan think,
 {
     public async Task MeasureAsync(string connectionString, string directory, IReadOnlyList<ReaderPage> pages, CancellationToken cancellationToken)
     {
-        await using var app = await HttpLoadBenchmark.StartHostAsync(connectionString, Path.Combine(directory, "mail"), cancellationToken);
+        await using var app = await HttpLoadBenchmark.StartHostAsync(connectionString, Path.Combine(directory, "mail"), tagRequests: false, cancellationToken);
         try
         {
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

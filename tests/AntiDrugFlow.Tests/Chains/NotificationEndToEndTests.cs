@@ -37,6 +37,8 @@ public sealed class NotificationEndToEndTests : IAsyncLifetime
         var inbox = (await ChainsHost.BodyAsync(await station.GetAsync("/api/inbox"))).AsArray();
         var task = Assert.Single(inbox, t => t!["caseId"]!.GetValue<string>() == caseId)!;
         Assert.Equal(_host.Clock.GetUtcNow().AddHours(2), task["dueAt"]!.GetValue<DateTimeOffset>());
+        // The case's kind and urgency, and the new task is unread.
+        Assert.Equal(("藥頭情資", true, true), (task["caseKindName"]!.GetValue<string>(), task["urgent"]!.GetValue<bool>(), task["unread"]!.GetValue<bool>()));
         var masked = await ChainsHost.BodyAsync(await station.GetAsync($"/api/cases/{caseId}"));
         Assert.Equal("王○○", masked["subjectName"]!.GetValue<string>());
         Assert.Null(masked["subjectClass"]);
@@ -55,6 +57,7 @@ public sealed class NotificationEndToEndTests : IAsyncLifetime
         var kept = Assert.Single((await ChainsHost.BodyAsync(await station.GetAsync("/api/inbox"))).AsArray(), t => t!["caseId"]!.GetValue<string>() == caseId)!;
         Assert.False(kept["open"]!.GetValue<bool>());
         Assert.Contains("分局", kept["escalatedTo"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(("藥頭情資", true), (kept["caseKindName"]!.GetValue<string>(), kept["urgent"]!.GetValue<bool>()));
         Assert.Equal(HttpStatusCode.Conflict, (await station.PostAsync($"/api/inbox/{kept["taskId"]}/acknowledge", null)).StatusCode);
         var precinct = await _host.SignedInAsync("police.kl-precinct-1");
         var escalated = Assert.Single((await ChainsHost.BodyAsync(await precinct.GetAsync("/api/inbox"))).AsArray(), t => t!["caseId"]!.GetValue<string>() == caseId)!;

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Http.Json;
+using AntiDrugFlow.Host.Diagnostics;
 using AntiDrugFlow.Integrations.Diagnostics;
 using AntiDrugFlow.Tests.Chains;
 using AntiDrugFlow.Tests.Outbox;
@@ -35,7 +36,7 @@ public sealed class TelemetryTests : IAsyncLifetime
 
     public async Task InitializeAsync() => _host = await ChainsHost.StartAsync(
         new Dictionary<string, string> { ["Logging:LogLevel:Default"] = "Debug" },
-        s => s.AddOpenTelemetry().WithTracing(t => t.AddInMemoryExporter(_spans)).WithLogging(l => l.AddInMemoryExporter(_logs)));
+        s => s.AddOpenTelemetry().WithTracing(t => t.AddAntiDrugFlowTracing().AddInMemoryExporter(_spans)).WithLogging(l => l.AddInMemoryExporter(_logs)));
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 

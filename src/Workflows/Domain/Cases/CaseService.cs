@@ -644,12 +644,14 @@ public sealed class CaseService(
 
         var now = time.GetUtcNow();
         var start = (long)(page - 1) * pageSize;
-        var unread = await cases.UnreadTaskIdsAsync(actor.AgencyId, actor.UserId, cancellationToken);
         var pending = await tasks.ListTasksForAgencyAsync(actor.AgencyId, HumanTaskStatus.Pending, (int)Math.Min(start, int.MaxValue), pageSize, cancellationToken);
-        var items = pending.Tasks.Select(t => Item(t, now) with { Unread = unread.Contains(t.Id) }).ToList();
-        var escalatedAway = await EscalatedAwayAsync(actor, null, cancellationToken);
+        var items = pending.Tasks.Select(t => Item(t, now)).ToList();
+        // Unread marks, escalated-away tasks and the cases' kinds in one round trip after the engine's page.
+        var details = await cases.InboxDetailsAsync(
+            actor.AgencyId, actor.UserId, EscalationTargetId(actor), [.. items.Select(i => i.TaskId)], [.. CaseIds(items)], cancellationToken);
+        items = [.. items.Select(i => i with { Unread = details.Unread.Contains(i.TaskId) })];
         var escalatedFrom = Math.Max(0, start - pending.Total);
-        foreach (var (taskId, escalatedTo) in escalatedAway.Skip((int)Math.Min(escalatedFrom, escalatedAway.Count)).Take(pageSize - items.Count))
+        foreach (var (taskId, escalatedTo) in details.EscalatedAway.Skip((int)Math.Min(escalatedFrom, details.EscalatedAway.Count)).Take(pageSize - items.Count))
         {
             if (await tasks.GetTaskAsync(taskId, cancellationToken) is { } task)
             {
@@ -657,21 +659,24 @@ public sealed class CaseService(
             }
         }
 
-        return new InboxPage(page, pageSize, pending.Total + escalatedAway.Count, [.. await WithCaseKindsAsync(items, cancellationToken)]);
+        return new InboxPage(page, pageSize, pending.Total + details.EscalatedAway.Count, [.. WithCaseKinds(items, details.Kinds)]);
     }
+
+    private string? EscalationTargetId(Actor actor) =>
+        directory.Current.TryGet(actor.AgencyId, out _) && directory.Current.EscalationTarget(actor.AgencyId) is { } target ? target.Id : null;
 
     private async Task<IReadOnlyList<(string TaskId, string EscalatedTo)>> EscalatedAwayAsync(Actor actor, string? taskId, CancellationToken cancellationToken) =>
-        directory.Current.TryGet(actor.AgencyId, out _) && directory.Current.EscalationTarget(actor.AgencyId) is { } target
-            ? await cases.EscalatedAwayAsync(actor.AgencyId, target.Id, taskId, cancellationToken)
-            : [];
+        EscalationTargetId(actor) is { } target ? await cases.EscalatedAwayAsync(actor.AgencyId, target, taskId, cancellationToken) : [];
 
-    private async Task<IEnumerable<InboxItem>> WithCaseKindsAsync(IReadOnlyList<InboxItem> items, CancellationToken cancellationToken)
-    {
-        var kinds = await cases.KindsAsync([.. items.Select(i => i.CaseId).OfType<string>().Distinct()], cancellationToken);
-        return items.Select(i => i.CaseId is not null && kinds.TryGetValue(i.CaseId, out var k)
+    private static IEnumerable<string> CaseIds(IEnumerable<InboxItem> items) => items.Select(i => i.CaseId).OfType<string>().Distinct();
+
+    private async Task<IEnumerable<InboxItem>> WithCaseKindsAsync(IReadOnlyList<InboxItem> items, CancellationToken cancellationToken) =>
+        WithCaseKinds(items, await cases.KindsAsync([.. CaseIds(items)], cancellationToken));
+
+    private static IEnumerable<InboxItem> WithCaseKinds(IEnumerable<InboxItem> items, IReadOnlyDictionary<string, (string Kind, bool Urgent)> kinds) =>
+        items.Select(i => i.CaseId is not null && kinds.TryGetValue(i.CaseId, out var k)
             ? i with { CaseKindName = CaseKinds.Find(k.Kind)?.DisplayName ?? k.Kind, Urgent = k.Urgent }
             : i);
-    }
 
     public async Task<InboxItem?> InboxTaskAsync(Actor actor, string taskId, CancellationToken cancellationToken)
     {

@@ -16,6 +16,9 @@ public sealed record NotificationRequestRecord(string UserId, string Idempotency
 /// <summary>A case as listed: its row and the status its workflow last set, read in the same query.</summary>
 public sealed record CaseListing(CaseRecord Case, string? Status);
 
+/// <summary>What an inbox shows beside the engine's tasks: unread task ids, tasks escalated away (with where to), cases' kind and urgency.</summary>
+public sealed record InboxDetails(IReadOnlySet<string> Unread, IReadOnlyList<(string TaskId, string EscalatedTo)> EscalatedAway, IReadOnlyDictionary<string, (string Kind, bool Urgent)> Kinds);
+
 /// <summary>One row of the quarterly level-1 statistics: counts only.</summary>
 public sealed record CaseCount(string? County, string Kind, int? DrugLevel, string? Outcome, int Cases);
 
@@ -184,17 +187,32 @@ public sealed class PostgresCaseStore(NpgsqlDataSource dataSource)
     /// </summary>
     public async Task<IReadOnlySet<string>> UnreadTaskIdsAsync(string agencyId, string userId, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
-            SELECT t.id FROM human_tasks t
-            WHERE t.payload->>'agencyId' = $1 AND t.status = 'Pending'
-              AND NOT EXISTS (SELECT 1 FROM task_reads r WHERE r.user_id = $2 AND r.task_id = t.id)
-              AND NOT EXISTS (
-                  SELECT 1 FROM task_reads r JOIN human_tasks o ON o.id = r.task_id
-                  WHERE r.user_id = $2 AND o.instance_id = t.instance_id AND o.payload->>'routeId' = t.payload->>'routeId')
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = agencyId });
-        command.Parameters.Add(new NpgsqlParameter { Value = userId });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(UnreadCommand(agencyId, userId, null));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        return await ReadUnreadAsync(reader, cancellationToken);
+    }
+
+    /// <summary>Of the agency's pending tasks (only <paramref name="taskIds"/> when given), those the person has not opened.</summary>
+    private static NpgsqlBatchCommand UnreadCommand(string agencyId, string userId, string[]? taskIds) => new("""
+        SELECT t.id FROM human_tasks t
+        WHERE t.payload->>'agencyId' = $1 AND t.status = 'Pending' AND ($3::text[] IS NULL OR t.id = ANY($3))
+          AND NOT EXISTS (SELECT 1 FROM task_reads r WHERE r.user_id = $2 AND r.task_id = t.id)
+          AND NOT EXISTS (
+              SELECT 1 FROM task_reads r JOIN human_tasks o ON o.id = r.task_id
+              WHERE r.user_id = $2 AND o.instance_id = t.instance_id AND o.payload->>'routeId' = t.payload->>'routeId')
+        """)
+    {
+        Parameters =
+        {
+            new NpgsqlParameter { Value = agencyId },
+            new NpgsqlParameter { Value = userId },
+            new NpgsqlParameter { Value = (object?)taskIds ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text },
+        },
+    };
+
+    private static async Task<IReadOnlySet<string>> ReadUnreadAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
         var result = new HashSet<string>(StringComparer.Ordinal);
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -213,15 +231,24 @@ public sealed class PostgresCaseStore(NpgsqlDataSource dataSource)
             return result;
         }
 
-        await using var command = dataSource.CreateCommand("SELECT id, kind, urgent FROM cases WHERE id = ANY($1)");
-        command.Parameters.Add(new NpgsqlParameter { Value = caseIds.ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(KindsCommand(caseIds));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        await ReadKindsAsync(reader, result, cancellationToken);
+        return result;
+    }
+
+    private static NpgsqlBatchCommand KindsCommand(IReadOnlyCollection<string> caseIds) => new("SELECT id, kind, urgent FROM cases WHERE id = ANY($1)")
+    {
+        Parameters = { new NpgsqlParameter { Value = caseIds.ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text } },
+    };
+
+    private static async Task ReadKindsAsync(NpgsqlDataReader reader, Dictionary<string, (string Kind, bool Urgent)> into, CancellationToken cancellationToken)
+    {
         while (await reader.ReadAsync(cancellationToken))
         {
-            result[reader.GetString(0)] = (reader.GetString(1), reader.GetBoolean(2));
+            into[reader.GetString(0)] = (reader.GetString(1), reader.GetBoolean(2));
         }
-
-        return result;
     }
 
     /// <summary>
@@ -231,8 +258,23 @@ public sealed class PostgresCaseStore(NpgsqlDataSource dataSource)
     /// </summary>
     public async Task<IReadOnlyList<(string TaskId, string EscalatedTo)>> EscalatedAwayAsync(string agencyId, string escalationTargetId, string? taskId, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
-            SELECT t.id, e.agency_name
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(EscalatedAwayCommand(agencyId, escalationTargetId, taskId));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var result = new List<(string, string)>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add((reader.GetString(0), reader.IsDBNull(1) ? string.Empty : reader.GetString(1)));
+        }
+
+        return result;
+    }
+
+    /// <summary>The escalated-away tasks (see <see cref="EscalatedAwayAsync"/>): id, agency escalated to, then the case's id, kind and urgency when it exists.</summary>
+    private static NpgsqlBatchCommand EscalatedAwayCommand(string agencyId, string escalationTargetId, string? taskId) => new("""
+        SELECT x.id, x.agency_name, c.id, c.kind, c.urgent
+        FROM (
+            SELECT t.id, e.agency_name, t.payload->>'caseId' AS case_id, t.created_at
             FROM human_tasks t
             JOIN instance_variables i ON i.instance_id = t.instance_id
             JOIN LATERAL (
@@ -241,19 +283,55 @@ public sealed class PostgresCaseStore(NpgsqlDataSource dataSource)
                 ORDER BY n.created_at LIMIT 1) e ON true
             WHERE t.payload->>'agencyId' = $1 AND t.status = 'Cancelled' AND ($2::text IS NULL OR t.id = $2)
               AND i.status NOT IN ('Finished', 'Cancelled', 'Faulted') AND (t.payload->>'dueAt')::timestamptz <= t.closed_at
-            ORDER BY t.created_at LIMIT 200
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = agencyId, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)taskId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = escalationTargetId, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var result = new List<(string, string)>();
-        while (await reader.ReadAsync(cancellationToken))
+            ORDER BY t.created_at LIMIT 200) x
+        LEFT JOIN cases c ON c.id = x.case_id
+        ORDER BY x.created_at
+        """)
+    {
+        Parameters =
         {
-            result.Add((reader.GetString(0), reader.IsDBNull(1) ? string.Empty : reader.GetString(1)));
+            new NpgsqlParameter { Value = agencyId, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text },
+            new NpgsqlParameter { Value = (object?)taskId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text },
+            new NpgsqlParameter { Value = escalationTargetId, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text },
+        },
+    };
+
+    /// <summary>
+    /// What an inbox shows beside the tasks the engine lists, in one round trip: which of <paramref name="taskIds"/> the person
+    /// has not opened, the agency's tasks escalated away (when it has an <paramref name="escalationTargetId"/>), and the kind and
+    /// urgency of <paramref name="caseIds"/> and of the escalated tasks' cases.
+    /// </summary>
+    public async Task<InboxDetails> InboxDetailsAsync(
+        string agencyId, string userId, string? escalationTargetId, IReadOnlyCollection<string> taskIds, IReadOnlyCollection<string> caseIds, CancellationToken cancellationToken)
+    {
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(UnreadCommand(agencyId, userId, [.. taskIds]));
+        batch.BatchCommands.Add(KindsCommand(caseIds));
+        if (escalationTargetId is not null)
+        {
+            batch.BatchCommands.Add(EscalatedAwayCommand(agencyId, escalationTargetId, null));
         }
 
-        return result;
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var unread = await ReadUnreadAsync(reader, cancellationToken);
+        var kinds = new Dictionary<string, (string Kind, bool Urgent)>(StringComparer.Ordinal);
+        await reader.NextResultAsync(cancellationToken);
+        await ReadKindsAsync(reader, kinds, cancellationToken);
+        var escalated = new List<(string, string)>();
+        if (escalationTargetId is not null)
+        {
+            await reader.NextResultAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                escalated.Add((reader.GetString(0), reader.IsDBNull(1) ? string.Empty : reader.GetString(1)));
+                if (!reader.IsDBNull(2))
+                {
+                    kinds[reader.GetString(2)] = (reader.GetString(3), reader.GetBoolean(4));
+                }
+            }
+        }
+
+        return new InboxDetails(unread, escalated, kinds);
     }
 
     // $2: the viewer's agency; $3: the county whose liaison office the viewer is (or null).
