@@ -11,26 +11,28 @@ using Npgsql;
 namespace AntiDrugFlow.Benchmarks;
 
 /// <summary>What the memory mode was asked to do.</summary>
-public sealed record MemoryArguments(int Instances, long Timers, long DueSoon, int Seconds, IReadOnlyDictionary<string, string> HostEnvironment)
+public sealed record MemoryArguments(int Instances, long Timers, long DueSoon, int Seconds, IReadOnlyDictionary<string, string> HostEnvironment, IReadOnlyDictionary<string, string>? Compare = null)
 {
-    public const string Usage = "memory [--instances N] [--timers N] [--due-soon N] [--seconds N] [--host-env NAME=VALUE]…";
+    public const string Usage = "memory [--instances N] [--timers N] [--due-soon N] [--seconds N] [--host-env NAME=VALUE]… [--compare NAME=VALUE]…";
 
     public static MemoryArguments Parse(IReadOnlyList<string> args)
     {
         var result = new MemoryArguments(100_000, 1_000_000, 6_000, 60, new Dictionary<string, string>(StringComparer.Ordinal));
         var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        Dictionary<string, string>? compare = null;
         for (var i = 0; i < args.Count; i++)
         {
-            if (args[i] is not ("--instances" or "--timers" or "--due-soon" or "--seconds" or "--host-env"))
+            if (args[i] is not ("--instances" or "--timers" or "--due-soon" or "--seconds" or "--host-env" or "--compare"))
             {
                 throw new ArgumentException($"unknown option {args[i]}. Usage: {Usage}");
             }
 
             var value = i + 1 < args.Count ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value. Usage: {Usage}");
-            if (args[i] == "--host-env")
+            if (args[i] is "--host-env" or "--compare")
             {
                 var equals = value.IndexOf('=', StringComparison.Ordinal);
-                environment[equals > 0 ? value[..equals] : throw new ArgumentException($"--host-env expects NAME=VALUE, not '{value}'.")] = value[(equals + 1)..];
+                var target = args[i] == "--host-env" ? environment : compare ??= new Dictionary<string, string>(StringComparer.Ordinal);
+                target[equals > 0 ? value[..equals] : throw new ArgumentException($"{args[i]} expects NAME=VALUE, not '{value}'.")] = value[(equals + 1)..];
                 i++;
                 continue;
             }
@@ -48,7 +50,7 @@ public sealed record MemoryArguments(int Instances, long Timers, long DueSoon, i
             i++;
         }
 
-        return result with { HostEnvironment = environment };
+        return result with { HostEnvironment = environment, Compare = compare };
     }
 }
 
@@ -105,10 +107,37 @@ public sealed class MemoryBenchmark(MemoryArguments arguments, TextWriter output
             await using var dataSource = NpgsqlDataSource.Create(connectionString);
             await SeedAsync(dataSource, caseId, cancellationToken);
 
-            await using var host = await HostUnderTest.StartAsync(dll, connectionString, directory, arguments.HostEnvironment, cancellationToken);
-            await using var counters = RuntimeCounters.Start(host.ProcessId);
-            await MeasureAsync(host, counters, dataSource, cancellationToken);
-            await host.StopAsync();
+            var runs = new List<(string Name, IReadOnlyDictionary<string, string> Environment)> { ("as configured", arguments.HostEnvironment) };
+            if (arguments.Compare is { } compare)
+            {
+                // The same database, a second host after the first has stopped, with the compared settings on top.
+                runs.Add(($"with {string.Join(", ", compare.Select(c => $"{c.Key}={c.Value}"))}", arguments.HostEnvironment.Concat(compare).GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal)));
+            }
+
+            var summaries = new List<(string Name, string Summary)>();
+            foreach (var (name, environment) in runs)
+            {
+                output.WriteLine();
+                output.WriteLine($"## Host {name}");
+                await using var host = await HostUnderTest.StartAsync(dll, connectionString, directory, environment, cancellationToken);
+                await using var counters = RuntimeCounters.Start(host.ProcessId);
+                summaries.Add((name, await MeasureAsync(host, counters, dataSource, cancellationToken)));
+                await host.StopAsync();
+            }
+
+            if (summaries.Count > 1)
+            {
+                output.WriteLine();
+                output.WriteLine("## Side by side (same data, one host after the other)");
+                output.WriteLine("| host | RSS ready MB | RSS highest sample MB | RSS end MB | VmHWM MB | GC heap end / highest MB | GC committed end / highest MB |");
+                output.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+                foreach (var (name, summary) in summaries)
+                {
+                    output.WriteLine($"| {name} {summary}");
+                }
+            }
+
+            output.WriteLine($"load average {HttpLoadBenchmark.LoadAverage()}");
             await cluster.StopAsync(cancellationToken);
         }
         finally
@@ -141,10 +170,11 @@ public sealed class MemoryBenchmark(MemoryArguments arguments, TextWriter output
 
         var copies = (arguments.Instances + open - 1) / open;
         var perTimer = (int)Math.Max(1, (arguments.Timers + ((long)copies * timers) - 1) / ((long)copies * timers));
-        // The soon-due timers run from now over the seeding, the host's start and the watch; the first are due when it starts.
+        // The soon-due timers are spread over a window that starts 30 s before the seeding ends (moved there once it has), so a
+        // first lot is due when the host starts and the rest fall due while it is watched; the others are due over 30 days.
         _spreadFrom = DateTimeOffset.UtcNow;
-        _window = TimeSpan.FromSeconds(180 + arguments.Seconds);
-        output.WriteLine($"Template: case {caseId}, {open} open instances, {timers} timers; {copies:N0} copies, each timer {perTimer}×; {arguments.DueSoon:N0} timers due over {_window.TotalSeconds:0} s from {_spreadFrom:HH:mm:ss}Z, the rest over {Horizon.TotalDays:0} days");
+        _window = TimeSpan.FromSeconds((90 + arguments.Seconds) * (arguments.Compare is null ? 1 : 2));
+        output.WriteLine($"Template: case {caseId}, {open} open instances, {timers} timers; {copies:N0} copies, each timer {perTimer}×; {arguments.DueSoon:N0} timers due over {_window.TotalSeconds:0} s from 30 s before the seeding ends, the rest over {Horizon.TotalDays:0} days");
 
         var watch = Stopwatch.StartNew();
         var (instances, written) = await EngineBulkLoad.CloneCorrelatedAsync(
@@ -164,10 +194,14 @@ public sealed class MemoryBenchmark(MemoryArguments arguments, TextWriter output
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        output.WriteLine($"Seeded in {watch.Elapsed.TotalSeconds:0} s: {instances:N0} instances ({(long)copies * open:N0} open), {written:N0} timers, {copies:N0} cases; {await EngineBulkLoad.CountPendingTimersAsync(dataSource, cancellationToken):N0} timers pending in all; load average {HttpLoadBenchmark.LoadAverage()}");
+        var seeded = DateTimeOffset.UtcNow.AddSeconds(-30);
+        var moved = await EngineBulkLoad.ShiftTimersAsync(dataSource, _spreadFrom, _spreadFrom + _window, seeded - _spreadFrom, cancellationToken);
+        _spreadFrom = seeded;
+        output.WriteLine($"Seeded in {watch.Elapsed.TotalSeconds:0} s: {instances:N0} instances ({(long)copies * open:N0} open), {written:N0} timers, {copies:N0} cases; {moved:N0} soon-due timers moved to {_spreadFrom:HH:mm:ss}Z + {_window.TotalSeconds:0} s; {await EngineBulkLoad.CountPendingTimersAsync(dataSource, cancellationToken):N0} timers pending in all; load average {HttpLoadBenchmark.LoadAverage()}");
     }
 
-    private async Task MeasureAsync(HostUnderTest host, RuntimeCounters counters, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    /// <summary>Samples the host; returns its summary as the rest of a side-by-side table row.</summary>
+    private async Task<string> MeasureAsync(HostUnderTest host, RuntimeCounters counters, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         var samples = new List<Sample>();
         async Task SampleAsync(string phase)
@@ -218,10 +252,10 @@ public sealed class MemoryBenchmark(MemoryArguments arguments, TextWriter output
         await SampleAsync("5 s later");
         output.WriteLine();
         output.WriteLine("API reads (5 each): " + string.Join("; ", rows));
-        WriteSummary(samples);
+        return WriteSummary(samples);
     }
 
-    private void WriteSummary(List<Sample> samples)
+    private string WriteSummary(List<Sample> samples)
     {
         var last = samples[^1];
         var peak = samples.Max(s => s.Memory.HwmMegabytes);
@@ -236,6 +270,8 @@ public sealed class MemoryBenchmark(MemoryArguments arguments, TextWriter output
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| GC heap at the end / highest | {last.Counter("gc-heap-size")} / {samples.Max(s => s.Value("gc-heap-size")):0} MB | |"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| GC committed at the end / highest | {last.Counter("gc-committed")} / {samples.Max(s => s.Value("gc-committed")):0} MB | |"));
         output.WriteLine($"Goal RSS ≤ {GoalMegabytes:0} MB with {arguments.Instances:N0} open instances and {arguments.Timers:N0} timers pending: {(peak <= GoalMegabytes ? "met" : "NOT met")} (peak {peak:0} MB); load average {HttpLoadBenchmark.LoadAverage()}");
+        return string.Create(CultureInfo.InvariantCulture,
+            $"| {samples[0].Memory.RssMegabytes:0} | {highest.Memory.RssMegabytes:0} | {last.Memory.RssMegabytes:0} | {peak:0} | {last.Counter("gc-heap-size")} / {samples.Max(s => s.Value("gc-heap-size")):0} | {last.Counter("gc-committed")} / {samples.Max(s => s.Value("gc-committed")):0} |");
     }
 
     /// <summary>How many of the soon-due timers the spread has made due by now.</summary>

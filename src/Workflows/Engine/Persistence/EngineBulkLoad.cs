@@ -170,6 +170,15 @@ public static class EngineBulkLoad
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>Moves the pending timers due in [<paramref name="from"/>, <paramref name="to"/>) by <paramref name="by"/>; returns how many.</summary>
+    public static async Task<int> ShiftTimersAsync(NpgsqlDataSource dataSource, DateTimeOffset from, DateTimeOffset to, TimeSpan by, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = Sql.Command(connection, null, "UPDATE workflow_bookmarks SET due_at = due_at + $3 WHERE due_at >= $1 AND due_at < $2", from, to, by);
+        command.CommandTimeout = 0;
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     /// <summary>The timers of the template and how many instances it has that have not ended, to size a <see cref="CloneCorrelatedAsync"/>.</summary>
     public static async Task<(int OpenInstances, int Timers)> CorrelatedShapeAsync(NpgsqlDataSource dataSource, string correlationId, CancellationToken cancellationToken)
     {
