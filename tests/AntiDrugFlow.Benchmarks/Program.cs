@@ -37,5 +37,11 @@ if (args.Length > 0 && args[0] == "http")
     return await HttpLoadBenchmark.MainAsync(args[1..], Console.Out, Console.Error);
 }
 
+// "memory" samples the host process's RSS with 100,000 open instances and 1,000,000 timers pending (docs/BENCHMARKS.md).
+if (args.Length > 0 && args[0] == "memory")
+{
+    return await MemoryBenchmark.MainAsync(args[1..], Console.Out, Console.Error);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(InMemoryFlowchartBenchmarks).Assembly).Run(args);
 return 0;
