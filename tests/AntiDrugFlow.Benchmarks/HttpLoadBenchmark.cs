@@ -110,7 +110,7 @@ public sealed class EndpointTimes(string name)
     }
 
     /// <summary>The latency at <paramref name="fraction"/> (0.5 the median, 1 the slowest) in milliseconds; NaN when nothing succeeded.</summary>
-    public double Percentile(double fraction)
+    public double PercentileMilliseconds(double fraction)
     {
         var sorted = _latencies.OrderBy(l => l).ToArray();
         return sorted.Length == 0 ? double.NaN : Percentile(sorted, fraction).TotalMilliseconds;

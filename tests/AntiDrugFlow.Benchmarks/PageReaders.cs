@@ -65,7 +65,7 @@ public sealed class PageReaders(int readers, int closedRequests, TimeSpan think,
                 await OpenLoopAsync(client, page.Path, open, cancellationToken);
                 var openElapsed = watch.Elapsed;
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {page.Name} | {page.Viewer} | {closed.Count / closedElapsed.TotalSeconds:0} | {closed.Percentile(0.5):0.0} | {closed.Percentile(0.99):0.0} | {open.Count / openElapsed.TotalSeconds:0} | {open.Percentile(0.5):0.0} | {open.Percentile(0.99):0.0} | {open.Percentile(1):0.0} | {closed.Failures + open.Failures} | {cpuPerPage:0.0} | {HttpLoadBenchmark.LoadAverage()} |"));
+                    $"| {page.Name} | {page.Viewer} | {closed.Count / closedElapsed.TotalSeconds:0} | {closed.PercentileMilliseconds(0.5):0.0} | {closed.PercentileMilliseconds(0.99):0.0} | {open.Count / openElapsed.TotalSeconds:0} | {open.PercentileMilliseconds(0.5):0.0} | {open.PercentileMilliseconds(0.99):0.0} | {open.PercentileMilliseconds(1):0.0} | {closed.Failures + open.Failures} | {cpuPerPage:0.0} | {HttpLoadBenchmark.LoadAverage()} |"));
                 if ((closed.FirstFailure ?? open.FirstFailure) is { } failure)
                 {
                     output.WriteLine($"  first failure: {failure}");
@@ -95,7 +95,7 @@ public sealed class PageReaders(int readers, int closedRequests, TimeSpan think,
             }
 
             output.WriteLine();
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{page.Name} ({page.Viewer}): client p50 {times.Percentile(0.5):0.0} ms"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{page.Name} ({page.Viewer}): client p50 {times.PercentileMilliseconds(0.5):0.0} ms"));
             profiler.Write(output);
         }
     }
