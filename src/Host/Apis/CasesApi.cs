@@ -68,7 +68,6 @@ public static class CasesApi
         return TypedResults.Created($"/api/cases/{view.Id}", view);
     }
 
-    /// <summary>A page of 50 cases, newest first; a <c>Link: rel="next"</c> header names the next page when there is one.</summary>
     /// <summary>A page of the visible cases, newest first; <c>Link</c> gives the next page, from where this one ends (<c>after</c>, keyset paging).</summary>
     public static async Task<Ok<IReadOnlyList<CaseView>>> ListAsync(HttpContext http, CaseService cases, CancellationToken cancellationToken, int page = 1, string? after = null, string? before = null)
     {

@@ -53,7 +53,6 @@ public sealed record CaseView(
     string Id, string CaseNumber, string Kind, string KindName, string? Status, string OriginAgencyId, string OriginAgencyName, string? SchoolId, string? SchoolName,
     string? County, bool Urgent, int? DrugLevel, string? SubjectName, string? SubjectClass, bool Masked, DateTimeOffset CreatedAt, NotificationNarrative? Narrative = null);
 
-/// <summary>One page of a case list.</summary>
 /// <summary>
 /// One page of an agency's inbox: <paramref name="Items"/> are the tasks at positions (Page − 1) × PageSize onwards of
 /// all <paramref name="Total"/> (pending ones by due time, then those escalated away).
@@ -71,7 +70,7 @@ public sealed record InboxPage(int Page, int PageSize, int Total, IReadOnlyList<
 }
 
 /// <summary>
-/// A page of the case list. <see cref="After"/> is where the next (older) page starts and <see cref="Before"/> where the
+/// One page of a case list (50 cases). <see cref="After"/> is where the next (older) page starts and <see cref="Before"/> where the
 /// previous (newer) one ends: what the page's links carry, so a page far back costs what the first one does.
 /// </summary>
 public sealed record CaseListPage(int Page, IReadOnlyList<CaseView> Cases, bool More)
@@ -351,7 +350,6 @@ public sealed class CaseService(
         return record is null ? null : View(actor, record, (await instances.GetAsync(record.InstanceId, cancellationToken))?.State.Variables.GetValueOrDefault("caseStatus"));
     }
 
-    /// <summary>A page of the cases the actor may see, newest first (page 1 is the newest); <c>More</c> when an older page exists.</summary>
     /// <summary>
     /// Page <paramref name="page"/> of the cases the actor may see, newest first. The page's links carry where it ends
     /// (<paramref name="after"/>) or, going back, where the later page begins (<paramref name="before"/>): then the page

@@ -22,7 +22,6 @@ public sealed record InboxDetails(IReadOnlySet<string> Unread, IReadOnlyList<(st
 /// <summary>One row of the quarterly level-1 statistics: counts only.</summary>
 public sealed record CaseCount(string? County, string Kind, int? DrugLevel, string? Outcome, int Cases);
 
-/// <summary>All SQL of cases, their visibility and their statistics.</summary>
 /// <summary>
 /// A place in the case list (newest first, then by id): the case at <paramref name="CreatedAt"/> with <paramref name="Id"/>;
 /// a page after it holds older cases, one <paramref name="Before"/> it newer ones. Its text form (<see cref="ToString"/>)
@@ -44,6 +43,7 @@ public sealed record CaseListCursor(DateTimeOffset CreatedAt, string Id, bool Be
     }
 }
 
+/// <summary>All SQL of cases, their visibility and their statistics.</summary>
 public sealed class PostgresCaseStore(NpgsqlDataSource dataSource)
 {
     private const string Columns = "c.id, c.case_number, c.kind, c.chain, c.instance_id, c.origin_agency_id, c.school_id, c.county, c.urgent, c.drug_level, c.subject_name_protected, c.subject_class_protected, c.created_by, c.created_at, c.narrative_protected";
@@ -113,14 +113,14 @@ public sealed class PostgresCaseStore(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<CaseListing>> ListVisibleAsync(string agencyId, string? liaisonCounty, int offset, int limit, CancellationToken cancellationToken, CaseListCursor? cursor = null)
     {
         var before = cursor?.Before == true;
-        var order = before ? "created_at, id DESC" : "created_at DESC, id";
+        var (order, casesOrder) = before ? ("created_at, id DESC", "c.created_at, c.id DESC") : ("created_at DESC, id", "c.created_at DESC, c.id");
         var bound = before
             ? "($6::text IS NULL OR (c.created_at >= $6::text::timestamptz AND (c.created_at > $6::text::timestamptz OR c.id < $7)))"
             : "($6::text IS NULL OR (c.created_at <= $6::text::timestamptz AND (c.created_at < $6::text::timestamptz OR c.id > $7)))";
         var listings = new List<CaseListing>();
         await QueryAsync(
             $"""
-            WITH visible AS ({VisibleIds.Replace("{bound}", bound).Replace("{order}", "c." + order.Replace(", ", ", c."))}),
+            WITH visible AS ({VisibleIds.Replace("{bound}", bound).Replace("{order}", casesOrder)}),
             page AS (SELECT id, created_at FROM visible ORDER BY {order} OFFSET $4::text::int LIMIT $5::text::int)
             SELECT {Columns}, i.variables->>'caseStatus'
             FROM page p JOIN cases c ON c.id = p.id LEFT JOIN instance_variables i ON i.instance_id = c.instance_id
@@ -340,9 +340,9 @@ public sealed class PostgresCaseStore(NpgsqlDataSource dataSource)
          OR EXISTS (SELECT 1 FROM human_tasks t WHERE t.payload->>'caseId' = c.id AND t.payload->>'agencyId' = $2))
         """;
 
-    // The ids (with created_at, for the order) of the cases <see cref="Visible"/> admits, each reason through its own index
-    // (0402_case_visibility_indexes.sql). A null $3 matches no county, as in Visible.
-    /// <summary>The first $8 visible cases past the cursor ({bound}) in the list's {order}, one branch per reason to see a case.</summary>
+    // The ids (with created_at, for the order) of the cases Visible admits, each reason through its own index
+    // (0402_case_visibility_indexes.sql), one branch per reason: the first $8 past the cursor ({bound}) in the list's
+    // {order}. A null $3 matches no county, as in Visible.
     private const string VisibleIds = """
         (SELECT c.id, c.created_at FROM cases c WHERE c.origin_agency_id = $2 AND {bound} ORDER BY {order} LIMIT $8::text::bigint)
         UNION (SELECT c.id, c.created_at FROM cases c WHERE c.school_id = $2 AND {bound} ORDER BY {order} LIMIT $8::text::bigint)
