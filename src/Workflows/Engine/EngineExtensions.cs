@@ -48,10 +48,14 @@ public static class EngineExtensions
     public const int DefaultMaxAutoPrepare = 200;
 
     /// <summary>
-    /// The engine's connection string: no reset on return to the pool, and Npgsql's automatic preparation unless the
-    /// operator set <c>Max Auto Prepare</c> (0 turns it off). The engine and the host send the same few hundred statements all day; once
-    /// prepared, PostgreSQL skips parsing and planning them (docs/BENCHMARKS.md: durable starts 1,007 → 1,221–1,458/s
-    /// from one caller on the same machine). A schema change by a later migration re-plans them on the server.
+    /// The engine's connection string: no reset on return to the pool (the engine keeps no session state on its
+    /// connections: its advisory locks are per transaction, so the reset would be a round trip and a commit for nothing),
+    /// Npgsql's automatic preparation unless the operator set <c>Max Auto Prepare</c> (0 turns it off), and
+    /// <c>plan_cache_mode = force_custom_plan</c> for the session unless the operator's <c>Options</c> name it: a prepared
+    /// statement is parsed once per connection but planned for each call's values, as an unprepared one is, because a
+    /// generic plan for the case list's "parameter IS NULL OR …" reads was measured a hundred times slower. A step's writes
+    /// switch generic plans back on for their own transaction (<see cref="PostgresInstanceStore"/>), where planning each
+    /// INSERT again was most of the server's work.
     /// </summary>
     public static string EngineConnectionString(string connectionString)
     {
@@ -60,6 +64,11 @@ public static class EngineExtensions
         if (!given.Keys.Cast<string>().Any(key => key.Replace(" ", string.Empty, StringComparison.Ordinal).Equals("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase)))
         {
             builder.MaxAutoPrepare = DefaultMaxAutoPrepare;
+        }
+
+        if (builder.Options?.Contains("plan_cache_mode", StringComparison.Ordinal) != true)
+        {
+            builder.Options = string.Join(' ', new[] { builder.Options, "-c plan_cache_mode=force_custom_plan" }.Where(o => !string.IsNullOrWhiteSpace(o)));
         }
 
         return builder.ConnectionString;

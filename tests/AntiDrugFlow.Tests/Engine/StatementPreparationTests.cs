@@ -1,5 +1,6 @@
 using AntiDrugFlow.Tests.Infrastructure;
 using AntiDrugFlow.Workflows;
+using AntiDrugFlow.Workflows.Persistence;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Xunit;
@@ -7,42 +8,79 @@ using Xunit;
 namespace AntiDrugFlow.Tests.Engine;
 
 /// <summary>
-/// The engine's connections keep the statements they send over and over prepared on the server (Npgsql's automatic
-/// preparation, on unless the connection string sets Max Auto Prepare), so PostgreSQL stops parsing and planning them.
+/// The engine's connections prepare the statements they send over and over (Npgsql's automatic preparation): a step's
+/// writes then run on their generic plans, while filtered reads are still planned for each call's values.
 /// </summary>
 public sealed class StatementPreparationTests
 {
     private static readonly string Flow = new Flow("prepared").WriteLine("say", "hello").Json();
 
     [Fact]
-    public async Task After_a_few_starts_the_engine_s_connection_holds_its_start_statements_prepared()
+    public async Task A_step_s_writes_reuse_generic_plans_and_a_filtered_read_is_planned_for_each_call()
     {
         var prepared = await PreparedAfterStartsAsync(extra: string.Empty);
 
-        // The start's writes (the engine's tables are named only inside the engine, so the test counts its inserts).
-        Assert.True(prepared.Count(statement => statement.StartsWith("INSERT INTO ", StringComparison.Ordinal)) >= 2, string.Join("\n", prepared));
-        Assert.Contains(prepared, statement => statement.Contains("workflow_require_published", StringComparison.Ordinal));
+        // The start's writes (the engine's tables are named only inside the engine, so the test looks at its inserts).
+        var inserts = prepared.Where(p => p.Statement.StartsWith("INSERT INTO ", StringComparison.Ordinal)).ToList();
+        Assert.True(inserts.Count >= 2, string.Join("\n", prepared));
+        Assert.All(inserts, p => Assert.True(p.GenericPlans > 0 && p.CustomPlans <= 5, $"{p.Statement}: {p.GenericPlans} generic, {p.CustomPlans} custom"));
+        Assert.Contains(prepared, p => p.Statement.Contains("workflow_require_published", StringComparison.Ordinal) && p.GenericPlans > 0);
+
+        var filtered = Assert.Single(prepared, p => p.Statement.Contains("IS NULL OR", StringComparison.Ordinal));
+        Assert.Equal(0, filtered.GenericPlans);
+        Assert.True(filtered.CustomPlans >= 12, $"{filtered.CustomPlans} custom plans");
+    }
+
+    [Fact]
+    public async Task An_engine_connection_plans_for_each_call_outside_a_step_and_reuses_plans_inside_one()
+    {
+        await using var engine = await EngineHarness.CreateAsync();
+        var dataSource = engine.Services.GetRequiredService<NpgsqlDataSource>();
+
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using (var session = new NpgsqlCommand("SHOW plan_cache_mode", connection))
+        {
+            Assert.Equal("force_custom_plan", await session.ExecuteScalarAsync());
+        }
+
+        // A step's batch: its first statement switches generic plans on until the transaction ends, then the session's mode is back.
+        await using (var batch = new NpgsqlBatch(connection) { BatchCommands = { new(PostgresInstanceStore.ReuseGenericPlans), new("SHOW plan_cache_mode") } })
+        {
+            await using var reader = await batch.ExecuteReaderAsync();
+            await reader.NextResultAsync();
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal("auto", reader.GetString(0));
+        }
+
+        await using var after = new NpgsqlCommand("SHOW plan_cache_mode", connection);
+        Assert.Equal("force_custom_plan", await after.ExecuteScalarAsync());
     }
 
     [Fact]
     public async Task An_operator_s_Max_Auto_Prepare_of_zero_turns_preparation_off()
     {
-        var prepared = await PreparedAfterStartsAsync(extra: ";Max Auto Prepare=0");
-
-        Assert.Empty(prepared);
+        Assert.Empty(await PreparedAfterStartsAsync(extra: ";Max Auto Prepare=0"));
     }
 
     [Fact]
-    public void The_connection_string_gets_the_default_only_where_the_operator_said_nothing()
+    public void The_connection_string_gets_the_defaults_only_where_the_operator_said_nothing()
     {
-        Assert.Equal(EngineExtensions.DefaultMaxAutoPrepare, new NpgsqlConnectionStringBuilder(EngineExtensions.EngineConnectionString("Host=127.0.0.1")).MaxAutoPrepare);
-        Assert.Equal(7, new NpgsqlConnectionStringBuilder(EngineExtensions.EngineConnectionString("Host=127.0.0.1;MaxAutoPrepare=7")).MaxAutoPrepare);
-        Assert.Equal(0, new NpgsqlConnectionStringBuilder(EngineExtensions.EngineConnectionString("Host=127.0.0.1;max auto prepare=0")).MaxAutoPrepare);
-        Assert.True(new NpgsqlConnectionStringBuilder(EngineExtensions.EngineConnectionString("Host=127.0.0.1")).NoResetOnClose);
+        static NpgsqlConnectionStringBuilder Engine(string given) => new(EngineExtensions.EngineConnectionString(given));
+
+        Assert.Equal(EngineExtensions.DefaultMaxAutoPrepare, Engine("Host=127.0.0.1").MaxAutoPrepare);
+        Assert.Equal("-c plan_cache_mode=force_custom_plan", Engine("Host=127.0.0.1").Options);
+        Assert.True(Engine("Host=127.0.0.1").NoResetOnClose);
+        Assert.Equal(7, Engine("Host=127.0.0.1;MaxAutoPrepare=7").MaxAutoPrepare);
+        Assert.Equal(0, Engine("Host=127.0.0.1;max auto prepare=0").MaxAutoPrepare);
+        Assert.Equal("-c search_path=adf -c plan_cache_mode=force_custom_plan", Engine("Host=127.0.0.1;Options=-c search_path=adf").Options);
+        Assert.Equal("-c plan_cache_mode=auto", Engine("Host=127.0.0.1;Options=-c plan_cache_mode=auto").Options);
     }
 
-    /// <summary>Starts the flow ten times on a pool of one connection, then lists what that connection has prepared.</summary>
-    private static async Task<List<string>> PreparedAfterStartsAsync(string extra)
+    /// <summary>
+    /// Starts the flow ten times on a pool of one connection, reading the instances through a filtered list twice after each,
+    /// then lists what that connection has prepared and how each statement was planned.
+    /// </summary>
+    private static async Task<List<(string Statement, long GenericPlans, long CustomPlans)>> PreparedAfterStartsAsync(string extra)
     {
         var connectionString = await TestPostgres.CreateDatabaseAsync() + ";Maximum Pool Size=1" + extra;
         await using var engine = await EngineHarness.CreateAsync(connectionString);
@@ -50,15 +88,17 @@ public sealed class StatementPreparationTests
         for (var i = 0; i < 10; i++)
         {
             await engine.StartAsync("prepared");
+            Assert.Single(await engine.Instances.ListInstancesAsync(new InstanceFilter(DefinitionId: "prepared", PageSize: 1), CancellationToken.None));
+            Assert.Single(await engine.Instances.ListInstancesAsync(new InstanceFilter(DefinitionId: "prepared", PageSize: 1, Page: i), CancellationToken.None));
         }
 
         await using var connection = await engine.Services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync();
-        await using var command = new NpgsqlCommand("SELECT statement FROM pg_prepared_statements", connection);
+        await using var command = new NpgsqlCommand("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements", connection);
         await using var reader = await command.ExecuteReaderAsync();
-        var prepared = new List<string>();
+        var prepared = new List<(string, long, long)>();
         while (await reader.ReadAsync())
         {
-            prepared.Add(reader.GetString(0));
+            prepared.Add((reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2)));
         }
 
         return prepared;
