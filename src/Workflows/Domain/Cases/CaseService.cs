@@ -161,7 +161,7 @@ public sealed class CaseService(
         {
             return await StartNewNotificationAsync(actor, request, idempotencyKey is null ? null : (idempotencyKey, protector.Protect(fingerprint)), cancellationToken);
         }
-        catch (Npgsql.PostgresException ex) when (idempotencyKey is not null && IdempotencyKeys.IsCollision(ex, "notification_requests"))
+        catch (Npgsql.PostgresException ex) when (idempotencyKey is not null && IdempotencyKeys.IsCollision(ex, IdempotencyTable.Notifications.Name))
         {
             // The same key at the same moment: the other request made the case; nothing of this one was committed.
             return await FirstOfKeyAsync(actor, idempotencyKey, fingerprint, cancellationToken)
@@ -182,7 +182,7 @@ public sealed class CaseService(
             throw IdempotencyKeys.Reused(idempotencyKey, "通報");
         }
 
-        return await GetAsync(actor, earlier.CaseId, cancellationToken) ?? throw new InvalidOperationException($"the case {earlier.CaseId} of an idempotency key is not visible to the user who made it");
+        return await GetAsync(actor, earlier.MadeId, cancellationToken) ?? throw new InvalidOperationException($"the case {earlier.MadeId} of an idempotency key is not visible to the user who made it");
     }
 
     private async Task<CaseView> StartNewNotificationAsync(Actor actor, NewNotification request, (string Key, string FingerprintProtected)? idempotency, CancellationToken cancellationToken)
@@ -212,7 +212,7 @@ public sealed class CaseService(
                 audit.Record(created, transaction);
                 if (idempotency is { } key)
                 {
-                    PostgresCaseStore.InsertNotificationRequest(transaction, new NotificationRequestRecord(actor.UserId, key.Key, caseId, key.FingerprintProtected, now));
+                    transaction.Batch(IdempotencyTable.Notifications.InsertCommand(new IdempotencyRequest(actor.UserId, key.Key, caseId, key.FingerprintProtected, now)));
                 }
 
                 return Task.CompletedTask;
@@ -573,13 +573,13 @@ public sealed class CaseService(
 
         // The details name the kind and date only: a test's result is health data and stays with the case.
         var done = new AuditEntry(now, actor.UserId, actor.AgencyId, action, caseId, $"{record.CaseNumber} {RocDate.Format(pending.OccurredOn)}");
-        var key = idempotencyKey is null ? null : new CounsellingRequestRecord(actor.UserId, idempotencyKey, pending.Id, protector.Protect(fingerprint), now);
+        var key = idempotencyKey is null ? null : new IdempotencyRequest(actor.UserId, idempotencyKey, pending.Id, protector.Protect(fingerprint), now);
         async Task StoreAsync(Npgsql.NpgsqlConnection connection, Npgsql.NpgsqlTransaction transaction, CancellationToken ct)
         {
             await counselling.InsertAsync(pending, connection, transaction, ct);
             if (key is not null)
             {
-                await counselling.InsertRequestAsync(key, connection, transaction, ct);
+                await IdempotencyTable.Counselling.InsertAsync(key, connection, transaction, ct);
             }
 
             await audit.RecordAsync(done, connection, transaction, ct);
@@ -593,7 +593,7 @@ public sealed class CaseService(
                 await counselling.InOwnTransactionAsync(StoreAsync, cancellationToken);
             }
         }
-        catch (Exception ex) when (idempotencyKey is not null && IdempotencyKeys.IsCollision(ex, CounsellingRecords.RequestsTable))
+        catch (Exception ex) when (idempotencyKey is not null && IdempotencyKeys.IsCollision(ex, IdempotencyTable.Counselling.Name))
         {
             // The same key at the same moment: the other request stored the record; nothing of this one was committed.
             return await FirstCounsellingOfKeyAsync(actor, caseId, idempotencyKey, fingerprint, cancellationToken)
@@ -616,8 +616,8 @@ public sealed class CaseService(
             throw IdempotencyKeys.Reused(idempotencyKey, "輔導紀錄");
         }
 
-        return (await counselling.ListAsync(caseId, cancellationToken)).SingleOrDefault(r => r.Id == earlier.RecordId)
-            ?? throw new InvalidOperationException($"the counselling record {earlier.RecordId} of an idempotency key is not with its case");
+        return (await counselling.ListAsync(caseId, cancellationToken)).SingleOrDefault(r => r.Id == earlier.MadeId)
+            ?? throw new InvalidOperationException($"the counselling record {earlier.MadeId} of an idempotency key is not with its case");
     }
 
     private sealed record CounsellingRequestFingerprint<TRequest>(string Action, string CaseId, TRequest Request);

@@ -14,8 +14,6 @@ public sealed record NewCounsellingSession(DateOnly? Date, string? Form, string?
 /// <summary>A urine re-test as the school records it: when, the result, and why when it was not taken.</summary>
 public sealed record NewRetest(DateOnly? Date, string? Result, string? Reason);
 
-/// <summary>An Idempotency-Key a user sent with a counselling record, the record it stored and the request's fingerprint (encrypted).</summary>
-public sealed record CounsellingRequestRecord(string UserId, string IdempotencyKey, string RecordId, string FingerprintProtected, DateTimeOffset CreatedAt);
 
 /// <summary>
 /// One counselling record of a case as its team reads it back. <paramref name="LedBy"/>, <paramref name="Note"/> and
@@ -86,29 +84,9 @@ public sealed class CounsellingRecords(NpgsqlDataSource dataSource, IPersonalDat
         await insert.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Where the Idempotency-Keys of counselling records are kept (a key used already is a unique violation there).</summary>
-    public const string RequestsTable = "counselling_requests";
-
-    /// <summary>Records the Idempotency-Key of a record in the caller's transaction, after the record.</summary>
-    public async Task InsertRequestAsync(CounsellingRequestRecord request, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
-    {
-        await using var insert = Sql.Command(connection, transaction, """
-            INSERT INTO counselling_requests (user_id, idempotency_key, record_id, fingerprint_protected, created_at) VALUES ($1, $2, $3, $4, $5)
-            """, request.UserId, request.IdempotencyKey, request.RecordId, request.FingerprintProtected, request.CreatedAt);
-        await insert.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    public async Task<CounsellingRequestRecord?> FindRequestAsync(string userId, string idempotencyKey, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(
-            "SELECT record_id, fingerprint_protected, created_at FROM counselling_requests WHERE user_id = $1 AND idempotency_key = $2");
-        command.Parameters.Add(Sql.Parameter(userId));
-        command.Parameters.Add(Sql.Parameter(idempotencyKey));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken)
-            ? new CounsellingRequestRecord(userId, idempotencyKey, reader.GetString(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2))
-            : null;
-    }
+    /// <summary>The user's earlier counselling request with this Idempotency-Key, naming the record it stored; null when there was none.</summary>
+    public Task<IdempotencyRequest?> FindRequestAsync(string userId, string idempotencyKey, CancellationToken cancellationToken) =>
+        IdempotencyTable.Counselling.FindAsync(dataSource, userId, idempotencyKey, cancellationToken);
 
     /// <summary>Runs <paramref name="store"/> (a record and its audit row) in a transaction of its own, for a record no chain step takes.</summary>
     public async Task InOwnTransactionAsync(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task> store, CancellationToken cancellationToken)

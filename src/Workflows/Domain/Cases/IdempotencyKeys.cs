@@ -32,3 +32,44 @@ public static class IdempotencyKeys
             ? postgres.TableName == table
             : exception is not null && IsCollision(exception.InnerException, table);
 }
+
+/// <summary>An Idempotency-Key a user sent, the id of what its request made (a case, a counselling record) and the request's fingerprint (encrypted).</summary>
+public sealed record IdempotencyRequest(string UserId, string IdempotencyKey, string MadeId, string FingerprintProtected, DateTimeOffset CreatedAt);
+
+/// <summary>
+/// A table of Idempotency-Keys: one row per user and key, naming what the first request made in <see cref="MadeColumn"/>;
+/// the row commits with what it names, or not at all, and a key stored already is a unique violation on <see cref="Name"/>.
+/// </summary>
+public sealed record IdempotencyTable(string Name, string MadeColumn)
+{
+    /// <summary>Notifications (migration 0411): the case a key made.</summary>
+    public static readonly IdempotencyTable Notifications = new("notification_requests", "case_id");
+
+    /// <summary>Counselling sessions and re-tests (migration 0460): the record a key stored.</summary>
+    public static readonly IdempotencyTable Counselling = new("counselling_requests", "record_id");
+
+    private string InsertSql => $"INSERT INTO {Name} (user_id, idempotency_key, {MadeColumn}, fingerprint_protected, created_at) VALUES ($1, $2, $3, $4, $5)";
+
+    /// <summary>The statement that stores <paramref name="request"/>, for a writer that sends it in its own batch.</summary>
+    public Npgsql.NpgsqlBatchCommand InsertCommand(IdempotencyRequest request) =>
+        Persistence.Sql.BatchCommand(InsertSql, request.UserId, request.IdempotencyKey, request.MadeId, request.FingerprintProtected, request.CreatedAt);
+
+    /// <summary>Stores <paramref name="request"/> in the caller's transaction.</summary>
+    public async Task InsertAsync(IdempotencyRequest request, Npgsql.NpgsqlConnection connection, Npgsql.NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var insert = Persistence.Sql.Command(connection, transaction, InsertSql, request.UserId, request.IdempotencyKey, request.MadeId, request.FingerprintProtected, request.CreatedAt);
+        await insert.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The user's earlier request with this key; null when there was none.</summary>
+    public async Task<IdempotencyRequest?> FindAsync(Npgsql.NpgsqlDataSource dataSource, string userId, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT {MadeColumn}, fingerprint_protected, created_at FROM {Name} WHERE user_id = $1 AND idempotency_key = $2");
+        command.Parameters.Add(Persistence.Sql.Parameter(userId));
+        command.Parameters.Add(Persistence.Sql.Parameter(idempotencyKey));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new IdempotencyRequest(userId, idempotencyKey, reader.GetString(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2))
+            : null;
+    }
+}

@@ -10,8 +10,6 @@ public sealed record CaseRecord(
     bool Urgent, int? DrugLevel, string? SubjectNameProtected, string? SubjectClassProtected, string CreatedBy, DateTimeOffset CreatedAt,
     string? NarrativeProtected = null);
 
-/// <summary>An Idempotency-Key a user sent with a notification, the case it made and the request's fingerprint (encrypted).</summary>
-public sealed record NotificationRequestRecord(string UserId, string IdempotencyKey, string CaseId, string FingerprintProtected, DateTimeOffset CreatedAt);
 
 /// <summary>A case as listed: its row and the status its workflow last set, read in the same query.</summary>
 public sealed record CaseListing(CaseRecord Case, string? Status);
@@ -71,23 +69,9 @@ public sealed class PostgresCaseStore(NpgsqlDataSource dataSource)
     public async Task<CaseRecord?> FindAsync(string caseId, CancellationToken cancellationToken) =>
         (await QueryAsync($"SELECT {Columns} FROM cases c WHERE c.id = $1", cancellationToken, caseId)).FirstOrDefault();
 
-    /// <summary>Records a notification's Idempotency-Key with the step that makes its case (after the case); a key used already is a unique violation.</summary>
-    public static void InsertNotificationRequest(WorkflowTransaction transaction, NotificationRequestRecord request) =>
-        transaction.Batch(Sql.BatchCommand("""
-            INSERT INTO notification_requests (user_id, idempotency_key, case_id, fingerprint_protected, created_at) VALUES ($1, $2, $3, $4, $5)
-            """, request.UserId, request.IdempotencyKey, request.CaseId, request.FingerprintProtected, request.CreatedAt));
-
-    public async Task<NotificationRequestRecord?> FindNotificationRequestAsync(string userId, string idempotencyKey, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(
-            "SELECT case_id, fingerprint_protected, created_at FROM notification_requests WHERE user_id = $1 AND idempotency_key = $2");
-        command.Parameters.Add(Sql.Parameter(userId));
-        command.Parameters.Add(Sql.Parameter(idempotencyKey));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken)
-            ? new NotificationRequestRecord(userId, idempotencyKey, reader.GetString(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2))
-            : null;
-    }
+    /// <summary>The user's earlier notification with this Idempotency-Key, naming the case it made; null when there was none.</summary>
+    public Task<IdempotencyRequest?> FindNotificationRequestAsync(string userId, string idempotencyKey, CancellationToken cancellationToken) =>
+        IdempotencyTable.Notifications.FindAsync(dataSource, userId, idempotencyKey, cancellationToken);
 
     /// <summary>
     /// The case if the agency may see it: it started it, it is the case's school, it is the liaison office
