@@ -84,6 +84,42 @@ public sealed partial class InboxPagingTests : IAsyncLifetime
         Assert.Contains($"data-case=\"{newest}\"", await station.GetStringAsync("/inbox?page=60"), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Tasks_escalated_away_follow_the_pending_ones_across_pages_each_naming_where_it_went()
+    {
+        var school = await _host.SignedInAsync("school.kl-chenggong-jh");
+        var escalated = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            escalated.Add(await StartAsync(school, urgent: true));
+        }
+
+        // An urgent tip-off's task is due in two hours; at its deadline it goes up to the 分局.
+        await _host.AdvanceAsync(TimeSpan.FromHours(2));
+        var pending = new[] { await StartAsync(school), await StartAsync(school) };
+        var station = await _host.SignedInAsync(Station);
+
+        var pages = new List<JsonArray>();
+        for (var page = 1; page <= 3; page++)
+        {
+            var response = await station.GetAsync($"/api/inbox?page={page}&pageSize=2");
+            Assert.Equal("5", Assert.Single(response.Headers.GetValues("X-Total-Count")));
+            pages.Add((await ChainsHost.BodyAsync(response)).AsArray());
+        }
+
+        Assert.Equal([2, 2, 1], pages.Select(p => p.Count));
+        Assert.True(pages[0].All(t => t!["open"]!.GetValue<bool>() && t["escalatedTo"] is null));
+        Assert.True(new HashSet<string>(pending).SetEquals(pages[0].Select(t => t!["caseId"]!.GetValue<string>())));
+        var away = pages[1].Concat(pages[2]).Select(t => t!).ToList();
+        Assert.True(new HashSet<string>(escalated).SetEquals(away.Select(t => t["caseId"]!.GetValue<string>())));
+        Assert.All(away, t =>
+        {
+            Assert.False(t["open"]!.GetValue<bool>());
+            Assert.Contains("分局", t["escalatedTo"]!.GetValue<string>(), StringComparison.Ordinal);
+            Assert.Equal("藥頭情資", t["caseKindName"]!.GetValue<string>());
+        });
+    }
+
     [Theory]
     [InlineData("page=0", "page")]
     [InlineData("page=-1", "page")]
@@ -104,9 +140,9 @@ public sealed partial class InboxPagingTests : IAsyncLifetime
         Assert.Equal(parameter, Assert.Single(errors).Key);
     }
 
-    private static async Task<string> StartAsync(HttpClient school)
+    private static async Task<string> StartAsync(HttpClient school, bool urgent = false)
     {
-        var response = await school.PostAsJsonAsync("/api/notifications", new { kind = "DrugSource", drugLevel = 2 });
+        var response = await school.PostAsJsonAsync("/api/notifications", new { kind = "DrugSource", urgent, drugLevel = 2 });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return (await ChainsHost.BodyAsync(response))["id"]!.GetValue<string>();
     }

@@ -649,9 +649,11 @@ public sealed class CaseService(
             actor.AgencyId, actor.UserId, EscalationTargetId(actor), [.. items.Select(i => i.TaskId)], [.. CaseIds(items)], cancellationToken);
         items = [.. items.Select(i => i with { Unread = details.Unread.Contains(i.TaskId) })];
         var escalatedFrom = Math.Max(0, start - pending.Total);
-        foreach (var (taskId, escalatedTo) in details.EscalatedAway.Skip((int)Math.Min(escalatedFrom, details.EscalatedAway.Count)).Take(pageSize - items.Count))
+        var escalated = details.EscalatedAway.Skip((int)Math.Min(escalatedFrom, details.EscalatedAway.Count)).Take(pageSize - items.Count).ToList();
+        var escalatedTasks = (await tasks.GetTasksAsync([.. escalated.Select(e => e.TaskId)], cancellationToken)).ToDictionary(t => t.Id, StringComparer.Ordinal);
+        foreach (var (taskId, escalatedTo) in escalated)
         {
-            if (await tasks.GetTaskAsync(taskId, cancellationToken) is { } task)
+            if (escalatedTasks.TryGetValue(taskId, out var task))
             {
                 items.Add(Item(task, now) with { EscalatedTo = escalatedTo });
             }

@@ -7,6 +7,9 @@ public interface IHumanTaskQueries
 {
     Task<HumanTask?> GetTaskAsync(string taskId, CancellationToken cancellationToken);
 
+    /// <summary>The tasks with these ids that exist, in one query, in no particular order.</summary>
+    Task<IReadOnlyList<HumanTask>> GetTasksAsync(IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken);
+
     /// <summary>Tasks by status and instance (either may be null for all), oldest first, at most 500.</summary>
     Task<IReadOnlyList<HumanTask>> ListTasksAsync(HumanTaskStatus? status, string? instanceId, CancellationToken cancellationToken);
 

@@ -280,6 +280,9 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
         return tasks.FirstOrDefault();
     }
 
+    public async Task<IReadOnlyList<HumanTask>> GetTasksAsync(IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken) =>
+        taskIds.Count == 0 ? [] : await QueryTasksAsync("WHERE id = ANY($1)", cancellationToken, (object)taskIds.ToArray());
+
     public Task<IReadOnlyList<HumanTask>> ListTasksAsync(HumanTaskStatus? status, string? instanceId, CancellationToken cancellationToken) =>
         QueryTasksAsync("WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR instance_id = $2) ORDER BY created_at LIMIT 500", cancellationToken, status?.ToString(), instanceId);
 
