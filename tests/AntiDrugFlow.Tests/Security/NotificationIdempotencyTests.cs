@@ -43,6 +43,28 @@ public sealed class NotificationIdempotencyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_key_answers_its_first_request_for_thirty_days_then_is_forgotten_and_makes_a_new_case()
+    {
+        var body = new { kind = "CampusSeizure", drugLevel = 3 };
+        var first = await PostAsync(await _host.SignedInAsync("school.kl-chenggong-jh"), "monthly", body);
+        var firstId = (await ChainsHost.BodyAsync(first))["id"]!.GetValue<string>();
+
+        _host.Clock.Advance(Workflows.Cases.IdempotencyKeys.Kept - TimeSpan.FromMinutes(1));
+        var within = await PostAsync(await _host.SignedInAsync("school.kl-chenggong-jh"), "monthly", body);
+        Assert.Equal(firstId, (await ChainsHost.BodyAsync(within))["id"]!.GetValue<string>());
+
+        _host.Clock.Advance(TimeSpan.FromMinutes(2));
+        var after = await PostAsync(await _host.SignedInAsync("school.kl-chenggong-jh"), "monthly", body);
+        Assert.Equal(HttpStatusCode.Created, after.StatusCode);
+        var afterId = (await ChainsHost.BodyAsync(after))["id"]!.GetValue<string>();
+        Assert.NotEqual(firstId, afterId);
+
+        // The forgotten key's row went when the new one was stored: one row, naming the new case.
+        Assert.Equal([afterId], await _host.ScalarAsync<string[]>("SELECT array_agg(case_id) FROM notification_requests"));
+        Assert.Equal(2L, await _host.ScalarAsync<long>("SELECT count(*) FROM cases"));
+    }
+
+    [Fact]
     public async Task The_pages_form_sent_twice_makes_one_case()
     {
         var school = await _host.SignedInAsync("school.kl-chenggong-jh", followRedirects: false);

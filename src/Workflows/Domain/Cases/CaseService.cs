@@ -172,7 +172,7 @@ public sealed class CaseService(
     /// <summary>The case the key made before, when it did; a conflict when the key came with a different request.</summary>
     private async Task<CaseView?> FirstOfKeyAsync(Actor actor, string idempotencyKey, string fingerprint, CancellationToken cancellationToken)
     {
-        if (await cases.FindNotificationRequestAsync(actor.UserId, idempotencyKey, cancellationToken) is not { } earlier)
+        if (await cases.FindNotificationRequestAsync(actor.UserId, idempotencyKey, time.GetUtcNow(), cancellationToken) is not { } earlier)
         {
             return null;
         }
@@ -212,7 +212,10 @@ public sealed class CaseService(
                 audit.Record(created, transaction);
                 if (idempotency is { } key)
                 {
-                    transaction.Batch(IdempotencyTable.Notifications.InsertCommand(new IdempotencyRequest(actor.UserId, key.Key, caseId, key.FingerprintProtected, now)));
+                    foreach (var command in IdempotencyTable.Notifications.InsertCommands(new IdempotencyRequest(actor.UserId, key.Key, caseId, key.FingerprintProtected, now)))
+                    {
+                        transaction.Batch(command);
+                    }
                 }
 
                 return Task.CompletedTask;
@@ -606,7 +609,7 @@ public sealed class CaseService(
     /// <summary>The record the key stored before, when it did; a conflict when the key came with a different request.</summary>
     private async Task<CounsellingRecord?> FirstCounsellingOfKeyAsync(Actor actor, string caseId, string idempotencyKey, string fingerprint, CancellationToken cancellationToken)
     {
-        if (await counselling.FindRequestAsync(actor.UserId, idempotencyKey, cancellationToken) is not { } earlier)
+        if (await counselling.FindRequestAsync(actor.UserId, idempotencyKey, time.GetUtcNow(), cancellationToken) is not { } earlier)
         {
             return null;
         }

@@ -85,8 +85,8 @@ public sealed class CounsellingRecords(NpgsqlDataSource dataSource, IPersonalDat
     }
 
     /// <summary>The user's earlier counselling request with this Idempotency-Key, naming the record it stored; null when there was none.</summary>
-    public Task<IdempotencyRequest?> FindRequestAsync(string userId, string idempotencyKey, CancellationToken cancellationToken) =>
-        IdempotencyTable.Counselling.FindAsync(dataSource, userId, idempotencyKey, cancellationToken);
+    public Task<IdempotencyRequest?> FindRequestAsync(string userId, string idempotencyKey, DateTimeOffset now, CancellationToken cancellationToken) =>
+        IdempotencyTable.Counselling.FindAsync(dataSource, userId, idempotencyKey, now, cancellationToken);
 
     /// <summary>Runs <paramref name="store"/> (a record and its audit row) in a transaction of its own, for a record no chain step takes.</summary>
     public async Task InOwnTransactionAsync(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task> store, CancellationToken cancellationToken)

@@ -9,6 +9,12 @@ public static class IdempotencyKeys
 {
     public const string Header = "Idempotency-Key";
 
+    /// <summary>
+    /// How long a key answers its first request: a retry within it returns what the first one made; after it the key is
+    /// forgotten (its row deleted when the next key is stored) and makes a new one.
+    /// </summary>
+    public static readonly TimeSpan Kept = TimeSpan.FromDays(30);
+
     /// <summary>Refuses a malformed key (400 on <see cref="Header"/>); null is no key.</summary>
     public static void Check(string? key)
     {
@@ -48,25 +54,39 @@ public sealed record IdempotencyTable(string Name, string MadeColumn)
     /// <summary>Counselling sessions and re-tests (migration 0460): the record a key stored.</summary>
     public static readonly IdempotencyTable Counselling = new("counselling_requests", "record_id");
 
+    private string PurgeSql => $"DELETE FROM {Name} WHERE created_at < $1";
+
     private string InsertSql => $"INSERT INTO {Name} (user_id, idempotency_key, {MadeColumn}, fingerprint_protected, created_at) VALUES ($1, $2, $3, $4, $5)";
 
-    /// <summary>The statement that stores <paramref name="request"/>, for a writer that sends it in its own batch.</summary>
-    public Npgsql.NpgsqlBatchCommand InsertCommand(IdempotencyRequest request) =>
-        Persistence.Sql.BatchCommand(InsertSql, request.UserId, request.IdempotencyKey, request.MadeId, request.FingerprintProtected, request.CreatedAt);
+    /// <summary>
+    /// The statements that forget the keys older than <see cref="IdempotencyKeys.Kept"/> and store <paramref name="request"/>,
+    /// for a writer that sends them in its own batch.
+    /// </summary>
+    public IEnumerable<Npgsql.NpgsqlBatchCommand> InsertCommands(IdempotencyRequest request) =>
+    [
+        Persistence.Sql.BatchCommand(PurgeSql, request.CreatedAt - IdempotencyKeys.Kept),
+        Persistence.Sql.BatchCommand(InsertSql, request.UserId, request.IdempotencyKey, request.MadeId, request.FingerprintProtected, request.CreatedAt),
+    ];
 
-    /// <summary>Stores <paramref name="request"/> in the caller's transaction.</summary>
+    /// <summary>Forgets the keys older than <see cref="IdempotencyKeys.Kept"/> and stores <paramref name="request"/>, in the caller's transaction.</summary>
     public async Task InsertAsync(IdempotencyRequest request, Npgsql.NpgsqlConnection connection, Npgsql.NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
-        await using var insert = Persistence.Sql.Command(connection, transaction, InsertSql, request.UserId, request.IdempotencyKey, request.MadeId, request.FingerprintProtected, request.CreatedAt);
-        await insert.ExecuteNonQueryAsync(cancellationToken);
+        await using var batch = new Npgsql.NpgsqlBatch(connection, transaction);
+        foreach (var command in InsertCommands(request))
+        {
+            batch.BatchCommands.Add(command);
+        }
+
+        await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>The user's earlier request with this key; null when there was none.</summary>
-    public async Task<IdempotencyRequest?> FindAsync(Npgsql.NpgsqlDataSource dataSource, string userId, string idempotencyKey, CancellationToken cancellationToken)
+    /// <summary>The user's earlier request with this key, if it is younger than <see cref="IdempotencyKeys.Kept"/> at <paramref name="now"/>; else null.</summary>
+    public async Task<IdempotencyRequest?> FindAsync(Npgsql.NpgsqlDataSource dataSource, string userId, string idempotencyKey, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"SELECT {MadeColumn}, fingerprint_protected, created_at FROM {Name} WHERE user_id = $1 AND idempotency_key = $2");
+        await using var command = dataSource.CreateCommand($"SELECT {MadeColumn}, fingerprint_protected, created_at FROM {Name} WHERE user_id = $1 AND idempotency_key = $2 AND created_at >= $3");
         command.Parameters.Add(Persistence.Sql.Parameter(userId));
         command.Parameters.Add(Persistence.Sql.Parameter(idempotencyKey));
+        command.Parameters.Add(Persistence.Sql.Parameter(now - IdempotencyKeys.Kept));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken)
             ? new IdempotencyRequest(userId, idempotencyKey, reader.GetString(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2))

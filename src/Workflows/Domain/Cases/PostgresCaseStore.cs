@@ -70,8 +70,8 @@ public sealed class PostgresCaseStore(NpgsqlDataSource dataSource)
         (await QueryAsync($"SELECT {Columns} FROM cases c WHERE c.id = $1", cancellationToken, caseId)).FirstOrDefault();
 
     /// <summary>The user's earlier notification with this Idempotency-Key, naming the case it made; null when there was none.</summary>
-    public Task<IdempotencyRequest?> FindNotificationRequestAsync(string userId, string idempotencyKey, CancellationToken cancellationToken) =>
-        IdempotencyTable.Notifications.FindAsync(dataSource, userId, idempotencyKey, cancellationToken);
+    public Task<IdempotencyRequest?> FindNotificationRequestAsync(string userId, string idempotencyKey, DateTimeOffset now, CancellationToken cancellationToken) =>
+        IdempotencyTable.Notifications.FindAsync(dataSource, userId, idempotencyKey, now, cancellationToken);
 
     /// <summary>
     /// The case if the agency may see it: it started it, it is the case's school, it is the liaison office
