@@ -14,7 +14,6 @@ public sealed record NewCounsellingSession(DateOnly? Date, string? Form, string?
 /// <summary>A urine re-test as the school records it: when, the result, and why when it was not taken.</summary>
 public sealed record NewRetest(DateOnly? Date, string? Result, string? Reason);
 
-
 /// <summary>
 /// One counselling record of a case as its team reads it back. <paramref name="LedBy"/>, <paramref name="Note"/> and
 /// <paramref name="Reason"/> are decrypted for the team only.

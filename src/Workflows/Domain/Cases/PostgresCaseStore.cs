@@ -10,7 +10,6 @@ public sealed record CaseRecord(
     bool Urgent, int? DrugLevel, string? SubjectNameProtected, string? SubjectClassProtected, string CreatedBy, DateTimeOffset CreatedAt,
     string? NarrativeProtected = null);
 
-
 /// <summary>A case as listed: its row and the status its workflow last set, read in the same query.</summary>
 public sealed record CaseListing(CaseRecord Case, string? Status);
 
