@@ -2,6 +2,7 @@ using AntiDrugFlow.Benchmarks;
 using AntiDrugFlow.Tests.Infrastructure;
 using AntiDrugFlow.Workflows.Persistence;
 using AntiDrugFlow.Workflows.Services;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Xunit;
 using static AntiDrugFlow.Tests.Infrastructure.Flow;
@@ -75,6 +76,68 @@ public sealed class StartPublicationTests
 
         Assert.Equal("reborn:v1", started.DefinitionVersionId);
         Assert.Equal(["second life"], await starter.LinesAsync(started.Id));
+    }
+
+    [Fact]
+    public async Task A_start_that_waits_for_a_definitions_deletion_finds_its_version_gone_and_leaves_no_instance()
+    {
+        var database = await TestPostgres.CreateDatabaseAsync();
+        var deleting = new DeletionGate();
+        await using var starter = await EngineHarness.CreateAsync(database);
+        await using var editor = await EngineHarness.CreateAsync(database, services: s => s.AddSingleton<IDefinitionChangeObserver>(deleting));
+        await editor.PublishAsync(Version("doomed", "text"));
+        // The starter has the version compiled, so its start reads nothing before its writes.
+        Assert.NotNull(await starter.Definitions.PublishedForStartAsync("doomed", fresh: false, CancellationToken.None));
+
+        var deletion = editor.Definitions.DeleteAsync("doomed", CancellationToken.None);
+        await deleting.Reached.WaitAsync(TimeSpan.FromSeconds(30));
+        // The deletion has found no instance and deleted the versions, and holds its transaction open.
+        var start = starter.StartAsync("doomed");
+        await WaitForLockWaitAsync(database);
+        Assert.False(start.IsCompleted);
+        deleting.Release();
+
+        Assert.Equal(DefinitionDeletion.Deleted, await deletion);
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => start);
+        Assert.Equal(0, await starter.Instances.CountInstancesAsync(new InstanceFilter(DefinitionId: "doomed"), CancellationToken.None));
+    }
+
+    /// <summary>Holds a definition's deletion open inside its transaction until the test lets it commit.</summary>
+    private sealed class DeletionGate : IDefinitionChangeObserver
+    {
+        private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Reached => _reached.Task;
+
+        public void Release() => _released.TrySetResult();
+
+        public async Task OnChangedAsync(DefinitionChanged change, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+        {
+            if (change.Kind == DefinitionChangeKind.Deleted)
+            {
+                _reached.TrySetResult();
+                await _released.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Waits until a session of the database waits for a lock (the start's write behind the deletion).</summary>
+    private static async Task WaitForLockWaitAsync(string database)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(database);
+        for (var attempt = 0; attempt < 300; attempt++)
+        {
+            await using var command = dataSource.CreateCommand("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+            if ((long)(await command.ExecuteScalarAsync())! > 0)
+            {
+                return;
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException("No session of the database came to wait for a lock.");
     }
 
     [Fact]

@@ -59,19 +59,21 @@ public sealed class EngineHarness : IAsyncDisposable
     }
 
     /// <param name="settings">More configuration, as appsettings would give it (e.g. agency signing keys, outbox limits).</param>
+    /// <param name="services">More services, registered after the engine's (e.g. an observer of definition changes).</param>
     public static async Task<EngineHarness> CreateAsync(
-        string? connectionString = null, TestClock? clock = null, Action<EngineOptions>? configure = null, IReadOnlyDictionary<string, string?>? settings = null)
+        string? connectionString = null, TestClock? clock = null, Action<EngineOptions>? configure = null, IReadOnlyDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? services = null)
     {
         connectionString ??= await TestPostgres.CreateDatabaseAsync();
         clock ??= new TestClock();
         var configuration = TestConfiguration.With([("App:BaseUrl", "https://antidrugflow.test"), .. (settings ?? new Dictionary<string, string?>()).Select(s => (s.Key, s.Value))]);
-        var services = new ServiceCollection()
+        var collection = new ServiceCollection()
             .AddLogging()
             .AddSingleton<TimeProvider>(clock)
             .AddWorkflowSystem(connectionString, configuration, await ShippedDirectory.ProviderAsync(), configure)
-            .AddOutboxDelivery(configuration)
-            .BuildServiceProvider();
-        return new EngineHarness(services, clock, connectionString);
+            .AddOutboxDelivery(configuration);
+        services?.Invoke(collection);
+        return new EngineHarness(collection.BuildServiceProvider(), clock, connectionString);
     }
 
     public async Task<string> PublishAsync(string json)

@@ -101,7 +101,10 @@ public sealed class PostgresDefinitionStore(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// A command that fails with <see cref="NotPublishedState"/> unless <paramref name="stamp"/> is still the published version;
-    /// put first in a start's writes, it makes them commit only on the version that is published when they commit.
+    /// sent in a start's writes right after the instance's row, it makes them commit only on the version that is published
+    /// when they commit. After that row, because the row's INSERT waits for a definition's deletion that holds
+    /// workflow_instances in SHARE mode (<see cref="DefinitionChange.DeleteAsync"/>); the check, a later statement with a
+    /// later snapshot, then sees the version gone.
     /// </summary>
     public static NpgsqlBatchCommand RequirePublishedCommand(PublishedStamp stamp) =>
         Sql.BatchCommand("SELECT workflow_require_published($1, $2)", stamp.VersionId, stamp.CreatedAt);
@@ -237,8 +240,18 @@ public sealed class DefinitionChange(PostgresDefinitionStore store, NpgsqlConnec
         return await retract.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
 
+    /// <summary>
+    /// Deletes every version unless an instance was started on one. Instances have no foreign key to their version (a start
+    /// would lock the version's row: migration 0013), so the deletion locks workflow_instances against inserts until it
+    /// commits: a start that inserted its row first is seen here, a later one waits and then fails its proof of publication.
+    /// </summary>
     public async Task<DefinitionDeletion> DeleteAsync(CancellationToken cancellationToken)
     {
+        await using (var lockInstances = Sql.Command(connection, transaction, "LOCK TABLE workflow_instances IN SHARE MODE"))
+        {
+            await lockInstances.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         await using var check = Sql.Command(connection, transaction, """
             SELECT EXISTS (SELECT 1 FROM workflow_definitions WHERE definition_id = $1),
                    EXISTS (SELECT 1 FROM workflow_instances WHERE definition_id = $1)

@@ -34,20 +34,15 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
     }
 
     /// <summary>
-    /// Writes one step: <paramref name="first"/> (e.g. a check that must pass), the instance, bookmark changes, tasks, journal
-    /// and outbox, then the caller's <paramref name="also"/> commands (<see cref="WorkflowTransaction.Batch"/>), in one round
-    /// trip. Without a <paramref name="transaction"/> the batch is one implicit transaction that commits as it ends: all of it
-    /// or, when any command fails, none.
+    /// Writes one step: the instance, then <paramref name="afterInstance"/> (e.g. a check that must pass once the instance's
+    /// row is written), bookmark changes, tasks, journal and outbox, then the caller's <paramref name="also"/> commands
+    /// (<see cref="WorkflowTransaction.Batch"/>), in one round trip. Without a <paramref name="transaction"/> the batch is one
+    /// implicit transaction that commits as it ends: all of it or, when any command fails, none.
     /// </summary>
-    public async Task SaveStepAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, ExecutionStep step, CancellationToken cancellationToken, IReadOnlyList<NpgsqlBatchCommand>? also = null, NpgsqlBatchCommand? first = null)
+    public async Task SaveStepAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, ExecutionStep step, CancellationToken cancellationToken, IReadOnlyList<NpgsqlBatchCommand>? also = null, NpgsqlBatchCommand? afterInstance = null)
     {
         await using var batch = new NpgsqlBatch(connection, transaction);
-        if (first is not null)
-        {
-            batch.BatchCommands.Add(first);
-        }
-
-        AddStep(batch, step);
+        AddStep(batch, step, afterInstance);
         foreach (var command in also ?? [])
         {
             batch.BatchCommands.Add(command);
@@ -90,7 +85,7 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
     /// <summary>Lets the rest of the transaction run prepared statements on their generic plans.</summary>
     internal const string ReuseGenericPlans = "SELECT set_config('plan_cache_mode', 'auto', true)";
 
-    private static void AddStep(NpgsqlBatch batch, ExecutionStep step)
+    private static void AddStep(NpgsqlBatch batch, ExecutionStep step, NpgsqlBatchCommand? afterInstance = null)
     {
         var instance = step.Instance;
         batch.BatchCommands.Add(Sql.BatchCommand("""
@@ -101,6 +96,10 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
             instance.Id, instance.DefinitionId, instance.DefinitionVersionId, instance.Version, instance.Status.ToString(), instance.CorrelationId, instance.Fault,
             new Jsonb(JsonSerializer.Serialize(instance.State, StateJson)), instance.CreatedAt, instance.UpdatedAt, instance.FinishedAt,
             instance.Parent?.InstanceId, instance.Parent?.ActivityId, instance.Parent is { Waits: not ParentWaits.None } parent ? parent.Waits.ToString() : null));
+        if (afterInstance is not null)
+        {
+            batch.BatchCommands.Add(afterInstance);
+        }
 
         var addedIds = step.AddedBookmarks.Select(b => b.Id).ToHashSet(StringComparer.Ordinal);
         var removedIds = step.RemovedBookmarks.Select(b => b.Id).ToHashSet(StringComparer.Ordinal);
@@ -144,12 +143,8 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
 
         if (step.Journal.Count > 0)
         {
-            batch.BatchCommands.Add(Sql.BatchCommand("""
-                INSERT INTO workflow_journal (instance_id, at, activity_id, activity_type, event, message)
-                SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[])
-                """,
-                step.Journal.Select(j => j.InstanceId).ToArray(), step.Journal.Select(j => j.At.UtcDateTime).ToArray(), step.Journal.Select(j => j.ActivityId).ToArray(),
-                step.Journal.Select(j => j.ActivityType).ToArray(), step.Journal.Select(j => j.Event).ToArray(), step.Journal.Select(j => j.Message).ToArray()));
+            batch.BatchCommands.Add(Sql.BatchCommand("INSERT INTO workflow_journal (instance_id, lines) VALUES ($1, $2)",
+                instance.Id, new Jsonb(JournalLines.Write(step.Journal))));
         }
 
         if (step.Outbox.Count > 0)
@@ -352,14 +347,21 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
     }
 
     /// <summary>
-    /// Deletes an ended instance with its bookmarks, tasks and journal (they cascade). An instance still
-    /// running or waiting is kept: it must be cancelled first, so no timer or task is left pointing at nothing.
+    /// Deletes an ended instance with its bookmarks, tasks and journal, in one statement (they have no foreign key to
+    /// cascade from: migration 0013). An instance still running or waiting is kept: it must be cancelled first, so no
+    /// timer or task is left pointing at nothing.
     /// </summary>
     public async Task<bool> DeleteEndedAsync(string instanceId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = Sql.Command(connection, null, "DELETE FROM workflow_instances WHERE id = $1 AND status IN ('Finished', 'Faulted', 'Cancelled')", instanceId);
-        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+        await using var command = Sql.Command(connection, null, """
+            WITH gone AS (DELETE FROM workflow_instances WHERE id = $1 AND status IN ('Finished', 'Faulted', 'Cancelled') RETURNING id),
+                 bookmarks AS (DELETE FROM workflow_bookmarks WHERE instance_id IN (SELECT id FROM gone)),
+                 tasks AS (DELETE FROM workflow_tasks WHERE instance_id IN (SELECT id FROM gone)),
+                 journal AS (DELETE FROM workflow_journal WHERE instance_id IN (SELECT id FROM gone))
+            SELECT count(*) FROM gone
+            """, instanceId);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) > 0;
     }
 
     /// <summary>Reads an instance without locking it (for display).</summary>
@@ -405,12 +407,12 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
     public async Task<IReadOnlyList<JournalEntry>> JournalAsync(string instanceId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = Sql.Command(connection, null, "SELECT instance_id, at, activity_id, activity_type, event, message FROM workflow_journal WHERE instance_id = $1 ORDER BY id", instanceId);
+        await using var command = Sql.Command(connection, null, "SELECT lines::text FROM workflow_journal WHERE instance_id = $1 ORDER BY id", instanceId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var result = new List<JournalEntry>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            result.Add(new JournalEntry(reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), reader.NullableString(2), reader.NullableString(3), reader.GetString(4), reader.NullableString(5)));
+            JournalLines.Read(instanceId, reader.GetString(0), result);
         }
 
         return result;
