@@ -651,8 +651,12 @@ public sealed class CaseService(
         var details = await cases.InboxDetailsAsync(
             actor.AgencyId, actor.UserId, EscalationTargetId(actor), [.. items.Select(i => i.TaskId)], [.. CaseIds(items)], cancellationToken);
         items = [.. items.Select(i => i with { Unread = details.Unread.Contains(i.TaskId) })];
+        // The two reads are two snapshots: a task escalated between them is still pending in the first. The page shows it
+        // as the first read found it (once), and the next read shows it escalated.
+        var listed = items.Select(i => i.TaskId).ToHashSet(StringComparer.Ordinal);
+        var escalatedAway = details.EscalatedAway.Where(e => !listed.Contains(e.TaskId)).ToList();
         var escalatedFrom = Math.Max(0, start - pending.Total);
-        var escalated = details.EscalatedAway.Skip((int)Math.Min(escalatedFrom, details.EscalatedAway.Count)).Take(pageSize - items.Count).ToList();
+        var escalated = escalatedAway.Skip((int)Math.Min(escalatedFrom, escalatedAway.Count)).Take(pageSize - items.Count).ToList();
         var escalatedTasks = (await tasks.GetTasksAsync([.. escalated.Select(e => e.TaskId)], cancellationToken)).ToDictionary(t => t.Id, StringComparer.Ordinal);
         foreach (var (taskId, escalatedTo) in escalated)
         {
@@ -662,7 +666,7 @@ public sealed class CaseService(
             }
         }
 
-        return new InboxPage(page, pageSize, pending.Total + details.EscalatedAway.Count, [.. WithCaseKinds(items, details.Kinds)]);
+        return new InboxPage(page, pageSize, pending.Total + escalatedAway.Count, [.. WithCaseKinds(items, details.Kinds)]);
     }
 
     private string? EscalationTargetId(Actor actor) =>
