@@ -100,16 +100,9 @@ public sealed class PostgresDefinitionStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// A command that fails with <see cref="NotPublishedState"/> unless <paramref name="stamp"/> is still the published version;
-    /// sent in a start's writes right after the instance's row, it makes them commit only on the version that is published
-    /// when they commit. After that row, because the row's INSERT waits for a definition's deletion that holds
-    /// workflow_instances in SHARE mode (<see cref="DefinitionChange.DeleteAsync"/>); the check, a later statement with a
-    /// later snapshot, then sees the version gone.
+    /// The SQLSTATE a start's writes fail with when the version it ran on is no longer the published one
+    /// (<see cref="PostgresInstanceStore.SaveStepAsync"/> with <c>startedOn</c>).
     /// </summary>
-    public static NpgsqlBatchCommand RequirePublishedCommand(PublishedStamp stamp) =>
-        Sql.BatchCommand("SELECT workflow_require_published($1, $2)", stamp.VersionId, stamp.CreatedAt);
-
-    /// <summary>The SQLSTATE of <see cref="RequirePublishedCommand"/> when the version is no longer the published one.</summary>
     public const string NotPublishedState = "WF001";
 
     public async Task<DefinitionVersion?> GetByIdAsync(string versionId, CancellationToken cancellationToken)

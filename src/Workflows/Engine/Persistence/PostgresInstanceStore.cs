@@ -18,6 +18,8 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
 {
     private static readonly JsonSerializerOptions StateJson = new(JsonSerializerDefaults.Web);
 
+    private const string InstanceInsertColumns = "id, definition_id, definition_version_id, version, status, correlation_id, fault, state, created_at, updated_at, finished_at, parent_instance_id, parent_activity_id, parent_waits";
+
     private const string InstanceColumns = "id, definition_id, definition_version_id, version, status, correlation_id, fault, state::text, created_at, updated_at, finished_at, parent_instance_id, parent_activity_id, parent_waits";
 
     public NpgsqlDataSource DataSource => dataSource;
@@ -34,15 +36,16 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
     }
 
     /// <summary>
-    /// Writes one step: the instance, then <paramref name="afterInstance"/> (e.g. a check that must pass once the instance's
-    /// row is written), bookmark changes, tasks, journal and outbox, then the caller's <paramref name="also"/> commands
-    /// (<see cref="WorkflowTransaction.Batch"/>), in one round trip. Without a <paramref name="transaction"/> the batch is one
-    /// implicit transaction that commits as it ends: all of it or, when any command fails, none.
+    /// Writes one step: the instance, bookmark changes, tasks, journal and outbox, then the caller's <paramref name="also"/>
+    /// commands (<see cref="WorkflowTransaction.Batch"/>), in one round trip. Without a <paramref name="transaction"/> the
+    /// batch is one implicit transaction that commits as it ends: all of it or, when any command fails, none.
+    /// A start passes the version it ran on as <paramref name="startedOn"/>: its new instance row is written only while that
+    /// version is the published one, else the batch fails with <see cref="PostgresDefinitionStore.NotPublishedState"/>.
     /// </summary>
-    public async Task SaveStepAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, ExecutionStep step, CancellationToken cancellationToken, IReadOnlyList<NpgsqlBatchCommand>? also = null, NpgsqlBatchCommand? afterInstance = null)
+    public async Task SaveStepAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, ExecutionStep step, CancellationToken cancellationToken, IReadOnlyList<NpgsqlBatchCommand>? also = null, PublishedStamp? startedOn = null)
     {
         await using var batch = new NpgsqlBatch(connection, transaction);
-        AddStep(batch, step, afterInstance);
+        AddStep(batch, step, startedOn);
         foreach (var command in also ?? [])
         {
             batch.BatchCommands.Add(command);
@@ -85,21 +88,30 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
     /// <summary>Lets the rest of the transaction run prepared statements on their generic plans.</summary>
     internal const string ReuseGenericPlans = "SELECT set_config('plan_cache_mode', 'auto', true)";
 
-    private static void AddStep(NpgsqlBatch batch, ExecutionStep step, NpgsqlBatchCommand? afterInstance = null)
+    private static void AddStep(NpgsqlBatch batch, ExecutionStep step, PublishedStamp? startedOn = null)
     {
         var instance = step.Instance;
-        batch.BatchCommands.Add(Sql.BatchCommand("""
-            INSERT INTO workflow_instances (id, definition_id, definition_version_id, version, status, correlation_id, fault, state, created_at, updated_at, finished_at, parent_instance_id, parent_activity_id, parent_waits)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-            ON CONFLICT (id) DO UPDATE SET status = excluded.status, fault = excluded.fault, state = excluded.state, updated_at = excluded.updated_at, finished_at = excluded.finished_at, parent_waits = excluded.parent_waits
-            """,
-            instance.Id, instance.DefinitionId, instance.DefinitionVersionId, instance.Version, instance.Status.ToString(), instance.CorrelationId, instance.Fault,
-            new Jsonb(JsonSerializer.Serialize(instance.State, StateJson)), instance.CreatedAt, instance.UpdatedAt, instance.FinishedAt,
-            instance.Parent?.InstanceId, instance.Parent?.ActivityId, instance.Parent is { Waits: not ParentWaits.None } parent ? parent.Waits.ToString() : null));
-        if (afterInstance is not null)
-        {
-            batch.BatchCommands.Add(afterInstance);
-        }
+        object?[] row =
+        [
+            instance.Id, instance.DefinitionId, instance.DefinitionVersionId, instance.Version, instance.Status.ToString(), Sql.Text(instance.CorrelationId), Sql.Text(instance.Fault),
+            new Jsonb(JsonSerializer.Serialize(instance.State, StateJson)), instance.CreatedAt, instance.UpdatedAt, Sql.Time(instance.FinishedAt),
+            Sql.Text(instance.Parent?.InstanceId), Sql.Text(instance.Parent?.ActivityId), Sql.Text(instance.Parent is { Waits: not ParentWaits.None } parent ? parent.Waits.ToString() : null),
+        ];
+        batch.BatchCommands.Add(startedOn is null
+            ? Sql.BatchCommand($"""
+                INSERT INTO workflow_instances ({InstanceInsertColumns})
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                ON CONFLICT (id) DO UPDATE SET status = excluded.status, fault = excluded.fault, state = excluded.state, updated_at = excluded.updated_at, finished_at = excluded.finished_at, parent_waits = excluded.parent_waits
+                """, row)
+            // A start's row is new (no upsert), and is written only while its version is the published one: the check
+            // is this statement's, whose snapshot is taken once the statement holds its lock on workflow_instances, so a
+            // definition's deletion that held the table (PostgresDefinitionStore's DefinitionChange.DeleteAsync) has
+            // committed and is seen. workflow_not_published raises WF001; it is called only when the version is not.
+            : Sql.BatchCommand($"""
+                INSERT INTO workflow_instances ({InstanceInsertColumns})
+                SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14
+                WHERE EXISTS (SELECT 1 FROM workflow_definitions WHERE id = $15 AND is_published AND created_at = $16) OR workflow_not_published($15)
+                """, [.. row, startedOn.VersionId, startedOn.CreatedAt]));
 
         var addedIds = step.AddedBookmarks.Select(b => b.Id).ToHashSet(StringComparer.Ordinal);
         var removedIds = step.RemovedBookmarks.Select(b => b.Id).ToHashSet(StringComparer.Ordinal);
@@ -110,7 +122,17 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
             batch.BatchCommands.Add(Sql.BatchCommand("DELETE FROM workflow_bookmarks WHERE id = ANY($1)", (object)removed));
         }
 
-        if (added.Count > 0)
+        // One row (a start's usual case) goes as VALUES: unnest's function scan costs PostgreSQL more than the row itself.
+        if (added.Count == 1)
+        {
+            var b = added[0];
+            batch.BatchCommands.Add(Sql.BatchCommand("""
+                INSERT INTO workflow_bookmarks (id, instance_id, activity_id, kind, name, correlation_id, due_at, task_id, payload, created_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                """,
+                b.Id, b.InstanceId, b.ActivityId, b.Kind.ToString(), b.Name, Sql.Text(b.CorrelationId), Sql.Time(b.DueAt), Sql.Text(b.TaskId), new Jsonb(b.Payload?.ToJsonString()), b.CreatedAt));
+        }
+        else if (added.Count > 1)
         {
             batch.BatchCommands.Add(Sql.BatchCommand("""
                 INSERT INTO workflow_bookmarks (id, instance_id, activity_id, kind, name, correlation_id, due_at, task_id, payload, created_at)
@@ -126,13 +148,26 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
         if (step.NewTasks.Count > 0)
         {
             var tasks = step.NewTasks.Select(t => closures.Remove(t.Id, out var c) ? t with { Status = c.Status, ClosedAt = c.At, Result = c.Result } : t).ToList();
-            batch.BatchCommands.Add(Sql.BatchCommand("""
-                INSERT INTO workflow_tasks (id, instance_id, bookmark_id, activity_id, task_name, payload, status, created_at, closed_at, result)
-                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::jsonb[])
-                """,
-                tasks.Select(t => t.Id).ToArray(), tasks.Select(t => t.InstanceId).ToArray(), tasks.Select(t => t.BookmarkId).ToArray(), tasks.Select(t => t.ActivityId).ToArray(),
-                tasks.Select(t => t.TaskName).ToArray(), tasks.Select(t => t.Payload?.ToJsonString()).ToArray(), tasks.Select(t => t.Status.ToString()).ToArray(),
-                tasks.Select(t => t.CreatedAt.UtcDateTime).ToArray(), tasks.Select(t => t.ClosedAt?.UtcDateTime).ToArray(), tasks.Select(t => t.Result?.ToJsonString()).ToArray()));
+            if (tasks.Count == 1)
+            {
+                var t = tasks[0];
+                batch.BatchCommands.Add(Sql.BatchCommand("""
+                    INSERT INTO workflow_tasks (id, instance_id, bookmark_id, activity_id, task_name, payload, status, created_at, closed_at, result)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                    """,
+                    t.Id, t.InstanceId, t.BookmarkId, t.ActivityId, t.TaskName, new Jsonb(t.Payload?.ToJsonString()), t.Status.ToString(), t.CreatedAt, Sql.Time(t.ClosedAt),
+                    new Jsonb(t.Result?.ToJsonString())));
+            }
+            else
+            {
+                batch.BatchCommands.Add(Sql.BatchCommand("""
+                    INSERT INTO workflow_tasks (id, instance_id, bookmark_id, activity_id, task_name, payload, status, created_at, closed_at, result)
+                    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::jsonb[])
+                    """,
+                    tasks.Select(t => t.Id).ToArray(), tasks.Select(t => t.InstanceId).ToArray(), tasks.Select(t => t.BookmarkId).ToArray(), tasks.Select(t => t.ActivityId).ToArray(),
+                    tasks.Select(t => t.TaskName).ToArray(), tasks.Select(t => t.Payload?.ToJsonString()).ToArray(), tasks.Select(t => t.Status.ToString()).ToArray(),
+                    tasks.Select(t => t.CreatedAt.UtcDateTime).ToArray(), tasks.Select(t => t.ClosedAt?.UtcDateTime).ToArray(), tasks.Select(t => t.Result?.ToJsonString()).ToArray()));
+            }
         }
 
         foreach (var closure in closures.Values)

@@ -9,7 +9,7 @@ namespace AntiDrugFlow.Workflows.Services;
 /// <summary>What saving a draft gave: the stored version and the errors that would stop it being published.</summary>
 public sealed record DraftSaved(DefinitionVersion Version, IReadOnlyList<DefinitionError> Errors);
 
-/// <summary>A published version ready to run, with the stamp that names what was compiled (see <see cref="PostgresDefinitionStore.RequirePublishedCommand"/>).</summary>
+/// <summary>A published version ready to run, with the stamp that names what was compiled (see <see cref="PostgresInstanceStore.SaveStepAsync"/>).</summary>
 public sealed record PublishedDefinition(WorkflowDefinition Definition, PublishedStamp Stamp);
 
 /// <summary>
@@ -174,7 +174,7 @@ public sealed class WorkflowDefinitionService(PostgresDefinitionStore store, Def
     /// <summary>
     /// The published version for a start, without a round trip when this host has run it before (unless <paramref name="fresh"/>).
     /// It may have been retracted or replaced since, on any host: the start proves it still published in its own writes
-    /// (<see cref="PostgresDefinitionStore.RequirePublishedCommand"/>) and asks again with <paramref name="fresh"/> when it is
+    /// (<see cref="PostgresInstanceStore.SaveStepAsync"/>) and asks again with <paramref name="fresh"/> when it is
     /// not, so a publish elsewhere is honoured by the next start that commits. Null when no version is published.
     /// </summary>
     public async Task<PublishedDefinition?> PublishedForStartAsync(string definitionId, bool fresh, CancellationToken cancellationToken)

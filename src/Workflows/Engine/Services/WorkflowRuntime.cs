@@ -70,7 +70,7 @@ public sealed class WorkflowRuntime(
     /// <summary>As <see cref="StartAsync(string, JsonObject?, string?, StartOptions, CancellationToken)"/>, giving the first step too (e.g. the HTTP response it recorded).</summary>
     /// <remarks>
     /// The published version comes from this host's memory when it has started one before; the step's writes prove it
-    /// still the published one (<see cref="PostgresDefinitionStore.RequirePublishedCommand"/>), so nothing commits on a version
+    /// still the published one (<see cref="PostgresInstanceStore.SaveStepAsync"/> with the version's stamp), so nothing commits on a version
     /// retracted or replaced on another host meanwhile: the start looks again and runs on what is published then, or is refused.
     /// </remarks>
     public async Task<StepResult> StartStepAsync(string definitionId, JsonObject? input, string? correlationId, StartOptions options, CancellationToken cancellationToken)
@@ -127,7 +127,7 @@ public sealed class WorkflowRuntime(
                 await also(shared, instance, cancellationToken);
             }
 
-            await store.SaveStepAsync(connection, shared.Begun, step, cancellationToken, shared.Batched, PostgresDefinitionStore.RequirePublishedCommand(published.Stamp));
+            await store.SaveStepAsync(connection, shared.Begun, step, cancellationToken, shared.Batched, startedOn: published.Stamp);
             if (shared.Begun is { } transaction)
             {
                 await transaction.CommitAsync(cancellationToken);
