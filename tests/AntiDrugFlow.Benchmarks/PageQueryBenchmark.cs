@@ -368,7 +368,7 @@ public sealed class PageQueryBenchmark(PageQueryArguments arguments, TextWriter 
             (ARRAY['受理通報','回報處理結果','輔導紀錄','追蹤'])[k] AS name) t
             """),
         (EngineTable.Journal, """
-            SELECT 'inst-' || c.id, jsonb_agg(jsonb_build_object('at', c.created_at + j * interval '7 hours', 'activityId', 'step' || j, 'activityType', 'AntiDrugFlow.RouteTask',
+            SELECT 'inst-' || c.id, json_agg(json_build_object('at', c.created_at + j * interval '7 hours', 'activityId', 'step' || j, 'activityType', 'AntiDrugFlow.RouteTask',
             'event', (ARRAY['WorkflowStarted','TaskRouted','Reminded','TaskCompleted','CaseStatus','Notified','TaskRouted','TaskCompleted','Activity','WorkflowFinished'])[j],
             'message', '第 ' || j || ' 步：基隆市警察局第一分局忠二路派出所：受理通報（期限 民國115年11月21日 下午 3:00）') ORDER BY j)
             FROM bench_case c CROSS JOIN generate_series(1, 10) j

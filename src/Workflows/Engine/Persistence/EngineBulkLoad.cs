@@ -26,7 +26,7 @@ public static class EngineBulkLoad
         EngineTable.Instances => "id, definition_id, definition_version_id, version, status, correlation_id, state, created_at, updated_at, finished_at",
         EngineTable.Bookmarks => "id, instance_id, activity_id, kind, name, due_at, payload, created_at",
         EngineTable.Tasks => "id, instance_id, bookmark_id, activity_id, task_name, payload, status, created_at, closed_at",
-        // A row is a step's lines: a jsonb array of {"at", "activityId", "activityType", "event", "message"} (migration 0012).
+        // A row is a step's lines: a json array of {"at", "activityId", "activityType", "event", "message"} (migration 0012).
         EngineTable.Journal => "instance_id, lines",
         _ => throw new ArgumentOutOfRangeException(nameof(table), table, null),
     };

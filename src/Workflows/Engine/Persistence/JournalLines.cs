@@ -8,7 +8,7 @@ using AntiDrugFlow.Workflows.Runtime;
 namespace AntiDrugFlow.Workflows.Persistence;
 
 /// <summary>
-/// A step's journal lines as the one jsonb array its journal row holds (migration 0012):
+/// A step's journal lines as the one JSON array its journal row holds (migration 0012, a json column):
 /// <c>[{"at", "activityId", "activityType", "event", "message"}, …]</c> in the order they were written, a null value's key left out.
 /// </summary>
 internal static class JournalLines

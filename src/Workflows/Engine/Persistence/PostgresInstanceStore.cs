@@ -179,7 +179,7 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
         if (step.Journal.Count > 0)
         {
             batch.BatchCommands.Add(Sql.BatchCommand("INSERT INTO workflow_journal (instance_id, lines) VALUES ($1, $2)",
-                instance.Id, new Jsonb(JournalLines.Write(step.Journal))));
+                instance.Id, Sql.Json(JournalLines.Write(step.Journal))));
         }
 
         if (step.Outbox.Count > 0)
@@ -442,7 +442,7 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
     public async Task<IReadOnlyList<JournalEntry>> JournalAsync(string instanceId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = Sql.Command(connection, null, "SELECT lines::text FROM workflow_journal WHERE instance_id = $1 ORDER BY id", instanceId);
+        await using var command = Sql.Command(connection, null, "SELECT lines FROM workflow_journal WHERE instance_id = $1 ORDER BY id", instanceId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var result = new List<JournalEntry>();
         while (await reader.ReadAsync(cancellationToken))

@@ -46,6 +46,10 @@ public static class Sql
     public static NpgsqlParameter Text(string? value) =>
         new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text };
 
+    /// <summary>A json (not jsonb) parameter: text PostgreSQL checks and keeps as it is.</summary>
+    public static NpgsqlParameter Json(string value) =>
+        new() { Value = value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Json };
+
     /// <summary>A timestamptz parameter typed when null too (see <see cref="Text"/>).</summary>
     public static NpgsqlParameter Time(DateTimeOffset? value) =>
         new() { Value = value is { } at ? at.ToUniversalTime() : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz };
