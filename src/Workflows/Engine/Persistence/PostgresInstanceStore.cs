@@ -20,6 +20,10 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
 
     private const string InstanceInsertColumns = "id, definition_id, definition_version_id, version, status, correlation_id, fault, state, created_at, updated_at, finished_at, parent_instance_id, parent_activity_id, parent_waits";
 
+    private const string BookmarkInsertColumns = "id, instance_id, activity_id, kind, name, correlation_id, due_at, task_id, payload, created_at";
+
+    private const string TaskInsertColumns = "id, instance_id, bookmark_id, activity_id, task_name, payload, status, created_at, closed_at, result";
+
     private const string InstanceColumns = "id, definition_id, definition_version_id, version, status, correlation_id, fault, state::text, created_at, updated_at, finished_at, parent_instance_id, parent_activity_id, parent_waits";
 
     public NpgsqlDataSource DataSource => dataSource;
@@ -126,16 +130,16 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
         if (added.Count == 1)
         {
             var b = added[0];
-            batch.BatchCommands.Add(Sql.BatchCommand("""
-                INSERT INTO workflow_bookmarks (id, instance_id, activity_id, kind, name, correlation_id, due_at, task_id, payload, created_at)
+            batch.BatchCommands.Add(Sql.BatchCommand($"""
+                INSERT INTO workflow_bookmarks ({BookmarkInsertColumns})
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
                 """,
                 b.Id, b.InstanceId, b.ActivityId, b.Kind.ToString(), b.Name, Sql.Text(b.CorrelationId), Sql.Time(b.DueAt), Sql.Text(b.TaskId), new Jsonb(b.Payload?.ToJsonString()), b.CreatedAt));
         }
         else if (added.Count > 1)
         {
-            batch.BatchCommands.Add(Sql.BatchCommand("""
-                INSERT INTO workflow_bookmarks (id, instance_id, activity_id, kind, name, correlation_id, due_at, task_id, payload, created_at)
+            batch.BatchCommands.Add(Sql.BatchCommand($"""
+                INSERT INTO workflow_bookmarks ({BookmarkInsertColumns})
                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::jsonb[], $10::timestamptz[])
                 """,
                 added.Select(b => b.Id).ToArray(), added.Select(b => b.InstanceId).ToArray(), added.Select(b => b.ActivityId).ToArray(),
@@ -151,8 +155,8 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
             if (tasks.Count == 1)
             {
                 var t = tasks[0];
-                batch.BatchCommands.Add(Sql.BatchCommand("""
-                    INSERT INTO workflow_tasks (id, instance_id, bookmark_id, activity_id, task_name, payload, status, created_at, closed_at, result)
+                batch.BatchCommands.Add(Sql.BatchCommand($"""
+                    INSERT INTO workflow_tasks ({TaskInsertColumns})
                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
                     """,
                     t.Id, t.InstanceId, t.BookmarkId, t.ActivityId, t.TaskName, new Jsonb(t.Payload?.ToJsonString()), t.Status.ToString(), t.CreatedAt, Sql.Time(t.ClosedAt),
@@ -160,8 +164,8 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
             }
             else
             {
-                batch.BatchCommands.Add(Sql.BatchCommand("""
-                    INSERT INTO workflow_tasks (id, instance_id, bookmark_id, activity_id, task_name, payload, status, created_at, closed_at, result)
+                batch.BatchCommands.Add(Sql.BatchCommand($"""
+                    INSERT INTO workflow_tasks ({TaskInsertColumns})
                     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::jsonb[])
                     """,
                     tasks.Select(t => t.Id).ToArray(), tasks.Select(t => t.InstanceId).ToArray(), tasks.Select(t => t.BookmarkId).ToArray(), tasks.Select(t => t.ActivityId).ToArray(),
