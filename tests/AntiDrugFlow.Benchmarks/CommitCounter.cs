@@ -5,6 +5,12 @@ namespace AntiDrugFlow.Benchmarks;
 /// <summary>Committed and rolled-back transactions of one database, as pg_stat_database counts them.</summary>
 public sealed record CommitCount(long Commits, long Rollbacks);
 
+/// <summary>WAL written by the whole cluster: bytes and full-page images (pg_stat_wal).</summary>
+public readonly record struct WalVolume(long Bytes, long FullPages)
+{
+    public static WalVolume operator -(WalVolume after, WalVolume before) => new(after.Bytes - before.Bytes, after.FullPages - before.FullPages);
+}
+
 /// <summary>
 /// Reads the measured database's transaction counters through a connection to the maintenance database,
 /// so that reading them adds no transaction to the figures being read.
@@ -12,6 +18,15 @@ public sealed record CommitCount(long Commits, long Rollbacks);
 public sealed class CommitCounter(string maintenanceConnectionString, string database) : IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource = NpgsqlDataSource.Create(maintenanceConnectionString);
+
+    /// <summary>The cluster's WAL position in bytes and its count of full-page images so far.</summary>
+    public async Task<WalVolume> WalAsync(CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand("SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint, wal_fpi FROM pg_stat_wal");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return new WalVolume(reader.GetInt64(0), reader.GetInt64(1));
+    }
 
     public async Task<CommitCount> ReadAsync(CancellationToken cancellationToken)
     {

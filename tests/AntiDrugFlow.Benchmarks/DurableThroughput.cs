@@ -13,16 +13,16 @@ using Npgsql;
 namespace AntiDrugFlow.Benchmarks;
 
 /// <summary>What the durable mode was asked to do.</summary>
-public sealed record DurableArguments(int Instances, int WarmUp, IReadOnlyList<int> Concurrency, int PgbenchSeconds = 10)
+public sealed record DurableArguments(int Instances, int WarmUp, IReadOnlyList<int> Concurrency, int PgbenchSeconds = 10, int? StartWriters = null)
 {
-    public const string Usage = "durable [--instances N] [--warm-up N] [--concurrency 1,4,16] [--pgbench-seconds N (0: no reference)]";
+    public const string Usage = "durable [--instances N] [--warm-up N] [--concurrency 1,4,16] [--pgbench-seconds N (0: no reference)] [--start-writers N (the engine's StartWriters)]";
 
     public static DurableArguments Parse(IReadOnlyList<string> args)
     {
         var result = new DurableArguments(1_000, 200, [1, 4, 16]);
         for (var i = 0; i < args.Count; i++)
         {
-            if (args[i] is not ("--instances" or "--warm-up" or "--concurrency" or "--pgbench-seconds"))
+            if (args[i] is not ("--instances" or "--warm-up" or "--concurrency" or "--pgbench-seconds" or "--start-writers"))
             {
                 throw new ArgumentException($"unknown option {args[i]}. Usage: {Usage}");
             }
@@ -33,6 +33,7 @@ public sealed record DurableArguments(int Instances, int WarmUp, IReadOnlyList<i
                 "--instances" => result with { Instances = Number(value, args[i], minimum: 1) },
                 "--warm-up" => result with { WarmUp = Number(value, args[i], minimum: 0) },
                 "--pgbench-seconds" => result with { PgbenchSeconds = Number(value, args[i], minimum: 0) },
+                "--start-writers" => result with { StartWriters = Number(value, args[i], minimum: 1) },
                 "--concurrency" => result with { Concurrency = [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(c => Number(c, args[i], minimum: 1))] },
                 _ => result,
             };
@@ -51,7 +52,7 @@ public sealed record DurableArguments(int Instances, int WarmUp, IReadOnlyList<i
 /// <summary>One concurrency level's figures, with the pgbench single-insert rate measured right after it (null when not run).</summary>
 public sealed record ThroughputResult(
     int Concurrency, int Instances, TimeSpan Elapsed, TimeSpan Mean, TimeSpan P50, TimeSpan P99, long Commits, long Rollbacks, long AutovacuumRuns,
-    TimeSpan ClientCpu, string LoadAverage, double? PgbenchInsertsPerSecond = null)
+    TimeSpan ClientCpu, string LoadAverage, WalVolume Wal, double? PgbenchInsertsPerSecond = null)
 {
     public double PerSecond => Instances / Elapsed.TotalSeconds;
 
@@ -59,6 +60,12 @@ public sealed record ThroughputResult(
 
     /// <summary>This process's CPU time (user and system, every thread) per start: what load on the machine does not change.</summary>
     public double ClientCpuMsPerInstance => ClientCpu.TotalMilliseconds / Instances;
+
+    /// <summary>WAL bytes written per start (the whole cluster's, in the measured window: only the engine wrote).</summary>
+    public double WalBytesPerInstance => (double)Wal.Bytes / Instances;
+
+    /// <summary>Full-page images per start: pages written whole to the WAL on their first change after a checkpoint.</summary>
+    public double FullPagesPerInstance => (double)Wal.FullPages / Instances;
 
     public double? PercentOfPgbench => PgbenchInsertsPerSecond is > 0 ? 100 * PerSecond / PgbenchInsertsPerSecond : null;
 }
@@ -88,7 +95,7 @@ public sealed class DurableThroughput(DurableArguments arguments, TextWriter out
             await using var counter = new CommitCounter(cluster.ConnectionString("postgres"), Database);
             await using var services = new ServiceCollection()
                 .AddLogging()
-                .AddWorkflowEngine(connectionString)
+                .AddWorkflowEngine(connectionString, o => o.StartWriters = arguments.StartWriters ?? o.StartWriters)
                 .BuildServiceProvider();
             await services.GetRequiredService<SchemaMigrator>().MigrateAsync(cancellationToken);
             await services.GetRequiredService<WorkflowDefinitionService>()
@@ -141,6 +148,7 @@ public sealed class DurableThroughput(DurableArguments arguments, TextWriter out
         var autovacuumBefore = await CommitCounter.AutovacuumRunsAsync(connectionString, cancellationToken);
         await OpenPoolAsync(dataSource, concurrency, cancellationToken);
         var before = await counter.StableAsync(cancellationToken);
+        var walBefore = await counter.WalAsync(cancellationToken);
 
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var started = Stopwatch.GetTimestamp();
@@ -151,15 +159,17 @@ public sealed class DurableThroughput(DurableArguments arguments, TextWriter out
 
         dataSource.Clear();
         var after = await counter.SettledAsync(cancellationToken);
+        // Read once the backends have gone, so their full-page counts are published.
+        var wal = await counter.WalAsync(cancellationToken) - walBefore;
         var autovacuumAfter = await CommitCounter.AutovacuumRunsAsync(connectionString, cancellationToken);
 
         Array.Sort(latencies);
         var result = new ThroughputResult(
             concurrency, arguments.Instances, elapsed,
             TimeSpan.FromTicks((long)latencies.Average(l => l.Ticks)), Percentile(latencies, 0.50), Percentile(latencies, 0.99),
-            after.Commits - before.Commits, after.Rollbacks - before.Rollbacks, autovacuumAfter - autovacuumBefore, cpu, load);
+            after.Commits - before.Commits, after.Rollbacks - before.Rollbacks, autovacuumAfter - autovacuumBefore, cpu, load, wal);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"concurrency {concurrency,2}: {result.PerSecond,7:0} instances/s, p50 {result.P50.TotalMilliseconds:0.00} ms, p99 {result.P99.TotalMilliseconds:0.00} ms, {result.CommitsPerInstance:0.00} commits/instance, {result.ClientCpuMsPerInstance:0.00} client CPU ms/instance, load {load}"));
+            $"concurrency {concurrency,2}: {result.PerSecond,7:0} instances/s, p50 {result.P50.TotalMilliseconds:0.00} ms, p99 {result.P99.TotalMilliseconds:0.00} ms, {result.CommitsPerInstance:0.00} commits/instance, {result.ClientCpuMsPerInstance:0.00} client CPU ms/instance, {result.WalBytesPerInstance / 1024:0.0} KB WAL ({result.FullPagesPerInstance:0.00} full pages)/instance, load {load}"));
         return result;
     }
 
@@ -228,6 +238,7 @@ public sealed class DurableThroughput(DurableArguments arguments, TextWriter out
         output.WriteLine("Npgsql: No Reset On Close=true (set by the engine's data source)");
         output.WriteLine($"fsync={settings[1]}, synchronous_commit={settings[2]}, wal_sync_method={settings[3]}, full_page_writes={settings[4]}, data in {directory}");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Instances per level: {arguments.Instances} after {arguments.WarmUp} warm-up; definition {BenchmarkFlows.UntilTaskId}: Start, WriteLine, SetVariable (JavaScript), SendEmail (outbox), RunTask (bookmark)"));
+        output.WriteLine(arguments.StartWriters is { } writers ? $"Start writers: {writers} (--start-writers)" : $"Start writers: {new EngineOptions().StartWriters} (the engine's default)");
         output.WriteLine();
     }
 
@@ -258,7 +269,8 @@ public sealed class DurableThroughput(DurableArguments arguments, TextWriter out
         output.WriteLine();
         output.WriteLine("Commits are pg_stat_database.xact_commit of the benchmark database, after minus before, nothing subtracted;");
         output.WriteLine("the counters are read from the maintenance database, so reading them adds none. Autovacuum runs in the window add their own commits.");
-        output.WriteLine("A start is one round trip: the proof that the version is still published, then the step's writes, as one implicit transaction;");
+        output.WriteLine("A start's writes (the proof that its version is still published, then the step's rows) go as one implicit transaction, grouped with the");
+        output.WriteLine("starts queued meanwhile (StartGroups: at most StartWriters groups in flight), so commits/start below 1 is how many groups were written;");
         output.WriteLine("pgbench's reference is one INSERT of one row per transaction (-n -f insert.sql) on the same server, for --pgbench-seconds, right after each level.");
     }
 

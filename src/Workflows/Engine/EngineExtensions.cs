@@ -30,6 +30,7 @@ public static class EngineExtensions
         services.AddSingleton<SchemaMigrator>();
         services.AddSingleton<PostgresDefinitionStore>();
         services.AddSingleton<PostgresInstanceStore>();
+        services.AddSingleton<StartGroups>();
         services.AddSingleton<IWorkflowInstanceQueries>(sp => sp.GetRequiredService<PostgresInstanceStore>());
         services.AddSingleton<IHumanTaskQueries>(sp => sp.GetRequiredService<PostgresInstanceStore>());
         services.AddSingleton<ITimerBookmarkQueries>(sp => sp.GetRequiredService<PostgresInstanceStore>());

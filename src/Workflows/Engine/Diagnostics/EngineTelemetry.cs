@@ -25,6 +25,8 @@ public static class EngineTelemetry
 
     private static readonly Histogram<double> TimerLateness = Meter.CreateHistogram<double>("workflow.timer.lateness", "s", "How long after its due time a timer fired.");
 
+    private static readonly Histogram<int> StartGroupSize = Meter.CreateHistogram<int>("workflow.start.group.size", "{instance}", "Starts written in one transaction (group commit of concurrent starts).");
+
     /// <summary>A span for one step of an instance; null when nothing listens.</summary>
     internal static Activity? StartStep(string kind, WorkflowDefinition definition, WorkflowInstance instance)
     {
@@ -79,6 +81,8 @@ public static class EngineTelemetry
 
     internal static void InstanceResumed(string definitionId, BookmarkKind kind) =>
         Resumed.Add(1, new KeyValuePair<string, object?>("workflow.definition.id", definitionId), new KeyValuePair<string, object?>("workflow.bookmark.kind", kind.ToString()));
+
+    internal static void StartGroupWritten(int starts) => StartGroupSize.Record(starts);
 
     internal static void TimerFired(string definitionId, TimeSpan lateness) =>
         TimerLateness.Record(Math.Max(0, lateness.TotalSeconds), new KeyValuePair<string, object?>("workflow.definition.id", definitionId));

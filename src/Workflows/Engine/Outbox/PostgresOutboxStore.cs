@@ -95,31 +95,22 @@ public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutboxSt
     /// one round trip). A replayed step or job produces the same keys; the first write wins. Each message keeps the
     /// trace it was queued in (the current activity's W3C id), so its delivery continues that trace.
     /// </summary>
-    internal static NpgsqlBatchCommand EnqueueCommand(IReadOnlyList<OutboxMessage> messages)
+    internal static NpgsqlBatchCommand EnqueueCommand(IReadOnlyList<OutboxMessage> messages) => EnqueueCommand([.. MessageRows(messages)]);
+
+    /// <summary>The rows of <paramref name="messages"/>, each with the trace it is queued in (the caller's, made where the caller runs).</summary>
+    internal static IEnumerable<object?[]> MessageRows(IReadOnlyList<OutboxMessage> messages)
     {
         var traceParent = System.Diagnostics.Activity.Current is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C } current ? current.Id : null;
-        if (messages.Count == 1)
-        {
-            // One message (a step's usual case) as VALUES: unnest's function scan costs PostgreSQL more than the row itself.
-            var m = messages[0];
-            return Sql.BatchCommand("""
-                INSERT INTO outbox_messages (id, instance_id, kind, idempotency_key, payload, next_attempt_at, created_at, traceparent)
-                VALUES ($1, $2, $3, $4, $5, $6, $6, $7)
-                ON CONFLICT (idempotency_key) DO NOTHING
-                """,
-                m.Id, Sql.Text(m.InstanceId), m.Kind, m.IdempotencyKey, new Jsonb(m.Payload.ToJsonString()), m.CreatedAt, Sql.Text(traceParent));
-        }
-
-        return Sql.BatchCommand("""
-            INSERT INTO outbox_messages (id, instance_id, kind, idempotency_key, payload, next_attempt_at, created_at, traceparent)
-            SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[], $7::timestamptz[], $8::text[])
-            ON CONFLICT (idempotency_key) DO NOTHING
-            """,
-            messages.Select(m => m.Id).ToArray(), messages.Select(m => m.InstanceId).ToArray(), messages.Select(m => m.Kind).ToArray(),
-            messages.Select(m => m.IdempotencyKey).ToArray(), messages.Select(m => m.Payload.ToJsonString()).ToArray(),
-            messages.Select(m => m.CreatedAt.UtcDateTime).ToArray(), messages.Select(m => m.CreatedAt.UtcDateTime).ToArray(),
-            messages.Select(_ => traceParent).ToArray());
+        return messages.Select(m => new object?[] { m.Id, m.InstanceId, m.Kind, m.IdempotencyKey, new Jsonb(m.Payload.ToJsonString()), m.CreatedAt, m.CreatedAt, traceParent });
     }
+
+    /// <summary>The statement that queues messages given as <see cref="MessageRows"/>.</summary>
+    internal static NpgsqlBatchCommand EnqueueCommand(IReadOnlyList<object?[]> rows) =>
+        MessageRow.Insert("outbox_messages", rows, "ON CONFLICT (idempotency_key) DO NOTHING");
+
+    private static readonly RowShape MessageRow = new(
+        ("id", "uuid"), ("instance_id", "text"), ("kind", "text"), ("idempotency_key", "text"), ("payload", "jsonb"), ("next_attempt_at", "timestamptz"),
+        ("created_at", "timestamptz"), ("traceparent", "text"));
 
     /// <summary>
     /// Claims due messages for a lease: their next attempt moves past the lease and a fresh token marks

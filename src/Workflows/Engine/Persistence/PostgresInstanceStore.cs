@@ -18,11 +18,26 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
 {
     private static readonly JsonSerializerOptions StateJson = new(JsonSerializerDefaults.Web);
 
-    private const string InstanceInsertColumns = "id, definition_id, definition_version_id, version, status, correlation_id, fault, state, created_at, updated_at, finished_at, parent_instance_id, parent_activity_id, parent_waits";
+    private static readonly RowShape InstanceRow = new(
+        ("id", "text"), ("definition_id", "text"), ("definition_version_id", "text"), ("version", "integer"), ("status", "text"), ("correlation_id", "text"),
+        ("fault", "text"), ("state", "jsonb"), ("created_at", "timestamptz"), ("updated_at", "timestamptz"), ("finished_at", "timestamptz"),
+        ("parent_instance_id", "text"), ("parent_activity_id", "text"), ("parent_waits", "text"));
 
-    private const string BookmarkInsertColumns = "id, instance_id, activity_id, kind, name, correlation_id, due_at, task_id, payload, created_at";
+    /// <summary>An instance's row with the published version its start ran on, which the INSERT checks and does not write.</summary>
+    private static readonly RowShape StartRow = new(
+        ("id", "text"), ("definition_id", "text"), ("definition_version_id", "text"), ("version", "integer"), ("status", "text"), ("correlation_id", "text"),
+        ("fault", "text"), ("state", "jsonb"), ("created_at", "timestamptz"), ("updated_at", "timestamptz"), ("finished_at", "timestamptz"),
+        ("parent_instance_id", "text"), ("parent_activity_id", "text"), ("parent_waits", "text"), ("published_version_id", "text"), ("published_at", "timestamptz"));
 
-    private const string TaskInsertColumns = "id, instance_id, bookmark_id, activity_id, task_name, payload, status, created_at, closed_at, result";
+    private static readonly RowShape BookmarkRow = new(
+        ("id", "text"), ("instance_id", "text"), ("activity_id", "text"), ("kind", "text"), ("name", "text"), ("correlation_id", "text"),
+        ("due_at", "timestamptz"), ("task_id", "text"), ("payload", "jsonb"), ("created_at", "timestamptz"));
+
+    private static readonly RowShape TaskRow = new(
+        ("id", "text"), ("instance_id", "text"), ("bookmark_id", "text"), ("activity_id", "text"), ("task_name", "text"), ("payload", "jsonb"),
+        ("status", "text"), ("created_at", "timestamptz"), ("closed_at", "timestamptz"), ("result", "jsonb"));
+
+    private static readonly RowShape JournalRow = new(("instance_id", "text"), ("lines", "json"));
 
     private const string InstanceColumns = "id, definition_id, definition_version_id, version, status, correlation_id, fault, state::text, created_at, updated_at, finished_at, parent_instance_id, parent_activity_id, parent_waits";
 
@@ -49,13 +64,39 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
     public async Task SaveStepAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, ExecutionStep step, CancellationToken cancellationToken, IReadOnlyList<NpgsqlBatchCommand>? also = null, PublishedStamp? startedOn = null)
     {
         await using var batch = new NpgsqlBatch(connection, transaction);
-        AddStep(batch, step, startedOn);
+        AddSteps(batch, [RowsOf(step, startedOn)]);
         foreach (var command in also ?? [])
         {
             batch.BatchCommands.Add(command);
         }
 
         await ExecuteStepAsync(batch, cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes the first steps of several starts, each with its caller's rows and the proof of its version's publication, in
+    /// one round trip as one implicit transaction on a connection of its own (<see cref="StartGroups"/>): all of them or,
+    /// when any command fails, none.
+    /// </summary>
+    public async Task SaveStartsAsync(IReadOnlyList<StartWrite> starts, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection);
+        AddSteps(batch, [.. starts.Select(s => s.Rows)]);
+        foreach (var command in starts.SelectMany(s => s.Also))
+        {
+            batch.BatchCommands.Add(command);
+        }
+
+        try
+        {
+            await ExecuteStepAsync(batch, cancellationToken);
+        }
+        finally
+        {
+            // The caller's commands leave this batch: a start of a refused group is written again on its own, in a new one.
+            batch.BatchCommands.Clear();
+        }
     }
 
     /// <summary>Writes several steps (of different instances) in one round trip, as <see cref="SaveStepAsync"/> writes one.</summary>
@@ -67,10 +108,7 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
         }
 
         await using var batch = new NpgsqlBatch(connection, transaction);
-        foreach (var step in steps)
-        {
-            AddStep(batch, step);
-        }
+        AddSteps(batch, [.. steps.Select(s => RowsOf(s))]);
 
         await ExecuteStepAsync(batch, cancellationToken);
     }
@@ -92,103 +130,110 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
     /// <summary>Lets the rest of the transaction run prepared statements on their generic plans.</summary>
     internal const string ReuseGenericPlans = "SELECT set_config('plan_cache_mode', 'auto', true)";
 
-    private static void AddStep(NpgsqlBatch batch, ExecutionStep step, PublishedStamp? startedOn = null)
+    /// <summary>
+    /// The rows <paramref name="step"/> writes, made on the caller's thread (its JSON serialised, the trace its messages
+    /// continue captured), so a writer of several steps only puts them together (<see cref="StartGroups"/>). A start passes
+    /// the version it ran on as <paramref name="startedOn"/> (see <see cref="SaveStepAsync"/>).
+    /// </summary>
+    public static StepRows RowsOf(ExecutionStep step, PublishedStamp? startedOn = null)
     {
         var instance = step.Instance;
+        var rows = new StepRows();
         object?[] row =
         [
-            instance.Id, instance.DefinitionId, instance.DefinitionVersionId, instance.Version, instance.Status.ToString(), Sql.Text(instance.CorrelationId), Sql.Text(instance.Fault),
-            new Jsonb(JsonSerializer.Serialize(instance.State, StateJson)), instance.CreatedAt, instance.UpdatedAt, Sql.Time(instance.FinishedAt),
-            Sql.Text(instance.Parent?.InstanceId), Sql.Text(instance.Parent?.ActivityId), Sql.Text(instance.Parent is { Waits: not ParentWaits.None } parent ? parent.Waits.ToString() : null),
+            instance.Id, instance.DefinitionId, instance.DefinitionVersionId, instance.Version, instance.Status.ToString(), instance.CorrelationId, instance.Fault,
+            new Jsonb(JsonSerializer.Serialize(instance.State, StateJson)), instance.CreatedAt, instance.UpdatedAt, instance.FinishedAt,
+            instance.Parent?.InstanceId, instance.Parent?.ActivityId, instance.Parent is { Waits: not ParentWaits.None } parent ? parent.Waits.ToString() : null,
         ];
-        batch.BatchCommands.Add(startedOn is null
-            ? Sql.BatchCommand($"""
-                INSERT INTO workflow_instances ({InstanceInsertColumns})
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-                ON CONFLICT (id) DO UPDATE SET status = excluded.status, fault = excluded.fault, state = excluded.state, updated_at = excluded.updated_at, finished_at = excluded.finished_at, parent_waits = excluded.parent_waits
-                """, row)
+        (startedOn is null ? rows.Resumed : rows.Starts).Add(startedOn is null ? row : [.. row, startedOn.VersionId, startedOn.CreatedAt]);
+
+        var addedIds = step.AddedBookmarks.Select(b => b.Id).ToHashSet(StringComparer.Ordinal);
+        var removedIds = step.RemovedBookmarks.Select(b => b.Id).ToHashSet(StringComparer.Ordinal);
+        rows.RemovedBookmarks.AddRange(removedIds.Where(id => !addedIds.Contains(id)));
+        rows.Bookmarks.AddRange(step.AddedBookmarks.Where(b => !removedIds.Contains(b.Id)).Select(b => new object?[]
+        {
+            b.Id, b.InstanceId, b.ActivityId, b.Kind.ToString(), b.Name, b.CorrelationId, b.DueAt, b.TaskId, new Jsonb(b.Payload?.ToJsonString()), b.CreatedAt,
+        }));
+
+        // A task opened and closed in the same step is written closed.
+        var closed = step.ClosedTasks.ToDictionary(c => c.TaskId, StringComparer.Ordinal);
+        rows.Tasks.AddRange(step.NewTasks
+            .Select(t => closed.Remove(t.Id, out var c) ? t with { Status = c.Status, ClosedAt = c.At, Result = c.Result } : t)
+            .Select(t => new object?[]
+            {
+                t.Id, t.InstanceId, t.BookmarkId, t.ActivityId, t.TaskName, new Jsonb(t.Payload?.ToJsonString()), t.Status.ToString(), t.CreatedAt, t.ClosedAt,
+                new Jsonb(t.Result?.ToJsonString()),
+            }));
+        rows.Closures.AddRange(closed.Values);
+        if (step.Journal.Count > 0)
+        {
+            rows.Journal.Add([instance.Id, JournalLines.Write(step.Journal)]);
+        }
+
+        rows.Outbox.AddRange(PostgresOutboxStore.MessageRows(step.Outbox));
+        return rows;
+    }
+
+    /// <summary>
+    /// Adds the writes of several steps (of different instances) to the batch, one statement per table whatever their
+    /// number: the instances (a start's new row, written only while its version is the published one; another step's as
+    /// an upsert), bookmark changes, tasks, task closures, journal and outbox rows.
+    /// </summary>
+    private static void AddSteps(NpgsqlBatch batch, IReadOnlyList<StepRows> steps)
+    {
+        List<T> All<T>(Func<StepRows, List<T>> rows) => steps.Count == 1 ? rows(steps[0]) : [.. steps.SelectMany(rows)];
+        var starts = All(s => s.Starts);
+        if (starts.Count > 0)
+        {
             // A start's row is new (no upsert), and is written only while its version is the published one: the check
             // is this statement's, whose snapshot is taken once the statement holds its lock on workflow_instances, so a
             // definition's deletion that held the table (PostgresDefinitionStore's DefinitionChange.DeleteAsync) has
             // committed and is seen. workflow_not_published raises WF001; it is called only when the version is not.
-            : Sql.BatchCommand($"""
-                INSERT INTO workflow_instances ({InstanceInsertColumns})
-                SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14
-                WHERE EXISTS (SELECT 1 FROM workflow_definitions WHERE id = $15 AND is_published AND created_at = $16) OR workflow_not_published($15)
-                """, [.. row, startedOn.VersionId, startedOn.CreatedAt]));
-
-        var addedIds = step.AddedBookmarks.Select(b => b.Id).ToHashSet(StringComparer.Ordinal);
-        var removedIds = step.RemovedBookmarks.Select(b => b.Id).ToHashSet(StringComparer.Ordinal);
-        var removed = removedIds.Where(id => !addedIds.Contains(id)).ToArray();
-        var added = step.AddedBookmarks.Where(b => !removedIds.Contains(b.Id)).ToList();
-        if (removed.Length > 0)
-        {
-            batch.BatchCommands.Add(Sql.BatchCommand("DELETE FROM workflow_bookmarks WHERE id = ANY($1)", (object)removed));
+            var command = new NpgsqlBatchCommand();
+            command.CommandText = $"""
+                INSERT INTO workflow_instances ({InstanceRow.Names})
+                SELECT {InstanceRow.Names} FROM ({StartRow.Source(command, starts)}) AS s ({StartRow.Names})
+                WHERE EXISTS (SELECT 1 FROM workflow_definitions WHERE id = s.published_version_id AND is_published AND created_at = s.published_at)
+                   OR workflow_not_published(s.published_version_id)
+                """;
+            batch.BatchCommands.Add(command);
         }
 
-        // One row (a start's usual case) goes as VALUES: unnest's function scan costs PostgreSQL more than the row itself.
-        if (added.Count == 1)
+        if (All(s => s.Resumed) is { Count: > 0 } resumed)
         {
-            var b = added[0];
-            batch.BatchCommands.Add(Sql.BatchCommand($"""
-                INSERT INTO workflow_bookmarks ({BookmarkInsertColumns})
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-                """,
-                b.Id, b.InstanceId, b.ActivityId, b.Kind.ToString(), b.Name, Sql.Text(b.CorrelationId), Sql.Time(b.DueAt), Sql.Text(b.TaskId), new Jsonb(b.Payload?.ToJsonString()), b.CreatedAt));
-        }
-        else if (added.Count > 1)
-        {
-            batch.BatchCommands.Add(Sql.BatchCommand($"""
-                INSERT INTO workflow_bookmarks ({BookmarkInsertColumns})
-                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::jsonb[], $10::timestamptz[])
-                """,
-                added.Select(b => b.Id).ToArray(), added.Select(b => b.InstanceId).ToArray(), added.Select(b => b.ActivityId).ToArray(),
-                added.Select(b => b.Kind.ToString()).ToArray(), added.Select(b => b.Name).ToArray(), added.Select(b => b.CorrelationId).ToArray(),
-                added.Select(b => b.DueAt?.UtcDateTime).ToArray(), added.Select(b => b.TaskId).ToArray(), added.Select(b => b.Payload?.ToJsonString()).ToArray(),
-                added.Select(b => b.CreatedAt.UtcDateTime).ToArray()));
+            batch.BatchCommands.Add(InstanceRow.Insert("workflow_instances", resumed,
+                "ON CONFLICT (id) DO UPDATE SET status = excluded.status, fault = excluded.fault, state = excluded.state, updated_at = excluded.updated_at, finished_at = excluded.finished_at, parent_waits = excluded.parent_waits"));
         }
 
-        var closures = step.ClosedTasks.ToDictionary(c => c.TaskId, StringComparer.Ordinal);
-        if (step.NewTasks.Count > 0)
+        if (All(s => s.RemovedBookmarks) is { Count: > 0 } removed)
         {
-            var tasks = step.NewTasks.Select(t => closures.Remove(t.Id, out var c) ? t with { Status = c.Status, ClosedAt = c.At, Result = c.Result } : t).ToList();
-            if (tasks.Count == 1)
-            {
-                var t = tasks[0];
-                batch.BatchCommands.Add(Sql.BatchCommand($"""
-                    INSERT INTO workflow_tasks ({TaskInsertColumns})
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-                    """,
-                    t.Id, t.InstanceId, t.BookmarkId, t.ActivityId, t.TaskName, new Jsonb(t.Payload?.ToJsonString()), t.Status.ToString(), t.CreatedAt, Sql.Time(t.ClosedAt),
-                    new Jsonb(t.Result?.ToJsonString())));
-            }
-            else
-            {
-                batch.BatchCommands.Add(Sql.BatchCommand($"""
-                    INSERT INTO workflow_tasks ({TaskInsertColumns})
-                    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::jsonb[])
-                    """,
-                    tasks.Select(t => t.Id).ToArray(), tasks.Select(t => t.InstanceId).ToArray(), tasks.Select(t => t.BookmarkId).ToArray(), tasks.Select(t => t.ActivityId).ToArray(),
-                    tasks.Select(t => t.TaskName).ToArray(), tasks.Select(t => t.Payload?.ToJsonString()).ToArray(), tasks.Select(t => t.Status.ToString()).ToArray(),
-                    tasks.Select(t => t.CreatedAt.UtcDateTime).ToArray(), tasks.Select(t => t.ClosedAt?.UtcDateTime).ToArray(), tasks.Select(t => t.Result?.ToJsonString()).ToArray()));
-            }
+            batch.BatchCommands.Add(Sql.BatchCommand("DELETE FROM workflow_bookmarks WHERE id = ANY($1)", (object)removed.ToArray()));
         }
 
-        foreach (var closure in closures.Values)
+        if (All(s => s.Bookmarks) is { Count: > 0 } bookmarks)
+        {
+            batch.BatchCommands.Add(BookmarkRow.Insert("workflow_bookmarks", bookmarks));
+        }
+
+        if (All(s => s.Tasks) is { Count: > 0 } tasks)
+        {
+            batch.BatchCommands.Add(TaskRow.Insert("workflow_tasks", tasks));
+        }
+
+        foreach (var closure in steps.SelectMany(s => s.Closures))
         {
             batch.BatchCommands.Add(Sql.BatchCommand("UPDATE workflow_tasks SET status = $2, closed_at = $3, result = $4 WHERE id = $1 AND status = 'Pending'",
                 closure.TaskId, closure.Status.ToString(), closure.At, new Jsonb(closure.Result?.ToJsonString())));
         }
 
-        if (step.Journal.Count > 0)
+        if (All(s => s.Journal) is { Count: > 0 } journal)
         {
-            batch.BatchCommands.Add(Sql.BatchCommand("INSERT INTO workflow_journal (instance_id, lines) VALUES ($1, $2)",
-                instance.Id, Sql.Json(JournalLines.Write(step.Journal))));
+            batch.BatchCommands.Add(JournalRow.Insert("workflow_journal", journal));
         }
 
-        if (step.Outbox.Count > 0)
+        if (All(s => s.Outbox) is { Count: > 0 } outbox)
         {
-            batch.BatchCommands.Add(PostgresOutboxStore.EnqueueCommand(step.Outbox));
+            batch.BatchCommands.Add(PostgresOutboxStore.EnqueueCommand(outbox));
         }
     }
 
@@ -511,4 +556,24 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
             ? new ParentLink(parentId, reader.GetString(12), reader.NullableString(13) is { } waits ? Enum.Parse<ParentWaits>(waits) : ParentWaits.None)
             : null,
     };
+}
+
+/// <summary>The rows one step writes, per table, as <see cref="PostgresInstanceStore.RowsOf"/> made them.</summary>
+public sealed class StepRows
+{
+    internal List<object?[]> Starts { get; } = [];
+
+    internal List<object?[]> Resumed { get; } = [];
+
+    internal List<string> RemovedBookmarks { get; } = [];
+
+    internal List<object?[]> Bookmarks { get; } = [];
+
+    internal List<object?[]> Tasks { get; } = [];
+
+    internal List<TaskClosure> Closures { get; } = [];
+
+    internal List<object?[]> Journal { get; } = [];
+
+    internal List<object?[]> Outbox { get; } = [];
 }

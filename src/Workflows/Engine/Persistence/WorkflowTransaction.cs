@@ -13,7 +13,8 @@ namespace AntiDrugFlow.Workflows.Persistence;
 public sealed class WorkflowTransaction : IAsyncDisposable
 {
     private readonly IOutbox _outbox;
-    private readonly NpgsqlConnection _connection;
+    private readonly NpgsqlDataSource? _dataSource;
+    private NpgsqlConnection? _connection;
     private readonly List<NpgsqlBatchCommand> _batched = [];
     private NpgsqlTransaction? _transaction;
 
@@ -34,8 +35,18 @@ public sealed class WorkflowTransaction : IAsyncDisposable
         _outbox = outbox;
     }
 
+    /// <summary>
+    /// A start's: no connection until the caller asks for the transaction (then one is opened, synchronously, and the step
+    /// is written on it); a caller that only <see cref="Batch"/>es lets the start be written with others (<see cref="StartGroups"/>).
+    /// </summary>
+    internal WorkflowTransaction(NpgsqlDataSource dataSource, IOutbox outbox)
+    {
+        _dataSource = dataSource;
+        _outbox = outbox;
+    }
+
     /// <summary>The step's transaction, begun now if it was not (Npgsql sends its BEGIN with the next command: no round trip).</summary>
-    public NpgsqlTransaction Transaction => _transaction ??= _connection.BeginTransaction();
+    public NpgsqlTransaction Transaction => _transaction ??= (_connection ??= _dataSource!.OpenConnection()).BeginTransaction();
 
     public NpgsqlConnection Connection => Transaction.Connection ?? throw new InvalidOperationException("The transaction has ended.");
 
@@ -55,5 +66,19 @@ public sealed class WorkflowTransaction : IAsyncDisposable
     public Task EnqueueAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken) =>
         _outbox.EnqueueAsync(Transaction, messages, cancellationToken);
 
-    public ValueTask DisposeAsync() => _transaction?.DisposeAsync() ?? ValueTask.CompletedTask;
+    /// <summary>The connection the step is written on; null for a start whose caller has not asked for one.</summary>
+    internal NpgsqlConnection? Opened => _connection;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_transaction is not null)
+        {
+            await _transaction.DisposeAsync();
+        }
+
+        if (_dataSource is not null && _connection is not null)
+        {
+            await _connection.DisposeAsync();
+        }
+    }
 }

@@ -46,6 +46,7 @@ public sealed record TaskCompletion(ResumeResult Result, HumanTask? Task, Workfl
 public sealed class WorkflowRuntime(
     WorkflowDefinitionService definitions,
     PostgresInstanceStore store,
+    StartGroups startGroups,
     IOutbox outbox,
     WorkflowExecutor executor,
     IWorkflowScheduler scheduler,
@@ -100,7 +101,8 @@ public sealed class WorkflowRuntime(
     /// <summary>
     /// Runs the first step on <paramref name="published"/> and writes it. Without an instance id to check and with a caller
     /// that only batches rows, the proof of publication, the step's writes and the caller's rows go in one round trip as one
-    /// implicit transaction (one commit, one WAL flush); otherwise in an explicit transaction, as a resumed step is.
+    /// implicit transaction, grouped with the starts that arrive meanwhile (<see cref="StartGroups"/>); otherwise in an
+    /// explicit transaction of its own, as a resumed step is.
     /// </summary>
     private async Task<StepResult> StartOnAsync(PublishedDefinition published, JsonObject? input, string? correlationId, StartOptions options, CancellationToken cancellationToken)
     {
@@ -108,35 +110,49 @@ public sealed class WorkflowRuntime(
         // The step runs in memory before a connection is taken, so the pool is held only for the write.
         var instance = NewInstance(definition, input, correlationId, options);
         var step = await executor.StartAsync(definition, instance, cancellationToken);
-        await using var connection = await store.DataSource.OpenConnectionAsync(cancellationToken);
-        var shared = new WorkflowTransaction(connection, outbox);
-        await using (shared)
+        if (options.InstanceId is { } id)
         {
-            if (options.InstanceId is { } id)
+            await using var connection = await store.DataSource.OpenConnectionAsync(cancellationToken);
+            await using var shared = new WorkflowTransaction(connection, outbox);
+            await store.LockKeyAsync(connection, shared.Transaction, "instance:" + id, cancellationToken);
+            if (await store.LockAsync(connection, shared.Transaction, id, skipLocked: false, cancellationToken) is { } existing)
             {
-                await store.LockKeyAsync(connection, shared.Transaction, "instance:" + id, cancellationToken);
-                if (await store.LockAsync(connection, shared.Transaction, id, skipLocked: false, cancellationToken) is { } existing)
-                {
-                    return new StepResult(existing, null);
-                }
+                return new StepResult(existing, null);
             }
 
-            // The caller's rows go with the step's writes in one round trip (WorkflowTransaction.Batch).
-            if (options.AlsoInTransaction is { } also)
-            {
-                await also(shared, instance, cancellationToken);
-            }
-
-            await store.SaveStepAsync(connection, shared.Begun, step, cancellationToken, shared.Batched, startedOn: published.Stamp);
-            if (shared.Begun is { } transaction)
-            {
-                await transaction.CommitAsync(cancellationToken);
-            }
+            await WriteStartAsync(shared, instance, step, published.Stamp, options, cancellationToken);
+        }
+        else
+        {
+            await using var shared = new WorkflowTransaction(store.DataSource, outbox);
+            await WriteStartAsync(shared, instance, step, published.Stamp, options, cancellationToken);
         }
 
         EngineTelemetry.InstanceStarted(definition.DefinitionId);
         await AfterCommitAsync(step, cancellationToken);
         return new StepResult(instance, step);
+    }
+
+    /// <summary>Runs the caller's part, then writes the step with it: alone when the caller took a transaction, else grouped.</summary>
+    private async Task WriteStartAsync(WorkflowTransaction shared, WorkflowInstance instance, ExecutionStep step, PublishedStamp stamp, StartOptions options, CancellationToken cancellationToken)
+    {
+        // The caller's rows go with the step's writes in one round trip (WorkflowTransaction.Batch).
+        if (options.AlsoInTransaction is { } also)
+        {
+            await also(shared, instance, cancellationToken);
+        }
+
+        if (shared.Opened is not { } connection)
+        {
+            await startGroups.WriteAsync(new StartWrite(PostgresInstanceStore.RowsOf(step, stamp), [.. shared.Batched]), cancellationToken);
+            return;
+        }
+
+        await store.SaveStepAsync(connection, shared.Begun, step, cancellationToken, shared.Batched, startedOn: stamp);
+        if (shared.Begun is { } transaction)
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
     }
 
     /// <summary>

@@ -1,0 +1,175 @@
+using System.Text.Json.Nodes;
+using AntiDrugFlow.Tests.Infrastructure;
+using AntiDrugFlow.Tests.Outbox;
+using AntiDrugFlow.Workflows.Outbox;
+using AntiDrugFlow.Workflows.Persistence;
+using AntiDrugFlow.Workflows.Runtime;
+using AntiDrugFlow.Workflows.Services;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Xunit;
+using static AntiDrugFlow.Tests.Infrastructure.Flow;
+
+namespace AntiDrugFlow.Tests.Engine;
+
+/// <summary>
+/// Concurrent starts are written together (StartGroups): one transaction for the starts queued while a writer was busy,
+/// each start with all of its rows, and a group PostgreSQL refuses written again start by start.
+/// </summary>
+public sealed class StartGroupTests
+{
+    private const long HeldKey = 4711;
+
+    /// <summary>A start that leaves a row of each kind: journal, outbox message (its e-mail), bookmark and task.</summary>
+    private static string Mailing(string definitionId) => new Flow(definitionId)
+        .Activity("start", "Elsa.Start")
+        .Activity("mail", "Elsa.SendEmail", ("to", Literal("station@agencies.invalid")), ("subject", Literal("新通報")), ("body", Js("'案件 ' + getInput('n')", "String")))
+        .Activity("task", "Elsa.RunTask", ("taskName", Literal("受理通報")))
+        .Chain("start", "mail", "task")
+        .Json();
+
+    private static StartOptions Batching(params string[] sql) => new(AlsoInTransaction: (transaction, _, _) =>
+    {
+        foreach (var text in sql)
+        {
+            transaction.Batch(new NpgsqlBatchCommand(text));
+        }
+
+        return Task.CompletedTask;
+    });
+
+    [Fact]
+    public async Task Starts_queued_while_a_group_is_written_commit_together_each_with_all_its_rows()
+    {
+        await using var engine = await EngineHarness.CreateAsync(configure: o => o.StartWriters = 1);
+        await engine.PublishAsync(Mailing("grouped"));
+        await ExecuteAsync(engine.ConnectionString, "CREATE TABLE caller_rows (id text PRIMARY KEY)");
+        var groups = engine.Services.GetRequiredService<StartGroups>();
+
+        // The only writer is held inside its first group's transaction, so the next starts queue behind it.
+        await using var holder = await HoldAsync(engine.ConnectionString);
+        var first = engine.Runtime.StartAsync("grouped", new JsonObject { ["n"] = "first" }, "first", Batching($"SELECT pg_advisory_xact_lock({HeldKey})"), CancellationToken.None);
+        await WaitForLockWaitAsync(engine.ConnectionString);
+        var queued = Enumerable.Range(0, 8)
+            .Select(i => engine.Runtime.StartAsync("grouped", new JsonObject { ["n"] = $"q{i}" }, $"queued-{i}", Batching($"INSERT INTO caller_rows VALUES ('row-{i}')"), CancellationToken.None))
+            .ToList();
+        await Eventually.TrueAsync(() => Task.FromResult(groups.Queued == 8), "the eight starts to wait for the writer");
+        Assert.Equal(0, groups.Written);
+        await ReleaseAsync(holder);
+
+        var instances = (await Task.WhenAll([first, .. queued])).ToList();
+        Assert.Equal(2, groups.Groups);
+        Assert.Equal(9, groups.Written);
+        Assert.Equal(8L, await engine.ScalarAsync<long>("SELECT count(*) FROM caller_rows"));
+        foreach (var started in instances)
+        {
+            var stored = await engine.ReloadAsync(started.Id);
+            Assert.Equal(WorkflowStatus.Suspended, stored.Status);
+            Assert.Equal(started.CorrelationId, stored.CorrelationId);
+            var bookmark = Assert.Single(stored.Bookmarks);
+            var task = Assert.Single(await engine.Instances.ListTasksAsync(HumanTaskStatus.Pending, started.Id, CancellationToken.None));
+            Assert.Equal(bookmark.Id, task.BookmarkId);
+            var mail = Assert.Single(await engine.OutboxAsync(new OutboxFilter(InstanceId: started.Id)));
+            var n = started.CorrelationId == "first" ? "first" : "q" + started.CorrelationId!["queued-".Length..];
+            Assert.Equal("案件 " + n, (string?)mail.Payload["body"]);
+            Assert.Contains((await engine.Instances.JournalAsync(started.Id, CancellationToken.None)).Select(j => j.Event), e => e == "Suspended");
+        }
+    }
+
+    [Fact]
+    public async Task A_group_postgres_refuses_is_written_again_start_by_start_and_only_the_failing_start_fails()
+    {
+        await using var engine = await EngineHarness.CreateAsync(configure: o => o.StartWriters = 1);
+        await engine.PublishAsync(Mailing("refused"));
+        await ExecuteAsync(engine.ConnectionString, "CREATE TABLE caller_rows (id text PRIMARY KEY)");
+        var groups = engine.Services.GetRequiredService<StartGroups>();
+
+        await using var holder = await HoldAsync(engine.ConnectionString);
+        var first = engine.Runtime.StartAsync("refused", null, "first", Batching($"SELECT pg_advisory_xact_lock({HeldKey})"), CancellationToken.None);
+        await WaitForLockWaitAsync(engine.ConnectionString);
+        var good = Enumerable.Range(0, 3)
+            .Select(i => engine.Runtime.StartAsync("refused", null, $"good-{i}", Batching($"INSERT INTO caller_rows VALUES ('row-{i}')"), CancellationToken.None))
+            .ToList();
+        var bad = engine.Runtime.StartAsync("refused", null, "bad", Batching("INSERT INTO caller_rows VALUES ('bad')", "SELECT 1 / 0"), CancellationToken.None);
+        await Eventually.TrueAsync(() => Task.FromResult(groups.Queued == 4), "the four starts to wait for the writer");
+        await ReleaseAsync(holder);
+
+        await first;
+        await Task.WhenAll(good);
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => bad);
+        Assert.Equal(PostgresErrorCodes.DivisionByZero, refused.SqlState);
+        // The group of four was refused as a whole; its three good starts then committed one by one, the bad one not at all.
+        Assert.Equal(4, groups.Groups);
+        Assert.Equal(4, groups.Written);
+        Assert.Equal(3L, await engine.ScalarAsync<long>("SELECT count(*) FROM caller_rows"));
+        Assert.Equal(0, await engine.Instances.CountInstancesAsync(new InstanceFilter(CorrelationId: "bad"), CancellationToken.None));
+        Assert.Equal(4, await engine.Instances.CountInstancesAsync(new InstanceFilter(DefinitionId: "refused"), CancellationToken.None));
+        Assert.Equal(4, (await engine.OutboxAsync(new OutboxFilter(Kind: OutboxKinds.Email))).Count);
+    }
+
+    [Fact]
+    public async Task A_start_whose_caller_takes_the_transaction_is_written_in_it_alone_and_commits_with_the_callers_rows_or_not_at_all()
+    {
+        await using var engine = await EngineHarness.CreateAsync();
+        await engine.PublishAsync(Mailing("own"));
+        await ExecuteAsync(engine.ConnectionString, "CREATE TABLE caller_rows (id text PRIMARY KEY)");
+        var groups = engine.Services.GetRequiredService<StartGroups>();
+        StartOptions Writing(string id, bool fail) => new(AlsoInTransaction: async (transaction, _, cancellationToken) =>
+        {
+            await using (var command = new NpgsqlCommand("INSERT INTO caller_rows VALUES ($1)", transaction.Connection, transaction.Transaction))
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = id });
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            if (fail)
+            {
+                transaction.Batch(new NpgsqlBatchCommand("SELECT 1 / 0"));
+            }
+        });
+
+        var started = await engine.Runtime.StartAsync("own", null, "kept", Writing("kept", fail: false), CancellationToken.None);
+        Assert.Equal(WorkflowStatus.Suspended, (await engine.ReloadAsync(started.Id)).Status);
+        Assert.Equal(1L, await engine.ScalarAsync<long>("SELECT count(*) FROM caller_rows WHERE id = 'kept'"));
+
+        await Assert.ThrowsAsync<PostgresException>(() => engine.Runtime.StartAsync("own", null, "lost", Writing("lost", fail: true), CancellationToken.None));
+        Assert.Equal(0L, await engine.ScalarAsync<long>("SELECT count(*) FROM caller_rows WHERE id = 'lost'"));
+        Assert.Equal(0, await engine.Instances.CountInstancesAsync(new InstanceFilter(CorrelationId: "lost"), CancellationToken.None));
+        // Neither went through a group: each was written on the connection its caller had taken.
+        Assert.Equal(0, groups.Groups);
+    }
+
+    /// <summary>A session holding <see cref="HeldKey"/>, so a transaction asking for it waits until <see cref="ReleaseAsync"/>.</summary>
+    private static async Task<NpgsqlConnection> HoldAsync(string database)
+    {
+        var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"SELECT pg_advisory_lock({HeldKey})", connection);
+        await command.ExecuteNonQueryAsync();
+        return connection;
+    }
+
+    private static async Task ReleaseAsync(NpgsqlConnection holder)
+    {
+        await using var command = new NpgsqlCommand($"SELECT pg_advisory_unlock({HeldKey})", holder);
+        Assert.True((bool)(await command.ExecuteScalarAsync())!);
+    }
+
+    /// <summary>Waits until a session of the database waits for a lock (the writer behind the held key).</summary>
+    private static Task WaitForLockWaitAsync(string database) =>
+        Eventually.TrueAsync(
+            async () =>
+            {
+                await using var dataSource = NpgsqlDataSource.Create(database);
+                await using var command = dataSource.CreateCommand("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+                return (long)(await command.ExecuteScalarAsync())! > 0;
+            },
+            "the writer to wait for the held key");
+
+    private static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await using var command = dataSource.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync();
+    }
+}
