@@ -49,27 +49,38 @@ public sealed class StartGroups(PostgresInstanceStore store, EngineOptions optio
     }
 
     /// <summary>Writes the start with whatever other starts are queued, and returns once it has committed.</summary>
-    public Task WriteAsync(StartWrite start, CancellationToken cancellationToken)
+    /// <remarks>
+    /// A caller that finds a writer's place free writes itself: it takes the queue (its own start with it) and, once
+    /// its start is written, hands what has queued meanwhile to a writer of its own and returns. A lone start is thus
+    /// written on the caller's own flow, with no hop to another thread.
+    /// </remarks>
+    public async Task WriteAsync(StartWrite start, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var pending = new Pending(start);
+        bool lead;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
             _queue.Enqueue(pending);
-            if (_running < Math.Max(1, options.StartWriters))
+            lead = _running < Math.Max(1, options.StartWriters);
+            if (lead)
             {
                 _running++;
-                _writers.RemoveAll(w => w.IsCompleted);
-                _writers.Add(Task.Run(WriteQueuedAsync));
             }
         }
 
+        if (lead)
+        {
+            await WriteQueuedAsync(pending);
+        }
+
         // The caller may stop waiting; its start is written or not as the group's is (as with a start written alone and cancelled after it was sent).
-        return pending.Done.Task.WaitAsync(cancellationToken);
+        await pending.Done.Task.WaitAsync(cancellationToken);
     }
 
-    private async Task WriteQueuedAsync()
+    /// <summary>Writes groups from the queue until it is empty or, for a caller writing (<paramref name="own"/>), until its start is written.</summary>
+    private async Task WriteQueuedAsync(Pending? own)
     {
         var group = new List<Pending>();
         while (true)
@@ -77,6 +88,14 @@ public sealed class StartGroups(PostgresInstanceStore store, EngineOptions optio
             group.Clear();
             lock (_gate)
             {
+                if (own is { Done.Task.IsCompleted: true } && _queue.Count > 0)
+                {
+                    // The caller goes back to its work; a writer of its own takes over its place and the queue.
+                    _writers.RemoveAll(w => w.IsCompleted);
+                    _writers.Add(Task.Run(() => WriteQueuedAsync(null)));
+                    return;
+                }
+
                 while (group.Count < Math.Max(1, options.StartGroupSize) && _queue.TryDequeue(out var next))
                 {
                     group.Add(next);
@@ -158,7 +177,7 @@ public sealed class StartGroups(PostgresInstanceStore store, EngineOptions optio
             }
         }
 
-        _stopping.Dispose();
+        // Not disposed: a caller still writing its group reads its token (cancelled) and fails its starts.
     }
 
     private sealed class Pending(StartWrite start)
