@@ -41,21 +41,14 @@ public sealed class StartGroupTests
     [Fact]
     public async Task Starts_queued_while_a_group_is_written_commit_together_each_with_all_its_rows()
     {
-        await using var engine = await EngineHarness.CreateAsync(configure: o => o.StartWriters = 1);
-        await engine.PublishAsync(Mailing("grouped"));
-        await ExecuteAsync(engine.ConnectionString, "CREATE TABLE caller_rows (id text PRIMARY KEY)");
-        var groups = engine.Services.GetRequiredService<StartGroups>();
-
-        // The only writer is held inside its first group's transaction, so the next starts queue behind it.
-        await using var holder = await HoldAsync(engine.ConnectionString);
-        var first = engine.Runtime.StartAsync("grouped", new JsonObject { ["n"] = "first" }, "first", Batching($"SELECT pg_advisory_xact_lock({HeldKey})"), CancellationToken.None);
-        await WaitForLockWaitAsync(engine.ConnectionString);
+        await using var held = await HeldWriter.StartAsync("grouped");
+        var (engine, groups, first) = (held.Engine, held.Groups, held.First);
         var queued = Enumerable.Range(0, 8)
             .Select(i => engine.Runtime.StartAsync("grouped", new JsonObject { ["n"] = $"q{i}" }, $"queued-{i}", Batching($"INSERT INTO caller_rows VALUES ('row-{i}')"), CancellationToken.None))
             .ToList();
         await Eventually.TrueAsync(() => Task.FromResult(groups.Queued == 8), "the eight starts to wait for the writer");
         Assert.Equal(0, groups.Written);
-        await ReleaseAsync(holder);
+        await held.ReleaseAsync();
 
         var instances = (await Task.WhenAll([first, .. queued])).ToList();
         Assert.Equal(2, groups.Groups);
@@ -79,20 +72,14 @@ public sealed class StartGroupTests
     [Fact]
     public async Task A_group_postgres_refuses_is_written_again_start_by_start_and_only_the_failing_start_fails()
     {
-        await using var engine = await EngineHarness.CreateAsync(configure: o => o.StartWriters = 1);
-        await engine.PublishAsync(Mailing("refused"));
-        await ExecuteAsync(engine.ConnectionString, "CREATE TABLE caller_rows (id text PRIMARY KEY)");
-        var groups = engine.Services.GetRequiredService<StartGroups>();
-
-        await using var holder = await HoldAsync(engine.ConnectionString);
-        var first = engine.Runtime.StartAsync("refused", null, "first", Batching($"SELECT pg_advisory_xact_lock({HeldKey})"), CancellationToken.None);
-        await WaitForLockWaitAsync(engine.ConnectionString);
+        await using var held = await HeldWriter.StartAsync("refused");
+        var (engine, groups, first) = (held.Engine, held.Groups, held.First);
         var good = Enumerable.Range(0, 3)
             .Select(i => engine.Runtime.StartAsync("refused", null, $"good-{i}", Batching($"INSERT INTO caller_rows VALUES ('row-{i}')"), CancellationToken.None))
             .ToList();
         var bad = engine.Runtime.StartAsync("refused", null, "bad", Batching("INSERT INTO caller_rows VALUES ('bad')", "SELECT 1 / 0"), CancellationToken.None);
         await Eventually.TrueAsync(() => Task.FromResult(groups.Queued == 4), "the four starts to wait for the writer");
-        await ReleaseAsync(holder);
+        await held.ReleaseAsync();
 
         await first;
         await Task.WhenAll(good);
@@ -139,32 +126,63 @@ public sealed class StartGroupTests
         Assert.Equal(0, groups.Groups);
     }
 
-    /// <summary>A session holding <see cref="HeldKey"/>, so a transaction asking for it waits until <see cref="ReleaseAsync"/>.</summary>
-    private static async Task<NpgsqlConnection> HoldAsync(string database)
+    /// <summary>
+    /// An engine with one start writer, held inside its first group's transaction (the first start's batched row waits
+    /// for a key another session holds), so the starts that follow queue behind it until <see cref="ReleaseAsync"/>.
+    /// </summary>
+    private sealed class HeldWriter : IAsyncDisposable
     {
-        var connection = new NpgsqlConnection(database);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"SELECT pg_advisory_lock({HeldKey})", connection);
-        await command.ExecuteNonQueryAsync();
-        return connection;
-    }
+        private readonly NpgsqlConnection _holder;
 
-    private static async Task ReleaseAsync(NpgsqlConnection holder)
-    {
-        await using var command = new NpgsqlCommand($"SELECT pg_advisory_unlock({HeldKey})", holder);
-        Assert.True((bool)(await command.ExecuteScalarAsync())!);
-    }
+        private HeldWriter(EngineHarness engine, NpgsqlConnection holder, Task<WorkflowInstance> first)
+        {
+            Engine = engine;
+            _holder = holder;
+            First = first;
+        }
 
-    /// <summary>Waits until a session of the database waits for a lock (the writer behind the held key).</summary>
-    private static Task WaitForLockWaitAsync(string database) =>
-        Eventually.TrueAsync(
-            async () =>
+        public EngineHarness Engine { get; }
+
+        public StartGroups Groups => Engine.Services.GetRequiredService<StartGroups>();
+
+        /// <summary>The start the writer is held in (input n = "first", correlation id "first").</summary>
+        public Task<WorkflowInstance> First { get; }
+
+        public static async Task<HeldWriter> StartAsync(string definitionId)
+        {
+            var engine = await EngineHarness.CreateAsync(configure: o => o.StartWriters = 1);
+            await engine.PublishAsync(Mailing(definitionId));
+            await ExecuteAsync(engine.ConnectionString, "CREATE TABLE caller_rows (id text PRIMARY KEY)");
+            var holder = new NpgsqlConnection(engine.ConnectionString);
+            await holder.OpenAsync();
+            await using (var hold = new NpgsqlCommand($"SELECT pg_advisory_lock({HeldKey})", holder))
             {
-                await using var dataSource = NpgsqlDataSource.Create(database);
-                await using var command = dataSource.CreateCommand("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
-                return (long)(await command.ExecuteScalarAsync())! > 0;
-            },
-            "the writer to wait for the held key");
+                await hold.ExecuteNonQueryAsync();
+            }
+
+            var first = engine.Runtime.StartAsync(definitionId, new JsonObject { ["n"] = "first" }, "first", Batching($"SELECT pg_advisory_xact_lock({HeldKey})"), CancellationToken.None);
+            await Eventually.TrueAsync(
+                async () =>
+                {
+                    await using var waiting = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'", holder);
+                    return (long)(await waiting.ExecuteScalarAsync())! > 0;
+                },
+                "the writer to wait for the held key");
+            return new HeldWriter(engine, holder, first);
+        }
+
+        public async Task ReleaseAsync()
+        {
+            await using var command = new NpgsqlCommand($"SELECT pg_advisory_unlock({HeldKey})", _holder);
+            Assert.True((bool)(await command.ExecuteScalarAsync())!);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _holder.DisposeAsync();
+            await Engine.DisposeAsync();
+        }
+    }
 
     private static async Task ExecuteAsync(string connectionString, string sql)
     {
