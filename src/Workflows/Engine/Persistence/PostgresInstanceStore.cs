@@ -24,10 +24,7 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
         ("parent_instance_id", "text"), ("parent_activity_id", "text"), ("parent_waits", "text"));
 
     /// <summary>An instance's row with the published version its start ran on, which the INSERT checks and does not write.</summary>
-    private static readonly RowShape StartRow = new(
-        ("id", "text"), ("definition_id", "text"), ("definition_version_id", "text"), ("version", "integer"), ("status", "text"), ("correlation_id", "text"),
-        ("fault", "text"), ("state", "jsonb"), ("created_at", "timestamptz"), ("updated_at", "timestamptz"), ("finished_at", "timestamptz"),
-        ("parent_instance_id", "text"), ("parent_activity_id", "text"), ("parent_waits", "text"), ("published_version_id", "text"), ("published_at", "timestamptz"));
+    private static readonly RowShape StartRow = InstanceRow.With(("published_version_id", "text"), ("published_at", "timestamptz"));
 
     private static readonly RowShape BookmarkRow = new(
         ("id", "text"), ("instance_id", "text"), ("activity_id", "text"), ("kind", "text"), ("name", "text"), ("correlation_id", "text"),

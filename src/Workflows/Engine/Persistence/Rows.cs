@@ -14,6 +14,9 @@ public sealed class RowShape
         Names = string.Join(", ", columns.Select(c => c.Name));
     }
 
+    /// <summary>These columns followed by <paramref name="more"/>.</summary>
+    public RowShape With(params (string Name, string Type)[] more) => new([.. _columns, .. more]);
+
     /// <summary>The column names, comma separated, in order.</summary>
     public string Names { get; }
 
