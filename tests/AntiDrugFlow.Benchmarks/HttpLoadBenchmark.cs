@@ -186,8 +186,10 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
         using var police = await SignedInAsync(address, Police, cancellationToken);
         var pgbench = arguments.Pgbench ? await Pgbench.CreateAsync(cluster, output, cancellationToken) : null;
 
+        // The warm-up runs at the highest level's concurrency, so the paths only concurrency takes (a start waiting for a
+        // group, a pool at its limit) are compiled and tiered before anything is measured, as in a host that has run a while.
         var warmUp = new Level(1);
-        await SubmitAsync(school, warmUp, arguments.WarmUp, 1, cancellationToken);
+        await SubmitAsync(school, warmUp, arguments.WarmUp, arguments.Concurrency.Max(), cancellationToken);
         await DrainAsync(police, warmUp, Math.Min(10, arguments.Concurrency.Max()), cancellationToken);
         await PipelineAsync(school, police, warmUp, Math.Min(10, arguments.WarmUp), 1, cancellationToken);
 
