@@ -35,8 +35,8 @@ public static class WorkflowComposition
         services.AddWorkflowEngine(connectionString, options =>
         {
             options.MaxStepsPerRun = configuration.GetValue("Engine:MaxStepsPerRun", options.MaxStepsPerRun);
-            options.StartWriters = Math.Max(1, configuration.GetValue("Engine:StartWriters", options.StartWriters));
-            options.StartGroupSize = Math.Max(1, configuration.GetValue("Engine:StartGroupSize", options.StartGroupSize));
+            options.StartWriters = configuration.GetValue("Engine:StartWriters", options.StartWriters);
+            options.StartGroupSize = configuration.GetValue("Engine:StartGroupSize", options.StartGroupSize);
             // Dates in expressions are the chains' dates: Taiwan's.
             options.JavaScript = options.JavaScript with { LocalTimeZone = TaipeiTime.Zone };
             configure?.Invoke(options);

@@ -142,7 +142,14 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
             new Jsonb(JsonSerializer.Serialize(instance.State, StateJson)), instance.CreatedAt, instance.UpdatedAt, instance.FinishedAt,
             instance.Parent?.InstanceId, instance.Parent?.ActivityId, instance.Parent is { Waits: not ParentWaits.None } parent ? parent.Waits.ToString() : null,
         ];
-        (startedOn is null ? rows.Resumed : rows.Starts).Add(startedOn is null ? row : [.. row, startedOn.VersionId, startedOn.CreatedAt]);
+        if (startedOn is null)
+        {
+            rows.Resumed.Add(row);
+        }
+        else
+        {
+            rows.Starts.Add([.. row, startedOn.VersionId, startedOn.CreatedAt]);
+        }
 
         var addedIds = step.AddedBookmarks.Select(b => b.Id).ToHashSet(StringComparer.Ordinal);
         var removedIds = step.RemovedBookmarks.Select(b => b.Id).ToHashSet(StringComparer.Ordinal);

@@ -33,26 +33,8 @@ public static class Sql
         null => new NpgsqlParameter { Value = DBNull.Value },
         Jsonb json => new NpgsqlParameter { Value = (object?)json.Text ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb },
         DateTimeOffset at => new NpgsqlParameter { Value = at.ToUniversalTime() },
-        // Arrays mixing nulls and UTC times cannot be typed by inference.
-        DateTime?[] times => new NpgsqlParameter { Value = times, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.TimestampTz },
-        DateTime[] times => new NpgsqlParameter { Value = times, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.TimestampTz },
         _ => new NpgsqlParameter { Value = value },
     };
-
-    /// <summary>
-    /// A text parameter typed as text when null too: a prepared statement is prepared for its parameters' types, so a
-    /// parameter that is sometimes an untyped null would make the connection prepare the statement again.
-    /// </summary>
-    public static NpgsqlParameter Text(string? value) =>
-        new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text };
-
-    /// <summary>A json (not jsonb) parameter: text PostgreSQL checks and keeps as it is.</summary>
-    public static NpgsqlParameter Json(string value) =>
-        new() { Value = value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Json };
-
-    /// <summary>A timestamptz parameter typed when null too (see <see cref="Text"/>).</summary>
-    public static NpgsqlParameter Time(DateTimeOffset? value) =>
-        new() { Value = value is { } at ? at.ToUniversalTime() : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz };
 
     public static DateTimeOffset? NullableTime(this NpgsqlDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : reader.GetFieldValue<DateTimeOffset>(ordinal);
