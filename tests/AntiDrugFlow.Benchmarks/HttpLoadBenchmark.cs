@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using AntiDrugFlow.Host;
 using AntiDrugFlow.Host.Infrastructure;
 using AntiDrugFlow.Integrations.Postgres;
+using AntiDrugFlow.Workflows.Outbox;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -208,7 +209,7 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
         var openLoops = new List<OpenLoop>();
         for (var run = 0; arguments.OpenLoopSeconds > 0 && run < arguments.OpenLoopRuns; run++)
         {
-            openLoops.Add(await MeasureOpenLoopAsync(school, police, submitters, cancellationToken));
+            openLoops.Add(await MeasureOpenLoopAsync(school, police, submitters, app.Services.GetRequiredService<PostgresOutboxStore>(), cancellationToken));
         }
 
         WriteGoals(submitters, closedLoop[submitters], openLoops);
@@ -274,16 +275,19 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
     /// 201 answers when the case, its audit row and the police task are committed together: the task is in the inbox from
     /// then on. Afterwards the station works every case off through its inbox, which shows that each task is there.
     /// </summary>
-    private async Task<OpenLoop> MeasureOpenLoopAsync(HttpClient school, HttpClient police, int submitters, CancellationToken cancellationToken)
+    private async Task<OpenLoop> MeasureOpenLoopAsync(HttpClient school, HttpClient police, int submitters, PostgresOutboxStore outbox, CancellationToken cancellationToken)
     {
         var total = arguments.Rate * arguments.OpenLoopSeconds;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"## open loop: {submitters} submitters sharing {arguments.Rate} notifications/s for {arguments.OpenLoopSeconds} s, {total} notifications (load average {LoadAverage()})"));
         output.WriteLine();
         var level = new Level(submitters);
+        using var delivered = new DeliveredMessages();
+        var pendingBefore = (await outbox.BacklogAsync(DateTimeOffset.UtcNow, cancellationToken)).Pending;
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var start = Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 10);
         var lastAnswer = start;
+        var bySecond = new ConcurrentBag<(int Second, double Ms)>();
         await Task.WhenAll(Enumerable.Range(0, submitters).Select(k => Task.Run(async () =>
         {
             for (var i = k; i < total; i += submitters)
@@ -300,6 +304,7 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
                 }
 
                 var now = Stopwatch.GetTimestamp();
+                bySecond.Add(((int)((scheduled - start) / Stopwatch.Frequency), Stopwatch.GetElapsedTime(scheduled, now).TotalMilliseconds));
                 for (var seen = Volatile.Read(ref lastAnswer); now > seen; seen = Volatile.Read(ref lastAnswer))
                 {
                     if (Interlocked.CompareExchange(ref lastAnswer, now, seen) == seen)
@@ -311,6 +316,8 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
         }, cancellationToken)));
         var elapsed = Stopwatch.GetElapsedTime(start, lastAnswer);
         var cpuPerNotification = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / total;
+        var deliveredInWindow = delivered.Count;
+        var pendingAfter = (await outbox.BacklogAsync(DateTimeOffset.UtcNow, cancellationToken)).Pending;
         var submitted = level.Cases.Count;
         var workOff = Stopwatch.GetTimestamp();
         var found = await WorkOffAsync(police, level, submitters, cancellationToken);
@@ -332,6 +339,13 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Offered {arguments.Rate}/s, achieved {submitted / elapsed.TotalSeconds:0}/s ({submitted} created in {elapsed.TotalSeconds:0.00} s); latency from each notification's scheduled time to its 201. This process's CPU {cpuPerNotification:0.0} ms per notification (host and client), working set {Process.GetCurrentProcess().WorkingSet64 / 1024 / 1024} MB; load average {LoadAverage()}."));
+        output.WriteLine("Second by second (by scheduled time), p99 / max ms: " + string.Join(" · ", bySecond.GroupBy(t => t.Second).OrderBy(g => g.Key).Select(g =>
+        {
+            var sorted = g.Select(t => t.Ms).Order().ToArray();
+            return string.Create(CultureInfo.InvariantCulture, $"{sorted[(int)Math.Ceiling(sorted.Length * 0.99) - 1]:0} / {sorted[^1]:0}");
+        })));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Outbox meanwhile: {deliveredInWindow} messages delivered ({deliveredInWindow / elapsed.TotalSeconds:0}/s), {pendingBefore} pending when the open loop began and {pendingAfter} when it ended."));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"The station then found {found} of the {submitted} cases' tasks in its inbox and worked them off in {workedOff.TotalSeconds:0.00} s ({level.Acknowledge.Count} acknowledged, {level.Complete.Count} completed, {level.Acknowledge.Failures + level.Complete.Failures} failed)."));
         output.WriteLine();
@@ -672,6 +686,30 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
     /// <summary>The 1-, 5- and 15-minute load averages, as uptime prints them.</summary>
     internal static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+
+    /// <summary>Counts the outbox's deliveries in this process through its metric while it lives.</summary>
+    private sealed class DeliveredMessages : IDisposable
+    {
+        private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
+        private long _count;
+
+        public DeliveredMessages()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Name == "outbox.messages.delivered")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref _count, value));
+            _listener.Start();
+        }
+
+        public long Count => Interlocked.Read(ref _count);
+
+        public void Dispose() => _listener.Dispose();
+    }
 
     private sealed class Level(int concurrency)
     {

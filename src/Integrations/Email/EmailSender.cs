@@ -177,7 +177,10 @@ public sealed class SmtpEmailSender(IOptions<SmtpOptions> options, TimeProvider 
         // Written under another name and renamed, so a reader of the folder never sees half a message.
         var path = Path.Combine(settings.PickupDirectory, $"{Guid.NewGuid():N}.eml");
         var partial = path + ".partial";
-        await mime.WriteToAsync(partial, cancellationToken);
+        // Rendered in memory and written in one call: MimeKit's own file writer makes one asynchronous write per line.
+        using var rendered = new MemoryStream();
+        mime.WriteTo(rendered, cancellationToken);
+        await File.WriteAllBytesAsync(partial, rendered.GetBuffer().AsMemory(0, (int)rendered.Length), cancellationToken);
         File.Move(partial, path);
     }
 

@@ -73,7 +73,20 @@ public sealed class OutboxDispatcher : BackgroundService
     private readonly IOptions<OutboxOptions> _options;
     private readonly ILogger<OutboxDispatcher> _logger;
     private readonly ConcurrentDictionary<Guid, Task> _inFlight = new();
-    private readonly Dictionary<string, int> _perDestination = new(StringComparer.Ordinal);
+
+    // Per receiver: deliveries running and claimed messages waiting for one of its slots (under its own lock).
+    private readonly Dictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
+
+    // Claimed messages this host holds, running or waiting. A receiver whose waiting messages run out signals the loop
+    // that it may claim again.
+    private int _held;
+
+    // How many to claim next: cut to what could be placed when a round had to hand messages back, one more after a round
+    // that placed them all, so a backlog for one busy receiver is not claimed and handed back over and over.
+    private int _claimSize = int.MaxValue;
+    private TaskCompletionSource _slotFreed = NewSignal();
+    private bool _stopping;
+    private long _handedBack;
     private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
 
     // Cancelled after the shutdown grace, not at once: a stopping host claims nothing new but lets deliveries under way finish.
@@ -90,6 +103,9 @@ public sealed class OutboxDispatcher : BackgroundService
     }
 
     public const string HttpClientName = "outbox";
+
+    /// <summary>Messages claimed and handed back undelivered: their receiver had no free place, or their lease was too near its end; a test reads it.</summary>
+    internal long HandedBack => Interlocked.Read(ref _handedBack);
 
     /// <summary>Claims one batch of due messages and delivers it, waiting for every attempt. Returns how many were claimed.</summary>
     public async Task<int> DeliverDueAsync(CancellationToken cancellationToken)
@@ -113,10 +129,12 @@ public sealed class OutboxDispatcher : BackgroundService
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            var started = 0;
+            // Taken before the claim, so a slot freed while it runs is not missed.
+            var slotFreed = Volatile.Read(ref _slotFreed).Task;
+            var round = new Round(0, false, false);
             try
             {
-                started = await StartDueAsync(stoppingToken);
+                round = await StartDueAsync(stoppingToken);
             }
             catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
             {
@@ -128,21 +146,22 @@ public sealed class OutboxDispatcher : BackgroundService
                 break;
             }
 
-            if (started == 0)
+            if (round.Kept > 0 && round.More && !round.Full)
             {
-                try
-                {
-                    await Task.Delay(_options.Value.PollInterval, _time, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
+                continue;
             }
+
+            // Nothing due: wait for the next poll. More due but no place for it: wait until a receiver's waiting messages
+            // run out, at most a poll.
+            using var wake = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            var poll = Task.Delay(_options.Value.PollInterval, _time, wake.Token);
+            await Task.WhenAny(round.More ? [poll, slotFreed] : [poll]);
+            await wake.CancelAsync();
         }
 
-        // Stopping: attempts under way may finish within the grace; those still running then are cancelled and give
-        // their messages back at once, so no other host waits for a lease.
+        // Stopping: messages still waiting for a slot go back at once; attempts under way may finish within the grace;
+        // those still running then are cancelled and give their messages back at once, so no other host waits for a lease.
+        await ReleaseWaitingAsync();
         var underWay = Task.WhenAll(_inFlight.Values);
         if (await Task.WhenAny(underWay, Task.Delay(_options.Value.ShutdownGrace, _time, CancellationToken.None)) != underWay)
         {
@@ -172,57 +191,158 @@ public sealed class OutboxDispatcher : BackgroundService
         }
     }
 
-    /// <summary>Claims as many messages as there are free slots and starts them without waiting for one another.</summary>
-    private async Task<int> StartDueAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Claims as many messages as this host may hold and starts each whose receiver has a free slot; the others wait here
+    /// for one (at most <see cref="OutboxOptions.MaxConcurrencyPerDestination"/> per receiver, within their lease), and
+    /// the rest go back to the table in one statement. <see cref="Round.More"/> says whether more may be due now,
+    /// <see cref="Round.Full"/> whether a receiver has no place left for them.
+    /// </summary>
+    private async Task<Round> StartDueAsync(CancellationToken cancellationToken)
     {
         var settings = _options.Value;
-        var free = Math.Min(settings.MaxConcurrency - _inFlight.Count, settings.BatchSize);
+        var free = Math.Min(Math.Min(settings.MaxConcurrency - Volatile.Read(ref _held), settings.BatchSize), _claimSize);
         if (free <= 0)
         {
-            return 0;
+            return new Round(0, true, true);
         }
 
         var batch = await _store.ClaimAsync(_time.GetUtcNow(), settings.Lease, free, _owner, cancellationToken);
-        var started = 0;
+        var handBack = new List<OutboxItem>();
+        var full = false;
         foreach (var item in batch)
         {
             var destination = DestinationOf(item);
-            if (!TryEnter(destination, settings.MaxConcurrencyPerDestination))
+            Interlocked.Increment(ref _held);
+            switch (Enter(item, destination, settings.MaxConcurrencyPerDestination))
             {
-                // The receiver already has its share of slots: try this one again shortly, without counting an attempt.
-                await _store.ReleaseAsync(item, _time.GetUtcNow() + settings.PollInterval, CancellationToken.None);
-                continue;
+                case Entry.Run:
+                    var task = RunAsync(item, destination, _deliveries.Token);
+                    _inFlight[item.Id] = task;
+                    _ = task.ContinueWith(_ => _inFlight.TryRemove(item.Id, out Task? _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                    break;
+                case Entry.Wait:
+                    break;
+                case Entry.WaitLast:
+                    full = true;
+                    break;
+                default:
+                    // The receiver's slots and waiting places are taken: try this one again shortly, without counting an attempt.
+                    Interlocked.Decrement(ref _held);
+                    handBack.Add(item);
+                    break;
             }
-
-            started++;
-            var task = RunAsync(item, destination, _deliveries.Token);
-            _inFlight[item.Id] = task;
-            _ = task.ContinueWith(_ => _inFlight.TryRemove(item.Id, out Task? _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
 
-        return started;
+        var kept = batch.Count - handBack.Count;
+        _claimSize = handBack.Count > 0 ? Math.Max(1, kept) : _claimSize == int.MaxValue ? _claimSize : _claimSize + 1;
+        await _store.ReleaseAsync(handBack, _time.GetUtcNow() + settings.PollInterval, CancellationToken.None);
+        Interlocked.Add(ref _handedBack, handBack.Count);
+        return new Round(kept, batch.Count == free, full || handBack.Count > 0);
     }
 
-    private async Task RunAsync(OutboxItem item, string destination, CancellationToken cancellationToken)
+    /// <summary>Delivers <paramref name="first"/>, then every message that waits for this receiver's slot.</summary>
+    private async Task RunAsync(OutboxItem first, string destination, CancellationToken cancellationToken)
     {
+        await Task.Yield();
+        for (var item = first; item is not null; item = await NextAsync(destination))
+        {
+            try
+            {
+                await DeliverOneAsync(item, cancellationToken);
+            }
+            catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
+            {
+                // The outcome could not be recorded; the claim lapses with its lease and another attempt follows.
+                _logger.LogError(ex, "Outbox {Kind} message {Key}: recording the outcome failed", item.Kind, item.IdempotencyKey);
+            }
+            catch (ObjectDisposedException) when (Volatile.Read(ref _disposed) == 1)
+            {
+                // The host was disposed without a stop and took the database with it: the claim lapses with its lease.
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _held);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The next message waiting for <paramref name="destination"/>'s slot, or null (the slot is given up). A message whose
+    /// lease would end before an attempt started now could finish goes back to the table instead. The loop is woken when the
+    /// receiver has no message waiting any more.
+    /// </summary>
+    private async Task<OutboxItem?> NextAsync(string destination)
+    {
+        while (true)
+        {
+            OutboxItem? next;
+            bool room;
+            lock (_lanes)
+            {
+                var lane = _lanes[destination];
+                if (_stopping || !lane.Waiting.TryDequeue(out next))
+                {
+                    next = null;
+                    if (--lane.Running == 0 && lane.Waiting.Count == 0)
+                    {
+                        _lanes.Remove(destination);
+                    }
+                }
+
+                room = lane.Waiting.Count == 0;
+            }
+
+            if (room)
+            {
+                Interlocked.Exchange(ref _slotFreed, NewSignal()).TrySetResult();
+            }
+
+            if (next is null || _time.GetUtcNow() + _options.Value.AttemptTimeout < next.NextAttemptAt)
+            {
+                return next;
+            }
+
+            try
+            {
+                await _store.ReleaseAsync([next], _time.GetUtcNow(), CancellationToken.None);
+                Interlocked.Increment(ref _handedBack);
+            }
+            catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException or ObjectDisposedException)
+            {
+                _logger.LogError(ex, "Outbox {Kind} message {Key}: handing back an expiring claim failed", next.Kind, next.IdempotencyKey);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _held);
+            }
+        }
+    }
+
+    /// <summary>On stopping, every message still waiting for a slot goes back to the table at once.</summary>
+    private async Task ReleaseWaitingAsync()
+    {
+        List<OutboxItem> waiting;
+        lock (_lanes)
+        {
+            _stopping = true;
+            waiting = _lanes.Values.SelectMany(lane => lane.Waiting).ToList();
+            foreach (var lane in _lanes.Values)
+            {
+                lane.Waiting.Clear();
+            }
+        }
+
         try
         {
-            await Task.Yield();
-            await DeliverOneAsync(item, cancellationToken);
+            await _store.ReleaseAsync(waiting, _time.GetUtcNow(), CancellationToken.None);
         }
-        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException or ObjectDisposedException)
         {
-            // The outcome could not be recorded; the claim lapses with its lease and another attempt follows.
-            _logger.LogError(ex, "Outbox {Kind} message {Key}: recording the outcome failed", item.Kind, item.IdempotencyKey);
+            // Their leases lapse and another host takes them over then.
+            _logger.LogError(ex, "Stopping: handing back {Count} waiting outbox messages failed", waiting.Count);
         }
-        catch (ObjectDisposedException) when (Volatile.Read(ref _disposed) == 1)
-        {
-            // The host was disposed without a stop and took the database with it: the claim lapses with its lease.
-        }
-        finally
-        {
-            Exit(destination);
-        }
+
+        Interlocked.Add(ref _held, -waiting.Count);
     }
 
     private async Task DeliverOneAsync(OutboxItem item, CancellationToken cancellationToken)
@@ -256,7 +376,7 @@ public sealed class OutboxDispatcher : BackgroundService
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // The host is stopping: hand the message back at once instead of waiting for the lease.
-            await _store.ReleaseAsync(item, _time.GetUtcNow(), CancellationToken.None);
+            await _store.ReleaseAsync([item], _time.GetUtcNow(), CancellationToken.None);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -276,30 +396,55 @@ public sealed class OutboxDispatcher : BackgroundService
     private string DestinationOf(OutboxItem item) =>
         _channels.TryGetValue(item.Kind, out var channel) ? $"{item.Kind}:{channel.Destination(item)}" : item.Kind;
 
-    private bool TryEnter(string destination, int limit)
+    private Entry Enter(OutboxItem item, string destination, int limit)
     {
-        lock (_perDestination)
+        lock (_lanes)
         {
-            var current = _perDestination.GetValueOrDefault(destination);
-            if (current >= limit)
+            if (_stopping)
             {
-                return false;
+                return Entry.HandBack;
             }
 
-            _perDestination[destination] = current + 1;
-            return true;
+            if (!_lanes.TryGetValue(destination, out var lane))
+            {
+                _lanes[destination] = lane = new Lane();
+            }
+
+            if (lane.Running < limit)
+            {
+                lane.Running++;
+                return Entry.Run;
+            }
+
+            if (lane.Waiting.Count < limit)
+            {
+                lane.Waiting.Enqueue(item);
+                return lane.Waiting.Count < limit ? Entry.Wait : Entry.WaitLast;
+            }
+
+            return Entry.HandBack;
         }
     }
 
-    private void Exit(string destination)
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private readonly record struct Round(int Kept, bool More, bool Full);
+
+    private enum Entry
     {
-        lock (_perDestination)
-        {
-            if (--_perDestination[destination] <= 0)
-            {
-                _perDestination.Remove(destination);
-            }
-        }
+        Run,
+        Wait,
+
+        /// <summary>Waits in the receiver's last waiting place.</summary>
+        WaitLast,
+        HandBack,
+    }
+
+    private sealed class Lane
+    {
+        public int Running { get; set; }
+
+        public Queue<OutboxItem> Waiting { get; } = new();
     }
 
     private static string Truncate(string text, int length) => text.Length <= length ? text : text[..length];

@@ -34,6 +34,7 @@ public sealed class LoopbackAgency : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _inFlight;
+    private int _maxInFlight;
 
     private LoopbackAgency(WebApplication app) => _app = app;
 
@@ -46,6 +47,9 @@ public sealed class LoopbackAgency : IAsyncDisposable
     public ConcurrentQueue<ReceivedRequest> Accepted { get; } = new();
 
     public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>The most requests it held at once.</summary>
+    public int MaxInFlight => Volatile.Read(ref _maxInFlight);
 
     public Uri Address { get; private set; } = null!;
 
@@ -67,7 +71,11 @@ public sealed class LoopbackAgency : IAsyncDisposable
                 context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()),
                 body.ToArray());
             server.Requests.Enqueue(request);
-            Interlocked.Increment(ref server._inFlight);
+            var inFlight = Interlocked.Increment(ref server._inFlight);
+            for (var most = server.MaxInFlight; inFlight > most && Interlocked.CompareExchange(ref server._maxInFlight, inFlight, most) != most; most = server.MaxInFlight)
+            {
+            }
+
             try
             {
                 if (server.Behaviour == AgencyBehaviour.Slow)

@@ -42,6 +42,63 @@ public sealed class OutboxDeliveryTests
     }
 
     /// <summary>
+    /// A backlog for one receiver: claimed messages that find its places taken wait in this host for one (within their
+    /// lease) instead of going back to the table, so the backlog is not claimed and handed back round after round — which
+    /// once cost a statement per message handed back and held one receiver's mail to a few messages a poll.
+    /// </summary>
+    [Fact]
+    public async Task A_backlog_for_one_receiver_is_delivered_at_its_limit_without_being_claimed_and_handed_back_round_after_round()
+    {
+        await using var agency = await LoopbackAgency.StartAsync(AgencyBehaviour.Ok);
+        await using var host = await DeliveryHarness.CreateAsync(settings: new Dictionary<string, string?>
+        {
+            ["Outbox:PollInterval"] = "00:00:00.050", ["Outbox:MaxConcurrency"] = "16", ["Outbox:MaxConcurrencyPerDestination"] = "2",
+        });
+        await host.StartAsync(await host.PublishAsync(Calls("sixty-calls", agency.Address, 60)));
+
+        await host.StartDispatcherAsync();
+        await Eventually.TrueAsync(async () => (await host.MessagesAsync()).All(m => m.Status == OutboxStatuses.Sent), "all 60 messages to be sent");
+
+        Assert.Equal(60, agency.Requests.Select(r => r.Header("Idempotency-Key")).Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(60, agency.Requests.Count);
+        Assert.InRange(agency.MaxInFlight, 1, 2);
+        Assert.All(await host.MessagesAsync(), m => Assert.Equal(1, m.Attempts));
+        // Claiming sixteen at a time for two places, the old dispatcher handed back fourteen for every two it started (420
+        // or more for 60); now a round that finds the receiver's places taken claims less the next time (34–35 measured).
+        Assert.InRange(host.Dispatcher.HandedBack, 0, 59);
+    }
+
+    /// <summary>
+    /// A message waiting in this host for its receiver's place is not started once its lease would end before the attempt
+    /// could: it goes back to the table (its attempt not counted) and is claimed afresh, so no other host can take it over
+    /// while it is being delivered.
+    /// </summary>
+    [Fact]
+    public async Task A_waiting_message_whose_lease_would_end_during_its_attempt_goes_back_and_is_claimed_afresh()
+    {
+        await using var agency = await LoopbackAgency.StartAsync(AgencyBehaviour.Slow);
+        var clock = new TestClock();
+        await using var host = await DeliveryHarness.CreateAsync(time: clock, settings: new Dictionary<string, string?>
+        {
+            ["Outbox:MaxConcurrencyPerDestination"] = "1", ["Outbox:Lease"] = "00:02:00", ["Outbox:MessageTimeout"] = "00:00:30",
+        });
+        await host.StartAsync(await host.PublishAsync(Calls("two-calls", agency.Address, 2)));
+        await host.StartDispatcherAsync();
+        await Eventually.TrueAsync(() => Task.FromResult(agency.InFlight == 1), "the first call to be held by the receiver");
+
+        // The second has waited 100 s of its 120 s lease: a 30 s attempt would outlast it.
+        clock.Advance(TimeSpan.FromSeconds(100));
+        agency.Release();
+        await Eventually.TrueAsync(() => Task.FromResult(host.Dispatcher.HandedBack == 1), "the waiting message to be handed back");
+        Assert.Single(agency.Requests);
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await Eventually.TrueAsync(async () => (await host.MessagesAsync()).All(m => m.Status == OutboxStatuses.Sent), "both messages to be sent");
+        Assert.Equal(2, agency.Requests.Select(r => r.Header("Idempotency-Key")).Distinct(StringComparer.Ordinal).Count());
+        Assert.All(await host.MessagesAsync(), m => Assert.Equal(1, m.Attempts));
+    }
+
+    /// <summary>
     /// A host torn down by its owner without StopAsync (a test host, a crashed start): the dispatcher's loop and a delivery under
     /// way end without a fault, and the message is not lost: its claim lapses with the lease and it is delivered later.
     /// </summary>

@@ -55,7 +55,8 @@ public interface IOutboxStore
     Task<bool> MarkFailedAsync(OutboxItem claimed, string error, DateTimeOffset? retryAt, CancellationToken cancellationToken);
 
     /// <summary>Gives a claimed message back untried, e.g. its receiver is busy or the host is stopping.</summary>
-    Task ReleaseAsync(OutboxItem claimed, DateTimeOffset nextAttemptAt, CancellationToken cancellationToken);
+    /// <summary>Hands claimed messages back undelivered, without counting an attempt; one statement for all of them.</summary>
+    Task ReleaseAsync(IReadOnlyCollection<OutboxItem> claimed, DateTimeOffset nextAttemptAt, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<OutboxItem>> ListAsync(string? status, CancellationToken cancellationToken);
 
@@ -139,11 +140,17 @@ public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutboxSt
                 "UPDATE outbox_messages SET last_error = $3, next_attempt_at = $4, claim_token = NULL WHERE id = $1 AND claim_token = $2 AND status = 'Pending'",
                 cancellationToken, claimed.Id, claimed.ClaimToken, error, retryAt)) > 0;
 
-    public async Task ReleaseAsync(OutboxItem claimed, DateTimeOffset nextAttemptAt, CancellationToken cancellationToken) =>
-        await ExecuteAsync("""
-            UPDATE outbox_messages SET attempts = GREATEST(attempts - 1, 0), next_attempt_at = $3, claim_token = NULL
-            WHERE id = $1 AND claim_token = $2 AND status = 'Pending'
-            """, cancellationToken, claimed.Id, claimed.ClaimToken, nextAttemptAt);
+    public async Task ReleaseAsync(IReadOnlyCollection<OutboxItem> claimed, DateTimeOffset nextAttemptAt, CancellationToken cancellationToken)
+    {
+        if (claimed.Count > 0)
+        {
+            await ExecuteAsync("""
+                UPDATE outbox_messages m SET attempts = GREATEST(attempts - 1, 0), next_attempt_at = $3, claim_token = NULL
+                FROM unnest($1::uuid[], $2::uuid[]) AS r(id, claim_token)
+                WHERE m.id = r.id AND m.claim_token = r.claim_token AND m.status = 'Pending'
+                """, cancellationToken, claimed.Select(c => c.Id).ToArray(), claimed.Select(c => c.ClaimToken ?? Guid.Empty).ToArray(), nextAttemptAt);
+        }
+    }
 
     /// <summary>The backlog at <paramref name="now"/>, from the pending messages' partial index.</summary>
     public async Task<OutboxBacklog> BacklogAsync(DateTimeOffset now, CancellationToken cancellationToken)
