@@ -87,6 +87,12 @@ public sealed class OutboxDispatcher : BackgroundService
     private TaskCompletionSource _slotFreed = NewSignal();
     private bool _stopping;
     private long _handedBack;
+
+    // Deliveries waiting to be recorded, and whether a writer is recording them.
+    private const int RecordGroupSize = 500;
+    private readonly ConcurrentQueue<(OutboxItem Claimed, DateTimeOffset At, TaskCompletionSource<bool> Done)> _sent = new();
+    private int _recording;
+    private long _recordStatements;
     private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
 
     // Cancelled after the shutdown grace, not at once: a stopping host claims nothing new but lets deliveries under way finish.
@@ -106,6 +112,9 @@ public sealed class OutboxDispatcher : BackgroundService
 
     /// <summary>Messages claimed and handed back undelivered: their receiver had no free place, or their lease was too near its end; a test reads it.</summary>
     internal long HandedBack => Interlocked.Read(ref _handedBack);
+
+    /// <summary>Statements that recorded deliveries (each records a group); a test reads it.</summary>
+    internal long RecordStatements => Interlocked.Read(ref _recordStatements);
 
     /// <summary>Claims one batch of due messages and delivers it, waiting for every attempt. Returns how many were claimed.</summary>
     public async Task<int> DeliverDueAsync(CancellationToken cancellationToken)
@@ -368,7 +377,7 @@ public sealed class OutboxDispatcher : BackgroundService
             }
 
             IntegrationsTelemetry.MessageDelivered(item.Kind);
-            if (!await _store.MarkSentAsync(item, _time.GetUtcNow(), CancellationToken.None))
+            if (!await RecordSentAsync(item, _time.GetUtcNow()))
             {
                 _logger.LogWarning("Outbox {Kind} message {Key} was delivered after its lease ended; another host owns it now", item.Kind, item.IdempotencyKey);
             }
@@ -391,6 +400,63 @@ public sealed class OutboxDispatcher : BackgroundService
             _logger.LogWarning("Outbox {Kind} message {Key} attempt {Attempt} failed: {Error}; {Next}", item.Kind, item.IdempotencyKey, item.Attempts, ex.Message, retryAt is null ? "dead-lettered" : "retrying");
             await _store.MarkFailedAsync(item, Truncate(ex.Message, 2000), retryAt, CancellationToken.None);
         }
+    }
+
+    /// <summary>
+    /// Records a delivery. Deliveries that end while a record is being written are recorded together in the next statement
+    /// (one commit for the group, written off the deliveries' own threads); true when the claim was still this host's.
+    /// </summary>
+    private Task<bool> RecordSentAsync(OutboxItem item, DateTimeOffset at)
+    {
+        var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _sent.Enqueue((item, at, done));
+        if (Interlocked.CompareExchange(ref _recording, 1, 0) == 0)
+        {
+            _ = Task.Run(RecordSentGroupsAsync);
+        }
+
+        return done.Task;
+    }
+
+    private async Task RecordSentGroupsAsync()
+    {
+        // Having given up its place, the writer looks once more: a record queued after it took its last group, while it
+        // still held the place, is written by it.
+        do
+        {
+            try
+            {
+                while (TakeSentGroup() is { Count: > 0 } group)
+                {
+                    try
+                    {
+                        Interlocked.Increment(ref _recordStatements);
+                        var recorded = await _store.MarkSentAsync(group.Select(g => (g.Claimed, g.At)).ToList(), CancellationToken.None);
+                        group.ForEach(g => g.Done.TrySetResult(recorded.Contains(g.Claimed.Id)));
+                    }
+                    catch (Exception ex)
+                    {
+                        group.ForEach(g => g.Done.TrySetException(ex));
+                    }
+                }
+            }
+            finally
+            {
+                Volatile.Write(ref _recording, 0);
+            }
+        }
+        while (!_sent.IsEmpty && Interlocked.CompareExchange(ref _recording, 1, 0) == 0);
+    }
+
+    private List<(OutboxItem Claimed, DateTimeOffset At, TaskCompletionSource<bool> Done)> TakeSentGroup()
+    {
+        var group = new List<(OutboxItem Claimed, DateTimeOffset At, TaskCompletionSource<bool> Done)>();
+        while (group.Count < RecordGroupSize && _sent.TryDequeue(out var next))
+        {
+            group.Add(next);
+        }
+
+        return group;
     }
 
     private string DestinationOf(OutboxItem item) =>

@@ -69,6 +69,30 @@ public sealed class OutboxDeliveryTests
     }
 
     /// <summary>
+    /// Deliveries that end together are recorded together: one statement (one commit) for the group, each message still
+    /// recorded once and only while its claim is this host's.
+    /// </summary>
+    [Fact]
+    public async Task Deliveries_that_end_together_are_recorded_in_one_statement()
+    {
+        await using var agency = await LoopbackAgency.StartAsync(AgencyBehaviour.Slow);
+        await using var host = await DeliveryHarness.CreateAsync(settings: new Dictionary<string, string?>
+        {
+            ["Outbox:PollInterval"] = "00:00:00.050", ["Outbox:MaxConcurrency"] = "32", ["Outbox:MaxConcurrencyPerDestination"] = "16",
+        });
+        await host.StartAsync(await host.PublishAsync(Calls("forty-calls", agency.Address, 40)));
+        await host.StartDispatcherAsync();
+        await Eventually.TrueAsync(() => Task.FromResult(agency.InFlight == 16), "sixteen calls to be held by the receiver");
+
+        agency.Release();
+        await Eventually.TrueAsync(async () => (await host.MessagesAsync()).All(m => m.Status == OutboxStatuses.Sent), "all 40 messages to be sent");
+
+        Assert.Equal(40, agency.Requests.Select(r => r.Header("Idempotency-Key")).Distinct(StringComparer.Ordinal).Count());
+        Assert.All(await host.MessagesAsync(), m => Assert.Equal(1, m.Attempts));
+        Assert.InRange(host.Dispatcher.RecordStatements, 1, 39);
+    }
+
+    /// <summary>
     /// A message waiting in this host for its receiver's place is not started once its lease would end before the attempt
     /// could: it goes back to the table (its attempt not counted) and is claimed afresh, so no other host can take it over
     /// while it is being delivered.
@@ -190,10 +214,10 @@ public sealed class OutboxDeliveryTests
         clock.Advance(TimeSpan.FromMinutes(2));
         var current = Assert.Single(await second.Store.ClaimAsync(clock.GetUtcNow(), TimeSpan.FromMinutes(1), 10, "second", CancellationToken.None));
         Assert.Equal(stale.IdempotencyKey, current.IdempotencyKey);
-        Assert.True(await second.Store.MarkSentAsync(current, clock.GetUtcNow(), CancellationToken.None));
+        Assert.Equal([current.Id], await second.Store.MarkSentAsync([(current, clock.GetUtcNow())], CancellationToken.None));
 
         Assert.False(await first.Store.MarkFailedAsync(stale, "late failure", null, CancellationToken.None));
-        Assert.False(await first.Store.MarkSentAsync(stale, clock.GetUtcNow(), CancellationToken.None));
+        Assert.Empty(await first.Store.MarkSentAsync([(stale, clock.GetUtcNow())], CancellationToken.None));
         var message = Assert.Single(await first.MessagesAsync());
         Assert.Equal(OutboxStatuses.Sent, message.Status);
         Assert.Null(message.LastError);

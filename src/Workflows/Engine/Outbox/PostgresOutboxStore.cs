@@ -49,7 +49,8 @@ public interface IOutboxStore
     Task<IReadOnlyList<OutboxItem>> ClaimAsync(DateTimeOffset now, TimeSpan lease, int limit, string owner, CancellationToken cancellationToken);
 
     /// <summary>False when the claim was lost (the lease ran out and another host took the message).</summary>
-    Task<bool> MarkSentAsync(OutboxItem claimed, DateTimeOffset at, CancellationToken cancellationToken);
+    /// <summary>Records deliveries in one statement; returns the ids whose claim was still current (only those are recorded).</summary>
+    Task<IReadOnlySet<Guid>> MarkSentAsync(IReadOnlyCollection<(OutboxItem Claimed, DateTimeOffset At)> sent, CancellationToken cancellationToken);
 
     /// <summary>Schedules another attempt at <paramref name="retryAt"/>, or dead-letters when it is null.</summary>
     Task<bool> MarkFailedAsync(OutboxItem claimed, string error, DateTimeOffset? retryAt, CancellationToken cancellationToken);
@@ -125,11 +126,31 @@ public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutboxSt
             RETURNING {Columns}
             """, cancellationToken, now, now + lease, limit, owner);
 
-    public async Task<bool> MarkSentAsync(OutboxItem claimed, DateTimeOffset at, CancellationToken cancellationToken) =>
-        await ExecuteAsync("""
-            UPDATE outbox_messages SET status = 'Sent', sent_at = $3, last_error = NULL, claim_token = NULL
-            WHERE id = $1 AND claim_token = $2 AND status = 'Pending'
-            """, cancellationToken, claimed.Id, claimed.ClaimToken, at) > 0;
+    public async Task<IReadOnlySet<Guid>> MarkSentAsync(IReadOnlyCollection<(OutboxItem Claimed, DateTimeOffset At)> sent, CancellationToken cancellationToken)
+    {
+        var recorded = new HashSet<Guid>();
+        if (sent.Count == 0)
+        {
+            return recorded;
+        }
+
+        await using var command = dataSource.CreateCommand("""
+            UPDATE outbox_messages m SET status = 'Sent', sent_at = r.at, last_error = NULL, claim_token = NULL
+            FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) AS r(id, claim_token, at)
+            WHERE m.id = r.id AND m.claim_token = r.claim_token AND m.status = 'Pending'
+            RETURNING m.id
+            """);
+        command.Parameters.Add(Parameter(sent.Select(s => s.Claimed.Id).ToArray()));
+        command.Parameters.Add(Parameter(sent.Select(s => s.Claimed.ClaimToken ?? Guid.Empty).ToArray()));
+        command.Parameters.Add(Parameter(sent.Select(s => s.At.ToUniversalTime()).ToArray()));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            recorded.Add(reader.GetGuid(0));
+        }
+
+        return recorded;
+    }
 
     public async Task<bool> MarkFailedAsync(OutboxItem claimed, string error, DateTimeOffset? retryAt, CancellationToken cancellationToken) =>
         (retryAt is null
