@@ -22,6 +22,26 @@ public sealed class OutboxDeliveryTests
         return flow.Chain([.. ids]);
     }
 
+    /// <summary>A host with its dispatcher running and <paramref name="calls"/> messages queued for one receiver.</summary>
+    private static async Task<DeliveryHarness> BacklogAsync(LoopbackAgency agency, int calls, int maxConcurrency, int perReceiver)
+    {
+        var host = await DeliveryHarness.CreateAsync(settings: new Dictionary<string, string?>
+        {
+            ["Outbox:PollInterval"] = "00:00:00.050", ["Outbox:MaxConcurrency"] = $"{maxConcurrency}", ["Outbox:MaxConcurrencyPerDestination"] = $"{perReceiver}",
+        });
+        await host.StartAsync(await host.PublishAsync(Calls($"calls-{calls}", agency.Address, calls)));
+        await host.StartDispatcherAsync();
+        return host;
+    }
+
+    /// <summary>Waits until every message is sent, then checks each reached the receiver under its own key in one attempt.</summary>
+    private static async Task AllSentOnceAsync(DeliveryHarness host, LoopbackAgency agency, int count)
+    {
+        await Eventually.TrueAsync(async () => (await host.MessagesAsync()).All(m => m.Status == OutboxStatuses.Sent), $"all {count} messages to be sent");
+        Assert.Equal(count, agency.Requests.Select(r => r.Header("Idempotency-Key")).Distinct(StringComparer.Ordinal).Count());
+        Assert.All(await host.MessagesAsync(), m => Assert.Equal(1, m.Attempts));
+    }
+
     [Fact]
     public async Task Two_hosts_sharing_one_outbox_deliver_every_message_exactly_once()
     {
@@ -50,19 +70,11 @@ public sealed class OutboxDeliveryTests
     public async Task A_backlog_for_one_receiver_is_delivered_at_its_limit_without_being_claimed_and_handed_back_round_after_round()
     {
         await using var agency = await LoopbackAgency.StartAsync(AgencyBehaviour.Ok);
-        await using var host = await DeliveryHarness.CreateAsync(settings: new Dictionary<string, string?>
-        {
-            ["Outbox:PollInterval"] = "00:00:00.050", ["Outbox:MaxConcurrency"] = "16", ["Outbox:MaxConcurrencyPerDestination"] = "2",
-        });
-        await host.StartAsync(await host.PublishAsync(Calls("sixty-calls", agency.Address, 60)));
+        await using var host = await BacklogAsync(agency, 60, maxConcurrency: 16, perReceiver: 2);
 
-        await host.StartDispatcherAsync();
-        await Eventually.TrueAsync(async () => (await host.MessagesAsync()).All(m => m.Status == OutboxStatuses.Sent), "all 60 messages to be sent");
-
-        Assert.Equal(60, agency.Requests.Select(r => r.Header("Idempotency-Key")).Distinct(StringComparer.Ordinal).Count());
+        await AllSentOnceAsync(host, agency, 60);
         Assert.Equal(60, agency.Requests.Count);
         Assert.InRange(agency.MaxInFlight, 1, 2);
-        Assert.All(await host.MessagesAsync(), m => Assert.Equal(1, m.Attempts));
         // Claiming sixteen at a time for two places, the old dispatcher handed back fourteen for every two it started (420
         // or more for 60); now a round that finds the receiver's places taken claims less the next time (34–35 measured).
         Assert.InRange(host.Dispatcher.HandedBack, 0, 59);
@@ -76,19 +88,11 @@ public sealed class OutboxDeliveryTests
     public async Task Deliveries_that_end_together_are_recorded_in_one_statement()
     {
         await using var agency = await LoopbackAgency.StartAsync(AgencyBehaviour.Slow);
-        await using var host = await DeliveryHarness.CreateAsync(settings: new Dictionary<string, string?>
-        {
-            ["Outbox:PollInterval"] = "00:00:00.050", ["Outbox:MaxConcurrency"] = "32", ["Outbox:MaxConcurrencyPerDestination"] = "16",
-        });
-        await host.StartAsync(await host.PublishAsync(Calls("forty-calls", agency.Address, 40)));
-        await host.StartDispatcherAsync();
+        await using var host = await BacklogAsync(agency, 40, maxConcurrency: 32, perReceiver: 16);
         await Eventually.TrueAsync(() => Task.FromResult(agency.InFlight == 16), "sixteen calls to be held by the receiver");
 
         agency.Release();
-        await Eventually.TrueAsync(async () => (await host.MessagesAsync()).All(m => m.Status == OutboxStatuses.Sent), "all 40 messages to be sent");
-
-        Assert.Equal(40, agency.Requests.Select(r => r.Header("Idempotency-Key")).Distinct(StringComparer.Ordinal).Count());
-        Assert.All(await host.MessagesAsync(), m => Assert.Equal(1, m.Attempts));
+        await AllSentOnceAsync(host, agency, 40);
         Assert.InRange(host.Dispatcher.RecordStatements, 1, 39);
     }
 
