@@ -48,15 +48,13 @@ public interface IOutboxStore
     /// <summary>Claims due messages for a lease; another host takes one over only after the lease ends.</summary>
     Task<IReadOnlyList<OutboxItem>> ClaimAsync(DateTimeOffset now, TimeSpan lease, int limit, string owner, CancellationToken cancellationToken);
 
-    /// <summary>False when the claim was lost (the lease ran out and another host took the message).</summary>
-    /// <summary>Records deliveries in one statement; returns the ids whose claim was still current (only those are recorded).</summary>
+    /// <summary>Records deliveries in one statement; returns the ids whose claim was still current (only those are recorded; a claim is lost when its lease ran out and another host took the message).</summary>
     Task<IReadOnlySet<Guid>> MarkSentAsync(IReadOnlyCollection<(OutboxItem Claimed, DateTimeOffset At)> sent, CancellationToken cancellationToken);
 
     /// <summary>Schedules another attempt at <paramref name="retryAt"/>, or dead-letters when it is null.</summary>
     Task<bool> MarkFailedAsync(OutboxItem claimed, string error, DateTimeOffset? retryAt, CancellationToken cancellationToken);
 
-    /// <summary>Gives a claimed message back untried, e.g. its receiver is busy or the host is stopping.</summary>
-    /// <summary>Hands claimed messages back undelivered, without counting an attempt; one statement for all of them.</summary>
+    /// <summary>Hands claimed messages back untried, without counting an attempt (their receiver is busy, or the host is stopping); one statement for all of them.</summary>
     Task ReleaseAsync(IReadOnlyCollection<OutboxItem> claimed, DateTimeOffset nextAttemptAt, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<OutboxItem>> ListAsync(string? status, CancellationToken cancellationToken);
