@@ -62,7 +62,7 @@ public sealed partial class AdministratorJourneyTests(BrowserHost host)
         await Expect(versions.Nth(0)).ToContainTextAsync("第 2 版");
         await Expect(versions.Nth(0)).ToContainTextAsync("草稿");
 
-        await page.GetByRole(AriaRole.Button, new() { Name = "發布第 2 版" }).ClickAsync();
+        await DefinitionPageSteps.PublishAsync(page, 2);
         await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("已發布");
         await Expect(versions.Nth(0)).ToContainTextAsync("發布中");
         await Expect(versions.Nth(1)).ToContainTextAsync("第 1 版");
@@ -79,7 +79,7 @@ public sealed partial class AdministratorJourneyTests(BrowserHost host)
         await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("已撤回發布");
         await Expect(versions.Nth(0)).ToContainTextAsync("已撤回");
         Assert.Equal(System.Net.HttpStatusCode.NotFound, (await host.Host.Http.GetAsync("/api/workflow-definitions/journey-demo?version=published")).StatusCode);
-        await page.GetByRole(AriaRole.Button, new() { Name = "發布第 2 版" }).ClickAsync();
+        await DefinitionPageSteps.PublishAsync(page, 2);
         await Expect(versions.Nth(0)).ToContainTextAsync("發布中");
 
         // The two versions side by side: the changed literal is one line removed and one added.

@@ -235,7 +235,8 @@ public sealed class CaseWorkerJourneyTests(CaseWorkerBrowserHost host)
         deadline["value"] = "12:00:00";
         await editor.FillAsync(document.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
         await admin.GetByRole(AriaRole.Button, new() { Name = "儲存草稿" }).ClickAsync();
-        await admin.GetByRole(AriaRole.Button, new() { Name = "發布第 2 版" }).ClickAsync();
+        await Expect(admin.GetByRole(AriaRole.Status)).ToContainTextAsync("草稿已儲存");
+        await DefinitionPageSteps.PublishAsync(admin, 2);
         await Expect(admin.Locator("#versions tbody tr").First).ToContainTextAsync("發布中");
 
         // The next (non-urgent) tip-off, started in the browser, is due 12 hours after it was made, not 24.

@@ -30,7 +30,7 @@ public sealed class DefinitionRestartTests(BrowserHost browser)
             await editor.FillAsync(original.Replace("\"第一、二級毒品\"", "\"第一、二級毒品（管理者修改）\"", StringComparison.Ordinal));
             await page.GetByRole(AriaRole.Button, new() { Name = "儲存草稿" }).ClickAsync();
             await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("草稿已儲存");
-            await page.GetByRole(AriaRole.Button, new() { Name = "發布第 2 版" }).ClickAsync();
+            await DefinitionPageSteps.PublishAsync(page, 2);
             await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("已發布");
             await Expect(versions.Nth(0).Locator(".version-source")).ToHaveAttributeAsync("data-source", "person");
             await first.StopGracefullyAsync();

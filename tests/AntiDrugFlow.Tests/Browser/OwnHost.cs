@@ -1,5 +1,6 @@
 using AntiDrugFlow.Tests.Infrastructure;
 using Microsoft.Playwright;
+using Xunit;
 using static Microsoft.Playwright.Assertions;
 
 namespace AntiDrugFlow.Tests.Browser;
@@ -32,8 +33,15 @@ public static class OwnHost
         await page.GotoAsync(path);
         await page.GetByLabel("帳號").FillAsync(userName);
         await page.GetByLabel("密碼").FillAsync(Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "登入" }).ClickAsync();
-        await Expect(page.Locator("form#login")).ToHaveCountAsync(0);
+        // A host just started compiles its login and page paths on first use, which on a loaded two-core machine has
+        // taken longer than the default wait: the login's answer is read first (a refused login fails here, with its
+        // status), then the page it returns to is given a minute.
+        var login = await page.RunAndWaitForResponseAsync(
+            () => page.GetByRole(AriaRole.Button, new() { Name = "登入" }).ClickAsync(),
+            response => response.Url.EndsWith("/api/account/login", StringComparison.Ordinal),
+            new() { Timeout = 60_000 });
+        Assert.True(login.Ok, $"the login of {userName} was answered {login.Status}");
+        await Expect(page.Locator("form#login")).ToHaveCountAsync(0, new() { Timeout = 60_000 });
         return (context, page);
     }
 }

@@ -55,7 +55,6 @@ public sealed class ScreenshotTests(BrowserHost host)
     public async Task Operation_pages_are_captured_while_an_import_runs_and_when_one_is_refused()
     {
         await using var context = await host.NewContextAsync();
-        var page = await context.NewPageAsync();
         Directory.CreateDirectory(Folder);
 
         // An import halfway through its relations, held open by this test as a host would hold it.
@@ -76,7 +75,9 @@ public sealed class ScreenshotTests(BrowserHost host)
         };
         foreach (var (file, address, heading) in pages)
         {
-            // The running page reloads itself every second; the checks read the same page with reloading stopped.
+            // The running page reloads itself every second (a meta refresh), which would abort the next address asked of
+            // the same tab: each page gets a tab of its own. The checks read the page with reloading stopped.
+            var page = await context.NewPageAsync();
             await page.GotoAsync(address.Contains("/operations/", StringComparison.Ordinal) ? address + "?refresh=off" : address);
             await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync(heading);
             var unlabelled = await page.EvaluateAsync<string[]>(
@@ -87,12 +88,15 @@ public sealed class ScreenshotTests(BrowserHost host)
             var path = Path.Combine(Folder, file);
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
             Assert.True(new FileInfo(path).Length > 10_000, $"{file} looks empty");
+            await page.CloseAsync();
         }
 
-        await page.GotoAsync("/admin/operations");
-        await Expect(page.Locator("#operations tbody tr").Filter(new() { HasText = "county-chiayi-city.json" })).ToContainTextAsync("執行中");
-        await page.GotoAsync($"/admin/operations/{running.Id}");
-        await Expect(page.Locator("#operation-counts")).ToHaveTextAsync("已處理 183／275 筆（66%）");
+        var list = await context.NewPageAsync();
+        await list.GotoAsync("/admin/operations");
+        await Expect(list.Locator("#operations tbody tr").Filter(new() { HasText = "county-chiayi-city.json" })).ToContainTextAsync("執行中");
+        var detail = await context.NewPageAsync();
+        await detail.GotoAsync($"/admin/operations/{running.Id}");
+        await Expect(detail.Locator("#operation-counts")).ToHaveTextAsync("已處理 183／275 筆（66%）");
         await running.FinishAsync(OperationStatus.Succeeded, AgencyDirectoryImport.SaveStage, 1, 1, new OperationResult("（示範畫面，未變更名錄）"), null, DateTimeOffset.UtcNow, CancellationToken.None);
     }
 
