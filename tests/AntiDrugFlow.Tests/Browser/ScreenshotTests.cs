@@ -55,6 +55,7 @@ public sealed class ScreenshotTests(BrowserHost host)
     public async Task Operation_pages_are_captured_while_an_import_runs_and_when_one_is_refused()
     {
         await using var context = await host.NewContextAsync();
+        var page = await context.NewPageAsync();
         Directory.CreateDirectory(Folder);
 
         // An import halfway through its relations, held open by this test as a host would hold it.
@@ -65,38 +66,34 @@ public sealed class ScreenshotTests(BrowserHost host)
             DateTimeOffset.UtcNow, OperationRunner.FirstStage, CancellationToken.None);
         await running.WriteProgressAsync(AgencyDirectoryValidator.RelationsStage, 183, 275, DateTimeOffset.UtcNow, CancellationToken.None);
 
+        // A running operation's page reloads itself every second (a meta refresh; its own test is OperationPagesTests),
+        // and a reload racing the browser's next step aborted that step or left it waiting: the operation pages are read
+        // with reloading stopped, which shows the same progress.
         var refused = await RefusedImportAddressAsync();
         var pages = new (string File, string Address, string Heading)[]
         {
-            ("operation-running.png", $"/admin/operations/{running.Id}", "匯入機關名錄"),
-            ("operation-import-refused.png", refused, "匯入機關名錄"),
+            ("operation-running.png", $"/admin/operations/{running.Id}?refresh=off", "匯入機關名錄"),
+            ("operation-import-refused.png", refused + "?refresh=off", "匯入機關名錄"),
             ("operations.png", "/admin/operations", "背景作業"),
             ("agencies.png", "/admin/agencies?county=TW-KEE&kind=PolicePrecinct", "機關名錄"),
         };
         foreach (var (file, address, heading) in pages)
         {
-            // The running page reloads itself every second (a meta refresh), which would abort the next address asked of
-            // the same tab: each page gets a tab of its own. The checks read the page with reloading stopped.
-            var page = await context.NewPageAsync();
-            await page.GotoAsync(address.Contains("/operations/", StringComparison.Ordinal) ? address + "?refresh=off" : address);
+            await page.GotoAsync(address);
             await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync(heading);
             var unlabelled = await page.EvaluateAsync<string[]>(
                 "[...document.querySelectorAll('input:not([type=hidden]), select, textarea, progress')].filter(e => e.labels.length === 0 && !e.getAttribute('aria-label')).map(e => e.outerHTML)");
             Assert.True(unlabelled.Length == 0, $"{address} has fields without a label: {string.Join(", ", unlabelled)}");
 
-            await page.GotoAsync(address);
             var path = Path.Combine(Folder, file);
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
             Assert.True(new FileInfo(path).Length > 10_000, $"{file} looks empty");
-            await page.CloseAsync();
         }
 
-        var list = await context.NewPageAsync();
-        await list.GotoAsync("/admin/operations");
-        await Expect(list.Locator("#operations tbody tr").Filter(new() { HasText = "county-chiayi-city.json" })).ToContainTextAsync("執行中");
-        var detail = await context.NewPageAsync();
-        await detail.GotoAsync($"/admin/operations/{running.Id}");
-        await Expect(detail.Locator("#operation-counts")).ToHaveTextAsync("已處理 183／275 筆（66%）");
+        await page.GotoAsync("/admin/operations");
+        await Expect(page.Locator("#operations tbody tr").Filter(new() { HasText = "county-chiayi-city.json" })).ToContainTextAsync("執行中");
+        await page.GotoAsync($"/admin/operations/{running.Id}?refresh=off");
+        await Expect(page.Locator("#operation-counts")).ToHaveTextAsync("已處理 183／275 筆（66%）");
         await running.FinishAsync(OperationStatus.Succeeded, AgencyDirectoryImport.SaveStage, 1, 1, new OperationResult("（示範畫面，未變更名錄）"), null, DateTimeOffset.UtcNow, CancellationToken.None);
     }
 
