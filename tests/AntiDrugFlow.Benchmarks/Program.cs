@@ -37,6 +37,12 @@ if (args.Length > 0 && args[0] == "http")
     return await HttpLoadBenchmark.MainAsync(args[1..], Console.Out, Console.Error);
 }
 
+// "outbox" measures what the outbox table costs PostgreSQL per delivered message, without a receiver (docs/BENCHMARKS.md).
+if (args.Length > 0 && args[0] == "outbox")
+{
+    return await OutboxStoreBenchmark.MainAsync(args[1..], Console.Out, Console.Error);
+}
+
 // "memory" samples the host process's RSS with 100,000 open instances and 1,000,000 timers pending (docs/BENCHMARKS.md).
 if (args.Length > 0 && args[0] == "memory")
 {
