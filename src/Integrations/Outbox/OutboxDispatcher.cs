@@ -306,7 +306,7 @@ public sealed class OutboxDispatcher : BackgroundService
                 Interlocked.Exchange(ref _slotFreed, NewSignal()).TrySetResult();
             }
 
-            if (next is null || _time.GetUtcNow() + _options.Value.AttemptTimeout < next.NextAttemptAt)
+            if (next is null || _time.GetUtcNow() + _options.Value.AttemptTimeout < next.LeasedUntil)
             {
                 return next;
             }

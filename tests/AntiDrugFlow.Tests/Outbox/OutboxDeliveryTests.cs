@@ -230,6 +230,43 @@ public sealed class OutboxDeliveryTests
     }
 
     [Fact]
+    public async Task A_claim_leaves_the_due_time_alone_and_a_message_handed_back_waits_then_queues_behind_those_already_due()
+    {
+        var clock = new TestClock();
+        await using var host = await DeliveryHarness.CreateAsync(time: clock);
+        var store = (PostgresOutboxStore)host.Store;
+        var now = clock.GetUtcNow();
+        await QueueAsync(host, ("queue:first", now.AddSeconds(-4)), ("queue:second", now.AddSeconds(-3)), ("queue:third", now.AddSeconds(-2)), ("queue:fourth", now.AddSeconds(-1)));
+
+        var first = Assert.Single(await host.Store.ClaimAsync(now, TimeSpan.FromMinutes(1), 1, "a", CancellationToken.None));
+        Assert.Equal(("queue:first", now.AddSeconds(-4), now.AddMinutes(1)), (first.IdempotencyKey, first.NextAttemptAt, first.LeasedUntil));
+        // Another host passes over the claimed head of the queue, and the backlog does not count it as due.
+        Assert.Equal("queue:second", Assert.Single(await host.Store.ClaimAsync(now, TimeSpan.FromMinutes(1), 1, "b", CancellationToken.None)).IdempotencyKey);
+        Assert.Equal(2, (await store.BacklogAsync(now, CancellationToken.None)).Due);
+
+        // Handed back with a wait (its receiver is busy): not claimed during it.
+        await host.Store.ReleaseAsync([first], now.AddSeconds(5), CancellationToken.None);
+        Assert.Equal("queue:third", Assert.Single(await host.Store.ClaimAsync(now.AddSeconds(1), TimeSpan.FromMinutes(1), 1, "c", CancellationToken.None)).IdempotencyKey);
+        Assert.Equal(1, (await store.BacklogAsync(now.AddSeconds(1), CancellationToken.None)).Due);
+
+        // After it, behind the message that was due before it, and the hand-back cost no attempt.
+        Assert.Equal("queue:fourth", Assert.Single(await host.Store.ClaimAsync(now.AddSeconds(6), TimeSpan.FromMinutes(1), 1, "d", CancellationToken.None)).IdempotencyKey);
+        var again = Assert.Single(await host.Store.ClaimAsync(now.AddSeconds(6), TimeSpan.FromMinutes(1), 1, "d", CancellationToken.None));
+        Assert.Equal(("queue:first", now.AddSeconds(5), 1), (again.IdempotencyKey, again.NextAttemptAt, again.Attempts));
+    }
+
+    /// <summary>Queues messages for no instance, each due at its own time, as a job queues them.</summary>
+    private static async Task QueueAsync(DeliveryHarness host, params (string Key, DateTimeOffset At)[] messages)
+    {
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(host.ConnectionString);
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await ((IOutbox)host.Store).EnqueueAsync(
+            transaction, [.. messages.Select(m => new Workflows.Runtime.OutboxMessage(Guid.NewGuid(), null, "http", m.Key, new System.Text.Json.Nodes.JsonObject(), m.At))], CancellationToken.None);
+        await transaction.CommitAsync();
+    }
+
+    [Fact]
     public async Task A_message_claimed_by_a_host_that_died_is_delivered_by_another_after_the_lease_with_the_same_key()
     {
         await using var agency = await LoopbackAgency.StartAsync(AgencyBehaviour.Ok);

@@ -6,8 +6,10 @@ using Npgsql;
 namespace AntiDrugFlow.Workflows.Outbox;
 
 /// <param name="ClaimToken">Set while a host holds the message; only that claim may record the outcome.</param>
+/// <param name="NextAttemptAt">When the message is due (its place in the queue); a claim does not move it.</param>
 /// <param name="TraceParent">The W3C traceparent of the trace that queued the message, which its delivery continues.</param>
-public sealed record OutboxItem(Guid Id, string? InstanceId, string Kind, string IdempotencyKey, JsonObject Payload, string Status, int Attempts, DateTimeOffset NextAttemptAt, string? LastError, DateTimeOffset CreatedAt, DateTimeOffset? SentAt, Guid? ClaimToken = null, string? TraceParent = null);
+/// <param name="LeasedUntil">The end of the current claim's lease; no other host claims the message before it.</param>
+public sealed record OutboxItem(Guid Id, string? InstanceId, string Kind, string IdempotencyKey, JsonObject Payload, string Status, int Attempts, DateTimeOffset NextAttemptAt, string? LastError, DateTimeOffset CreatedAt, DateTimeOffset? SentAt, Guid? ClaimToken = null, string? TraceParent = null, DateTimeOffset? LeasedUntil = null);
 
 /// <summary>An administrator's decision on a dead letter.</summary>
 public sealed record OutboxAuditEntry(Guid MessageId, string Action, string Actor, string? Reason, DateTimeOffset At);
@@ -54,7 +56,11 @@ public interface IOutboxStore
     /// <summary>Schedules another attempt at <paramref name="retryAt"/>, or dead-letters when it is null.</summary>
     Task<bool> MarkFailedAsync(OutboxItem claimed, string error, DateTimeOffset? retryAt, CancellationToken cancellationToken);
 
-    /// <summary>Hands claimed messages back untried, without counting an attempt (their receiver is busy, or the host is stopping); one statement for all of them.</summary>
+    /// <summary>
+    /// Hands claimed messages back untried, without counting an attempt (their receiver is busy, or the host is stopping),
+    /// in one statement: each is due again at <paramref name="nextAttemptAt"/>, behind the messages due before it, so a
+    /// busy receiver's messages do not stay at the head of the queue ahead of other receivers'.
+    /// </summary>
     Task ReleaseAsync(IReadOnlyCollection<OutboxItem> claimed, DateTimeOffset nextAttemptAt, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<OutboxItem>> ListAsync(string? status, CancellationToken cancellationToken);
@@ -76,7 +82,7 @@ public interface IOutboxStore
 /// <summary>All SQL of the outbox table: queuing, claiming due messages, recording the outcome, dead letters and their audit.</summary>
 public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutboxStore, IOutbox
 {
-    private const string Columns = "id, instance_id, kind, idempotency_key, payload::text, status, attempts, next_attempt_at, last_error, created_at, sent_at, claim_token, traceparent";
+    private const string Columns = "id, instance_id, kind, idempotency_key, payload::text, status, attempts, next_attempt_at, last_error, created_at, sent_at, claim_token, traceparent, leased_until";
 
     public async Task EnqueueAsync(NpgsqlTransaction transaction, IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken)
     {
@@ -113,14 +119,19 @@ public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutboxSt
         ("created_at", "timestamptz"), ("traceparent", "text"));
 
     /// <summary>
-    /// Claims due messages for a lease: their next attempt moves past the lease and a fresh token marks
-    /// the claim, so another host takes them over only if this one dies before recording the outcome.
+    /// Claims due messages for a lease: the lease's end is written beside the due time (which keeps the message's place
+    /// in the queue and is not rewritten, so the claim writes no index entry) and a fresh token marks the claim, so
+    /// another host takes them over only if this one dies before recording the outcome. The claims of other hosts at
+    /// the head of the queue are passed over; there are at most as many as the hosts hold.
     /// </summary>
     public Task<IReadOnlyList<OutboxItem>> ClaimAsync(DateTimeOffset now, TimeSpan lease, int limit, string owner, CancellationToken cancellationToken) =>
         QueryAsync($"""
             UPDATE outbox_messages
-            SET attempts = attempts + 1, next_attempt_at = $2, claim_token = gen_random_uuid(), claimed_by = $4, claimed_at = $1
-            WHERE id IN (SELECT id FROM outbox_messages WHERE status = 'Pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+            SET attempts = attempts + 1, leased_until = $2, claim_token = gen_random_uuid(), claimed_by = $4, claimed_at = $1
+            WHERE id IN (
+                SELECT id FROM outbox_messages
+                WHERE status = 'Pending' AND next_attempt_at <= $1 AND (leased_until IS NULL OR leased_until <= $1)
+                ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
             RETURNING {Columns}
             """, cancellationToken, now, now + lease, limit, owner);
 
@@ -153,10 +164,10 @@ public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutboxSt
     public async Task<bool> MarkFailedAsync(OutboxItem claimed, string error, DateTimeOffset? retryAt, CancellationToken cancellationToken) =>
         (retryAt is null
             ? await ExecuteAsync(
-                "UPDATE outbox_messages SET status = 'DeadLettered', last_error = $3, claim_token = NULL WHERE id = $1 AND claim_token = $2 AND status = 'Pending'",
+                "UPDATE outbox_messages SET status = 'DeadLettered', last_error = $3, claim_token = NULL, leased_until = NULL WHERE id = $1 AND claim_token = $2 AND status = 'Pending'",
                 cancellationToken, claimed.Id, claimed.ClaimToken, error)
             : await ExecuteAsync(
-                "UPDATE outbox_messages SET last_error = $3, next_attempt_at = $4, claim_token = NULL WHERE id = $1 AND claim_token = $2 AND status = 'Pending'",
+                "UPDATE outbox_messages SET last_error = $3, next_attempt_at = $4, claim_token = NULL, leased_until = NULL WHERE id = $1 AND claim_token = $2 AND status = 'Pending'",
                 cancellationToken, claimed.Id, claimed.ClaimToken, error, retryAt)) > 0;
 
     public async Task ReleaseAsync(IReadOnlyCollection<OutboxItem> claimed, DateTimeOffset nextAttemptAt, CancellationToken cancellationToken)
@@ -164,7 +175,7 @@ public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutboxSt
         if (claimed.Count > 0)
         {
             await ExecuteAsync("""
-                UPDATE outbox_messages m SET attempts = GREATEST(attempts - 1, 0), next_attempt_at = $3, claim_token = NULL
+                UPDATE outbox_messages m SET attempts = GREATEST(attempts - 1, 0), leased_until = NULL, next_attempt_at = $3, claim_token = NULL
                 FROM unnest($1::uuid[], $2::uuid[]) AS r(id, claim_token)
                 WHERE m.id = r.id AND m.claim_token = r.claim_token AND m.status = 'Pending'
                 """, cancellationToken, claimed.Select(c => c.Id).ToArray(), claimed.Select(c => c.ClaimToken ?? Guid.Empty).ToArray(), nextAttemptAt);
@@ -175,8 +186,9 @@ public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutboxSt
     public async Task<OutboxBacklog> BacklogAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
-            SELECT count(*), min(created_at), count(*) FILTER (WHERE next_attempt_at <= $1), min(next_attempt_at) FILTER (WHERE next_attempt_at <= $1)
-            FROM outbox_messages WHERE status = 'Pending'
+            SELECT count(*), min(created_at), count(*) FILTER (WHERE due), min(next_attempt_at) FILTER (WHERE due)
+            FROM (SELECT created_at, next_attempt_at, next_attempt_at <= $1 AND (leased_until IS NULL OR leased_until <= $1) AS due
+                  FROM outbox_messages WHERE status = 'Pending') pending
             """);
         command.Parameters.Add(Parameter(now));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -204,7 +216,7 @@ public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutboxSt
     public async Task<bool> RequeueAsync(Guid id, string actor, string? reason, DateTimeOffset now, CancellationToken cancellationToken) =>
         await ExecuteAsync("""
             WITH changed AS (
-                UPDATE outbox_messages SET status = 'Pending', attempts = 0, next_attempt_at = $2, claim_token = NULL
+                UPDATE outbox_messages SET status = 'Pending', attempts = 0, next_attempt_at = $2, claim_token = NULL, leased_until = NULL
                 WHERE id = $1 AND status = 'DeadLettered'
                 RETURNING id)
             INSERT INTO outbox_audit (message_id, action, actor, reason, at) SELECT id, 'Resent', $3, $4, $2 FROM changed
@@ -259,7 +271,8 @@ public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutboxSt
             result.Add(new OutboxItem(reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetString(2), reader.GetString(3),
                 JsonNode.Parse(reader.GetString(4))!.AsObject(), reader.GetString(5), reader.GetInt32(6), reader.GetFieldValue<DateTimeOffset>(7),
                 reader.IsDBNull(8) ? null : reader.GetString(8), reader.GetFieldValue<DateTimeOffset>(9), reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10),
-                reader.IsDBNull(11) ? null : reader.GetGuid(11), reader.IsDBNull(12) ? null : reader.GetString(12)));
+                reader.IsDBNull(11) ? null : reader.GetGuid(11), reader.IsDBNull(12) ? null : reader.GetString(12),
+                reader.IsDBNull(13) ? null : reader.GetFieldValue<DateTimeOffset>(13)));
         }
 
         return result;
