@@ -149,9 +149,9 @@ public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutboxSt
             WHERE m.id = r.id AND m.claim_token = r.claim_token AND m.status = 'Pending'
             RETURNING m.id
             """);
-        command.Parameters.Add(Parameter(sent.Select(s => s.Claimed.Id).ToArray()));
-        command.Parameters.Add(Parameter(sent.Select(s => s.Claimed.ClaimToken ?? Guid.Empty).ToArray()));
-        command.Parameters.Add(Parameter(sent.Select(s => s.At.ToUniversalTime()).ToArray()));
+        command.Parameters.Add(Sql.Parameter(sent.Select(s => s.Claimed.Id).ToArray()));
+        command.Parameters.Add(Sql.Parameter(sent.Select(s => s.Claimed.ClaimToken ?? Guid.Empty).ToArray()));
+        command.Parameters.Add(Sql.Parameter(sent.Select(s => s.At.ToUniversalTime()).ToArray()));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -190,7 +190,7 @@ public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutboxSt
             FROM (SELECT created_at, next_attempt_at, next_attempt_at <= $1 AND (leased_until IS NULL OR leased_until <= $1) AS due
                   FROM outbox_messages WHERE status = 'Pending') pending
             """);
-        command.Parameters.Add(Parameter(now));
+        command.Parameters.Add(Sql.Parameter(now));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         TimeSpan Since(int column) => reader.IsDBNull(column) ? TimeSpan.Zero : NotNegative(now - reader.GetFieldValue<DateTimeOffset>(column));
@@ -234,7 +234,7 @@ public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutboxSt
     public async Task<IReadOnlyList<OutboxAuditEntry>> AuditAsync(Guid id, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("SELECT message_id, action, actor, reason, at FROM outbox_audit WHERE message_id = $1 ORDER BY id");
-        command.Parameters.Add(Parameter(id));
+        command.Parameters.Add(Sql.Parameter(id));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var result = new List<OutboxAuditEntry>();
         while (await reader.ReadAsync(cancellationToken))
@@ -250,7 +250,7 @@ public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutboxSt
         await using var command = dataSource.CreateCommand(sql);
         foreach (var parameter in parameters)
         {
-            command.Parameters.Add(Parameter(parameter));
+            command.Parameters.Add(Sql.Parameter(parameter));
         }
 
         return await command.ExecuteNonQueryAsync(cancellationToken);
@@ -261,7 +261,7 @@ public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutboxSt
         await using var command = dataSource.CreateCommand(sql);
         foreach (var parameter in parameters)
         {
-            command.Parameters.Add(Parameter(parameter));
+            command.Parameters.Add(Sql.Parameter(parameter));
         }
 
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -277,11 +277,4 @@ public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutboxSt
 
         return result;
     }
-
-    private static NpgsqlParameter Parameter(object? value) => value switch
-    {
-        null => new NpgsqlParameter { Value = DBNull.Value },
-        DateTimeOffset at => new NpgsqlParameter { Value = at.ToUniversalTime() },
-        _ => new NpgsqlParameter { Value = value },
-    };
 }
