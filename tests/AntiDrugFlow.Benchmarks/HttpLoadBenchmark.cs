@@ -286,6 +286,8 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
         var pendingBefore = (await outbox.BacklogAsync(DateTimeOffset.UtcNow, cancellationToken)).Pending;
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var start = Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 10);
+        // The wall-clock time of second 0, to lay the seconds beside PostgreSQL's log (checkpoints, autovacuum, slow statements).
+        var startedAt = TimeProvider.System.GetUtcNow().AddSeconds(0.1);
         var lastAnswer = start;
         var bySecond = new ConcurrentBag<(int Second, double Ms)>();
         await Task.WhenAll(Enumerable.Range(0, submitters).Select(k => Task.Run(async () =>
@@ -339,7 +341,7 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Offered {arguments.Rate}/s, achieved {submitted / elapsed.TotalSeconds:0}/s ({submitted} created in {elapsed.TotalSeconds:0.00} s); latency from each notification's scheduled time to its 201. This process's CPU {cpuPerNotification:0.0} ms per notification (host and client), working set {Process.GetCurrentProcess().WorkingSet64 / 1024 / 1024} MB; load average {LoadAverage()}."));
-        output.WriteLine("Second by second (by scheduled time), p99 / max ms: " + string.Join(" · ", bySecond.GroupBy(t => t.Second).OrderBy(g => g.Key).Select(g =>
+        output.WriteLine($"Second by second (by scheduled time, second 0 at {startedAt:HH:mm:ss.fff} UTC), p99 / max ms: " + string.Join(" · ", bySecond.GroupBy(t => t.Second).OrderBy(g => g.Key).Select(g =>
         {
             var sorted = g.Select(t => t.Ms).Order().ToArray();
             return string.Create(CultureInfo.InvariantCulture, $"{sorted[(int)Math.Ceiling(sorted.Length * 0.99) - 1]:0} / {sorted[^1]:0}");
