@@ -16,7 +16,7 @@ public sealed class CaseWorkerBrowserCollection : ICollectionFixture<CaseWorkerB
 /// <summary>The host as a real process with login required, the demo accounts and the shipped chains, and headless Chromium.</summary>
 public sealed class CaseWorkerBrowserHost : IAsyncLifetime
 {
-    public const string Password = "TestDemoPass2026";
+    public const string Password = OwnHost.Password;
     private IPlaywright? _playwright;
 
     public HostProcess Host { get; private set; } = null!;
@@ -62,9 +62,7 @@ public sealed class CaseWorkerBrowserHost : IAsyncLifetime
         });
         var page = await context.NewPageAsync();
         await page.GotoAsync("/inbox");
-        await page.GetByLabel("帳號").FillAsync(userName);
-        await page.GetByLabel("密碼").FillAsync(Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "登入" }).ClickAsync();
+        await OwnHost.SubmitLoginAsync(page, userName);
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "待辦事項", Level = 1 })).ToBeVisibleAsync();
         return (context, page);
     }

@@ -232,9 +232,7 @@ public sealed class DesignerTests(BrowserHost host)
     {
         await page.Locator("#save-button").ClickAsync();
         await Expect(page.GetByRole(AriaRole.Status).First).ToContainTextAsync("草稿已儲存");
-        await ReadyAsync(page);
-        await Expect(page.Locator("#publish-button")).ToBeEnabledAsync();
-        await page.Locator("#publish-button").ClickAsync();
+        await DefinitionPageSteps.PublishAsync(page);
         await Expect(page.GetByRole(AriaRole.Status).First).ToContainTextAsync("已發布");
     }
 

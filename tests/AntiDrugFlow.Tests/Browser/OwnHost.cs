@@ -31,6 +31,13 @@ public static class OwnHost
         var context = await browser.NewContextAsync($"http://127.0.0.1:{host.Port}");
         var page = await context.NewPageAsync();
         await page.GotoAsync(path);
+        await SubmitLoginAsync(page, userName);
+        return (context, page);
+    }
+
+    /// <summary>Fills in the login page the browser was sent to with a demo account and signs in, back to the page asked for.</summary>
+    public static async Task SubmitLoginAsync(IPage page, string userName)
+    {
         await page.GetByLabel("帳號").FillAsync(userName);
         await page.GetByLabel("密碼").FillAsync(Password);
         // A host just started compiles its login and page paths on first use, which on a loaded two-core machine has
@@ -42,6 +49,5 @@ public static class OwnHost
             new() { Timeout = 60_000 });
         Assert.True(login.Ok, $"the login of {userName} was answered {login.Status}");
         await Expect(page.Locator("form#login")).ToHaveCountAsync(0, new() { Timeout = 60_000 });
-        return (context, page);
     }
 }
