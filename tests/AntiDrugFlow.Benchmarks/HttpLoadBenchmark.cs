@@ -24,9 +24,9 @@ namespace AntiDrugFlow.Benchmarks;
 /// <see cref="Rate"/> and <see cref="OpenLoopSeconds"/> shape the open-loop phase: the largest <see cref="Concurrency"/>'s
 /// submitters share an offered rate of <see cref="Rate"/> notifications a second for <see cref="OpenLoopSeconds"/> (0 skips it).
 /// </remarks>
-public sealed record HttpLoadArguments(int Notifications, int Pipeline, int WarmUp, IReadOnlyList<int> Concurrency, bool Pgbench, bool Profile, int? MaxConnections, int Rate = 500, int OpenLoopSeconds = 10, int OpenLoopRuns = 1)
+public sealed record HttpLoadArguments(int Notifications, int Pipeline, int WarmUp, IReadOnlyList<int> Concurrency, bool Pgbench, bool Profile, int? MaxConnections, int Rate = 500, int OpenLoopSeconds = 10, int OpenLoopRuns = 1, bool Allocations = false)
 {
-    public const string Usage = "http [--notifications N] [--pipeline N] [--warm-up N] [--concurrency 1,10,100] [--rate N] [--open-loop-seconds N] [--open-loop-runs N] [--max-connections N] [--profile] [--no-pgbench]";
+    public const string Usage = "http [--notifications N] [--pipeline N] [--warm-up N] [--concurrency 1,10,100] [--rate N] [--open-loop-seconds N] [--open-loop-runs N] [--max-connections N] [--profile] [--allocations] [--no-pgbench]";
 
     public static HttpLoadArguments Parse(IReadOnlyList<string> args)
     {
@@ -37,6 +37,9 @@ public sealed record HttpLoadArguments(int Notifications, int Pipeline, int Warm
             {
                 case "--profile":
                     result = result with { Profile = true };
+                    continue;
+                case "--allocations":
+                    result = result with { Allocations = true };
                     continue;
                 case "--no-pgbench":
                     result = result with { Pgbench = false };
@@ -193,6 +196,7 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
         await SubmitAsync(school, warmUp, arguments.WarmUp, arguments.Concurrency.Max(), cancellationToken);
         await DrainAsync(police, warmUp, Math.Min(10, arguments.Concurrency.Max()), cancellationToken);
         await PipelineAsync(school, police, warmUp, Math.Min(10, arguments.WarmUp), 1, cancellationToken);
+        await SettleAsync(school, police, arguments.Concurrency.Max(), cancellationToken);
 
         if (profiler is not null)
         {
@@ -285,11 +289,99 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
         using var delivered = new DeliveredMessages();
         var pendingBefore = (await outbox.BacklogAsync(DateTimeOffset.UtcNow, cancellationToken)).Pending;
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var allocated = GC.GetTotalAllocatedBytes();
         var start = Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 10);
         // The wall-clock time of second 0, to lay the seconds beside PostgreSQL's log (checkpoints, autovacuum, slow statements).
         var startedAt = TimeProvider.System.GetUtcNow().AddSeconds(0.1);
-        var lastAnswer = start;
         var bySecond = new ConcurrentBag<(int Second, double Ms)>();
+        using var runtime = new ProcessBySecond(start);
+        using var allocations = arguments.Allocations ? new AllocationSampler() : null;
+        allocations?.Start();
+        var lastAnswer = await OfferAsync(school, level, submitters, start, total, bySecond, cancellationToken);
+        var elapsed = Stopwatch.GetElapsedTime(start, lastAnswer);
+        var cpuPerNotification = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / total;
+        var allocatedPerNotification = (GC.GetTotalAllocatedBytes() - allocated) / total;
+        allocations?.Stop();
+        var deliveredInWindow = delivered.Count;
+        var pendingAfter = (await outbox.BacklogAsync(DateTimeOffset.UtcNow, cancellationToken)).Pending;
+        var submitted = level.Cases.Count;
+        var workOff = Stopwatch.GetTimestamp();
+        var found = await WorkOffAsync(police, level, submitters, cancellationToken);
+        var workedOff = Stopwatch.GetElapsedTime(workOff);
+
+        output.WriteLine("| phase, endpoint | requests | per second | p50 ms | p99 ms | max ms | failed |");
+        output.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+        output.WriteLine("| **open loop**  " + level.Submit.Line(elapsed)[1..]);
+        foreach (var times in new[] { level.BigInbox, level.Acknowledge, level.Complete })
+        {
+            output.WriteLine("| then, the station working the cases off: " + times.Line(workedOff)[1..].Replace(" (every open task of the submit phase)", string.Empty, StringComparison.Ordinal));
+        }
+
+        output.WriteLine();
+        if (level.Submit.FirstFailure is { } reason)
+        {
+            output.WriteLine($"First failure of {level.Submit.Name}: {(reason.Length > 300 ? reason[..300] : reason)}");
+        }
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Offered {arguments.Rate}/s, achieved {submitted / elapsed.TotalSeconds:0}/s ({submitted} created in {elapsed.TotalSeconds:0.00} s); latency from each notification's scheduled time to its 201. This process's CPU {cpuPerNotification:0.0} ms and {allocatedPerNotification / 1024} KB allocated per notification (host and client, the outbox's deliveries meanwhile included), working set {Process.GetCurrentProcess().WorkingSet64 / 1024 / 1024} MB; load average {LoadAverage()}."));
+        output.WriteLine($"Second by second (by scheduled time, second 0 at {startedAt:HH:mm:ss.fff} UTC), p99 / max ms: " + string.Join(" · ", bySecond.GroupBy(t => t.Second).OrderBy(g => g.Key).Select(g =>
+        {
+            var sorted = g.Select(t => t.Ms).Order().ToArray();
+            return string.Create(CultureInfo.InvariantCulture, $"{sorted[(int)Math.Ceiling(sorted.Length * 0.99) - 1]:0} / {sorted[^1]:0}");
+        })));
+        output.WriteLine("This process second by second (GC pause, collections gen0/1/2, the longest a work item waited to start, the thread pool's longest queue, its threads, methods compiled): " + runtime.Line(arguments.OpenLoopSeconds));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Outbox meanwhile: {deliveredInWindow} messages delivered ({deliveredInWindow / elapsed.TotalSeconds:0}/s), {pendingBefore} pending when the open loop began and {pendingAfter} when it ended."));
+        if (allocations is not null)
+        {
+            output.WriteLine();
+            output.WriteLine("What the open loop allocated, by type (the runtime's allocation samples, host and client):");
+            output.WriteLine();
+            allocations.Write(output, 30);
+        }
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"The station then found {found} of the {submitted} cases' tasks in its inbox and worked them off in {workedOff.TotalSeconds:0.00} s ({level.Acknowledge.Count} acknowledged, {level.Complete.Count} completed, {level.Acknowledge.Failures + level.Complete.Failures} failed)."));
+        output.WriteLine();
+        return new OpenLoop(level, submitted / elapsed.TotalSeconds, found, submitted);
+    }
+
+    /// <summary>
+    /// After the warm-up the JIT is still at work for a while: it compiles the hot methods again, optimized, on its own
+    /// thread, and on two busy cores that took half a core through the whole first open loop (500–870 ms of compiling a
+    /// second). Passes of 2 s at the offered rate run until one compiles fewer than 20 methods (at most 20 passes), and
+    /// the station then works their cases off, so what is measured after is the host as it runs once it has settled.
+    /// </summary>
+    private async Task SettleAsync(HttpClient school, HttpClient police, int submitters, CancellationToken cancellationToken)
+    {
+        const int PassSeconds = 2;
+        var compiled = new List<long>();
+        var level = new Level(submitters);
+        var started = Stopwatch.GetTimestamp();
+        do
+        {
+            var before = System.Runtime.JitInfo.GetCompiledMethodCount();
+            await OfferAsync(school, level, submitters, Stopwatch.GetTimestamp(), arguments.Rate * PassSeconds, [], cancellationToken);
+            compiled.Add(System.Runtime.JitInfo.GetCompiledMethodCount() - before);
+        }
+        while (compiled[^1] >= 20 && compiled.Count < 20);
+
+        await WorkOffAsync(police, level, submitters, cancellationToken);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Settling: {compiled.Count} passes of {PassSeconds} s at {arguments.Rate}/s offered in {Stopwatch.GetElapsedTime(started).TotalSeconds:0} s (the station's work-off included), methods compiled in each: {string.Join(" · ", compiled)}."));
+        output.WriteLine();
+    }
+
+    /// <summary>
+    /// <paramref name="submitters"/> share the offered rate from <paramref name="start"/> (a <see cref="Stopwatch"/> timestamp)
+    /// until <paramref name="total"/> notifications are sent: submitter k sends notification i = k, k + n, k + 2n … at i / rate
+    /// seconds, and a late answer delays only its own submitter's next. Each latency is measured from its scheduled time and
+    /// added to <paramref name="bySecond"/> under its scheduled second; returns the timestamp of the last answer.
+    /// </summary>
+    private async Task<long> OfferAsync(HttpClient school, Level level, int submitters, long start, int total, ConcurrentBag<(int Second, double Ms)> bySecond, CancellationToken cancellationToken)
+    {
+        var lastAnswer = start;
         await Task.WhenAll(Enumerable.Range(0, submitters).Select(k => Task.Run(async () =>
         {
             for (var i = k; i < total; i += submitters)
@@ -316,42 +408,7 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
                 }
             }
         }, cancellationToken)));
-        var elapsed = Stopwatch.GetElapsedTime(start, lastAnswer);
-        var cpuPerNotification = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / total;
-        var deliveredInWindow = delivered.Count;
-        var pendingAfter = (await outbox.BacklogAsync(DateTimeOffset.UtcNow, cancellationToken)).Pending;
-        var submitted = level.Cases.Count;
-        var workOff = Stopwatch.GetTimestamp();
-        var found = await WorkOffAsync(police, level, submitters, cancellationToken);
-        var workedOff = Stopwatch.GetElapsedTime(workOff);
-
-        output.WriteLine("| phase, endpoint | requests | per second | p50 ms | p99 ms | max ms | failed |");
-        output.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
-        output.WriteLine("| **open loop**  " + level.Submit.Line(elapsed)[1..]);
-        foreach (var times in new[] { level.BigInbox, level.Acknowledge, level.Complete })
-        {
-            output.WriteLine("| then, the station working the cases off: " + times.Line(workedOff)[1..].Replace(" (every open task of the submit phase)", string.Empty, StringComparison.Ordinal));
-        }
-
-        output.WriteLine();
-        if (level.Submit.FirstFailure is { } reason)
-        {
-            output.WriteLine($"First failure of {level.Submit.Name}: {(reason.Length > 300 ? reason[..300] : reason)}");
-        }
-
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Offered {arguments.Rate}/s, achieved {submitted / elapsed.TotalSeconds:0}/s ({submitted} created in {elapsed.TotalSeconds:0.00} s); latency from each notification's scheduled time to its 201. This process's CPU {cpuPerNotification:0.0} ms per notification (host and client), working set {Process.GetCurrentProcess().WorkingSet64 / 1024 / 1024} MB; load average {LoadAverage()}."));
-        output.WriteLine($"Second by second (by scheduled time, second 0 at {startedAt:HH:mm:ss.fff} UTC), p99 / max ms: " + string.Join(" · ", bySecond.GroupBy(t => t.Second).OrderBy(g => g.Key).Select(g =>
-        {
-            var sorted = g.Select(t => t.Ms).Order().ToArray();
-            return string.Create(CultureInfo.InvariantCulture, $"{sorted[(int)Math.Ceiling(sorted.Length * 0.99) - 1]:0} / {sorted[^1]:0}");
-        })));
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Outbox meanwhile: {deliveredInWindow} messages delivered ({deliveredInWindow / elapsed.TotalSeconds:0}/s), {pendingBefore} pending when the open loop began and {pendingAfter} when it ended."));
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"The station then found {found} of the {submitted} cases' tasks in its inbox and worked them off in {workedOff.TotalSeconds:0.00} s ({level.Acknowledge.Count} acknowledged, {level.Complete.Count} completed, {level.Acknowledge.Failures + level.Complete.Failures} failed)."));
-        output.WriteLine();
-        return new OpenLoop(level, submitted / elapsed.TotalSeconds, found, submitted);
+        return lastAnswer;
     }
 
     /// <summary>
