@@ -737,6 +737,7 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
     {
         output.WriteLine($"Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}; load average {LoadAverage()}");
         output.WriteLine($"Host in this process on {address} (Kestrel, loopback), PostgreSQL private cluster, fsync on, max_connections 100; {School} submits DrugSource, {Police} works the tasks.");
+        output.WriteLine($"GC: {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}, first-generation budget {Environment.GetEnvironmentVariable("DOTNET_GCgen0size") ?? "the runtime's default"} (scripts/run sets DOTNET_GCgen0size=0x2000000; run this benchmark with it to measure the host as it runs there).");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Per level: {arguments.Notifications} notifications, then the station drains them, then {arguments.Pipeline} pipelined rounds (submit, inbox until seen, acknowledge, inbox, complete); {arguments.WarmUp} warm-up notifications first."));
         output.WriteLine();
