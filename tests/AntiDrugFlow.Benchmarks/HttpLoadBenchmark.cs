@@ -189,6 +189,8 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
         using var school = await SignedInAsync(address, School, cancellationToken);
         using var police = await SignedInAsync(address, Police, cancellationToken);
         var pgbench = arguments.Pgbench ? await Pgbench.CreateAsync(cluster, output, cancellationToken) : null;
+        output.WriteLine("The disk's flush latency before anything runs (8 KB write + fsync, one at a time, beside PostgreSQL's WAL): " + await DiskFlushReference.MeasureAsync(cluster.DataDirectory, TimeSpan.FromSeconds(5), cancellationToken));
+        output.WriteLine();
 
         // The warm-up runs at the highest level's concurrency, so the paths only concurrency takes (a start waiting for a
         // group, a pool at its limit) are compiled and tiered before anything is measured, as in a host that has run a while.
@@ -213,7 +215,7 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
         var openLoops = new List<OpenLoop>();
         for (var run = 0; arguments.OpenLoopSeconds > 0 && run < arguments.OpenLoopRuns; run++)
         {
-            openLoops.Add(await MeasureOpenLoopAsync(school, police, submitters, app.Services.GetRequiredService<PostgresOutboxStore>(), cancellationToken));
+            openLoops.Add(await MeasureOpenLoopAsync(school, police, submitters, app.Services.GetRequiredService<PostgresOutboxStore>(), cluster.ConnectionString(Database), cancellationToken));
         }
 
         WriteGoals(submitters, closedLoop[submitters], openLoops);
@@ -279,7 +281,7 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
     /// 201 answers when the case, its audit row and the police task are committed together: the task is in the inbox from
     /// then on. Afterwards the station works every case off through its inbox, which shows that each task is there.
     /// </summary>
-    private async Task<OpenLoop> MeasureOpenLoopAsync(HttpClient school, HttpClient police, int submitters, PostgresOutboxStore outbox, CancellationToken cancellationToken)
+    private async Task<OpenLoop> MeasureOpenLoopAsync(HttpClient school, HttpClient police, int submitters, PostgresOutboxStore outbox, string connectionString, CancellationToken cancellationToken)
     {
         var total = arguments.Rate * arguments.OpenLoopSeconds;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -295,12 +297,14 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
         var startedAt = TimeProvider.System.GetUtcNow().AddSeconds(0.1);
         var bySecond = new ConcurrentBag<(int Second, double Ms)>();
         using var runtime = new ProcessBySecond(start);
+        var waits = new PostgresWaits(connectionString, start);
         using var allocations = arguments.Allocations ? new AllocationSampler() : null;
         allocations?.Start();
         var lastAnswer = await OfferAsync(school, level, submitters, start, total, bySecond, cancellationToken);
         var elapsed = Stopwatch.GetElapsedTime(start, lastAnswer);
         var cpuPerNotification = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / total;
         var allocatedPerNotification = (GC.GetTotalAllocatedBytes() - allocated) / total;
+        await waits.DisposeAsync();
         allocations?.Stop();
         var deliveredInWindow = delivered.Count;
         var pendingAfter = (await outbox.BacklogAsync(DateTimeOffset.UtcNow, cancellationToken)).Pending;
@@ -331,6 +335,7 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
             return string.Create(CultureInfo.InvariantCulture, $"{sorted[(int)Math.Ceiling(sorted.Length * 0.99) - 1]:0} / {sorted[^1]:0}");
         })));
         output.WriteLine("This process second by second (GC pause, collections gen0/1/2, the longest a work item waited to start, the thread pool's longest queue, its threads, methods compiled): " + runtime.Line(arguments.OpenLoopSeconds));
+        output.WriteLine("PostgreSQL's active client backends second by second (every 20 ms, counted by wait event; CPU = waiting on nothing): " + waits.Line(arguments.OpenLoopSeconds));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Outbox meanwhile: {deliveredInWindow} messages delivered ({deliveredInWindow / elapsed.TotalSeconds:0}/s), {pendingBefore} pending when the open loop began and {pendingAfter} when it ended."));
         if (allocations is not null)
