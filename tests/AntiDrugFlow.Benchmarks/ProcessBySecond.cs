@@ -16,6 +16,7 @@ public sealed class ProcessBySecond : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Reading> _seconds = [];
     private readonly object _gate = new();
+    private long _lastGc;
 
     /// <summary>Starts reading at once; second 0 begins at <paramref name="start"/> (a <see cref="Stopwatch"/> timestamp).</summary>
     public ProcessBySecond(long start)
@@ -48,6 +49,8 @@ public sealed class ProcessBySecond : IDisposable
         public double LongestWaitMs { get; set; }
 
         public int Threads { get; set; }
+
+        public double LongestPauseMs { get; set; }
     }
 
     private void Run()
@@ -96,6 +99,13 @@ public sealed class ProcessBySecond : IDisposable
             reading.Collections = [GC.CollectionCount(0) - reading.CollectionsAtStart[0], GC.CollectionCount(1) - reading.CollectionsAtStart[1], GC.CollectionCount(2) - reading.CollectionsAtStart[2]];
             reading.Jitted = System.Runtime.JitInfo.GetCompiledMethodCount() - reading.JittedAtStart;
             reading.JitTime = System.Runtime.JitInfo.GetCompilationTime() - reading.JitTimeAtStart;
+            var last = GC.GetGCMemoryInfo(GCKind.Any);
+            if (last.Index != _lastGc)
+            {
+                _lastGc = last.Index;
+                reading.LongestPauseMs = Math.Max(reading.LongestPauseMs, last.PauseDurations[0].TotalMilliseconds + last.PauseDurations[1].TotalMilliseconds);
+            }
+
             reading.LongestQueue = Math.Max(reading.LongestQueue, ThreadPool.PendingWorkItemCount);
             reading.LongestWaitMs = Math.Max(reading.LongestWaitMs, waitMs);
             reading.Threads = ThreadPool.ThreadCount;
@@ -103,7 +113,7 @@ public sealed class ProcessBySecond : IDisposable
     }
 
     /// <summary>
-    /// One entry per second: GC pause ms, collections gen0/gen1/gen2, the longest a work item waited to start (ms), the
+    /// One entry per second: GC pause ms (and the longest pause of a collection seen, sampled), collections gen0/gen1/gen2, the longest a work item waited to start (ms), the
     /// thread pool's longest queue and its threads at the second's end, the methods compiled and the time spent compiling.
     /// </summary>
     public string Line(int seconds)
@@ -111,7 +121,7 @@ public sealed class ProcessBySecond : IDisposable
         lock (_gate)
         {
             return string.Join(" · ", _seconds.Take(seconds).Select(r => string.Create(CultureInfo.InvariantCulture,
-                $"{r.Pause.TotalMilliseconds:0} ms {r.Collections[0]}/{r.Collections[1]}/{r.Collections[2]}, wait {r.LongestWaitMs:0} ms, queue {r.LongestQueue}, {r.Threads} threads, JIT {r.Jitted} methods {r.JitTime.TotalMilliseconds:0} ms")));
+                $"{r.Pause.TotalMilliseconds:0} ms (longest {r.LongestPauseMs:0}) {r.Collections[0]}/{r.Collections[1]}/{r.Collections[2]}, wait {r.LongestWaitMs:0} ms, queue {r.LongestQueue}, {r.Threads} threads, JIT {r.Jitted} methods {r.JitTime.TotalMilliseconds:0} ms")));
         }
     }
 
