@@ -255,56 +255,6 @@ public sealed class OutboxDeliveryTests
         Assert.Equal(("queue:first", now.AddSeconds(5), 1), (again.IdempotencyKey, again.NextAttemptAt, again.Attempts));
     }
 
-    [Fact]
-    public async Task The_dispatchers_bookkeeping_commits_without_waiting_for_the_flush_and_an_operators_resend_waits_for_it()
-    {
-        var clock = new TestClock();
-        // The test cluster commits without the flush by default; the host's sessions here start with it on, as in production.
-        var connectionString = new Npgsql.NpgsqlConnectionStringBuilder(await TestPostgres.CreateDatabaseAsync()) { Options = "-c synchronous_commit=on" }.ConnectionString;
-        await using var host = await DeliveryHarness.CreateAsync(connectionString, time: clock);
-        var store = (PostgresOutboxStore)host.Store;
-        var now = clock.GetUtcNow();
-        await QueueAsync(host, ("sync:sent", now), ("sync:back", now), ("sync:retry", now), ("sync:dead", now));
-        // Each change of a message records the synchronous_commit its transaction commits with.
-        await using (var dataSource = Npgsql.NpgsqlDataSource.Create(host.ConnectionString))
-        {
-            await using var command = dataSource.CreateCommand("""
-                CREATE TABLE commit_probe (key text, status text, setting text);
-                CREATE FUNCTION commit_probe() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN INSERT INTO commit_probe VALUES (NEW.idempotency_key, NEW.status, current_setting('synchronous_commit')); RETURN NEW; END $$;
-                CREATE TRIGGER commit_probe AFTER UPDATE ON outbox_messages FOR EACH ROW EXECUTE FUNCTION commit_probe();
-                """);
-            await command.ExecuteNonQueryAsync();
-        }
-
-        var claimed = (await store.ClaimAsync(now, TimeSpan.FromMinutes(1), 10, "a", CancellationToken.None)).ToDictionary(m => m.IdempotencyKey!);
-        Assert.Equal(4, claimed.Count);
-        Assert.Single(await store.MarkSentAsync([(claimed["sync:sent"], now)], CancellationToken.None));
-        await store.ReleaseAsync([claimed["sync:back"]], now, CancellationToken.None);
-        Assert.True(await store.MarkFailedAsync(claimed["sync:retry"], "refused", now.AddMinutes(1), CancellationToken.None));
-        Assert.True(await store.MarkFailedAsync(claimed["sync:dead"], "refused", null, CancellationToken.None));
-        Assert.True(await store.RequeueAsync(claimed["sync:dead"].Id, "admin", "resend", now, CancellationToken.None));
-
-        var probe = await ProbeAsync(host.ConnectionString);
-        Assert.Equal(
-            [("sync:back", "Pending", "off"), ("sync:back", "Pending", "off"), ("sync:dead", "DeadLettered", "off"), ("sync:dead", "Pending", "off"), ("sync:dead", "Pending", "on"), ("sync:retry", "Pending", "off"), ("sync:retry", "Pending", "off"), ("sync:sent", "Pending", "off"), ("sync:sent", "Sent", "off")],
-            probe);
-    }
-
-    private static async Task<List<(string Key, string Status, string Setting)>> ProbeAsync(string connectionString)
-    {
-        await using var dataSource = Npgsql.NpgsqlDataSource.Create(connectionString);
-        await using var command = dataSource.CreateCommand("SELECT key, status, setting FROM commit_probe ORDER BY key, status, setting");
-        await using var reader = await command.ExecuteReaderAsync();
-        var rows = new List<(string, string, string)>();
-        while (await reader.ReadAsync())
-        {
-            rows.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2)));
-        }
-
-        return rows;
-    }
-
     /// <summary>Queues messages for no instance, each due at its own time, as a job queues them.</summary>
     private static async Task QueueAsync(DeliveryHarness host, params (string Key, DateTimeOffset At)[] messages)
     {

@@ -125,7 +125,7 @@ public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutboxSt
     /// the head of the queue are passed over; there are at most as many as the hosts hold.
     /// </summary>
     public Task<IReadOnlyList<OutboxItem>> ClaimAsync(DateTimeOffset now, TimeSpan lease, int limit, string owner, CancellationToken cancellationToken) =>
-        BookkeepingQueryAsync($"""
+        QueryAsync($"""
             UPDATE outbox_messages
             SET attempts = attempts + 1, leased_until = $2, claim_token = gen_random_uuid(), claimed_by = $4, claimed_at = $1
             WHERE id IN (
@@ -143,15 +143,16 @@ public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutboxSt
             return recorded;
         }
 
-        await using var batch = Bookkeeping(
-            """
+        await using var command = dataSource.CreateCommand("""
             UPDATE outbox_messages m SET status = 'Sent', sent_at = r.at, last_error = NULL, claim_token = NULL
             FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) AS r(id, claim_token, at)
             WHERE m.id = r.id AND m.claim_token = r.claim_token AND m.status = 'Pending'
             RETURNING m.id
-            """,
-            sent.Select(s => s.Claimed.Id).ToArray(), sent.Select(s => s.Claimed.ClaimToken ?? Guid.Empty).ToArray(), sent.Select(s => s.At.ToUniversalTime()).ToArray());
-        await using var reader = await StatementResultAsync(batch, cancellationToken);
+            """);
+        command.Parameters.Add(Sql.Parameter(sent.Select(s => s.Claimed.Id).ToArray()));
+        command.Parameters.Add(Sql.Parameter(sent.Select(s => s.Claimed.ClaimToken ?? Guid.Empty).ToArray()));
+        command.Parameters.Add(Sql.Parameter(sent.Select(s => s.At.ToUniversalTime()).ToArray()));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             recorded.Add(reader.GetGuid(0));
@@ -162,10 +163,10 @@ public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutboxSt
 
     public async Task<bool> MarkFailedAsync(OutboxItem claimed, string error, DateTimeOffset? retryAt, CancellationToken cancellationToken) =>
         (retryAt is null
-            ? await BookkeepingAsync(
+            ? await ExecuteAsync(
                 "UPDATE outbox_messages SET status = 'DeadLettered', last_error = $3, claim_token = NULL, leased_until = NULL WHERE id = $1 AND claim_token = $2 AND status = 'Pending'",
                 cancellationToken, claimed.Id, claimed.ClaimToken, error)
-            : await BookkeepingAsync(
+            : await ExecuteAsync(
                 "UPDATE outbox_messages SET last_error = $3, next_attempt_at = $4, claim_token = NULL, leased_until = NULL WHERE id = $1 AND claim_token = $2 AND status = 'Pending'",
                 cancellationToken, claimed.Id, claimed.ClaimToken, error, retryAt)) > 0;
 
@@ -173,7 +174,7 @@ public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutboxSt
     {
         if (claimed.Count > 0)
         {
-            await BookkeepingAsync("""
+            await ExecuteAsync("""
                 UPDATE outbox_messages m SET attempts = GREATEST(attempts - 1, 0), leased_until = NULL, next_attempt_at = $3, claim_token = NULL
                 FROM unnest($1::uuid[], $2::uuid[]) AS r(id, claim_token)
                 WHERE m.id = r.id AND m.claim_token = r.claim_token AND m.status = 'Pending'
@@ -244,50 +245,6 @@ public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutboxSt
         return result;
     }
 
-    /// <summary>
-    /// The dispatcher's own bookkeeping — claims, outcomes, hand-backs — commits without waiting for the WAL's flush
-    /// (<c>synchronous_commit</c> off for that transaction only), so it does not queue for the disk beside the workflow
-    /// steps that must. What a crash of the server can lose is its last fraction of a second of bookkeeping: a claim
-    /// (the message is claimed again), an outcome (the message is delivered again, as when a host dies between a delivery
-    /// and its record; receivers get its idempotency key) or a hand-back. Messages themselves are written with the step
-    /// that queues them, and an operator's resend or drop with its audit row, both with the flush.
-    /// </summary>
-    private NpgsqlBatch Bookkeeping(string sql, params object?[] parameters)
-    {
-        var batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT set_config('synchronous_commit', 'off', true)"));
-        var statement = new NpgsqlBatchCommand(sql);
-        foreach (var parameter in parameters)
-        {
-            statement.Parameters.Add(Sql.Parameter(parameter));
-        }
-
-        batch.BatchCommands.Add(statement);
-        return batch;
-    }
-
-    /// <summary>Runs a bookkeeping batch and returns its reader positioned on the statement's own result.</summary>
-    private static async Task<NpgsqlDataReader> StatementResultAsync(NpgsqlBatch batch, CancellationToken cancellationToken)
-    {
-        var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        await reader.NextResultAsync(cancellationToken);
-        return reader;
-    }
-
-    private async Task<int> BookkeepingAsync(string sql, CancellationToken cancellationToken, params object?[] parameters)
-    {
-        await using var batch = Bookkeeping(sql, parameters);
-        await batch.ExecuteNonQueryAsync(cancellationToken);
-        return batch.BatchCommands[1].RecordsAffected;
-    }
-
-    private async Task<IReadOnlyList<OutboxItem>> BookkeepingQueryAsync(string sql, CancellationToken cancellationToken, params object?[] parameters)
-    {
-        await using var batch = Bookkeeping(sql, parameters);
-        await using var reader = await StatementResultAsync(batch, cancellationToken);
-        return await ItemsAsync(reader, cancellationToken);
-    }
-
     private async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params object?[] parameters)
     {
         await using var command = dataSource.CreateCommand(sql);
@@ -308,11 +265,6 @@ public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutboxSt
         }
 
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await ItemsAsync(reader, cancellationToken);
-    }
-
-    private static async Task<IReadOnlyList<OutboxItem>> ItemsAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
-    {
         var result = new List<OutboxItem>();
         while (await reader.ReadAsync(cancellationToken))
         {
