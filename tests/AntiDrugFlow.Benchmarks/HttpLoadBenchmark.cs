@@ -276,8 +276,8 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
 
     /// <summary>
     /// Open loop: <paramref name="submitters"/> submitters share the offered rate (<c>--rate</c>), each on its own schedule
-    /// (submitter k sends notification i = k, k + n, k + 2n … at i / rate seconds), for <c>--open-loop-seconds</c>. A request's
-    /// latency runs from its scheduled time, so a submitter held up by a slow answer counts the wait in its next ones. The
+    /// (<see cref="OfferAsync"/>), for <c>--open-loop-seconds</c>. A request's latency runs from its scheduled time, so a
+    /// submitter held up by a slow answer counts the wait in its next ones. The
     /// 201 answers when the case, its audit row and the police task are committed together: the task is in the inbox from
     /// then on. Afterwards the station works every case off through its inbox, which shows that each task is there.
     /// </summary>
@@ -334,7 +334,7 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
             var sorted = g.Select(t => t.Ms).Order().ToArray();
             return string.Create(CultureInfo.InvariantCulture, $"{sorted[(int)Math.Ceiling(sorted.Length * 0.99) - 1]:0} / {sorted[^1]:0}");
         })));
-        output.WriteLine("This process second by second (GC pause, collections gen0/1/2, the longest a work item waited to start, the thread pool's longest queue, its threads, methods compiled): " + runtime.Line(arguments.OpenLoopSeconds));
+        output.WriteLine("This process second by second (GC pause and its longest single pause, collections gen0/1/2, the longest a work item waited to start, the thread pool's longest queue, its threads, methods compiled): " + runtime.Line(arguments.OpenLoopSeconds));
         output.WriteLine("PostgreSQL's active client backends second by second (every 20 ms, counted by wait event; CPU = waiting on nothing): " + waits.Line(arguments.OpenLoopSeconds));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Outbox meanwhile: {deliveredInWindow} messages delivered ({deliveredInWindow / elapsed.TotalSeconds:0}/s), {pendingBefore} pending when the open loop began and {pendingAfter} when it ended."));
