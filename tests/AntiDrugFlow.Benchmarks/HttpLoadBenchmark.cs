@@ -24,9 +24,9 @@ namespace AntiDrugFlow.Benchmarks;
 /// <see cref="Rate"/> and <see cref="OpenLoopSeconds"/> shape the open-loop phase: the largest <see cref="Concurrency"/>'s
 /// submitters share an offered rate of <see cref="Rate"/> notifications a second for <see cref="OpenLoopSeconds"/> (0 skips it).
 /// </remarks>
-public sealed record HttpLoadArguments(int Notifications, int Pipeline, int WarmUp, IReadOnlyList<int> Concurrency, bool Pgbench, bool Profile, int? MaxConnections, int Rate = 500, int OpenLoopSeconds = 10, int OpenLoopRuns = 1, bool Allocations = false)
+public sealed record HttpLoadArguments(int Notifications, int Pipeline, int WarmUp, IReadOnlyList<int> Concurrency, bool Pgbench, bool Profile, int? MaxConnections, int Rate = 500, int OpenLoopSeconds = 10, int OpenLoopRuns = 1, bool Allocations = false, bool Statements = false)
 {
-    public const string Usage = "http [--notifications N] [--pipeline N] [--warm-up N] [--concurrency 1,10,100] [--rate N] [--open-loop-seconds N] [--open-loop-runs N] [--max-connections N] [--profile] [--allocations] [--no-pgbench]";
+    public const string Usage = "http [--notifications N] [--pipeline N] [--warm-up N] [--concurrency 1,10,100] [--rate N] [--open-loop-seconds N] [--open-loop-runs N] [--max-connections N] [--profile] [--allocations] [--statements] [--no-pgbench]";
 
     public static HttpLoadArguments Parse(IReadOnlyList<string> args)
     {
@@ -40,6 +40,9 @@ public sealed record HttpLoadArguments(int Notifications, int Pipeline, int Warm
                     continue;
                 case "--allocations":
                     result = result with { Allocations = true };
+                    continue;
+                case "--statements":
+                    result = result with { Statements = true };
                     continue;
                 case "--no-pgbench":
                     result = result with { Pgbench = false };
@@ -137,6 +140,7 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
     internal const string Password = "BenchDemoPass2026";
     private const string School = "school.kl-xinyi-jh";
     private const string Police = "police.kl-xinyi";
+    private PostgresStatements? _statements;
 
     /// <summary>The command line's http mode: 0 when measured, 2 for a wrong option, 130 when cancelled.</summary>
     public static Task<int> MainAsync(string[] args, TextWriter output, TextWriter error) =>
@@ -151,6 +155,7 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
             await cluster.StartAsync(cancellationToken);
             cluster.StopAndDeleteWhenProcessEnds(Environment.ProcessId);
             await cluster.CreateDatabaseIfMissingAsync(Database, cancellationToken);
+            _statements = arguments.Statements ? await PostgresStatements.LoadAsync(cluster, Database, cancellationToken) : null;
             using var profiler = arguments.Profile ? new RequestProfiler() : null;
             await using var app = await StartHostAsync(cluster.ConnectionString(Database), Path.Combine(directory, "mail"), tagRequests: profiler is not null, cancellationToken);
             try
@@ -215,7 +220,7 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
         var openLoops = new List<OpenLoop>();
         for (var run = 0; arguments.OpenLoopSeconds > 0 && run < arguments.OpenLoopRuns; run++)
         {
-            openLoops.Add(await MeasureOpenLoopAsync(school, police, submitters, app.Services.GetRequiredService<PostgresOutboxStore>(), cluster.ConnectionString(Database), cancellationToken));
+            openLoops.Add(await MeasureOpenLoopAsync(school, police, submitters, app.Services.GetRequiredService<PostgresOutboxStore>(), cluster, cancellationToken));
         }
 
         WriteGoals(submitters, closedLoop[submitters], openLoops);
@@ -281,7 +286,7 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
     /// 201 answers when the case, its audit row and the police task are committed together: the task is in the inbox from
     /// then on. Afterwards the station works every case off through its inbox, which shows that each task is there.
     /// </summary>
-    private async Task<OpenLoop> MeasureOpenLoopAsync(HttpClient school, HttpClient police, int submitters, PostgresOutboxStore outbox, string connectionString, CancellationToken cancellationToken)
+    private async Task<OpenLoop> MeasureOpenLoopAsync(HttpClient school, HttpClient police, int submitters, PostgresOutboxStore outbox, EmbeddedPostgresCluster cluster, CancellationToken cancellationToken)
     {
         var total = arguments.Rate * arguments.OpenLoopSeconds;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -297,15 +302,27 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
         var startedAt = TimeProvider.System.GetUtcNow().AddSeconds(0.1);
         var bySecond = new ConcurrentBag<(int Second, double Ms)>();
         using var runtime = new ProcessBySecond(start);
-        var waits = new PostgresWaits(connectionString, start);
+        var waits = new PostgresWaits(cluster.ConnectionString(Database), start);
+        using var machine = new MachineBySecond(cluster.DataDirectory, start);
         using var allocations = arguments.Allocations ? new AllocationSampler() : null;
         allocations?.Start();
+        if (_statements is not null)
+        {
+            await _statements.ResetAsync(cancellationToken);
+        }
+
         var lastAnswer = await OfferAsync(school, level, submitters, start, total, bySecond, cancellationToken);
         var elapsed = Stopwatch.GetElapsedTime(start, lastAnswer);
         var cpuPerNotification = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / total;
         var allocatedPerNotification = (GC.GetTotalAllocatedBytes() - allocated) / total;
         await waits.DisposeAsync();
         allocations?.Stop();
+        using var executed = new StringWriter(CultureInfo.InvariantCulture);
+        if (_statements is not null)
+        {
+            await _statements.WriteAsync(executed, 25, cancellationToken);
+        }
+
         var deliveredInWindow = delivered.Count;
         var pendingAfter = (await outbox.BacklogAsync(DateTimeOffset.UtcNow, cancellationToken)).Pending;
         var submitted = level.Cases.Count;
@@ -336,6 +353,7 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
         })));
         output.WriteLine("This process second by second (GC pause and its longest single pause, collections gen0/1/2, the longest a work item waited to start, the thread pool's longest queue, its threads, methods compiled): " + runtime.Line(arguments.OpenLoopSeconds));
         output.WriteLine("PostgreSQL's active client backends second by second (every 20 ms, counted by wait event; CPU = waiting on nothing): " + waits.Line(arguments.OpenLoopSeconds));
+        output.WriteLine("The machine second by second (the kernel's counters every 20 ms; the disk is the one under PostgreSQL's WAL): " + machine.Line(arguments.OpenLoopSeconds));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Outbox meanwhile: {deliveredInWindow} messages delivered ({deliveredInWindow / elapsed.TotalSeconds:0}/s), {pendingBefore} pending when the open loop began and {pendingAfter} when it ended."));
         if (allocations is not null)
@@ -344,6 +362,15 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
             output.WriteLine("What the open loop allocated, by type (the runtime's allocation samples, host and client):");
             output.WriteLine();
             allocations.Write(output, 30);
+        }
+
+        if (_statements is not null)
+        {
+            output.WriteLine();
+            output.WriteLine("What PostgreSQL executed in the open loop (pg_stat_statements, by execution time; the outbox's deliveries meanwhile included):");
+            output.WriteLine();
+            output.Write(executed.ToString());
+            output.WriteLine();
         }
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
