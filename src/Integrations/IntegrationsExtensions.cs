@@ -50,6 +50,7 @@ public static class IntegrationsExtensions
         services.AddSingleton<IOutboxChannel, StartWorkflowChannel>();
         services.AddSingleton<IOutboxChannel, ResumeParentChannel>();
         services.AddSingleton<IOutboxChannel, AgencySystemChannel>();
+        services.AddSingleton<ForegroundRequests>();
         services.AddSingleton<OutboxDispatcher>();
         services.AddSingleton<OutboxBacklogMonitor>();
 
