@@ -142,20 +142,6 @@ public static class HostExtensions
 
     public static WebApplication MapAntiDrugFlow(this WebApplication app)
     {
-        // Every request counts while it is answered, so the outbox keeps to its pace under load (Outbox:DeliveriesPerSecondUnderLoad).
-        var foreground = app.Services.GetRequiredService<AntiDrugFlow.Integrations.Outbox.ForegroundRequests>();
-        app.Use(async (context, next) =>
-        {
-            foreground.Enter();
-            try
-            {
-                await next(context);
-            }
-            finally
-            {
-                foreground.Exit();
-            }
-        });
         app.UseSecurityHeaders();
         app.UseApiRequestGuard();
         app.UsePageFormText();

@@ -50,7 +50,6 @@ public static class IntegrationsExtensions
         services.AddSingleton<IOutboxChannel, StartWorkflowChannel>();
         services.AddSingleton<IOutboxChannel, ResumeParentChannel>();
         services.AddSingleton<IOutboxChannel, AgencySystemChannel>();
-        services.AddSingleton<ForegroundRequests>();
         services.AddSingleton<OutboxDispatcher>();
         services.AddSingleton<OutboxBacklogMonitor>();
 

@@ -36,13 +36,6 @@ public sealed class OutboxOptions
     /// <summary>On shutdown, how long deliveries under way may take to finish before they are cancelled and handed back.</summary>
     public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>
-    /// While the host is answering requests, deliveries start at most this many a second (0: no limit). On two cores a
-    /// burst of notifications and the deliveries of their mail compete for the same CPU; held to this pace, the outbox
-    /// leaves the cores to the people waiting for an answer and delivers its backlog at full speed once the requests stop.
-    /// </summary>
-    public int DeliveriesPerSecondUnderLoad { get; set; } = 100;
-
     /// <summary>How often the backlog gauges are refreshed from the database.</summary>
     public TimeSpan BacklogSampleInterval { get; set; } = TimeSpan.FromSeconds(15);
 
@@ -79,8 +72,6 @@ public sealed class OutboxDispatcher : BackgroundService
     private readonly TimeProvider _time;
     private readonly IOptions<OutboxOptions> _options;
     private readonly ILogger<OutboxDispatcher> _logger;
-    private readonly ForegroundRequests _foreground;
-    private readonly DeliveryPace _pace;
     private readonly ConcurrentDictionary<Guid, Task> _inFlight = new();
 
     // Per receiver: deliveries running and claimed messages waiting for one of its slots (under its own lock).
@@ -108,10 +99,8 @@ public sealed class OutboxDispatcher : BackgroundService
     private readonly CancellationTokenSource _deliveries = new();
     private int _disposed;
 
-    public OutboxDispatcher(IOutboxStore store, IEnumerable<IOutboxChannel> channels, TimeProvider time, IOptions<OutboxOptions> options, ILogger<OutboxDispatcher> logger, ForegroundRequests foreground)
+    public OutboxDispatcher(IOutboxStore store, IEnumerable<IOutboxChannel> channels, TimeProvider time, IOptions<OutboxOptions> options, ILogger<OutboxDispatcher> logger)
     {
-        _foreground = foreground;
-        _pace = new DeliveryPace(time);
         _store = store;
         _channels = channels.ToDictionary(c => c.Kind, StringComparer.Ordinal);
         _time = time;
@@ -171,13 +160,6 @@ public sealed class OutboxDispatcher : BackgroundService
                 continue;
             }
 
-            if (round.Paced > TimeSpan.Zero)
-            {
-                // Requests are being answered and this second's deliveries have started: wait for the next one's turn.
-                await Task.WhenAny(Task.Delay(round.Paced, _time, stoppingToken));
-                continue;
-            }
-
             // Nothing due: wait for the next poll. More due but no place for it: wait until a receiver's waiting messages
             // run out, at most a poll.
             using var wake = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
@@ -233,23 +215,7 @@ public sealed class OutboxDispatcher : BackgroundService
             return new Round(0, true, true);
         }
 
-        var paced = settings.DeliveriesPerSecondUnderLoad > 0 && _foreground.InFlight > 0;
-        if (paced)
-        {
-            var granted = _pace.Take(free, settings.DeliveriesPerSecondUnderLoad, out var retryAfter);
-            if (granted == 0)
-            {
-                return new Round(0, true, false, retryAfter);
-            }
-
-            free = granted;
-        }
-
         var batch = await _store.ClaimAsync(_time.GetUtcNow(), settings.Lease, free, _owner, cancellationToken);
-        if (paced)
-        {
-            _pace.Return(free - batch.Count);
-        }
         var handBack = new List<OutboxItem>();
         var full = false;
         foreach (var item in batch)
@@ -528,8 +494,7 @@ public sealed class OutboxDispatcher : BackgroundService
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <param name="Paced">When requests hold the outbox to its pace: how long until the next delivery may start.</param>
-    private readonly record struct Round(int Kept, bool More, bool Full, TimeSpan Paced = default);
+    private readonly record struct Round(int Kept, bool More, bool Full);
 
     private enum Entry
     {
