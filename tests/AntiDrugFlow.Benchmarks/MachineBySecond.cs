@@ -31,7 +31,8 @@ public sealed class MachineBySecond : IDisposable
     }
 
     /// <summary>The kernel's cumulative counters that matter here (clock ticks, microseconds, requests, sectors, milliseconds).</summary>
-    private readonly record struct Counters(long BusyTicks, long AllTicks, long OwnTicks, long CpuStallMicroseconds, long Writes, long SectorsWritten, long WriteMs, long Flushes, long FlushMs);
+    /// <param name="Runnable">Not a counter: the tasks running or ready when read.</param>
+    private readonly record struct Counters(long BusyTicks, long AllTicks, long OwnTicks, long CpuStallMicroseconds, long Writes, long SectorsWritten, long WriteMs, long Flushes, long FlushMs, int Runnable);
 
     private sealed class Second
     {
@@ -52,7 +53,6 @@ public sealed class MachineBySecond : IDisposable
             _stop.Token.WaitHandle.WaitOne(ProbeMilliseconds);
             var now = Stopwatch.GetTimestamp();
             var current = Read();
-            var runnable = Runnable();
             var second = (int)((now - _start) / Stopwatch.Frequency);
             if (second >= 0)
             {
@@ -65,7 +65,7 @@ public sealed class MachineBySecond : IDisposable
 
                     var reading = _seconds[second];
                     reading.Last = current;
-                    reading.MostRunnable = Math.Max(reading.MostRunnable, runnable);
+                    reading.MostRunnable = Math.Max(reading.MostRunnable, current.Runnable);
                     var flushes = current.Flushes - previous.Flushes;
                     if (flushes > 0)
                     {
@@ -104,14 +104,16 @@ public sealed class MachineBySecond : IDisposable
 
     private Counters Read()
     {
-        long busy = 0, all = 0, own = 0, stall = 0;
+        long busy = 0, all = 0, own = 0, stall = 0, runnable = 0;
         long writes = 0, sectors = 0, writeMs = 0, flushes = 0, flushMs = 0;
         if (File.Exists("/proc/stat"))
         {
-            // cpu user nice system idle iowait irq softirq steal …: idle and iowait are the idle ticks.
-            var ticks = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Take(8).Select(Number).ToArray();
+            // cpu user nice system idle iowait irq softirq steal …: idle and iowait are the idle ticks; procs_running further down.
+            var stat = File.ReadAllLines("/proc/stat");
+            var ticks = stat[0].Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Take(8).Select(Number).ToArray();
             all = ticks.Sum();
             busy = all - ticks[3] - ticks[4];
+            runnable = stat.Where(line => line.StartsWith("procs_running ", StringComparison.Ordinal)).Select(line => Number(line["procs_running ".Length..])).FirstOrDefault();
         }
 
         if (File.Exists("/proc/self/stat"))
@@ -128,10 +130,9 @@ public sealed class MachineBySecond : IDisposable
             stall = Number(File.ReadLines("/proc/pressure/cpu").First().Split(' ').Last()["total=".Length..]);
         }
 
-        foreach (var line in _device is null ? Enumerable.Empty<string>() : File.ReadLines("/proc/diskstats"))
+        foreach (var fields in _device is null ? [] : Disks())
         {
             // major minor name, reads (4), writes completed, merged, sectors, ms, in flight, io ms, weighted ms, discards (4), flushes, flush ms.
-            var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             if (fields.Length >= 20 && fields[2] == _device)
             {
                 (writes, sectors, writeMs, flushes, flushMs) = (Number(fields[7]), Number(fields[9]), Number(fields[10]), Number(fields[18]), Number(fields[19]));
@@ -139,13 +140,12 @@ public sealed class MachineBySecond : IDisposable
             }
         }
 
-        return new Counters(busy, all, own, stall, writes, sectors, writeMs, flushes, flushMs);
+        return new Counters(busy, all, own, stall, writes, sectors, writeMs, flushes, flushMs, (int)runnable);
     }
 
-    private static int Runnable() =>
-        File.Exists("/proc/stat")
-            ? (int)File.ReadLines("/proc/stat").Where(line => line.StartsWith("procs_running ", StringComparison.Ordinal)).Select(line => Number(line["procs_running ".Length..])).FirstOrDefault()
-            : 0;
+    /// <summary>The kernel's disks, one line of <c>/proc/diskstats</c> split into its fields each.</summary>
+    private static IEnumerable<string[]> Disks() =>
+        File.ReadLines("/proc/diskstats").Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries));
 
     private static long Number(string text) => long.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture);
 
@@ -173,8 +173,7 @@ public sealed class MachineBySecond : IDisposable
             }
         }
 
-        return numbers is null ? null : File.ReadLines("/proc/diskstats")
-            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        return numbers is null ? null : Disks()
             .Where(fields => $"{fields[0]}:{fields[1]}" == numbers)
             .Select(fields => fields[2])
             .FirstOrDefault();

@@ -41,12 +41,17 @@ public sealed class PostgresStatements(string connectionString)
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         output.WriteLine("| statement (first 110 characters) | calls | rows | total ms | mean ms |");
         output.WriteLine("|---|---:|---:|---:|---:|");
+        var all = 0.0;
         while (await reader.ReadAsync(cancellationToken))
         {
             var (calls, rows, total, query) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetDouble(2), reader.GetString(4));
+            all = reader.GetDouble(3);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| `{(query.Length > 110 ? query[..110] : query).Replace("|", "\\|", StringComparison.Ordinal)}` | {calls} | {rows} | {total:0} | {total / calls:0.000} |"));
         }
+
+        output.WriteLine();
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Every statement together: {all:0} ms of execution."));
     }
 
     private static async Task ExecuteAsync(string connectionString, string sql, CancellationToken cancellationToken)
