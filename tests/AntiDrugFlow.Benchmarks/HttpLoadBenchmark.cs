@@ -311,7 +311,9 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
             await _statements.ResetAsync(cancellationToken);
         }
 
+        var processes = CpuByProcess.Start();
         var lastAnswer = await OfferAsync(school, level, submitters, start, total, bySecond, cancellationToken);
+        var byProcess = processes.Line();
         var elapsed = Stopwatch.GetElapsedTime(start, lastAnswer);
         var cpuPerNotification = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / total;
         var allocatedPerNotification = (GC.GetTotalAllocatedBytes() - allocated) / total;
@@ -354,6 +356,7 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
         output.WriteLine("This process second by second (GC pause and its longest single pause, collections gen0/1/2, the longest a work item waited to start, the thread pool's longest queue, its threads, methods compiled): " + runtime.Line(arguments.OpenLoopSeconds));
         output.WriteLine("PostgreSQL's active client backends second by second (every 20 ms, counted by wait event; CPU = waiting on nothing): " + waits.Line(arguments.OpenLoopSeconds));
         output.WriteLine("The machine second by second (the kernel's counters every 20 ms; the disk is the one under PostgreSQL's WAL): " + machine.Line(arguments.OpenLoopSeconds));
+        output.WriteLine("Cores used over the open loop, by process (of the machine's " + Environment.ProcessorCount + "): " + byProcess);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Outbox meanwhile: {deliveredInWindow} messages delivered ({deliveredInWindow / elapsed.TotalSeconds:0}/s), {pendingBefore} pending when the open loop began and {pendingAfter} when it ended."));
         if (allocations is not null)
