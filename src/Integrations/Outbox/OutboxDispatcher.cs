@@ -39,25 +39,8 @@ public sealed class OutboxOptions
     /// <summary>How often the backlog gauges are refreshed from the database.</summary>
     public TimeSpan BacklogSampleInterval { get; set; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>
-    /// <see cref="OutboxPriority.Idle"/> (the default): the dispatcher's loop and its deliveries run on threads of their own
-    /// that get a core only when the requests leave one free, so a backlog of mail never slows the answers to schools and
-    /// agencies; <see cref="OutboxPriority.Normal"/>: on the thread pool beside the requests.
-    /// </summary>
-    public OutboxPriority Priority { get; set; } = OutboxPriority.Idle;
-
     /// <summary>The effective per-attempt timeout: never more than 80 % of the lease.</summary>
     public TimeSpan AttemptTimeout => MessageTimeout < Lease * 0.8 ? MessageTimeout : Lease * 0.8;
-}
-
-/// <summary>How the outbox's work shares the cores with the requests.</summary>
-public enum OutboxPriority
-{
-    /// <summary>Only when a core has nothing else to run.</summary>
-    Idle,
-
-    /// <summary>Like any other work of the host.</summary>
-    Normal,
 }
 
 /// <summary>A delivery failed; the message is retried later or dead-lettered.</summary>
@@ -112,10 +95,6 @@ public sealed class OutboxDispatcher : BackgroundService
     private long _recordStatements;
     private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
 
-    // Where the loop and the deliveries run: idle-priority threads of the dispatcher's own, or the thread pool.
-    private readonly IdlePriorityTaskScheduler? _idle;
-    private readonly TaskScheduler _scheduler;
-
     // Cancelled after the shutdown grace, not at once: a stopping host claims nothing new but lets deliveries under way finish.
     private readonly CancellationTokenSource _deliveries = new();
     private int _disposed;
@@ -127,8 +106,6 @@ public sealed class OutboxDispatcher : BackgroundService
         _time = time;
         _options = options;
         _logger = logger;
-        _idle = options.Value.Priority == OutboxPriority.Idle ? new IdlePriorityTaskScheduler("outbox", Math.Clamp(Environment.ProcessorCount, 1, 4)) : null;
-        _scheduler = _idle ?? TaskScheduler.Default;
     }
 
     public const string HttpClientName = "outbox";
@@ -157,13 +134,7 @@ public sealed class OutboxDispatcher : BackgroundService
         return TimeSpan.FromMilliseconds(capped * jitter);
     }
 
-    /// <summary>Threads of the dispatcher that run at idle priority (0 when it runs on the thread pool); a test reads it.</summary>
-    internal int IdleThreads => _idle?.IdleThreads ?? 0;
-
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.Factory.StartNew(() => LoopAsync(stoppingToken), CancellationToken.None, TaskCreationOptions.DenyChildAttach, _scheduler).Unwrap();
-
-    private async Task LoopAsync(CancellationToken stoppingToken)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -223,7 +194,6 @@ public sealed class OutboxDispatcher : BackgroundService
 
         _deliveries.Cancel();
         base.Dispose();
-        _idle?.Dispose();
         if (ExecuteTask is null || ExecuteTask.IsCompleted)
         {
             _deliveries.Dispose();
@@ -442,7 +412,7 @@ public sealed class OutboxDispatcher : BackgroundService
         _sent.Enqueue((item, at, done));
         if (Interlocked.CompareExchange(ref _recording, 1, 0) == 0)
         {
-            _ = Task.Factory.StartNew(RecordSentGroupsAsync, CancellationToken.None, TaskCreationOptions.DenyChildAttach, _scheduler).Unwrap();
+            _ = Task.Run(RecordSentGroupsAsync);
         }
 
         return done.Task;

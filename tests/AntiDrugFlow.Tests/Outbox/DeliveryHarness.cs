@@ -55,7 +55,7 @@ public sealed class DeliveryHarness : IAsyncDisposable
         return connectionString;
     }
 
-    public static async Task<DeliveryHarness> CreateAsync(string? connectionString = null, TimeProvider? time = null, IDictionary<string, string?>? settings = null, AgencyDirectory? directory = null, Action<IServiceCollection>? services = null)
+    public static async Task<DeliveryHarness> CreateAsync(string? connectionString = null, TimeProvider? time = null, IDictionary<string, string?>? settings = null, AgencyDirectory? directory = null)
     {
         connectionString ??= await CreateDatabaseAsync();
         // Without an SMTP server, mail goes to a pickup folder: a temporary one, not the working directory.
@@ -66,12 +66,10 @@ public sealed class DeliveryHarness : IAsyncDisposable
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        var collection = new ServiceCollection();
-        // Registered first, so they take the place of the module's defaults (an e-mail sender of the test's).
-        services?.Invoke(collection);
+        var services = new ServiceCollection();
         // Personal data (a callback's note) protected by Data Protection with keys in memory: the host keeps them in the database.
-        collection.AddDataProtection().UseEphemeralDataProtectionProvider();
-        collection
+        services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        services
             .AddLogging()
             .AddSingleton(time ?? TimeProvider.System)
             .AddSingleton<IAgencyDirectorySource>(new FixedAgencyDirectorySource(directory ?? TestAgencies.Directory()))
@@ -79,7 +77,7 @@ public sealed class DeliveryHarness : IAsyncDisposable
             .AddOutboxDelivery(configuration)
             .AddSingleton<Workflows.Access.IPersonalDataProtector, Host.Access.DataProtectionPersonalDataProtector>()
             .Configure<AntiDrugFlow.Integrations.Email.SmtpOptions>(configuration.GetSection("Smtp"));
-        return new DeliveryHarness(collection.BuildServiceProvider(), connectionString);
+        return new DeliveryHarness(services.BuildServiceProvider(), connectionString);
     }
 
     /// <summary>Runs the dispatcher as the host would, in the background, until the harness is disposed.</summary>
