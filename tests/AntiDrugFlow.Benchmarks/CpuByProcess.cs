@@ -5,17 +5,19 @@ namespace AntiDrugFlow.Benchmarks;
 /// <summary>
 /// Where the cores went over a stretch of time, by process: this one (host and client), PostgreSQL's client backends,
 /// its autovacuum workers and its other processes (WAL writer, checkpointer …), and everything else on the machine, from
-/// each process's CPU time in <c>/proc/&lt;pid&gt;/stat</c> read at both ends. A process that started and ended in between is
+/// each process's CPU time in <c>/proc/&lt;pid&gt;/stat</c> read at both ends, with the page faults PostgreSQL's client backends took
+/// (a backend's first touch of each shared-buffer page it had not used before costs one). A process that started and ended in between is
 /// not seen. Linux only; elsewhere <see cref="Line"/> says so.
 /// </summary>
 public sealed class CpuByProcess
 {
     private const string Own = "this process";
-    private static readonly string[] Order = [Own, "PostgreSQL client backends", "autovacuum", "PostgreSQL's other processes", "everything else"];
-    private readonly Dictionary<int, (string Role, long Ticks)> _start;
+    private const string Backends = "PostgreSQL client backends";
+    private static readonly string[] Order = [Own, Backends, "autovacuum", "PostgreSQL's other processes", "everything else"];
+    private readonly Dictionary<int, (string Role, long Ticks, long Faults)> _start;
     private readonly long _startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
 
-    private CpuByProcess(Dictionary<int, (string Role, long Ticks)> start) => _start = start;
+    private CpuByProcess(Dictionary<int, (string Role, long Ticks, long Faults)> start) => _start = start;
 
     public static CpuByProcess Start() => new(Read());
 
@@ -29,16 +31,20 @@ public sealed class CpuByProcess
 
         var seconds = System.Diagnostics.Stopwatch.GetElapsedTime(_startedAt).TotalSeconds;
         var ticksPerSecond = 100.0; // USER_HZ, 100 on every Linux this runs on
-        var used = Read()
-            .Select(p => (p.Value.Role, Ticks: p.Value.Ticks - (_start.TryGetValue(p.Key, out var before) && before.Role == p.Value.Role ? before.Ticks : p.Value.Ticks)))
-            .GroupBy(p => p.Role)
-            .ToDictionary(g => g.Key, g => g.Sum(p => p.Ticks) / ticksPerSecond / seconds);
-        return string.Join(" · ", Order.Select(role => string.Create(CultureInfo.InvariantCulture, $"{role} {used.GetValueOrDefault(role):0.00}")));
+        var since = Read()
+            .Select(p => _start.TryGetValue(p.Key, out var before) && before.Role == p.Value.Role
+                ? (p.Value.Role, Ticks: p.Value.Ticks - before.Ticks, Faults: p.Value.Faults - before.Faults)
+                : (p.Value.Role, Ticks: 0L, Faults: 0L))
+            .ToList();
+        var used = since.GroupBy(p => p.Role).ToDictionary(g => g.Key, g => g.Sum(p => p.Ticks) / ticksPerSecond / seconds);
+        var faults = since.Where(p => p.Role == Backends).Sum(p => p.Faults);
+        return string.Join(" · ", Order.Select(role => string.Create(CultureInfo.InvariantCulture, $"{role} {used.GetValueOrDefault(role):0.00}")))
+            + string.Create(CultureInfo.InvariantCulture, $"; the client backends' page faults {faults / seconds:0}/s");
     }
 
-    private static Dictionary<int, (string Role, long Ticks)> Read()
+    private static Dictionary<int, (string Role, long Ticks, long Faults)> Read()
     {
-        var result = new Dictionary<int, (string Role, long Ticks)>();
+        var result = new Dictionary<int, (string Role, long Ticks, long Faults)>();
         if (!Directory.Exists("/proc/self"))
         {
             return result;
@@ -57,8 +63,10 @@ public sealed class CpuByProcess
                 // pid (comm) state …: utime and stime are the 12th and 13th fields after the command's closing parenthesis.
                 var stat = File.ReadAllText(Path.Combine(directory, "stat"));
                 var after = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                // minflt and majflt are the 8th and 10th.
                 var ticks = long.Parse(after[11], CultureInfo.InvariantCulture) + long.Parse(after[12], CultureInfo.InvariantCulture);
-                result[pid] = (pid == self ? Own : RoleOf(File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ')), ticks);
+                var faults = long.Parse(after[7], CultureInfo.InvariantCulture) + long.Parse(after[9], CultureInfo.InvariantCulture);
+                result[pid] = (pid == self ? Own : RoleOf(File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ')), ticks, faults);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -73,6 +81,6 @@ public sealed class CpuByProcess
     private static string RoleOf(string commandLine) =>
         !commandLine.StartsWith("postgres: ", StringComparison.Ordinal) ? "everything else"
         : commandLine.Contains("autovacuum", StringComparison.Ordinal) ? "autovacuum"
-        : commandLine.Contains("127.0.0.1(", StringComparison.Ordinal) || commandLine.Contains("[local]", StringComparison.Ordinal) ? "PostgreSQL client backends"
+        : commandLine.Contains("127.0.0.1(", StringComparison.Ordinal) || commandLine.Contains("[local]", StringComparison.Ordinal) ? Backends
         : "PostgreSQL's other processes";
 }

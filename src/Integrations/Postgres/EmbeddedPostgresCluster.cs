@@ -84,9 +84,11 @@ public sealed class EmbeddedPostgresCluster : IAsyncDisposable
         {
             // Data pages written out of shared buffers by the backends go to disk as they are written (backend_flush_after,
             // as the checkpointer's and background writer's do by default), not left to the kernel's 30-second writeback,
-            // whose bursts (350–380 MB in one second measured) hold every commit's WAL flush back. A larger buffer pool
-            // writes fewer pages out in the first place.
-            options += " -c shared_buffers=512MB -c backend_flush_after=256kB";
+            // whose bursts (350–380 MB in one second measured) hold every commit's WAL flush back. The buffer pool stays at
+            // PostgreSQL's default (128 MB): each backend takes a page fault on its first touch of every buffer page, and a
+            // 512 MB pool cost 1,000–6,400 faults a second under load against 100–800, with a longer tail (docs/BENCHMARKS.md,
+            // "A smaller buffer pool").
+            options += " -c backend_flush_after=256kB";
         }
         else
         {
