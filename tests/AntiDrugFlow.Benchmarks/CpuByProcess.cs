@@ -60,10 +60,7 @@ public sealed class CpuByProcess
 
             try
             {
-                // pid (comm) state …: utime and stime are the 12th and 13th fields after the command's closing parenthesis.
-                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
-                var after = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                // minflt and majflt are the 8th and 10th.
+                var after = StatFields(Path.Combine(directory, "stat"));
                 var ticks = long.Parse(after[11], CultureInfo.InvariantCulture) + long.Parse(after[12], CultureInfo.InvariantCulture);
                 var faults = long.Parse(after[7], CultureInfo.InvariantCulture) + long.Parse(after[9], CultureInfo.InvariantCulture);
                 result[pid] = (pid == self ? Own : RoleOf(File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ')), ticks, faults);
@@ -75,6 +72,16 @@ public sealed class CpuByProcess
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// The fields of a <c>/proc/&lt;pid&gt;/stat</c> file after the command name, which is in parentheses and may hold spaces:
+    /// [0] is the state; [7] and [9] the minor and major page faults; [11] and [12] the user and system CPU time in clock ticks.
+    /// </summary>
+    internal static string[] StatFields(string path)
+    {
+        var stat = File.ReadAllText(path);
+        return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
     }
 
     // PostgreSQL names its processes "postgres: <what>"; a client backend's title names its user, database and client address.

@@ -118,9 +118,7 @@ public sealed class MachineBySecond : IDisposable
 
         if (File.Exists("/proc/self/stat"))
         {
-            // pid (comm) state …: utime and stime are the 12th and 13th fields after the command's closing parenthesis.
-            var stat = File.ReadAllText("/proc/self/stat");
-            var after = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var after = CpuByProcess.StatFields("/proc/self/stat");
             own = Number(after[11]) + Number(after[12]);
         }
 
