@@ -16,7 +16,8 @@ public sealed class EmbeddedClusterSettingsTests
     public async Task The_durable_cluster_flushes_the_pages_its_backends_write_keeps_fsync_and_the_default_buffer_pool()
     {
         var directory = Directory.CreateTempSubdirectory($"adf-test-pg-durable-{Environment.ProcessId}-").FullName;
-        await using var cluster = new EmbeddedPostgresCluster(directory, maxConnections: 20);
+        // Stopped in the finally before its directory goes, so no dispose is left to do.
+        var cluster = new EmbeddedPostgresCluster(directory, maxConnections: 20);
         try
         {
             await cluster.StartAsync(CancellationToken.None);
