@@ -293,7 +293,9 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
             $"## open loop: {submitters} submitters sharing {arguments.Rate} notifications/s for {arguments.OpenLoopSeconds} s, {total} notifications (load average {LoadAverage()})"));
         output.WriteLine();
         var level = new Level(submitters);
-        using var delivered = new DeliveredMessages();
+        using var delivered = new OutboxCounter("outbox.messages.delivered");
+        using var claims = new OutboxCounter("outbox.claims");
+        using var claimed = new OutboxCounter("outbox.messages.claimed");
         var pendingBefore = (await outbox.BacklogAsync(DateTimeOffset.UtcNow, cancellationToken)).Pending;
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var allocated = GC.GetTotalAllocatedBytes();
@@ -326,6 +328,7 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
         }
 
         var deliveredInWindow = delivered.Count;
+        var (claimsInWindow, claimedInWindow) = (claims.Count, claimed.Count);
         var pendingAfter = (await outbox.BacklogAsync(DateTimeOffset.UtcNow, cancellationToken)).Pending;
         var submitted = level.Cases.Count;
         var workOff = Stopwatch.GetTimestamp();
@@ -358,7 +361,7 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
         output.WriteLine("The machine second by second (the kernel's counters every 20 ms; the disk is the one under PostgreSQL's WAL): " + machine.Line(arguments.OpenLoopSeconds));
         output.WriteLine("Cores used over the open loop, by process (of the machine's " + Environment.ProcessorCount + "): " + byProcess);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Outbox meanwhile: {deliveredInWindow} messages delivered ({deliveredInWindow / elapsed.TotalSeconds:0}/s), {pendingBefore} pending when the open loop began and {pendingAfter} when it ended."));
+            $"Outbox meanwhile: {deliveredInWindow} messages delivered ({deliveredInWindow / elapsed.TotalSeconds:0}/s), {pendingBefore} pending when the open loop began and {pendingAfter} when it ended; {claimsInWindow} claims ({claimsInWindow / elapsed.TotalSeconds:0}/s) took {claimedInWindow} messages."));
         if (allocations is not null)
         {
             output.WriteLine();
@@ -782,17 +785,17 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
     internal static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
-    /// <summary>Counts the outbox's deliveries in this process through its metric while it lives.</summary>
-    private sealed class DeliveredMessages : IDisposable
+    /// <summary>Counts one of the outbox's counters (deliveries, claims) in this process through its metric while it lives.</summary>
+    private sealed class OutboxCounter : IDisposable
     {
         private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
         private long _count;
 
-        public DeliveredMessages()
+        public OutboxCounter(string name)
         {
             _listener.InstrumentPublished = (instrument, listener) =>
             {
-                if (instrument.Name == "outbox.messages.delivered")
+                if (instrument.Name == name)
                 {
                     listener.EnableMeasurementEvents(instrument);
                 }

@@ -18,6 +18,10 @@ public static class IntegrationsTelemetry
 
     private static readonly Counter<long> Delivered = Meter.CreateCounter<long>("outbox.messages.delivered", "{message}", "Outbox messages delivered.");
 
+    private static readonly Counter<long> Claims = Meter.CreateCounter<long>("outbox.claims", "{statement}", "Statements that claimed due outbox messages for delivery.");
+
+    private static readonly Counter<long> ClaimedMessages = Meter.CreateCounter<long>("outbox.messages.claimed", "{message}", "Outbox messages claimed for delivery.");
+
     private static readonly Counter<long> DeadLettered = Meter.CreateCounter<long>("outbox.messages.dead_lettered", "{message}", "Outbox messages given up on after their last attempt or a permanent refusal.");
 
     private static OutboxBacklog _backlog = OutboxBacklog.Empty;
@@ -70,6 +74,12 @@ public static class IntegrationsTelemetry
     }
 
     internal static void MessageDelivered(string kind) => Delivered.Add(1, new KeyValuePair<string, object?>("outbox.message.kind", kind));
+
+    internal static void Claimed(int messages)
+    {
+        Claims.Add(1);
+        ClaimedMessages.Add(messages);
+    }
 
     internal static void MessageDeadLettered(string kind) => DeadLettered.Add(1, new KeyValuePair<string, object?>("outbox.message.kind", kind));
 

@@ -33,6 +33,14 @@ public sealed class OutboxOptions
     /// <summary>Deliveries in flight to one receiver, so a slow one cannot take every slot.</summary>
     public int MaxConcurrencyPerDestination { get; set; } = 4;
 
+    /// <summary>
+    /// How far ahead this host claims for one receiver whose places are all running: the messages waiting here for them
+    /// are at most what its places deliver in this time at its measured pace (never fewer than it has places, never more
+    /// than the host holds). A fast receiver's backlog is then claimed in a few large claims instead of one small claim per
+    /// handful; zero keeps as many waiting as it has places.
+    /// </summary>
+    public TimeSpan ClaimAhead { get; set; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>On shutdown, how long deliveries under way may take to finish before they are cancelled and handed back.</summary>
     public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -81,8 +89,9 @@ public sealed class OutboxDispatcher : BackgroundService
     // that it may claim again.
     private int _held;
 
-    // How many to claim next: cut to what could be placed when a round had to hand messages back, one more after a round
-    // that placed them all, so a backlog for one busy receiver is not claimed and handed back over and over.
+    // How many to claim next: cut to what could be placed when a round had to hand messages back, twice as many after a
+    // round that placed them all, so a backlog for one busy receiver is not claimed and handed back over and over, and a
+    // receiver whose waiting places grow with its pace gets claims that grow as fast.
     private int _claimSize = int.MaxValue;
     private TaskCompletionSource _slotFreed = NewSignal();
     private bool _stopping;
@@ -93,6 +102,11 @@ public sealed class OutboxDispatcher : BackgroundService
     private readonly ConcurrentQueue<(OutboxItem Claimed, DateTimeOffset At, TaskCompletionSource<bool> Done)> _sent = new();
     private int _recording;
     private long _recordStatements;
+    private long _claimStatements;
+
+    // Per receiver, the average time one delivery took (an exponential average of the last ones, in seconds), under the
+    // lanes' lock; kept while the receiver's lane comes and goes.
+    private readonly Dictionary<string, double> _pace = new(StringComparer.Ordinal);
     private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
 
     // Cancelled after the shutdown grace, not at once: a stopping host claims nothing new but lets deliveries under way finish.
@@ -115,6 +129,25 @@ public sealed class OutboxDispatcher : BackgroundService
 
     /// <summary>Statements that recorded deliveries (each records a group); a test reads it.</summary>
     internal long RecordStatements => Interlocked.Read(ref _recordStatements);
+
+    /// <summary>Claims in this host's loop that found due messages; a test reads it.</summary>
+    internal long ClaimStatements => Interlocked.Read(ref _claimStatements);
+
+    /// <summary>
+    /// How many claimed messages may wait for a receiver with <paramref name="places"/> places: what those deliver in
+    /// <paramref name="ahead"/> at <paramref name="pace"/> (one delivery's average time; null before the first), at least
+    /// <paramref name="places"/> and at most <paramref name="most"/>.
+    /// </summary>
+    internal static int WaitingPlaces(int places, TimeSpan ahead, TimeSpan? pace, int most)
+    {
+        var least = Math.Min(places, most);
+        if (pace is not { } each || ahead <= TimeSpan.Zero)
+        {
+            return least;
+        }
+
+        return each <= TimeSpan.Zero ? most : (int)Math.Clamp(places * (ahead / each), least, most);
+    }
 
     /// <summary>Claims one batch of due messages and delivers it, waiting for every attempt. Returns how many were claimed.</summary>
     public async Task<int> DeliverDueAsync(CancellationToken cancellationToken)
@@ -216,13 +249,19 @@ public sealed class OutboxDispatcher : BackgroundService
         }
 
         var batch = await _store.ClaimAsync(_time.GetUtcNow(), settings.Lease, free, _owner, cancellationToken);
+        IntegrationsTelemetry.Claimed(batch.Count);
+        if (batch.Count > 0)
+        {
+            Interlocked.Increment(ref _claimStatements);
+        }
+
         var handBack = new List<OutboxItem>();
         var full = false;
         foreach (var item in batch)
         {
             var destination = DestinationOf(item);
             Interlocked.Increment(ref _held);
-            switch (Enter(item, destination, settings.MaxConcurrencyPerDestination))
+            switch (Enter(item, destination, settings))
             {
                 case Entry.Run:
                     var task = RunAsync(item, destination, _deliveries.Token);
@@ -243,7 +282,7 @@ public sealed class OutboxDispatcher : BackgroundService
         }
 
         var kept = batch.Count - handBack.Count;
-        _claimSize = handBack.Count > 0 ? Math.Max(1, kept) : _claimSize == int.MaxValue ? _claimSize : _claimSize + 1;
+        _claimSize = handBack.Count > 0 ? Math.Max(1, kept) : _claimSize >= int.MaxValue / 2 ? int.MaxValue : _claimSize * 2;
         await _store.ReleaseAsync(handBack, _time.GetUtcNow() + settings.PollInterval, CancellationToken.None);
         Interlocked.Add(ref _handedBack, handBack.Count);
         return new Round(kept, batch.Count == free, full || handBack.Count > 0);
@@ -257,7 +296,9 @@ public sealed class OutboxDispatcher : BackgroundService
         {
             try
             {
+                var started = _time.GetTimestamp();
                 await DeliverOneAsync(item, cancellationToken);
+                Timed(destination, _time.GetElapsedTime(started));
             }
             catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
             {
@@ -462,8 +503,18 @@ public sealed class OutboxDispatcher : BackgroundService
     private string DestinationOf(OutboxItem item) =>
         _channels.TryGetValue(item.Kind, out var channel) ? $"{item.Kind}:{channel.Destination(item)}" : item.Kind;
 
-    private Entry Enter(OutboxItem item, string destination, int limit)
+    /// <summary>Takes one delivery's time into its receiver's pace.</summary>
+    private void Timed(string destination, TimeSpan took)
     {
+        lock (_lanes)
+        {
+            _pace[destination] = _pace.TryGetValue(destination, out var average) ? (0.8 * average) + (0.2 * took.TotalSeconds) : took.TotalSeconds;
+        }
+    }
+
+    private Entry Enter(OutboxItem item, string destination, OutboxOptions settings)
+    {
+        var limit = settings.MaxConcurrencyPerDestination;
         lock (_lanes)
         {
             if (_stopping)
@@ -482,10 +533,11 @@ public sealed class OutboxDispatcher : BackgroundService
                 return Entry.Run;
             }
 
-            if (lane.Waiting.Count < limit)
+            var waiting = WaitingPlaces(limit, settings.ClaimAhead, _pace.TryGetValue(destination, out var pace) ? TimeSpan.FromSeconds(pace) : null, settings.MaxConcurrency);
+            if (lane.Waiting.Count < waiting)
             {
                 lane.Waiting.Enqueue(item);
-                return lane.Waiting.Count < limit ? Entry.Wait : Entry.WaitLast;
+                return lane.Waiting.Count < waiting ? Entry.Wait : Entry.WaitLast;
             }
 
             return Entry.HandBack;

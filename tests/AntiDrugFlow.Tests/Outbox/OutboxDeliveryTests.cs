@@ -23,11 +23,12 @@ public sealed class OutboxDeliveryTests
     }
 
     /// <summary>A host with its dispatcher running and <paramref name="calls"/> messages queued for one receiver.</summary>
-    private static async Task<DeliveryHarness> BacklogAsync(LoopbackAgency agency, int calls, int maxConcurrency, int perReceiver)
+    private static async Task<DeliveryHarness> BacklogAsync(LoopbackAgency agency, int calls, int maxConcurrency, int perReceiver, string claimAhead = "00:00:00.500")
     {
         var host = await DeliveryHarness.CreateAsync(settings: new Dictionary<string, string?>
         {
             ["Outbox:PollInterval"] = "00:00:00.050", ["Outbox:MaxConcurrency"] = $"{maxConcurrency}", ["Outbox:MaxConcurrencyPerDestination"] = $"{perReceiver}",
+            ["Outbox:ClaimAhead"] = claimAhead,
         });
         await host.StartAsync(await host.PublishAsync(Calls($"calls-{calls}", agency.Address, calls)));
         await host.StartDispatcherAsync();
@@ -79,6 +80,45 @@ public sealed class OutboxDeliveryTests
         // or more for 60); now a round that finds the receiver's places taken claims less the next time (34–35 measured).
         Assert.InRange(host.Dispatcher.HandedBack, 0, 59);
     }
+
+    /// <summary>
+    /// A fast receiver's backlog is claimed far ahead of its places: as many messages wait in this host as its places deliver
+    /// in <c>Outbox:ClaimAhead</c> at its measured pace, so a claim takes a host's worth, not a handful. With as many waiting
+    /// as running (the dispatcher before, and <c>ClaimAhead</c> zero), every claim took at most four of the 120 here.
+    /// </summary>
+    [Fact]
+    public async Task A_fast_receivers_backlog_is_claimed_in_large_claims_while_it_keeps_to_its_places()
+    {
+        await using var agency = await LoopbackAgency.StartAsync(AgencyBehaviour.Ok);
+        await using var host = await BacklogAsync(agency, 120, maxConcurrency: 32, perReceiver: 2, claimAhead: "00:00:05");
+
+        await AllSentOnceAsync(host, agency, 120);
+        Assert.InRange(agency.MaxInFlight, 1, 2);
+        Assert.InRange(host.Dispatcher.ClaimStatements, 4, 20);
+    }
+
+    /// <summary>With no claiming ahead, a receiver's backlog waits in this host only as many as it has places, as before.</summary>
+    [Fact]
+    public async Task Without_claiming_ahead_a_receivers_backlog_is_claimed_a_few_at_a_time()
+    {
+        await using var agency = await LoopbackAgency.StartAsync(AgencyBehaviour.Ok);
+        await using var host = await BacklogAsync(agency, 40, maxConcurrency: 32, perReceiver: 2, claimAhead: "00:00:00");
+
+        await AllSentOnceAsync(host, agency, 40);
+        Assert.InRange(agency.MaxInFlight, 1, 2);
+        Assert.InRange(host.Dispatcher.ClaimStatements, 10, 400);
+    }
+
+    [Theory]
+    [InlineData(4, 500, null, 32, 4)] // no delivery timed yet: as many waiting as places
+    [InlineData(4, 500, 100.0, 32, 20)] // four places, 100 ms each, half a second ahead
+    [InlineData(4, 500, 5.0, 32, 32)] // fast: as many as the host holds
+    [InlineData(4, 500, 2000.0, 32, 4)] // slower than the time ahead: never fewer than its places
+    [InlineData(4, 0, 5.0, 32, 4)] // no claiming ahead
+    [InlineData(4, 500, 0.0, 32, 32)] // too fast to time
+    [InlineData(8, 500, 2000.0, 6, 6)] // never more than the host holds
+    public void The_waiting_places_follow_the_receivers_pace(int places, int aheadMs, double? paceMs, int most, int expected) =>
+        Assert.Equal(expected, OutboxDispatcher.WaitingPlaces(places, TimeSpan.FromMilliseconds(aheadMs), paceMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null, most));
 
     /// <summary>
     /// Deliveries that end together are recorded together: one statement (one commit) for the group, each message still
