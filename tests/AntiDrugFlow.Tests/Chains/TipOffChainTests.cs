@@ -56,6 +56,38 @@ public sealed class TipOffChainTests : IAsyncLifetime
         Assert.Contains(await EmailsAsync(MessageKinds.Reminder), m => m.Payload["body"]!.GetValue<string>().Contains(police.Id, StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// A routing keeps one timer, not two: it fires first as the reminder and comes back as the deadline, so a notification's
+    /// three routings hold six bookmarks (a task and a timer each) where they held nine.
+    /// </summary>
+    [Fact]
+    public async Task Each_routing_keeps_one_timer_that_reminds_first_and_comes_back_as_its_deadline()
+    {
+        var instance = await StartAsync(urgent: true);
+        var due = (await PendingAsync(instance.Id)).ToDictionary(t => t.Id, t => DateTimeOffset.Parse(t.Payload!["dueAt"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture));
+        var bookmarks = (await _engine.ReloadAsync(instance.Id)).Bookmarks;
+        Assert.Equal(6, bookmarks.Count);
+        var timers = bookmarks.Where(b => b.Kind == BookmarkKind.Timer).ToList();
+        Assert.Equal(3, timers.Count);
+        Assert.All(timers, t => Assert.Equal(("reminder", due[TaskOf(t)].AddMinutes(-30)), (Role(t), t.DueAt!.Value)));
+
+        _engine.Clock.Advance(TimeSpan.FromMinutes(90));
+        await _engine.Runtime.FireDueTimersAsync(100, CancellationToken.None);
+        Assert.Equal(3L, await RemindersAsync());
+        timers = [.. (await _engine.ReloadAsync(instance.Id)).Bookmarks.Where(b => b.Kind == BookmarkKind.Timer)];
+        Assert.Equal(3, timers.Count);
+        Assert.All(timers, t => Assert.Equal(("deadline", due[TaskOf(t)]), (Role(t), t.DueAt!.Value)));
+
+        _engine.Clock.Advance(TimeSpan.FromMinutes(30));
+        await _engine.Runtime.FireDueTimersAsync(100, CancellationToken.None);
+        var journal = await _engine.Instances.JournalAsync(instance.Id, CancellationToken.None);
+        Assert.Contains(journal, j => j.Event == "Overdue" && j.Message!.Contains("確認收到學校反毒通報 逾期未處理", StringComparison.Ordinal));
+        Assert.Equal(3L, await RemindersAsync());
+
+        static string TaskOf(Bookmark timer) => timer.Payload!["taskId"]!.GetValue<string>();
+        static string Role(Bookmark timer) => timer.Payload!["role"]!.GetValue<string>();
+    }
+
     [Fact]
     public async Task An_unacknowledged_task_escalates_level_by_level_and_the_police_outcome_comes_back_as_status_only()
     {

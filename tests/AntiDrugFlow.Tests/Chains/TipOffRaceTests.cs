@@ -35,6 +35,15 @@ public sealed class TipOffRaceTests
         }
 
         first.Clock.Advance(TimeSpan.FromHours(2)); // every acknowledgement is due now
+        foreach (var instance in instances)
+        {
+            // A routing's one timer fires first as its reminder and comes back as its deadline.
+            foreach (var reminder in (await first.ReloadAsync(instance.Id)).Bookmarks.Where(b => b.Kind == BookmarkKind.Timer && b.Payload?["role"]?.GetValue<string>() == "reminder").ToList())
+            {
+                Assert.Equal(ResumeResult.Resumed, await first.Runtime.ResumeAsync(instance.Id, reminder.Id, null, CancellationToken.None));
+            }
+        }
+
         var races = new List<(WorkflowInstance Instance, HumanTask Task, Task<ResumeResult> Acknowledged, Task<ResumeResult> Deadline)>();
         foreach (var instance in instances)
         {
@@ -55,7 +64,7 @@ public sealed class TipOffRaceTests
             Assert.Equal(1, results.Count(r => r == ResumeResult.AlreadyResumed));
 
             var journal = await first.Instances.JournalAsync(instance.Id, CancellationToken.None);
-            var resumed = Assert.Single(journal, j => j.ActivityId == task.ActivityId && j.Event == "Resumed");
+            var resumed = Assert.Single(journal, j => j.ActivityId == task.ActivityId && j.Event == "Resumed" && j.Message?.EndsWith("reminder", StringComparison.Ordinal) != true);
             Assert.EndsWith(results[0] == ResumeResult.Resumed ? AcknowledgeTask : "deadline", resumed.Message, StringComparison.Ordinal);
             var continuations = journal.Where(j => j.Event == "Executed" && j.ActivityId is "police-acked" or "police-escalate").ToList();
             Assert.Single(continuations);

@@ -13,7 +13,8 @@ namespace AntiDrugFlow.Workflows.Chains;
 /// <summary>
 /// Routes a task to an agency resolved from the directory: creates the task in that agency's inbox,
 /// emails its contacts and tells its systems (police case system, webhook: task-routed, or escalation for an
-/// escalated task; reminder), reminds them before the deadline, and leaves through <c>Overdue</c> when the
+/// escalated task; reminder), reminds them before the deadline (one timer a routing: the reminder's, re-armed as the
+/// deadline's when it fires), and leaves through <c>Overdue</c> when the
 /// deadline passes (the task is withdrawn, so the definition can escalate it) or <c>Done</c> when the
 /// agency acts. Outputs: assignee (the agency id), result (what the agency answered).
 /// An outcome listed in <c>interimOutcomes</c> (e.g. 偵辦中) is recorded (result, journal) but does not end the
@@ -69,10 +70,15 @@ public sealed class RouteTaskActivity(Func<AgencyDirectory> directory, ChainOpti
             ["escalated"] = context.Has(Escalated) && context.Get(Escalated),
         };
         var task = context.CreateTask(taskName, payload);
-        context.CreateBookmark(BookmarkKind.Timer, "deadline", context.Instance.CorrelationId, dueAt, new JsonObject { ["routeId"] = routeId, ["role"] = "deadline", ["taskId"] = task.Id });
+
+        // One timer per routing: the reminder's, which re-arms itself as the deadline when it fires, or the deadline's.
         if (context.Has(RemindBefore) && dueAt - context.Get(RemindBefore) is var remindAt && remindAt > context.Now)
         {
-            context.CreateBookmark(BookmarkKind.Timer, "reminder", context.Instance.CorrelationId, remindAt, new JsonObject { ["routeId"] = routeId, ["role"] = "reminder", ["taskId"] = task.Id });
+            context.CreateBookmark(BookmarkKind.Timer, "reminder", context.Instance.CorrelationId, remindAt, new JsonObject { ["routeId"] = routeId, ["role"] = "reminder", ["taskId"] = task.Id, ["dueAt"] = payload["dueAt"]!.DeepClone() });
+        }
+        else
+        {
+            ArmDeadline(context, routeId, task.Id, dueAt);
         }
 
         var escalated = payload["escalated"]!.GetValue<bool>();
@@ -97,6 +103,13 @@ public sealed class RouteTaskActivity(Func<AgencyDirectory> directory, ChainOpti
         var role = JsonValues.AsString(bookmark.Payload?["role"]);
         if (role == "reminder")
         {
+            // The reminder's timer comes back as the deadline's (a reminder armed beside its own deadline timer, before
+            // one timer did both, carries no due time and leaves that timer as it is).
+            if (bookmark.Payload?["dueAt"] is { } due)
+            {
+                ArmDeadline(context, routeId!, JsonValues.AsString(bookmark.Payload["taskId"])!, JsonValues.AsDateTimeOffset(due, "dueAt"));
+            }
+
             var task = context.Instance.Bookmarks.FirstOrDefault(b => b.TaskId is not null && JsonValues.AsString(b.Payload?["routeId"]) == routeId);
             if (task?.Payload is JsonObject taskPayload && directory().TryGet(JsonValues.AsString(taskPayload["agencyId"]) ?? string.Empty, out var assignee))
             {
@@ -142,6 +155,9 @@ public sealed class RouteTaskActivity(Func<AgencyDirectory> directory, ChainOpti
         context.Journal("TaskCompleted", $"{JsonValues.AsString(bookmark.Payload?["agencyName"])}：{bookmark.Name}{(outcome is null ? string.Empty : "（" + outcome + "）")}");
         return ValueTask.FromResult(ActivityOutcome.Done);
     }
+
+    private static void ArmDeadline(ActivityExecutionContext context, string routeId, string taskId, DateTimeOffset dueAt) =>
+        context.CreateBookmark(BookmarkKind.Timer, "deadline", context.Instance.CorrelationId, dueAt, new JsonObject { ["routeId"] = routeId, ["role"] = "deadline", ["taskId"] = taskId });
 
     /// <summary>Whether an outcome is one the task's payload lists as interim.</summary>
     public static bool IsInterim(JsonNode? payload, string? outcome) =>
