@@ -13,7 +13,10 @@ public sealed class CpuByProcess
 {
     private const string Own = "this process";
     private const string Backends = "PostgreSQL client backends";
-    private static readonly string[] Order = [Own, Backends, "autovacuum", "PostgreSQL's other processes", "everything else"];
+    private const string Autovacuum = "autovacuum";
+    private const string OtherPostgres = "PostgreSQL's other processes";
+    private const string Rest = "everything else";
+    private static readonly string[] Order = [Own, Backends, Autovacuum, OtherPostgres, Rest];
     private readonly Dictionary<int, (string Role, long Ticks, long Faults)> _start;
     private readonly long _startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
 
@@ -86,8 +89,8 @@ public sealed class CpuByProcess
 
     // PostgreSQL names its processes "postgres: <what>"; a client backend's title names its user, database and client address.
     private static string RoleOf(string commandLine) =>
-        !commandLine.StartsWith("postgres: ", StringComparison.Ordinal) ? "everything else"
-        : commandLine.Contains("autovacuum", StringComparison.Ordinal) ? "autovacuum"
+        !commandLine.StartsWith("postgres: ", StringComparison.Ordinal) ? Rest
+        : commandLine.Contains("autovacuum", StringComparison.Ordinal) ? Autovacuum
         : commandLine.Contains("127.0.0.1(", StringComparison.Ordinal) || commandLine.Contains("[local]", StringComparison.Ordinal) ? Backends
-        : "PostgreSQL's other processes";
+        : OtherPostgres;
 }

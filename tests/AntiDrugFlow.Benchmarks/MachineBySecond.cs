@@ -14,17 +14,18 @@ namespace AntiDrugFlow.Benchmarks;
 public sealed class MachineBySecond : IDisposable
 {
     private const int ProbeMilliseconds = 20;
-    private readonly long _start;
     private readonly string? _device;
     private readonly Thread _thread;
     private readonly CancellationTokenSource _stop = new();
-    private readonly List<Second> _seconds = [];
-    private readonly object _gate = new();
+    private readonly SecondSlots<Second> _seconds;
+
+    // The probe before the current one (the sampler's thread only): a second's slot starts from it.
+    private Counters _previous;
 
     /// <summary>Starts reading at once; second 0 begins at <paramref name="start"/> (a <see cref="Stopwatch"/> timestamp).</summary>
     public MachineBySecond(string directory, long start)
     {
-        _start = start;
+        _seconds = new SecondSlots<Second>(start, () => new Second { AtStart = _previous, Last = _previous });
         _device = DeviceOf(directory);
         _thread = new Thread(Run) { IsBackground = true, Name = "machine-by-second" };
         _thread.Start();
@@ -47,34 +48,23 @@ public sealed class MachineBySecond : IDisposable
 
     private void Run()
     {
-        var previous = Read();
+        _previous = Read();
         while (!_stop.IsCancellationRequested)
         {
             _stop.Token.WaitHandle.WaitOne(ProbeMilliseconds);
             var now = Stopwatch.GetTimestamp();
             var current = Read();
-            var second = (int)((now - _start) / Stopwatch.Frequency);
-            if (second >= 0)
+            _seconds.At(now, reading =>
             {
-                lock (_gate)
+                reading.Last = current;
+                reading.MostRunnable = Math.Max(reading.MostRunnable, current.Runnable);
+                var flushes = current.Flushes - _previous.Flushes;
+                if (flushes > 0)
                 {
-                    while (_seconds.Count <= second)
-                    {
-                        _seconds.Add(new Second { AtStart = previous, Last = previous });
-                    }
-
-                    var reading = _seconds[second];
-                    reading.Last = current;
-                    reading.MostRunnable = Math.Max(reading.MostRunnable, current.Runnable);
-                    var flushes = current.Flushes - previous.Flushes;
-                    if (flushes > 0)
-                    {
-                        reading.LongestFlushMs = Math.Max(reading.LongestFlushMs, (double)(current.FlushMs - previous.FlushMs) / flushes);
-                    }
+                    reading.LongestFlushMs = Math.Max(reading.LongestFlushMs, (double)(current.FlushMs - _previous.FlushMs) / flushes);
                 }
-            }
-
-            previous = current;
+            });
+            _previous = current;
         }
     }
 
@@ -83,11 +73,8 @@ public sealed class MachineBySecond : IDisposable
     /// ready at once (this probe's own thread among them); then writes, MB written, the average write's time, flushes,
     /// their average time, and the highest average flush time of any 20 ms within the second (a flush that stalled shows there).
     /// </summary>
-    public string Line(int seconds)
-    {
-        lock (_gate)
-        {
-            return (_device is null ? "(no disk found for the directory) " : $"disk {_device}; ") + string.Join(" · ", _seconds.Take(seconds).Select(s =>
+    public string Line(int seconds) =>
+        (_device is null ? "(no disk found for the directory) " : $"disk {_device}; ") + _seconds.Line(seconds, s =>
             {
                 var writes = s.Last.Writes - s.AtStart.Writes;
                 var flushes = s.Last.Flushes - s.AtStart.Flushes;
@@ -96,9 +83,7 @@ public sealed class MachineBySecond : IDisposable
                 var own = all == 0 ? 0 : 100.0 * (s.Last.OwnTicks - s.AtStart.OwnTicks) / all;
                 return string.Create(CultureInfo.InvariantCulture,
                     $"CPU {busy:0} % busy ({own:0} this process), {(s.Last.CpuStallMicroseconds - s.AtStart.CpuStallMicroseconds) / 1000.0:0} ms waiting for a core, {s.MostRunnable} runnable; {writes} writes {(s.Last.SectorsWritten - s.AtStart.SectorsWritten) * 512 / 1048576.0:0.0} MB {Average(s.Last.WriteMs - s.AtStart.WriteMs, writes):0.00} ms, {flushes} flushes {Average(s.Last.FlushMs - s.AtStart.FlushMs, flushes):0.00} ms (worst 20 ms {s.LongestFlushMs:0.0})");
-            }));
-        }
-    }
+            });
 
     private static double Average(long milliseconds, long count) => count == 0 ? 0 : (double)milliseconds / count;
 

@@ -12,14 +12,13 @@ namespace AntiDrugFlow.Benchmarks;
 /// </summary>
 public sealed class PostgresWaits : IAsyncDisposable
 {
-    private readonly long _start;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _sampling;
-    private readonly List<Dictionary<string, int>> _seconds = [];
+    private readonly SecondSlots<Dictionary<string, int>> _seconds;
 
     public PostgresWaits(string connectionString, long start)
     {
-        _start = start;
+        _seconds = new SecondSlots<Dictionary<string, int>>(start, () => new Dictionary<string, int>(StringComparer.Ordinal));
         _sampling = Task.Run(() => SampleAsync(connectionString, _stop.Token));
     }
 
@@ -34,7 +33,7 @@ public sealed class PostgresWaits : IAsyncDisposable
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                var second = (int)((Stopwatch.GetTimestamp() - _start) / Stopwatch.Frequency);
+                var at = Stopwatch.GetTimestamp();
                 var seen = new List<string>();
                 await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
                 {
@@ -44,21 +43,13 @@ public sealed class PostgresWaits : IAsyncDisposable
                     }
                 }
 
-                if (second >= 0)
+                _seconds.At(at, counts =>
                 {
-                    lock (_seconds)
+                    foreach (var wait in seen)
                     {
-                        while (_seconds.Count <= second)
-                        {
-                            _seconds.Add(new Dictionary<string, int>(StringComparer.Ordinal));
-                        }
-
-                        foreach (var wait in seen)
-                        {
-                            _seconds[second][wait] = _seconds[second].GetValueOrDefault(wait) + 1;
-                        }
+                        counts[wait] = counts.GetValueOrDefault(wait) + 1;
                     }
-                }
+                });
 
                 await Task.Delay(20, cancellationToken);
             }
@@ -69,14 +60,9 @@ public sealed class PostgresWaits : IAsyncDisposable
     }
 
     /// <summary>Per second, its three most seen states with how many backend-samples each (50 samples a second).</summary>
-    public string Line(int seconds)
-    {
-        lock (_seconds)
-        {
-            return string.Join(" · ", _seconds.Take(seconds).Select(counts => string.Join(", ",
-                counts.OrderByDescending(p => p.Value).Take(3).Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value}")))));
-        }
-    }
+    public string Line(int seconds) =>
+        _seconds.Line(seconds, counts => string.Join(", ",
+            counts.OrderByDescending(p => p.Value).Take(3).Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value}"))));
 
     public async ValueTask DisposeAsync()
     {

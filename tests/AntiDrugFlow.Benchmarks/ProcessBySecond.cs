@@ -11,17 +11,21 @@ namespace AntiDrugFlow.Benchmarks;
 public sealed class ProcessBySecond : IDisposable
 {
     private const int ProbeMilliseconds = 20;
-    private readonly long _start;
     private readonly Thread _thread;
     private readonly CancellationTokenSource _stop = new();
-    private readonly List<Reading> _seconds = [];
-    private readonly object _gate = new();
+    private readonly SecondSlots<Reading> _seconds;
     private long _lastGc;
 
     /// <summary>Starts reading at once; second 0 begins at <paramref name="start"/> (a <see cref="Stopwatch"/> timestamp).</summary>
     public ProcessBySecond(long start)
     {
-        _start = start;
+        _seconds = new SecondSlots<Reading>(start, () => new Reading
+        {
+            PauseAtStart = GC.GetTotalPauseDuration(),
+            CollectionsAtStart = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)],
+            JittedAtStart = System.Runtime.JitInfo.GetCompiledMethodCount(),
+            JitTimeAtStart = System.Runtime.JitInfo.GetCompilationTime(),
+        });
         _thread = new Thread(Run) { IsBackground = true, Name = "process-by-second" };
         _thread.Start();
     }
@@ -73,28 +77,9 @@ public sealed class ProcessBySecond : IDisposable
         }
     }
 
-    private void Record(double waitMs, long now)
-    {
-        var second = (int)((now - _start) / Stopwatch.Frequency);
-        if (second < 0)
+    private void Record(double waitMs, long now) =>
+        _seconds.At(now, reading =>
         {
-            return;
-        }
-
-        lock (_gate)
-        {
-            while (_seconds.Count <= second)
-            {
-                _seconds.Add(new Reading
-                {
-                    PauseAtStart = GC.GetTotalPauseDuration(),
-                    CollectionsAtStart = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)],
-                    JittedAtStart = System.Runtime.JitInfo.GetCompiledMethodCount(),
-                    JitTimeAtStart = System.Runtime.JitInfo.GetCompilationTime(),
-                });
-            }
-
-            var reading = _seconds[second];
             reading.Pause = GC.GetTotalPauseDuration() - reading.PauseAtStart;
             reading.Collections = [GC.CollectionCount(0) - reading.CollectionsAtStart[0], GC.CollectionCount(1) - reading.CollectionsAtStart[1], GC.CollectionCount(2) - reading.CollectionsAtStart[2]];
             reading.Jitted = System.Runtime.JitInfo.GetCompiledMethodCount() - reading.JittedAtStart;
@@ -109,21 +94,15 @@ public sealed class ProcessBySecond : IDisposable
             reading.LongestQueue = Math.Max(reading.LongestQueue, ThreadPool.PendingWorkItemCount);
             reading.LongestWaitMs = Math.Max(reading.LongestWaitMs, waitMs);
             reading.Threads = ThreadPool.ThreadCount;
-        }
-    }
+        });
 
     /// <summary>
     /// One entry per second: GC pause ms (and the longest pause of a collection seen, sampled), collections gen0/gen1/gen2, the longest a work item waited to start (ms), the
     /// thread pool's longest queue and its threads at the second's end, the methods compiled and the time spent compiling.
     /// </summary>
-    public string Line(int seconds)
-    {
-        lock (_gate)
-        {
-            return string.Join(" · ", _seconds.Take(seconds).Select(r => string.Create(CultureInfo.InvariantCulture,
-                $"{r.Pause.TotalMilliseconds:0} ms (longest {r.LongestPauseMs:0}) {r.Collections[0]}/{r.Collections[1]}/{r.Collections[2]}, wait {r.LongestWaitMs:0} ms, queue {r.LongestQueue}, {r.Threads} threads, JIT {r.Jitted} methods {r.JitTime.TotalMilliseconds:0} ms")));
-        }
-    }
+    public string Line(int seconds) =>
+        _seconds.Line(seconds, r => string.Create(CultureInfo.InvariantCulture,
+            $"{r.Pause.TotalMilliseconds:0} ms (longest {r.LongestPauseMs:0}) {r.Collections[0]}/{r.Collections[1]}/{r.Collections[2]}, wait {r.LongestWaitMs:0} ms, queue {r.LongestQueue}, {r.Threads} threads, JIT {r.Jitted} methods {r.JitTime.TotalMilliseconds:0} ms"));
 
     public void Dispose()
     {
