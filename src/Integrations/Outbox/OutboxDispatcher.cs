@@ -41,6 +41,13 @@ public sealed class OutboxOptions
     /// </summary>
     public TimeSpan ClaimAhead { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// How long a delivery's outcome waits to be written with the others that end meanwhile (one statement and one commit
+    /// for the group). The receiver's place is free for its next message as soon as the delivery ends, not when it is
+    /// recorded; a host that dies in between leaves the message to be delivered again after its lease, under its key.
+    /// </summary>
+    public TimeSpan RecordDelay { get; set; } = TimeSpan.FromMilliseconds(20);
+
     /// <summary>On shutdown, how long deliveries under way may take to finish before they are cancelled and handed back.</summary>
     public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -97,10 +104,11 @@ public sealed class OutboxDispatcher : BackgroundService
     private bool _stopping;
     private long _handedBack;
 
-    // Deliveries waiting to be recorded, and whether a writer is recording them.
+    // Deliveries waiting to be recorded, whether a writer is recording them, and that writer.
     private const int RecordGroupSize = 500;
-    private readonly ConcurrentQueue<(OutboxItem Claimed, DateTimeOffset At, TaskCompletionSource<bool> Done)> _sent = new();
+    private readonly ConcurrentQueue<(OutboxItem Claimed, DateTimeOffset At)> _sent = new();
     private int _recording;
+    private Task _recorder = Task.CompletedTask;
     private long _recordStatements;
     private long _claimStatements;
 
@@ -155,6 +163,7 @@ public sealed class OutboxDispatcher : BackgroundService
         var settings = _options.Value;
         var batch = await _store.ClaimAsync(_time.GetUtcNow(), settings.Lease, settings.BatchSize, _owner, cancellationToken);
         await Task.WhenAll(batch.Select(item => DeliverOneAsync(item, cancellationToken)));
+        await FlushRecordsAsync();
         return batch.Count;
     }
 
@@ -212,6 +221,7 @@ public sealed class OutboxDispatcher : BackgroundService
 
         await _deliveries.CancelAsync();
         await Task.WhenAll(_inFlight.Values);
+        await FlushRecordsAsync();
     }
 
     /// <summary>
@@ -418,10 +428,7 @@ public sealed class OutboxDispatcher : BackgroundService
             }
 
             IntegrationsTelemetry.MessageDelivered(item.Kind);
-            if (!await RecordSentAsync(item, _time.GetUtcNow()))
-            {
-                _logger.LogWarning("Outbox {Kind} message {Key} was delivered after its lease ended; another host owns it now", item.Kind, item.IdempotencyKey);
-            }
+            RecordSent(item, _time.GetUtcNow());
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -444,19 +451,22 @@ public sealed class OutboxDispatcher : BackgroundService
     }
 
     /// <summary>
-    /// Records a delivery. Deliveries that end while a record is being written are recorded together in the next statement
-    /// (one commit for the group, written off the deliveries' own threads); true when the claim was still this host's.
+    /// Queues a delivery's outcome. A writer waits <see cref="OutboxOptions.RecordDelay"/>, then records every outcome queued
+    /// by then in one statement (one commit for the group), and again while more arrive, off the deliveries' own threads.
+    /// Only outcomes whose claim is still this host's are recorded.
     /// </summary>
-    private Task<bool> RecordSentAsync(OutboxItem item, DateTimeOffset at)
+    private void RecordSent(OutboxItem item, DateTimeOffset at)
     {
-        var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _sent.Enqueue((item, at, done));
+        _sent.Enqueue((item, at));
+        StartRecorder();
+    }
+
+    private void StartRecorder()
+    {
         if (Interlocked.CompareExchange(ref _recording, 1, 0) == 0)
         {
-            _ = Task.Run(RecordSentGroupsAsync);
+            Volatile.Write(ref _recorder, Task.Run(RecordSentGroupsAsync));
         }
-
-        return done.Task;
     }
 
     private async Task RecordSentGroupsAsync()
@@ -467,17 +477,26 @@ public sealed class OutboxDispatcher : BackgroundService
         {
             try
             {
+                if (_options.Value.RecordDelay > TimeSpan.Zero)
+                {
+                    await Task.Delay(_options.Value.RecordDelay, _time);
+                }
+
                 while (TakeSentGroup() is { Count: > 0 } group)
                 {
+                    Interlocked.Increment(ref _recordStatements);
                     try
                     {
-                        Interlocked.Increment(ref _recordStatements);
-                        var recorded = await _store.MarkSentAsync(group.Select(g => (g.Claimed, g.At)).ToList(), CancellationToken.None);
-                        group.ForEach(g => g.Done.TrySetResult(recorded.Contains(g.Claimed.Id)));
+                        var recorded = await _store.MarkSentAsync(group, CancellationToken.None);
+                        foreach (var (item, _) in group.Where(g => !recorded.Contains(g.Claimed.Id)))
+                        {
+                            _logger.LogWarning("Outbox {Kind} message {Key} was delivered after its lease ended; another host owns it now", item.Kind, item.IdempotencyKey);
+                        }
                     }
                     catch (Exception ex)
                     {
-                        group.ForEach(g => g.Done.TrySetException(ex));
+                        // Not recorded: the claims lapse with their leases and the messages are delivered again, under their keys.
+                        _logger.LogError(ex, "Outbox: recording {Count} deliveries failed", group.Count);
                     }
                 }
             }
@@ -489,9 +508,24 @@ public sealed class OutboxDispatcher : BackgroundService
         while (!_sent.IsEmpty && Interlocked.CompareExchange(ref _recording, 1, 0) == 0);
     }
 
-    private List<(OutboxItem Claimed, DateTimeOffset At, TaskCompletionSource<bool> Done)> TakeSentGroup()
+    /// <summary>Waits until every outcome queued so far is written (or its write has failed).</summary>
+    private async Task FlushRecordsAsync()
     {
-        var group = new List<(OutboxItem Claimed, DateTimeOffset At, TaskCompletionSource<bool> Done)>();
+        while (Volatile.Read(ref _recording) == 1 || !_sent.IsEmpty)
+        {
+            await Volatile.Read(ref _recorder);
+            if (!_sent.IsEmpty)
+            {
+                StartRecorder();
+            }
+
+            await Task.Yield();
+        }
+    }
+
+    private List<(OutboxItem Claimed, DateTimeOffset At)> TakeSentGroup()
+    {
+        var group = new List<(OutboxItem Claimed, DateTimeOffset At)>();
         while (group.Count < RecordGroupSize && _sent.TryDequeue(out var next))
         {
             group.Add(next);

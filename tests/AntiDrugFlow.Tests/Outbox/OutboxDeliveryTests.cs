@@ -23,12 +23,12 @@ public sealed class OutboxDeliveryTests
     }
 
     /// <summary>A host with its dispatcher running and <paramref name="calls"/> messages queued for one receiver.</summary>
-    private static async Task<DeliveryHarness> BacklogAsync(LoopbackAgency agency, int calls, int maxConcurrency, int perReceiver, string claimAhead = "00:00:00.500")
+    private static async Task<DeliveryHarness> BacklogAsync(LoopbackAgency agency, int calls, int maxConcurrency, int perReceiver, string claimAhead = "00:00:00.500", string recordDelay = "00:00:00.020")
     {
         var host = await DeliveryHarness.CreateAsync(settings: new Dictionary<string, string?>
         {
             ["Outbox:PollInterval"] = "00:00:00.050", ["Outbox:MaxConcurrency"] = $"{maxConcurrency}", ["Outbox:MaxConcurrencyPerDestination"] = $"{perReceiver}",
-            ["Outbox:ClaimAhead"] = claimAhead,
+            ["Outbox:ClaimAhead"] = claimAhead, ["Outbox:RecordDelay"] = recordDelay,
         });
         await host.StartAsync(await host.PublishAsync(Calls($"calls-{calls}", agency.Address, calls)));
         await host.StartDispatcherAsync();
@@ -107,6 +107,25 @@ public sealed class OutboxDeliveryTests
         await AllSentOnceAsync(host, agency, 40);
         Assert.InRange(agency.MaxInFlight, 1, 2);
         Assert.InRange(host.Dispatcher.ClaimStatements, 10, 400);
+    }
+
+    /// <summary>
+    /// A delivery frees its receiver's place when it ends, not when its outcome is written: outcomes wait
+    /// <c>Outbox:RecordDelay</c> for the others that end meanwhile and are written together, one statement for the group.
+    /// Here every call reaches the receiver before the first outcome is written.
+    /// </summary>
+    [Fact]
+    public async Task Outcomes_wait_for_each_other_and_are_written_together_while_the_receivers_places_go_on()
+    {
+        await using var agency = await LoopbackAgency.StartAsync(AgencyBehaviour.Ok);
+        await using var host = await BacklogAsync(agency, 20, maxConcurrency: 32, perReceiver: 2, recordDelay: "00:00:05");
+
+        await Eventually.TrueAsync(() => Task.FromResult(agency.Requests.Count == 20), "all 20 calls to reach the receiver");
+        Assert.DoesNotContain(await host.MessagesAsync(), m => m.Status == OutboxStatuses.Sent);
+        Assert.Equal(0, host.Dispatcher.RecordStatements);
+
+        await AllSentOnceAsync(host, agency, 20);
+        Assert.InRange(host.Dispatcher.RecordStatements, 1, 3);
     }
 
     [Theory]
