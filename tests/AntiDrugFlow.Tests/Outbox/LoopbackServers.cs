@@ -23,6 +23,9 @@ public enum AgencyBehaviour
 
 public sealed record ReceivedRequest(string Path, IReadOnlyDictionary<string, string> Headers, byte[] Body)
 {
+    /// <summary>When the request was read (a <see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
+    public long ReceivedAt { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
+
     public string Header(string name) => Headers.TryGetValue(name.ToLowerInvariant(), out var v) ? v : string.Empty;
 
     public string Text => System.Text.Encoding.UTF8.GetString(Body);

@@ -28,7 +28,7 @@ public sealed class OutboxDeliveryTests
         var host = await DeliveryHarness.CreateAsync(settings: new Dictionary<string, string?>
         {
             ["Outbox:PollInterval"] = "00:00:00.050", ["Outbox:MaxConcurrency"] = $"{maxConcurrency}", ["Outbox:MaxConcurrencyPerDestination"] = $"{perReceiver}",
-            ["Outbox:ClaimAhead"] = claimAhead, ["Outbox:RecordDelay"] = recordDelay,
+            ["Outbox:ClaimAhead"] = claimAhead, ["Outbox:RecordDelay"] = recordDelay, ["Outbox:MaxPerSecondPerDestination"] = "0",
         });
         await host.StartAsync(await host.PublishAsync(Calls($"calls-{calls}", agency.Address, calls)));
         await host.StartDispatcherAsync();
@@ -83,30 +83,20 @@ public sealed class OutboxDeliveryTests
 
     /// <summary>
     /// A fast receiver's backlog is claimed far ahead of its places: as many messages wait in this host as its places deliver
-    /// in <c>Outbox:ClaimAhead</c> at its measured pace, so a claim takes a host's worth, not a handful. With as many waiting
-    /// as running (the dispatcher before, and <c>ClaimAhead</c> zero), every claim took at most four of the 120 here.
+    /// in <c>Outbox:ClaimAhead</c> at its measured pace, so a claim takes a host's worth, not a handful (120 in at most 20
+    /// claims). With no claiming ahead (zero), as many wait as it has places, as before: at most four a claim here.
     /// </summary>
-    [Fact]
-    public async Task A_fast_receivers_backlog_is_claimed_in_large_claims_while_it_keeps_to_its_places()
+    [Theory]
+    [InlineData("00:00:05", 120, 4, 20)]
+    [InlineData("00:00:00", 40, 10, 400)]
+    public async Task A_receivers_backlog_is_claimed_as_far_ahead_as_its_pace_allows_while_it_keeps_to_its_places(string claimAhead, int calls, int leastClaims, int mostClaims)
     {
         await using var agency = await LoopbackAgency.StartAsync(AgencyBehaviour.Ok);
-        await using var host = await BacklogAsync(agency, 120, maxConcurrency: 32, perReceiver: 2, claimAhead: "00:00:05");
+        await using var host = await BacklogAsync(agency, calls, maxConcurrency: 32, perReceiver: 2, claimAhead: claimAhead);
 
-        await AllSentOnceAsync(host, agency, 120);
+        await AllSentOnceAsync(host, agency, calls);
         Assert.InRange(agency.MaxInFlight, 1, 2);
-        Assert.InRange(host.Dispatcher.ClaimStatements, 4, 20);
-    }
-
-    /// <summary>With no claiming ahead, a receiver's backlog waits in this host only as many as it has places, as before.</summary>
-    [Fact]
-    public async Task Without_claiming_ahead_a_receivers_backlog_is_claimed_a_few_at_a_time()
-    {
-        await using var agency = await LoopbackAgency.StartAsync(AgencyBehaviour.Ok);
-        await using var host = await BacklogAsync(agency, 40, maxConcurrency: 32, perReceiver: 2, claimAhead: "00:00:00");
-
-        await AllSentOnceAsync(host, agency, 40);
-        Assert.InRange(agency.MaxInFlight, 1, 2);
-        Assert.InRange(host.Dispatcher.ClaimStatements, 10, 400);
+        Assert.InRange(host.Dispatcher.ClaimStatements, leastClaims, mostClaims);
     }
 
     /// <summary>
@@ -126,6 +116,27 @@ public sealed class OutboxDeliveryTests
 
         await AllSentOnceAsync(host, agency, 20);
         Assert.InRange(host.Dispatcher.RecordStatements, 1, 3);
+    }
+
+    /// <summary>
+    /// A receiver with a rate limit (<c>Outbox:MaxPerSecondPerDestination</c>) gets its deliveries spread one interval
+    /// apart: 41 at 40 a second take at least a second from the first call to the last, however fast the receiver answers.
+    /// </summary>
+    [Fact]
+    public async Task A_receivers_rate_limit_spreads_its_deliveries_over_time()
+    {
+        await using var agency = await LoopbackAgency.StartAsync(AgencyBehaviour.Ok);
+        await using var host = await DeliveryHarness.CreateAsync(settings: new Dictionary<string, string?>
+        {
+            ["Outbox:PollInterval"] = "00:00:00.050", ["Outbox:MaxConcurrencyPerDestination"] = "4", ["Outbox:MaxPerSecondPerDestination"] = "40",
+        });
+        await host.StartAsync(await host.PublishAsync(Calls("calls-41", agency.Address, 41)));
+        await host.StartDispatcherAsync();
+
+        await AllSentOnceAsync(host, agency, 41);
+        var arrivals = agency.Requests.Select(r => r.ReceivedAt).Order().ToList();
+        Assert.InRange(System.Diagnostics.Stopwatch.GetElapsedTime(arrivals[0], arrivals[^1]), TimeSpan.FromSeconds(0.95), TimeSpan.FromMinutes(1));
+        Assert.InRange(agency.MaxInFlight, 1, 4);
     }
 
     [Theory]
