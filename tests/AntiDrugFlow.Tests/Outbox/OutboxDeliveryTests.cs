@@ -23,12 +23,12 @@ public sealed class OutboxDeliveryTests
     }
 
     /// <summary>A host with its dispatcher running and <paramref name="calls"/> messages queued for one receiver.</summary>
-    private static async Task<DeliveryHarness> BacklogAsync(LoopbackAgency agency, int calls, int maxConcurrency, int perReceiver, string claimAhead = "00:00:00.500", string recordDelay = "00:00:00.020")
+    private static async Task<DeliveryHarness> BacklogAsync(LoopbackAgency agency, int calls, int maxConcurrency, int perReceiver, string claimAhead = "00:00:00.500", string recordDelay = "00:00:00.020", int perSecond = 0)
     {
         var host = await DeliveryHarness.CreateAsync(settings: new Dictionary<string, string?>
         {
             ["Outbox:PollInterval"] = "00:00:00.050", ["Outbox:MaxConcurrency"] = $"{maxConcurrency}", ["Outbox:MaxConcurrencyPerDestination"] = $"{perReceiver}",
-            ["Outbox:ClaimAhead"] = claimAhead, ["Outbox:RecordDelay"] = recordDelay, ["Outbox:MaxPerSecondPerDestination"] = "0",
+            ["Outbox:ClaimAhead"] = claimAhead, ["Outbox:RecordDelay"] = recordDelay, ["Outbox:MaxPerSecondPerDestination"] = $"{perSecond}",
         });
         await host.StartAsync(await host.PublishAsync(Calls($"calls-{calls}", agency.Address, calls)));
         await host.StartDispatcherAsync();
@@ -126,12 +126,7 @@ public sealed class OutboxDeliveryTests
     public async Task A_receivers_rate_limit_spreads_its_deliveries_over_time()
     {
         await using var agency = await LoopbackAgency.StartAsync(AgencyBehaviour.Ok);
-        await using var host = await DeliveryHarness.CreateAsync(settings: new Dictionary<string, string?>
-        {
-            ["Outbox:PollInterval"] = "00:00:00.050", ["Outbox:MaxConcurrencyPerDestination"] = "4", ["Outbox:MaxPerSecondPerDestination"] = "40",
-        });
-        await host.StartAsync(await host.PublishAsync(Calls("calls-41", agency.Address, 41)));
-        await host.StartDispatcherAsync();
+        await using var host = await BacklogAsync(agency, 41, maxConcurrency: 32, perReceiver: 4, perSecond: 40);
 
         await AllSentOnceAsync(host, agency, 41);
         var arrivals = agency.Requests.Select(r => r.ReceivedAt).Order().ToList();
