@@ -23,9 +23,12 @@ public sealed class StatementPreparationTests
         // The start's writes (the engine's tables are named only inside the engine, so the test looks at its inserts).
         var inserts = prepared.Where(p => p.Statement.StartsWith("INSERT INTO ", StringComparison.Ordinal)).ToList();
         Assert.True(inserts.Count >= 2, string.Join("\n", prepared));
-        Assert.All(inserts, p => Assert.True(p.GenericPlans > 0 && p.CustomPlans <= 5, $"{p.Statement}: {p.GenericPlans} generic, {p.CustomPlans} custom"));
-        // The start's instance row, written only while its version is published, is one of them.
-        Assert.Contains(inserts, p => p.Statement.Contains("workflow_not_published", StringComparison.Ordinal));
+        Assert.All(inserts, p => Assert.True(p.GenericPlans > 0 && p.CustomPlans == 0, $"{p.Statement}: {p.GenericPlans} generic, {p.CustomPlans} custom"));
+        // The start's instance row, written only while its version is published, is one of them, for one start and for
+        // a group of them (its rows from arrays): the group's form once looked dearer on the generic plan than on one
+        // made for a few rows, so PostgreSQL planned it again for most groups.
+        Assert.Contains(inserts, p => p.Statement.Contains("workflow_not_published", StringComparison.Ordinal) && !p.Statement.Contains("unnest(", StringComparison.Ordinal));
+        Assert.Contains(inserts, p => p.Statement.Contains("workflow_not_published", StringComparison.Ordinal) && p.Statement.Contains("unnest(", StringComparison.Ordinal));
 
         var filtered = Assert.Single(prepared, p => p.Statement.Contains("IS NULL OR", StringComparison.Ordinal));
         Assert.Equal(0, filtered.GenericPlans);
@@ -50,7 +53,7 @@ public sealed class StatementPreparationTests
             await using var reader = await batch.ExecuteReaderAsync();
             await reader.NextResultAsync();
             Assert.True(await reader.ReadAsync());
-            Assert.Equal("auto", reader.GetString(0));
+            Assert.Equal("force_generic_plan", reader.GetString(0));
         }
 
         await using var after = new NpgsqlCommand("SHOW plan_cache_mode", connection);
@@ -79,7 +82,8 @@ public sealed class StatementPreparationTests
 
     /// <summary>
     /// Starts the flow ten times on a pool of one connection, reading the instances through a filtered list twice after each,
-    /// then lists what that connection has prepared and how each statement was planned.
+    /// then ten times eight at once (written in groups while the connection is busy), then lists what that connection has
+    /// prepared and how each statement was planned.
     /// </summary>
     private static async Task<List<(string Statement, long GenericPlans, long CustomPlans)>> PreparedAfterStartsAsync(string extra)
     {
@@ -91,6 +95,11 @@ public sealed class StatementPreparationTests
             await engine.StartAsync("prepared");
             Assert.Single(await engine.Instances.ListInstancesAsync(new InstanceFilter(DefinitionId: "prepared", PageSize: 1), CancellationToken.None));
             Assert.Single(await engine.Instances.ListInstancesAsync(new InstanceFilter(DefinitionId: "prepared", PageSize: 1, Page: i), CancellationToken.None));
+        }
+
+        for (var i = 0; i < 10; i++)
+        {
+            await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => engine.StartAsync("prepared")));
         }
 
         await using var connection = await engine.Services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync();

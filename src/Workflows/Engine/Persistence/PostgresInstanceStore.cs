@@ -114,9 +114,12 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
     /// Sends a step's writes with the generic plans of their prepared statements. The engine's connections prepare what
     /// they send over and over (<see cref="EngineExtensions.EngineConnectionString"/>) and plan each call for its own values
     /// (<c>plan_cache_mode = force_custom_plan</c>), which keeps the host's filtered reads ("parameter IS NULL OR …") on the
-    /// plan made for their values; a step's INSERTs have one good plan whatever the values, so for the step's own
-    /// transaction the first statement lets PostgreSQL reuse it instead of planning each INSERT again
-    /// (docs/BENCHMARKS.md: durable starts 1,007 → 1,400–1,500/s from one caller).
+    /// plan made for their values; a step's writes (and what its caller batched with them: rows inserted, rows found by
+    /// key) have one good plan whatever the values, so for the step's own transaction the first statement makes
+    /// PostgreSQL reuse it instead of planning each statement again (docs/BENCHMARKS.md: durable starts 1,007 →
+    /// 1,400–1,500/s from one caller). Forced, not left to PostgreSQL's choice (<c>auto</c>): a group's starts, checked
+    /// against their published version row by row, looked dearer on the generic plan than on one made for a group of two
+    /// or three, and were planned again for most groups (0.3 ms each).
     /// </summary>
     private static async Task ExecuteStepAsync(NpgsqlBatch batch, CancellationToken cancellationToken)
     {
@@ -124,8 +127,8 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Lets the rest of the transaction run prepared statements on their generic plans.</summary>
-    internal const string ReuseGenericPlans = "SELECT set_config('plan_cache_mode', 'auto', true)";
+    /// <summary>Makes the rest of the transaction run prepared statements on their generic plans.</summary>
+    internal const string ReuseGenericPlans = "SELECT set_config('plan_cache_mode', 'force_generic_plan', true)";
 
     /// <summary>
     /// The rows <paramref name="step"/> writes, made on the caller's thread (its JSON serialised, the trace its messages
