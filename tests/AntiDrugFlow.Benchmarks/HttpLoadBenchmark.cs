@@ -775,11 +775,20 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
     {
         output.WriteLine($"Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}; load average {LoadAverage()}");
         output.WriteLine($"Host in this process on {address} (Kestrel, loopback), PostgreSQL private cluster, fsync on, max_connections 100; {School} submits DrugSource, {Police} works the tasks.");
-        output.WriteLine($"GC: {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}, first-generation budget {Environment.GetEnvironmentVariable("DOTNET_GCgen0size") ?? "the runtime's default"} (scripts/run sets DOTNET_GCgen0size=0x2000000; run this benchmark with it to measure the host as it runs there).");
+        output.WriteLine($"GC: {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}, first-generation budget {Environment.GetEnvironmentVariable("DOTNET_GCgen0size") ?? "the runtime's default"} (scripts/run sets DOTNET_GCgen0size=0x2000000; run this benchmark with it to measure the host as it runs there); the thread pool's spinning before a worker sleeps: {ThreadPoolSpinLimit()} (src/Host/HostRuntime.props sets 0).");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Per level: {arguments.Notifications} notifications, then the station drains them, then {arguments.Pipeline} pipelined rounds (submit, inbox until seen, acknowledge, inbox, complete); {arguments.WarmUp} warm-up notifications first."));
         output.WriteLine();
     }
+
+    /// <summary>
+    /// The thread pool's spin limit this process was given: the environment variable's value when it is set, else
+    /// runtimeconfig.json's; the runtime's own default when neither sets it.
+    /// </summary>
+    private static string ThreadPoolSpinLimit() =>
+        Environment.GetEnvironmentVariable("DOTNET_ThreadPool_UnfairSemaphoreSpinLimit") is { } environment ? $"{environment} (DOTNET_ThreadPool_UnfairSemaphoreSpinLimit)"
+        : AppContext.GetData("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit") is { } configured ? $"{configured} (runtimeconfig.json)"
+        : "the runtime's default";
 
     /// <summary>The 1-, 5- and 15-minute load averages, as uptime prints them.</summary>
     internal static string LoadAverage() =>

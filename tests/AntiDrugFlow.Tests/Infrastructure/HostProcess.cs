@@ -131,7 +131,7 @@ public sealed class HostProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private static string HostDll()
+    internal static string HostDll()
     {
         // The tests are built with the same configuration as the Host (see scripts/test).
         var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";
