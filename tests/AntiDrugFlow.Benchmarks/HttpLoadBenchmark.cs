@@ -296,7 +296,7 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
         using var delivered = new OutboxCounter("outbox.messages.delivered");
         using var claims = new OutboxCounter("outbox.claims");
         using var claimed = new OutboxCounter("outbox.messages.claimed");
-        var pendingBefore = (await outbox.BacklogAsync(DateTimeOffset.UtcNow, cancellationToken)).Pending;
+        var pendingBefore = (await outbox.BacklogAsync(DateTimeOffset.UtcNow, cancellationToken, window: int.MaxValue)).Pending;
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var allocated = GC.GetTotalAllocatedBytes();
         var start = Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 10);
@@ -329,7 +329,7 @@ public sealed class HttpLoadBenchmark(HttpLoadArguments arguments, TextWriter ou
 
         var deliveredInWindow = delivered.Count;
         var (claimsInWindow, claimedInWindow) = (claims.Count, claimed.Count);
-        var pendingAfter = (await outbox.BacklogAsync(DateTimeOffset.UtcNow, cancellationToken)).Pending;
+        var pendingAfter = (await outbox.BacklogAsync(DateTimeOffset.UtcNow, cancellationToken, window: int.MaxValue)).Pending;
         var submitted = level.Cases.Count;
         var workOff = Stopwatch.GetTimestamp();
         var found = await WorkOffAsync(police, level, submitters, cancellationToken);

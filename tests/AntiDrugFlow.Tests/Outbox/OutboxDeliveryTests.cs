@@ -320,6 +320,22 @@ public sealed class OutboxDeliveryTests
         Assert.Equal(("queue:first", now.AddSeconds(5), 1), (again.IdempotencyKey, again.NextAttemptAt, again.Attempts));
     }
 
+    [Fact]
+    public async Task The_backlog_is_read_from_the_messages_due_first_up_to_its_window_and_the_earliest_due_is_always_exact()
+    {
+        var clock = new TestClock();
+        await using var host = await DeliveryHarness.CreateAsync(time: clock);
+        var store = (PostgresOutboxStore)host.Store;
+        var now = clock.GetUtcNow();
+        await QueueAsync(host, [.. Enumerable.Range(1, 5).Select(i => ($"window:{i}", now.AddSeconds(i - 6)))]);
+        // The head of the queue is being delivered: pending, not due.
+        Assert.Equal("window:1", Assert.Single(await host.Store.ClaimAsync(now, TimeSpan.FromMinutes(1), 1, "a", CancellationToken.None)).IdempotencyKey);
+
+        Assert.Equal(new OutboxBacklog(5, TimeSpan.FromSeconds(5), 4, TimeSpan.FromSeconds(4)), await store.BacklogAsync(now, CancellationToken.None));
+        // A window of three: the counts stop at it; the earliest due, and here the oldest, are among the three.
+        Assert.Equal(new OutboxBacklog(3, TimeSpan.FromSeconds(5), 2, TimeSpan.FromSeconds(4)), await store.BacklogAsync(now, CancellationToken.None, window: 3));
+    }
+
     /// <summary>Queues messages for no instance, each due at its own time, as a job queues them.</summary>
     private static async Task QueueAsync(DeliveryHarness host, params (string Key, DateTimeOffset At)[] messages)
     {

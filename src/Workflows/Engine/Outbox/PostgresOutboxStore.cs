@@ -23,8 +23,11 @@ public static class OutboxStatuses
 }
 
 /// <summary>
-/// Messages waiting: all pending ones with the age of the oldest, and those due now (not claimed, not waiting for a retry)
-/// with how long the earliest has been due. The second grows only when no host delivers.
+/// Messages waiting: the pending ones with the age of the oldest, and those due now (not claimed, not waiting for a retry)
+/// with how long the earliest has been due. The second grows only when no host delivers. Read from the pending messages
+/// due first, at most <see cref="PostgresOutboxStore.BacklogWindow"/> of them, so a reading costs the same however many
+/// wait: beyond that the counts stop at it and the oldest age is that of the oldest among them (a message older still,
+/// waiting for a retry behind them, is not seen); how long the earliest due has waited is always exact.
 /// </summary>
 public sealed record OutboxBacklog(long Pending, TimeSpan OldestAge, long Due, TimeSpan OldestDueFor)
 {
@@ -182,15 +185,23 @@ public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutboxSt
         }
     }
 
-    /// <summary>The backlog at <paramref name="now"/>, from the pending messages' partial index.</summary>
-    public async Task<OutboxBacklog> BacklogAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>The most pending messages a backlog reading looks at (see <see cref="OutboxBacklog"/>).</summary>
+    public const int BacklogWindow = 10_000;
+
+    /// <summary>
+    /// The backlog at <paramref name="now"/>, from the pending messages' partial index in due order: the first
+    /// <paramref name="window"/> of them (<see cref="BacklogWindow"/> unless given; counting 60,000 whole took a third of a
+    /// second of the server's CPU, every gauge sample and readiness probe).
+    /// </summary>
+    public async Task<OutboxBacklog> BacklogAsync(DateTimeOffset now, CancellationToken cancellationToken, int window = BacklogWindow)
     {
         await using var command = dataSource.CreateCommand("""
             SELECT count(*), min(created_at), count(*) FILTER (WHERE due), min(next_attempt_at) FILTER (WHERE due)
             FROM (SELECT created_at, next_attempt_at, next_attempt_at <= $1 AND (leased_until IS NULL OR leased_until <= $1) AS due
-                  FROM outbox_messages WHERE status = 'Pending') pending
+                  FROM outbox_messages WHERE status = 'Pending' ORDER BY next_attempt_at LIMIT $2) pending
             """);
         command.Parameters.Add(Sql.Parameter(now));
+        command.Parameters.Add(Sql.Parameter(window));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         TimeSpan Since(int column) => reader.IsDBNull(column) ? TimeSpan.Zero : NotNegative(now - reader.GetFieldValue<DateTimeOffset>(column));
