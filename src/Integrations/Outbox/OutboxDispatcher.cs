@@ -564,20 +564,20 @@ public sealed class OutboxDispatcher : BackgroundService
             return;
         }
 
-        long wait;
+        TimeSpan wait;
         lock (_lanes)
         {
             var now = _time.GetTimestamp();
             var start = _nextStart.TryGetValue(destination, out var next) && next > now ? next : now;
             _nextStart[destination] = start + (_time.TimestampFrequency / rate);
-            wait = start - now;
+            wait = _time.GetElapsedTime(now, start);
         }
 
-        if (wait > 0)
+        if (wait > TimeSpan.Zero)
         {
             try
             {
-                await Task.Delay(TimeSpan.FromSeconds((double)wait / _time.TimestampFrequency), _time, cancellationToken);
+                await Task.Delay(wait, _time, cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
