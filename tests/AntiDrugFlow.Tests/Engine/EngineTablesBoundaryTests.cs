@@ -5,7 +5,9 @@ namespace AntiDrugFlow.Tests.Engine;
 
 /// <summary>
 /// The engine owns its tables: outside src/Workflows/Engine, code reaches them through the engine's interfaces
-/// (stores, queries, the outbox) or its shared views, never by naming them.
+/// (stores, queries, the outbox) or its shared views, never by naming them. One kind of line may name the task table:
+/// a module's migration hanging an AFTER trigger on it (a view takes none), whose function reads the tasks through
+/// the shared view (0470_case_routes.sql).
 /// </summary>
 public sealed partial class EngineTablesBoundaryTests
 {
@@ -25,7 +27,7 @@ public sealed partial class EngineTablesBoundaryTests
 
         var offences = files
             .SelectMany(f => File.ReadLines(f).Select((line, i) => (File: f, Line: i + 1, Text: line)))
-            .Where(l => EngineTable().IsMatch(l.Text))
+            .Where(l => EngineTable().IsMatch(l.Text) && !(l.File.EndsWith(".sql", StringComparison.Ordinal) && TaskTrigger().IsMatch(l.Text)))
             .Select(l => $"{Path.GetRelativePath(root, l.File)}:{l.Line}: {l.Text.Trim()}")
             .ToList();
 
@@ -46,6 +48,20 @@ public sealed partial class EngineTablesBoundaryTests
 
         Assert.DoesNotMatch(EngineTable(), "SELECT count(*) FROM human_tasks t JOIN instance_variables i ON i.instance_id = t.instance_id");
     }
+
+    [Fact]
+    public void Only_an_after_trigger_on_the_task_table_is_let_through()
+    {
+        Assert.Matches(TaskTrigger(), "CREATE TRIGGER case_routes_of_new_tasks AFTER INSERT ON workflow_tasks");
+        Assert.Matches(TaskTrigger(), "CREATE TRIGGER case_routes_of_deleted_tasks AFTER DELETE ON workflow_tasks");
+        Assert.DoesNotMatch(TaskTrigger(), "CREATE TRIGGER t AFTER INSERT ON workflow_tasks; DELETE FROM workflow_tasks");
+        Assert.DoesNotMatch(TaskTrigger(), "CREATE TRIGGER t BEFORE INSERT ON workflow_tasks");
+        Assert.DoesNotMatch(TaskTrigger(), "CREATE TRIGGER t AFTER INSERT ON workflow_instances");
+        Assert.DoesNotMatch(TaskTrigger(), "INSERT INTO workflow_tasks SELECT * FROM human_tasks");
+    }
+
+    [GeneratedRegex(@"^\s*CREATE TRIGGER \w+ AFTER (INSERT|DELETE) ON workflow_tasks\s*$")]
+    private static partial Regex TaskTrigger();
 
     [GeneratedRegex(@"\b(outbox_messages|workflow_(bookmarks|tasks|instances|journal|definitions|trigger_schedules))")]
     private static partial Regex EngineTable();

@@ -116,25 +116,25 @@ public sealed class PostgresCaseStore(NpgsqlDataSource dataSource)
     /// <see cref="CaseListCursor.Before"/> the newest ones before it (still listed newest first).
     /// </summary>
     /// <remarks>
-    /// The visible cases are a union of one index lookup per reason to see a case (<see cref="VisibleIds"/>): the
-    /// same cases as <see cref="Visible"/>, but an OR with a correlated EXISTS over every case would read the whole
-    /// table. Each lookup stops at offset + limit cases in the list's order (the page cannot hold a case that is not
-    /// among the first offset + limit of a reason it is visible for), so page 1 of a county's liaison office reads
-    /// about 4 × 51 index entries instead of all the county's cases, and a page reached through a cursor costs as
-    /// little however old it is. Only the page's rows are then read with their instance.
+    /// The visible cases are one index range per reason to see a case (<see cref="VisibleIds"/>): the same cases as
+    /// <see cref="Visible"/>, but an OR with a correlated EXISTS over every case would read the whole table. Each range
+    /// is already in the list's order and stops at offset + limit (the page cannot hold a case that is not among the
+    /// first offset + limit of a reason it is visible for); they are merged as they are read and the merge stops at the
+    /// page's end: page 1 reads about 51 entries of each reason, a page reached through a cursor as few however old it
+    /// is, and a page asked for by its number (an offset) the entries before it once, with no hash and no sort. Only
+    /// the page's rows are then read with their instance.
     /// </remarks>
     public async Task<IReadOnlyList<CaseListing>> ListVisibleAsync(string agencyId, string? liaisonCounty, int offset, int limit, CancellationToken cancellationToken, CaseListCursor? cursor = null)
     {
         var before = cursor?.Before == true;
-        var (order, casesOrder) = before ? ("created_at, id DESC", "c.created_at, c.id DESC") : ("created_at DESC, id", "c.created_at DESC, c.id");
+        var order = before ? "c.created_at, c.id DESC" : "c.created_at DESC, c.id";
         var bound = before
             ? "($6::text IS NULL OR (c.created_at >= $6::text::timestamptz AND (c.created_at > $6::text::timestamptz OR c.id < $7)))"
             : "($6::text IS NULL OR (c.created_at <= $6::text::timestamptz AND (c.created_at < $6::text::timestamptz OR c.id > $7)))";
         var listings = new List<CaseListing>();
         await QueryAsync(
             $"""
-            WITH visible AS ({VisibleIds.Replace("{bound}", bound).Replace("{order}", casesOrder)}),
-            page AS (SELECT id, created_at FROM visible ORDER BY {order} OFFSET $4::text::int LIMIT $5::text::int)
+            WITH page AS ({VisibleIds.Replace("{bound}", bound).Replace("{order}", order)} OFFSET $4::text::int LIMIT $5::text::int)
             SELECT {Columns}, i.variables->>'caseStatus'
             FROM page p JOIN cases c ON c.id = p.id LEFT JOIN instance_variables i ON i.instance_id = c.instance_id
             WHERE $1::text IS NULL
@@ -350,18 +350,21 @@ public sealed class PostgresCaseStore(NpgsqlDataSource dataSource)
     // $2: the viewer's agency; $3: the county whose liaison office the viewer is (or null).
     private const string Visible = """
         (c.origin_agency_id = $2 OR c.school_id = $2 OR ($3::text IS NOT NULL AND c.county = $3)
-         OR EXISTS (SELECT 1 FROM human_tasks t WHERE t.payload->>'caseId' = c.id AND t.payload->>'agencyId' = $2))
+         OR EXISTS (SELECT 1 FROM case_routes r WHERE r.agency_id = $2 AND r.case_created_at = c.created_at AND r.case_id = c.id))
         """;
 
-    // The ids (with created_at, for the order) of the cases Visible admits, each reason through its own index
-    // (0402_case_visibility_indexes.sql), one branch per reason: the first $8 past the cursor ({bound}) in the list's
-    // {order}. A null $3 matches no county, as in Visible.
+    // The created_at and id of the cases Visible admits: one branch per reason, each the first $8 past the cursor
+    // ({bound}) in the list's {order} from an index already in that order (0470_case_routes.sql), so PostgreSQL merges
+    // them as they come (Merge Append), drops a case seen for two reasons as it passes (Unique: DISTINCT ON, which
+    // PostgreSQL never hashes) and stops at the page's end. A null $3 matches no county, as in Visible.
     private const string VisibleIds = """
-        (SELECT c.id, c.created_at FROM cases c WHERE c.origin_agency_id = $2 AND {bound} ORDER BY {order} LIMIT $8::text::bigint)
-        UNION (SELECT c.id, c.created_at FROM cases c WHERE c.school_id = $2 AND {bound} ORDER BY {order} LIMIT $8::text::bigint)
-        UNION (SELECT c.id, c.created_at FROM cases c WHERE c.county = $3 AND {bound} ORDER BY {order} LIMIT $8::text::bigint)
-        UNION (SELECT c.id, c.created_at FROM cases c
-               WHERE c.id IN (SELECT t.payload->>'caseId' FROM human_tasks t WHERE t.payload->>'agencyId' = $2) AND {bound} ORDER BY {order} LIMIT $8::text::bigint)
+        SELECT DISTINCT ON (c.created_at, c.id) c.created_at, c.id FROM (
+            (SELECT c.created_at, c.id FROM cases c WHERE c.origin_agency_id = $2 AND {bound} ORDER BY {order} LIMIT $8::text::bigint)
+            UNION ALL (SELECT c.created_at, c.id FROM cases c WHERE c.school_id = $2 AND {bound} ORDER BY {order} LIMIT $8::text::bigint)
+            UNION ALL (SELECT c.created_at, c.id FROM cases c WHERE c.county = $3 AND {bound} ORDER BY {order} LIMIT $8::text::bigint)
+            UNION ALL (SELECT c.created_at, c.id FROM case_routes AS c (agency_id, created_at, id)
+                       WHERE c.agency_id = $2 AND {bound} ORDER BY {order} LIMIT $8::text::bigint)) c
+        ORDER BY {order}
         """;
 
     private async Task<IReadOnlyList<CaseRecord>> QueryAsync(string sql, CancellationToken cancellationToken, params object?[] parameters)
