@@ -1,5 +1,4 @@
 using AntiDrugFlow.Integrations.Outbox;
-using AntiDrugFlow.Workflows.Outbox;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -19,7 +18,7 @@ public sealed class OutboxBacklogHealthCheck(OutboxBacklogMonitor monitor, IOpti
             var backlog = await monitor.SampleAsync(cancellationToken);
             return backlog.OldestDueFor <= options.Value.OutboxMaxDueAge
                 ? HealthCheckResult.Healthy()
-                : HealthCheckResult.Unhealthy($"{(backlog.Due >= PostgresOutboxStore.BacklogWindow ? $"{backlog.Due} or more" : backlog.Due)} outbox messages due, the oldest for {backlog.OldestDueFor.TotalSeconds:0} s");
+                : HealthCheckResult.Unhealthy($"{(backlog.Due >= backlog.Window ? $"{backlog.Due} or more" : backlog.Due)} outbox messages due, the oldest for {backlog.OldestDueFor.TotalSeconds:0} s");
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
         {

@@ -331,9 +331,9 @@ public sealed class OutboxDeliveryTests
         // The head of the queue is being delivered: pending, not due.
         Assert.Equal("window:1", Assert.Single(await host.Store.ClaimAsync(now, TimeSpan.FromMinutes(1), 1, "a", CancellationToken.None)).IdempotencyKey);
 
-        Assert.Equal(new OutboxBacklog(5, TimeSpan.FromSeconds(5), 4, TimeSpan.FromSeconds(4)), await store.BacklogAsync(now, CancellationToken.None));
+        Assert.Equal(new OutboxBacklog(5, TimeSpan.FromSeconds(5), 4, TimeSpan.FromSeconds(4), PostgresOutboxStore.BacklogWindow), await store.BacklogAsync(now, CancellationToken.None));
         // A window of three: the counts stop at it; the earliest due, and here the oldest, are among the three.
-        Assert.Equal(new OutboxBacklog(3, TimeSpan.FromSeconds(5), 2, TimeSpan.FromSeconds(4)), await store.BacklogAsync(now, CancellationToken.None, window: 3));
+        Assert.Equal(new OutboxBacklog(3, TimeSpan.FromSeconds(5), 2, TimeSpan.FromSeconds(4), 3), await store.BacklogAsync(now, CancellationToken.None, window: 3));
     }
 
     /// <summary>Queues messages for no instance, each due at its own time, as a job queues them.</summary>

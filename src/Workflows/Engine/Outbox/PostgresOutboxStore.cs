@@ -28,10 +28,11 @@ public static class OutboxStatuses
 /// due first, at most <see cref="PostgresOutboxStore.BacklogWindow"/> of them, so a reading costs the same however many
 /// wait: beyond that the counts stop at it and the oldest age is that of the oldest among them (a message older still,
 /// waiting for a retry behind them, is not seen); how long the earliest due has waited is always exact.
+/// <see cref="Window"/> is the most the reading looked at: a count that reached it means that many or more.
 /// </summary>
-public sealed record OutboxBacklog(long Pending, TimeSpan OldestAge, long Due, TimeSpan OldestDueFor)
+public sealed record OutboxBacklog(long Pending, TimeSpan OldestAge, long Due, TimeSpan OldestDueFor, int Window)
 {
-    public static readonly OutboxBacklog Empty = new(0, TimeSpan.Zero, 0, TimeSpan.Zero);
+    public static readonly OutboxBacklog Empty = new(0, TimeSpan.Zero, 0, TimeSpan.Zero, PostgresOutboxStore.BacklogWindow);
 }
 
 /// <summary>Which outbox messages to list; every field left null matches all.</summary>
@@ -205,7 +206,7 @@ public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutboxSt
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         TimeSpan Since(int column) => reader.IsDBNull(column) ? TimeSpan.Zero : NotNegative(now - reader.GetFieldValue<DateTimeOffset>(column));
-        return new OutboxBacklog(reader.GetInt64(0), Since(1), reader.GetInt64(2), Since(3));
+        return new OutboxBacklog(reader.GetInt64(0), Since(1), reader.GetInt64(2), Since(3), window);
     }
 
     private static TimeSpan NotNegative(TimeSpan value) => value < TimeSpan.Zero ? TimeSpan.Zero : value;
