@@ -36,6 +36,7 @@ public static class WorkflowComposition
         {
             options.MaxStepsPerRun = configuration.GetValue("Engine:MaxStepsPerRun", options.MaxStepsPerRun);
             options.StartWriters = configuration.GetValue("Engine:StartWriters", options.StartWriters);
+            options.StartWriterBacklog = configuration.GetValue("Engine:StartWriterBacklog", options.StartWriterBacklog);
             options.StartGroupSize = configuration.GetValue("Engine:StartGroupSize", options.StartGroupSize);
             // Dates in expressions are the chains' dates: Taiwan's.
             options.JavaScript = options.JavaScript with { LocalTimeZone = TaipeiTime.Zone };

@@ -13,16 +13,16 @@ using Npgsql;
 namespace AntiDrugFlow.Benchmarks;
 
 /// <summary>What the durable mode was asked to do.</summary>
-public sealed record DurableArguments(int Instances, int WarmUp, IReadOnlyList<int> Concurrency, int PgbenchSeconds = 10, int? StartWriters = null)
+public sealed record DurableArguments(int Instances, int WarmUp, IReadOnlyList<int> Concurrency, int PgbenchSeconds = 10, int? StartWriters = null, int? WriterBacklog = null)
 {
-    public const string Usage = "durable [--instances N] [--warm-up N] [--concurrency 1,4,16] [--pgbench-seconds N (0: no reference)] [--start-writers N (the engine's StartWriters)]";
+    public const string Usage = "durable [--instances N] [--warm-up N] [--concurrency 1,4,16] [--pgbench-seconds N (0: no reference)] [--start-writers N (the engine's StartWriters)] [--writer-backlog N (the engine's StartWriterBacklog)]";
 
     public static DurableArguments Parse(IReadOnlyList<string> args)
     {
         var result = new DurableArguments(1_000, 200, [1, 4, 16]);
         for (var i = 0; i < args.Count; i++)
         {
-            if (args[i] is not ("--instances" or "--warm-up" or "--concurrency" or "--pgbench-seconds" or "--start-writers"))
+            if (args[i] is not ("--instances" or "--warm-up" or "--concurrency" or "--pgbench-seconds" or "--start-writers" or "--writer-backlog"))
             {
                 throw new ArgumentException($"unknown option {args[i]}. Usage: {Usage}");
             }
@@ -34,6 +34,7 @@ public sealed record DurableArguments(int Instances, int WarmUp, IReadOnlyList<i
                 "--warm-up" => result with { WarmUp = Number(value, args[i], minimum: 0) },
                 "--pgbench-seconds" => result with { PgbenchSeconds = Number(value, args[i], minimum: 0) },
                 "--start-writers" => result with { StartWriters = Number(value, args[i], minimum: 1) },
+                "--writer-backlog" => result with { WriterBacklog = Number(value, args[i], minimum: 1) },
                 "--concurrency" => result with { Concurrency = [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(c => Number(c, args[i], minimum: 1))] },
                 _ => result,
             };
@@ -95,7 +96,11 @@ public sealed class DurableThroughput(DurableArguments arguments, TextWriter out
             await using var counter = new CommitCounter(cluster.ConnectionString("postgres"), Database);
             await using var services = new ServiceCollection()
                 .AddLogging()
-                .AddWorkflowEngine(connectionString, o => o.StartWriters = arguments.StartWriters ?? o.StartWriters)
+                .AddWorkflowEngine(connectionString, o =>
+                {
+                    o.StartWriters = arguments.StartWriters ?? o.StartWriters;
+                    o.StartWriterBacklog = arguments.WriterBacklog ?? o.StartWriterBacklog;
+                })
                 .BuildServiceProvider();
             await services.GetRequiredService<SchemaMigrator>().MigrateAsync(cancellationToken);
             await services.GetRequiredService<WorkflowDefinitionService>()
@@ -238,7 +243,9 @@ public sealed class DurableThroughput(DurableArguments arguments, TextWriter out
         output.WriteLine("Npgsql: No Reset On Close=true (set by the engine's data source)");
         output.WriteLine($"fsync={settings[1]}, synchronous_commit={settings[2]}, wal_sync_method={settings[3]}, full_page_writes={settings[4]}, data in {directory}");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Instances per level: {arguments.Instances} after {arguments.WarmUp} warm-up; definition {BenchmarkFlows.UntilTaskId}: Start, WriteLine, SetVariable (JavaScript), SendEmail (outbox), RunTask (bookmark)"));
-        output.WriteLine(arguments.StartWriters is { } writers ? $"Start writers: {writers} (--start-writers)" : $"Start writers: {new EngineOptions().StartWriters} (the engine's default)");
+        var defaults = new EngineOptions();
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Start writers: {arguments.StartWriters ?? defaults.StartWriters}{(arguments.StartWriters is null ? " (the engine's default)" : " (--start-writers)")}, another after the first once {arguments.WriterBacklog ?? defaults.StartWriterBacklog} starts wait{(arguments.WriterBacklog is null ? " (the engine's default)" : " (--writer-backlog)")}"));
         output.WriteLine();
     }
 

@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using AntiDrugFlow.Tests.Infrastructure;
+using AntiDrugFlow.Integrations;
 using AntiDrugFlow.Tests.Outbox;
+using AntiDrugFlow.Workflows.Agencies;
 using AntiDrugFlow.Workflows.Outbox;
 using AntiDrugFlow.Workflows.Persistence;
 using AntiDrugFlow.Workflows.Runtime;
@@ -67,6 +69,48 @@ public sealed class StartGroupTests
             Assert.Equal("案件 " + n, (string?)mail.Payload["body"]);
             Assert.Contains((await engine.Instances.JournalAsync(started.Id, CancellationToken.None)).Select(j => j.Event), e => e == "Suspended");
         }
+    }
+
+    [Fact]
+    public async Task A_second_writer_starts_only_once_the_backlog_of_starts_waits_and_writes_them_while_the_first_group_is_held()
+    {
+        await using var held = await HeldWriter.StartAsync("backlog", o => (o.StartWriters, o.StartWriterBacklog) = (2, 3));
+        var (engine, groups, first) = (held.Engine, held.Groups, held.First);
+        Task<WorkflowInstance> Queue(int i) => engine.Runtime.StartAsync("backlog", new JsonObject { ["n"] = $"q{i}" }, $"queued-{i}", CancellationToken.None);
+
+        // Two waiting starts are fewer than the backlog: they wait for the held writer instead of starting another.
+        var queued = new List<Task<WorkflowInstance>> { Queue(0), Queue(1) };
+        await Eventually.TrueAsync(() => Task.FromResult(groups.Queued == 2), "the two starts to wait for the writer");
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        Assert.Equal((2, 0L), (groups.Queued, groups.Written));
+
+        // The third makes the backlog: a second writer takes all three and commits them while the first group is still held.
+        queued.Add(Queue(2));
+        await Task.WhenAll(queued);
+        Assert.Equal((0, 3L, 1L), (groups.Queued, groups.Written, groups.Groups));
+        Assert.False(first.IsCompleted);
+
+        await held.ReleaseAsync();
+        await first;
+        Assert.Equal((4L, 2L), (groups.Written, groups.Groups));
+        Assert.Equal(4L, await engine.ScalarAsync<long>("SELECT count(*) FROM workflow_instances WHERE definition_id = 'backlog' AND status = 'Suspended'"));
+    }
+
+    [Fact]
+    public void The_hosts_configuration_sets_the_writers_and_their_backlog_else_two_writers_the_second_for_eight_waiting()
+    {
+        static EngineOptions Options(params (string Key, string? Value)[] settings)
+        {
+            using var services = new ServiceCollection()
+                .AddWorkflowSystem("Host=127.0.0.1;Database=unused", TestConfiguration.With(settings), new AgencyDirectoryProvider(TestAgencies.Directory()))
+                .BuildServiceProvider();
+            return services.GetRequiredService<EngineOptions>();
+        }
+
+        var configured = Options(("Engine:StartWriters", "3"), ("Engine:StartWriterBacklog", "5"), ("Engine:StartGroupSize", "16"));
+        Assert.Equal((3, 5, 16), (configured.StartWriters, configured.StartWriterBacklog, configured.StartGroupSize));
+        var defaults = Options();
+        Assert.Equal((2, 8, 32), (defaults.StartWriters, defaults.StartWriterBacklog, defaults.StartGroupSize));
     }
 
     [Fact]
@@ -148,9 +192,9 @@ public sealed class StartGroupTests
         /// <summary>The start the writer is held in (input n = "first", correlation id "first").</summary>
         public Task<WorkflowInstance> First { get; }
 
-        public static async Task<HeldWriter> StartAsync(string definitionId)
+        public static async Task<HeldWriter> StartAsync(string definitionId, Action<EngineOptions>? configure = null)
         {
-            var engine = await EngineHarness.CreateAsync(configure: o => o.StartWriters = 1);
+            var engine = await EngineHarness.CreateAsync(configure: configure ?? (o => o.StartWriters = 1));
             await engine.PublishAsync(Mailing(definitionId));
             await ExecuteAsync(engine.ConnectionString, "CREATE TABLE caller_rows (id text PRIMARY KEY)");
             var holder = new NpgsqlConnection(engine.ConnectionString);

@@ -11,7 +11,8 @@ public sealed record StartWrite(StepRows Rows, IReadOnlyList<NpgsqlBatchCommand>
 /// queues its step and waits; a writer takes every start queued by then (up to <see cref="EngineOptions.StartGroupSize"/>)
 /// and writes them as one implicit transaction, so sixteen callers cost PostgreSQL a few commits, WAL flushes and round
 /// trips instead of sixteen. At most <see cref="EngineOptions.StartWriters"/> writers run at once; a start that finds
-/// none running starts one, so a lone caller waits for nothing but its own write.
+/// none running starts one, so a lone caller waits for nothing but its own write, and another starts only once
+/// <see cref="EngineOptions.StartWriterBacklog"/> starts wait.
 /// </summary>
 /// <remarks>
 /// Each start stays atomic: its rows are all in the group's transaction, which commits or not as a whole, and a caller
@@ -63,7 +64,8 @@ public sealed class StartGroups(PostgresInstanceStore store, EngineOptions optio
         {
             ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
             _queue.Enqueue(pending);
-            lead = _running < Math.Max(1, options.StartWriters);
+            // The first writer starts for any start; another only once enough starts wait to make a group worth its commit.
+            lead = _running == 0 || (_running < Math.Max(1, options.StartWriters) && _queue.Count >= Math.Max(1, options.StartWriterBacklog));
             if (lead)
             {
                 _running++;

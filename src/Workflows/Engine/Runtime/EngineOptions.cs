@@ -10,11 +10,20 @@ public sealed class EngineOptions
     /// <summary>
     /// How many writers of grouped starts may run at once (<see cref="Persistence.StartGroups"/>): each holds one pooled
     /// connection while it writes. Starts arriving while they are all busy wait and are written together by the next.
-    /// One by default: from 16 callers it started 3,719 a second against 2,991–3,352 with two (about eight starts a
-    /// commit instead of five), and at 500 notifications a second PostgreSQL's backends spent 13 % less CPU with one group
-    /// in flight instead of two (docs/BENCHMARKS.md, "One writer, generic plans and no spinning").
+    /// Two by default, the second only once <see cref="StartWriterBacklog"/> starts wait: with one writer PostgreSQL did one
+    /// backend's work at a time and from 16 callers the machine was half idle; a second writer started for any waiting
+    /// start split the groups (about five starts a commit instead of eight), which PostgreSQL paid for at 500
+    /// notifications a second (docs/BENCHMARKS.md, "One writer, generic plans and no spinning" and "A second writer for a
+    /// backlog").
     /// </summary>
-    public int StartWriters { get; set; } = 1;
+    public int StartWriters { get; set; } = 2;
+
+    /// <summary>
+    /// How many starts must be waiting before a writer beyond the first starts; with fewer, they wait for a running writer
+    /// and go into its next group. 8 by default: at 500 notifications a second the queue seldom reaches it, and the
+    /// groups stay as one writer makes them.
+    /// </summary>
+    public int StartWriterBacklog { get; set; } = 8;
 
     /// <summary>The most starts one writer puts in one transaction.</summary>
     public int StartGroupSize { get; set; } = 32;
