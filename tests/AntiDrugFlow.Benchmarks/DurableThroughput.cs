@@ -244,8 +244,9 @@ public sealed class DurableThroughput(DurableArguments arguments, TextWriter out
         output.WriteLine($"fsync={settings[1]}, synchronous_commit={settings[2]}, wal_sync_method={settings[3]}, full_page_writes={settings[4]}, data in {directory}");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Instances per level: {arguments.Instances} after {arguments.WarmUp} warm-up; definition {BenchmarkFlows.UntilTaskId}: Start, WriteLine, SetVariable (JavaScript), SendEmail (outbox), RunTask (bookmark)"));
         var defaults = new EngineOptions();
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Start writers: {arguments.StartWriters ?? defaults.StartWriters}{(arguments.StartWriters is null ? " (the engine's default)" : " (--start-writers)")}, another after the first once {arguments.WriterBacklog ?? defaults.StartWriterBacklog} starts wait{(arguments.WriterBacklog is null ? " (the engine's default)" : " (--writer-backlog)")}"));
+        static string Setting(int? given, int fallback, string option) =>
+            given is { } value ? string.Create(CultureInfo.InvariantCulture, $"{value} ({option})") : string.Create(CultureInfo.InvariantCulture, $"{fallback} (the engine's default)");
+        output.WriteLine($"Start writers: {Setting(arguments.StartWriters, defaults.StartWriters, "--start-writers")}, another after the first once this many starts wait: {Setting(arguments.WriterBacklog, defaults.StartWriterBacklog, "--writer-backlog")}");
         output.WriteLine();
     }
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
-using AntiDrugFlow.Tests.Infrastructure;
 using AntiDrugFlow.Integrations;
+using AntiDrugFlow.Tests.Infrastructure;
 using AntiDrugFlow.Tests.Outbox;
 using AntiDrugFlow.Workflows.Agencies;
 using AntiDrugFlow.Workflows.Outbox;

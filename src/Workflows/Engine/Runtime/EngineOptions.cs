@@ -20,8 +20,9 @@ public sealed class EngineOptions
 
     /// <summary>
     /// How many starts must be waiting before a writer beyond the first starts; with fewer, they wait for a running writer
-    /// and go into its next group. 8 by default: at 500 notifications a second the queue seldom reaches it, and the
-    /// groups stay as one writer makes them.
+    /// and go into its next group. 8 by default: from 16 callers two writers wrote 0.17–0.18 commits a start with it
+    /// against 0.21 without (any waiting start), at a rate the machine could not tell apart (docs/BENCHMARKS.md, "A second
+    /// writer for a backlog"); 1 starts another writer for any waiting start.
     /// </summary>
     public int StartWriterBacklog { get; set; } = 8;
 
