@@ -21,6 +21,8 @@ public sealed partial class PgbenchReference : IDisposable
     private readonly string _script;
     private readonly int _seconds;
     private readonly TextWriter _output;
+    private readonly string _startWritesScript = Path.Combine(Path.GetTempPath(), $"adf-pgbench-start-writes-{Environment.ProcessId}.sql");
+    private string[]? _startWrites;
 
     private PgbenchReference(string pgbench, int port, string script, int seconds, TextWriter output)
     {
@@ -57,11 +59,32 @@ public sealed partial class PgbenchReference : IDisposable
         return new PgbenchReference(pgbench, cluster.Port, script, seconds, output);
     }
 
-    /// <summary>pgbench's transactions per second from <paramref name="clients"/> clients; null (after saying why) when it failed.</summary>
-    public async Task<double?> InsertsPerSecondAsync(int clients, CancellationToken cancellationToken)
+    /// <summary>pgbench's single inserts per second from <paramref name="clients"/> clients; null (after saying why) when it failed.</summary>
+    public Task<double?> InsertsPerSecondAsync(int clients, CancellationToken cancellationToken) =>
+        TransactionsPerSecondAsync(clients, ["-f", _script, Database], cancellationToken);
+
+    /// <summary>
+    /// Makes <paramref name="writes"/> (a start's own writes in the engine's database <paramref name="database"/>) the
+    /// second reference, run by <see cref="StartWritesPerSecondAsync"/>.
+    /// </summary>
+    public async Task UseStartWritesAsync(StartWritesScript writes, string database, CancellationToken cancellationToken)
+    {
+        await File.WriteAllTextAsync(_startWritesScript, writes.Text, cancellationToken);
+        _startWrites = ["-M", "prepared", .. writes.DefineArguments(), "-f", _startWritesScript, database];
+        _output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Second reference: {_pgbench} -n -M prepared -c N -j min(N, {Environment.ProcessorCount}) -T {_seconds} -f start-writes.sql (a start's own writes as the engine sends them, one pipeline a transaction, {writes.Variables.Count} values bound) in database {database}"));
+        _output.WriteLine();
+    }
+
+    /// <summary>pgbench's transactions of a start's own writes per second (<see cref="UseStartWritesAsync"/>); null when not set or failed.</summary>
+    public Task<double?> StartWritesPerSecondAsync(int clients, CancellationToken cancellationToken) =>
+        _startWrites is null ? Task.FromResult<double?>(null) : TransactionsPerSecondAsync(clients, _startWrites, cancellationToken);
+
+    /// <summary>pgbench's transactions per second from <paramref name="clients"/> clients running <paramref name="script"/> (its options, file and database); null (after saying why) when it failed.</summary>
+    private async Task<double?> TransactionsPerSecondAsync(int clients, IEnumerable<string> script, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo(_pgbench) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new object[] { "-h", "127.0.0.1", "-p", _port, "-U", "postgres", "-n", "-c", clients, "-j", Math.Min(clients, Environment.ProcessorCount), "-T", _seconds, "-f", _script, Database })
+        foreach (var argument in new object[] { "-h", "127.0.0.1", "-p", _port, "-U", "postgres", "-n", "-c", clients, "-j", Math.Min(clients, Environment.ProcessorCount), "-T", _seconds }.Concat(script))
         {
             start.ArgumentList.Add(Convert.ToString(argument, CultureInfo.InvariantCulture)!);
         }
@@ -80,9 +103,14 @@ public sealed partial class PgbenchReference : IDisposable
         return null;
     }
 
-    public void Dispose() => File.Delete(_script);
+    public void Dispose()
+    {
+        File.Delete(_script);
+        File.Delete(_startWritesScript);
+    }
 
-    private static string? Find()
+    /// <summary>pgbench's path: PostgreSQL's newest bin folder under /usr/lib/postgresql, else on PATH; null when there is none.</summary>
+    internal static string? Find()
     {
         var onPath = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Select(directory => Path.Combine(directory, "pgbench"));

@@ -184,9 +184,10 @@ public sealed class PostgresInstanceStore(NpgsqlDataSource dataSource) : IWorkfl
     /// <summary>
     /// Adds the writes of several steps (of different instances) to the batch, one statement per table whatever their
     /// number: the instances (a start's new row, written only while its version is the published one; another step's as
-    /// an upsert), bookmark changes, tasks, task closures, journal and outbox rows.
+    /// an upsert), bookmark changes, tasks, task closures, journal and outbox rows. Internal for the durable benchmark,
+    /// which has PostgreSQL's own client send a start's writes as the engine sends them (its floor reference).
     /// </summary>
-    private static void AddSteps(NpgsqlBatch batch, IReadOnlyList<StepRows> steps)
+    internal static void AddSteps(NpgsqlBatch batch, IReadOnlyList<StepRows> steps)
     {
         List<T> All<T>(Func<StepRows, List<T>> rows) => steps.Count == 1 ? rows(steps[0]) : [.. steps.SelectMany(rows)];
         var starts = All(s => s.Starts);
