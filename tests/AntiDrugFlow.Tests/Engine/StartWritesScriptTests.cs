@@ -77,9 +77,12 @@ public sealed class StartWritesScriptTests : IAsyncLifetime
             }
 
             using var process = Process.Start(start)!;
-            var output = process.StandardOutput.ReadToEndAsync();
-            var error = process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync();
+            // Two transactions take milliseconds; a pgbench waiting on something else is stopped and fails the test.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            await using var kill = timeout.Token.Register(() => process.Kill(entireProcessTree: true));
+            var output = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+            var error = process.StandardError.ReadToEndAsync(CancellationToken.None);
+            await process.WaitForExitAsync(CancellationToken.None);
             Assert.True(process.ExitCode == 0, $"pgbench failed ({process.ExitCode}): {await error} {await output}");
             Assert.Contains($"number of transactions actually processed: {transactions}/{transactions}", await output, StringComparison.Ordinal);
         }
