@@ -1,6 +1,8 @@
 using AntiDrugFlow.Tests.Infrastructure;
+using AntiDrugFlow.Tests.Outbox;
 using AntiDrugFlow.Workflows;
 using AntiDrugFlow.Workflows.Persistence;
+using AntiDrugFlow.Workflows.Runtime;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Xunit;
@@ -82,8 +84,8 @@ public sealed class StatementPreparationTests
 
     /// <summary>
     /// Starts the flow ten times on a pool of one connection, reading the instances through a filtered list twice after each,
-    /// then ten times eight at once (written in groups while the connection is busy), then lists what that connection has
-    /// prepared and how each statement was planned.
+    /// then ten times eight at once (the first alone, then the seven queued behind it as one group), then lists what that
+    /// connection has prepared and how each statement was planned.
     /// </summary>
     private static async Task<List<(string Statement, long GenericPlans, long CustomPlans)>> PreparedAfterStartsAsync(string extra)
     {
@@ -97,9 +99,20 @@ public sealed class StatementPreparationTests
             Assert.Single(await engine.Instances.ListInstancesAsync(new InstanceFilter(DefinitionId: "prepared", PageSize: 1, Page: i), CancellationToken.None));
         }
 
+        // The pool's one connection is held while eight starts arrive, so the first one's writer waits for it and the
+        // other seven queue behind it whatever the machine's speed (left to timing, a loaded machine ran them one by one).
+        var dataSource = engine.Services.GetRequiredService<NpgsqlDataSource>();
+        var groups = engine.Services.GetRequiredService<StartGroups>();
         for (var i = 0; i < 10; i++)
         {
-            await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => engine.StartAsync("prepared")));
+            List<Task<WorkflowInstance>> starts;
+            await using (await dataSource.OpenConnectionAsync())
+            {
+                starts = [.. Enumerable.Range(0, 8).Select(_ => engine.StartAsync("prepared"))];
+                await Eventually.TrueAsync(() => Task.FromResult(groups.Queued == 7), "seven starts to wait behind the first");
+            }
+
+            await Task.WhenAll(starts);
         }
 
         await using var connection = await engine.Services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync();
