@@ -83,24 +83,34 @@ public sealed partial class PgbenchReference : IDisposable
     /// <summary>pgbench's transactions per second from <paramref name="clients"/> clients running <paramref name="script"/> (its options, file and database); null (after saying why) when it failed.</summary>
     private async Task<double?> TransactionsPerSecondAsync(int clients, IEnumerable<string> script, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo(_pgbench) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new object[] { "-h", "127.0.0.1", "-p", _port, "-U", "postgres", "-n", "-c", clients, "-j", Math.Min(clients, Environment.ProcessorCount), "-T", _seconds }.Concat(script))
-        {
-            start.ArgumentList.Add(Convert.ToString(argument, CultureInfo.InvariantCulture)!);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{_pgbench} did not start.");
-        var standardOutput = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var standardError = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        var match = Tps().Match(await standardOutput);
-        if (process.ExitCode == 0 && match.Success)
+        var arguments = new object[] { "-h", "127.0.0.1", "-p", _port, "-U", "postgres", "-n", "-c", clients, "-j", Math.Min(clients, Environment.ProcessorCount), "-T", _seconds }
+            .Select(a => Convert.ToString(a, CultureInfo.InvariantCulture)!).Concat(script);
+        var run = await RunAsync(_pgbench, arguments, cancellationToken);
+        var match = Tps().Match(run.Output);
+        if (run.ExitCode == 0 && match.Success)
         {
             return double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
         }
 
-        _output.WriteLine($"pgbench with {clients} clients failed (exit code {process.ExitCode}): {(await standardError).Trim()}");
+        _output.WriteLine($"pgbench with {clients} clients failed (exit code {run.ExitCode}): {run.Error.Trim()}");
         return null;
+    }
+
+    /// <summary>Runs <paramref name="pgbench"/> with <paramref name="arguments"/> to its end; stopped (and its wait cancelled) when <paramref name="cancellationToken"/> is.</summary>
+    internal static async Task<(int ExitCode, string Output, string Error)> RunAsync(string pgbench, IEnumerable<string> arguments, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(pgbench) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{pgbench} did not start.");
+        await using var stop = cancellationToken.Register(() => process.Kill(entireProcessTree: true));
+        var output = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        var error = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        await process.WaitForExitAsync(cancellationToken);
+        return (process.ExitCode, await output, await error);
     }
 
     public void Dispose()

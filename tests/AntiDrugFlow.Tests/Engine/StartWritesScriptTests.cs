@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json.Nodes;
 using AntiDrugFlow.Benchmarks;
 using AntiDrugFlow.Tests.Infrastructure;
@@ -8,7 +8,6 @@ using AntiDrugFlow.Workflows.Runtime;
 using AntiDrugFlow.Workflows.Services;
 using Npgsql;
 using Xunit;
-using static AntiDrugFlow.Tests.Infrastructure.Flow;
 
 namespace AntiDrugFlow.Tests.Engine;
 
@@ -27,14 +26,8 @@ public sealed class StartWritesScriptTests : IAsyncLifetime
     [Fact]
     public async Task Each_pgbench_transaction_of_a_starts_writes_is_a_whole_new_instance_the_engine_reads_back_as_it_wrote_the_sample()
     {
-        var id = await _engine.PublishAsync(new Flow("start-writes")
-            .Variable("caseNumber", "String")
-            .Activity("start", "Elsa.Start")
-            .WriteLine("received", "通報已受理")
-            .Activity("setCase", "Elsa.SetVariable", ("variable", new JsonObject { ["id"] = "caseNumber", ["name"] = "caseNumber" }), ("value", Js("getInput('caseNumber')", "String")))
-            .Activity("notify", "Elsa.SendEmail", ("to", Literal("station@agencies.invalid")), ("subject", Js("'毒品案件通報 ' + getCaseNumber()", "String")), ("body", Literal("請於期限內確認受理。")))
-            .Activity("acknowledge", "Elsa.RunTask", ("taskName", Literal("確認受理")))
-            .Connect("start", "received").Connect("received", "setCase").Connect("setCase", "notify").Connect("notify", "acknowledge").Json());
+        // The flow the durable benchmark samples: a line, a variable set in JavaScript, an e-mail, a task.
+        var id = await _engine.PublishAsync(BenchmarkFlows.UntilHumanTask());
         var published = await _engine.Definitions.PublishedForStartAsync(id, fresh: false, CancellationToken.None);
         var sample = await _engine.Runtime.StartStepAsync(id, new JsonObject { ["caseNumber"] = "S-001" }, "S-001", new StartOptions(), CancellationToken.None);
         var script = StartWritesScript.From(sample.Step!, published!.Stamp);
@@ -69,22 +62,15 @@ public sealed class StartWritesScriptTests : IAsyncLifetime
         try
         {
             var database = new NpgsqlConnectionStringBuilder(_engine.ConnectionString);
-            var start = new ProcessStartInfo(pgbench) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var argument in new[] { "-h", database.Host!, "-p", database.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", database.Username!, "-n", "-M", "prepared", "-c", "1", "-t", transactions.ToString(System.Globalization.CultureInfo.InvariantCulture) }
-                .Concat(script.DefineArguments()).Concat(["-f", file, database.Database!]))
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            using var process = Process.Start(start)!;
             // Two transactions take milliseconds; a pgbench waiting on something else is stopped and fails the test.
             using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-            await using var kill = timeout.Token.Register(() => process.Kill(entireProcessTree: true));
-            var output = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-            var error = process.StandardError.ReadToEndAsync(CancellationToken.None);
-            await process.WaitForExitAsync(CancellationToken.None);
-            Assert.True(process.ExitCode == 0, $"pgbench failed ({process.ExitCode}): {await error} {await output}");
-            Assert.Contains($"number of transactions actually processed: {transactions}/{transactions}", await output, StringComparison.Ordinal);
+            var run = await PgbenchReference.RunAsync(
+                pgbench,
+                new[] { "-h", database.Host!, "-p", database.Port.ToString(CultureInfo.InvariantCulture), "-U", database.Username!, "-n", "-M", "prepared", "-c", "1", "-t", transactions.ToString(CultureInfo.InvariantCulture) }
+                    .Concat(script.DefineArguments()).Concat(["-f", file, database.Database!]),
+                timeout.Token);
+            Assert.True(run.ExitCode == 0, $"pgbench failed ({run.ExitCode}): {run.Error} {run.Output}");
+            Assert.Contains($"number of transactions actually processed: {transactions}/{transactions}", run.Output, StringComparison.Ordinal);
         }
         finally
         {

@@ -115,7 +115,7 @@ public sealed class StatementPreparationTests
             await Task.WhenAll(starts);
         }
 
-        await using var connection = await engine.Services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync();
+        await using var connection = await dataSource.OpenConnectionAsync();
         await using var command = new NpgsqlCommand("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements", connection);
         await using var reader = await command.ExecuteReaderAsync();
         var prepared = new List<(string, long, long)>();
